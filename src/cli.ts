@@ -1,0 +1,92 @@
+/**
+ * `redkit`: run a RedKit server from the command line.
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createServer } from './index.js';
+import type { LogLevel } from './server/logger.js';
+
+const HELP = `Usage: redkit [options]
+
+Starts a Redis-compatible server (RedKit).
+
+Options:
+  --port <n>            TCP port (default 6379; 0 = any free port)
+  --host <addr>         interface to bind (default 127.0.0.1)
+  --requirepass <pw>    password for the default user
+  --tls-cert <file>     serve TLS with this certificate (PEM)
+  --tls-key <file>      private key for --tls-cert (PEM)
+  --tls-ca <file>       CA for client certificates (mutual TLS)
+  --databases <n>       number of databases (default 16)
+  --log-level <level>   debug | info | warn | error | off (default info)
+  -h, --help            show this help
+  -v, --version         show the version
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      requirepass: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      databases: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write('redkit 0.1.0\n');
+    return;
+  }
+  const port = values.port !== undefined ? Number(values.port) : 6379;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+  const databases = values.databases !== undefined ? Number(values.databases) : 16;
+  if (!Number.isInteger(databases) || databases < 1) throw new Error(`invalid --databases ${values.databases}`);
+  const level = (values['log-level'] ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error', 'off'].includes(level)) throw new Error(`invalid --log-level ${level}`);
+  let tls;
+  if (values['tls-cert'] || values['tls-key']) {
+    if (!values['tls-cert'] || !values['tls-key']) throw new Error('--tls-cert and --tls-key go together');
+    tls = {
+      cert: fs.readFileSync(values['tls-cert']),
+      key: fs.readFileSync(values['tls-key']),
+      ...(values['tls-ca'] ? { ca: fs.readFileSync(values['tls-ca']), requestCert: true, rejectUnauthorized: true } : {}),
+    };
+  }
+  const server = createServer({
+    port,
+    host: values.host ?? '127.0.0.1',
+    requirepass: values.requirepass,
+    databases,
+    tls,
+    logger: { level },
+  });
+  const addr = await server.listen();
+  process.stdout.write(`RedKit ready on ${server.url} (pid ${process.pid})\n`);
+  void addr;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    server.logger.info(`${signal} received, shutting down`);
+    await server.shutdown({ timeout: 5000 });
+    server.dispose();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`redkit: ${e.message}\n`);
+  process.exit(1);
+});

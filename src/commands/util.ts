@@ -1,0 +1,223 @@
+/**
+ * Shared helpers for command handlers: registration with Redis metadata,
+ * argument parsing with Redis's error strings, typed key access, glob match.
+ */
+import { Err, ReplyError } from '../errors.js';
+import { parseIntStrict } from '../resp/format.js';
+import type { Context } from '../server/context.js';
+import type { CommandDefinition, Handler } from '../server/registry.js';
+import type { RedKitServer } from '../server/server.js';
+import type { Database } from '../store/database.js';
+import type { RObject, Value } from '../store/types.js';
+import { redisSpec } from './meta.js';
+
+export type BuiltinDef = Handler | (Omit<CommandDefinition, 'subcommands'> & { subcommands?: Record<string, BuiltinDef> });
+
+/**
+ * Register built-in commands: each takes arity, flags, key positions and docs
+ * from Redis's metadata; the definition supplies the handler (and metadata for
+ * commands Redis 7.0 does not have).
+ */
+export function defineCommands(server: RedKitServer, defs: Record<string, BuiltinDef>): void {
+  for (const [name, def] of Object.entries(defs)) server.registerBuiltin(name, resolveDef(name.toLowerCase(), def));
+}
+
+function resolveDef(fullName: string, def: BuiltinDef): CommandDefinition {
+  const d = typeof def === 'function' ? { handler: def } : def;
+  const { subcommands, ...rest } = d;
+  const spec = redisSpec(fullName, rest);
+  if (subcommands) {
+    const subs: Record<string, CommandDefinition> = {};
+    for (const [sn, sd] of Object.entries(subcommands)) subs[sn] = resolveDef(`${fullName}|${sn.toLowerCase()}`, sd);
+    spec.subcommands = subs;
+  }
+  return spec;
+}
+
+export const fail = (msg: string): never => {
+  throw new ReplyError(msg);
+};
+
+/** Parse an integer argument (int64), or throw `ERR value is not an integer or out of range`. */
+export function intArg(s: string, msg: string = Err.notInteger): number {
+  const v = parseIntStrict(s);
+  if (v === null) throw new ReplyError(msg);
+  if (typeof v === 'bigint') {
+    // Outside the safe range: callers that care about full int64 use int64Arg.
+    return Number(v);
+  }
+  return v;
+}
+
+/** Parse an int64 argument exactly (number when safe, bigint otherwise). */
+export function int64Arg(s: string, msg: string = Err.notInteger): number | bigint {
+  const v = parseIntStrict(s);
+  if (v === null) throw new ReplyError(msg);
+  return v;
+}
+
+/**
+ * Redis's strtod-based double parsing for arguments (string2d / getDoubleFromObject):
+ * no leading/trailing spaces, accepts inf/-inf/+inf, rejects nan.
+ */
+export function floatArg(s: string, msg: string = Err.notFloat): number {
+  const v = parseRedisDouble(s);
+  if (v === null) throw new ReplyError(msg);
+  return v;
+}
+
+export function parseRedisDouble(s: string): number | null {
+  if (s.length === 0 || s.length > 5120) return null;
+  const c0 = s.charCodeAt(0);
+  const cl = s.charCodeAt(s.length - 1);
+  if (isSpaceCode(c0) || isSpaceCode(cl)) return null;
+  const l = s.toLowerCase();
+  if (l === 'inf' || l === '+inf' || l === 'infinity' || l === '+infinity') return Infinity;
+  if (l === '-inf' || l === '-infinity') return -Infinity;
+  // strtod syntax: decimal or hex float; JavaScript's Number() differs on some inputs, so validate first.
+  if (!/^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)$/.test(s)) {
+    if (/^[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)([pP][+-]?\d+)?$/.test(s)) return parseHexFloat(s);
+    return null;
+  }
+  const v = Number(s);
+  if (Number.isNaN(v)) return null;
+  return v;
+}
+
+function parseHexFloat(s: string): number | null {
+  const m = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)(?:[pP]([+-]?\d+))?$/.exec(s);
+  if (!m) return null;
+  const int = m[2] || '0';
+  const frac = m[3] || '';
+  let v = parseInt(int, 16);
+  for (let i = 0; i < frac.length; i++) v += parseInt(frac[i], 16) / 16 ** (i + 1);
+  v *= 2 ** Number(m[4] ?? 0);
+  return m[1] === '-' ? -v : v;
+}
+
+const isSpaceCode = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+/** Case-insensitive comparison of an argument with an upper-case ASCII keyword. */
+export function is(arg: string, upper: string): boolean {
+  if (arg.length !== upper.length) return false;
+  if (arg === upper) return true;
+  return arg.toUpperCase() === upper;
+}
+
+/** The value at key if it is a string, null if missing, or throws WRONGTYPE. */
+export function getString(db: Database, key: string): string | null {
+  const v = db.get(key);
+  if (v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (v.type === 'string') return (v as RObject & { toString(): string }).toString();
+  throw new ReplyError(Err.wrongType);
+}
+
+/** The value at key if it has the given type, undefined if missing, or throws WRONGTYPE. */
+export function getTyped<T extends RObject>(db: Database, key: string, type: T['type']): T | undefined {
+  const v = db.get(key);
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' || v.type !== type) throw new ReplyError(Err.wrongType);
+  return v as T;
+}
+
+export function typeName(v: Value): string {
+  return typeof v === 'string' ? 'string' : v.type;
+}
+
+/** The client's database, refreshed after SELECT within a transaction. */
+export const dbOf = (ctx: Context): Database => ctx.db;
+
+/**
+ * Redis glob matching (stringmatchlen): `*`, `?`, `[...]` with `^` and ranges,
+ * `\` escapes; optional case folding. Works on binary strings.
+ */
+export function globMatch(pattern: string, str: string, nocase = false): boolean {
+  const skip = { v: false };
+  return matchImpl(pattern, 0, str, 0, nocase, skip);
+}
+
+const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+
+function matchImpl(p: string, pi: number, s: string, si: number, nocase: boolean, skip: { v: boolean }): boolean {
+  const plen = p.length;
+  const slen = s.length;
+  while (pi < plen && si < slen) {
+    const pc = p.charCodeAt(pi);
+    switch (pc) {
+      case 42: {
+        // '*'
+        while (pi + 1 < plen && p.charCodeAt(pi + 1) === 42) pi++;
+        if (pi + 1 === plen) return true;
+        while (si < slen) {
+          if (matchImpl(p, pi + 1, s, si, nocase, skip)) return true;
+          if (skip.v) return false;
+          si++;
+        }
+        skip.v = true;
+        return false;
+      }
+      case 63: // '?'
+        si++;
+        break;
+      case 91: {
+        // '['
+        pi++;
+        const not = pi < plen && p.charCodeAt(pi) === 94;
+        if (not) pi++;
+        let match = false;
+        const c = s.charCodeAt(si);
+        for (;;) {
+          if (pi < plen && p.charCodeAt(pi) === 92 && plen - pi >= 2) {
+            pi++;
+            if (p.charCodeAt(pi) === c) match = true;
+          } else if (pi < plen && p.charCodeAt(pi) === 93) {
+            break;
+          } else if (pi >= plen) {
+            pi--;
+            break;
+          } else if (plen - pi >= 3 && p.charCodeAt(pi + 1) === 45) {
+            let start = p.charCodeAt(pi);
+            let end = p.charCodeAt(pi + 2);
+            let cc = c;
+            if (start > end) [start, end] = [end, start];
+            if (nocase) {
+              start = lower(start);
+              end = lower(end);
+              cc = lower(cc);
+            }
+            pi += 2;
+            if (cc >= start && cc <= end) match = true;
+          } else if (nocase ? lower(p.charCodeAt(pi)) === lower(c) : p.charCodeAt(pi) === c) {
+            match = true;
+          }
+          pi++;
+        }
+        if (not) match = !match;
+        if (!match) return false;
+        si++;
+        break;
+      }
+      default: {
+        if (pc === 92 && plen - pi >= 2) pi++; // '\\' escapes the next char
+        const a = p.charCodeAt(pi);
+        const b = s.charCodeAt(si);
+        if (nocase ? lower(a) !== lower(b) : a !== b) return false;
+        si++;
+        break;
+      }
+    }
+    pi++;
+    if (si === slen) {
+      while (pi < plen && p.charCodeAt(pi) === 42) pi++;
+      break;
+    }
+  }
+  return pi === plen && si === slen;
+}
+
+/** Redis's `OK`-style option parsing helper: index of the next arg or a syntax error. */
+export function needArg(args: string[], i: number): string {
+  if (i >= args.length) throw new ReplyError(Err.syntax);
+  return args[i];
+}

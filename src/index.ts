@@ -1,0 +1,40 @@
+/**
+ * RedKit: a Redis-compatible server framework and test fixture for Node.js.
+ */
+import './commands/index.js';
+
+export { createServer, RedKitServer, DEFAULT_REDIS_VERSION } from './server/server.js';
+export type { ServerOptions, TlsOptions } from './server/server.js';
+export { Connection } from './server/connection.js';
+export type { ConnState } from './server/connection.js';
+export type { Context, ClientInfo } from './server/context.js';
+export type { Middleware, CommandCall, Next } from './server/dispatch.js';
+export type { Handler, CommandDefinition, CommandFlag, Command } from './server/registry.js';
+export { Logger } from './server/logger.js';
+export type { LogLevel, LoggerOptions } from './server/logger.js';
+export { Clock, parseDuration } from './clock/clock.js';
+export type { Duration, ClockMode } from './clock/clock.js';
+export { reply, OK, PONG, QUEUED, NULL_ARRAY } from './resp/reply.js';
+export {
+  SimpleString,
+  MapReply,
+  SetReply,
+  PushReply,
+  DoubleReply,
+  BigNumberReply,
+  VerbatimReply,
+  RawReply,
+} from './resp/reply.js';
+export type { Reply } from './resp/reply.js';
+export { ReplyError, Err } from './errors.js';
+export { RequestParser, ProtocolError } from './resp/parser.js';
+export type { ParsedCommand } from './resp/parser.js';
+export { RespWriter, encodeReply } from './resp/writer.js';
+export { formatDouble } from './resp/format.js';
+export { Store } from './store/store.js';
+export { Database } from './store/database.js';
+
+/** Binary ("latin1") string from a JavaScript (UTF-8) string, for keys and values. */
+export const toBinary = (s: string): string => Buffer.from(s, 'utf8').latin1Slice();
+/** JavaScript (UTF-8) string from a binary ("latin1") argument. */
+export const fromBinary = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');

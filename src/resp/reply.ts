@@ -1,0 +1,131 @@
+/**
+ * Protocol-neutral reply values. Handlers return these; the writer encodes
+ * them for the connection's protocol (RESP2 or RESP3).
+ *
+ * Plain JavaScript values cover the common cases without allocation:
+ *   string          bulk string (a binary "latin1" string: one char per byte)
+ *   Buffer          bulk string
+ *   number, bigint  integer (a non-integer number is sent as a double)
+ *   boolean         boolean (RESP2: :1 / :0)
+ *   null/undefined  null bulk string (RESP2 `$-1`, RESP3 `_`)
+ *   Array           array of replies
+ * Everything else is one of the tagged classes below.
+ */
+import { ReplyError } from '../errors.js';
+
+export { ReplyError };
+
+export class SimpleString {
+  constructor(readonly value: string) {}
+}
+
+/** A reply whose bytes are the same in both protocols, encoded once. */
+export class RawReply {
+  constructor(
+    readonly resp2: Buffer,
+    readonly resp3: Buffer = resp2,
+  ) {}
+}
+
+/** RESP3 map; RESP2 flat array of key, value, key, value... */
+export class MapReply {
+  /** Flat list: key0, value0, key1, value1, ... */
+  constructor(readonly flat: Reply[]) {}
+  get size(): number {
+    return this.flat.length >> 1;
+  }
+}
+
+/** RESP3 set; RESP2 array. */
+export class SetReply {
+  constructor(readonly items: Reply[]) {}
+}
+
+/** RESP3 push; RESP2 array. */
+export class PushReply {
+  constructor(readonly items: Reply[]) {}
+}
+
+/** RESP3 double; RESP2 bulk string formatted as Redis formats doubles. */
+export class DoubleReply {
+  constructor(readonly value: number) {}
+}
+
+/** RESP3 big number; RESP2 bulk string. */
+export class BigNumberReply {
+  constructor(readonly value: string) {}
+}
+
+/** RESP3 verbatim string (`=len\r\ntxt:...`); RESP2 bulk string. */
+export class VerbatimReply {
+  constructor(
+    readonly text: string,
+    readonly format = 'txt',
+  ) {}
+}
+
+/** A null that is an array in RESP2 (`*-1`); `_` in RESP3. */
+export class NullArrayReply {}
+
+/** No reply at all (CLIENT REPLY OFF/SKIP, or a command that answered by itself). */
+export class NoReply {}
+
+export type Reply =
+  | string
+  | Buffer
+  | number
+  | bigint
+  | boolean
+  | null
+  | undefined
+  | Reply[]
+  | SimpleString
+  | ReplyError
+  | RawReply
+  | MapReply
+  | SetReply
+  | PushReply
+  | DoubleReply
+  | BigNumberReply
+  | VerbatimReply
+  | NullArrayReply
+  | NoReply;
+
+const raw = (s: string, s3?: string) => new RawReply(Buffer.from(s, 'latin1'), s3 === undefined ? undefined : Buffer.from(s3, 'latin1'));
+
+export const OK = raw('+OK\r\n');
+export const PONG = raw('+PONG\r\n');
+export const QUEUED = raw('+QUEUED\r\n');
+export const NULL_ARRAY = new NullArrayReply();
+export const NO_REPLY = new NoReply();
+export const EMPTY_ARRAY = raw('*0\r\n');
+
+/** Constructors for framework users (and for readability in handlers). */
+export const reply = {
+  ok: () => OK,
+  simple: (s: string) => new SimpleString(s),
+  error: (msg: string) => new ReplyError(msg),
+  bulk: (s: string | Buffer) => s,
+  /** A bulk string from a JavaScript (UTF-8) string. */
+  utf8: (s: string) => Buffer.from(s, 'utf8'),
+  int: (n: number | bigint) => n,
+  null: () => null,
+  nullArray: () => NULL_ARRAY,
+  array: (items: Reply[]) => items,
+  map: (entries: Iterable<[Reply, Reply]> | Record<string, Reply>) => {
+    const flat: Reply[] = [];
+    if (typeof (entries as Iterable<unknown>)[Symbol.iterator] === 'function') {
+      for (const [k, v] of entries as Iterable<[Reply, Reply]>) flat.push(k, v);
+    } else {
+      for (const k of Object.keys(entries)) flat.push(k, (entries as Record<string, Reply>)[k]);
+    }
+    return new MapReply(flat);
+  },
+  set: (items: Reply[]) => new SetReply(items),
+  double: (n: number) => new DoubleReply(n),
+  bool: (b: boolean) => b,
+  bigNumber: (s: string | bigint) => new BigNumberReply(String(s)),
+  verbatim: (text: string, format = 'txt') => new VerbatimReply(text, format),
+  push: (items: Reply[]) => new PushReply(items),
+  none: () => NO_REPLY,
+};

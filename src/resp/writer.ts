@@ -1,0 +1,319 @@
+/**
+ * Reply writer: encodes protocol-neutral replies into a growing batch buffer
+ * for one protocol version at a time. A connection collects the replies of a
+ * whole read batch and hands the bytes to the socket in one write.
+ */
+import { ReplyError } from '../errors.js';
+import { formatDouble } from './format.js';
+import {
+  BigNumberReply,
+  DoubleReply,
+  MapReply,
+  NoReply,
+  NullArrayReply,
+  PushReply,
+  RawReply,
+  SetReply,
+  SimpleString,
+  VerbatimReply,
+  type Reply,
+} from './reply.js';
+
+const CRLF = 0x0a0d; // little-endian "\r\n" for writeUInt16LE
+const SMALL_INT_MAX = 1024;
+
+/** Preencoded `:n\r\n` for 0..1023 and `$n\r\n` / `*n\r\n` headers. */
+const INT_REPLIES: Buffer[] = [];
+const BULK_HEADERS: Buffer[] = [];
+const ARRAY_HEADERS: Buffer[] = [];
+for (let i = 0; i < SMALL_INT_MAX; i++) {
+  INT_REPLIES.push(Buffer.from(`:${i}\r\n`, 'latin1'));
+  BULK_HEADERS.push(Buffer.from(`$${i}\r\n`, 'latin1'));
+  ARRAY_HEADERS.push(Buffer.from(`*${i}\r\n`, 'latin1'));
+}
+
+/** A string reply larger than this is sent as its own chunk (no copy into the batch). */
+const LARGE_CHUNK = 64 * 1024;
+
+export class RespWriter {
+  private buf: Buffer;
+  private pos = 0;
+  /** Finished chunks, in order, when the batch outgrew the buffer or a large value was appended. */
+  private chunks: Buffer[] = [];
+  private readonly initialSize: number;
+
+  constructor(initialSize = 64 * 1024) {
+    this.initialSize = initialSize;
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  get length(): number {
+    let n = this.pos;
+    for (const c of this.chunks) n += c.length;
+    return n;
+  }
+
+  isEmpty(): boolean {
+    return this.pos === 0 && this.chunks.length === 0;
+  }
+
+  /** Take everything written so far as a list of buffers (the writer is reset). */
+  take(): Buffer[] {
+    const out = this.chunks;
+    if (this.pos > 0) {
+      // Copy out of the reusable buffer: the socket may hold the chunk.
+      out.push(Buffer.from(this.buf.subarray(0, this.pos)));
+    }
+    this.chunks = [];
+    this.pos = 0;
+    if (this.buf.length > this.initialSize * 4) this.buf = Buffer.allocUnsafe(this.initialSize);
+    return out;
+  }
+
+  /** Take everything as a single buffer. */
+  takeOne(): Buffer {
+    const parts = this.take();
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    if (this.pos > 0) {
+      this.chunks.push(Buffer.from(this.buf.subarray(0, this.pos)));
+      this.pos = 0;
+    }
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2));
+  }
+
+  rawBytes(b: Buffer): void {
+    const n = b.length;
+    if (n >= LARGE_CHUNK) {
+      this.ensure(0);
+      if (this.pos > 0) {
+        this.chunks.push(Buffer.from(this.buf.subarray(0, this.pos)));
+        this.pos = 0;
+      }
+      this.chunks.push(b);
+      return;
+    }
+    this.ensure(n);
+    if (n < 16) {
+      for (let i = 0; i < n; i++) this.buf[this.pos + i] = b[i];
+    } else b.copy(this.buf, this.pos);
+    this.pos += n;
+  }
+
+  private ascii(s: string): void {
+    const n = s.length;
+    this.ensure(n);
+    this.buf.latin1Write(s, this.pos, n);
+    this.pos += n;
+  }
+
+  private header(prefix: string, n: number, table?: Buffer[]): void {
+    if (table !== undefined && n >= 0 && n < SMALL_INT_MAX) this.rawBytes(table[n]);
+    else this.ascii(`${prefix}${n}\r\n`);
+  }
+
+  simple(s: string): void {
+    this.ascii(`+${s}\r\n`);
+  }
+
+  error(msg: string): void {
+    // Written byte for byte (error text may contain non-ASCII bytes of user data).
+    const n = msg.length + 3;
+    this.ensure(n);
+    this.buf[this.pos++] = 0x2d;
+    this.buf.latin1Write(msg, this.pos, msg.length);
+    this.pos += msg.length;
+    this.buf.writeUInt16LE(CRLF, this.pos);
+    this.pos += 2;
+  }
+
+  integer(n: number | bigint): void {
+    if (typeof n === 'number' && n >= 0 && n < SMALL_INT_MAX && Number.isInteger(n)) this.rawBytes(INT_REPLIES[n]);
+    else this.ascii(`:${n}\r\n`);
+  }
+
+  /** Bulk string from a binary (latin1) string. */
+  bulk(s: string): void {
+    const n = s.length;
+    if (n >= LARGE_CHUNK) {
+      this.header('$', n);
+      this.flushBuf();
+      const b = Buffer.allocUnsafe(n + 2);
+      b.latin1Write(s, 0, n);
+      b[n] = 13;
+      b[n + 1] = 10;
+      this.chunks.push(b);
+      return;
+    }
+    // "$" + len + "\r\n" + data + "\r\n"
+    this.ensure(n + 16);
+    const buf = this.buf;
+    let p = this.pos;
+    if (n < 10) {
+      buf[p] = 0x24;
+      buf[p + 1] = 48 + n;
+      buf[p + 2] = 13;
+      buf[p + 3] = 10;
+      p += 4;
+    } else {
+      buf[p++] = 0x24;
+      p += buf.latin1Write(String(n), p);
+      buf[p++] = 13;
+      buf[p++] = 10;
+    }
+    if (n > 0) p += buf.latin1Write(s, p, n);
+    buf[p] = 13;
+    buf[p + 1] = 10;
+    this.pos = p + 2;
+  }
+
+  bulkBuffer(b: Buffer): void {
+    this.header('$', b.length, BULK_HEADERS);
+    this.rawBytes(b);
+    this.ensure(2);
+    this.buf.writeUInt16LE(CRLF, this.pos);
+    this.pos += 2;
+  }
+
+  private flushBuf(): void {
+    if (this.pos > 0) {
+      this.chunks.push(Buffer.from(this.buf.subarray(0, this.pos)));
+      this.pos = 0;
+    }
+  }
+
+  nullBulk(proto: number): void {
+    this.ascii(proto === 3 ? '_\r\n' : '$-1\r\n');
+  }
+
+  nullArray(proto: number): void {
+    this.ascii(proto === 3 ? '_\r\n' : '*-1\r\n');
+  }
+
+  arrayHeader(n: number): void {
+    this.header('*', n, ARRAY_HEADERS);
+  }
+
+  mapHeader(n: number, proto: number): void {
+    if (proto === 3) this.header('%', n);
+    else this.header('*', n * 2, ARRAY_HEADERS);
+  }
+
+  setHeader(n: number, proto: number): void {
+    if (proto === 3) this.header('~', n);
+    else this.header('*', n, ARRAY_HEADERS);
+  }
+
+  pushHeader(n: number, proto: number): void {
+    if (proto === 3) this.header('>', n);
+    else this.header('*', n, ARRAY_HEADERS);
+  }
+
+  double(d: number, proto: number): void {
+    const s = formatDouble(d);
+    if (proto === 3) this.ascii(`,${s}\r\n`);
+    else this.bulk(s);
+  }
+
+  boolean(b: boolean, proto: number): void {
+    if (proto === 3) this.ascii(b ? '#t\r\n' : '#f\r\n');
+    else this.rawBytes(INT_REPLIES[b ? 1 : 0]);
+  }
+
+  /** Encode any reply value. */
+  write(r: Reply, proto: number): void {
+    switch (typeof r) {
+      case 'string':
+        this.bulk(r);
+        return;
+      case 'number':
+        if (Number.isInteger(r)) this.integer(r);
+        else this.double(r, proto);
+        return;
+      case 'bigint':
+        this.integer(r);
+        return;
+      case 'boolean':
+        this.boolean(r, proto);
+        return;
+      case 'undefined':
+        this.nullBulk(proto);
+        return;
+    }
+    if (r === null) {
+      this.nullBulk(proto);
+      return;
+    }
+    if (r instanceof RawReply) {
+      this.rawBytes(proto === 3 ? r.resp3 : r.resp2);
+      return;
+    }
+    if (Array.isArray(r)) {
+      this.arrayHeader(r.length);
+      for (let i = 0; i < r.length; i++) this.write(r[i], proto);
+      return;
+    }
+    if (Buffer.isBuffer(r)) {
+      this.bulkBuffer(r);
+      return;
+    }
+    if (r instanceof ReplyError) {
+      this.error(r.message);
+      return;
+    }
+    if (r instanceof SimpleString) {
+      this.simple(r.value);
+      return;
+    }
+    if (r instanceof MapReply) {
+      const f = r.flat;
+      this.mapHeader(f.length >> 1, proto);
+      for (let i = 0; i < f.length; i++) this.write(f[i], proto);
+      return;
+    }
+    if (r instanceof SetReply) {
+      this.setHeader(r.items.length, proto);
+      for (const it of r.items) this.write(it, proto);
+      return;
+    }
+    if (r instanceof DoubleReply) {
+      this.double(r.value, proto);
+      return;
+    }
+    if (r instanceof NullArrayReply) {
+      this.nullArray(proto);
+      return;
+    }
+    if (r instanceof PushReply) {
+      this.pushHeader(r.items.length, proto);
+      for (const it of r.items) this.write(it, proto);
+      return;
+    }
+    if (r instanceof BigNumberReply) {
+      if (proto === 3) this.ascii(`(${r.value}\r\n`);
+      else this.bulk(r.value);
+      return;
+    }
+    if (r instanceof VerbatimReply) {
+      if (proto === 3) {
+        const body = `${r.format}:${r.text}`;
+        this.ascii(`=${body.length}\r\n`);
+        this.ascii(body);
+        this.ascii('\r\n');
+      } else this.bulk(r.text);
+      return;
+    }
+    if (r instanceof NoReply) return;
+    throw new TypeError(`RedKit: a handler returned a value that is not a reply: ${String(r)}`);
+  }
+}
+
+/** Encode one reply to a fresh Buffer (tests, pushes to idle connections). */
+export function encodeReply(r: Reply, proto: 2 | 3 = 2): Buffer {
+  const w = new RespWriter(256);
+  w.write(r, proto);
+  return w.takeOne();
+}

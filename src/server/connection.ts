@@ -1,0 +1,343 @@
+/**
+ * One client connection: socket, parser, per-client state, and the reply
+ * path. Replies of one read batch are encoded into a shared batch buffer and
+ * leave in one socket write. A command that answers later (async handler,
+ * blocking command, delayed fault) pauses the connection's pipeline until it
+ * answers, so replies always come back in request order; pushes (pub/sub
+ * messages, invalidations) may be written at any time.
+ */
+import type { Socket } from 'node:net';
+import { realClearTimeout, realSetTimeout } from '../clock/timers.js';
+import { ReplyError } from '../errors.js';
+import { ProtocolError, RequestParser } from '../resp/parser.js';
+import { NoReply, type Reply } from '../resp/reply.js';
+import { RespWriter } from '../resp/writer.js';
+import type { Clock } from '../clock/clock.js';
+import type { Database, Watcher } from '../store/database.js';
+import type { Store } from '../store/store.js';
+import type { Context } from './context.js';
+import type { Command } from './registry.js';
+import type { RedKitServer } from './server.js';
+
+export type ConnState = 'new' | 'active' | 'idle' | 'processing' | 'closed';
+
+/** The batch writer shared by all connections (one runs at a time). */
+const batch = new RespWriter(64 * 1024);
+let batchOwner: Connection | null = null;
+/** For writes outside a batch (pushes to other clients, late replies). */
+const scratch = new RespWriter(4 * 1024);
+
+const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+
+export type ReplyMode = 'on' | 'off' | 'skip' | 'skip-next';
+
+export class Connection implements Context, Watcher {
+  readonly id: number;
+  name = '';
+  protocol: 2 | 3 = 2;
+  user = 'default';
+  authenticated: boolean;
+  libName = '';
+  libVer = '';
+  readonly createdAt: number;
+  lastActiveAt: number;
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  readonly server: RedKitServer;
+  readonly store: Store;
+  readonly clock: Clock;
+  db: Database;
+  dbIndex = 0;
+  command!: Command;
+  /** Name of the last command run (CLIENT LIST cmd=). */
+  lastCommand = 'NULL';
+  inMulti = false;
+  inScript = false;
+  replyMode: ReplyMode = 'on';
+  /** CLIENT NO-EVICT / NO-TOUCH flags. */
+  noEvict = false;
+  noTouch = false;
+  /** Per-connection extension slots for command groups (MULTI state, subscriptions, ...). */
+  readonly ext: Record<string, unknown> = Object.create(null);
+  state: ConnState = 'new';
+  readonly socket: Socket;
+  readonly parser = new RequestParser();
+
+  /** Waiting for an asynchronous reply: the rest of the pipeline waits. */
+  private busy = false;
+  private closeAfterReply = false;
+  private closed = false;
+  private paused = false;
+  private readTimer: ReturnType<typeof setTimeout> | null = null;
+  private writeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Extra close hooks registered by command groups (unsubscribe, unwatch, unblock). */
+  private closeHooks: Array<(c: Connection) => void> = [];
+
+  get conn(): Connection {
+    return this;
+  }
+
+  constructor(server: RedKitServer, socket: Socket, id: number) {
+    this.server = server;
+    this.store = server.store;
+    this.clock = server.clock;
+    this.socket = socket;
+    this.id = id;
+    this.db = server.store.dbs[0];
+    this.createdAt = this.lastActiveAt = this.clock.now();
+    this.remoteAddress = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
+    this.localAddress = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`.replace(/^::ffff:/, '');
+    this.authenticated = !server.requiresAuth();
+    this.parser.unauthenticated = !this.authenticated;
+    this.parser.maxBulkLen = server.config.protoMaxBulkLen;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.server.logger.debug(`client ${this.id} socket error: ${err.message}`));
+    socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.onDrain());
+    const idle = server.options.idleTimeout;
+    if (idle && idle > 0) {
+      socket.setTimeout(idle);
+      socket.on('timeout', () => {
+        if (this.busy || this.isSubscriber()) return;
+        this.server.logger.debug(`client ${this.id} idle timeout`);
+        this.destroy();
+      });
+    }
+  }
+
+  /** True when the connection is in pub/sub mode (set by the pub/sub commands). */
+  isSubscriber(): boolean {
+    const subs = this.ext.subscriptions as { count(): number } | undefined;
+    return subs !== undefined && subs.count() > 0;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get isBusy(): boolean {
+    return this.busy;
+  }
+
+  setState(s: ConnState): void {
+    if (this.state === s) return;
+    this.state = s;
+    this.server.connStateChanged(this, s);
+  }
+
+  addCloseHook(fn: (c: Connection) => void): void {
+    this.closeHooks.push(fn);
+  }
+
+  /** Change the selected database. */
+  select(index: number): void {
+    this.db = this.store.dbs[index];
+    this.dbIndex = index;
+  }
+
+  /** A watched key changed (WATCH/EXEC); the transactions module installs the behaviour. */
+  watchTouched(db: number, key: string): void {
+    const w = this.ext.watch as Watcher | undefined;
+    w?.watchTouched(db, key);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.lastActiveAt = this.clock.now();
+    this.parser.feed(chunk);
+    if (this.state !== 'processing') this.setState('active');
+    if (!this.busy && !this.paused) this.processInput();
+  }
+
+  /**
+   * Parse and run buffered commands until input runs out, the connection
+   * must wait for an asynchronous reply, or it is closing.
+   */
+  private processInput(first?: Reply): void {
+    const prevOwner = batchOwner;
+    if (prevOwner !== null && prevOwner !== this) prevOwner.flushBatch();
+    batchOwner = this;
+    if (this.state !== 'processing') this.setState('processing');
+    try {
+      if (first !== undefined) this.emit(first);
+      const server = this.server;
+      while (!this.closeAfterReply && !this.closed) {
+        let cmd;
+        try {
+          cmd = this.parser.next();
+        } catch (e) {
+          if (e instanceof ProtocolError) {
+            this.server.stats.protocolErrors++;
+            this.server.logger.debug(`client ${this.id} protocol error: ${e.message}`);
+            batch.error(e.message);
+            this.closeAfterReply = true;
+            break;
+          }
+          throw e;
+        }
+        if (cmd === null) break;
+        const r = server.execute(this, cmd.name, cmd.args);
+        if (r !== null && typeof r === 'object' && typeof (r as Promise<Reply>).then === 'function') {
+          this.waitFor(r as Promise<Reply>);
+          break;
+        }
+        this.emit(r as Reply);
+        if (this.socket.writableLength > OUTPUT_HIGH_WATER) {
+          this.paused = true;
+          break;
+        }
+      }
+    } finally {
+      this.flushBatch();
+      batchOwner = prevOwner === this ? null : prevOwner;
+      if (!this.busy && !this.closed) {
+        if (this.closeAfterReply) this.end();
+        else this.setState(this.parser.midCommand ? 'active' : 'idle');
+        this.armReadTimeout();
+      }
+    }
+  }
+
+  private waitFor(p: Promise<Reply>): void {
+    this.busy = true;
+    p.then(
+      (r) => this.asyncDone(r),
+      (e) => this.asyncDone(this.server.errorToReply(e, this)),
+    );
+  }
+
+  private asyncDone(r: Reply): void {
+    this.busy = false;
+    if (this.closed) return;
+    this.processInput(r);
+  }
+
+  /** Encode a reply into the output (subject to CLIENT REPLY). */
+  emit(r: Reply): void {
+    if (this.replyMode !== 'on') {
+      // 'skip-next' is set by CLIENT REPLY SKIP: drop its own reply, then the next one.
+      if (this.replyMode === 'skip-next') this.replyMode = 'skip';
+      else if (this.replyMode === 'skip') this.replyMode = 'on';
+      return;
+    }
+    this.writeRaw(r);
+  }
+
+  /** Encode a reply or push regardless of CLIENT REPLY. */
+  writeRaw(r: Reply): void {
+    if (r instanceof NoReply || this.closed) return;
+    if (batchOwner === this) {
+      batch.write(r, this.protocol);
+      return;
+    }
+    scratch.write(r, this.protocol);
+    this.writeBuffers(scratch.take());
+  }
+
+  /** Send a push (pub/sub message, invalidation): RESP3 `>`; RESP2 array. */
+  push(r: Reply): void {
+    this.writeRaw(r);
+  }
+
+  /** Send raw bytes (fault injection, MONITOR). */
+  writeBytes(b: Buffer): void {
+    if (this.closed) return;
+    if (batchOwner === this) batch.rawBytes(b);
+    else this.writeBuffers([b]);
+  }
+
+  private flushBatch(): void {
+    if (batch.isEmpty()) return;
+    this.writeBuffers(batch.take());
+  }
+
+  private writeBuffers(parts: Buffer[]): void {
+    if (this.closed || parts.length === 0) return;
+    const s = this.socket;
+    if (parts.length === 1) s.write(parts[0]);
+    else {
+      s.cork();
+      for (const p of parts) s.write(p);
+      s.uncork();
+    }
+    const wt = this.server.options.writeTimeout;
+    if (wt && wt > 0 && s.writableLength > 0 && this.writeTimer === null) {
+      this.writeTimer = realSetTimeout(() => {
+        this.writeTimer = null;
+        if (s.writableLength > 0) {
+          this.server.logger.debug(`client ${this.id} write timeout`);
+          this.destroy();
+        }
+      }, wt);
+    }
+  }
+
+  private onDrain(): void {
+    if (this.writeTimer !== null) {
+      realClearTimeout(this.writeTimer);
+      this.writeTimer = null;
+    }
+    if (this.paused) {
+      this.paused = false;
+      if (!this.busy) this.processInput();
+    }
+  }
+
+  private armReadTimeout(): void {
+    const rt = this.server.options.readTimeout;
+    if (!rt || rt <= 0) return;
+    if (this.readTimer !== null) {
+      realClearTimeout(this.readTimer);
+      this.readTimer = null;
+    }
+    if (this.parser.midCommand && !this.closed) {
+      this.readTimer = realSetTimeout(() => {
+        this.readTimer = null;
+        if (this.parser.midCommand) {
+          this.server.logger.debug(`client ${this.id} read timeout`);
+          this.destroy();
+        }
+      }, rt);
+    }
+  }
+
+  /** Close after the replies written so far (QUIT, protocol errors). */
+  closeAfterCurrentReply(): void {
+    this.closeAfterReply = true;
+  }
+
+  /** Finish writing, then close. */
+  end(): void {
+    if (this.closed) return;
+    this.socket.end();
+  }
+
+  /** Close now (CLIENT KILL, faults, shutdown). */
+  destroy(): void {
+    if (this.closed) return;
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.readTimer !== null) realClearTimeout(this.readTimer);
+    if (this.writeTimer !== null) realClearTimeout(this.writeTimer);
+    this.parser.reset();
+    for (const h of this.closeHooks) {
+      try {
+        h(this);
+      } catch (e) {
+        this.server.logger.error(`close hook failed: ${(e as Error).message}`);
+      }
+    }
+    this.setState('closed');
+    this.server.connectionClosed(this);
+  }
+
+  /** An error reply for a thrown value. */
+  static toErrorReply(e: unknown): ReplyError {
+    return e instanceof ReplyError ? e : new ReplyError(`ERR ${(e as Error)?.message ?? String(e)}`);
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The path of one command after parsing: look it up, check arity and auth,
+ * pass the gates installed by command groups (MULTI queueing, pub/sub
+ * context, loading, pause), then run the middleware chain and the handler.
+ * Synchronous handlers stay synchronous: no Promise unless someone returns one.
+ */
+import { Err, ReplyError } from '../errors.js';
+import type { Reply } from '../resp/reply.js';
+import type { Context } from './context.js';
+import { commandKeyIndexes, F, type Command, type Registry } from './registry.js';
+import type { Logger } from './logger.js';
+
+/** What middleware sees of a command. `args` and `command` may be replaced before calling next(). */
+export interface CommandCall {
+  /** Upper-case command name (`CLIENT SETNAME` for subcommands). */
+  readonly name: string;
+  /** Arguments after the (sub)command name, binary strings. */
+  args: string[];
+  /** The resolved command. */
+  command: Command;
+  /** Keys named by the arguments (from the command's key spec). */
+  readonly keys: string[];
+}
+
+export type Next = () => Reply | Promise<Reply>;
+export type Middleware = (ctx: Context, cmd: CommandCall, next: Next) => Reply | Promise<Reply>;
+
+/**
+ * A check that runs before the command (after arity/auth): returns a reply to
+ * answer instead of running it (an error, QUEUED, ...), or undefined to go on.
+ */
+export type Gate = (ctx: Context, cmd: Command, args: string[]) => Reply | undefined;
+
+/** Sees every command that ran, with its reply (recorder, MONITOR, stats). */
+export type Observer = (ctx: Context, cmd: Command, args: string[], reply: Reply) => void;
+
+export interface DispatchStats {
+  commands: number;
+  errorReplies: number;
+  errorsByCode: Map<string, number>;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+class Call implements CommandCall {
+  private _keys: string[] | undefined;
+  constructor(
+    readonly name: string,
+    public args: string[],
+    public command: Command,
+  ) {}
+  get keys(): string[] {
+    if (this._keys === undefined) this._keys = commandKeyIndexes(this.command, this.args).map((i) => this.args[i]);
+    return this._keys;
+  }
+}
+
+const isThenable = (r: unknown): r is Promise<Reply> =>
+  r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function';
+
+export class Dispatcher {
+  readonly middleware: Middleware[] = [];
+  readonly gates: Gate[] = [];
+  readonly observers: Observer[] = [];
+  readonly stats: DispatchStats = { commands: 0, errorReplies: 0, errorsByCode: new Map(), rejectedCalls: 0, failedCalls: 0 };
+
+  constructor(
+    readonly registry: Registry,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Resolve a command (and subcommand) from the wire; returns an error reply when unknown or arity is wrong. */
+  resolve(name: string, args: string[]): { cmd: Command; args: string[] } | ReplyError {
+    let cmd = this.registry.lookup(name);
+    if (cmd === undefined) return new ReplyError(Err.unknownCommand(name, args));
+    let argc = args.length + 1;
+    if (cmd.subcommands !== undefined && args.length > 0) {
+      const sub = cmd.subcommands.get(args[0].toLowerCase());
+      if (sub === undefined) return new ReplyError(Err.unknownSubcommand(args[0], cmd.name));
+      cmd = sub;
+      args = args.slice(1);
+      argc = args.length + 2;
+    }
+    const arity = cmd.arity;
+    if ((arity > 0 && argc !== arity) || argc < -arity) return new ReplyError(Err.arity(cmd.fullName));
+    return { cmd, args };
+  }
+
+  /** Run a command from a client: lookup, checks, gates, middleware, handler. */
+  execute(ctx: Context, name: string, args: string[]): Reply | Promise<Reply> {
+    this.stats.commands++;
+    const r = this.resolve(name, args);
+    if (r instanceof ReplyError) {
+      this.stats.rejectedCalls++;
+      return this.rejected(ctx, r, undefined, args);
+    }
+    const cmd = r.cmd;
+    if (!ctx.authenticated && (cmd.flagBits & F.no_auth) === 0) {
+      cmd.stats.rejected++;
+      this.stats.rejectedCalls++;
+      return this.rejected(ctx, new ReplyError(Err.noAuth), cmd, r.args);
+    }
+    const gates = this.gates;
+    for (let i = 0; i < gates.length; i++) {
+      const g = gates[i](ctx, cmd, r.args);
+      if (g !== undefined) {
+        if (g instanceof ReplyError) {
+          cmd.stats.rejected++;
+          this.stats.rejectedCalls++;
+          this.countError(g);
+        }
+        return g;
+      }
+    }
+    return this.run(ctx, cmd, r.args);
+  }
+
+  /** Hook for gates to see rejected commands (MULTI flags the transaction). */
+  onReject: ((ctx: Context, err: ReplyError, cmd: Command | undefined) => void) | undefined;
+
+  private rejected(ctx: Context, err: ReplyError, cmd: Command | undefined, _args: string[]): Reply {
+    this.countError(err);
+    this.onReject?.(ctx, err, cmd);
+    return err;
+  }
+
+  /**
+   * Run a resolved command through middleware and its handler, with stats and
+   * observers. Used for client commands and for commands inside EXEC.
+   */
+  run(ctx: Context, cmd: Command, args: string[]): Reply | Promise<Reply> {
+    ctx.command = cmd;
+    cmd.stats.calls++;
+    let reply: Reply | Promise<Reply>;
+    try {
+      reply = this.middleware.length === 0 ? cmd.handler(ctx, args) : this.chain(ctx, cmd, args);
+    } catch (e) {
+      reply = this.errorToReply(e, cmd);
+    }
+    if (isThenable(reply)) {
+      return reply.then(
+        (v) => this.finish(ctx, cmd, args, v),
+        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd)),
+      );
+    }
+    return this.finish(ctx, cmd, args, reply);
+  }
+
+  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply): Reply {
+    if (reply instanceof ReplyError) {
+      cmd.stats.failed++;
+      this.stats.failedCalls++;
+      this.countError(reply);
+    }
+    const obs = this.observers;
+    for (let i = 0; i < obs.length; i++) obs[i](ctx, cmd, args, reply);
+    return reply;
+  }
+
+  private chain(ctx: Context, cmd: Command, args: string[]): Reply | Promise<Reply> {
+    const mws = this.middleware;
+    const call = new Call(cmd.parent ? `${cmd.parent.name.toUpperCase()} ${cmd.name.toUpperCase()}` : cmd.name.toUpperCase(), args, cmd);
+    let i = 0;
+    const next: Next = () => {
+      if (i < mws.length) {
+        const mw = mws[i++];
+        return mw(ctx, call, next);
+      }
+      ctx.command = call.command;
+      return call.command.handler(ctx, call.args);
+    };
+    return next();
+  }
+
+  private countError(err: ReplyError): void {
+    this.stats.errorReplies++;
+    const sp = err.message.indexOf(' ');
+    const code = sp > 0 ? err.message.slice(0, sp) : err.message;
+    this.stats.errorsByCode.set(code, (this.stats.errorsByCode.get(code) ?? 0) + 1);
+  }
+
+  errorToReply(e: unknown, cmd?: Command): ReplyError {
+    if (e instanceof ReplyError) return e;
+    const msg = e instanceof Error ? e.message : String(e);
+    if (cmd?.builtin) this.logger.error(`internal error in '${cmd.fullName}': ${(e as Error)?.stack ?? msg}`);
+    else this.logger.warn(`command '${cmd?.fullName ?? '?'}' threw: ${msg}`);
+    return new ReplyError(`ERR ${msg}`);
+  }
+}
+

@@ -1,0 +1,372 @@
+/**
+ * The server: listens (TCP or TLS), owns the keyspace, clock, config and
+ * command table, and runs commands for its connections.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { Clock, type ClockMode } from '../clock/clock.js';
+import { realClearTimeout, realSetTimeout } from '../clock/timers.js';
+import { Err, ReplyError } from '../errors.js';
+import type { Reply } from '../resp/reply.js';
+import { encodeReply } from '../resp/writer.js';
+import { Store } from '../store/store.js';
+import { Config } from './config.js';
+import { Connection, type ConnState } from './connection.js';
+import type { Context } from './context.js';
+import { Dispatcher, type Gate, type Middleware, type Observer } from './dispatch.js';
+import { Logger, type LoggerOptions, type LogLevel } from './logger.js';
+import { Registry, type Command, type CommandDefinition, type Handler } from './registry.js';
+
+export type TlsOptions = tls.TlsOptions;
+
+export interface ServerOptions {
+  /** Interface to bind. Default 127.0.0.1 (never all interfaces unless asked). */
+  host?: string;
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Serve TLS with these Node TLS options (cert, key, ca, requestCert for mutual TLS...). */
+  tls?: TlsOptions;
+  /** Close a connection that takes longer than this (ms) to send a whole command. */
+  readTimeout?: number;
+  /** Close a connection whose output has not drained within this (ms). */
+  writeTimeout?: number;
+  /** Close a connection idle for this long (ms). Redis's `timeout`. Pub/sub and blocked clients are exempt. */
+  idleTimeout?: number;
+  /** Maximum simultaneous clients (Redis's `maxclients`). Default 10000. */
+  maxConnections?: number;
+  /** A Logger, logger options, or a level. Default 'warn' to stderr. */
+  logger?: Logger | LoggerOptions | LogLevel;
+  /** Called on every connection state change. */
+  onConnState?: (conn: Connection, state: ConnState) => void;
+  /** Password of the default user (Redis's `requirepass`). */
+  requirepass?: string;
+  /** Extra users: name → password. */
+  users?: Record<string, string>;
+  /** Number of databases. Default 16. */
+  databases?: number;
+  /** Version reported by INFO and HELLO. Default 7.2.4. */
+  redisVersion?: string;
+  /** The clock, or its mode ('real' | 'frozen' | 'fake-timers'). */
+  clock?: Clock | ClockMode;
+  /** Install the built-in Redis command set. Default true. With false only PING, ECHO and QUIT exist. */
+  builtins?: boolean;
+  /** Initial CONFIG parameters. */
+  config?: Record<string, string>;
+}
+
+export const DEFAULT_REDIS_VERSION = '7.2.4';
+
+export interface ServerStats {
+  connectionsReceived: number;
+  rejectedConnections: number;
+  protocolErrors: number;
+  startedAt: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+}
+
+let builtinsInstaller: ((s: RedKitServer) => void) | undefined;
+let coreInstaller: ((s: RedKitServer) => void) | undefined;
+
+/** Registered by the commands module so the server core does not import every command group. */
+export function setBuiltinInstallers(core: (s: RedKitServer) => void, all: (s: RedKitServer) => void): void {
+  coreInstaller = core;
+  builtinsInstaller = all;
+}
+
+export class RedKitServer {
+  readonly options: ServerOptions;
+  readonly registry = new Registry();
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly dispatcher: Dispatcher;
+  readonly connections = new Map<number, Connection>();
+  readonly stats: ServerStats;
+  readonly users = new Map<string, string | null>();
+  redisVersion: string;
+  /** Set by setLoading(true): commands without the `loading` flag answer -LOADING. */
+  loading = false;
+  /** Per-server extension slots for command groups (pub/sub registry, script cache...). */
+  readonly ext: Record<string, unknown> = Object.create(null);
+
+  private server: net.Server | tls.Server | null = null;
+  private nextClientId = 1;
+  private shuttingDown = false;
+  private listening = false;
+  private boundPort = 0;
+  private boundHost: string;
+  private closeWaiters: Array<() => void> = [];
+
+  constructor(options: ServerOptions = {}) {
+    this.options = { ...options };
+    this.logger = options.logger instanceof Logger ? options.logger : new Logger(options.logger ?? 'warn');
+    this.clock = options.clock instanceof Clock ? options.clock : new Clock(options.clock ?? 'real');
+    this.store = new Store(this.clock, options.databases ?? 16);
+    this.redisVersion = options.redisVersion ?? DEFAULT_REDIS_VERSION;
+    this.boundHost = options.host ?? '127.0.0.1';
+    this.config = new Config({
+      databases: String(this.store.dbs.length),
+      maxclients: String(options.maxConnections ?? 10000),
+      timeout: String(Math.floor((options.idleTimeout ?? 0) / 1000)),
+      requirepass: options.requirepass ?? '',
+      bind: this.boundHost,
+      ...options.config,
+    });
+    this.users.set('default', options.requirepass ? options.requirepass : null);
+    for (const [u, p] of Object.entries(options.users ?? {})) this.users.set(u, p);
+    this.dispatcher = new Dispatcher(this.registry, this.logger);
+    this.stats = { connectionsReceived: 0, rejectedConnections: 0, protocolErrors: 0, startedAt: this.clock.now(), netInputBytes: 0, netOutputBytes: 0 };
+    if (options.builtins === false) coreInstaller?.(this);
+    else builtinsInstaller?.(this);
+  }
+
+  // ---- command table and middleware -------------------------------------------------
+
+  /** Register (or replace) a command. Name is case-insensitive. */
+  registerCommand(name: string, def: Handler | CommandDefinition): Command {
+    return this.registry.add(name, def, false);
+  }
+
+  /** Seed-style alias of registerCommand. */
+  registerCommandFunc(name: string, handler: Handler): Command {
+    return this.registerCommand(name, handler);
+  }
+
+  /** Register a built-in command (metadata from Redis). Used by the command groups. */
+  registerBuiltin(name: string, def: CommandDefinition): Command {
+    return this.registry.add(name, def, true);
+  }
+
+  unregisterCommand(name: string): boolean {
+    return this.registry.remove(name);
+  }
+
+  /** Add middleware: `(ctx, cmd, next) => reply`, composed in registration order. */
+  use(mw: Middleware): () => void {
+    this.dispatcher.middleware.push(mw);
+    return () => {
+      const i = this.dispatcher.middleware.indexOf(mw);
+      if (i >= 0) this.dispatcher.middleware.splice(i, 1);
+    };
+  }
+
+  /** Add a pre-execution gate (internal: MULTI, pub/sub context, loading). */
+  addGate(g: Gate): void {
+    this.dispatcher.gates.push(g);
+  }
+
+  /** Observe every executed command and its reply. Returns a remover. */
+  observe(o: Observer): () => void {
+    this.dispatcher.observers.push(o);
+    return () => {
+      const i = this.dispatcher.observers.indexOf(o);
+      if (i >= 0) this.dispatcher.observers.splice(i, 1);
+    };
+  }
+
+  execute(ctx: Context, name: string, args: string[]): Reply | Promise<Reply> {
+    return this.dispatcher.execute(ctx, name, args);
+  }
+
+  errorToReply(e: unknown, _conn?: Connection): ReplyError {
+    return this.dispatcher.errorToReply(e);
+  }
+
+  // ---- auth -------------------------------------------------------------------------
+
+  requiresAuth(): boolean {
+    return this.users.get('default') !== null;
+  }
+
+  /** Check a user/password pair (AUTH, HELLO AUTH). */
+  checkPassword(user: string, password: string): boolean {
+    if (!this.users.has(user)) return false;
+    const p = this.users.get(user);
+    return p === null || p === password;
+  }
+
+  setPassword(user: string, password: string | null): void {
+    this.users.set(user, password === '' ? null : password);
+    if (user === 'default') this.config.setRaw('requirepass', password ?? '');
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get host(): string {
+    return this.boundHost;
+  }
+
+  get url(): string {
+    const h = this.boundHost.includes(':') ? `[${this.boundHost}]` : this.boundHost;
+    return `${this.options.tls ? 'rediss' : 'redis'}://${h}:${this.boundPort}`;
+  }
+
+  get activeConnections(): number {
+    return this.connections.size;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  get isListening(): boolean {
+    return this.listening;
+  }
+
+  /** Start listening. Resolves with the bound address. */
+  listen(port?: number, host?: string): Promise<{ host: string; port: number }> {
+    if (this.server) return Promise.reject(new Error('RedKit: server is already listening'));
+    const p = port ?? this.options.port ?? 0;
+    const h = host ?? this.boundHost;
+    const onSocket = (socket: net.Socket) => this.accept(socket);
+    const srv = this.options.tls ? tls.createServer(this.options.tls, onSocket) : net.createServer({ noDelay: true }, onSocket);
+    if (this.options.tls) {
+      srv.on('tlsClientError', (err) => this.logger.debug(`TLS client error: ${err.message}`));
+    }
+    this.server = srv;
+    this.shuttingDown = false;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => {
+        this.server = null;
+        reject(err);
+      };
+      srv.once('error', onError);
+      srv.listen(p, h, () => {
+        srv.off('error', onError);
+        srv.on('error', (err) => this.logger.error(`server error: ${err.message}`));
+        const addr = srv.address() as net.AddressInfo;
+        this.boundPort = addr.port;
+        this.boundHost = h;
+        this.listening = true;
+        this.config.setRaw('port', String(addr.port));
+        this.logger.info(`listening on ${this.url}`);
+        resolve({ host: h, port: addr.port });
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.shuttingDown) {
+      socket.destroy();
+      return;
+    }
+    const max = Number(this.config.get('maxclients') ?? 10000);
+    if (this.connections.size >= max) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => {});
+      socket.end(encodeReply(new ReplyError(Err.maxClients)));
+      return;
+    }
+    const conn = new Connection(this, socket, this.nextClientId++);
+    this.connections.set(conn.id, conn);
+    this.connStateChanged(conn, 'new');
+  }
+
+  /** Next client id (also used by internal pseudo-clients such as scripts). */
+  allocateClientId(): number {
+    return this.nextClientId++;
+  }
+
+  connStateChanged(conn: Connection, state: ConnState): void {
+    const hook = this.options.onConnState;
+    if (hook === undefined) return;
+    try {
+      hook(conn, state);
+    } catch (e) {
+      this.logger.error(`onConnState hook threw: ${(e as Error).message}`);
+    }
+  }
+
+  connectionClosed(conn: Connection): void {
+    this.connections.delete(conn.id);
+    if (this.connections.size === 0 && this.closeWaiters.length) {
+      const ws = this.closeWaiters;
+      this.closeWaiters = [];
+      for (const w of ws) w();
+    }
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, let commands in flight answer, then
+   * close every connection. After `timeout` ms (default 5000) the remaining
+   * connections are closed anyway.
+   */
+  async shutdown(opts: { timeout?: number } = {}): Promise<void> {
+    if (!this.server) return;
+    this.shuttingDown = true;
+    const srv = this.server;
+    const closed = new Promise<void>((r) => srv.close(() => r()));
+    const timeout = opts.timeout ?? 5000;
+    // Let in-flight (busy) connections finish, then end each one.
+    const deadline = Date.now() + timeout;
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        for (const c of this.connections.values()) if (!c.isBusy) c.end();
+        if (this.connections.size === 0) return resolve();
+        if (Date.now() >= deadline) {
+          for (const c of this.connections.values()) c.destroy();
+          return resolve();
+        }
+        realSetTimeout(tick, 5);
+      };
+      tick();
+    });
+    await this.waitForConnectionsClosed(1000);
+    await closed;
+    this.teardown();
+  }
+
+  /** Close now: drop every connection and stop listening. */
+  async close(): Promise<void> {
+    const srv = this.server;
+    this.shuttingDown = true;
+    for (const c of this.connections.values()) c.destroy();
+    if (srv) await new Promise<void>((r) => srv.close(() => r()));
+    await this.waitForConnectionsClosed(1000);
+    this.teardown();
+  }
+
+  private waitForConnectionsClosed(ms: number): Promise<void> {
+    if (this.connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = realSetTimeout(() => {
+        for (const c of this.connections.values()) c.destroy();
+        resolve();
+      }, ms);
+      this.closeWaiters.push(() => {
+        realClearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private teardown(): void {
+    this.server = null;
+    this.listening = false;
+    for (const fn of this.disposers.splice(0)) fn();
+  }
+
+  private disposers: Array<() => void> = [];
+
+  /** Run fn when the server stops (command groups release timers here). */
+  onStop(fn: () => void): void {
+    this.disposers.push(fn);
+  }
+
+  /** Stop the clock's timers and expiry (a server that will not listen again). */
+  dispose(): void {
+    this.store.dispose();
+    this.clock.dispose();
+  }
+}
+
+export function createServer(options: ServerOptions = {}): RedKitServer {
+  return new RedKitServer(options);
+}
