@@ -2,18 +2,32 @@
  * The built-in command set: each group registers its commands.
  */
 import { setBuiltinInstallers, type RedKitServer } from '../server/server.js';
+import { installBitmaps } from './bitmaps.js';
 import { installClient } from './client.js';
 import { installConnection, installCore } from './connection.js';
+import { installGeo } from './geo.js';
+import { installHashes } from './hashes.js';
+import { installHyperLogLog } from './hyperloglog.js';
 import { installKeys } from './keys.js';
+import { installLists } from './lists.js';
 import { installServer } from './server.js';
+import { installSets } from './sets.js';
 import { installStrings } from './strings.js';
+import { installZsets } from './zsets.js';
 
 export function installBuiltins(server: RedKitServer): void {
   installConnection(server);
   installClient(server);
   installServer(server);
   installStrings(server);
+  installBitmaps(server);
+  installHyperLogLog(server);
   installKeys(server);
+  installHashes(server);
+  installLists(server);
+  installSets(server);
+  installZsets(server);
+  installGeo(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

@@ -9,6 +9,12 @@ export type RedisType = 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream';
 
 export interface RObject {
   readonly type: Exclude<RedisType, 'string'> | 'string';
+  /**
+   * OBJECT ENCODING as Redis would report it for this value (e.g. 'listpack',
+   * 'hashtable', 'quicklist', 'skiplist', 'intset'). Conversions are one-way,
+   * as in Redis: a value that grew past a listpack limit stays 'hashtable'.
+   */
+  encoding(): string;
 }
 
 export type Value = string | RObject;

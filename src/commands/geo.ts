@@ -1,0 +1,6 @@
+/**
+ * geo commands. (Placeholder: filled in by the data-type work.)
+ */
+import type { RedKitServer } from '../server/server.js';
+
+export function installGeo(_server: RedKitServer): void {}

@@ -1,0 +1,6 @@
+/**
+ * hashes commands. (Placeholder: filled in by the data-type work.)
+ */
+import type { RedKitServer } from '../server/server.js';
+
+export function installHashes(_server: RedKitServer): void {}

@@ -1,0 +1,6 @@
+/**
+ * hyperloglog commands. (Placeholder: filled in by the data-type work.)
+ */
+import type { RedKitServer } from '../server/server.js';
+
+export function installHyperLogLog(_server: RedKitServer): void {}

@@ -1,0 +1,6 @@
+/**
+ * lists commands. (Placeholder: filled in by the data-type work.)
+ */
+import type { RedKitServer } from '../server/server.js';
+
+export function installLists(_server: RedKitServer): void {}

@@ -1,0 +1,156 @@
+/**
+ * Cursor-based iteration shared by SCAN, HSCAN, SSCAN and ZSCAN.
+ *
+ * JavaScript Map/Set iterators stay valid while the collection changes (V8's
+ * ordered hash tables move live iterators across rehashes and skip deleted
+ * entries), so a cursor is simply a handle to a live iterator: a full
+ * iteration returns every element that existed throughout, possibly some
+ * added meanwhile, never one twice unless it was deleted and re-added.
+ */
+import { Err, ReplyError } from '../errors.js';
+import type { RedKitServer } from '../server/server.js';
+import { globMatch, intArg } from './util.js';
+
+interface CursorEntry<T> {
+  source: object;
+  iter: Iterator<T>;
+}
+
+const MAX_CURSORS = 100_000;
+
+/** Live iterators keyed by cursor number, per server. */
+export class CursorTable {
+  private readonly cursors = new Map<number, CursorEntry<unknown>>();
+  private next = 1;
+
+  /** Iterator for a cursor: continue an existing one, or start over for 0 / unknown cursors. */
+  iterator<T>(cursor: number, source: object, start: () => Iterator<T>): Iterator<T> {
+    if (cursor !== 0) {
+      const e = this.cursors.get(cursor);
+      if (e !== undefined && e.source === source) {
+        this.cursors.delete(cursor);
+        return e.iter as Iterator<T>;
+      }
+    }
+    return start();
+  }
+
+  /** Remember an unfinished iterator; returns its cursor number. */
+  save<T>(source: object, iter: Iterator<T>): number {
+    if (this.cursors.size >= MAX_CURSORS) {
+      // Forget the oldest (Map keeps insertion order).
+      const first = this.cursors.keys().next().value as number;
+      this.cursors.delete(first);
+    }
+    let id = this.next++;
+    if (this.next > 2 ** 52) this.next = 1;
+    if (id === 0) id = this.next++;
+    this.cursors.set(id, { source, iter });
+    return id;
+  }
+
+  clear(): void {
+    this.cursors.clear();
+  }
+}
+
+export function cursorTable(server: RedKitServer): CursorTable {
+  let t = server.ext.cursors as CursorTable | undefined;
+  if (t === undefined) {
+    t = new CursorTable();
+    server.ext.cursors = t;
+  }
+  return t;
+}
+
+/** Parse a SCAN cursor argument: an unsigned 64-bit integer, else `ERR invalid cursor`. */
+export function parseCursor(s: string): number {
+  if (!/^\d{1,20}$/.test(s)) throw new ReplyError('ERR invalid cursor');
+  const n = BigInt(s);
+  if (n > 18446744073709551615n) throw new ReplyError('ERR invalid cursor');
+  return Number(n);
+}
+
+export interface ScanOptions {
+  match?: string;
+  count: number;
+  /** SCAN TYPE filter (lower-case type name). */
+  type?: string;
+  /** HSCAN NOVALUES. */
+  noValues: boolean;
+}
+
+/**
+ * Parse `[MATCH pattern] [COUNT count] [TYPE type] [NOVALUES]` from args[from..].
+ * `allow` lists the extra options this command accepts besides MATCH/COUNT.
+ */
+export function parseScanOptions(args: string[], from: number, allow: { type?: boolean; noValues?: boolean } = {}): ScanOptions {
+  const o: ScanOptions = { count: 10, noValues: false };
+  let i = from;
+  while (i < args.length) {
+    const opt = args[i].toUpperCase();
+    const more = args.length - i - 1;
+    if (opt === 'COUNT' && more >= 1) {
+      const n = intArg(args[i + 1]);
+      if (n < 1) throw new ReplyError(Err.syntax);
+      o.count = n;
+      i += 2;
+    } else if (opt === 'MATCH' && more >= 1) {
+      o.match = args[i + 1];
+      i += 2;
+    } else if (opt === 'TYPE' && more >= 1 && allow.type) {
+      o.type = args[i + 1].toLowerCase();
+      i += 2;
+    } else if (opt === 'NOVALUES' && allow.noValues) {
+      o.noValues = true;
+      i += 1;
+    } else throw new ReplyError(Err.syntax);
+  }
+  return o;
+}
+
+/**
+ * One SCAN step over a live iterator: visit about `count` elements, keep
+ * those `accept` approves. Returns the next cursor (0 when done) and the
+ * accepted elements.
+ */
+export function scanStep<T>(
+  table: CursorTable,
+  cursor: number,
+  source: object,
+  start: () => Iterator<T>,
+  count: number,
+  accept: (item: T) => boolean,
+): { cursor: number; items: T[] } {
+  const iter = table.iterator(cursor, source, start);
+  const items: T[] = [];
+  for (let visited = 0; visited < count; visited++) {
+    const r = iter.next();
+    if (r.done) return { cursor: 0, items };
+    if (accept(r.value)) items.push(r.value);
+  }
+  // Peek whether anything is left, so a finished iteration returns cursor 0 at once.
+  const r = iter.next();
+  if (r.done) return { cursor: 0, items };
+  const rest = prepend(r.value, iter);
+  return { cursor: table.save(source, rest), items };
+}
+
+function prepend<T>(first: T, iter: Iterator<T>): Iterator<T> {
+  let pending = true;
+  return {
+    next(): IteratorResult<T> {
+      if (pending) {
+        pending = false;
+        return { value: first, done: false };
+      }
+      return iter.next();
+    },
+  };
+}
+
+/** MATCH filter for binary strings (undefined pattern or `*` accepts everything). */
+export function matcher(pattern: string | undefined): (s: string) => boolean {
+  if (pattern === undefined || pattern === '*') return () => true;
+  return (s) => globMatch(pattern, s);
+}

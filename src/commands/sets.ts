@@ -1,0 +1,6 @@
+/**
+ * sets commands. (Placeholder: filled in by the data-type work.)
+ */
+import type { RedKitServer } from '../server/server.js';
+
+export function installSets(_server: RedKitServer): void {}

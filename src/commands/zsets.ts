@@ -1,0 +1,6 @@
+/**
+ * zsets commands. (Placeholder: filled in by the data-type work.)
+ */
+import type { RedKitServer } from '../server/server.js';
+
+export function installZsets(_server: RedKitServer): void {}

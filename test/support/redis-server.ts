@@ -1,0 +1,89 @@
+/**
+ * Start a real redis-server (the oracle) on a free loopback port for the
+ * differential tests. Fails with instructions when redis-server is missing.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+
+export interface RedisProcess {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export function redisServerPath(): string {
+  const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      `redis-server is required for the differential tests but '${bin}' could not be run.\n` +
+        'Install it with: sudo apt-get update && sudo apt-get install -y redis-server redis-tools\n' +
+        '(or set REDIS_SERVER_BIN to its path).',
+    );
+  }
+  return bin;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.write('PING\r\n');
+      });
+      s.once('data', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Start redis-server with no persistence. Extra config as `['--requirepass', 'x']`. */
+export async function startRedisServer(extra: string[] = []): Promise<RedisProcess> {
+  const bin = redisServerPath();
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning', ...extra], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      await waitForPort(port, child);
+    } catch (e) {
+      child.kill('SIGKILL');
+      if (attempt < 3) continue;
+      throw e;
+    }
+    const pid = child.pid as number;
+    return {
+      port,
+      pid,
+      stop: () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          process.kill(pid, 'SIGTERM');
+          setTimeout(() => {
+            if (child.exitCode === null) process.kill(pid, 'SIGKILL');
+          }, 2000).unref();
+        }),
+    };
+  }
+}
