@@ -15,10 +15,29 @@ export interface RObject {
    * as in Redis: a value that grew past a listpack limit stays 'hashtable'.
    */
   encoding(): string;
+  /** A deep copy (COPY, snapshots). */
+  clone(): RObject;
 }
 
 export type Value = string | RObject;
 
 export function typeOf(v: Value): RedisType {
   return typeof v === 'string' ? 'string' : (v.type as RedisType);
+}
+
+const INT_RE = /^-?[1-9][0-9]*$/;
+
+/**
+ * OBJECT ENCODING of a value. Plain string values report what Redis would
+ * give a freshly set value of that content: 'int' for integers in the signed
+ * 64-bit range (string2l rules), 'embstr' up to 44 bytes, else 'raw'.
+ */
+export function encodingOf(v: Value): string {
+  if (typeof v !== 'string') return v.encoding();
+  const n = v.length;
+  if (n <= 20 && n > 0 && (v === '0' || INT_RE.test(v))) {
+    const b = BigInt(v);
+    if (b >= -9223372036854775808n && b <= 9223372036854775807n) return 'int';
+  }
+  return n <= 44 ? 'embstr' : 'raw';
 }
