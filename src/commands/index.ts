@@ -9,6 +9,7 @@ import { installGeo } from './geo.js';
 import { installHashes } from './hashes.js';
 import { installHyperLogLog } from './hyperloglog.js';
 import { installKeys } from './keys.js';
+import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
 import { installServer } from './server.js';
 import { installSets } from './sets.js';
@@ -28,6 +29,7 @@ export function installBuiltins(server: RedKitServer): void {
   installSets(server);
   installZsets(server);
   installGeo(server);
+  installPubSub(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);
