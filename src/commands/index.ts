@@ -9,6 +9,7 @@ import { installGeo } from './geo.js';
 import { installHashes } from './hashes.js';
 import { installHyperLogLog } from './hyperloglog.js';
 import { installKeys } from './keys.js';
+import { installMonitor } from './monitor.js';
 import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
 import { installServer } from './server.js';
@@ -30,6 +31,7 @@ export function installBuiltins(server: RedKitServer): void {
   installZsets(server);
   installGeo(server);
   installPubSub(server);
+  installMonitor(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

@@ -8,7 +8,7 @@ import { NO_REPLY, PushReply, SimpleString, type Reply } from '../resp/reply.js'
 import type { Connection } from '../server/connection.js';
 import type { Context } from '../server/context.js';
 import type { Command } from '../server/registry.js';
-import type { RedKitServer } from '../server/server.js';
+import { GATE, type RedKitServer } from '../server/server.js';
 import { onConnectionReset } from './connection.js';
 import { defineCommands, globMatch } from './util.js';
 
@@ -180,7 +180,7 @@ export function installPubSub(server: RedKitServer): void {
     const top = cmd.parent ?? cmd;
     if (ALLOWED_IN_RESP2_PUBSUB.has(top.name)) return undefined;
     return new ReplyError(Err.pubsubContext(cmd.fullName));
-  });
+  }, GATE.PUBSUB);
   onConnectionReset(server, (ctx) => {
     if (ctx.conn) unsubscribeAll(ctx.conn, false);
   });

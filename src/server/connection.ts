@@ -49,6 +49,8 @@ export class Connection implements Context, Watcher {
   db: Database;
   dbIndex = 0;
   command!: Command;
+  sentName = '';
+  sentArgs: string[] = [];
   /** Name of the last command run (CLIENT LIST cmd=). */
   lastCommand = 'NULL';
   inMulti = false;

@@ -36,6 +36,9 @@ export interface Context extends ClientInfo {
   dbIndex: number;
   /** The command being executed. */
   command: Command;
+  /** The command name and arguments exactly as the client sent them (MONITOR, recorder). */
+  sentName: string;
+  sentArgs: string[];
   /** True while running inside MULTI/EXEC. */
   inMulti: boolean;
   /** True while running inside a Lua script. */

@@ -60,7 +60,9 @@ const isThenable = (r: unknown): r is Promise<Reply> =>
 
 export class Dispatcher {
   readonly middleware: Middleware[] = [];
+  /** Gates in the order Redis applies its checks (see RedKitServer.addGate). */
   readonly gates: Gate[] = [];
+  private readonly gateOrder: number[] = [];
   readonly observers: Observer[] = [];
   readonly stats: DispatchStats = { commands: 0, errorReplies: 0, errorsByCode: new Map(), rejectedCalls: 0, failedCalls: 0 };
 
@@ -68,6 +70,14 @@ export class Dispatcher {
     readonly registry: Registry,
     private readonly logger: Logger,
   ) {}
+
+  /** Insert a gate keeping them sorted by `order` (stable). */
+  addGate(g: Gate, order: number): void {
+    let i = this.gates.length;
+    while (i > 0 && this.gateOrder[i - 1] > order) i--;
+    this.gates.splice(i, 0, g);
+    this.gateOrder.splice(i, 0, order);
+  }
 
   /** Resolve a command (and subcommand) from the wire; returns an error reply when unknown or arity is wrong. */
   resolve(name: string, args: string[]): { cmd: Command; args: string[] } | ReplyError {
@@ -89,6 +99,8 @@ export class Dispatcher {
   /** Run a command from a client: lookup, checks, gates, middleware, handler. */
   execute(ctx: Context, name: string, args: string[]): Reply | Promise<Reply> {
     this.stats.commands++;
+    ctx.sentName = name;
+    ctx.sentArgs = args;
     const r = this.resolve(name, args);
     if (r instanceof ReplyError) {
       this.stats.rejectedCalls++;

@@ -15,7 +15,10 @@ import { Connection, type ConnState } from './connection.js';
 import type { Context } from './context.js';
 import { Dispatcher, type Gate, type Middleware, type Observer } from './dispatch.js';
 import { Logger, type LoggerOptions, type LogLevel } from './logger.js';
-import { Registry, type Command, type CommandDefinition, type Handler } from './registry.js';
+import { F, Registry, type Command, type CommandDefinition, type Handler } from './registry.js';
+
+/** Gate order, following Redis's processCommand. */
+export const GATE = { PUBSUB: 10, LOADING: 20, PAUSE: 30, MULTI: 90 } as const;
 
 export type TlsOptions = tls.TlsOptions;
 
@@ -118,6 +121,7 @@ export class RedKitServer {
     for (const [u, p] of Object.entries(options.users ?? {})) this.users.set(u, p);
     this.dispatcher = new Dispatcher(this.registry, this.logger);
     this.stats = { connectionsReceived: 0, rejectedConnections: 0, protocolErrors: 0, startedAt: this.clock.now(), netInputBytes: 0, netOutputBytes: 0 };
+    this.installCoreGates();
     if (options.builtins === false) coreInstaller?.(this);
     else builtinsInstaller?.(this);
   }
@@ -152,9 +156,63 @@ export class RedKitServer {
     };
   }
 
-  /** Add a pre-execution gate (internal: MULTI, pub/sub context, loading). */
-  addGate(g: Gate): void {
-    this.dispatcher.gates.push(g);
+  /**
+   * Add a pre-execution gate. `order` follows Redis's processCommand:
+   * GATE.PUBSUB (10) < GATE.LOADING (20) < GATE.PAUSE (30) < GATE.MULTI (90).
+   */
+  addGate(g: Gate, order = 50): void {
+    this.dispatcher.addGate(g, order);
+  }
+
+  // ---- loading and pause (server-level controls) --------------------------------------
+
+  /** Answer -LOADING to every command without the `loading` flag (INFO says loading:1). */
+  setLoading(on: boolean): void {
+    this.loading = on;
+  }
+
+  private pausedUntil = 0;
+  private pauseMode: 'all' | 'write' = 'all';
+  private pauseTimer: ReturnType<typeof setTimeout> | null = null;
+  private pauseWaiters: Array<() => void> = [];
+
+  /** CLIENT PAUSE: hold clients' commands (all, or only writes) for `ms` real milliseconds. */
+  pause(ms: number, mode: 'all' | 'write' = 'all'): void {
+    const until = Date.now() + ms;
+    // A new pause never shortens a running one (Redis keeps the later end time).
+    if (this.isPaused() && until <= this.pausedUntil && mode === this.pauseMode) return;
+    this.pausedUntil = Math.max(until, this.isPaused() ? this.pausedUntil : 0);
+    this.pauseMode = mode;
+    if (this.pauseTimer !== null) realClearTimeout(this.pauseTimer);
+    this.pauseTimer = realSetTimeout(() => this.unpause(), Math.max(0, this.pausedUntil - Date.now()));
+  }
+
+  /** CLIENT UNPAUSE: let held commands run. */
+  unpause(): void {
+    this.pausedUntil = 0;
+    if (this.pauseTimer !== null) {
+      realClearTimeout(this.pauseTimer);
+      this.pauseTimer = null;
+    }
+    const ws = this.pauseWaiters;
+    this.pauseWaiters = [];
+    for (const w of ws) w();
+  }
+
+  isPaused(): boolean {
+    return this.pausedUntil !== 0;
+  }
+
+  private installCoreGates(): void {
+    this.addGate((_ctx, cmd) => {
+      if (this.loading && (cmd.flagBits & F.loading) === 0) return new ReplyError(Err.loading);
+      return undefined;
+    }, GATE.LOADING);
+    this.addGate((ctx, cmd, args) => {
+      if (this.pausedUntil === 0) return undefined;
+      if (this.pauseMode === 'write' && (cmd.flagBits & (F.write | F.may_replicate)) === 0) return undefined;
+      return new Promise<void>((resolve) => this.pauseWaiters.push(resolve)).then(() => this.dispatcher.run(ctx, cmd, args));
+    }, GATE.PAUSE);
   }
 
   /** Observe every executed command and its reply. Returns a remover. */

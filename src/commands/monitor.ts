@@ -1,0 +1,110 @@
+/**
+ * MONITOR: stream every command the server runs to monitoring clients, in
+ * Redis's format: `+<unix>.<usec> [<db> <addr>] "cmd" "arg" ...`.
+ */
+import { ReplyError } from '../errors.js';
+import { OK, RawReply } from '../resp/reply.js';
+import type { Connection } from '../server/connection.js';
+import type { Context } from '../server/context.js';
+import { F } from '../server/registry.js';
+import { GATE, type RedKitServer } from '../server/server.js';
+import { onConnectionReset } from './connection.js';
+import { defineCommands } from './util.js';
+
+/** sdscatrepr: a quoted, escaped representation of a binary string. */
+export function repr(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    switch (c) {
+      case 92:
+        out += '\\\\';
+        break;
+      case 34:
+        out += '\\"';
+        break;
+      case 10:
+        out += '\\n';
+        break;
+      case 13:
+        out += '\\r';
+        break;
+      case 9:
+        out += '\\t';
+        break;
+      case 7:
+        out += '\\a';
+        break;
+      case 8:
+        out += '\\b';
+        break;
+      default:
+        if (c >= 32 && c < 127) out += s[i];
+        else out += '\\x' + c.toString(16).padStart(2, '0');
+    }
+  }
+  return out + '"';
+}
+
+function monitors(server: RedKitServer): Set<Connection> {
+  let m = server.ext.monitors as Set<Connection> | undefined;
+  if (!m) {
+    m = new Set();
+    server.ext.monitors = m;
+  }
+  return m;
+}
+
+/** Format one MONITOR line for a command (time from the server's clock). */
+export function monitorLine(server: RedKitServer, dbIndex: number, origin: string, name: string, args: readonly string[]): string {
+  const now = server.clock.now();
+  const sec = Math.floor(now / 1000);
+  const usec = Math.floor((now - sec * 1000) * 1000);
+  let line = `+${sec}.${String(usec).padStart(6, '0')} [${dbIndex} ${origin}] ${repr(name)}`;
+  for (const a of args) line += ' ' + repr(a);
+  return line + '\r\n';
+}
+
+export function installMonitor(server: RedKitServer): void {
+  const mons = monitors(server);
+  let unobserve: (() => void) | null = null;
+  const observe = () => {
+    if (unobserve) return;
+    unobserve = server.observe((ctx, cmd) => {
+      if (mons.size === 0 || cmd.flagBits & (F.admin | F.skip_monitor)) return;
+      const origin = ctx.inScript ? 'lua' : ctx.remoteAddress;
+      const line = Buffer.from(monitorLine(server, ctx.dbIndex, origin, ctx.sentName, ctx.sentArgs), 'latin1');
+      for (const m of mons) if (m !== ctx.conn) m.writeRaw(new RawReply(line));
+    });
+  };
+  const stop = (c: Connection) => {
+    mons.delete(c);
+    delete c.ext.monitor;
+    if (mons.size === 0 && unobserve) {
+      unobserve();
+      unobserve = null;
+    }
+  };
+  // A monitoring client is a replica of sorts: it may not touch the keyspace.
+  server.addGate((ctx, cmd) => {
+    const conn = ctx.conn;
+    if (conn === undefined || conn.ext.monitor === undefined) return undefined;
+    if (cmd.flagBits & (F.write | F.readonly | F.may_replicate)) return new ReplyError("ERR Replica can't interact with the keyspace");
+    return undefined;
+  }, GATE.PUBSUB);
+  onConnectionReset(server, (ctx: Context) => {
+    if (ctx.conn) stop(ctx.conn);
+  });
+  defineCommands(server, {
+    monitor: (ctx) => {
+      const conn = ctx.conn;
+      if (!conn || ctx.inMulti) throw new ReplyError('ERR MONITOR is not allowed here');
+      if (conn.ext.monitor) return OK;
+      conn.ext.monitor = true;
+      mons.add(conn);
+      conn.addCloseHook(stop);
+      observe();
+      return OK;
+    },
+  });
+}
