@@ -34,7 +34,16 @@ export { formatDouble } from './resp/format.js';
 export { Store } from './store/store.js';
 export { Database } from './store/database.js';
 
-/** Binary ("latin1") string from a JavaScript (UTF-8) string, for keys and values. */
-export const toBinary = (s: string): string => Buffer.from(s, 'utf8').latin1Slice();
-/** JavaScript (UTF-8) string from a binary ("latin1") argument. */
-export const fromBinary = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
+/** Binary ("latin1") strings, the server's representation of bytes, to and from UTF-8 text. */
+export { toBinary, fromBinary, replyToJs } from './testing/values.js';
+
+// ---- test fixture ----
+export { startRedKit, RedKit } from './testing/redkit.js';
+export type { RedKitOptions } from './testing/redkit.js';
+export { Recorder, RecordedCommand, DEFAULT_CHATTER, formatEntry } from './testing/recorder.js';
+export type { CommandFilter, CommandPredicate, Mark, RecorderOptions } from './testing/recorder.js';
+export { Faults } from './testing/faults.js';
+export type { FaultRule, FaultHandle, FaultCommand } from './testing/faults.js';
+export { DbHandle, KeyspaceError } from './testing/keyspace.js';
+export type { Snapshot, SnapshotEntry, SeedValue, Bytes } from './testing/snapshot.js';
+export { InternalClient } from './server/internal.js';

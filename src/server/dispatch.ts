@@ -120,6 +120,7 @@ export class Dispatcher {
           cmd.stats.rejected++;
           this.stats.rejectedCalls++;
           this.countError(g);
+          this.onReject?.(ctx, g, cmd);
         }
         return g;
       }

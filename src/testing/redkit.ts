@@ -1,0 +1,181 @@
+/**
+ * The test fixture: `await startRedKit()` gives a real Redis-compatible server
+ * on an ephemeral loopback port, with a virtual clock, a programmable
+ * keyspace, a command recorder and fault injection.
+ */
+import { Clock, type ClockMode } from '../clock/clock.js';
+import type { Handler, CommandDefinition } from '../server/registry.js';
+import type { Logger, LoggerOptions, LogLevel } from '../server/logger.js';
+import { createServer, type RedKitServer, type TlsOptions } from '../server/server.js';
+import { Faults } from './faults.js';
+import { DbHandle } from './keyspace.js';
+import { Recorder, type RecordedCommand, type RecorderOptions } from './recorder.js';
+import { readSnapshotFile, restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
+
+export interface RedKitOptions {
+  /** Port to bind; default 0 (a free ephemeral port). */
+  port?: number;
+  /** Interface; default 127.0.0.1. */
+  host?: string;
+  /** Password of the default user. */
+  password?: string;
+  /** Extra users: name → password (AUTH user pass, HELLO 3 AUTH user pass). */
+  users?: Record<string, string>;
+  tls?: TlsOptions;
+  /** Number of databases (default 16). */
+  databases?: number;
+  /** Version reported by INFO and HELLO (default 7.2.4). */
+  redisVersion?: string;
+  /** Initial data: a snapshot object, or the path of a JSON fixture file. */
+  seed?: Snapshot | string;
+  /**
+   * The clock: 'real' (default; real time plus an offset that advance/set move),
+   * 'frozen' (starts frozen), 'fake-timers' (follows the test's faked Date.now()),
+   * or a Clock instance.
+   */
+  clock?: ClockMode | Clock;
+  /** Extra commands: name → handler or definition. */
+  commands?: Record<string, Handler | CommandDefinition>;
+  /** Record commands (default true), or recorder options. */
+  record?: boolean | RecorderOptions;
+  logger?: Logger | LoggerOptions | LogLevel;
+  /** CONFIG parameters to start with. */
+  config?: Record<string, string>;
+}
+
+export class RedKit {
+  readonly server: RedKitServer;
+  readonly clock: Clock;
+  readonly recorder: Recorder;
+  readonly faults: Faults;
+  private readonly dbs = new Map<number, DbHandle>();
+  private readonly options: RedKitOptions;
+  private stopped = false;
+
+  constructor(options: RedKitOptions = {}) {
+    this.options = options;
+    this.clock = options.clock instanceof Clock ? options.clock : new Clock(options.clock ?? 'real');
+    this.server = createServer({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+      requirepass: options.password,
+      users: options.users,
+      tls: options.tls,
+      databases: options.databases,
+      redisVersion: options.redisVersion,
+      clock: this.clock,
+      logger: options.logger ?? 'warn',
+      config: options.config,
+    });
+    for (const [name, def] of Object.entries(options.commands ?? {})) this.server.registerCommand(name, def);
+    const rec = options.record;
+    this.recorder = new Recorder(typeof rec === 'object' ? rec : {});
+    this.recorder.enabled = rec !== false;
+    this.recorder.attach(this.server);
+    this.faults = new Faults(this.server, this.recorder);
+    this.faults.attach();
+    if (options.seed !== undefined) this.restore(typeof options.seed === 'string' ? readSnapshotFile(options.seed) : options.seed, { flush: false });
+  }
+
+  /** Start listening (startRedKit() does this for you). */
+  async start(): Promise<this> {
+    await this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1');
+    return this;
+  }
+
+  get host(): string {
+    return this.server.host;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  /** `redis://127.0.0.1:PORT` (`rediss://` with TLS). Includes no credentials. */
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** Recorded commands for assertions (flattened, without connection chatter). */
+  get commands(): RecordedCommand[] {
+    return this.recorder.list();
+  }
+
+  /** Direct access to database `n` (default 0). */
+  db(n = 0): DbHandle {
+    let h = this.dbs.get(n);
+    if (!h) {
+      if (!Number.isInteger(n) || n < 0 || n >= this.server.store.dbs.length) throw new RangeError(`RedKit: no database ${n} (databases: ${this.server.store.dbs.length})`);
+      h = new DbHandle(this.server, n);
+      this.dbs.set(n, h);
+    }
+    return h;
+  }
+
+  /** Every database, type and TTL as plain JSON-serialisable data. */
+  snapshot(): Snapshot {
+    return takeSnapshot(this.server);
+  }
+
+  /** Replace the keyspace with a snapshot (`flush: false` adds it on top). */
+  restore(snapshot: Snapshot | string, opts: { flush?: boolean } = {}): void {
+    restoreSnapshot(this.server, typeof snapshot === 'string' ? readSnapshotFile(snapshot) : snapshot, opts);
+  }
+
+  /**
+   * For beforeEach: flush every database, clear the recorder and the fault
+   * rules, reset the clock to real time, end pauses and loading.
+   * Connections stay open.
+   */
+  async reset(): Promise<void> {
+    this.server.store.flushAll();
+    this.recorder.clear();
+    this.faults.clear();
+    this.clock.reset();
+    this.server.unpause();
+    this.server.setLoading(false);
+  }
+
+  /** Close every client connection (clients see the server go away). */
+  disconnectAll(): void {
+    for (const c of this.server.connections.values()) c.destroy();
+  }
+
+  /** Hold every client's commands for `ms` real milliseconds (like CLIENT PAUSE ... ALL). */
+  pause(ms: number, mode: 'all' | 'write' = 'all'): void {
+    this.server.pause(ms, mode);
+  }
+
+  unpause(): void {
+    this.server.unpause();
+  }
+
+  /** While on, commands answer `-LOADING Redis is loading the dataset in memory` and INFO says loading:1. */
+  setLoading(on: boolean): void {
+    this.server.setLoading(on);
+  }
+
+  /** Stop and start again on the same port; `keepData: false` starts empty (default keeps data). */
+  async restart(opts: { keepData?: boolean } = {}): Promise<void> {
+    const port = this.server.port;
+    await this.server.close();
+    if (opts.keepData === false) this.server.store.flushAll();
+    await this.server.listen(port, this.options.host ?? '127.0.0.1');
+  }
+
+  /** Stop the server and release its timers. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.faults.clear();
+    await this.server.close();
+    this.server.dispose();
+  }
+}
+
+/** Start a RedKit server for a test (127.0.0.1, ephemeral port by default). */
+export async function startRedKit(options: RedKitOptions = {}): Promise<RedKit> {
+  const r = new RedKit(options);
+  await r.start();
+  return r;
+}

@@ -1,0 +1,188 @@
+/**
+ * Snapshots: the whole keyspace as plain JSON-serialisable data (every
+ * database, type and TTL; binary data as base64), restored exactly. Seeds use
+ * the same format, plus a friendlier object form for hand-written fixtures.
+ */
+import fs from 'node:fs';
+import { parseDuration, type Duration } from '../clock/clock.js';
+import { formatDouble } from '../resp/format.js';
+import { MapReply, SetReply, type Reply } from '../resp/reply.js';
+import { InternalClient } from '../server/internal.js';
+import type { RedKitServer } from '../server/server.js';
+import { typeOf } from '../store/types.js';
+import { isUtf8 } from './values.js';
+
+/** Bytes: UTF-8 text, or `{ base64 }` for anything that is not valid UTF-8. */
+export type Bytes = string | { base64: string };
+
+interface EntryBase {
+  key: Bytes;
+  /** Absolute expiry time (clock ms since the epoch). */
+  expireAt?: number;
+  /** Relative time to live (seeds only): ms or '30s', '5m', ... */
+  ttl?: Duration;
+}
+
+export type SnapshotEntry =
+  | (EntryBase & { type: 'string'; value: Bytes })
+  | (EntryBase & { type: 'hash'; value: Record<string, Bytes> | Array<[Bytes, Bytes]>; fieldExpireAt?: Record<string, number> })
+  | (EntryBase & { type: 'list'; value: Bytes[] })
+  | (EntryBase & { type: 'set'; value: Bytes[] })
+  | (EntryBase & { type: 'zset'; value: Array<[Bytes, number | string]> });
+
+/** Object-form seed value: a plain string, or an entry without its key. */
+export type SeedValue = string | DistributiveOmit<SnapshotEntry, 'key'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface Snapshot {
+  /** Format version. */
+  redkit: 1;
+  /** Clock time when the snapshot was taken. */
+  time?: number;
+  /** Database index → entries (array form) or key → value (object form, seeds). */
+  databases: Record<string, SnapshotEntry[] | Record<string, SeedValue>>;
+}
+
+const enc = (s: string): Bytes => (isUtf8(s) ? Buffer.from(s, 'latin1').toString('utf8') : { base64: Buffer.from(s, 'latin1').toString('base64') });
+const dec = (b: Bytes): string => (typeof b === 'string' ? Buffer.from(b, 'utf8').latin1Slice() : Buffer.from(b.base64, 'base64').latin1Slice());
+
+function items(r: Reply): string[] {
+  const arr = Array.isArray(r) ? r : r instanceof SetReply ? r.items : r instanceof MapReply ? r.flat : [];
+  return (arr as Reply[]).map((x) => (typeof x === 'string' ? x : Buffer.isBuffer(x) ? x.latin1Slice() : String(x)));
+}
+
+/** Take a snapshot of every database. */
+export function takeSnapshot(server: RedKitServer): Snapshot {
+  const databases: Record<string, SnapshotEntry[]> = {};
+  for (const db of server.store.dbs) {
+    const client = new InternalClient(server, db.id);
+    const entries: SnapshotEntry[] = [];
+    for (const key of [...db.keys()]) {
+      const v = db.get(key);
+      if (v === undefined) continue;
+      const type = typeOf(v);
+      const expireAt = db.getExpire(key);
+      const base = { key: enc(key), ...(expireAt !== undefined ? { expireAt } : {}) };
+      switch (type) {
+        case 'string':
+          entries.push({ ...base, type, value: enc(items([client.call('GET', key)])[0]) });
+          break;
+        case 'hash': {
+          const flat = items(client.call('HGETALL', key));
+          const allText = flat.every(isUtf8);
+          let value: Record<string, Bytes> | Array<[Bytes, Bytes]>;
+          if (allText) {
+            const o: Record<string, Bytes> = {};
+            for (let i = 0; i < flat.length; i += 2) o[enc(flat[i]) as string] = enc(flat[i + 1]);
+            value = o;
+          } else {
+            value = [];
+            for (let i = 0; i < flat.length; i += 2) value.push([enc(flat[i]), enc(flat[i + 1])]);
+          }
+          const fe = hashFieldExpiry(server, client, key, flat);
+          entries.push({ ...base, type, value, ...(fe ? { fieldExpireAt: fe } : {}) });
+          break;
+        }
+        case 'list':
+          entries.push({ ...base, type, value: items(client.call('LRANGE', key, '0', '-1')).map(enc) });
+          break;
+        case 'set':
+          entries.push({ ...base, type, value: items(client.call('SMEMBERS', key)).sort().map(enc) });
+          break;
+        case 'zset': {
+          const r = client.call('ZRANGE', key, '0', '-1', 'WITHSCORES') as unknown as unknown[];
+          const pairs: Array<[Bytes, number | string]> = [];
+          const push = (m: unknown, s: unknown) => {
+            const score = typeof s === 'object' && s !== null && 'value' in s ? (s as { value: number }).value : Number(s);
+            pairs.push([enc(String(m)), Number.isFinite(score) ? score : formatDouble(score)]);
+          };
+          if (r.length && Array.isArray(r[0])) for (const p of r as unknown[][]) push(p[0], p[1]);
+          else for (let i = 0; i < r.length; i += 2) push(r[i], r[i + 1]);
+          entries.push({ ...base, type, value: pairs });
+          break;
+        }
+        default:
+          throw new Error(`RedKit: snapshots do not support ${type} values yet (key ${JSON.stringify(enc(key))})`);
+      }
+    }
+    if (entries.length) databases[String(db.id)] = entries;
+  }
+  return { redkit: 1, time: server.clock.now(), databases };
+}
+
+function hashFieldExpiry(server: RedKitServer, client: InternalClient, key: string, flat: string[]): Record<string, number> | undefined {
+  if (!server.registry.get('hpexpiretime') || flat.length === 0) return undefined;
+  const fields: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) fields.push(flat[i]);
+  const r = client.call('HPEXPIRETIME', key, 'FIELDS', String(fields.length), ...fields) as unknown as number[];
+  let out: Record<string, number> | undefined;
+  r.forEach((t, i) => {
+    if (typeof t === 'number' && t > 0) (out ??= {})[Buffer.from(fields[i], 'latin1').toString('base64')] = t;
+  });
+  return out;
+}
+
+/** Load a snapshot or seed file (JSON). */
+export function readSnapshotFile(path: string): Snapshot {
+  const data = JSON.parse(fs.readFileSync(path, 'utf8')) as Snapshot;
+  validate(data, path);
+  return data;
+}
+
+function validate(s: Snapshot, where = 'snapshot'): void {
+  if (!s || typeof s !== 'object' || typeof s.databases !== 'object' || s.databases === null) {
+    throw new TypeError(`RedKit: ${where} is not a RedKit snapshot (expected { "redkit": 1, "databases": { ... } })`);
+  }
+}
+
+/** Replace the whole keyspace with a snapshot (or add a seed on top with `flush: false`). */
+export function restoreSnapshot(server: RedKitServer, snap: Snapshot, opts: { flush?: boolean } = {}): void {
+  validate(snap);
+  if (opts.flush !== false) server.store.flushAll();
+  const now = server.clock.now();
+  for (const [dbName, content] of Object.entries(snap.databases)) {
+    const index = Number(dbName);
+    if (!Number.isInteger(index) || index < 0 || index >= server.store.dbs.length) throw new RangeError(`RedKit: snapshot database '${dbName}' does not exist (databases: ${server.store.dbs.length})`);
+    const client = new InternalClient(server, index);
+    const entries: SnapshotEntry[] = Array.isArray(content)
+      ? content
+      : Object.entries(content).map(([key, v]) => (typeof v === 'string' ? { key, type: 'string' as const, value: v } : ({ key, ...v } as SnapshotEntry)));
+    for (const e of entries) writeEntry(client, e, now);
+  }
+}
+
+function writeEntry(client: InternalClient, e: SnapshotEntry, now: number): void {
+  const key = dec(e.key);
+  client.call('DEL', key);
+  switch (e.type) {
+    case 'string':
+      client.call('SET', key, dec(e.value));
+      break;
+    case 'hash': {
+      const args: string[] = [];
+      if (Array.isArray(e.value)) for (const [f, v] of e.value) args.push(dec(f), dec(v));
+      else for (const [f, v] of Object.entries(e.value)) args.push(dec(f), dec(v));
+      if (args.length) client.call('HSET', key, ...args);
+      if (e.fieldExpireAt) {
+        for (const [f64, at] of Object.entries(e.fieldExpireAt)) client.call('HPEXPIREAT', key, String(at), 'FIELDS', '1', Buffer.from(f64, 'base64').latin1Slice());
+      }
+      break;
+    }
+    case 'list':
+      if (e.value.length) client.call('RPUSH', key, ...e.value.map(dec));
+      break;
+    case 'set':
+      if (e.value.length) client.call('SADD', key, ...e.value.map(dec));
+      break;
+    case 'zset': {
+      const args: string[] = [];
+      for (const [m, s] of e.value) args.push(typeof s === 'number' ? formatDouble(s) : s, dec(m));
+      if (args.length) client.call('ZADD', key, ...args);
+      break;
+    }
+    default:
+      throw new TypeError(`RedKit: unknown snapshot entry type '${(e as { type: string }).type}'`);
+  }
+  const at = e.expireAt ?? (e.ttl !== undefined ? now + parseDuration(e.ttl) : undefined);
+  if (at !== undefined) client.call('PEXPIREAT', key, String(Math.round(at)));
+}
