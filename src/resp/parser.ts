@@ -37,6 +37,14 @@ export class RequestParser {
 
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  /**
+   * Growable buffer for input that arrives before the previous input was
+   * consumed (a partial command, or a client pipelining while the connection
+   * waits for an async reply): appended to with amortised growth, never by
+   * concatenating everything again. `buf` is then a view of its first bytes.
+   */
+  private own: Buffer | null = null;
+  private bufIsOwn = false;
 
   // multibulk state
   private mbRemaining = 0; // arguments still to read in the current multibulk
@@ -61,25 +69,54 @@ export class RequestParser {
     if (this.big !== null) {
       // Copy straight into the big argument buffer.
       const need = this.big.length - this.bigFilled;
-      const n = chunk.length < need ? chunk.length : need;
-      chunk.copy(this.big, this.bigFilled, 0, n);
-      this.bigFilled += n;
-      if (n < chunk.length) this.setBuffer(chunk.subarray(n));
-      return;
+      if (need > 0) {
+        const n = chunk.length < need ? chunk.length : need;
+        chunk.copy(this.big, this.bigFilled, 0, n);
+        this.bigFilled += n;
+        if (n === chunk.length) return;
+        chunk = chunk.subarray(n);
+      }
     }
-    if (this.pos >= this.buf.length) this.setBuffer(chunk);
-    else this.setBuffer(Buffer.concat([this.buf.subarray(this.pos), chunk]));
+    if (this.pos >= this.buf.length) {
+      // Everything before was consumed: parse straight from the chunk.
+      if (this.own !== null && this.own.length > OWN_KEEP_MAX) this.own = null;
+      this.setBuffer(chunk);
+    } else this.append(chunk);
   }
 
   private setBuffer(b: Buffer): void {
     this.buf = b;
     this.pos = 0;
+    this.bufIsOwn = false;
+  }
+
+  /** Keep the unconsumed bytes and append `chunk` (amortised O(1) per byte). */
+  private append(chunk: Buffer): void {
+    const buf = this.buf;
+    const rest = buf.length - this.pos;
+    const total = rest + chunk.length;
+    let own = this.own;
+    if (this.bufIsOwn && own !== null && buf.length + chunk.length <= own.length) {
+      chunk.copy(own, buf.length);
+      this.buf = own.subarray(0, buf.length + chunk.length);
+      return;
+    }
+    if (own === null || own.length < total * 2) {
+      own = Buffer.allocUnsafe(Math.max(total * 2, 16 * 1024));
+      buf.copy(own, 0, this.pos);
+      this.own = own;
+    } else if (this.bufIsOwn) own.copyWithin(0, this.pos, buf.length);
+    else buf.copy(own, 0, this.pos);
+    chunk.copy(own, rest);
+    this.buf = own.subarray(0, total);
+    this.pos = 0;
+    this.bufIsOwn = true;
   }
 
   /** Drop all state (connection closing). */
   reset(): void {
-    this.buf = Buffer.alloc(0);
-    this.pos = 0;
+    this.setBuffer(EMPTY);
+    this.own = null;
     this.mbRemaining = 0;
     this.bulkLen = -1;
     this.name = undefined;
@@ -117,12 +154,20 @@ export class RequestParser {
           return cmd;
         }
         const cr = buf.indexOf(13, this.pos);
-        if (cr < 0 || cr + 1 >= len) {
+        if (cr < 0) {
           if (len - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError(Err.protoTooBigMbulk);
           return null;
         }
+        if (cr + 1 >= len) return null; // the byte after CR has not arrived
         const n = parseLen(buf, this.pos + 1, cr);
-        if (n === null || n > PROTO_MAX_MULTIBULK) throw new ProtocolError(Err.protoInvalidMultibulk);
+        if (n === null || n > PROTO_MAX_MULTIBULK) {
+          // Redis finds the CR with strchr(): a NUL before it means "no line yet".
+          if (hasNul(buf, this.pos, cr)) {
+            if (len - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError(Err.protoTooBigMbulk);
+            return null;
+          }
+          throw new ProtocolError(Err.protoInvalidMultibulk);
+        }
         if (this.unauthenticated && n > UNAUTH_MAX_MULTIBULK) throw new ProtocolError(Err.protoUnauthMultibulk);
         this.pos = cr + 2;
         if (n <= 0) continue; // "*0" and "*-1" are skipped without a reply
@@ -136,15 +181,23 @@ export class RequestParser {
         if (this.bulkLen < 0) {
           if (this.pos >= len) return null;
           const cr = buf.indexOf(13, this.pos);
-          if (cr < 0 || cr + 1 >= len) {
+          if (cr < 0) {
             if (len - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError(Err.protoTooBigBulkCount);
             return null;
           }
-          if (buf[this.pos] !== 0x24 /* $ */) {
-            throw new ProtocolError(Err.protoExpectedDollar(String.fromCharCode(buf[this.pos])));
+          if (cr + 1 >= len) return null; // the byte after CR has not arrived
+          const n = buf[this.pos] === 0x24 /* $ */ ? parseLen(buf, this.pos + 1, cr) : null;
+          if (n === null || n < 0 || n > this.maxBulkLen) {
+            // Redis finds the CR with strchr(): a NUL before it means "no line yet".
+            if (hasNul(buf, this.pos, cr)) {
+              if (len - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError(Err.protoTooBigBulkCount);
+              return null;
+            }
+            const c = buf[this.pos];
+            // Redis prints the byte with %c, then maps CR and LF to spaces.
+            if (c !== 0x24) throw new ProtocolError(Err.protoExpectedDollar(c === 13 || c === 10 ? ' ' : String.fromCharCode(c)));
+            throw new ProtocolError(Err.protoInvalidBulk);
           }
-          const n = parseLen(buf, this.pos + 1, cr);
-          if (n === null || n < 0 || n > this.maxBulkLen) throw new ProtocolError(Err.protoInvalidBulk);
           if (this.unauthenticated && n > UNAUTH_MAX_BULK) throw new ProtocolError(Err.protoUnauthBulk);
           this.pos = cr + 2;
           this.bulkLen = n;
@@ -187,7 +240,8 @@ export class RequestParser {
   private parseInline(): ParsedCommand | null | undefined {
     const buf = this.buf;
     const nl = buf.indexOf(10, this.pos);
-    if (nl < 0) {
+    // Redis finds the LF with strchr(): a NUL before it means "no line yet".
+    if (nl < 0 || hasNul(buf, this.pos, nl)) {
       if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError(Err.protoTooBigInline);
       return undefined;
     }
@@ -204,6 +258,13 @@ export class RequestParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** A growable input buffer larger than this is dropped once it is no longer needed. */
+const OWN_KEEP_MAX = 1024 * 1024;
+
+function hasNul(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] === 0) return true;
+  return false;
+}
 
 /** string2ll on buf[start, end): strict decimal, optional '-', no leading zeros. */
 function parseLen(buf: Buffer, start: number, end: number): number | null {
@@ -216,13 +277,19 @@ function parseLen(buf: Buffer, start: number, end: number): number | null {
     if (i === end) return null;
   }
   if (buf[i] === 0x30) return end - i === 1 && !neg ? 0 : null;
+  const digits = i;
   let n = 0;
   for (; i < end; i++) {
     const c = buf[i] - 48;
     if (c < 0 || c > 9) return null;
     n = n * 10 + c;
   }
-  if (n > Number.MAX_SAFE_INTEGER) return neg ? -Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER;
+  if (n > Number.MAX_SAFE_INTEGER) {
+    // Outside int64 is not a number at all (string2ll); inside, callers only compare with limits.
+    const nd = end - digits;
+    if (nd > 19 || (nd === 19 && buf.latin1Slice(digits, end) > (neg ? '9223372036854775808' : '9223372036854775807'))) return null;
+    return neg ? -Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER;
+  }
   return neg ? -n : n;
 }
 
