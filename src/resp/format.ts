@@ -51,7 +51,7 @@ export function formatG(d: number, precision: number): string {
 function roundSignificant(x: number, p: number): { digits: string; exp10: number } {
   // toExponential(n) is exact-decimal with ties rounded up; use extra digits
   // to detect a possible tie and then fall back to exact arithmetic.
-  const wide = x.toExponential(p + 3); // d.ddd…e±x with p+4 significant digits
+  const wide = x.toExponential(p + 2); // d.ddd…e±x with p+3 significant digits: a 3-digit tail
   const eIdx = wide.indexOf('e');
   const mant = wide.slice(0, eIdx).replace('.', '');
   const tail = mant.slice(p);

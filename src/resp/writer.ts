@@ -132,6 +132,8 @@ export class RespWriter {
 
   integer(n: number | bigint): void {
     if (typeof n === 'number' && n >= 0 && n < SMALL_INT_MAX && Number.isInteger(n)) this.rawBytes(INT_REPLIES[n]);
+    // String(1e21) is "1e+21": print large integer-valued numbers in digits.
+    else if (typeof n === 'number' && (n >= 1e21 || n <= -1e21) && Number.isFinite(n)) this.ascii(`:${BigInt(n)}\r\n`);
     else this.ascii(`:${n}\r\n`);
   }
 
@@ -307,7 +309,9 @@ export class RespWriter {
       return;
     }
     if (r instanceof NoReply) return;
-    throw new TypeError(`RedKit: a handler returned a value that is not a reply: ${String(r)}`);
+    // Throwing here would leave a half-written reply in the batch (and, from a
+    // socket event, take the process down): answer an error in its place.
+    this.error(`ERR RedKit: a handler returned a value that is not a reply (${Object.prototype.toString.call(r)})`);
   }
 }
 
