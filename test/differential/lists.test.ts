@@ -592,3 +592,49 @@ describe.each([2, 3] as const)('lists (RESP%i)', (proto) => {
     expect(await r.call('OBJECT', 'ENCODING', 'l')).toBe(enc);
   });
 });
+
+describe('list commands and the rest of the server', () => {
+  it('COMMAND GETKEYS finds the keys of list commands', async () => {
+    const { r, k } = await pair.clients(2);
+    await expectSame(r, k, [
+      ['COMMAND', 'GETKEYS', 'LPUSH', 'l', 'a', 'b'],
+      ['COMMAND', 'GETKEYS', 'LMOVE', 'a', 'b', 'LEFT', 'RIGHT'],
+      ['COMMAND', 'GETKEYS', 'RPOPLPUSH', 'a', 'b'],
+      ['COMMAND', 'GETKEYS', 'LMPOP', '2', 'a', 'b', 'LEFT'],
+      ['COMMAND', 'GETKEYS', 'LMPOP', '2', 'a', 'b'],
+      ['COMMAND', 'GETKEYS', 'LMPOP', '1', 'a', 'RIGHT', 'COUNT', '3'],
+      ['COMMAND', 'INFO', 'LMPOP', 'LPOS', 'LPOP'],
+    ]);
+  });
+
+  it('pushes signal keyReady (for blocked clients); other writes do not', async () => {
+    const { k } = await pair.clients(2);
+    const store = pair.redkit.store;
+    const prev = store.hooks.keyReady;
+    const seen: string[] = [];
+    store.hooks.keyReady = (db, key) => {
+      seen.push(`${db.id}:${key}`);
+      prev?.(db, key);
+    };
+    try {
+      await k.call('LPUSH', 'a', '1', '2');
+      await k.call('RPUSH', 'b', '1');
+      await k.call('LPUSHX', 'a', '3');
+      await k.call('RPUSHX', 'nokey', '3');
+      await k.call('LMOVE', 'a', 'c', 'LEFT', 'RIGHT');
+      await k.call('RPOPLPUSH', 'a', 'a');
+      await k.call('RPOPLPUSH', 'nokey', 'a');
+      await k.call('LSET', 'a', '0', 'x');
+      await k.call('LINSERT', 'a', 'BEFORE', 'x', 'y');
+      await k.call('LPOP', 'a');
+      await k.call('LTRIM', 'a', '0', '-1');
+      await k.call('LREM', 'a', '0', 'x');
+      await k.call('LMPOP', '1', 'b', 'LEFT');
+      await k.call('SELECT', '3');
+      await k.call('RPUSH', 'a', '1');
+      expect(seen).toEqual(['0:a', '0:b', '0:a', '0:c', '0:a', '3:a']);
+    } finally {
+      store.hooks.keyReady = prev;
+    }
+  });
+});
