@@ -27,11 +27,12 @@ const MIN_CAPACITY = 4;
 /** Buffers at or below this size never shrink. */
 const SHRINK_FLOOR = 16;
 
-/**
- * A packed array of `n` slots. Built by push so V8 keeps fast (non-dictionary)
- * elements: `new Array(n)` for large n yields a slow dictionary-backed array.
- */
+/** Above this many slots, build buffers by push: V8 makes `new Array(n)` dictionary-backed past 32M. */
+const MAX_PREALLOC = 1 << 24;
+
+/** An array of `n` undefined slots with fast (non-dictionary) elements. */
 function allocSlots(n: number): Array<string | undefined> {
+  if (n <= MAX_PREALLOC) return new Array<string | undefined>(n).fill(undefined);
   const a: Array<string | undefined> = [];
   for (let i = 0; i < n; i++) a.push(undefined);
   return a;
@@ -52,11 +53,8 @@ export class RList implements RObject {
   /** A list holding a copy of `items` (in order). */
   static fromArray(items: readonly string[]): RList {
     const l = new RList();
-    const n = items.length;
-    const b: Array<string | undefined> = [];
-    for (let i = 0; i < n; i++) b.push(items[i]);
-    l.buf = b;
-    l.len = n;
+    l.buf = items.slice();
+    l.len = items.length;
     return l;
   }
 
@@ -337,12 +335,18 @@ export class RList implements RObject {
     if (start > stop || start >= n) return [];
     if (stop >= n) stop = n - 1;
     const count = stop - start + 1;
-    const out: string[] = new Array(count);
     const buf = this.buf;
     const cap = buf.length;
     let p = this.slot(start);
     // Two straight runs: up to the end of the buffer, then from its start.
     const firstRun = Math.min(count, cap - p);
+    if (count > MAX_PREALLOC) {
+      const out: string[] = [];
+      for (let i = 0; i < firstRun; i++) out.push(buf[p + i] as string);
+      for (let i = firstRun; i < count; i++) out.push(buf[i - firstRun] as string);
+      return out;
+    }
+    const out: string[] = new Array(count);
     for (let i = 0; i < firstRun; i++) out[i] = buf[p + i] as string;
     p = 0;
     for (let i = firstRun; i < count; i++) out[i] = buf[p++] as string;
@@ -384,14 +388,13 @@ export class RList implements RObject {
   private resize(cap: number): void {
     const old = this.buf;
     const n = this.len;
-    const nb: Array<string | undefined> = [];
+    const nb = allocSlots(cap);
     const oc = old.length;
     let p = this.head;
     for (let i = 0; i < n; i++) {
-      nb.push(old[p]);
+      nb[i] = old[p];
       if (++p === oc) p = 0;
     }
-    for (let i = n; i < cap; i++) nb.push(undefined);
     this.buf = nb;
     this.head = 0;
   }
