@@ -1,0 +1,40 @@
+/**
+ * RedKit for jest: `useRedKit()` starts a server for the suite (beforeAll),
+ * stops it (afterAll) and resets it before each test; importing this module
+ * registers the matchers on jest's global `expect`.
+ */
+import type {} from 'expect';
+import { createHandle, type RedKitHandle, type UseRedKitOptions } from './handle.js';
+import { redkitMatchers, type RedKitMatchers } from './matchers.js';
+
+type Hook = (fn: () => unknown, timeout?: number) => void;
+interface JestGlobals {
+  beforeAll: Hook;
+  afterAll: Hook;
+  beforeEach: Hook;
+  expect: { extend(m: Record<string, unknown>): void };
+}
+
+declare module 'expect' {
+  interface Matchers<R extends void | Promise<void>, T = unknown> extends RedKitMatchers<R> {}
+  interface AsymmetricMatchers extends RedKitMatchers<void> {}
+}
+
+const g = globalThis as unknown as Partial<JestGlobals>;
+if (g.expect && typeof g.expect.extend === 'function') g.expect.extend(redkitMatchers as unknown as Record<string, unknown>);
+
+function jestGlobals(): JestGlobals {
+  if (!g.beforeAll || !g.afterAll || !g.beforeEach) {
+    throw new Error('redkit/jest: jest globals (beforeAll, afterAll, beforeEach) are not available — use it from a jest test file');
+  }
+  return g as JestGlobals;
+}
+
+/** Start RedKit for this test file (or describe block). */
+export function useRedKit(options: UseRedKitOptions = {}): RedKitHandle {
+  const { beforeAll, afterAll, beforeEach } = jestGlobals();
+  return createHandle({ beforeAll, afterAll, beforeEach }, options);
+}
+
+export { redkitMatchers };
+export type { RedKitHandle, UseRedKitOptions, RedKitMatchers };
