@@ -64,7 +64,7 @@ function atLeastOne(arg: string, msg: string): number {
   return Number(v);
 }
 
-/** Signal the key as changed after a push: WATCH already done by the caller; wake blocked clients. */
+/** After a push (WATCH already signalled): tell blocked clients the key may be served. */
 function pushed(ctx: Context, db: Database, key: string): void {
   const ready = ctx.store.hooks.keyReady;
   if (ready !== undefined) ready(db, key);
@@ -94,8 +94,9 @@ function pushGeneric(ctx: Context, args: string[], where: ListEnd, onlyIfExists:
 }
 
 /**
- * Push `value` onto the list at `key` (creating it), with the keyspace event
- * and the keyReady signal: the destination half of LMOVE / BLMOVE.
+ * Push `value` onto `list` at `key` (creating the list when undefined), with
+ * WATCH signalling and the keyspace event: the destination half of LMOVE /
+ * BLMOVE. The caller signals keyReady once its own changes are done.
  */
 export function pushTo(ctx: Context, db: Database, key: string, list: RList | undefined, value: string, where: ListEnd): void {
   if (list === undefined) {
