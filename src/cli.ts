@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createServer } from './index.js';
+import { createServer, RedKit, type RedKitServer } from './index.js';
 import type { LogLevel } from './server/logger.js';
 
 const HELP = `Usage: redkit [options]
@@ -19,6 +19,9 @@ Options:
   --tls-ca <file>       CA for client certificates (mutual TLS)
   --databases <n>       number of databases (default 16)
   --log-level <level>   debug | info | warn | error | off (default info)
+  --seed <file.json>    load a RedKit snapshot/seed file at start
+  --record <file.jsonl> append every command (with its reply) as a JSON line
+  --clock <mode>        real (default) | frozen: time stands still (TTLs never run out)
   -h, --help            show this help
   -v, --version         show the version
 `;
@@ -34,6 +37,9 @@ async function main(): Promise<void> {
       'tls-ca': { type: 'string' },
       databases: { type: 'string' },
       'log-level': { type: 'string' },
+      seed: { type: 'string' },
+      record: { type: 'string' },
+      clock: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -62,17 +68,37 @@ async function main(): Promise<void> {
       ...(values['tls-ca'] ? { ca: fs.readFileSync(values['tls-ca']), requestCert: true, rejectUnauthorized: true } : {}),
     };
   }
-  const server = createServer({
-    port,
-    host: values.host ?? '127.0.0.1',
-    requirepass: values.requirepass,
-    databases,
-    tls,
-    logger: { level },
-  });
-  const addr = await server.listen();
+  const clock = values.clock ?? 'real';
+  if (clock !== 'real' && clock !== 'frozen') throw new Error(`invalid --clock ${clock} (real | frozen)`);
+  const host = values.host ?? '127.0.0.1';
+  let server: RedKitServer;
+  if (values.seed || values.record || clock !== 'real') {
+    // Fixture features: seed, recording, virtual clock.
+    const redkit = new RedKit({
+      port,
+      host,
+      password: values.requirepass,
+      databases,
+      tls,
+      logger: { level },
+      clock,
+      record: values.record !== undefined,
+      seed: values.seed,
+    });
+    if (values.record) {
+      const out = fs.createWriteStream(values.record, { flags: 'a' });
+      // One JSON line per command, once it has answered.
+      redkit.recorder.onDone = (entry) => {
+        out.write(JSON.stringify(entry) + '\n');
+      };
+    }
+    await redkit.start();
+    server = redkit.server;
+  } else {
+    server = createServer({ port, host, requirepass: values.requirepass, databases, tls, logger: { level } });
+    await server.listen();
+  }
   process.stdout.write(`RedKit ready on ${server.url} (pid ${process.pid})\n`);
-  void addr;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);

@@ -155,8 +155,10 @@ export class Recorder {
   /** Open transaction/script parents per client id. */
   private readonly parents = new Map<number, RecordedCommand>();
   enabled = true;
-  /** Called for every new entry (the CLI's --record writes JSON lines from here). */
+  /** Called for every new entry, when the command arrives. */
   onRecord: ((c: RecordedCommand) => void) | undefined;
+  /** Called when a recorded command has answered (the CLI's --record writes JSON lines from here). */
+  onDone: ((c: RecordedCommand) => void) | undefined;
 
   constructor(opts: RecorderOptions = {}) {
     this.chatter = new Set((opts.chatter ?? DEFAULT_CHATTER).map((s) => s.toUpperCase()));
@@ -251,6 +253,7 @@ export class Recorder {
       e.rawReply = r;
       e.reply = r instanceof ReplyError ? r.message : replyToJs(r);
     }
+    this.onDone?.(e);
     this.notify(e);
   }
 
