@@ -26,6 +26,8 @@ export const Err = {
   // generic
   syntax: 'ERR syntax error',
   notInteger: 'ERR value is not an integer or out of range',
+  /** getIntFromObjectOrReply: an integer outside int32. */
+  notInt32: 'ERR value is out of range, value must between -2147483648 and 2147483647',
   notFloat: 'ERR value is not a valid float',
   overflow: 'ERR increment or decrement would overflow',
   incrFloatNaN: 'ERR increment would produce NaN or Infinity',

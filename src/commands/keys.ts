@@ -1,14 +1,48 @@
 /**
- * Generic key commands (db.c, expire.c).
+ * Generic key commands (db.c, expire.c, object.c, replication.c WAIT).
+ *
+ * Lookups that Redis makes with LOOKUP_NOTOUCH (EXISTS, TYPE, TTL, OBJECT,
+ * SCAN's TYPE filter) use db.peek(), which leaves the key's access time alone.
  */
 import { Err, ReplyError } from '../errors.js';
-import { INT64_MAX, INT64_MIN } from '../resp/format.js';
+import { INT64_MAX, INT64_MIN, parseIntStrict } from '../resp/format.js';
 import { OK, SimpleString, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
+import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/store.js';
-import { typeOf } from '../store/types.js';
-import { defineCommands, globMatch, int64Arg } from './util.js';
+import { encodingOf, typeOf, type RObject, type Value } from '../store/types.js';
+import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
+import { installSort } from './sort.js';
+import { defineCommands, globMatch, int64Arg, is } from './util.js';
+
+const E = {
+  sameObject: 'ERR source and destination objects are the same',
+  lfuNotSelected:
+    'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  lfuSelected:
+    'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  timeoutNotInt: 'ERR timeout is not an integer or out of range',
+  timeoutNegative: 'ERR timeout is negative',
+};
+
+/** getIntFromObjectOrReply: an int32, or `msg` (both errors) / Redis's two default errors. */
+export function int32Arg(s: string, msg?: string): number {
+  const v = parseIntStrict(s);
+  if (v === null) throw new ReplyError(msg ?? Err.notInteger);
+  if (typeof v === 'bigint' || v < -2147483648 || v > 2147483647) throw new ReplyError(msg ?? Err.notInt32);
+  return v;
+}
+
+/** A database by index for MOVE / COPY DB (selectDb): `ERR DB index is out of range`. */
+function dbArg(ctx: Context, s: string): Database {
+  const id = int32Arg(s);
+  const d = ctx.store.dbs[id];
+  if (d === undefined || id < 0) throw new ReplyError(Err.dbIndexOutOfRange);
+  return d;
+}
+
+// ---- DEL / EXISTS / TYPE / KEYS / RANDOMKEY / TOUCH -----------------------------------
 
 function del(ctx: Context, args: string[]): Reply {
   const db = ctx.db;
@@ -25,7 +59,7 @@ function del(ctx: Context, args: string[]): Reply {
 function exists(ctx: Context, args: string[]): Reply {
   const db = ctx.db;
   let n = 0;
-  for (let i = 0; i < args.length; i++) if (db.has(args[i])) n++;
+  for (let i = 0; i < args.length; i++) if (db.peek(args[i]) !== undefined) n++;
   return n;
 }
 
@@ -33,8 +67,10 @@ const TYPE_REPLIES: Record<string, SimpleString> = {};
 for (const t of ['none', 'string', 'list', 'set', 'zset', 'hash', 'stream']) TYPE_REPLIES[t] = new SimpleString(t);
 
 function type(ctx: Context, args: string[]): Reply {
-  const v = ctx.db.get(args[0]);
-  return TYPE_REPLIES[v === undefined ? 'none' : typeOf(v)];
+  const v = ctx.db.peek(args[0]);
+  if (v === undefined) return TYPE_REPLIES.none;
+  const t = typeOf(v);
+  return TYPE_REPLIES[t] ?? new SimpleString(t);
 }
 
 function keys(ctx: Context, args: string[]): Reply {
@@ -45,21 +81,35 @@ function keys(ctx: Context, args: string[]): Reply {
   return out;
 }
 
+function randomkey(ctx: Context): Reply {
+  return ctx.db.randomKey() ?? null;
+}
+
+/** TOUCH: an access of each key, even for a CLIENT NO-TOUCH client. */
+function touch(ctx: Context, args: string[]): Reply {
+  const db = ctx.db;
+  let n = 0;
+  for (let i = 0; i < args.length; i++) if (db.access(args[i])) n++;
+  return n;
+}
+
+// ---- EXPIRE family --------------------------------------------------------------------
+
 export const EXPIRE_NX = 1;
 export const EXPIRE_XX = 2;
 export const EXPIRE_GT = 4;
 export const EXPIRE_LT = 8;
 
-/** NX | XX | GT | LT options of EXPIRE and friends. */
+/** NX | XX | GT | LT options of EXPIRE and friends (parseExtendedExpireArgumentsOrReply). */
 export function parseExpireFlags(args: string[], from: number): number {
   let flags = 0;
   for (let j = from; j < args.length; j++) {
-    const u = args[j].toUpperCase();
-    if (u === 'NX') flags |= EXPIRE_NX;
-    else if (u === 'XX') flags |= EXPIRE_XX;
-    else if (u === 'GT') flags |= EXPIRE_GT;
-    else if (u === 'LT') flags |= EXPIRE_LT;
-    else throw new ReplyError(`ERR Unsupported option ${args[j]}`);
+    const a = args[j];
+    if (is(a, 'NX')) flags |= EXPIRE_NX;
+    else if (is(a, 'XX')) flags |= EXPIRE_XX;
+    else if (is(a, 'GT')) flags |= EXPIRE_GT;
+    else if (is(a, 'LT')) flags |= EXPIRE_LT;
+    else throw new ReplyError(`ERR Unsupported option ${a}`);
   }
   if (flags & EXPIRE_NX && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)) {
     throw new ReplyError('ERR NX and XX, GT or LT options at the same time are not compatible');
@@ -70,7 +120,8 @@ export function parseExpireFlags(args: string[], from: number): number {
 
 /**
  * EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT (expireGenericCommand).
- * `basetime` is now for relative forms, 0 for absolute ones.
+ * `basetime` is now for relative forms, 0 for absolute ones. Deadlines are
+ * int64 milliseconds, kept exact even past 2^53.
  */
 export function expireGeneric(ctx: Context, args: string[], basetime: number, unitSeconds: boolean, cmd: string): Reply {
   const key = args[0];
@@ -84,68 +135,307 @@ export function expireGeneric(ctx: Context, args: string[], basetime: number, un
   if (when > INT64_MAX - base) throw new ReplyError(Err.invalidExpire(cmd));
   when += base;
   const db = ctx.db;
-  if (!db.has(key)) return 0;
-  const at = Number(when);
+  if (db.get(key) === undefined) return 0;
   if (flags) {
-    const cur = db.getExpire(key);
+    const c = db.getExpireExact(key);
+    const cur = c === undefined ? undefined : BigInt(c);
     if (flags & EXPIRE_NX && cur !== undefined) return 0;
     if (flags & EXPIRE_XX && cur === undefined) return 0;
-    if (flags & EXPIRE_GT && (cur === undefined || at <= cur)) return 0;
-    if (flags & EXPIRE_LT && cur !== undefined && at >= cur) return 0;
+    // No TTL counts as an infinite one: GT never passes, LT always does.
+    if (flags & EXPIRE_GT && (cur === undefined || when <= cur)) return 0;
+    if (flags & EXPIRE_LT && cur !== undefined && when >= cur) return 0;
   }
-  if (at <= ctx.clock.now()) {
+  if (when <= BigInt(ctx.clock.now())) {
     db.delete(key);
     ctx.store.notify(NOTIFY.GENERIC, 'del', key, db.id);
     return 1;
   }
-  db.setExpire(key, at);
+  db.setExpire(key, Number.isSafeInteger(Number(when)) ? Number(when) : when);
   db.touch(key);
   ctx.store.notify(NOTIFY.GENERIC, 'expire', key, db.id);
   return 1;
 }
 
-/** TTL / PTTL (ttlGenericCommand). */
-export function ttlGeneric(ctx: Context, key: string, ms: boolean): Reply {
+/**
+ * TTL / PTTL / EXPIRETIME / PEXPIRETIME (ttlGenericCommand): -2 without the
+ * key, -1 without a TTL; seconds are rounded as (ms + 500) / 1000.
+ */
+export function ttlGeneric(ctx: Context, key: string, ms: boolean, absolute = false): Reply {
   const db = ctx.db;
-  if (!db.has(key)) return -2;
-  const at = db.getExpire(key);
+  if (db.peek(key) === undefined) return -2;
+  const at = db.getExpireExact(key);
   if (at === undefined) return -1;
-  let ttl = at - ctx.clock.now();
+  if (typeof at === 'bigint') {
+    let t = absolute ? at : at - BigInt(ctx.clock.now());
+    if (t < 0n) t = 0n;
+    return ms ? t : (t + 500n) / 1000n;
+  }
+  let ttl = absolute ? at : at - ctx.clock.now();
   if (ttl < 0) ttl = 0;
   return ms ? ttl : Math.floor((ttl + 500) / 1000);
 }
 
 function persist(ctx: Context, args: string[]): Reply {
   const db = ctx.db;
-  if (!db.has(args[0])) return 0;
+  if (db.get(args[0]) === undefined) return 0;
   if (!db.persist(args[0])) return 0;
   db.touch(args[0]);
   ctx.store.notify(NOTIFY.GENERIC, 'persist', args[0], db.id);
   return 1;
 }
 
-/** FLUSHDB / FLUSHALL [ASYNC|SYNC]. */
+// ---- FLUSHDB / FLUSHALL -----------------------------------------------------------------
+
+/** FLUSHDB / FLUSHALL [ASYNC|SYNC] (getFlushCommandFlags). */
 function flushOption(args: string[]): void {
-  if (args.length > 1) throw new ReplyError(Err.syntax);
-  if (args.length === 1) {
-    const u = args[0].toUpperCase();
-    if (u !== 'ASYNC' && u !== 'SYNC') throw new ReplyError(Err.syntax);
+  if (args.length === 0) return;
+  if (args.length === 1 && (is(args[0], 'ASYNC') || is(args[0], 'SYNC'))) return;
+  throw new ReplyError(Err.syntax);
+}
+
+// ---- RENAME / MOVE / COPY / SWAPDB ----------------------------------------------------
+
+/** The value moves to dst (RENAME, MOVE): with its TTL and its LFU counter (the robj keeps them). */
+function carryOver(to: Database, toKey: string, at: number | bigint | undefined, lru: number | undefined): void {
+  if (at !== undefined) to.setExpire(toKey, at);
+  if (lru !== undefined && to.store.lfuEnabled) to.lru.set(toKey, lru);
+}
+
+function renameGeneric(ctx: Context, args: string[], nx: boolean): Reply {
+  const [src, dst] = args;
+  const db = ctx.db;
+  const v = db.get(src);
+  if (v === undefined) throw new ReplyError(Err.noSuchKey);
+  if (src === dst) return nx ? 0 : OK;
+  const at = db.getExpireExact(src);
+  const lru = db.lru.get(src);
+  if (db.get(dst) !== undefined) {
+    if (nx) return 0;
+    db.delete(dst);
   }
+  db.set(dst, v);
+  carryOver(db, dst, at, lru);
+  db.delete(src);
+  ctx.store.notify(NOTIFY.GENERIC, 'rename_from', src, db.id);
+  ctx.store.notify(NOTIFY.GENERIC, 'rename_to', dst, db.id);
+  return nx ? 1 : OK;
+}
+
+function move(ctx: Context, args: string[]): Reply {
+  const key = args[0];
+  const src = ctx.db;
+  const dst = dbArg(ctx, args[1]);
+  if (src === dst) throw new ReplyError(E.sameObject);
+  const v = src.get(key);
+  if (v === undefined) return 0;
+  const at = src.getExpireExact(key);
+  const lru = src.lru.get(key);
+  if (dst.get(key) !== undefined) return 0;
+  dst.set(key, v);
+  carryOver(dst, key, at, lru);
+  src.delete(key);
+  ctx.store.notify(NOTIFY.GENERIC, 'move_from', key, src.id);
+  ctx.store.notify(NOTIFY.GENERIC, 'move_to', key, dst.id);
+  return 1;
+}
+
+function copy(ctx: Context, args: string[]): Reply {
+  const [key, newkey] = args;
+  const src = ctx.db;
+  let dst = src;
+  let replace = false;
+  for (let j = 2; j < args.length; j++) {
+    if (is(args[j], 'REPLACE')) replace = true;
+    else if (is(args[j], 'DB') && j + 1 < args.length) {
+      dst = dbArg(ctx, args[j + 1]);
+      j++;
+    } else throw new ReplyError(Err.syntax);
+  }
+  if (src === dst && key === newkey) throw new ReplyError(E.sameObject);
+  const v = src.get(key);
+  if (v === undefined) return 0;
+  const at = src.getExpireExact(key);
+  let existed = false;
+  if (dst.get(newkey) !== undefined) {
+    if (!replace) return 0;
+    existed = true;
+  }
+  const dup: Value = typeof v === 'string' ? v : (v as RObject).clone();
+  if (existed) dst.delete(newkey);
+  dst.set(newkey, dup);
+  if (at !== undefined) dst.setExpire(newkey, at);
+  ctx.store.notify(NOTIFY.GENERIC, 'copy_to', newkey, dst.id);
+  return 1;
+}
+
+function swapdb(ctx: Context, args: string[]): Reply {
+  const a = int32Arg(args[0], 'ERR invalid first DB index');
+  const b = int32Arg(args[1], 'ERR invalid second DB index');
+  const n = ctx.store.dbs.length;
+  if (a < 0 || a >= n || b < 0 || b >= n) throw new ReplyError(Err.dbIndexOutOfRange);
+  ctx.store.swap(a, b);
+  return OK;
+}
+
+// ---- OBJECT -----------------------------------------------------------------------------
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+].map((l) => new SimpleString(l));
+
+/** Redis keeps integers 0..9999 as shared objects unless an LRU/LFU maxmemory policy is in force. */
+function isSharedInteger(ctx: Context, v: Value): boolean {
+  if (typeof v !== 'string' || v.length > 4 || encodingOf(v) !== 'int' || v.charCodeAt(0) === 45) return false;
+  const cfg = ctx.server.config;
+  const maxmemory = cfg.get('maxmemory') ?? '0';
+  if (maxmemory === '0') return true;
+  const policy = cfg.get('maxmemory-policy') ?? 'noeviction';
+  return !(policy.endsWith('-lru') || policy.endsWith('-lfu'));
+}
+
+const objectCommands = {
+  encoding: (ctx: Context, args: string[]): Reply => {
+    const v = ctx.db.peek(args[0]);
+    return v === undefined ? null : encodingOf(v);
+  },
+  refcount: (ctx: Context, args: string[]): Reply => {
+    const v = ctx.db.peek(args[0]);
+    if (v === undefined) return null;
+    return isSharedInteger(ctx, v) ? 2147483647 : 1;
+  },
+  idletime: (ctx: Context, args: string[]): Reply => {
+    const db = ctx.db;
+    if (db.peek(args[0]) === undefined) return null;
+    if (ctx.store.lfuEnabled) throw new ReplyError(E.lfuSelected);
+    return db.idleSeconds(args[0]);
+  },
+  freq: (ctx: Context, args: string[]): Reply => {
+    const db = ctx.db;
+    if (db.peek(args[0]) === undefined) return null;
+    if (!ctx.store.lfuEnabled) throw new ReplyError(E.lfuNotSelected);
+    return db.frequency(args[0]);
+  },
+  help: (): Reply => OBJECT_HELP,
+};
+
+// ---- SCAN -------------------------------------------------------------------------------
+
+function scan(ctx: Context, args: string[]): Reply {
+  const cursor = parseCursor(args[0]);
+  const o = parseScanOptions(args, 1, { type: true });
+  const db = ctx.db;
+  const data = db.data;
+  const match = matcher(o.match);
+  const wantType = o.type;
+  const step = scanStep(cursorTable(ctx.server), cursor, data, () => data.keys(), o.count, (k: string) => {
+    if (!match(k)) return false;
+    const v = db.peek(k); // also drops the key if it expired
+    return v !== undefined && (wantType === undefined || typeOf(v) === wantType);
+  });
+  return [String(step.cursor), step.items];
+}
+
+// ---- WAIT -------------------------------------------------------------------------------
+
+/**
+ * WAIT numreplicas timeout: RedKit has no replicas, so the answer is 0. As in
+ * Redis, a client asking for at least one replica blocks until the timeout
+ * (on the server's clock; 0 = forever), except inside MULTI or a script.
+ */
+function wait(ctx: Context, args: string[]): Reply | Promise<Reply> {
+  const numreplicas = int64Arg(args[0]);
+  const t = parseIntStrict(args[1]);
+  if (t === null) throw new ReplyError(E.timeoutNotInt);
+  if (t < 0) throw new ReplyError(E.timeoutNegative);
+  if (numreplicas <= 0 || ctx.inMulti || ctx.inScript) return 0;
+  const clock = ctx.clock;
+  return new Promise<Reply>((resolve) => {
+    if (t === 0 || typeof t === 'bigint') return; // never: as Redis without replicas
+    const timer = clock.after(t, () => resolve(0));
+    ctx.conn?.addCloseHook(() => timer.cancel());
+  });
+}
+
+// ---- maxmemory-policy / LFU parameters -----------------------------------------------
+
+const POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'];
+
+function intConfig(v: string, min: number, max: number): number {
+  const n = parseIntStrict(v);
+  if (n === null) throw new ReplyError("argument couldn't be parsed into an integer");
+  if (typeof n === 'bigint' || n < min || n > max) throw new ReplyError(`argument must be between ${min} and ${max} inclusive`);
+  return n;
+}
+
+function installAccessTracking(server: RedKitServer): void {
+  const store = server.store;
+  const cfg = server.config;
+  const applyPolicy = (v: string): string => {
+    const p = v.toLowerCase();
+    if (!POLICIES.includes(p)) throw new ReplyError(`argument(s) must be one of the following: ${POLICIES.join(', ')}`);
+    store.setLfu(p.endsWith('-lfu'));
+    return p;
+  };
+  cfg.define('maxmemory-policy', applyPolicy);
+  cfg.define('lfu-log-factor', (v) => {
+    store.lfuLogFactor = intConfig(v, 0, 2147483647);
+    return String(store.lfuLogFactor);
+  });
+  cfg.define('lfu-decay-time', (v) => {
+    store.lfuDecayTime = intConfig(v, 0, 2147483647);
+    return String(store.lfuDecayTime);
+  });
+  // Values given at start-up (createServer({ config })).
+  try {
+    store.setLfu(applyPolicy(cfg.get('maxmemory-policy') ?? 'noeviction').endsWith('-lfu'));
+    store.lfuLogFactor = intConfig(cfg.get('lfu-log-factor') ?? '10', 0, 2147483647);
+    store.lfuDecayTime = intConfig(cfg.get('lfu-decay-time') ?? '1', 0, 2147483647);
+  } catch {
+    // leave the defaults
+  }
+  // Before each command: keep the LRU clock fresh, honour CLIENT NO-TOUCH,
+  // and start a new command for LFU's once-per-command bump.
+  server.addGate((ctx) => {
+    if (!store.lruFresh) store.refreshLru();
+    const conn = ctx.conn;
+    store.setNoTouch(conn !== undefined && conn.noTouch);
+    store.lfuLastKey = undefined;
+    return undefined;
+  });
 }
 
 export function installKeys(server: RedKitServer): void {
+  installAccessTracking(server);
   defineCommands(server, {
     del,
     unlink: del,
     exists,
     type,
     keys,
+    randomkey,
+    touch,
     expire: (ctx, args) => expireGeneric(ctx, args, ctx.clock.now(), true, 'expire'),
     pexpire: (ctx, args) => expireGeneric(ctx, args, ctx.clock.now(), false, 'pexpire'),
     expireat: (ctx, args) => expireGeneric(ctx, args, 0, true, 'expireat'),
     pexpireat: (ctx, args) => expireGeneric(ctx, args, 0, false, 'pexpireat'),
     ttl: (ctx, args) => ttlGeneric(ctx, args[0], false),
     pttl: (ctx, args) => ttlGeneric(ctx, args[0], true),
+    expiretime: (ctx, args) => ttlGeneric(ctx, args[0], false, true),
+    pexpiretime: (ctx, args) => ttlGeneric(ctx, args[0], true, true),
     persist,
     flushdb: (ctx, args) => {
       flushOption(args);
@@ -157,5 +447,14 @@ export function installKeys(server: RedKitServer): void {
       ctx.store.flushAll();
       return OK;
     },
+    rename: (ctx, args) => renameGeneric(ctx, args, false),
+    renamenx: (ctx, args) => renameGeneric(ctx, args, true),
+    move,
+    copy,
+    swapdb,
+    object: { handler: () => null, subcommands: objectCommands },
+    scan,
+    wait,
   });
+  installSort(server);
 }

@@ -63,11 +63,19 @@ export function cursorTable(server: RedKitServer): CursorTable {
   return t;
 }
 
-/** Parse a SCAN cursor argument: an unsigned 64-bit integer, else `ERR invalid cursor`. */
+/**
+ * Parse a SCAN cursor argument as Redis does (strtoul, base 10): optional
+ * sign, digits, nothing else; leading whitespace, trailing garbage and values
+ * past 2^64-1 are `ERR invalid cursor`. The empty string is cursor 0, and a
+ * negative number wraps around (as strtoul does).
+ */
 export function parseCursor(s: string): number {
-  if (!/^\d{1,20}$/.test(s)) throw new ReplyError('ERR invalid cursor');
-  const n = BigInt(s);
+  const m = /^([+-]?)(\d*)$/.exec(s);
+  if (m === null || (m[2] === '' && m[1] !== '')) throw new ReplyError('ERR invalid cursor');
+  if (m[2] === '') return 0;
+  let n = BigInt(m[2]);
   if (n > 18446744073709551615n) throw new ReplyError('ERR invalid cursor');
+  if (m[1] === '-' && n !== 0n) n = 18446744073709551616n - n;
   return Number(n);
 }
 
@@ -132,21 +140,29 @@ export function scanStep<T>(
   // Peek whether anything is left, so a finished iteration returns cursor 0 at once.
   const r = iter.next();
   if (r.done) return { cursor: 0, items };
-  const rest = prepend(r.value, iter);
+  const rest = iter instanceof Peekable ? (iter as Peekable<T>) : new Peekable(iter);
+  rest.pushBack(r.value);
   return { cursor: table.save(source, rest), items };
 }
 
-function prepend<T>(first: T, iter: Iterator<T>): Iterator<T> {
-  let pending = true;
-  return {
-    next(): IteratorResult<T> {
-      if (pending) {
-        pending = false;
-        return { value: first, done: false };
-      }
-      return iter.next();
-    },
-  };
+/** An iterator with one element pushed back (reused across SCAN calls: no wrapper chains). */
+class Peekable<T> implements Iterator<T> {
+  private pending = false;
+  private value: T | undefined;
+  constructor(private readonly inner: Iterator<T>) {}
+  pushBack(v: T): void {
+    this.pending = true;
+    this.value = v;
+  }
+  next(): IteratorResult<T> {
+    if (this.pending) {
+      this.pending = false;
+      const v = this.value as T;
+      this.value = undefined;
+      return { value: v, done: false };
+    }
+    return this.inner.next();
+  }
 }
 
 /** MATCH filter for binary strings (undefined pattern or `*` accepts everything). */

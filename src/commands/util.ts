@@ -138,6 +138,7 @@ export function globMatch(pattern: string, str: string, nocase = false): boolean
 }
 
 const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+const signedByte = (c: number) => (c >= 128 ? c - 256 : c);
 
 function matchImpl(p: string, pi: number, s: string, si: number, nocase: boolean, skip: { v: boolean }): boolean {
   const plen = p.length;
@@ -177,9 +178,10 @@ function matchImpl(p: string, pi: number, s: string, si: number, nocase: boolean
             pi--;
             break;
           } else if (plen - pi >= 3 && p.charCodeAt(pi + 1) === 45) {
-            let start = p.charCodeAt(pi);
-            let end = p.charCodeAt(pi + 2);
-            let cc = c;
+            // Ranges compare C `char`s, which are signed: bytes 0x80-0xff sort below 0x00.
+            let start = signedByte(p.charCodeAt(pi));
+            let end = signedByte(p.charCodeAt(pi + 2));
+            let cc = signedByte(c);
             if (start > end) [start, end] = [end, start];
             if (nocase) {
               start = lower(start);

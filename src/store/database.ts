@@ -1,20 +1,35 @@
 /**
- * One logical database: keys to values, plus the expiry index.
+ * One logical database: keys to values, plus the expiry index and the
+ * per-key access clock (OBJECT IDLETIME / OBJECT FREQ).
  *
  * Expired keys are never visible: every lookup checks the key's deadline, and
  * a heap of deadlines drives active expiry on the server's clock (so advancing
- * a virtual clock removes keys and emits `expired` events at once).
+ * a virtual clock removes keys and emits `expired` events at once). A key is
+ * gone from the millisecond of its deadline on, so `clock.advance(ttl)`
+ * expires it. (Redis's keyIsExpired uses `now > when`: the key survives that
+ * one millisecond, which no client of a real-time server can observe.)
  */
 import { ExpiryHeap } from './heap.js';
-import type { Store } from './store.js';
+import { ACCESS_LFU, ACCESS_LRU, NOTIFY, type Store } from './store.js';
 import type { Value } from './types.js';
 
 export class Database {
-  readonly data = new Map<string, Value>();
+  /** key -> value. Replaced as a whole by SWAPDB (read it through the property each time). */
+  data = new Map<string, Value>();
   /** key -> absolute deadline in ms (clock time). */
-  readonly expires = new Map<string, number>();
-  private readonly heap = new ExpiryHeap();
-  /** Clients watching keys of this db (WATCH): key -> set of watchers. */
+  expires = new Map<string, number>();
+  /**
+   * key -> last access. LRU: the store's LRU clock (seconds) when the key was
+   * last accessed; LFU: (minutes << 8) | log counter, as Redis packs robj.lru.
+   */
+  lru = new Map<string, number>();
+  /**
+   * Exact deadlines past Number.MAX_SAFE_INTEGER ms (PEXPIREAT k 9223372036854775807);
+   * `expires` holds the nearest double for those keys. Null until needed.
+   */
+  private bigExpires: Map<string, bigint> | null = null;
+  private heap = new ExpiryHeap();
+  /** Clients watching keys of this db (WATCH): key -> set of watchers. Stays with the db on SWAPDB. */
   readonly watched = new Map<string, Set<Watcher>>();
 
   constructor(
@@ -27,8 +42,28 @@ export class Database {
     return this.data.size;
   }
 
-  /** The value at key, or undefined (expired keys are deleted on the way). */
+  /**
+   * The value at key, or undefined (expired keys are deleted on the way).
+   * Counts as an access of the key (LRU/LFU), like Redis's lookupKey.
+   */
   get(key: string): Value | undefined {
+    const v = this.data.get(key);
+    if (v === undefined) return undefined;
+    if (this.expires.size !== 0) {
+      const at = this.expires.get(key);
+      if (at !== undefined && at <= this.store.clock.now()) {
+        this.expireKey(key);
+        return undefined;
+      }
+    }
+    const st = this.store;
+    if (st.accessMode === ACCESS_LRU) this.lru.set(key, st.lruClock);
+    else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
+    return v;
+  }
+
+  /** Like get() but not an access: the key's idle time is left alone (LOOKUP_NOTOUCH). */
+  peek(key: string): Value | undefined {
     const v = this.data.get(key);
     if (v === undefined) return undefined;
     if (this.expires.size !== 0) {
@@ -50,8 +85,18 @@ export class Database {
    * keepTtl. Signals the key as modified for WATCH.
    */
   set(key: string, value: Value, keepTtl = false): void {
+    const st = this.store;
+    // Keyspace event `new` (class n) when the key is created; only then is it worth a lookup.
+    if (st.notifyFlags & NOTIFY.NEW && this.peek(key) === undefined) st.notify(NOTIFY.NEW, 'new', key, this.id);
+    if (!st.lfuEnabled) this.lru.set(key, st.lruClock);
+    else if (!this.data.has(key)) this.lru.set(key, st.lfuInit());
+    // An overwrite keeps the counter (dbSetValue), bumped once by the command's own lookup.
+    else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
     this.data.set(key, value);
-    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    if (!keepTtl && this.expires.size !== 0) {
+      this.expires.delete(key);
+      if (this.bigExpires !== null) this.bigExpires.delete(key);
+    }
     this.touch(key);
   }
 
@@ -62,15 +107,33 @@ export class Database {
 
   /** Delete a key; returns whether it existed (and was not expired). */
   delete(key: string): boolean {
-    if (this.get(key) === undefined) return false;
+    if (this.peek(key) === undefined) return false;
     this.data.delete(key);
-    if (this.expires.size !== 0) this.expires.delete(key);
+    this.lru.delete(key);
+    if (this.expires.size !== 0) {
+      this.expires.delete(key);
+      if (this.bigExpires !== null) this.bigExpires.delete(key);
+    }
     this.touch(key);
     return true;
   }
 
-  /** Set the absolute deadline (ms) of an existing key. */
-  setExpire(key: string, at: number): void {
+  /**
+   * Set the absolute deadline (ms) of an existing key. A bigint keeps int64
+   * deadlines beyond 2^53 exact (getExpireExact).
+   */
+  setExpire(key: string, deadline: number | bigint): void {
+    let at: number;
+    if (typeof deadline === 'bigint') {
+      at = Number(deadline);
+      if (!Number.isSafeInteger(at)) {
+        if (this.bigExpires === null) this.bigExpires = new Map();
+        this.bigExpires.set(key, deadline);
+      } else if (this.bigExpires !== null) this.bigExpires.delete(key);
+    } else {
+      at = deadline;
+      if (this.bigExpires !== null) this.bigExpires.delete(key);
+    }
     const prev = this.expires.get(key);
     this.expires.set(key, at);
     if (prev !== at) {
@@ -84,8 +147,17 @@ export class Database {
     return this.expires.size === 0 ? undefined : this.expires.get(key);
   }
 
+  /** Deadline in ms, exact for int64 deadlines past 2^53 (then a bigint). */
+  getExpireExact(key: string): number | bigint | undefined {
+    if (this.expires.size === 0) return undefined;
+    const at = this.expires.get(key);
+    if (at === undefined || this.bigExpires === null || Number.isSafeInteger(at)) return at;
+    return this.bigExpires.get(key) ?? at;
+  }
+
   /** Remove the TTL; returns true when there was one. */
   persist(key: string): boolean {
+    if (this.bigExpires !== null) this.bigExpires.delete(key);
     return this.expires.delete(key);
   }
 
@@ -95,6 +167,8 @@ export class Database {
     if (this.watched.size !== 0) for (const k of this.data.keys()) this.touch(k);
     this.data.clear();
     this.expires.clear();
+    this.bigExpires = null;
+    this.lru.clear();
     this.heap.clear();
     return n;
   }
@@ -110,6 +184,8 @@ export class Database {
   private expireKey(key: string): void {
     this.data.delete(key);
     this.expires.delete(key);
+    if (this.bigExpires !== null) this.bigExpires.delete(key);
+    this.lru.delete(key);
     this.touch(key);
     this.store.keyExpired(this, key);
   }
@@ -139,7 +215,74 @@ export class Database {
     this.expireDue();
     return this.data.keys();
   }
+
+  // ---- access clock (OBJECT IDLETIME / FREQ, TOUCH) ---------------------------------
+
+  /** Record an access whatever the client's NO-TOUCH flag (TOUCH). Returns whether the key exists. */
+  access(key: string): boolean {
+    if (this.peek(key) === undefined) return false;
+    const st = this.store;
+    if (st.lfuEnabled) this.lfuAccess(key);
+    else this.lru.set(key, st.lruClock);
+    return true;
+  }
+
+  /** Seconds since the key was last accessed (OBJECT IDLETIME); the key must exist. */
+  idleSeconds(key: string): number {
+    const now = this.store.currentLruClock();
+    const at = this.lru.get(key);
+    if (at === undefined) return 0;
+    // 24-bit wrapping clock, as estimateObjectIdleTime.
+    return now >= at ? now - at : now + (LRU_CLOCK_MAX - at);
+  }
+
+  /** The decayed LFU counter of an existing key (OBJECT FREQ). */
+  frequency(key: string): number {
+    const packed = this.lru.get(key);
+    if (packed === undefined) return 0;
+    return this.store.lfuDecay(packed);
+  }
+
+  private lfuAccess(key: string): void {
+    const st = this.store;
+    const prev = this.lru.get(key);
+    this.lru.set(key, st.lfuTouch(prev ?? st.lfuInit()));
+    st.lfuLastKey = key;
+  }
+
+  // ---- whole-db operations ------------------------------------------------------------
+
+  /** A random live key, or undefined when the db is empty (RANDOMKEY). */
+  randomKey(): string | undefined {
+    this.expireDue();
+    const n = this.data.size;
+    if (n === 0) return undefined;
+    let skip = Math.floor(Math.random() * n);
+    for (const k of this.data.keys()) if (skip-- === 0) return k;
+    return undefined;
+  }
+
+  /**
+   * Exchange contents (keys, TTLs, access times, expiry index) with another
+   * database; watchers stay where they are (SWAPDB).
+   */
+  swapContents(other: Database): void {
+    const { data, expires, lru, heap, bigExpires } = this;
+    this.data = other.data;
+    this.expires = other.expires;
+    this.lru = other.lru;
+    this.heap = other.heap;
+    this.bigExpires = other.bigExpires;
+    other.data = data;
+    other.expires = expires;
+    other.lru = lru;
+    other.heap = heap;
+    other.bigExpires = bigExpires;
+  }
 }
+
+/** Redis's LRU_CLOCK_MAX: the LRU clock is 24 bits of seconds. */
+export const LRU_CLOCK_MAX = (1 << 24) - 1;
 
 /** Something that watches keys (a connection in WATCH / MULTI). */
 export interface Watcher {

@@ -3,7 +3,15 @@
  * active expiry, and keyspace notifications.
  */
 import type { Clock, ClockTimer } from '../clock/clock.js';
-import { Database } from './database.js';
+import { realClearTimeout, realSetTimeout } from '../clock/timers.js';
+import { Database, LRU_CLOCK_MAX } from './database.js';
+
+/** How a key lookup records the access (Store.accessMode). */
+export const ACCESS_LRU = 0;
+export const ACCESS_NONE = 1;
+export const ACCESS_LFU = 2;
+/** Redis's LFU_INIT_VAL: the counter of a new key. */
+const LFU_INIT_VAL = 5;
 
 /** Keyspace notification classes (notify-keyspace-events). */
 export const NOTIFY = {
@@ -92,13 +100,103 @@ export class Store {
   /** Counters for INFO stats. */
   stats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
 
+  /**
+   * What a lookup does to the key's access record: ACCESS_LRU (stamp the LRU
+   * clock), ACCESS_LFU (bump the log counter) or ACCESS_NONE (a CLIENT
+   * NO-TOUCH client is running). Set per command by the keys group's gate.
+   */
+  accessMode = ACCESS_LRU;
+  /** maxmemory-policy is an LFU policy (OBJECT FREQ works, OBJECT IDLETIME does not). */
+  lfuEnabled = false;
+  /** lfu-log-factor / lfu-decay-time. */
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
+  /** Last key bumped by an LFU access in the current command (a write after a read counts once). */
+  lfuLastKey: string | undefined = undefined;
+  /**
+   * Coarse LRU clock: clock seconds, 24 bits (Redis's server.lruclock). Kept
+   * fresh by refreshLru() (at most once per clock second while commands run)
+   * and whenever the clock jumps.
+   */
+  lruClock = 0;
+  /** lruClock is valid until the next clock second. */
+  lruFresh = false;
+  private lruTimer: ReturnType<typeof setTimeout> | null = null;
+
   constructor(
     readonly clock: Clock,
     databases = 16,
   ) {
     this.dbs = [];
     for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
-    this.unsubscribeClock = clock.onChange(() => this.activeExpire());
+    this.unsubscribeClock = clock.onChange(() => {
+      this.refreshLru();
+      this.activeExpire();
+    });
+    this.refreshLru();
+  }
+
+  /** Recompute the LRU clock from the clock; valid until the next clock second. */
+  refreshLru(): void {
+    const now = this.clock.now();
+    this.lruClock = Math.floor(now / 1000) & LRU_CLOCK_MAX;
+    this.lruFresh = true;
+    // A real timer (not a clock timer: it must not show in clock.pendingTimers),
+    // re-armed lazily by the next command, so an idle server runs no timer.
+    if (this.lruTimer !== null) realClearTimeout(this.lruTimer);
+    const t = realSetTimeout(() => {
+      this.lruTimer = null;
+      this.lruFresh = false;
+    }, 1000 - (((now % 1000) + 1000) % 1000));
+    t.unref?.();
+    this.lruTimer = t;
+  }
+
+  /** The LRU clock now, computed fresh (OBJECT IDLETIME). */
+  currentLruClock(): number {
+    return Math.floor(this.clock.now() / 1000) & LRU_CLOCK_MAX;
+  }
+
+  /** Redis's LFUGetTimeInMinutes. */
+  private lfuMinutes(): number {
+    return Math.floor(this.clock.now() / 60000) & 65535;
+  }
+
+  /** The packed LFU record of a new key. */
+  lfuInit(): number {
+    return this.lfuMinutes() * 256 + LFU_INIT_VAL;
+  }
+
+  /** The decayed counter of a packed LFU record (LFUDecrAndReturn). */
+  lfuDecay(packed: number): number {
+    const ldt = packed >>> 8;
+    const counter = packed & 255;
+    if (this.lfuDecayTime === 0) return counter;
+    const now = this.lfuMinutes();
+    const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+    const periods = Math.floor(elapsed / this.lfuDecayTime);
+    return periods > counter ? 0 : counter - periods;
+  }
+
+  /** An access: decay, then increment logarithmically (updateLFU / LFULogIncr). */
+  lfuTouch(packed: number): number {
+    let counter = this.lfuDecay(packed);
+    if (counter < 255) {
+      const base = Math.max(0, counter - LFU_INIT_VAL);
+      if (Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++;
+    }
+    return this.lfuMinutes() * 256 + counter;
+  }
+
+  /** Apply maxmemory-policy (LFU policies switch the access record to a counter). */
+  setLfu(enabled: boolean): void {
+    this.lfuEnabled = enabled;
+    if (this.accessMode !== ACCESS_NONE) this.accessMode = enabled ? ACCESS_LFU : ACCESS_LRU;
+  }
+
+  /** Whether lookups by the command about to run record accesses (CLIENT NO-TOUCH). */
+  setNoTouch(noTouch: boolean): void {
+    this.accessMode = noTouch ? ACCESS_NONE : this.lfuEnabled ? ACCESS_LFU : ACCESS_LRU;
   }
 
   db(index: number): Database {
@@ -111,14 +209,28 @@ export class Store {
     for (const d of this.dbs) d.flush();
   }
 
-  /** Swap the contents of two databases (SWAPDB). */
+  /**
+   * Swap the contents of two databases (SWAPDB): keys, TTLs, expiry index and
+   * access times move; clients, WATCHes and blocked clients stay with their
+   * db index. Watched keys that exist on either side are touched, and keys
+   * now present are signalled ready for blocked clients.
+   */
   swap(a: number, b: number): void {
-    const da = this.dbs[a];
-    const db = this.dbs[b];
-    const tmp = new Database(a, this);
-    moveContents(da, tmp);
-    moveContents(db, da);
-    moveContents(tmp, db);
+    if (a === b) return;
+    const da = this.db(a);
+    const db = this.db(b);
+    da.expireDue();
+    db.expireDue();
+    touchWatchedForSwap(da, db);
+    touchWatchedForSwap(db, da);
+    da.swapContents(db);
+    const ready = this.hooks.keyReady;
+    if (ready !== undefined) {
+      for (const d of [da, db]) {
+        for (const [k, v] of d.data) if (typeof v !== 'string' && v.type !== 'hash' && v.type !== 'set') ready(d, k);
+      }
+    }
+    this.activeExpire();
   }
 
   /** Publish a keyspace notification if enabled for this class. */
@@ -171,15 +283,17 @@ export class Store {
   dispose(): void {
     this.expiryTimer?.cancel();
     this.expiryTimer = null;
+    if (this.lruTimer !== null) realClearTimeout(this.lruTimer);
+    this.lruTimer = null;
+    this.lruFresh = false;
     this.unsubscribeClock();
   }
 }
 
-function moveContents(from: Database, to: Database): void {
-  to.data.clear();
-  to.expires.clear();
-  for (const [k, v] of from.data) to.data.set(k, v);
-  for (const [k, at] of from.expires) to.setExpire(k, at);
-  from.data.clear();
-  from.expires.clear();
+/** SWAPDB: make WATCHers of `from` fail when a watched key exists before or after the swap. */
+function touchWatchedForSwap(from: Database, to: Database): void {
+  if (from.watched.size === 0) return;
+  for (const key of from.watched.keys()) {
+    if (from.data.has(key) || to.data.has(key)) from.touch(key);
+  }
 }
