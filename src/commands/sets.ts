@@ -1,6 +1,446 @@
 /**
- * sets commands. (Placeholder: filled in by the data-type work.)
+ * Set commands (t_set.c, Redis 7.0).
+ *
+ * Replies follow the set's own order, which for an intset is ascending, as
+ * Redis's are: SMEMBERS / SSCAN of an intset, and the results of SINTER
+ * (walks the smallest set), SUNION / SDIFF (build a temporary set that is an
+ * intset while it can be) come out byte for byte as redis-server sends them.
+ * A hashtable's order is unspecified in Redis and here.
  */
+import { Err, ReplyError } from '../errors.js';
+import { parseIntStrict } from '../resp/format.js';
+import { EMPTY_ARRAY, SetReply, type Reply } from '../resp/reply.js';
+import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
+import type { Database } from '../store/database.js';
+import { NOTIFY } from '../store/store.js';
+import { compareIntMembers, isIntsetMember, RSet, SET_MAX_INTSET_ENTRIES_DEFAULT } from '../store/types/set.js';
+import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
+import { defineCommands, getTyped } from './util.js';
 
-export function installSets(_server: RedKitServer): void {}
+const E_SPOP_COUNT = 'ERR value is out of range, must be positive';
+const E_SRANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+const E_NUMKEYS = 'ERR numkeys should be greater than 0';
+const E_NUMKEYS_ARGS = "ERR Number of keys can't be greater than number of args";
+const E_LIMIT = "ERR LIMIT can't be negative";
+/**
+ * SRANDMEMBER with a negative count returns |count| picks. Redis streams that
+ * many (a huge count exhausts its memory); RedKit builds the reply in memory,
+ * so it refuses counts above this instead of taking the process down.
+ */
+export const SRANDMEMBER_MAX_REPEAT = 1 << 24;
+const E_SRANDMEMBER_TOO_MANY = `ERR value is out of range, RedKit returns at most ${SRANDMEMBER_MAX_REPEAT} repeated random members`;
+
+/** SPOP: above this ratio of popped to remaining members, the kept ones are drawn instead (Redis's SPOP_MOVE_STRATEGY_MUL). */
+const SPOP_MOVE_STRATEGY_MUL = 5;
+/** SRANDMEMBER: below this ratio of size to count, the set is copied and thinned (SRANDMEMBER_SUB_STRATEGY_MUL). */
+const SRANDMEMBER_SUB_STRATEGY_MUL = 3;
+
+const EMPTY_SCAN: Reply = ['0', []];
+
+// ---- helpers ----------------------------------------------------------------------------
+
+/** set-max-intset-entries, read from CONFIG when an intset may grow (as Redis reads it on each add). */
+function maxIntset(ctx: Context): number {
+  const v = Number(ctx.server.config.get('set-max-intset-entries'));
+  return Number.isFinite(v) && v >= 0 ? v : SET_MAX_INTSET_ENTRIES_DEFAULT;
+}
+
+const getSet = (db: Database, key: string): RSet | undefined => getTyped<RSet>(db, key, 'set');
+
+/** The sets at `keys` (undefined for missing keys); WRONGTYPE if any key holds another type. */
+function lookupSets(db: Database, keys: string[], from: number, to: number): Array<RSet | undefined> {
+  const out: Array<RSet | undefined> = new Array(to - from);
+  for (let i = from; i < to; i++) out[i - from] = getSet(db, keys[i]);
+  return out;
+}
+
+/**
+ * Order a set-operation result as Redis replies it: the result is built in a
+ * temporary set that starts as an intset, so when every member is an integer
+ * and there are few enough of them it comes out ascending.
+ */
+function resultOrder(members: string[], knownInts: boolean, max: number): string[] {
+  if (members.length > Math.min(max, 1 << 30)) return members;
+  if (!knownInts) {
+    for (let i = 0; i < members.length; i++) if (!isIntsetMember(members[i])) return members;
+  }
+  return members.sort(compareIntMembers);
+}
+
+/** Store a set-operation result at dst (or delete dst when empty), as *STORE commands do. */
+function storeResult(ctx: Context, dst: string, members: string[], event: string): Reply {
+  const db = ctx.db;
+  if (members.length > 0) {
+    db.set(dst, RSet.fromDistinct(members, maxIntset(ctx)));
+    ctx.store.notify(NOTIFY.SET, event, dst, db.id);
+    return members.length;
+  }
+  if (db.delete(dst)) ctx.store.notify(NOTIFY.GENERIC, 'del', dst, db.id);
+  return 0;
+}
+
+// ---- single-key commands ----------------------------------------------------------------
+
+function sadd(ctx: Context, args: string[]): Reply {
+  const db = ctx.db;
+  const key = args[0];
+  let set = getSet(db, key);
+  const created = set === undefined;
+  if (set === undefined) set = new RSet();
+  const max = set.isIntset ? maxIntset(ctx) : SET_MAX_INTSET_ENTRIES_DEFAULT;
+  let added = 0;
+  for (let i = 1; i < args.length; i++) if (set.add(args[i], max)) added++;
+  if (created) db.set(key, set);
+  else if (added !== 0) db.touch(key);
+  if (added !== 0) ctx.store.notify(NOTIFY.SET, 'sadd', key, db.id);
+  return added;
+}
+
+function srem(ctx: Context, args: string[]): Reply {
+  const db = ctx.db;
+  const key = args[0];
+  const set = getSet(db, key);
+  if (set === undefined) return 0;
+  let deleted = 0;
+  let removed = false;
+  for (let i = 1; i < args.length; i++) {
+    if (set.delete(args[i])) {
+      deleted++;
+      if (set.size === 0) {
+        db.delete(key);
+        removed = true;
+        break;
+      }
+    }
+  }
+  if (deleted !== 0) {
+    if (!removed) db.touch(key);
+    ctx.store.notify(NOTIFY.SET, 'srem', key, db.id);
+    if (removed) ctx.store.notify(NOTIFY.GENERIC, 'del', key, db.id);
+  }
+  return deleted;
+}
+
+function scard(ctx: Context, args: string[]): Reply {
+  return getSet(ctx.db, args[0])?.size ?? 0;
+}
+
+function sismember(ctx: Context, args: string[]): Reply {
+  const set = getSet(ctx.db, args[0]);
+  return set !== undefined && set.has(args[1]) ? 1 : 0;
+}
+
+function smismember(ctx: Context, args: string[]): Reply {
+  const set = getSet(ctx.db, args[0]);
+  const out: Reply[] = new Array(args.length - 1);
+  for (let i = 1; i < args.length; i++) out[i - 1] = set !== undefined && set.has(args[i]) ? 1 : 0;
+  return out;
+}
+
+function smembers(ctx: Context, args: string[]): Reply {
+  const set = getSet(ctx.db, args[0]);
+  return new SetReply(set === undefined ? [] : set.toArray());
+}
+
+function smove(ctx: Context, args: string[]): Reply {
+  const db = ctx.db;
+  const [srcKey, dstKey, member] = args;
+  const srcV = db.get(srcKey);
+  const dstV = db.get(dstKey);
+  if (srcV === undefined) return 0;
+  if (typeof srcV === 'string' || srcV.type !== 'set') throw new ReplyError(Err.wrongType);
+  if (dstV !== undefined && (typeof dstV === 'string' || dstV.type !== 'set')) throw new ReplyError(Err.wrongType);
+  const src = srcV as RSet;
+  let dst = dstV as RSet | undefined;
+  if (src === dst) return src.has(member) ? 1 : 0;
+  if (!src.delete(member)) return 0;
+  ctx.store.notify(NOTIFY.SET, 'srem', srcKey, db.id);
+  if (src.size === 0) {
+    db.delete(srcKey);
+    ctx.store.notify(NOTIFY.GENERIC, 'del', srcKey, db.id);
+  } else db.touch(srcKey);
+  let added: boolean;
+  if (dst === undefined) {
+    dst = new RSet();
+    added = dst.add(member, maxIntset(ctx));
+    db.set(dstKey, dst);
+  } else {
+    added = dst.add(member, dst.isIntset ? maxIntset(ctx) : SET_MAX_INTSET_ENTRIES_DEFAULT);
+    if (added) db.touch(dstKey);
+  }
+  if (added) ctx.store.notify(NOTIFY.SET, 'sadd', dstKey, db.id);
+  return 1;
+}
+
+// ---- random members ---------------------------------------------------------------------
+
+function spop(ctx: Context, args: string[]): Reply {
+  if (args.length > 2) throw new ReplyError(Err.syntax);
+  if (args.length === 2) return spopWithCount(ctx, args[0], args[1]);
+  const db = ctx.db;
+  const key = args[0];
+  const set = getSet(db, key);
+  if (set === undefined) return null;
+  const member = set.popRandom();
+  ctx.store.notify(NOTIFY.SET, 'spop', key, db.id);
+  if (set.size === 0) {
+    db.delete(key);
+    ctx.store.notify(NOTIFY.GENERIC, 'del', key, db.id);
+  } else db.touch(key);
+  return member;
+}
+
+function spopWithCount(ctx: Context, key: string, rawCount: string): Reply {
+  const c = parseIntStrict(rawCount);
+  if (c === null || c < 0) throw new ReplyError(E_SPOP_COUNT);
+  const db = ctx.db;
+  const set = getSet(db, key);
+  if (set === undefined || c === 0) return new SetReply([]);
+  const size = set.size;
+  ctx.store.notify(NOTIFY.SET, 'spop', key, db.id);
+  if (c >= size) {
+    // Everything goes: reply with the whole set in its order, then delete it.
+    const all = set.toArray();
+    db.delete(key);
+    ctx.store.notify(NOTIFY.GENERIC, 'del', key, db.id);
+    return new SetReply(all);
+  }
+  const count = Number(c);
+  const remaining = size - count;
+  let popped: string[];
+  if (remaining * SPOP_MOVE_STRATEGY_MUL > count) {
+    popped = new Array(count);
+    for (let i = 0; i < count; i++) popped[i] = set.popRandom();
+  } else {
+    // Draw the members that stay; the rest is the reply, in the set's order.
+    // Redis stores the kept members as a new set, so its encoding is
+    // derived afresh (a hashtable of a few integers becomes an intset).
+    const kept: string[] = new Array(remaining);
+    for (let i = 0; i < remaining; i++) kept[i] = set.popRandom();
+    popped = set.toArray();
+    db.replaceValue(key, RSet.fromDistinct(kept, maxIntset(ctx)));
+  }
+  db.touch(key);
+  return new SetReply(popped);
+}
+
+function srandmember(ctx: Context, args: string[]): Reply {
+  if (args.length > 2) throw new ReplyError(Err.syntax);
+  if (args.length === 2) return srandmemberWithCount(ctx, args[0], args[1]);
+  const set = getSet(ctx.db, args[0]);
+  return set === undefined ? null : set.random();
+}
+
+function srandmemberWithCount(ctx: Context, key: string, rawCount: string): Reply {
+  const l = parseIntStrict(rawCount);
+  if (l === null) throw new ReplyError(Err.notInteger);
+  if (l === -9223372036854775808n) throw new ReplyError(E_SRANDMEMBER_RANGE);
+  const set = getSet(ctx.db, key);
+  if (set === undefined || l === 0) return EMPTY_ARRAY;
+  const size = set.size;
+  const uniq = l > 0;
+  if (!uniq || l === 1) {
+    // Picks with repeats (count 1 also comes this way).
+    if (-l > SRANDMEMBER_MAX_REPEAT) throw new ReplyError(E_SRANDMEMBER_TOO_MANY);
+    const count = Math.abs(Number(l));
+    const out: string[] = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = set.random();
+    return out;
+  }
+  if (l >= size) return set.toArray();
+  const count = Number(l);
+  const members = set.view();
+  if (count * SRANDMEMBER_SUB_STRATEGY_MUL > size) {
+    // Close to the whole set: a partial shuffle of a copy.
+    const a = members.slice();
+    for (let i = 0; i < count; i++) {
+      const j = i + ((Math.random() * (size - i)) | 0);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    a.length = count;
+    return a;
+  }
+  // Much bigger than count: draw until enough distinct members.
+  const picked = new Set<string>();
+  while (picked.size < count) picked.add(set.random());
+  return Array.from(picked);
+}
+
+// ---- set algebra ------------------------------------------------------------------------
+
+/**
+ * Members of the intersection, walking the smallest set in its order (so an
+ * intset smallest set gives an ascending result). `limit` > 0 stops early.
+ */
+function intersect(sets: RSet[], limit: number): string[] {
+  const sorted = sets.slice().sort((a, b) => a.size - b.size);
+  const first = sorted[0];
+  const others: RSet[] = [];
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== first && !others.includes(sorted[i])) others.push(sorted[i]);
+  const members = first.view();
+  const out: string[] = [];
+  outer: for (let i = 0; i < members.length; i++) {
+    const m = members[i];
+    for (let j = 0; j < others.length; j++) if (!others[j].has(m)) continue outer;
+    out.push(m);
+    if (limit > 0 && out.length >= limit) break;
+  }
+  return out;
+}
+
+/** SINTER / SINTERSTORE / SINTERCARD core: the sets, or null when a key is missing (empty result). */
+function interSets(ctx: Context, keys: string[], from: number, to: number): RSet[] | null {
+  const sets = lookupSets(ctx.db, keys, from, to);
+  for (const s of sets) if (s === undefined) return null;
+  return sets as RSet[];
+}
+
+function sinter(ctx: Context, args: string[]): Reply {
+  const sets = interSets(ctx, args, 0, args.length);
+  return new SetReply(sets === null ? [] : intersect(sets, 0));
+}
+
+function sinterstore(ctx: Context, args: string[]): Reply {
+  const sets = interSets(ctx, args, 1, args.length);
+  return storeResult(ctx, args[0], sets === null ? [] : intersect(sets, 0), 'sinterstore');
+}
+
+function sintercard(ctx: Context, args: string[]): Reply {
+  const nk = parseIntStrict(args[0]);
+  if (nk === null || nk < 1) throw new ReplyError(E_NUMKEYS);
+  if (nk > args.length - 1) throw new ReplyError(E_NUMKEYS_ARGS);
+  const numkeys = Number(nk);
+  let limit = 0;
+  for (let j = 1 + numkeys; j < args.length; j++) {
+    if (args[j].toUpperCase() === 'LIMIT' && j + 1 < args.length) {
+      j++;
+      const l = parseIntStrict(args[j]);
+      if (l === null || l < 0) throw new ReplyError(E_LIMIT);
+      limit = Number(l);
+    } else throw new ReplyError(Err.syntax);
+  }
+  const sets = interSets(ctx, args, 1, 1 + numkeys);
+  return sets === null ? 0 : intersect(sets, limit).length;
+}
+
+/** Keys of SINTERCARD numkeys key [key ...] (indexes into args). */
+function sintercardKeys(args: string[]): number[] {
+  const n = parseIntStrict(args[0] ?? '');
+  if (n === null || n < 1 || n > args.length - 1) return [];
+  const out: number[] = [];
+  for (let i = 1; i <= Number(n); i++) out.push(i);
+  return out;
+}
+
+/** Members of the union, in the order Redis replies them. */
+function union(ctx: Context, sets: Array<RSet | undefined>): string[] {
+  const seen = new Set<string>();
+  let ints = true;
+  for (const s of sets) {
+    if (s === undefined) continue;
+    const members = s.view();
+    if (!s.isIntset) ints = false;
+    for (let i = 0; i < members.length; i++) seen.add(members[i]);
+  }
+  const out = Array.from(seen);
+  return ints ? resultOrder(out, true, maxIntset(ctx)) : resultOrder(out, false, maxIntset(ctx));
+}
+
+/** Members of the difference (first set minus the others), in the order Redis replies them. */
+function difference(ctx: Context, sets: Array<RSet | undefined>): string[] {
+  const first = sets[0];
+  if (first === undefined) return [];
+  const others: RSet[] = [];
+  let total = first.size;
+  for (let j = 1; j < sets.length; j++) {
+    const s = sets[j];
+    if (s === undefined) continue;
+    if (s === first) return []; // A \ A = {}
+    if (!others.includes(s)) {
+      others.push(s);
+      total += s.size;
+    }
+  }
+  const members = first.view();
+  let out: string[];
+  if ((first.size * (others.length + 1)) / 2 <= total) {
+    // Walk the first set, probing the others (biggest first: more likely to hit).
+    others.sort((a, b) => b.size - a.size);
+    out = [];
+    outer: for (let i = 0; i < members.length; i++) {
+      const m = members[i];
+      for (let j = 0; j < others.length; j++) if (others[j].has(m)) continue outer;
+      out.push(m);
+    }
+  } else {
+    // Copy the first set and strike out the members of the others.
+    const rest = new Set(members);
+    for (const o of others) {
+      for (const m of o.view()) rest.delete(m);
+      if (rest.size === 0) break;
+    }
+    out = Array.from(rest);
+  }
+  // A subset of an intset keeps its ascending order; otherwise check.
+  return first.isIntset ? out : resultOrder(out, false, maxIntset(ctx));
+}
+
+function sunion(ctx: Context, args: string[]): Reply {
+  return new SetReply(union(ctx, lookupSets(ctx.db, args, 0, args.length)));
+}
+
+function sunionstore(ctx: Context, args: string[]): Reply {
+  return storeResult(ctx, args[0], union(ctx, lookupSets(ctx.db, args, 1, args.length)), 'sunionstore');
+}
+
+function sdiff(ctx: Context, args: string[]): Reply {
+  return new SetReply(difference(ctx, lookupSets(ctx.db, args, 0, args.length)));
+}
+
+function sdiffstore(ctx: Context, args: string[]): Reply {
+  return storeResult(ctx, args[0], difference(ctx, lookupSets(ctx.db, args, 1, args.length)), 'sdiffstore');
+}
+
+// ---- SSCAN ------------------------------------------------------------------------------
+
+function sscan(ctx: Context, args: string[]): Reply {
+  const cursor = parseCursor(args[1]);
+  const set = getSet(ctx.db, args[0]);
+  if (set === undefined) return EMPTY_SCAN;
+  const opts = parseScanOptions(args, 2);
+  const accept = matcher(opts.match);
+  if (set.isIntset) {
+    // Redis answers a small encoding in one go, whatever the cursor and COUNT.
+    const members = set.view();
+    const items: string[] = [];
+    for (let i = 0; i < members.length; i++) if (accept(members[i])) items.push(members[i]);
+    return ['0', items];
+  }
+  const r = scanStep(cursorTable(ctx.server), cursor, set, () => set.liveIterator(), opts.count, accept);
+  return [String(r.cursor), r.items];
+}
+
+export function installSets(server: RedKitServer): void {
+  defineCommands(server, {
+    sadd,
+    srem,
+    scard,
+    sismember,
+    smismember,
+    smembers,
+    smove,
+    spop,
+    srandmember,
+    sinter,
+    sinterstore,
+    sintercard: { handler: sintercard, getKeys: sintercardKeys },
+    sunion,
+    sunionstore,
+    sdiff,
+    sdiffstore,
+    sscan,
+  });
+}
