@@ -1,122 +1,188 @@
 /**
- * CLIENT subcommands.
+ * CLIENT subcommands (networking.c's clientCommand): ID, INFO, LIST, KILL,
+ * SETNAME, GETNAME, SETINFO, REPLY, NO-EVICT, NO-TOUCH, HELP.
  */
 import { Err, ReplyError } from '../errors.js';
-import { NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
+import { parseIntStrict } from '../resp/format.js';
+import { NO_REPLY, OK, VerbatimReply, type Reply } from '../resp/reply.js';
 import type { Connection } from '../server/connection.js';
 import type { Context } from '../server/context.js';
+import type { CommandDefinition } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { validateClientName } from './connection.js';
+import { helpReply } from './server.js';
 import { defineCommands } from './util.js';
 
-/** One CLIENT LIST / CLIENT INFO line, in Redis's field order. */
+type ClientType = 'normal' | 'slave' | 'pubsub' | 'master';
+
+/** getClientTypeByName: replica is an alias of slave. */
+function clientTypeByName(name: string): ClientType | null {
+  const t = name.toLowerCase();
+  if (t === 'normal' || t === 'pubsub' || t === 'master' || t === 'slave') return t;
+  if (t === 'replica') return 'slave';
+  return null;
+}
+
+/** getClientType: RedKit has no replicas or masters. */
+const clientType = (c: Connection): ClientType => (c.isSubscriber() ? 'pubsub' : 'normal');
+
+/** One CLIENT LIST / CLIENT INFO line, in Redis's field order (7.2: lib-name and lib-ver at the end). */
 export function clientInfoLine(c: Connection, now: number): string {
-  const subs = c.ext.subscriptions as { channels: number; patterns: number; shard: number } | undefined;
-  const multi = c.ext.multi as { queue: unknown[] } | undefined;
+  const subs = c.ext.subscriptions as { channelCount: number; patterns: number; shard: number } | undefined;
+  const multi = c.ext.multi as { queue?: unknown[]; commands?: unknown[] } | undefined;
   let flags = '';
-  if (c.isBusy) flags += 'b';
-  if (multi) flags += 'x';
+  if (c.ext.monitor) flags += 'O';
   if (c.isSubscriber()) flags += 'P';
+  if (multi) flags += 'x';
+  if (c.isBusy) flags += 'b';
   if (c.noEvict) flags += 'e';
   if (c.noTouch) flags += 'T';
   if (flags === '') flags = 'N';
+  const fd = (c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  const queued = multi ? (multi.queue ?? multi.commands ?? []).length : -1;
   return (
-    `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name}` +
+    `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=${fd} name=${c.name}` +
     ` age=${Math.max(0, Math.floor((now - c.createdAt) / 1000))} idle=${Math.max(0, Math.floor((now - c.lastActiveAt) / 1000))} flags=${flags}` +
-    ` db=${c.dbIndex} sub=${subs?.channels ?? 0} psub=${subs?.patterns ?? 0} ssub=${subs?.shard ?? 0} multi=${multi ? multi.queue.length : -1}` +
-    ` qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.lastCommand}` +
+    ` db=${c.dbIndex} sub=${subs?.channelCount ?? 0} psub=${subs?.patterns ?? 0} ssub=${subs?.shard ?? 0} multi=${queued}` +
+    ` qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.lastCommand}` +
     ` user=${c.user} redir=-1 resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }
 
 function clientList(ctx: Context, args: string[]): Reply {
   const server = ctx.server;
-  let conns = [...server.connections.values()];
-  if (args.length) {
-    const opt = args[0].toUpperCase();
-    if (opt === 'TYPE' && args.length === 2) {
-      const t = args[1].toLowerCase();
-      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(t)) throw new ReplyError(`ERR Unknown client type '${args[1]}'`);
-      conns = conns.filter((c) => (t === 'pubsub' ? c.isSubscriber() : t === 'normal' ? !c.isSubscriber() : false));
-    } else if (opt === 'ID' && args.length >= 2) {
-      const ids = new Set<number>();
-      for (const a of args.slice(1)) {
-        if (!/^[1-9]\d*$/.test(a)) throw new ReplyError('ERR Invalid client ID');
-        ids.add(Number(a));
-      }
-      conns = conns.filter((c) => ids.has(c.id));
-    } else throw new ReplyError(Err.syntax);
-  }
   const now = server.clock.now();
+  let conns: Connection[];
+  if (args.length === 0) conns = [...server.connections.values()];
+  else if (args[0].toLowerCase() === 'type' && args.length === 2) {
+    const t = clientTypeByName(args[1]);
+    if (t === null) throw new ReplyError(`ERR Unknown client type '${args[1]}'`);
+    conns = [...server.connections.values()].filter((c) => clientType(c) === t);
+  } else if (args[0].toLowerCase() === 'id' && args.length >= 2) {
+    // In argument order, as Redis prints them; ids that are not clients are skipped.
+    conns = [];
+    for (const a of args.slice(1)) {
+      const id = parseIntStrict(a);
+      if (id === null) throw new ReplyError('ERR Invalid client ID');
+      const c = server.connections.get(Number(id));
+      if (c) conns.push(c);
+    }
+  } else throw new ReplyError(Err.syntax);
   return new VerbatimReply(conns.map((c) => clientInfoLine(c, now) + '\n').join(''));
 }
 
 function clientKill(ctx: Context, args: string[]): Reply {
   const server = ctx.server;
-  if (args.length === 1) {
-    // Old form: CLIENT KILL addr:port
-    const c = [...server.connections.values()].find((x) => x.remoteAddress === args[0]);
-    if (!c) throw new ReplyError('ERR No such client');
-    killLater(ctx, c);
-    return OK;
-  }
-  if (args.length % 2 !== 0) throw new ReplyError(Err.syntax);
-  let id: number | undefined;
   let addr: string | undefined;
   let laddr: string | undefined;
   let user: string | undefined;
-  let type: string | undefined;
+  let type: ClientType | undefined;
+  let id = 0;
   let skipMe = true;
-  for (let i = 0; i < args.length; i += 2) {
-    const o = args[i].toUpperCase();
-    const v = args[i + 1];
-    if (o === 'ID') {
-      if (!/^-?\d+$/.test(v) || Number(v) <= 0) throw new ReplyError('ERR client-id should be greater than 0');
-      id = Number(v);
-    } else if (o === 'ADDR') addr = v;
-    else if (o === 'LADDR') laddr = v;
-    else if (o === 'USER') {
-      if (!server.users.has(v)) throw new ReplyError(`ERR No such user '${v}'`);
-      user = v;
-    } else if (o === 'TYPE') {
-      const t = v.toLowerCase();
-      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(t)) throw new ReplyError(`ERR Unknown client type '${v}'`);
-      type = t;
-    } else if (o === 'SKIPME') {
-      const s = v.toLowerCase();
-      if (s === 'yes') skipMe = true;
-      else if (s === 'no') skipMe = false;
-      else throw new ReplyError(Err.syntax);
-    } else throw new ReplyError(Err.syntax);
+  if (args.length === 1) {
+    // Old form: CLIENT KILL addr:port (you can kill yourself with it).
+    addr = args[0];
+    skipMe = false;
+  } else {
+    for (let i = 0; i < args.length; i += 2) {
+      const o = args[i].toLowerCase();
+      const more = i + 1 < args.length;
+      const v = args[i + 1];
+      if (o === 'id' && more) {
+        const n = parseIntStrict(v);
+        if (n === null || n < 1) throw new ReplyError('ERR client-id should be greater than 0');
+        id = Number(n);
+      } else if (o === 'type' && more) {
+        const t = clientTypeByName(v);
+        if (t === null) throw new ReplyError(`ERR Unknown client type '${v}'`);
+        type = t;
+      } else if (o === 'addr' && more) addr = v;
+      else if (o === 'laddr' && more) laddr = v;
+      else if (o === 'user' && more) {
+        if (!server.users.has(v)) throw new ReplyError(`ERR No such user '${v}'`);
+        user = v;
+      } else if (o === 'skipme' && more) {
+        const s = v.toLowerCase();
+        if (s === 'yes') skipMe = true;
+        else if (s === 'no') skipMe = false;
+        else throw new ReplyError(Err.syntax);
+      } else throw new ReplyError(Err.syntax);
+    }
   }
-  let n = 0;
-  for (const c of server.connections.values()) {
-    if (id !== undefined && c.id !== id) continue;
+  let killed = 0;
+  for (const c of [...server.connections.values()]) {
     if (addr !== undefined && c.remoteAddress !== addr) continue;
     if (laddr !== undefined && c.localAddress !== laddr) continue;
+    if (type !== undefined && clientType(c) !== type) continue;
+    if (id !== 0 && c.id !== id) continue;
     if (user !== undefined && c.user !== user) continue;
-    if (type !== undefined && (type === 'pubsub' ? !c.isSubscriber() : type === 'normal' ? c.isSubscriber() : true)) continue;
     if (c === ctx.conn && skipMe) continue;
-    killLater(ctx, c);
-    n++;
+    // Killing yourself closes after this reply, as Redis does.
+    if (c === ctx.conn) c.closeAfterCurrentReply();
+    else c.destroy();
+    killed++;
   }
-  return n;
+  if (args.length === 1) {
+    if (killed === 0) throw new ReplyError('ERR No such client');
+    return OK;
+  }
+  return killed;
 }
 
-/** Killing yourself closes after the reply, as Redis does. */
-function killLater(ctx: Context, c: Connection): void {
-  if (c === ctx.conn) c.closeAfterCurrentReply();
-  else c.destroy();
-}
-
-function yesNo(v: string): boolean {
+/** ON|OFF switches (CLIENT NO-EVICT, NO-TOUCH). */
+function onOff(v: string): boolean {
   const l = v.toLowerCase();
-  if (l === 'on' || l === 'yes') return true;
-  if (l === 'off' || l === 'no') return false;
+  if (l === 'on') return true;
+  if (l === 'off') return false;
   throw new ReplyError(Err.syntax);
 }
 
+/** validateClientAttr: printable ASCII without spaces. */
+function validAttr(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 33 || c > 126) return false;
+  }
+  return true;
+}
+
+function clientReply(ctx: Context, args: string[]): Reply {
+  const m = args[0].toLowerCase();
+  const conn = ctx.conn;
+  if (m === 'on') {
+    if (conn) conn.replyMode = 'on';
+    return OK;
+  }
+  if (m === 'off') {
+    if (conn) conn.replyMode = 'off';
+    return NO_REPLY;
+  }
+  if (m === 'skip') {
+    // SKIP drops the reply of the next command; it does nothing while replies are OFF.
+    if (conn && conn.replyMode !== 'off') conn.replyMode = 'skip-next';
+    return NO_REPLY;
+  }
+  throw new ReplyError(Err.syntax);
+}
+
+/** Metadata of the Redis 7.2 subcommands (the 7.0 metadata RedKit ships does not have them). */
+const since72 = (summary: string, arity: number): Omit<CommandDefinition, 'handler'> => ({
+  arity,
+  flags: ['noscript', 'loading', 'stale'],
+  aclCategories: ['@slow', '@connection'],
+  group: 'connection',
+  summary,
+  since: '7.2.0',
+  complexity: 'O(1)',
+});
+
 export function installClient(server: RedKitServer): void {
+  // CLIENT LIST's cmd= field: the last command the client sent (Redis sets it before running it).
+  server.addGate((ctx, cmd) => {
+    const conn = ctx.conn;
+    if (conn !== undefined) conn.lastCommand = cmd.fullName;
+    return undefined;
+  }, 0);
   defineCommands(server, {
     client: {
       handler: () => null,
@@ -129,71 +195,41 @@ export function installClient(server: RedKitServer): void {
           return OK;
         },
         setinfo: {
-          arity: 4,
-          flags: ['noscript', 'loading', 'stale'],
-          aclCategories: ['@slow', '@connection'],
-          group: 'connection',
-          summary: "Sets information specific to the client or connection.",
-          since: '7.2.0',
-          complexity: 'O(1)',
+          ...since72('Sets information specific to the client or connection.', 4),
           handler: (ctx, args) => {
             const attr = args[0].toLowerCase();
-            const v = args[1];
             if (attr !== 'lib-name' && attr !== 'lib-ver') throw new ReplyError(`ERR Unrecognized option '${args[0]}'`);
-            for (let i = 0; i < v.length; i++) {
-              const c = v.charCodeAt(i);
-              if (c < 33 || c > 126) throw new ReplyError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
-            }
-            if (attr === 'lib-name') ctx.libName = v;
-            else ctx.libVer = v;
+            if (!validAttr(args[1])) throw new ReplyError(`ERR ${args[0]} cannot contain spaces, newlines or special characters.`);
+            if (attr === 'lib-name') ctx.libName = args[1];
+            else ctx.libVer = args[1];
             return OK;
           },
         },
-        info: (ctx) => (ctx.conn ? new VerbatimReply(clientInfoLine(ctx.conn, ctx.clock.now()) + '\n') : ''),
+        info: (ctx) => (ctx.conn ? new VerbatimReply(clientInfoLine(ctx.conn, ctx.clock.now()) + '\n') : new VerbatimReply('')),
         list: clientList,
         kill: clientKill,
         'no-evict': (ctx, args) => {
-          const v = yesNo(args[0]);
+          const v = onOff(args[0]);
           if (ctx.conn) ctx.conn.noEvict = v;
           return OK;
         },
         'no-touch': {
-          arity: 3,
-          flags: ['noscript', 'loading', 'stale'],
-          aclCategories: ['@slow', '@connection'],
-          group: 'connection',
-          summary: 'Controls whether commands sent by the client affect the LRU/LFU of accessed keys.',
-          since: '7.2.0',
-          complexity: 'O(1)',
+          ...since72('Controls whether commands sent by the client affect the LRU/LFU of accessed keys.', 3),
           handler: (ctx, args) => {
-            const v = yesNo(args[0]);
+            const v = onOff(args[0]);
             if (ctx.conn) ctx.conn.noTouch = v;
             return OK;
           },
         },
-        reply: (ctx, args) => {
-          const m = args[0].toLowerCase();
-          if (m !== 'on' && m !== 'off' && m !== 'skip') throw new ReplyError(Err.syntax);
-          if (ctx.conn) {
-            if (m === 'on') {
-              ctx.conn.replyMode = 'on';
-              return OK;
-            }
-            // The reply to CLIENT REPLY OFF/SKIP itself is not sent; SKIP drops the next reply too.
-            ctx.conn.replyMode = m === 'off' ? 'off' : 'skip-next';
-            return NO_REPLY;
-          }
-          return OK;
-        },
-        help: () => CLIENT_HELP,
+        reply: clientReply,
+        help: () => helpReply('CLIENT', CLIENT_HELP),
       },
     },
   });
 }
 
-
+/** CLIENT HELP as redis-server 7.0.15 prints it. */
 const CLIENT_HELP = [
-  'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'CACHING (YES|NO)',
   '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
   'GETREDIR',
@@ -218,8 +254,6 @@ const CLIENT_HELP = [
   '      Kill connections authenticated by <username>.',
   '    * SKIPME (YES|NO)',
   '      Skip killing current connection (default: yes).',
-  '    * ID <client-id>',
-  '      Kill connections by client id.',
   'LIST [options ...]',
   '    Return information about client connections. Options:',
   '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
@@ -241,6 +275,4 @@ const CLIENT_HELP = [
   '    Report tracking status for the current connection.',
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
-  'HELP',
-  '    Print this help.',
-].map((s) => new SimpleString(s));
+];

@@ -59,7 +59,6 @@ function hello(ctx: Context, args: string[]): Reply {
       i += 2;
     } else if (opt === 'SETNAME' && more >= 1) {
       clientName = args[i + 1];
-      validateClientName(clientName);
       i++;
     } else throw new ReplyError(`ERR Syntax error in HELLO option '${args[i]}'`);
   }
@@ -68,7 +67,10 @@ function hello(ctx: Context, args: string[]): Reply {
     setAuthenticated(ctx, user);
   }
   if (!ctx.authenticated) throw new ReplyError(Err.helloNoAuth);
-  if (clientName !== undefined) ctx.name = clientName;
+  if (clientName !== undefined) {
+    validateClientName(clientName);
+    ctx.name = clientName;
+  }
   if (ver) ctx.protocol = ver as 2 | 3;
   return new MapReply([
     'server',
@@ -107,7 +109,8 @@ function auth(ctx: Context, args: string[]): Reply {
 
 function select(ctx: Context, args: string[]): Reply {
   const v = parseIntStrict(args[0]);
-  if (v === null || typeof v === 'bigint' || v > 2147483647 || v < -2147483648) throw new ReplyError(Err.notInteger);
+  if (v === null) throw new ReplyError(Err.notInteger);
+  if (typeof v === 'bigint' || v > 2147483647 || v < -2147483648) throw new ReplyError('ERR value is out of range, value must between -2147483648 and 2147483647');
   if (v < 0 || v >= ctx.store.dbs.length) throw new ReplyError(Err.dbIndexOutOfRange);
   ctx.db = ctx.store.dbs[v];
   ctx.dbIndex = v;
@@ -125,7 +128,8 @@ function reset(ctx: Context): Reply {
   ctx.name = '';
   if (ctx.conn) {
     ctx.conn.replyMode = 'on';
-    ctx.conn.noEvict = false;
+    // Redis 7.0 keeps CLIENT NO-EVICT across RESET (checked against redis-server 7.0.15);
+    // RESET turns NO-TOUCH off (Redis 7.2 documentation).
     ctx.conn.noTouch = false;
   }
   // De-authenticate unless the default user needs no password.
@@ -135,18 +139,17 @@ function reset(ctx: Context): Reply {
   return RESET;
 }
 
+/** QUIT: +OK (unless CLIENT REPLY OFF/SKIP suppresses it), then close. */
+function quit(ctx: Context): Reply {
+  ctx.conn?.closeAfterCurrentReply();
+  return OK;
+}
+
 export function installConnection(server: RedKitServer): void {
   defineCommands(server, {
     ping,
     echo: (_ctx, args) => args[0],
-    quit: (ctx) => {
-      ctx.conn?.closeAfterCurrentReply();
-      // QUIT always answers, even with CLIENT REPLY OFF.
-      if (ctx.conn && ctx.conn.replyMode !== 'on') {
-        ctx.conn.replyMode = 'on';
-      }
-      return OK;
-    },
+    quit,
     hello,
     auth,
     select,
@@ -159,9 +162,6 @@ export function installCore(server: RedKitServer): void {
   defineCommands(server, {
     ping,
     echo: (_ctx, args) => args[0],
-    quit: (ctx) => {
-      ctx.conn?.closeAfterCurrentReply();
-      return OK;
-    },
+    quit,
   });
 }

@@ -162,3 +162,134 @@ export function commandDocsReply(cmd: Command): MapReply {
   }
   return new MapReply(flat);
 }
+
+// ---- key specs --------------------------------------------------------------------------
+
+export interface KeySpec {
+  flags: readonly string[];
+  bs: { type: 'index'; index: number } | { type: 'keyword'; keyword: string; startfrom: number } | { type: 'unknown' };
+  fk: { type: 'range'; lastkey: number; keystep: number; limit: number } | { type: 'keynum'; keynumidx: number; firstkey: number; keystep: number } | { type: 'unknown' };
+}
+
+/** A tagged RESP3 map as a plain object. */
+function mapOf(t: Tagged): Record<string, Tagged> {
+  const flat = (t as { '%': Tagged[] })['%'] ?? [];
+  const o: Record<string, Tagged> = {};
+  for (let i = 0; i < flat.length; i += 2) o[flat[i] as string] = flat[i + 1];
+  return o;
+}
+
+const specCache = new Map<string, KeySpec[] | undefined>();
+
+/** The key specs Redis 7.0 declares for a command (`get`, `object|encoding`), or undefined if Redis does not have it. */
+export function redisKeySpecs(fullName: string): KeySpec[] | undefined {
+  if (specCache.has(fullName)) return specCache.get(fullName);
+  const info = findInfo(fullName);
+  let out: KeySpec[] | undefined;
+  if (info) {
+    const raw = info[8] as unknown as Tagged[] | { '~': Tagged[] } | undefined;
+    out = (Array.isArray(raw) ? raw : (raw?.['~'] ?? [])).map((t) => {
+      const m = mapOf(t);
+      const flags = ((m.flags as { '~': Array<{ '+': string }> })['~'] ?? []).map((f) => f['+']);
+      const bsm = mapOf(m.begin_search);
+      const bss = mapOf(bsm.spec);
+      const fkm = mapOf(m.find_keys);
+      const fks = mapOf(fkm.spec);
+      const bs: KeySpec['bs'] =
+        bsm.type === 'index' ? { type: 'index', index: bss.index as number } : bsm.type === 'keyword' ? { type: 'keyword', keyword: bss.keyword as string, startfrom: bss.startfrom as number } : { type: 'unknown' };
+      const fk: KeySpec['fk'] =
+        fkm.type === 'range'
+          ? { type: 'range', lastkey: fks.lastkey as number, keystep: fks.keystep as number, limit: fks.limit as number }
+          : fkm.type === 'keynum'
+            ? { type: 'keynum', keynumidx: fks.keynumidx as number, firstkey: fks.firstkey as number, keystep: fks.keystep as number }
+            : { type: 'unknown' };
+      return { flags, bs, fk };
+    });
+  }
+  specCache.set(fullName, out);
+  return out;
+}
+
+/**
+ * Key positions (into argv, argv[0] = command name) and flags from key
+ * specs, as Redis's getKeysUsingKeySpecs. Returns null when a spec cannot be
+ * followed (unknown search, bad numkeys, out of bounds): Redis then falls
+ * back to the command's own key extraction.
+ */
+export function keysFromSpecs(specs: KeySpec[], argv: string[], arity: number): Array<{ pos: number; flags: readonly string[] }> | null {
+  const argc = argv.length;
+  const keys: Array<{ pos: number; flags: readonly string[] }> = [];
+  for (const spec of specs) {
+    if (spec.flags.includes('not_key')) continue;
+    let first = 0;
+    if (spec.bs.type === 'index') first = spec.bs.index;
+    else if (spec.bs.type === 'keyword') {
+      const { keyword, startfrom } = spec.bs;
+      const start = startfrom > 0 ? startfrom : argc + startfrom;
+      const end = startfrom > 0 ? argc - 1 : 0;
+      for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
+        if (i >= argc || i < 1) break;
+        if (argv[i].toLowerCase() === keyword.toLowerCase()) {
+          first = i + 1;
+          break;
+        }
+      }
+      if (!first) continue;
+    } else return null;
+    let last: number;
+    let step: number;
+    if (spec.fk.type === 'range') {
+      const { lastkey, keystep, limit } = spec.fk;
+      if (lastkey >= 0) last = first + lastkey;
+      else if (!limit) last = argc + lastkey;
+      else last = first + (Math.trunc((argc - first) / limit) + lastkey);
+      step = keystep;
+    } else if (spec.fk.type === 'keynum') {
+      const idx = first + spec.fk.keynumidx;
+      if (idx >= argc) return null;
+      const n = /^(0|-?[1-9]\d*)$/.test(argv[idx]) ? Number(argv[idx]) : NaN;
+      if (!Number.isSafeInteger(n) || n < 0) return null;
+      first += spec.fk.firstkey;
+      last = first + n - 1;
+      step = spec.fk.keystep;
+    } else return null;
+    if (last >= argc || last < first || first >= argc) return null;
+    for (let i = first; i <= last; i += step) {
+      if (i >= argc || i < first) {
+        if (arity < 0) continue;
+        return null;
+      }
+      keys.push({ pos: i, flags: spec.flags });
+    }
+  }
+  return keys;
+}
+
+/**
+ * Flags for the key at `pos` when Redis resorts to the command's own getkeys
+ * function (specs with variable flags or unknown positions): setGetKeys,
+ * bitfieldGetKeys, sortGetKeys, migrateGetKeys.
+ */
+export function nativeKeyFlags(fullName: string, argv: string[], pos: number): readonly string[] | undefined {
+  switch (fullName) {
+    case 'set':
+      return argv.slice(3).some((a) => a.toLowerCase() === 'get') ? ['RW', 'access', 'update'] : ['OW', 'update'];
+    case 'bitfield': {
+      for (let i = 2; i < argv.length; i++) {
+        const rem = argv.length - i - 1;
+        const a = argv[i].toLowerCase();
+        if (a === 'get' && rem >= 2) i += 2;
+        else if (a === 'overflow' && rem >= 1) i += 1;
+        else return ['RW', 'access', 'update'];
+      }
+      return ['RO', 'access'];
+    }
+    case 'sort':
+      return pos === 1 ? ['RO', 'access'] : ['OW', 'update'];
+    case 'sort_ro':
+      return ['RO', 'access'];
+    case 'migrate':
+      return ['RW', 'access', 'delete'];
+  }
+  return undefined;
+}

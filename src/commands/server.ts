@@ -1,126 +1,164 @@
 /**
  * Server commands: INFO, CONFIG, COMMAND, DBSIZE, TIME.
  */
-import { Err, ReplyError } from '../errors.js';
-import { MapReply, OK, VerbatimReply, type Reply } from '../resp/reply.js';
-import type { Context } from '../server/context.js';
-import type { RedKitServer } from '../server/server.js';
-import { commandKeyIndexes, type Command } from '../server/registry.js';
-import { notifyFlagsToString, parseNotifyFlags } from '../store/store.js';
-import { commandDocsReply, commandInfoReply } from './meta.js';
-import { defineCommands, globMatch } from './util.js';
 import os from 'node:os';
+import { Err, ReplyError } from '../errors.js';
+import { MapReply, OK, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
+import type { Connection } from '../server/connection.js';
+import type { Context } from '../server/context.js';
+import { commandKeyIndexes, type Command } from '../server/registry.js';
+import type { RedKitServer } from '../server/server.js';
+import { commandDocsReply, commandInfoReply, keysFromSpecs, nativeKeyFlags, redisKeySpecs } from './meta.js';
+import { defineCommands, globMatch } from './util.js';
+
+export const REDKIT_VERSION = '0.1.0';
+
+/** A HELP reply the way Redis's addReplyHelp builds it. */
+export function helpReply(command: string, lines: string[]): Reply {
+  return [`${command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Prints this help.'].map((s) => new SimpleString(s));
+}
 
 // ---- INFO -------------------------------------------------------------------------------
 
-const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
-const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), 'commandstats', 'errorstats', 'cluster', 'keyspace'];
+/** Sections in the order Redis prints them; `default` ones are printed by a bare INFO. */
+const SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
+const NOT_DEFAULT = new Set(['commandstats', 'latencystats']);
 
+/** The INFO text for the requested section names (Redis 7 semantics: several names, all, default, everything). */
 export function infoText(server: RedKitServer, ctx: Context | undefined, requested: string[]): string {
-  let sections: string[];
-  if (requested.length === 0) sections = DEFAULT_SECTIONS;
-  else {
-    const set = new Set<string>();
-    for (const r of requested.map((s) => s.toLowerCase())) {
-      if (r === 'all' || r === 'everything') ALL_SECTIONS.forEach((s) => set.add(s));
-      else if (r === 'default') DEFAULT_SECTIONS.forEach((s) => set.add(s));
-      else set.add(r);
-    }
-    sections = ALL_SECTIONS.filter((s) => set.has(s)).concat([...set].filter((s) => !ALL_SECTIONS.includes(s)));
+  const want = new Set<string>();
+  if (requested.length === 0) requested = ['default'];
+  for (const r of requested.map((s) => s.toLowerCase())) {
+    if (r === 'all' || r === 'everything') SECTIONS.forEach((s) => want.add(s));
+    else if (r === 'default') SECTIONS.forEach((s) => NOT_DEFAULT.has(s) || want.add(s));
+    else want.add(r);
   }
   const out: string[] = [];
-  for (const s of sections) {
-    const body = infoSection(server, ctx, s);
-    if (body === undefined) continue;
-    if (out.length) out.push('');
-    out.push(body);
+  for (const s of SECTIONS) {
+    if (!want.has(s)) continue;
+    out.push(infoSection(server, ctx, s).map((l) => l + '\r\n').join(''));
   }
-  return out.join('\r\n') + (out.length ? '\r\n' : '');
+  return out.join('\r\n');
 }
 
-function infoSection(server: RedKitServer, _ctx: Context | undefined, section: string): string | undefined {
+const fixed2 = (n: number) => n.toFixed(2);
+
+function infoSection(server: RedKitServer, _ctx: Context | undefined, section: string): string[] {
   const now = server.clock.now();
   const uptime = Math.max(0, Math.floor((now - server.stats.startedAt) / 1000));
-  const lines: string[] = [];
-  const mem = process.memoryUsage();
+  const cfg = server.config;
   switch (section) {
     case 'server':
-      lines.push(
+      return [
         '# Server',
         `redis_version:${server.redisVersion}`,
         'redis_git_sha1:00000000',
         'redis_git_dirty:0',
         'redis_build_id:0',
         'redis_mode:standalone',
-        `os:${os.type()} ${os.release()} ${os.arch()}`,
-        `arch_bits:${process.arch.includes('64') ? 64 : 32}`,
+        `os:${os.type()} ${os.release()} ${os.arch() === 'x64' ? 'x86_64' : os.arch()}`,
+        `arch_bits:${/64/.test(process.arch) ? 64 : 32}`,
         'monotonic_clock:POSIX clock_gettime',
         'multiplexing_api:epoll',
         'atomicvar_api:c11-builtin',
-        `gcc_version:0.0.0`,
+        'gcc_version:0.0.0',
         `process_id:${process.pid}`,
         'process_supervised:no',
         `run_id:${runId(server)}`,
         `tcp_port:${server.port}`,
-        `server_time_usec:${now * 1000}`,
+        `server_time_usec:${Math.floor(now * 1000)}`,
         `uptime_in_seconds:${uptime}`,
         `uptime_in_days:${Math.floor(uptime / 86400)}`,
-        `hz:10`,
-        `configured_hz:10`,
+        `hz:${cfg.get('hz')}`,
+        `configured_hz:${cfg.get('hz')}`,
         `lru_clock:${Math.floor(now / 1000) & 0xffffff}`,
         `executable:${process.execPath}`,
-        `config_file:`,
-        `io_threads_active:0`,
-        `redkit_version:${REDKIT_VERSION}`,
-      );
-      break;
+        'config_file:',
+        'io_threads_active:0',
+      ];
     case 'clients': {
       let blocked = 0;
-      let pubsub = 0;
-      for (const c of server.connections.values()) {
-        if (c.isBusy) blocked++;
-        if (c.isSubscriber()) pubsub++;
-      }
-      lines.push(
+      for (const c of server.connections.values()) if (c.isBusy) blocked++;
+      return [
         '# Clients',
         `connected_clients:${server.connections.size}`,
         'cluster_connections:0',
-        `maxclients:${server.config.get('maxclients')}`,
+        `maxclients:${cfg.get('maxclients')}`,
         'client_recent_max_input_buffer:0',
         'client_recent_max_output_buffer:0',
         `blocked_clients:${blocked}`,
         'tracking_clients:0',
-        `pubsub_clients:${pubsub}`,
         'clients_in_timeout_table:0',
-      );
-      break;
+      ];
     }
-    case 'memory':
-      lines.push(
+    case 'memory': {
+      const mem = process.memoryUsage();
+      const used = mem.heapUsed;
+      const peak = Math.max(used, mem.heapTotal);
+      const maxmemory = BigInt(cfg.get('maxmemory') ?? '0');
+      return [
         '# Memory',
-        `used_memory:${mem.heapUsed}`,
-        `used_memory_human:${human(mem.heapUsed)}`,
+        `used_memory:${used}`,
+        `used_memory_human:${bytesToHuman(used)}`,
         `used_memory_rss:${mem.rss}`,
-        `used_memory_rss_human:${human(mem.rss)}`,
-        `used_memory_peak:${mem.heapTotal}`,
-        `used_memory_peak_human:${human(mem.heapTotal)}`,
+        `used_memory_rss_human:${bytesToHuman(mem.rss)}`,
+        `used_memory_peak:${peak}`,
+        `used_memory_peak_human:${bytesToHuman(peak)}`,
+        `used_memory_peak_perc:${fixed2((used * 100) / peak)}%`,
+        'used_memory_overhead:0',
+        'used_memory_startup:0',
+        `used_memory_dataset:${used}`,
+        'used_memory_dataset_perc:100.00%',
+        `allocator_allocated:${used}`,
+        `allocator_active:${mem.heapTotal}`,
+        `allocator_resident:${mem.rss}`,
         `total_system_memory:${os.totalmem()}`,
-        `total_system_memory_human:${human(os.totalmem())}`,
-        `maxmemory:${server.config.get('maxmemory') ?? 0}`,
-        `maxmemory_human:${human(Number(server.config.get('maxmemory') ?? 0))}`,
-        `maxmemory_policy:${server.config.get('maxmemory-policy') ?? 'noeviction'}`,
-        'mem_fragmentation_ratio:1.00',
-        'mem_allocator:v8',
+        `total_system_memory_human:${bytesToHuman(os.totalmem())}`,
+        'used_memory_lua:0',
+        'used_memory_vm_eval:0',
+        'used_memory_lua_human:0B',
+        'used_memory_scripts_eval:0',
+        'number_of_cached_scripts:0',
+        'number_of_functions:0',
+        'number_of_libraries:0',
+        'used_memory_vm_functions:0',
+        'used_memory_vm_total:0',
+        'used_memory_vm_total_human:0B',
+        'used_memory_functions:0',
+        'used_memory_scripts:0',
+        'used_memory_scripts_human:0B',
+        `maxmemory:${maxmemory}`,
+        `maxmemory_human:${bytesToHuman(Number(maxmemory))}`,
+        `maxmemory_policy:${cfg.get('maxmemory-policy')}`,
+        `allocator_frag_ratio:${fixed2(mem.heapTotal / Math.max(1, used))}`,
+        `allocator_frag_bytes:${Math.max(0, mem.heapTotal - used)}`,
+        `allocator_rss_ratio:${fixed2(mem.rss / Math.max(1, mem.heapTotal))}`,
+        `allocator_rss_bytes:${Math.max(0, mem.rss - mem.heapTotal)}`,
+        'rss_overhead_ratio:1.00',
+        'rss_overhead_bytes:0',
+        `mem_fragmentation_ratio:${fixed2(mem.rss / Math.max(1, used))}`,
+        `mem_fragmentation_bytes:${Math.max(0, mem.rss - used)}`,
+        'mem_not_counted_for_evict:0',
+        'mem_replication_backlog:0',
+        'mem_total_replication_buffers:0',
+        'mem_clients_slaves:0',
+        'mem_clients_normal:0',
+        'mem_cluster_links:0',
+        'mem_aof_buffer:0',
+        'mem_allocator:libc',
+        'active_defrag_running:0',
         'lazyfree_pending_objects:0',
-      );
-      break;
+        'lazyfreed_objects:0',
+      ];
+    }
     case 'persistence':
-      lines.push(
+      return [
         '# Persistence',
         `loading:${server.loading ? 1 : 0}`,
         'async_loading:0',
         'current_cow_peak:0',
         'current_cow_size:0',
+        'current_cow_size_age:0',
         'current_fork_perc:0.00',
         'current_save_keys_processed:0',
         'current_save_keys_total:0',
@@ -128,80 +166,157 @@ function infoSection(server: RedKitServer, _ctx: Context | undefined, section: s
         'rdb_bgsave_in_progress:0',
         `rdb_last_save_time:${Math.floor(server.stats.startedAt / 1000)}`,
         'rdb_last_bgsave_status:ok',
-        'aof_enabled:0',
+        'rdb_last_bgsave_time_sec:-1',
+        'rdb_current_bgsave_time_sec:-1',
+        'rdb_saves:0',
+        'rdb_last_cow_size:0',
+        'rdb_last_load_keys_expired:0',
+        'rdb_last_load_keys_loaded:0',
+        `aof_enabled:${cfg.get('appendonly') === 'yes' ? 1 : 0}`,
         'aof_rewrite_in_progress:0',
+        'aof_rewrite_scheduled:0',
+        'aof_last_rewrite_time_sec:-1',
+        'aof_current_rewrite_time_sec:-1',
         'aof_last_bgrewrite_status:ok',
+        'aof_rewrites:0',
+        'aof_rewrites_consecutive_failures:0',
         'aof_last_write_status:ok',
-      );
-      break;
+        'aof_last_cow_size:0',
+        'module_fork_in_progress:0',
+        'module_fork_last_cow_size:0',
+      ];
     case 'stats': {
       const d = server.dispatcher.stats;
-      lines.push(
+      const ps = server.ext.pubsub as { channels: Map<string, unknown>; patterns: Map<string, unknown>; shardChannels: Map<string, unknown> } | undefined;
+      return [
         '# Stats',
         `total_connections_received:${server.stats.connectionsReceived}`,
-        `total_commands_processed:${d.commands}`,
+        `total_commands_processed:${Math.max(0, d.commands - d.rejectedCalls)}`,
         'instantaneous_ops_per_sec:0',
-        `total_net_input_bytes:0`,
-        `total_net_output_bytes:0`,
+        `total_net_input_bytes:${server.stats.netInputBytes}`,
+        `total_net_output_bytes:${server.stats.netOutputBytes}`,
+        'total_net_repl_input_bytes:0',
+        'total_net_repl_output_bytes:0',
+        'instantaneous_input_kbps:0.00',
+        'instantaneous_output_kbps:0.00',
+        'instantaneous_input_repl_kbps:0.00',
+        'instantaneous_output_repl_kbps:0.00',
         `rejected_connections:${server.stats.rejectedConnections}`,
+        'sync_full:0',
+        'sync_partial_ok:0',
+        'sync_partial_err:0',
         `expired_keys:${server.store.stats.expiredKeys}`,
+        'expired_stale_perc:0.00',
+        'expired_time_cap_reached_count:0',
+        'expire_cycle_cpu_milliseconds:0',
         'evicted_keys:0',
+        'evicted_clients:0',
+        'total_eviction_exceeded_time:0',
+        'current_eviction_exceeded_time:0',
         `keyspace_hits:${server.store.stats.keyspaceHits}`,
         `keyspace_misses:${server.store.stats.keyspaceMisses}`,
-        `pubsub_channels:0`,
-        `pubsub_patterns:0`,
+        `pubsub_channels:${ps?.channels.size ?? 0}`,
+        `pubsub_patterns:${ps?.patterns.size ?? 0}`,
+        `pubsubshard_channels:${ps?.shardChannels.size ?? 0}`,
+        'latest_fork_usec:0',
+        'total_forks:0',
+        'migrate_cached_sockets:0',
+        'slave_expires_tracked_keys:0',
+        'active_defrag_hits:0',
+        'active_defrag_misses:0',
+        'active_defrag_key_hits:0',
+        'active_defrag_key_misses:0',
+        'total_active_defrag_time:0',
+        'current_active_defrag_time:0',
+        'tracking_total_keys:0',
+        'tracking_total_items:0',
+        'tracking_total_prefixes:0',
+        'unexpected_error_replies:0',
         `total_error_replies:${d.errorReplies}`,
-        `total_reads_processed:0`,
-        `total_writes_processed:0`,
-      );
-      break;
+        'dump_payload_sanitizations:0',
+        `total_reads_processed:${d.commands}`,
+        `total_writes_processed:${d.commands}`,
+        'io_threaded_reads_processed:0',
+        'io_threaded_writes_processed:0',
+        'reply_buffer_shrinks:0',
+        'reply_buffer_expands:0',
+      ];
     }
     case 'replication':
-      lines.push('# Replication', 'role:master', 'connected_slaves:0', 'master_failover_state:no-failover', `master_replid:${runId(server)}`, 'master_replid2:0000000000000000000000000000000000000000', 'master_repl_offset:0', 'second_repl_offset:-1', 'repl_backlog_active:0', 'repl_backlog_size:1048576', 'repl_backlog_first_byte_offset:0', 'repl_backlog_histlen:0');
-      break;
+      return [
+        '# Replication',
+        'role:master',
+        'connected_slaves:0',
+        'master_failover_state:no-failover',
+        `master_replid:${runId(server)}`,
+        'master_replid2:0000000000000000000000000000000000000000',
+        'master_repl_offset:0',
+        'second_repl_offset:-1',
+        'repl_backlog_active:0',
+        `repl_backlog_size:${cfg.get('repl-backlog-size')}`,
+        'repl_backlog_first_byte_offset:0',
+        'repl_backlog_histlen:0',
+      ];
     case 'cpu': {
       const u = process.cpuUsage();
-      lines.push('# CPU', `used_cpu_sys:${(u.system / 1e6).toFixed(6)}`, `used_cpu_user:${(u.user / 1e6).toFixed(6)}`, 'used_cpu_sys_children:0.000000', 'used_cpu_user_children:0.000000');
-      break;
+      const sys = (u.system / 1e6).toFixed(6);
+      const user = (u.user / 1e6).toFixed(6);
+      return ['# CPU', `used_cpu_sys:${sys}`, `used_cpu_user:${user}`, 'used_cpu_sys_children:0.000000', 'used_cpu_user_children:0.000000', `used_cpu_sys_main_thread:${sys}`, `used_cpu_user_main_thread:${user}`];
     }
     case 'modules':
-      lines.push('# Modules');
-      break;
+      return ['# Modules'];
     case 'commandstats': {
-      lines.push('# Commandstats');
-      const visit = (c: Command) => {
-        if (c.stats.calls || c.stats.rejected || c.stats.failed) {
-          lines.push(`cmdstat_${c.fullName}:calls=${c.stats.calls},usec=${c.stats.usec},usec_per_call=${c.stats.calls ? (c.stats.usec / c.stats.calls).toFixed(2) : '0.00'},rejected_calls=${c.stats.rejected},failed_calls=${c.stats.failed}`);
-        }
-        if (c.subcommands) for (const s of c.subcommands.values()) visit(s);
-      };
-      for (const c of server.registry.all()) visit(c);
-      break;
+      const lines = ['# Commandstats'];
+      forEachCommand(server, (c) => {
+        const s = c.stats;
+        if (s.calls === 0 && s.failed === 0 && s.rejected === 0) return;
+        lines.push(`cmdstat_${c.fullName}:calls=${s.calls},usec=${s.usec},usec_per_call=${fixed2(s.calls ? s.usec / s.calls : 0)},rejected_calls=${s.rejected},failed_calls=${s.failed}`);
+      });
+      return lines;
     }
     case 'errorstats': {
-      lines.push('# Errorstats');
+      const lines = ['# Errorstats'];
       for (const [code, n] of server.dispatcher.stats.errorsByCode) lines.push(`errorstat_${code}:count=${n}`);
-      break;
+      return lines;
+    }
+    case 'latencystats': {
+      // RedKit does not keep latency histograms: commands that ran are listed with zero percentiles.
+      const lines = ['# Latencystats'];
+      forEachCommand(server, (c) => {
+        if (c.stats.calls > 0) lines.push(`latency_percentiles_usec_${c.fullName}:p50=0.000,p99=0.000,p99.9=0.000`);
+      });
+      return lines;
     }
     case 'cluster':
-      lines.push('# Cluster', 'cluster_enabled:0');
-      break;
+      return ['# Cluster', 'cluster_enabled:0'];
     case 'keyspace': {
-      lines.push('# Keyspace');
+      const lines = ['# Keyspace'];
       for (const db of server.store.dbs) {
         const n = db.size;
         if (n === 0) continue;
-        lines.push(`db${db.id}:keys=${n},expires=${db.expires.size},avg_ttl=0`);
+        let ttlSum = 0;
+        let ttlN = 0;
+        for (const at of db.expires.values()) {
+          if (at > now) {
+            ttlSum += at - now;
+            ttlN++;
+          }
+        }
+        lines.push(`db${db.id}:keys=${n},expires=${db.expires.size},avg_ttl=${ttlN ? Math.floor(ttlSum / ttlN) : 0}`);
       }
-      break;
+      return lines;
     }
-    default:
-      return undefined;
   }
-  return lines.join('\r\n');
+  return [];
 }
 
-export const REDKIT_VERSION = '0.1.0';
+function forEachCommand(server: RedKitServer, fn: (c: Command) => void): void {
+  const visit = (c: Command) => {
+    fn(c);
+    if (c.subcommands) for (const s of c.subcommands.values()) visit(s);
+  };
+  for (const c of server.registry.all()) visit(c);
+}
 
 function runId(server: RedKitServer): string {
   let id = server.ext.runId as string | undefined;
@@ -213,56 +328,54 @@ function runId(server: RedKitServer): string {
   return id;
 }
 
-function human(n: number): string {
+/** bytesToHuman from Redis's server.c. */
+export function bytesToHuman(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
   if (n < 1024) return `${n}B`;
-  const units = ['K', 'M', 'G', 'T'];
+  let i = 0;
   let v = n;
-  let u = -1;
-  while (v >= 1024 && u < units.length - 1) {
+  while (v >= 1024 && i < units.length - 1) {
     v /= 1024;
-    u++;
+    i++;
   }
-  return `${v.toFixed(2)}${units[u]}`;
+  return `${v.toFixed(2)}${units[i]}`;
 }
 
 // ---- CONFIG -----------------------------------------------------------------------------
 
 function configGet(ctx: Context, args: string[]): Reply {
-  const cfg = ctx.server.config;
-  const seen = new Map<string, string>();
-  for (const pattern of args) {
-    const p = pattern.toLowerCase();
-    if (!/[*?[\\]/.test(p)) {
-      const v = cfg.get(p);
-      if (v !== undefined) seen.set(p, v);
-      continue;
-    }
-    for (const [k, v] of cfg.entries()) if (globMatch(p, k, true)) seen.set(k, v);
-  }
   const flat: Reply[] = [];
-  for (const [k, v] of seen) flat.push(k, v);
+  for (const [k, v] of ctx.server.config.getMatches(args, (p, n) => globMatch(p, n, true))) flat.push(k, v);
   return new MapReply(flat);
 }
 
 function configSet(ctx: Context, args: string[]): Reply {
-  if (args.length % 2 !== 0) throw new ReplyError(Err.arity('config|set'));
-  const cfg = ctx.server.config;
-  const seen = new Set<string>();
-  for (let i = 0; i < args.length; i += 2) {
-    const name = cfg.canonical(args[i]);
-    if (!cfg.has(name)) throw new ReplyError(Err.configUnknownParam(args[i]));
-    if (seen.has(name)) throw new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${args[i]}') - duplicate parameter`);
-    if (cfg.isImmutable(name)) throw new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${args[i]}') - can't set immutable config`);
-    seen.add(name);
-  }
-  for (let i = 0; i < args.length; i += 2) {
-    try {
-      cfg.set(args[i], args[i + 1]);
-    } catch (e) {
-      if (e instanceof ReplyError) throw new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${args[i]}') - ${e.message}`);
-      throw e;
-    }
-  }
+  if (args.length % 2 !== 0) throw new ReplyError(Err.syntax);
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < args.length; i += 2) pairs.push([args[i], args[i + 1]]);
+  const server = ctx.server;
+  const prot = server.config.get('enable-protected-configs');
+  const local = /^(127\.|::1|\[::1\]|localhost)/.test(ctx.remoteAddress);
+  server.config.setMany(pairs, { loading: server.loading, allowProtected: prot === 'yes' || (prot === 'local' && local) });
+  return OK;
+}
+
+function configResetStat(ctx: Context): Reply {
+  const server = ctx.server;
+  const d = server.dispatcher.stats;
+  d.commands = 0;
+  d.errorReplies = 0;
+  d.errorsByCode.clear();
+  d.rejectedCalls = 0;
+  d.failedCalls = 0;
+  forEachCommand(server, (c) => {
+    c.stats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
+  });
+  server.store.stats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  server.stats.connectionsReceived = 0;
+  server.stats.rejectedConnections = 0;
+  server.stats.netInputBytes = 0;
+  server.stats.netOutputBytes = 0;
   return OK;
 }
 
@@ -270,98 +383,165 @@ function configSet(ctx: Context, args: string[]): Reply {
 export function installConfigBehaviour(server: RedKitServer): void {
   const cfg = server.config;
   cfg.define('notify-keyspace-events', (v) => {
-    const f = parseNotifyFlags(v);
-    if (f === null) throw new ReplyError('Invalid event class character. Use \'Ag$lshzxeKEtmd\'.');
+    let f = 0;
+    const bits: Record<string, number> = { K: 1, E: 2, g: 4, $: 8, l: 16, s: 32, h: 64, z: 128, x: 256, e: 512, t: 1024, m: 2048, d: 8192, n: 16384 };
+    for (const c of v) f |= c === 'A' ? 4 | 8 | 16 | 32 | 64 | 128 | 256 | 512 | 1024 | 8192 : bits[c];
     server.store.notifyFlags = f;
-    return notifyFlagsToString(f);
   });
   cfg.define('requirepass', (v) => {
     server.setPassword('default', v);
   });
-  cfg.define('maxclients', (v) => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < 1) throw new ReplyError('argument couldn\'t be parsed into an integer');
-  });
   cfg.define('proto-max-bulk-len', (v) => {
-    const n = parseMemory(v);
-    if (n === null) throw new ReplyError('argument must be a memory value');
+    const n = Number(v);
     cfg.protoMaxBulkLen = n;
     for (const c of server.connections.values()) c.parser.maxBulkLen = n;
-    return String(n);
   });
-  cfg.define('maxmemory', (v) => {
-    const n = parseMemory(v);
-    if (n === null) throw new ReplyError('argument must be a memory value');
-    return String(n);
+  cfg.define('hz', (v) => {
+    // Redis accepts any value and caps it to 1..500.
+    const n = Number(v);
+    return String(n < 1 ? 1 : n > 500 ? 500 : n);
   });
+  cfg.define('timeout', (v) => {
+    const ms = Number(v) * 1000;
+    server.options.idleTimeout = ms;
+    for (const c of server.connections.values()) applyIdleTimeout(c, ms);
+  });
+  cfg.define('port', (v) => {
+    if (server.isListening && Number(v) !== server.port) throw new ReplyError('Unable to listen on this port. Check server logs.');
+  });
+  cfg.define('bind', (v) => {
+    if (server.isListening && v.split(' ').filter(Boolean).join(' ') !== server.host) throw new ReplyError('Failed to bind to specified addresses.');
+  });
+  const tlsCheck = () => {
+    // Like Redis, TLS settings are (re)loaded when TLS is in use; RedKit takes TLS from its options, not from CONFIG.
+    if (cfg.get('tls-port') !== '0' || cfg.get('tls-replication') === 'yes' || cfg.get('tls-cluster') === 'yes') {
+      throw new ReplyError('Unable to update TLS configuration. Check server logs.');
+    }
+  };
+  for (const n of ['tls-port', 'tls-replication', 'tls-cluster', 'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-client-cert-file', 'tls-client-key-file', 'tls-client-key-file-pass', 'tls-dh-params-file', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-protocols', 'tls-ciphers', 'tls-ciphersuites', 'tls-session-caching', 'tls-prefer-server-ciphers', 'tls-session-cache-size', 'tls-session-cache-timeout']) {
+    cfg.define(n, tlsCheck);
+  }
 }
 
-/** Redis memory values: 100, 1k, 1kb, 1m, 1mb, 1g, 1gb (k = 1000, kb = 1024). */
-export function parseMemory(v: string): number | null {
-  const m = /^(-?\d+)(k|kb|m|mb|g|gb)?$/i.exec(v);
-  if (!m) return null;
-  const mult: Record<string, number> = { '': 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 * 1024, g: 1e9, gb: 1024 ** 3 };
-  return Number(m[1]) * mult[(m[2] ?? '').toLowerCase()];
+const idleHandled = new WeakSet<Connection>();
+
+/** Redis's `timeout`: close clients idle longer than this (pub/sub and blocked clients are exempt). */
+function applyIdleTimeout(c: Connection, ms: number): void {
+  c.socket.setTimeout(ms);
+  if (ms > 0 && !idleHandled.has(c)) {
+    idleHandled.add(c);
+    c.socket.on('timeout', () => {
+      const t = c.server.options.idleTimeout ?? 0;
+      if (t > 0 && !c.isBusy && !c.isSubscriber()) c.destroy();
+    });
+  }
 }
+
+const CONFIG_HELP = [
+  'GET <pattern>',
+  '    Return parameters matching the glob-like <pattern> and their values.',
+  'SET <directive> <value>',
+  '    Set the configuration <directive> to <value>.',
+  'RESETSTAT',
+  '    Reset statistics reported by the INFO command.',
+  'REWRITE',
+  '    Rewrite the configuration file.',
+];
 
 // ---- COMMAND ----------------------------------------------------------------------------
 
-function allCommands(server: RedKitServer): Command[] {
-  return [...server.registry.all()];
+function findCommand(server: RedKitServer, name: string): Command | undefined {
+  const l = name.toLowerCase();
+  const bar = l.indexOf('|');
+  if (bar < 0) return server.registry.get(l);
+  const c = server.registry.get(l.slice(0, bar));
+  return c?.subcommands?.get(l.slice(bar + 1));
 }
 
 function commandInfo(ctx: Context, args: string[]): Reply {
-  if (args.length === 0) return allCommands(ctx.server).map(commandInfoReply);
+  if (args.length === 0) return [...ctx.server.registry.all()].map(commandInfoReply);
   return args.map((n) => {
     const c = findCommand(ctx.server, n);
     return c ? commandInfoReply(c) : null;
   });
 }
 
-function findCommand(server: RedKitServer, name: string): Command | undefined {
-  const [p, s] = name.toLowerCase().split('|');
-  const c = server.registry.get(p);
-  if (!c || s === undefined) return c;
-  return c.subcommands?.get(s);
-}
-
 function commandDocs(ctx: Context, args: string[]): Reply {
   const flat: Reply[] = [];
-  const list = args.length === 0 ? allCommands(ctx.server) : args.map((n) => findCommand(ctx.server, n)).filter((c): c is Command => !!c);
+  const list = args.length === 0 ? [...ctx.server.registry.all()] : args.map((n) => findCommand(ctx.server, n)).filter((c): c is Command => c !== undefined);
   for (const c of list) flat.push(c.fullName, commandDocsReply(c));
   return new MapReply(flat);
 }
 
 function commandList(ctx: Context, args: string[]): Reply {
-  const out: string[] = [];
   let filter: ((c: Command) => boolean) | undefined;
-  if (args.length) {
-    if (args.length !== 3 || args[0].toUpperCase() !== 'FILTERBY') throw new ReplyError(Err.syntax);
-    const kind = args[1].toUpperCase();
+  if (args.length !== 0) {
+    if (args.length !== 3 || args[0].toLowerCase() !== 'filterby') throw new ReplyError(Err.syntax);
+    const kind = args[1].toLowerCase();
     const val = args[2];
-    if (kind === 'MODULE') filter = () => false;
-    else if (kind === 'ACLCAT') filter = (c) => c.aclCategories.some((a) => a.replace(/^@/, '').toLowerCase() === val.toLowerCase());
-    else if (kind === 'PATTERN') filter = (c) => globMatch(val, c.fullName, true);
+    if (kind === 'module') filter = () => false;
+    else if (kind === 'aclcat') {
+      const cat = `@${val.toLowerCase()}`;
+      filter = (c) => c.aclCategories.some((a) => (a.startsWith('@') ? a : `@${a}`).toLowerCase() === cat);
+    } else if (kind === 'pattern') filter = (c) => globMatch(val, c.fullName, true);
     else throw new ReplyError(Err.syntax);
   }
-  const visit = (c: Command) => {
+  const out: string[] = [];
+  forEachCommand(ctx.server, (c) => {
     if (!filter || filter(c)) out.push(c.fullName);
-    if (c.subcommands) for (const s of c.subcommands.values()) visit(s);
-  };
-  for (const c of ctx.server.registry.all()) visit(c);
+  });
   return out;
 }
 
 function commandGetKeys(ctx: Context, args: string[], withFlags: boolean): Reply {
-  const r = ctx.server.dispatcher.resolve(args[0], args.slice(1));
-  if (r instanceof ReplyError) {
-    if (r.message.startsWith('ERR wrong number')) throw new ReplyError('ERR Invalid number of arguments specified for command');
-    throw new ReplyError('ERR Invalid command specified');
+  // Positions count from the command name (argv[0]); a subcommand's name is argv[1].
+  let cmd = ctx.server.registry.get(args[0]);
+  if (cmd?.subcommands && args.length > 1) cmd = cmd.subcommands.get(args[1].toLowerCase());
+  if (!cmd) throw new ReplyError('ERR Invalid command specified');
+  const specs = cmd.builtin ? redisKeySpecs(cmd.fullName) : undefined;
+  const hasKeys = specs ? specs.some((s) => !s.flags.includes('not_key')) : cmd.getKeys !== undefined || cmd.firstKey > 0;
+  if (!hasKeys) throw new ReplyError('ERR The command has no key arguments');
+  const argc = args.length;
+  if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) throw new ReplyError('ERR Invalid number of arguments specified for command');
+  let keys: Array<{ pos: number; flags: readonly string[] }> | null = null;
+  if (specs && !specs.some((s) => s.flags.includes('variable_flags'))) keys = keysFromSpecs(specs, args, cmd.arity);
+  if (keys === null && specs && !specs.some((s) => s.bs.type === 'unknown' || s.fk.type === 'unknown' || s.flags.includes('incomplete') || s.flags.includes('variable_flags'))) {
+    // A complete spec that does not fit the arguments (bad numkeys...): Redis's getkeys functions find no keys either.
+    keys = [];
   }
-  const idx = commandKeyIndexes(r.cmd, r.args);
-  if (idx.length === 0) throw new ReplyError('ERR The command has no key arguments');
-  return idx.map((i) => (withFlags ? [r.args[i], []] : r.args[i]));
+  if (keys === null) {
+    // Specs that cannot be followed (unknown positions, variable flags): the command's own key extraction.
+    const offset = cmd.parent ? 2 : 1;
+    const flags = specs?.[0]?.flags.filter((f) => f !== 'variable_flags') ?? [];
+    keys = commandKeyIndexes(cmd, args.slice(offset)).map((i) => ({ pos: i + offset, flags: nativeKeyFlags(cmd.fullName, args, i + offset) ?? flags }));
+  }
+  if (keys.length === 0) {
+    if (cmd.flags.includes('no_mandatory_keys')) return [];
+    throw new ReplyError('ERR Invalid arguments specified for command');
+  }
+  return keys.map((k) => (withFlags ? [args[k.pos], k.flags.map((f) => new SimpleString(f))] : args[k.pos]));
 }
+
+const COMMAND_HELP = [
+  '(no subcommand)',
+  '    Return details about all Redis commands.',
+  'COUNT',
+  '    Return the total number of commands in this Redis server.',
+  'LIST',
+  '    Return a list of all commands in this Redis server.',
+  'INFO [<command-name> ...]',
+  '    Return details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'DOCS [<command-name> ...]',
+  '    Return documentation details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'GETKEYS <full-command>',
+  '    Return the keys from a full Redis command.',
+  'GETKEYSANDFLAGS <full-command>',
+  '    Return the keys and the access flags from a full Redis command.',
+];
 
 // ---- install ----------------------------------------------------------------------------
 
@@ -381,27 +561,15 @@ export function installServer(server: RedKitServer): void {
       subcommands: {
         get: configGet,
         set: configSet,
-        resetstat: (ctx) => {
-          const d = ctx.server.dispatcher.stats;
-          d.commands = 0;
-          d.errorReplies = 0;
-          d.errorsByCode.clear();
-          d.rejectedCalls = 0;
-          d.failedCalls = 0;
-          for (const c of ctx.server.registry.all()) {
-            c.stats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
-            if (c.subcommands) for (const s of c.subcommands.values()) s.stats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
-          }
-          ctx.server.store.stats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
-          return OK;
-        },
+        resetstat: configResetStat,
         rewrite: () => {
           throw new ReplyError('ERR The server is running without a config file');
         },
+        help: () => helpReply('CONFIG', CONFIG_HELP),
       },
     },
     command: {
-      handler: (ctx) => allCommands(ctx.server).map(commandInfoReply),
+      handler: (ctx) => [...ctx.server.registry.all()].map(commandInfoReply),
       subcommands: {
         count: (ctx) => ctx.server.registry.size,
         info: commandInfo,
@@ -409,6 +577,7 @@ export function installServer(server: RedKitServer): void {
         list: commandList,
         getkeys: (ctx, args) => commandGetKeys(ctx, args, false),
         getkeysandflags: (ctx, args) => commandGetKeys(ctx, args, true),
+        help: () => helpReply('COMMAND', COMMAND_HELP),
       },
     },
   });
