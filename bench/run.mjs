@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// RedKit vs redis-server, same machine, same run: requests/sec ratios and
+// server CPU per request, measured with redis-benchmark, interleaved rounds.
+//
+//   npm run bench                       core commands (PING SET GET INCR MSET) at -c50 -P16, -c50 -P1, -c1 -P1
+//   npm run bench -- --suite types      data-type commands at -c50 -P16
+//   npm run bench -- --suite scaling    per-op cost of LPUSH/HGET/SISMEMBER/ZADD at 1k, 10k, 100k elements
+//   npm run bench -- --suite memory     RSS growth for 1M small string keys (redis-cli --pipe)
+//   npm run bench -- --suite startup    startRedKit() → first PONG, 100 starts, vs a spawned redis-server
+//   npm run bench -- --suite all
+//   options: --rounds N (default 3), --requests N (default 200000), --quick
+import { parseArgs } from 'node:util';
+import { need, redisBenchmark, startProcess, median, table } from './lib.mjs';
+
+const { values } = parseArgs({
+  options: {
+    suite: { type: 'string', default: 'core' },
+    rounds: { type: 'string', default: '3' },
+    requests: { type: 'string', default: '200000' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const rounds = values.quick ? 1 : Number(values.rounds);
+const requests = values.quick ? 50000 : Number(values.requests);
+const suites = values.suite === 'all' ? ['core', 'types', 'scaling', 'memory', 'startup'] : values.suite.split(',');
+
+need('redis-server', 'redis-server');
+need('redis-benchmark', 'redis-tools');
+
+/** Run each (test, config) against both servers, alternating, `rounds` times. */
+async function compare(title, cases) {
+  const redis = await startProcess('redis');
+  const redkit = await startProcess('redkit');
+  const results = new Map();
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const c of cases) {
+        const key = c.label;
+        if (!results.has(key)) results.set(key, { redis: [], redkit: [], redisCpu: [], redkitCpu: [] });
+        const slot = results.get(key);
+        // Alternate which server goes first each round.
+        const order = r % 2 === 0 ? [['redis', redis], ['redkit', redkit]] : [['redkit', redkit], ['redis', redis]];
+        for (const [name, server] of order) {
+          c.before?.(server);
+          const res = redisBenchmark(server, { requests: c.requests ?? requests, ...c });
+          slot[name].push(res.rps);
+          slot[`${name}Cpu`].push(res.cpuUsPerReq);
+        }
+      }
+    }
+  } finally {
+    await redis.stop();
+    await redkit.stop();
+  }
+  const rows = [];
+  for (const c of cases) {
+    const s = results.get(c.label);
+    const a = median(s.redis);
+    const b = median(s.redkit);
+    rows.push([c.label, Math.round(a), Math.round(b), `${((b / a) * 100).toFixed(1)}%`, median(s.redisCpu).toFixed(2), median(s.redkitCpu).toFixed(2)]);
+  }
+  console.log(`\n## ${title} (median of ${rounds} round(s), ${requests} requests each)\n`);
+  console.log(table(rows, ['test', 'redis rps', 'redkit rps', 'ratio', 'redis cpu µs/req', 'redkit cpu µs/req']));
+  return rows;
+}
+
+async function core() {
+  const cases = [];
+  for (const [clients, pipeline] of [
+    [50, 16],
+    [50, 1],
+    [1, 1],
+  ]) {
+    for (const t of ['ping_mbulk', 'set', 'get', 'incr', 'mset']) {
+      cases.push({ label: `${t.toUpperCase()} -c ${clients} -P ${pipeline}`, test: t, clients, pipeline, requests: pipeline === 1 && clients === 1 ? Math.min(requests, 50000) : requests });
+    }
+  }
+  await compare('Core commands', cases);
+}
+
+async function types() {
+  const c = { clients: 50, pipeline: 16 };
+  const cases = [
+    { label: 'LPUSH', test: 'lpush', ...c },
+    { label: 'LPOP', test: 'lpop', ...c },
+    { label: 'SADD', test: 'sadd', ...c },
+    { label: 'HSET', test: 'hset', ...c },
+    { label: 'ZADD', test: 'zadd', ...c, random: 100000 },
+    { label: 'LRANGE_100', test: 'lrange_100', ...c },
+    { label: 'ZRANGE 0 9', test: ['ZRANGE', 'myzset', '0', '9', 'WITHSCORES'], ...c },
+    { label: 'ZRANGEBYSCORE', test: ['ZRANGEBYSCORE', 'myzset', '1000', '2000', 'LIMIT', '0', '10'], ...c },
+    { label: 'SCAN COUNT 10', test: ['SCAN', '0', 'COUNT', '10'], ...c },
+  ];
+  await compare('Data-type commands', cases);
+}
+
+async function main() {
+  for (const s of suites) {
+    if (s === 'core') await core();
+    else if (s === 'types') await types();
+    else if (s === 'scaling') await (await import('./scaling.mjs')).run({ rounds, requests });
+    else if (s === 'memory') await (await import('./memory.mjs')).run();
+    else if (s === 'startup') await (await import('./startup.mjs')).run();
+    else throw new Error(`unknown suite ${s}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
