@@ -603,6 +603,11 @@ describe('list commands and the rest of the server', () => {
       ['COMMAND', 'GETKEYS', 'LMPOP', '2', 'a', 'b', 'LEFT'],
       ['COMMAND', 'GETKEYS', 'LMPOP', '2', 'a', 'b'],
       ['COMMAND', 'GETKEYS', 'LMPOP', '1', 'a', 'RIGHT', 'COUNT', '3'],
+      ['COMMAND', 'GETKEYS', 'LMPOP', '0', 'a', 'LEFT'],
+      ['COMMAND', 'GETKEYS', 'LMPOP', '3', 'a', 'LEFT'],
+      ['COMMAND', 'GETKEYS', 'LMPOP', 'x', 'a', 'LEFT'],
+      ['COMMAND', 'GETKEYSANDFLAGS', 'LMPOP', '2', 'a', 'b', 'LEFT'],
+      ['COMMAND', 'GETKEYSANDFLAGS', 'LMOVE', 'a', 'b', 'LEFT', 'RIGHT'],
       ['COMMAND', 'INFO', 'LMPOP', 'LPOS', 'LPOP'],
     ]);
   });
