@@ -345,7 +345,7 @@ function scan(ctx: Context, args: string[]): Reply {
     if (!match(k)) return false;
     const v = db.peek(k); // also drops the key if it expired
     return v !== undefined && (wantType === undefined || typeOf(v) === wantType);
-  });
+  }, data.size);
   return [String(step.cursor), step.items];
 }
 

@@ -121,6 +121,14 @@ export function parseScanOptions(args: string[], from: number, allow: { type?: b
  * One SCAN step over a live iterator: visit about `count` elements, keep
  * those `accept` approves. Returns the next cursor (0 when done) and the
  * accepted elements.
+ *
+ * `initialSize` (the collection's size, read on every call but used when an
+ * iteration starts) bounds the whole iteration to that many visits, which
+ * makes it terminate even while writers keep adding elements (a live Map
+ * iterator would chase them forever). Elements present from the start come
+ * before any added later in a Map's order, so the guarantee holds: every
+ * element present throughout is returned. Pass it only when the iterator
+ * yields one item per element of a Map/Set in insertion order.
  */
 export function scanStep<T>(
   table: CursorTable,
@@ -129,27 +137,39 @@ export function scanStep<T>(
   start: () => Iterator<T>,
   count: number,
   accept: (item: T) => boolean,
+  initialSize?: number,
 ): { cursor: number; items: T[] } {
-  const iter = table.iterator(cursor, source, start);
+  let iter = table.iterator(cursor, source, start);
+  if (!(iter instanceof Peekable)) iter = new Peekable(iter, initialSize ?? Infinity);
+  const it = iter as Peekable<T>;
   const items: T[] = [];
   for (let visited = 0; visited < count; visited++) {
-    const r = iter.next();
+    if (it.remaining <= 0) return { cursor: 0, items };
+    const r = it.next();
     if (r.done) return { cursor: 0, items };
+    it.remaining--;
     if (accept(r.value)) items.push(r.value);
   }
   // Peek whether anything is left, so a finished iteration returns cursor 0 at once.
-  const r = iter.next();
+  if (it.remaining <= 0) return { cursor: 0, items };
+  const r = it.next();
   if (r.done) return { cursor: 0, items };
-  const rest = iter instanceof Peekable ? (iter as Peekable<T>) : new Peekable(iter);
-  rest.pushBack(r.value);
-  return { cursor: table.save(source, rest), items };
+  it.pushBack(r.value);
+  return { cursor: table.save(source, it), items };
 }
 
-/** An iterator with one element pushed back (reused across SCAN calls: no wrapper chains). */
+/**
+ * The iterator a cursor holds: one element can be pushed back (the peek), and
+ * it is reused across SCAN calls (no wrapper chains).
+ */
 class Peekable<T> implements Iterator<T> {
   private pending = false;
   private value: T | undefined;
-  constructor(private readonly inner: Iterator<T>) {}
+  constructor(
+    private readonly inner: Iterator<T>,
+    /** Visits left in this iteration. */
+    public remaining: number,
+  ) {}
   pushBack(v: T): void {
     this.pending = true;
     this.value = v;

@@ -4,8 +4,9 @@
  * the rounding of TTL to seconds cannot change between the two servers, and
  * absolute deadlines are checked with EXPIRETIME / PEXPIRETIME.
  */
-import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
-import { expectSame, norm, startPair, type Pair, type RawClient, type Step } from '../support/differential.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type RedKitServer } from '../../src/index.js';
+import { expectSame, norm, RawClient, startPair, type Pair, type Step } from '../support/differential.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -830,7 +831,6 @@ describe.each([2, 3] as const)('keys (RESP%i)', (proto) => {
 
 /** Read pub/sub messages from both subscribers up to the `end` sentinel and compare them in order. */
 async function expectEvents(sr: RawClient, sk: RawClient): Promise<void> {
-  const { expect } = await import('vitest');
   const drain = async (c: RawClient) => {
     const out: string[] = [];
     for (;;) {
@@ -859,5 +859,189 @@ describe('keyspace event `new`', () => {
     ]);
     await expectSame(r, k, [['PUBLISH', '__keyevent@0__:new', '__keyspace@0__:END']]);
     await expectEvents(sr, sk);
+  });
+});
+
+/**
+ * RedKit only: behaviour that depends on time, driven by the virtual clock of
+ * a separate server with a frozen clock (no sleeps).
+ */
+describe('RedKit: virtual clock, idle time, NO-TOUCH, WAIT', () => {
+  let srv: RedKitServer;
+  let c: RawClient;
+  let c2: RawClient;
+  beforeAll(async () => {
+    srv = createServer({ logger: 'error', clock: 'frozen' });
+    await srv.listen(0);
+  });
+  afterAll(async () => {
+    await srv?.close();
+    srv?.dispose();
+  });
+  beforeEach(async () => {
+    c?.close();
+    c2?.close();
+    c = await RawClient.connect(srv.port);
+    c2 = await RawClient.connect(srv.port);
+    await c.call('FLUSHALL');
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    // Whole seconds, so the coarse (1 s) LRU clock gives exact idle times.
+    srv.clock.set(Date.UTC(2030, 0, 1));
+  });
+
+  it('OBJECT IDLETIME follows the clock; reads reset it, NOTOUCH lookups do not', async () => {
+    await c.call('SET', 'a', 'hello');
+    await c.call('RPUSH', 'l', 'x');
+    expect(await c.call('OBJECT', 'IDLETIME', 'a')).toBe(':0\r\n');
+    srv.clock.advance('10s');
+    expect(await c.call('OBJECT', 'IDLETIME', 'a')).toBe(':10\r\n');
+    expect(await c.call('OBJECT', 'IDLETIME', 'l')).toBe(':10\r\n');
+    // Not accesses: EXISTS, TYPE, TTL, PTTL, EXPIRETIME, OBJECT, KEYS, SCAN, RANDOMKEY, DBSIZE.
+    for (const cmd of [['EXISTS', 'a'], ['TYPE', 'a'], ['TTL', 'a'], ['PTTL', 'a'], ['EXPIRETIME', 'a'], ['OBJECT', 'ENCODING', 'a'], ['KEYS', '*'], ['SCAN', '0'], ['SCAN', '0', 'TYPE', 'string'], ['RANDOMKEY'], ['DBSIZE']]) {
+      await c.call(...cmd);
+    }
+    expect(await c.call('OBJECT', 'IDLETIME', 'a')).toBe(':10\r\n');
+    srv.clock.advance('2500ms');
+    expect(await c.call('OBJECT', 'IDLETIME', 'a')).toBe(':12\r\n');
+    await c.call('GET', 'a');
+    expect(await c.call('OBJECT', 'IDLETIME', 'a')).toBe(':0\r\n');
+    expect(await c.call('OBJECT', 'IDLETIME', 'l')).toBe(':12\r\n');
+    await c.call('LRANGE', 'l', '0', '-1');
+    expect(await c.call('OBJECT', 'IDLETIME', 'l')).toBe(':0\r\n');
+    srv.clock.advance('1h');
+    expect(await c.call('OBJECT', 'IDLETIME', 'a')).toBe(':3600\r\n');
+    await c.call('TOUCH', 'a', 'nosuch');
+    expect(await c.call('OBJECT', 'IDLETIME', 'a')).toBe(':0\r\n');
+    // Writes are accesses too; a copy is a new value; a rename keeps the value.
+    srv.clock.advance('5s');
+    await c.call('APPEND', 'a', '!');
+    expect(await c.call('OBJECT', 'IDLETIME', 'a')).toBe(':0\r\n');
+    expect(await c.call('OBJECT', 'IDLETIME', 'l')).toBe(':3605\r\n');
+    await c.call('COPY', 'l', 'l2');
+    expect(await c.call('OBJECT', 'IDLETIME', 'l2')).toBe(':0\r\n');
+    srv.clock.advance('-1s'); // time going back does not underflow
+    expect(await c.call('OBJECT', 'IDLETIME', 'a')).toMatch(/^:\d+\r\n$/);
+  });
+
+  it('CLIENT NO-TOUCH: its reads leave idle time alone, TOUCH still counts', async () => {
+    await c.call('SET', 'a', 'v');
+    srv.clock.advance('7s');
+    expect(await c2.call('CLIENT', 'NO-TOUCH', 'ON')).toBe('+OK\r\n');
+    await c2.call('GET', 'a');
+    await c2.call('SET', 'b', 'x');
+    expect(await c2.call('OBJECT', 'IDLETIME', 'a')).toBe(':7\r\n');
+    await c.call('GET', 'b'); // the other client is not affected
+    srv.clock.advance('1s');
+    await c.call('GET', 'b');
+    expect(await c.call('OBJECT', 'IDLETIME', 'b')).toBe(':0\r\n');
+    await c2.call('TOUCH', 'a');
+    expect(await c2.call('OBJECT', 'IDLETIME', 'a')).toBe(':0\r\n');
+    srv.clock.advance('3s');
+    await c2.call('CLIENT', 'NO-TOUCH', 'OFF');
+    await c2.call('GET', 'a');
+    expect(await c2.call('OBJECT', 'IDLETIME', 'a')).toBe(':0\r\n');
+  });
+
+  it('OBJECT FREQ decays with lfu-decay-time minutes of clock time', async () => {
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
+    try {
+      await c.call('CONFIG', 'SET', 'lfu-log-factor', '0');
+      await c.call('SET', 'a', 'v');
+      for (let i = 0; i < 5; i++) await c.call('GET', 'a');
+      expect(await c.call('OBJECT', 'FREQ', 'a')).toBe(':10\r\n');
+      srv.clock.advance('3m');
+      expect(await c.call('OBJECT', 'FREQ', 'a')).toBe(':7\r\n');
+      await c.call('CONFIG', 'SET', 'lfu-decay-time', '2');
+      expect(await c.call('OBJECT', 'FREQ', 'a')).toBe(':9\r\n');
+      await c.call('GET', 'a'); // decays to 9, bumps to 10, restarts the decay period
+      srv.clock.advance('1m');
+      expect(await c.call('OBJECT', 'FREQ', 'a')).toBe(':10\r\n');
+      srv.clock.advance('1h');
+      expect(await c.call('OBJECT', 'FREQ', 'a')).toBe(':0\r\n');
+      await c.call('CONFIG', 'SET', 'lfu-decay-time', '0');
+      await c.call('CONFIG', 'SET', 'lfu-log-factor', '10');
+    } finally {
+      await c.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      await c.call('CONFIG', 'SET', 'lfu-decay-time', '1');
+      await c.call('CONFIG', 'SET', 'lfu-log-factor', '10');
+    }
+  });
+
+  it('TTLs on the virtual clock: EXPIRE family, RENAME/MOVE/COPY keep them, expired events', async () => {
+    await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
+    await c2.call('PSUBSCRIBE', '__keyevent@*__:expired');
+    await c.call('SET', 'a', 'v');
+    await c.call('PEXPIRE', 'a', '1500');
+    expect(await c.call('PTTL', 'a')).toBe(':1500\r\n');
+    expect(await c.call('TTL', 'a')).toBe(':2\r\n'); // (1500 + 500) / 1000
+    srv.clock.advance(1000);
+    expect(await c.call('TTL', 'a')).toBe(':1\r\n');
+    expect(await c.call('PTTL', 'a')).toBe(':500\r\n');
+    const now = srv.clock.now();
+    expect(await c.call('PEXPIRETIME', 'a')).toBe(`:${now + 500}\r\n`);
+    expect(await c.call('EXPIRETIME', 'a')).toBe(`:${Math.floor((now + 1000) / 1000)}\r\n`);
+    await c.call('RENAME', 'a', 'b');
+    await c.call('MOVE', 'b', '3');
+    await c.call('SELECT', '3');
+    await c.call('COPY', 'b', 'c', 'DB', '4');
+    expect(await c.call('PTTL', 'b')).toBe(':500\r\n');
+    srv.clock.advance(499);
+    expect(await c.call('PTTL', 'b')).toBe(':1\r\n');
+    srv.clock.advance(1);
+    // Active expiry runs as the clock moves: both keys are gone and announced.
+    const events = [await c2.read(), await c2.read()].sort();
+    expect(events).toEqual([
+      '*4\r\n$8\r\npmessage\r\n$22\r\n__keyevent@*__:expired\r\n$22\r\n__keyevent@3__:expired\r\n$1\r\nb\r\n',
+      '*4\r\n$8\r\npmessage\r\n$22\r\n__keyevent@*__:expired\r\n$22\r\n__keyevent@4__:expired\r\n$1\r\nc\r\n',
+    ]);
+    expect(await c.call('EXISTS', 'b')).toBe(':0\r\n');
+    expect(await c.call('DBSIZE')).toBe(':0\r\n');
+    await c.call('SELECT', '0');
+  });
+
+  it('SWAPDB carries TTLs and the expiry index with the keys', async () => {
+    await c.call('SET', 'x', '0', 'PX', '1000');
+    await c.call('SELECT', '1');
+    await c.call('SET', 'y', '1', 'PX', '2000');
+    await c.call('SET', 'keep', '1');
+    await c.call('SWAPDB', '0', '1');
+    expect(await c.call('PTTL', 'x')).toBe(':1000\r\n');
+    expect(await c.call('EXISTS', 'y')).toBe(':0\r\n');
+    srv.clock.advance(1000);
+    expect(await c.call('DBSIZE')).toBe(':0\r\n');
+    await c.call('SELECT', '0');
+    expect(await c.call('PTTL', 'y')).toBe(':1000\r\n');
+    expect(await c.call('DBSIZE')).toBe(':2\r\n');
+    srv.clock.advance(1000);
+    expect(await c.call('KEYS', '*')).toBe('*1\r\n$4\r\nkeep\r\n');
+    expect(srv.store.db(0).expires.size).toBe(0);
+  });
+
+  it('KEYS, SCAN, RANDOMKEY and EXISTS skip keys the clock expired', async () => {
+    await c.call('MSET', 'a', '1', 'b', '2');
+    await c.call('PEXPIRE', 'b', '10');
+    srv.clock.advance(10);
+    expect(await c.call('KEYS', '*')).toBe('*1\r\n$1\r\na\r\n');
+    expect(await c.call('SCAN', '0')).toBe('*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n');
+    for (let i = 0; i < 10; i++) expect(await c.call('RANDOMKEY')).toBe('$1\r\na\r\n');
+  });
+
+  it('WAIT for replicas blocks until the timeout on the clock, then answers 0', async () => {
+    c.send('WAIT', '1', '5000');
+    c.send('PING');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.pending()).toBe('');
+    srv.clock.advance('4999ms');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.pending()).toBe('');
+    srv.clock.advance('1ms');
+    expect(await c.read()).toBe(':0\r\n');
+    expect(await c.read()).toBe('+PONG\r\n');
+    expect(await c.call('WAIT', '0', '0')).toBe(':0\r\n');
+    // WAIT 1 0 waits forever (as Redis without replicas); closing the client is fine.
+    c2.send('WAIT', '1', '0');
+    srv.clock.advance('1h');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c2.pending()).toBe('');
   });
 });
