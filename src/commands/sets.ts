@@ -56,25 +56,43 @@ function lookupSets(db: Database, keys: string[], from: number, to: number): Arr
 }
 
 /**
- * Order a set-operation result as Redis replies it: the result is built in a
- * temporary set that starts as an intset, so when every member is an integer
- * and there are few enough of them it comes out ascending.
+ * A set-operation result as Redis builds it: in a temporary set that starts
+ * as an intset. `intset` tells whether that set is still an intset at the end
+ * (then the members come out ascending, and a *STORE stores an intset).
  */
-function resultOrder(members: string[], knownInts: boolean, max: number): string[] {
-  if (members.length > Math.min(max, 1 << 30)) return members;
-  if (!knownInts) {
-    for (let i = 0; i < members.length; i++) if (!isIntsetMember(members[i])) return members;
-  }
-  return members.sort(compareIntMembers);
+interface OpResult {
+  members: string[];
+  intset: boolean;
+}
+
+/**
+ * Finish a result: it is an intset when `intsetPossible` (nothing converted
+ * the temporary set while it was built), every member is an integer and there
+ * are few enough of them. `knownInts` skips the member check.
+ */
+function finish(members: string[], intsetPossible: boolean, knownInts: boolean, max: number): OpResult {
+  const intset = intsetPossible && fitsIntset(members, knownInts, max);
+  if (intset) members.sort(compareIntMembers);
+  return { members, intset };
+}
+
+/** Whether adding `members` to an empty intset leaves an intset. */
+function fitsIntset(members: readonly string[], knownInts: boolean, max: number): boolean {
+  if (members.length > Math.min(max, 1 << 30)) return false;
+  if (!knownInts) for (let i = 0; i < members.length; i++) if (!isIntsetMember(members[i])) return false;
+  return true;
 }
 
 /** Store a set-operation result at dst (or delete dst when empty), as *STORE commands do. */
-function storeResult(ctx: Context, dst: string, members: string[], event: string): Reply {
+function storeResult(ctx: Context, dst: string, res: OpResult, event: string): Reply {
   const db = ctx.db;
-  if (members.length > 0) {
-    db.set(dst, RSet.fromDistinct(members, maxIntset(ctx)));
+  const n = res.members.length;
+  if (n > 0) {
+    const set = RSet.fromDistinct(res.members, maxIntset(ctx));
+    if (!res.intset) set.toHashtable();
+    db.set(dst, set);
     ctx.store.notify(NOTIFY.SET, event, dst, db.id);
-    return members.length;
+    return n;
   }
   if (db.delete(dst)) ctx.store.notify(NOTIFY.GENERIC, 'del', dst, db.id);
   return 0;
@@ -200,8 +218,9 @@ function spopWithCount(ctx: Context, key: string, rawCount: string): Reply {
   const size = set.size;
   ctx.store.notify(NOTIFY.SET, 'spop', key, db.id);
   if (c >= size) {
-    // Everything goes: reply with the whole set in its order, then delete it.
-    const all = set.toArray();
+    // Everything goes: Redis replies with SUNION of the set (so a hashtable of
+    // few integers comes out ascending), then deletes it.
+    const all = finish(set.toArray(), true, set.isIntset, maxIntset(ctx)).members;
     db.delete(key);
     ctx.store.notify(NOTIFY.GENERIC, 'del', key, db.id);
     return new SetReply(all);
@@ -271,24 +290,44 @@ function srandmemberWithCount(ctx: Context, key: string, rawCount: string): Repl
 
 // ---- set algebra ------------------------------------------------------------------------
 
+/** The distinct sets to probe, smallest first (Redis sorts by cardinality; ties keep key order). */
+function bySize(sets: RSet[]): RSet[] {
+  const sorted = sets.slice().sort((a, b) => a.size - b.size);
+  const out: RSet[] = [];
+  for (const s of sorted) if (!out.includes(s)) out.push(s);
+  return out;
+}
+
 /**
  * Members of the intersection, walking the smallest set in its order (so an
- * intset smallest set gives an ascending result). `limit` > 0 stops early.
+ * intset smallest set gives an ascending result).
  */
-function intersect(sets: RSet[], limit: number): string[] {
-  const sorted = sets.slice().sort((a, b) => a.size - b.size);
-  const first = sorted[0];
-  const others: RSet[] = [];
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== first && !others.includes(sorted[i])) others.push(sorted[i]);
+function intersect(sets: RSet[]): string[] {
+  const [first, ...others] = bySize(sets);
   const members = first.view();
+  if (others.length === 0) return members.slice();
   const out: string[] = [];
   outer: for (let i = 0; i < members.length; i++) {
     const m = members[i];
     for (let j = 0; j < others.length; j++) if (!others[j].has(m)) continue outer;
     out.push(m);
-    if (limit > 0 && out.length >= limit) break;
   }
   return out;
+}
+
+/** Size of the intersection, stopping at `limit` when it is > 0 (SINTERCARD). */
+function intersectCount(sets: RSet[], limit: number): number {
+  const [first, ...others] = bySize(sets);
+  const members = first.view();
+  const max = limit > 0 && limit < members.length ? limit : members.length;
+  if (others.length === 0) return max;
+  let n = 0;
+  outer: for (let i = 0; i < members.length; i++) {
+    const m = members[i];
+    for (let j = 0; j < others.length; j++) if (!others[j].has(m)) continue outer;
+    if (++n >= max) break;
+  }
+  return n;
 }
 
 /** SINTER / SINTERSTORE / SINTERCARD core: the sets, or null when a key is missing (empty result). */
@@ -300,12 +339,12 @@ function interSets(ctx: Context, keys: string[], from: number, to: number): RSet
 
 function sinter(ctx: Context, args: string[]): Reply {
   const sets = interSets(ctx, args, 0, args.length);
-  return new SetReply(sets === null ? [] : intersect(sets, 0));
+  return new SetReply(sets === null ? [] : intersect(sets));
 }
 
 function sinterstore(ctx: Context, args: string[]): Reply {
   const sets = interSets(ctx, args, 1, args.length);
-  return storeResult(ctx, args[0], sets === null ? [] : intersect(sets, 0), 'sinterstore');
+  return storeResult(ctx, args[0], finish(sets === null ? [] : intersect(sets), true, false, maxIntset(ctx)), 'sinterstore');
 }
 
 function sintercard(ctx: Context, args: string[]): Reply {
@@ -323,7 +362,7 @@ function sintercard(ctx: Context, args: string[]): Reply {
     } else throw new ReplyError(Err.syntax);
   }
   const sets = interSets(ctx, args, 1, 1 + numkeys);
-  return sets === null ? 0 : intersect(sets, limit).length;
+  return sets === null ? 0 : intersectCount(sets, limit);
 }
 
 /** Keys of SINTERCARD numkeys key [key ...] (indexes into args). */
@@ -335,8 +374,8 @@ function sintercardKeys(args: string[]): number[] {
   return out;
 }
 
-/** Members of the union, in the order Redis replies them. */
-function union(ctx: Context, sets: Array<RSet | undefined>): string[] {
+/** The union: every member goes into the temporary set. */
+function union(ctx: Context, sets: Array<RSet | undefined>): OpResult {
   const seen = new Set<string>();
   let ints = true;
   for (const s of sets) {
@@ -345,51 +384,53 @@ function union(ctx: Context, sets: Array<RSet | undefined>): string[] {
     if (!s.isIntset) ints = false;
     for (let i = 0; i < members.length; i++) seen.add(members[i]);
   }
-  const out = Array.from(seen);
-  return ints ? resultOrder(out, true, maxIntset(ctx)) : resultOrder(out, false, maxIntset(ctx));
+  return finish(Array.from(seen), true, ints, maxIntset(ctx));
 }
 
-/** Members of the difference (first set minus the others), in the order Redis replies them. */
-function difference(ctx: Context, sets: Array<RSet | undefined>): string[] {
+/**
+ * The difference (first set minus the others), with Redis's choice of
+ * algorithm, which is observable: walking the first set adds only the result
+ * to the temporary set, while copying it adds all of the first set, so a big
+ * or non-integer first set makes the result a hashtable however small.
+ */
+function difference(ctx: Context, sets: Array<RSet | undefined>): OpResult {
+  const max = maxIntset(ctx);
   const first = sets[0];
-  if (first === undefined) return [];
+  if (first === undefined) return { members: [], intset: true };
   const others: RSet[] = [];
+  let nonNull = 1;
   let total = first.size;
   for (let j = 1; j < sets.length; j++) {
     const s = sets[j];
     if (s === undefined) continue;
-    if (s === first) return []; // A \ A = {}
-    if (!others.includes(s)) {
-      others.push(s);
-      total += s.size;
-    }
+    if (s === first) return { members: [], intset: true }; // A \ A = {}
+    nonNull++;
+    total += s.size;
+    if (!others.includes(s)) others.push(s);
   }
   const members = first.view();
-  let out: string[];
-  if ((first.size * (others.length + 1)) / 2 <= total) {
+  if (Math.floor((first.size * nonNull) / 2) <= total) {
     // Walk the first set, probing the others (biggest first: more likely to hit).
     others.sort((a, b) => b.size - a.size);
-    out = [];
+    const out: string[] = [];
     outer: for (let i = 0; i < members.length; i++) {
       const m = members[i];
       for (let j = 0; j < others.length; j++) if (others[j].has(m)) continue outer;
       out.push(m);
     }
-  } else {
-    // Copy the first set and strike out the members of the others.
-    const rest = new Set(members);
-    for (const o of others) {
-      for (const m of o.view()) rest.delete(m);
-      if (rest.size === 0) break;
-    }
-    out = Array.from(rest);
+    return finish(out, true, first.isIntset, max);
   }
-  // A subset of an intset keeps its ascending order; otherwise check.
-  return first.isIntset ? out : resultOrder(out, false, maxIntset(ctx));
+  // Copy the first set and strike out the members of the others.
+  const rest = new Set(members);
+  for (const o of others) {
+    for (const m of o.view()) rest.delete(m);
+    if (rest.size === 0) break;
+  }
+  return finish(Array.from(rest), fitsIntset(members, first.isIntset, max), first.isIntset, max);
 }
 
 function sunion(ctx: Context, args: string[]): Reply {
-  return new SetReply(union(ctx, lookupSets(ctx.db, args, 0, args.length)));
+  return new SetReply(union(ctx, lookupSets(ctx.db, args, 0, args.length)).members);
 }
 
 function sunionstore(ctx: Context, args: string[]): Reply {
@@ -397,7 +438,7 @@ function sunionstore(ctx: Context, args: string[]): Reply {
 }
 
 function sdiff(ctx: Context, args: string[]): Reply {
-  return new SetReply(difference(ctx, lookupSets(ctx.db, args, 0, args.length)));
+  return new SetReply(difference(ctx, lookupSets(ctx.db, args, 0, args.length)).members);
 }
 
 function sdiffstore(ctx: Context, args: string[]): Reply {

@@ -438,6 +438,14 @@ describe.each([2, 3] as const)('sets (RESP%i)', (proto) => {
       ['EXISTS', 'h'],
     ]);
     await expectEncoding(r, 'i', 'intset');
+    // The whole of a hashtable holding few integers: Redis replies through
+    // SUNION's temporary set, an intset, so ascending.
+    await expectSame(r, k, [
+      ['SADD', 'hi', ...range(0, 600).map((i) => String(i * 7919 % 600))],
+      ['SREM', 'hi', ...range(20, 600)],
+      ['SPOP', 'hi', '20'],
+      ['EXISTS', 'hi'],
+    ]);
   });
 
   it('SPOP most of a big set: the kept members make a new set (encoding derived afresh)', async () => {
@@ -723,6 +731,48 @@ describe.each([2, 3] as const)('sets (RESP%i)', (proto) => {
     await expectEncoding(r, 'hd', 'intset');
     await expectEncoding(r, 'str', 'intset');
     await expectEncoding(r, 'bd', 'hashtable');
+  });
+
+  it('SDIFF: which algorithm Redis picks shows in the result encoding and order', async () => {
+    const { r, k } = await pair.clients(proto);
+    // Many subtrahends, small in total: Redis copies the first set and strikes
+    // out the others, so the temporary set holds all of the first set.
+    await expectSame(r, k, [
+      ['SADD', 'f', 'x', ...range(1, 10)],
+      ['SADD', 'o', 'x'],
+      sorted(['SDIFF', 'f', 'o', 'o', 'o', 'o']),
+      ['SDIFFSTORE', 'copied', 'f', 'o', 'o', 'o', 'o'],
+      // One subtrahend: Redis walks the first set and adds only the result.
+      ['SDIFF', 'f', 'o'],
+      ['SDIFFSTORE', 'walked', 'f', 'o'],
+      ['SMEMBERS', 'walked'],
+      ['SADD', 'big', ...range(0, 600)],
+      ['SADD', 'q1', ...range(0, 148)],
+      ['SADD', 'q2', ...range(148, 296)],
+      ['SADD', 'q3', ...range(296, 444)],
+      ['SADD', 'q4', ...range(444, 590)],
+      sorted(['SDIFF', 'big', 'q1', 'q2', 'q3', 'q4']),
+      ['SDIFFSTORE', 'bigcopied', 'big', 'q1', 'q2', 'q3', 'q4'],
+      ['SADD', 'cover', ...range(0, 590)],
+      ['SDIFF', 'big', 'cover'],
+      ['SDIFFSTORE', 'bigwalked', 'big', 'cover'],
+      // An intset first set past a lowered limit.
+      ['SADD', 'ten', ...range(0, 10)],
+      ['SADD', 'one', '0'],
+      ['CONFIG', 'SET', 'set-max-intset-entries', '5'],
+      sorted(['SDIFF', 'ten', 'one', 'one', 'one', 'one', 'one', 'one']),
+      ['SDIFFSTORE', 'tencopied', 'ten', 'one', 'one', 'one', 'one', 'one', 'one'],
+      ['SADD', 'nine', ...range(1, 10)],
+      ['SDIFF', 'ten', 'nine'],
+      ['SDIFFSTORE', 'tenwalked', 'ten', 'nine'],
+      ['CONFIG', 'SET', 'set-max-intset-entries', '512'],
+    ]);
+    await expectEncoding(r, 'copied', 'hashtable');
+    await expectEncoding(r, 'walked', 'intset');
+    await expectEncoding(r, 'bigcopied', 'hashtable');
+    await expectEncoding(r, 'bigwalked', 'intset');
+    await expectEncoding(r, 'tencopied', 'hashtable');
+    await expectEncoding(r, 'tenwalked', 'intset');
   });
 
   it('SSCAN on an intset: everything at once, cursor 0, ascending', async () => {
