@@ -19,6 +19,7 @@
  */
 import { Err, ReplyError } from '../errors.js';
 import { INT64_MAX, INT64_MIN, parseIntStrict } from '../resp/format.js';
+import { IncrByFloatError, incrByFloat, isFiniteLongDouble, parseLongDouble } from '../resp/longdouble.js';
 import { EMPTY_ARRAY, MapReply, OK, RawReply, type Reply } from '../resp/reply.js';
 import type { Config } from '../server/config.js';
 import type { Context } from '../server/context.js';
@@ -26,13 +27,14 @@ import type { CommandDefinition, CommandFlag } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { NOTIFY } from '../store/store.js';
 import { hashFieldExpiry, RHash } from '../store/types/hash.js';
-import { cursorTable, matcher, parseScanOptions, scanStep } from './scan.js';
+import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
 import { defineCommands, getTyped, int64Arg, is } from './util.js';
 
 const ERR_HASH_NOT_INTEGER = 'ERR hash value is not an integer';
+const ERR_HASH_NOT_FLOAT = 'ERR hash value is not a float';
+const ERR_INCR_NOT_FINITE = 'ERR value is NaN or Infinity';
 const ERR_OUT_OF_RANGE = 'ERR value is out of range';
 const ERR_HRANDFIELD_COUNT_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
-const ERR_INVALID_CURSOR = 'ERR invalid cursor';
 // Hash field expiration (Redis 7.4).
 const ERR_FIELDS_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
 const ERR_NUMFIELDS_HEXPIRE = 'ERR Parameter `numFields` should be greater than 0';
@@ -200,6 +202,28 @@ function hincrby(ctx: Context, args: string[]): Reply {
   return result;
 }
 
+function hincrbyfloat(ctx: Context, args: string[]): Reply {
+  const [key, field, increment] = args;
+  // The increment is checked before the key is looked up.
+  const incr = parseLongDouble(increment);
+  if (incr === null) throw new ReplyError(Err.notFloat);
+  if (!isFiniteLongDouble(incr)) throw new ReplyError(ERR_INCR_NOT_FINITE);
+  let h = lookup(ctx, key);
+  const created = h === undefined;
+  if (h === undefined) h = new RHash();
+  let value: string;
+  try {
+    value = incrByFloat(h.get(field) ?? null, increment, { rejectInfiniteIncrement: true });
+  } catch (e) {
+    if (!(e instanceof IncrByFloatError)) throw e;
+    if (e.reason === 'value-not-float') throw new ReplyError(ERR_HASH_NOT_FLOAT);
+    if (e.reason === 'result-not-finite') throw new ReplyError(Err.incrFloatNaN);
+    throw new ReplyError(e.reason === 'increment-not-finite' ? ERR_INCR_NOT_FINITE : Err.notFloat);
+  }
+  setIncremented(ctx, key, h, created, field, value, 'hincrbyfloat');
+  return value;
+}
+
 // ---- reads ------------------------------------------------------------------------------
 
 function hget(ctx: Context, args: string[]): Reply {
@@ -313,29 +337,8 @@ function hrandfieldCount(ctx: Context, key: string, l: number, withValues: boole
 
 // ---- HSCAN ------------------------------------------------------------------------------
 
-/**
- * A SCAN cursor as Redis parses it (strtoul, base 10): optional sign, digits;
- * no leading space; the empty string is 0; a negative value wraps around.
- */
-function parseScanCursor(s: string): number {
-  const n = s.length;
-  if (n === 0) return 0;
-  let i = 0;
-  const c0 = s.charCodeAt(0);
-  if (c0 === 43 /* + */ || c0 === 45 /* - */) i = 1;
-  if (i === n) throw new ReplyError(ERR_INVALID_CURSOR);
-  for (let j = i; j < n; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) throw new ReplyError(ERR_INVALID_CURSOR);
-  }
-  let v = BigInt(s.slice(i));
-  if (v > 18446744073709551615n) throw new ReplyError(ERR_INVALID_CURSOR);
-  if (c0 === 45 && v !== 0n) v = 18446744073709551616n - v;
-  return Number(v);
-}
-
 function hscan(ctx: Context, args: string[]): Reply {
-  const cursor = parseScanCursor(args[1]);
+  const cursor = parseCursor(args[1]);
   const h = lookup(ctx, args[0]);
   if (h === undefined) return EMPTY_SCAN;
   const opts = parseScanOptions(args, 2, { noValues: true });
@@ -350,7 +353,7 @@ function hscan(ctx: Context, args: string[]): Reply {
     }
     return ['0', flat];
   }
-  const step = scanStep(cursorTable(ctx.server), cursor, h, () => h.map.entries(), opts.count, (e) => match(e[0]));
+  const step = scanStep(cursorTable(ctx.server), cursor, h, () => h.map.entries(), opts.count, (e) => match(e[0]), h.size);
   for (const [f, v] of step.items) {
     flat.push(f);
     if (!opts.noValues) flat.push(v);
@@ -536,6 +539,7 @@ export function installHashes(server: RedKitServer): void {
     hexists,
     hdel,
     hincrby,
+    hincrbyfloat,
     hrandfield,
     hscan,
     hexpire: hfeSpec((ctx, args) => hexpireGeneric(ctx, args, true, true, 'hexpire'), -6, HFE_SET, '@write', 'Set expiry for hash field using relative time to expire (seconds)'),

@@ -206,6 +206,60 @@ describe.each([2, 3] as const)('hashes (RESP%i)', (proto) => {
     ]);
   });
 
+  it('HINCRBYFLOAT (long double arithmetic)', async () => {
+    const { r, k } = await pair.clients(proto);
+    await expectSame(r, k, [
+      ['HINCRBYFLOAT', 'h', 'a', '1.5'],
+      ['HINCRBYFLOAT', 'h', 'a', '0.1'],
+      ['HINCRBYFLOAT', 'h', 'a', '-1.6'],
+      ['HINCRBYFLOAT', 'h', 'b', '0.1'],
+      ['HINCRBYFLOAT', 'h', 'b', '0.2'],
+      ['HINCRBYFLOAT', 'h', 'c', '3.0e3'],
+      ['HINCRBYFLOAT', 'h', 'c', '-3000'],
+      ['HINCRBYFLOAT', 'h', 'c', '-0'],
+      ['HINCRBYFLOAT', 'h', 'd', '1e-20'],
+      ['HINCRBYFLOAT', 'h', 'e', '123456789012345678901234567890'],
+      ['HINCRBYFLOAT', 'h', 'f', '0x10'],
+      ['HINCRBYFLOAT', 'h', 'g', '.5'],
+      ['HINCRBYFLOAT', 'h', 'g', '5.'],
+      ['HINCRBYFLOAT', 'h', 'g', '+1'],
+      ['HGETALL', 'h'],
+      ['HINCRBYFLOAT', 'h', 'x', 'inf'],
+      ['HINCRBYFLOAT', 'h', 'x', '-inf'],
+      ['HINCRBYFLOAT', 'h', 'x', '+inf'],
+      ['HINCRBYFLOAT', 'h', 'x', 'nan'],
+      ['HINCRBYFLOAT', 'h', 'x', 'abc'],
+      ['HINCRBYFLOAT', 'h', 'x', ''],
+      ['HINCRBYFLOAT', 'h', 'x', ' 1'],
+      ['HINCRBYFLOAT', 'h', 'x', '1 '],
+      ['HINCRBYFLOAT', 'h', 'x', '1e5000'],
+      ['HINCRBYFLOAT', 'nokey', 'x', 'abc'],
+      ['HINCRBYFLOAT', 'nokey', 'x', 'inf'],
+      ['EXISTS', 'nokey'],
+      ['HSET', 'h', 'str', 'abc', 'space', ' 1', 'int', '10', 'exp', '1e5', 'inf', 'inf', 'big', '1e4932', 'huge', '1e4933', 'hex', '0x1p3'],
+      ['HINCRBYFLOAT', 'h', 'str', '1'],
+      ['HINCRBYFLOAT', 'h', 'space', '1'],
+      ['HINCRBYFLOAT', 'h', 'int', '1'],
+      ['HINCRBYFLOAT', 'h', 'int', '-11.25'],
+      ['HINCRBYFLOAT', 'h', 'exp', '1'],
+      ['HINCRBYFLOAT', 'h', 'inf', '1'],
+      ['HINCRBYFLOAT', 'h', 'big', '1e4932'],
+      ['HINCRBYFLOAT', 'h', 'big', '1'],
+      ['HINCRBYFLOAT', 'h', 'huge', '1'],
+      ['HINCRBYFLOAT', 'h', 'hex', '1'],
+      ['HGET', 'h', 'str'],
+      ['HINCRBYFLOAT', 'h', 'x', '0.1'],
+      ['HINCRBY', 'h', 'x', '1'],
+      ['HINCRBYFLOAT', 'h', 'int', '1'],
+      ['HINCRBY', 'h', 'int', '1'],
+    ]);
+    // A result longer than hash-max-listpack-value converts the hash.
+    await expectSame(r, k, [['HSET', 'w', 'a', '1'], ['HINCRBYFLOAT', 'w', 'a', '1e100']]);
+    expect(await expectSameEncoding(r, 'w')).toBe('hashtable');
+    await expectSame(r, k, [['HSET', 'v', 'a', '1'], ['HINCRBYFLOAT', 'v', 'a', '1e10']]);
+    expect(await expectSameEncoding(r, 'v')).toBe('listpack');
+  });
+
   it('wrong type and arity errors', async () => {
     const { r, k } = await pair.clients(proto);
     await expectSame(r, k, [
@@ -251,6 +305,10 @@ describe.each([2, 3] as const)('hashes (RESP%i)', (proto) => {
       ['HDEL', 'h'],
       ['HINCRBY', 'h', 'a'],
       ['HINCRBY', 'h', 'a', '1', '2'],
+      ['HINCRBYFLOAT', 'h', 'a'],
+      ['HINCRBYFLOAT', 'h', 'a', '1', '2'],
+      ['HINCRBYFLOAT', 's', 'a', '1'],
+      ['HINCRBYFLOAT', 's', 'a', 'x'],
       ['HRANDFIELD'],
       ['HSCAN', 'h'],
       ['EXISTS', 'h'],
@@ -487,6 +545,18 @@ describe.each([2, 3] as const)('hashes (RESP%i)', (proto) => {
     for (const n of seen.values()) expect(n).toBe(1);
     // Every field present from start to end was returned.
     for (let i = 0; i < 500 - round; i++) expect(seen.has(`f${i}`), `f${i}`).toBe(true);
+    // An iteration ends even when writers add fields faster than it advances.
+    cursor = '0';
+    let pages = 0;
+    do {
+      const [next] = decode(await k.call('HSCAN', 'h', cursor, 'COUNT', '10')) as [string, string[]];
+      cursor = next;
+      const more: string[] = [];
+      for (let i = 0; i < 50; i++) more.push(`more${pages}:${i}`, 'x');
+      await k.call('HSET', 'h', ...more);
+      pages++;
+    } while (cursor !== '0' && pages < 1000);
+    expect(cursor).toBe('0');
   });
 
   it('keyspace notifications', async () => {
@@ -511,6 +581,9 @@ describe.each([2, 3] as const)('hashes (RESP%i)', (proto) => {
       ['HDEL', 'nokey', 'a'],
       ['HINCRBY', 'fresh', 'x', '1'],
       ['HSETNX', 'fresh2', 'x', '1'],
+      ['HINCRBYFLOAT', 'fresh', 'x', '1.5'],
+      ['HINCRBYFLOAT', 'fresh', 'x', 'abc'],
+      ['HINCRBYFLOAT', 'fresh3', 'y', '2.5'],
       ['PUBLISH', '__keyevent@0__:zz-end', 'end'],
     ]);
     const readAll = async (cl: RawClient) => {
@@ -563,7 +636,7 @@ describe.each([2, 3] as const)('hashes (RESP%i)', (proto) => {
 describe('hash commands and the rest of the server', () => {
   it('COMMAND INFO / GETKEYS for hash commands', async () => {
     const { r, k } = await pair.clients(2);
-    const names = ['hset', 'hmset', 'hsetnx', 'hget', 'hmget', 'hgetall', 'hkeys', 'hvals', 'hlen', 'hstrlen', 'hexists', 'hdel', 'hincrby', 'hrandfield', 'hscan'];
+    const names = ['hset', 'hmset', 'hsetnx', 'hget', 'hmget', 'hgetall', 'hkeys', 'hvals', 'hlen', 'hstrlen', 'hexists', 'hdel', 'hincrby', 'hincrbyfloat', 'hrandfield', 'hscan'];
     await expectSame(r, k, [
       ['COMMAND', 'INFO', ...names],
       ['COMMAND', 'GETKEYS', 'HSET', 'h', 'a', '1'],

@@ -31,7 +31,7 @@ import type { ClockTimer } from '../../clock/clock.js';
 import type { Database } from '../database.js';
 import { ExpiryHeap } from '../heap.js';
 import { NOTIFY, type Store } from '../store.js';
-import type { RObject } from '../types.js';
+import type { RObject, Value } from '../types.js';
 
 const LISTPACK = 0;
 const LISTPACK_EX = 1;
@@ -58,8 +58,8 @@ export class RHash implements RObject {
   /** Field names as an array, for random picks (rebuilt after inserts/deletes). */
   private keyCache: string[] | null = null;
 
-  /** Active-expiry registration (managed by HashFieldExpiry). */
-  regDb: Database | null = null;
+  /** Active-expiry registration (managed by HashFieldExpiry): the keyspace map and key it is queued under. */
+  regData: Map<string, Value> | null = null;
   regKey = '';
   regAt = Infinity;
 
@@ -281,17 +281,18 @@ export class RHash implements RObject {
 
 /**
  * Active expiry of hash fields for one Store: a heap of (deadline, key) per
- * database, run when the clock reaches the earliest deadline and on every
- * clock jump (advance/set), like the Store's own key expiry.
+ * keyspace map, run when the clock reaches the earliest deadline and on every
+ * clock jump (advance/set), like the Store's own key expiry. Heaps follow the
+ * Database's `data` map, so SWAPDB carries them along.
  *
  * Entries are hints: whenever one comes due, the hash now at that key (if
  * any) loses its due fields. A hash that moved to another key (RENAME, MOVE,
- * COPY, SWAPDB) is registered again by the next hash command that touches it;
- * code that moves values can call track() to register it at once.
+ * COPY) is registered again by the next hash command that touches it; code
+ * that moves values should call trackHashFieldExpiry() to register it at once.
  */
 export class HashFieldExpiry {
-  private readonly heaps = new Map<Database, ExpiryHeap>();
-  private readonly compactAt = new Map<Database, number>();
+  private readonly heaps = new Map<Map<string, Value>, ExpiryHeap>();
+  private readonly compactAt = new Map<Map<string, Value>, number>();
   private timer: ClockTimer | null = null;
   private timerAt = Infinity;
   private running = false;
@@ -304,17 +305,18 @@ export class HashFieldExpiry {
   track(db: Database, key: string, h: RHash): void {
     const at = h.nextExpiry();
     if (at === Infinity) return;
-    if (h.regDb === db && h.regKey === key && h.regAt <= at) return;
-    let heap = this.heaps.get(db);
+    const data = db.data;
+    if (h.regData === data && h.regKey === key && h.regAt <= at) return;
+    let heap = this.heaps.get(data);
     if (heap === undefined) {
       heap = new ExpiryHeap();
-      this.heaps.set(db, heap);
+      this.heaps.set(data, heap);
     }
     heap.push(at, key);
-    h.regDb = db;
+    h.regData = data;
     h.regKey = key;
     h.regAt = at;
-    if (heap.size > (this.compactAt.get(db) ?? 1024)) this.compact(db, heap);
+    if (heap.size > (this.compactAt.get(data) ?? 1024)) this.compact(data, heap);
     // A field is gone one millisecond after its deadline.
     this.schedule(at + 1);
   }
@@ -344,21 +346,31 @@ export class HashFieldExpiry {
     try {
       const now = this.store.clock.now();
       let next = Infinity;
-      for (const [db, heap] of this.heaps) {
+      for (const [data, heap] of this.heaps) {
+        if (heap.size === 0 || heap.peekAt() >= now) {
+          if (heap.peekAt() < next) next = heap.peekAt();
+          continue;
+        }
+        const db = this.store.dbs.find((d) => d.data === data);
+        if (db === undefined) {
+          // The map left the store (a Database replaced its map): nothing to expire there.
+          this.heaps.delete(data);
+          this.compactAt.delete(data);
+          continue;
+        }
         while (heap.size !== 0 && heap.peekAt() < now) {
           const key = heap.peekKey() as string;
           const at = heap.peekAt();
           heap.pop();
-          const v = db.data.get(key);
+          const v = data.get(key);
           if (!(v instanceof RHash)) continue;
           // A key that itself expired is the key expiry's business.
           const keyAt = db.getExpire(key);
           if (keyAt !== undefined && keyAt < now) continue;
-          if (v.regDb === db && v.regKey === key && v.regAt === at) v.regAt = Infinity;
+          if (v.regData === data && v.regKey === key && v.regAt === at) v.regAt = Infinity;
           if (!this.expireFields(db, key, v, now)) this.track(db, key, v);
         }
-        const n = heap.peekAt();
-        if (n < next) next = n;
+        if (heap.peekAt() < next) next = heap.peekAt();
       }
       if (next !== Infinity) this.schedule(next + 1);
     } finally {
@@ -378,11 +390,11 @@ export class HashFieldExpiry {
   }
 
   /** Drop heap entries that no longer stand for a registered hash. */
-  private compact(db: Database, heap: ExpiryHeap): void {
+  private compact(data: Map<string, Value>, heap: ExpiryHeap): void {
     const live = new Map<string, number>();
-    for (const [k, v] of db.data) if (v instanceof RHash && v.regDb === db && v.regKey === k && v.regAt !== Infinity) live.set(k, v.regAt);
+    for (const [k, v] of data) if (v instanceof RHash && v.regData === data && v.regKey === k && v.regAt !== Infinity) live.set(k, v.regAt);
     heap.rebuild(live);
-    this.compactAt.set(db, Math.max(1024, heap.size * 2));
+    this.compactAt.set(data, Math.max(1024, heap.size * 2));
   }
 
   dispose(): void {
