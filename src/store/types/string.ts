@@ -10,8 +10,8 @@
  *
  * Storage: short values (<= SMALL_MAX bytes) are kept as a JS string and
  * rebuilt on change (cheap at that size, compact in memory); longer ones live
- * in a Buffer with spare capacity grown like sdsMakeRoomFor (double below 1MB,
- * +1MB above). Bytes of the buffer past `len` are always zero, so growing with
+ * in a Buffer with spare capacity (double below 1MB, then +50%: amortised O(1)
+ * appends). Bytes of the buffer past `len` are always zero, so growing with
  * zero padding within capacity is free. toString() caches the binary string
  * until the next change.
  *
@@ -22,7 +22,7 @@ import type { RObject } from '../types.js';
 
 /** Values up to this many bytes are kept as a JS string. */
 const SMALL_MAX = 64;
-/** sdsMakeRoomFor: below this, capacity doubles; above, it grows by this much. */
+/** Below this, capacity doubles (as sdsMakeRoomFor); above, it grows by half (at least this much). */
 const SDS_MAX_PREALLOC = 1024 * 1024;
 
 export type StringEncoding = 'raw' | 'embstr';
@@ -186,7 +186,10 @@ export class RString implements RObject {
   private room(need: number, exact = false): Buffer {
     const b = this.buf;
     if (b !== null && b.length >= need) return b;
-    const cap = exact ? need : need < SDS_MAX_PREALLOC ? need * 2 : need + SDS_MAX_PREALLOC;
+    // Geometric growth keeps appends amortised O(1) even past 1MB (sds adds a
+    // fixed 1MB there, which relies on realloc growing in place; a Buffer
+    // always copies).
+    const cap = exact ? need : need < SDS_MAX_PREALLOC ? need * 2 : need + Math.max(SDS_MAX_PREALLOC, need >>> 1);
     const nb = Buffer.alloc(cap);
     if (b !== null) b.copy(nb, 0, 0, this.len);
     else nb.latin1Write(this.str as string, 0, this.len);
