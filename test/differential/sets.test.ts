@@ -931,6 +931,34 @@ describe.each([2, 3] as const)('sets (RESP%i)', (proto) => {
     expect(msgs.length).toBeGreaterThan(40);
   });
 
+  it('keyspace notifications: new keys (class n)', async () => {
+    const sub = await pair.clients(proto);
+    const c = await pair.clients(proto);
+    await expectSame(c.r, c.k, [['CONFIG', 'SET', 'notify-keyspace-events', 'KEsgn']]);
+    await expectSame(sub.r, sub.k, [['PSUBSCRIBE', '__key*__:*']]);
+    await expectSame(c.r, c.k, [
+      ['SADD', 's', 'a', 'b'],
+      ['SADD', 's', 'c'],
+      ['SMOVE', 's', 'd', 'a'],
+      ['SMOVE', 's', 'd', 'b'],
+      ['SINTERSTORE', 'i', 's', 'd'],
+      ['SUNIONSTORE', 'u', 's', 'd'],
+      ['SUNIONSTORE', 'u', 'd'],
+      ['SDIFFSTORE', 'f', 'd', 's'],
+      ['PUBLISH', '__keyevent@0__:zz-end', 'end'],
+    ]);
+    await expectSameMessages(sub.r, sub.k, 'zz-end');
+  });
+
+  it('SRANDMEMBER refuses repeat counts it cannot build in memory (RedKit only: Redis streams them)', async () => {
+    const { k } = await pair.clients(proto);
+    await k.call('SADD', 's', 'a');
+    expect(await k.call('SRANDMEMBER', 's', '-16777217')).toBe('-ERR value is out of range, RedKit returns at most 16777216 repeated random members\r\n');
+    expect(await k.call('SRANDMEMBER', 's', '-9223372036854775807')).toMatch(/^-ERR value is out of range, RedKit/);
+    expect(await k.call('SRANDMEMBER', 'nokey', '-9223372036854775807')).toBe(proto === 3 ? '*0\r\n' : '*0\r\n');
+    expect(await k.call('SRANDMEMBER', 's', '9223372036854775807')).toBe('*1\r\n$1\r\na\r\n');
+  });
+
   it('SADD keeps the TTL; SREM/SPOP emptying the set removes the key and its TTL', async () => {
     const { r, k } = await pair.clients(proto);
     await expectSame(r, k, [
