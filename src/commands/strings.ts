@@ -377,7 +377,7 @@ function getrange(ctx: Context, args: string[]): Reply {
   if (end < 0) end = 0;
   if (end >= strlen) end = strlen - 1;
   if (start > end || strlen === 0) return '';
-  return typeof v === 'string' ? v.slice(start, end + 1) : v.slice(start, end + 1);
+  return v.slice(start, end + 1);
 }
 
 function strlen(ctx: Context, args: string[]): Reply {
