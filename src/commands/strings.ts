@@ -125,7 +125,7 @@ export function parseSetOptions(args: string[], from: number, forGetex = false):
  * checks (getExpireMillisecondsOrReply: positive, no overflow). `cmd` names
  * the command in the error.
  */
-export function expireDeadline(ctx: Context, flags: number, raw: string, cmd: string): number {
+export function expireDeadline(ctx: Context, flags: number, raw: string, cmd: string): number | bigint {
   const v = parseIntStrict(raw);
   if (v === null) throw new ReplyError(Err.notInteger);
   let ms = BigInt(v);
@@ -139,14 +139,16 @@ export function expireDeadline(ctx: Context, flags: number, raw: string, cmd: st
     if (ms > INT64_MAX - now) throw new ReplyError(Err.invalidExpire(cmd));
     ms += now;
   }
-  return Number(ms);
+  // Deadlines past 2^53 stay exact as bigints (Database.setExpire keeps them).
+  const n = Number(ms);
+  return Number.isSafeInteger(n) ? n : ms;
 }
 
 function set(ctx: Context, args: string[]): Reply {
   const key = args[0];
   const value = args[1];
   let flags = 0;
-  let deadline = -1;
+  let deadline: number | bigint = -1;
   if (args.length > 2) {
     const o = parseSetOptions(args, 2);
     flags = o.flags;
