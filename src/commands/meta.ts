@@ -266,30 +266,42 @@ export function keysFromSpecs(specs: KeySpec[], argv: string[], arity: number): 
 }
 
 /**
- * Flags for the key at `pos` when Redis resorts to the command's own getkeys
- * function (specs with variable flags or unknown positions): setGetKeys,
- * bitfieldGetKeys, sortGetKeys, migrateGetKeys.
+ * Keys (positions and flags) as the command's own getkeys function finds
+ * them, for the commands whose specs Redis does not follow (variable flags,
+ * unknown positions): setGetKeys, bitfieldGetKeys, sortGetKeys, sortROGetKeys.
  */
-export function nativeKeyFlags(fullName: string, argv: string[], pos: number): readonly string[] | undefined {
+export function nativeKeys(fullName: string, argv: string[]): Array<{ pos: number; flags: readonly string[] }> | undefined {
   switch (fullName) {
     case 'set':
-      return argv.slice(3).some((a) => a.toLowerCase() === 'get') ? ['RW', 'access', 'update'] : ['OW', 'update'];
+      return [{ pos: 1, flags: argv.slice(3).some((a) => a.toLowerCase() === 'get') ? ['RW', 'access', 'update'] : ['OW', 'update'] }];
     case 'bitfield': {
+      let readonly = true;
       for (let i = 2; i < argv.length; i++) {
         const rem = argv.length - i - 1;
         const a = argv[i].toLowerCase();
         if (a === 'get' && rem >= 2) i += 2;
         else if (a === 'overflow' && rem >= 1) i += 1;
-        else return ['RW', 'access', 'update'];
+        else {
+          readonly = false;
+          break;
+        }
       }
-      return ['RO', 'access'];
+      return [{ pos: 1, flags: readonly ? ['RO', 'access'] : ['RW', 'access', 'update'] }];
     }
-    case 'sort':
-      return pos === 1 ? ['RO', 'access'] : ['OW', 'update'];
+    case 'sort': {
+      const keys: Array<{ pos: number; flags: readonly string[] }> = [{ pos: 1, flags: ['RO', 'access'] }];
+      let store = 0;
+      const skip: Record<string, number> = { limit: 2, get: 1, by: 1 };
+      for (let i = 2; i < argv.length; i++) {
+        const a = argv[i].toLowerCase();
+        if (a in skip) i += skip[a];
+        else if (a === 'store' && i + 1 < argv.length) store = i + 1; // the last STORE wins, as SORT does
+      }
+      if (store) keys.push({ pos: store, flags: ['OW', 'update'] });
+      return keys;
+    }
     case 'sort_ro':
-      return ['RO', 'access'];
-    case 'migrate':
-      return ['RW', 'access', 'delete'];
+      return [{ pos: 1, flags: ['RO', 'access'] }];
   }
   return undefined;
 }

@@ -8,7 +8,7 @@ import type { Connection } from '../server/connection.js';
 import type { Context } from '../server/context.js';
 import { commandKeyIndexes, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
-import { commandDocsReply, commandInfoReply, keysFromSpecs, nativeKeyFlags, redisKeySpecs } from './meta.js';
+import { commandDocsReply, commandInfoReply, keysFromSpecs, nativeKeys, redisKeySpecs } from './meta.js';
 import { defineCommands, globMatch } from './util.js';
 
 export const REDKIT_VERSION = '0.1.0';
@@ -43,7 +43,7 @@ export function infoText(server: RedKitServer, ctx: Context | undefined, request
 
 const fixed2 = (n: number) => n.toFixed(2);
 
-function infoSection(server: RedKitServer, _ctx: Context | undefined, section: string): string[] {
+function infoSection(server: RedKitServer, ctx: Context | undefined, section: string): string[] {
   const now = server.clock.now();
   const uptime = Math.max(0, Math.floor((now - server.stats.startedAt) / 1000));
   const cfg = server.config;
@@ -269,8 +269,10 @@ function infoSection(server: RedKitServer, _ctx: Context | undefined, section: s
       const lines = ['# Commandstats'];
       forEachCommand(server, (c) => {
         const s = c.stats;
-        if (s.calls === 0 && s.failed === 0 && s.rejected === 0) return;
-        lines.push(`cmdstat_${c.fullName}:calls=${s.calls},usec=${s.usec},usec_per_call=${fixed2(s.calls ? s.usec / s.calls : 0)},rejected_calls=${s.rejected},failed_calls=${s.failed}`);
+        // Redis counts a call once it finished: the INFO running now is not in its own output.
+        const calls = c === ctx?.command ? s.calls - 1 : s.calls;
+        if (calls === 0 && s.failed === 0 && s.rejected === 0) return;
+        lines.push(`cmdstat_${c.fullName}:calls=${calls},usec=${s.usec},usec_per_call=${fixed2(calls ? s.usec / calls : 0)},rejected_calls=${s.rejected},failed_calls=${s.failed}`);
       });
       return lines;
     }
@@ -283,7 +285,7 @@ function infoSection(server: RedKitServer, _ctx: Context | undefined, section: s
       // RedKit does not keep latency histograms: commands that ran are listed with zero percentiles.
       const lines = ['# Latencystats'];
       forEachCommand(server, (c) => {
-        if (c.stats.calls > 0) lines.push(`latency_percentiles_usec_${c.fullName}:p50=0.000,p99=0.000,p99.9=0.000`);
+        if (c.stats.calls - (c === ctx?.command ? 1 : 0) > 0) lines.push(`latency_percentiles_usec_${c.fullName}:p50=0.000,p99=0.000,p99.9=0.000`);
       });
       return lines;
     }
@@ -376,6 +378,9 @@ function configResetStat(ctx: Context): Reply {
   server.stats.rejectedConnections = 0;
   server.stats.netInputBytes = 0;
   server.stats.netOutputBytes = 0;
+  // Redis counts a command after it ran: CONFIG RESETSTAT itself is the first one counted.
+  ctx.command.stats.calls = 1;
+  d.commands = 1;
   return OK;
 }
 
@@ -400,6 +405,10 @@ export function installConfigBehaviour(server: RedKitServer): void {
     // Redis accepts any value and caps it to 1..500.
     const n = Number(v);
     return String(n < 1 ? 1 : n > 500 ? 500 : n);
+  });
+  cfg.define('repl-backlog-size', (v) => {
+    // resizeReplicationBacklog: at least 16kb.
+    if (BigInt(v) < 16384n) return '16384';
   });
   cfg.define('timeout', (v) => {
     const ms = Number(v) * 1000;
@@ -511,9 +520,12 @@ function commandGetKeys(ctx: Context, args: string[], withFlags: boolean): Reply
   }
   if (keys === null) {
     // Specs that cannot be followed (unknown positions, variable flags): the command's own key extraction.
+    keys = nativeKeys(cmd.fullName, args) ?? null;
+  }
+  if (keys === null) {
     const offset = cmd.parent ? 2 : 1;
-    const flags = specs?.[0]?.flags.filter((f) => f !== 'variable_flags') ?? [];
-    keys = commandKeyIndexes(cmd, args.slice(offset)).map((i) => ({ pos: i + offset, flags: nativeKeyFlags(cmd.fullName, args, i + offset) ?? flags }));
+    const flags = specs?.[0]?.flags ?? [];
+    keys = commandKeyIndexes(cmd, args.slice(offset)).map((i) => ({ pos: i + offset, flags }));
   }
   if (keys.length === 0) {
     if (cmd.flags.includes('no_mandatory_keys')) return [];

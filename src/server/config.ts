@@ -85,11 +85,15 @@ for (const n of [
   'lazyfree-lazy-eviction', 'lazyfree-lazy-expire', 'lazyfree-lazy-server-del', 'lazyfree-lazy-user-del', 'lazyfree-lazy-user-flush',
   'repl-disable-tcp-nodelay', 'repl-diskless-sync', 'aof-rewrite-incremental-fsync', 'no-appendfsync-on-rewrite',
   'cluster-require-full-coverage', 'rdb-save-incremental-fsync', 'aof-load-truncated', 'aof-use-rdb-preamble', 'aof-timestamp-enabled',
-  'jemalloc-bg-thread', 'activedefrag', 'cluster-allow-reads-when-down', 'cluster-allow-pubsubshard-when-down', 'crash-log-enabled',
+  'jemalloc-bg-thread', 'cluster-allow-reads-when-down', 'cluster-allow-pubsubshard-when-down', 'crash-log-enabled',
   'crash-memcheck-enabled', 'cluster-allow-replica-migration', 'replica-announced', 'latency-tracking', 'aof-disable-auto-gc',
   'replica-ignore-disk-write-errors',
 ]) bool(n);
 bool('appendonly', DENY_LOADING);
+// Like Debian's redis-server (built without Redis's patched jemalloc), RedKit cannot defragment.
+bool('activedefrag', 0, undefined, (v) =>
+  v ? 'Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution' : undefined,
+);
 bool('use-exit-on-panic', HIDDEN, undefined, undefined, 'no');
 bool('cluster-replica-no-failover', 0, 'cluster-slave-no-failover');
 bool('replica-lazy-flush', 0, 'slave-lazy-flush');
@@ -388,10 +392,12 @@ function notifyClassesToString(f: number): string {
 
 // ---- typed set/get ----------------------------------------------------------------------
 
-function setBool(v: string): string {
+function setBool(spec: ParamSpec, v: string): string {
   const l = v.toLowerCase();
-  if (l === 'yes' || l === 'no') return l;
-  return fail("argument must be 'yes' or 'no'");
+  if (l !== 'yes' && l !== 'no') fail("argument must be 'yes' or 'no'");
+  const bad = spec.validEnum?.(l === 'yes' ? 1 : 0);
+  if (bad) fail(bad);
+  return l;
 }
 
 function setEnum(spec: ParamSpec, args: string[]): string {
@@ -567,10 +573,11 @@ export class Config {
   }
 
   private parseSpec(spec: ParamSpec, value: string): string {
-    const args = spec.flags & MULTI_ARG ? value.split(' ') : [value];
+    // sdssplitlen: an empty value is zero arguments; every single space separates one.
+    const args = spec.flags & MULTI_ARG ? (value === '' ? [] : value.split(' ')) : [value];
     switch (spec.type) {
       case 'bool':
-        return setBool(value);
+        return setBool(spec, value);
       case 'string': {
         const bad = spec.validate?.(value);
         if (bad) fail(bad);
