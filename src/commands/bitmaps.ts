@@ -42,9 +42,14 @@ function bitOffset(ctx: Context, arg: string, hashBits = 0): number {
   const usehash = arg.length > 1 && arg.charCodeAt(0) === 35 /* # */ && hashBits > 0;
   const p = parseIntStrict(usehash ? arg.slice(1) : arg);
   if (p === null) throw new ReplyError(BitErr.offset);
+  const max = ctx.server.config.protoMaxBulkLen;
+  if (!usehash && typeof p === 'number') {
+    if (p < 0 || Math.floor(p / 8) >= max) throw new ReplyError(BitErr.offset);
+    return p;
+  }
   let off = BigInt(p);
   if (usehash) off = BigInt.asIntN(64, off * BigInt(hashBits));
-  if (off < 0n || off >> 3n >= BigInt(ctx.server.config.protoMaxBulkLen)) throw new ReplyError(BitErr.offset);
+  if (off < 0n || off >> 3n >= BigInt(max)) throw new ReplyError(BitErr.offset);
   return Number(off);
 }
 

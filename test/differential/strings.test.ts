@@ -729,6 +729,39 @@ describe.each([2, 3] as const)('strings (RESP%i)', (proto) => {
     }
   });
 
+  it('random mix of in-place changes and reads on shared keys', async () => {
+    const { r, k } = await pair.clients(proto);
+    let seed = 777;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const data = () => Buffer.from(Array.from({ length: rnd(4) === 0 ? rnd(200) : rnd(12) }, () => rnd(256)));
+    const keys = ['a', 'b', 'c'];
+    const steps: Cmd[] = [];
+    for (let i = 0; i < 600; i++) {
+      const key = keys[rnd(keys.length)];
+      const off = String(rnd(4) === 0 ? rnd(400) : rnd(70));
+      switch (rnd(14)) {
+        case 0: steps.push(['SET', key, data()]); break;
+        case 1: steps.push(['APPEND', key, data()]); break;
+        case 2: steps.push(['SETRANGE', key, off, data()]); break;
+        case 3: steps.push(['SETBIT', key, String(rnd(1200)), String(rnd(2))]); break;
+        case 4: steps.push(['BITFIELD', key, 'INCRBY', `u${1 + rnd(63)}`, String(rnd(600)), String(rnd(1000) - 500), 'GET', 'i16', String(rnd(600))]); break;
+        case 5: steps.push(['GETRANGE', key, String(rnd(200) - 100), String(rnd(200) - 100)]); break;
+        case 6: steps.push(['GET', key]); break;
+        case 7: steps.push(['STRLEN', key], ['OBJECT', 'ENCODING', key]); break;
+        case 8: steps.push(['BITCOUNT', key, String(rnd(100) - 50), String(rnd(100) - 50), rnd(2) ? 'BIT' : 'BYTE']); break;
+        case 9: steps.push(['BITPOS', key, String(rnd(2)), String(rnd(40) - 20)]); break;
+        case 10: steps.push(['BITOP', ['AND', 'OR', 'XOR'][rnd(3)], keys[rnd(3)], key, keys[rnd(3)]]); break;
+        case 11: steps.push(['INCRBYFLOAT', key, '1.5'], ['INCR', key]); break;
+        case 12: steps.push(['LCS', key, keys[rnd(3)], 'LEN']); break;
+        default: steps.push(['MGET', ...keys], ['GETEX', key], ['DEL', rnd(8) === 0 ? key : 'none']);
+      }
+    }
+    await expectSame(r, k, steps);
+  });
+
   it('keyspace notifications', async () => {
     const nowS = Math.floor(Date.now() / 1000);
     await expectSameEvents(proto, [
