@@ -201,6 +201,13 @@ function carryOver(to: Database, toKey: string, at: number | bigint | undefined,
   if (lru !== undefined && to.store.lfuEnabled) to.lru.set(toKey, lru);
 }
 
+/** A key got a new value (dbAdd): clients blocked on it (BLPOP, BZPOPMIN, XREAD...) may be served. */
+function signalReady(ctx: Context, db: Database, key: string, v: Value): void {
+  if (typeof v === 'string') return;
+  const ready = ctx.store.hooks.keyReady;
+  if (ready !== undefined) ready(db, key);
+}
+
 function renameGeneric(ctx: Context, args: string[], nx: boolean): Reply {
   const [src, dst] = args;
   const db = ctx.db;
@@ -218,6 +225,7 @@ function renameGeneric(ctx: Context, args: string[], nx: boolean): Reply {
   db.delete(src);
   ctx.store.notify(NOTIFY.GENERIC, 'rename_from', src, db.id);
   ctx.store.notify(NOTIFY.GENERIC, 'rename_to', dst, db.id);
+  signalReady(ctx, db, dst, v);
   return nx ? 1 : OK;
 }
 
@@ -236,6 +244,7 @@ function move(ctx: Context, args: string[]): Reply {
   src.delete(key);
   ctx.store.notify(NOTIFY.GENERIC, 'move_from', key, src.id);
   ctx.store.notify(NOTIFY.GENERIC, 'move_to', key, dst.id);
+  signalReady(ctx, dst, key, v);
   return 1;
 }
 
@@ -265,6 +274,7 @@ function copy(ctx: Context, args: string[]): Reply {
   dst.set(newkey, dup);
   if (at !== undefined) dst.setExpire(newkey, at);
   ctx.store.notify(NOTIFY.GENERIC, 'copy_to', newkey, dst.id);
+  signalReady(ctx, dst, newkey, dup);
   return 1;
 }
 
