@@ -149,20 +149,22 @@ export class Connection implements Context, Watcher {
     this.lastActiveAt = this.clock.now();
     this.parser.feed(chunk);
     if (this.state !== 'processing') this.setState('active');
-    if (!this.busy && !this.paused) this.processInput();
+    if (!this.busy && !this.paused) this.processInput(false);
   }
 
   /**
    * Parse and run buffered commands until input runs out, the connection
-   * must wait for an asynchronous reply, or it is closing.
+   * must wait for an asynchronous reply, or it is closing. `hasFirst`: an
+   * asynchronous reply (`first`, which may be undefined = null) goes out first.
    */
-  private processInput(first?: Reply): void {
+  private processInput(hasFirst: boolean, first?: Reply): void {
     const prevOwner = batchOwner;
     if (prevOwner !== null && prevOwner !== this) prevOwner.flushBatch();
     batchOwner = this;
     if (this.state !== 'processing') this.setState('processing');
+    let progressed = hasFirst;
     try {
-      if (first !== undefined) this.emit(first);
+      if (hasFirst) this.emit(first);
       const server = this.server;
       while (!this.closeAfterReply && !this.closed) {
         let cmd;
@@ -179,7 +181,15 @@ export class Connection implements Context, Watcher {
           throw e;
         }
         if (cmd === null) break;
-        const r = server.execute(this, cmd.name, cmd.args);
+        progressed = true;
+        let r;
+        try {
+          r = server.execute(this, cmd.name, cmd.args);
+        } catch (e) {
+          // Handlers and middleware are caught by the dispatcher; this is for gates and
+          // anything else that throws, which must not take the process down.
+          r = server.errorToReply(e, this);
+        }
         if (r !== null && typeof r === 'object' && typeof (r as Promise<Reply>).then === 'function') {
           this.waitFor(r as Promise<Reply>);
           break;
@@ -196,7 +206,7 @@ export class Connection implements Context, Watcher {
       if (!this.busy && !this.closed) {
         if (this.closeAfterReply) this.end();
         else this.setState(this.parser.midCommand ? 'active' : 'idle');
-        this.armReadTimeout();
+        this.armReadTimeout(progressed);
       }
     }
   }
@@ -212,7 +222,7 @@ export class Connection implements Context, Watcher {
   private asyncDone(r: Reply): void {
     this.busy = false;
     if (this.closed) return;
-    this.processInput(r);
+    this.processInput(true, r);
   }
 
   /** Encode a reply into the output (subject to CLIENT REPLY). */
@@ -282,14 +292,20 @@ export class Connection implements Context, Watcher {
     }
     if (this.paused) {
       this.paused = false;
-      if (!this.busy) this.processInput();
+      if (!this.busy) this.processInput(false);
     }
   }
 
-  private armReadTimeout(): void {
+  /**
+   * readTimeout: a command must arrive whole within the timeout. The clock
+   * starts when an unfinished command is left in the input and restarts only
+   * when a command completes, so a client trickling bytes cannot hold it open.
+   */
+  private armReadTimeout(progressed: boolean): void {
     const rt = this.server.options.readTimeout;
     if (!rt || rt <= 0) return;
     if (this.readTimer !== null) {
+      if (!progressed && this.parser.midCommand) return; // still the same unfinished command
       realClearTimeout(this.readTimer);
       this.readTimer = null;
     }
