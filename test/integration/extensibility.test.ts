@@ -57,21 +57,25 @@ describe('registerCommand', () => {
   });
 
   it('replaces a built-in command, and unregisterCommand removes it', async () => {
-    const c = await raw();
-    await c.call('SET', 'k', 'v');
-    const original = server.registry.get('get')!;
-    server.registerCommand('get', { arity: 2, flags: ['readonly', 'fast'], firstKey: 1, handler: (_ctx, args) => `replaced:${args[0]}` });
+    const own = createServer({ logger: 'off' });
+    await own.listen(0);
+    const c = await RawClient.connect(own.port);
     try {
+      await c.call('SET', 'k', 'v');
+      expect(await c.call('GET', 'k')).toBe('$1\r\nv\r\n');
+      own.registerCommand('get', { arity: 2, flags: ['readonly', 'fast'], firstKey: 1, handler: (_ctx, args) => `replaced:${args[0]}` });
       expect(await c.call('GET', 'k')).toBe('$10\r\nreplaced:k\r\n');
       expect(await c.call('get', 'k')).toBe('$10\r\nreplaced:k\r\n');
+      expect(await c.call('GET')).toBe("-ERR wrong number of arguments for 'get' command\r\n");
+      // Other built-ins still see the real value.
+      expect(await c.call('STRLEN', 'k')).toBe(':1\r\n');
+      expect(own.unregisterCommand('get')).toBe(true);
+      expect(await c.call('GET', 'k')).toBe("-ERR unknown command 'GET', with args beginning with: 'k' \r\n");
     } finally {
-      server.registerBuiltin('get', original);
+      c.close();
+      await own.close();
+      own.dispose();
     }
-    expect(await c.call('GET', 'k')).toBe('$1\r\nv\r\n');
-    server.registerCommand('gone', () => 1);
-    expect(await c.call('GONE')).toBe(':1\r\n');
-    expect(server.unregisterCommand('gone')).toBe(true);
-    expect(await c.call('GONE')).toBe("-ERR unknown command 'GONE', with args beginning with: \r\n");
   });
 
   it('answers thrown ReplyErrors and other errors as error replies', async () => {
