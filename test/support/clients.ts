@@ -197,7 +197,8 @@ export async function close(c: AnyClient): Promise<void> {
 export function disconnect(c: AnyClient): void {
   if (c.variant.family === 'ioredis') (c.client as IORedisClient).disconnect();
   else {
-    const client = c.client as NodeRedisClient;
-    if (client.isOpen) void client.destroy();
+    // node-redis 5+: destroy(); node-redis 4: disconnect().
+    const client = c.client as NodeRedisClient & { disconnect?: () => Promise<void> };
+    if (client.isOpen) void (typeof client.destroy === 'function' ? client.destroy() : client.disconnect!());
   }
 }
