@@ -60,6 +60,7 @@ export class DbHandle {
 
   // ---- strings and keys ---------------------------------------------------------------------
 
+  /** The string value (UTF-8), or null. Throws KeyspaceError (WRONGTYPE) for other types. */
   get(key: Bin): string | null;
   get(key: Bin, opts: { buffer: true }): Buffer | null;
   get(key: Bin, opts?: ReadOptions): string | Buffer | null;
@@ -67,14 +68,19 @@ export class DbHandle {
     return this.out(this.raw('GET', key), opts) as string | Buffer | null;
   }
 
-  /** Set a string value; `ttl` in ms or as '30s', '5m', ... */
-  set(key: Bin, value: Bin | number, opts: { ttl?: Duration } = {}): void {
-    if (opts.ttl !== undefined) this.raw('SET', key, value, 'PX', String(parseDuration(opts.ttl)));
+  /**
+   * Set a string value (replacing any value and TTL, like SET). `ttl` in ms
+   * or as '500ms', '30s', '5m', '2h', '1d'; `keepTtl` keeps the current TTL.
+   */
+  set(key: Bin, value: Bin | number, opts: { ttl?: Duration; keepTtl?: boolean } = {}): void {
+    if (opts.ttl !== undefined) this.raw('SET', key, value, 'PX', String(positiveMs(opts.ttl)));
+    else if (opts.keepTtl) this.raw('SET', key, value, 'KEEPTTL');
     else this.raw('SET', key, value);
   }
 
   /** Delete keys; returns how many existed. */
   del(...keys: Bin[]): number {
+    if (keys.length === 0) return 0;
     return this.raw('DEL', ...keys) as number;
   }
 
@@ -82,6 +88,7 @@ export class DbHandle {
     return (this.raw('EXISTS', key) as number) > 0;
   }
 
+  /** 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream', or 'none' when missing. */
   type(key: Bin): RedisTypeName {
     return this.command('TYPE', key) as RedisTypeName;
   }
@@ -101,23 +108,36 @@ export class DbHandle {
     return (this.raw('PEXPIRE', key, String(parseDuration(ttl))) as number) === 1;
   }
 
+  /** Expire at a point in (clock) time. Returns false when the key does not exist. */
+  expireAt(key: Bin, at: Date | number): boolean {
+    const ms = at instanceof Date ? at.getTime() : at;
+    return (this.raw('PEXPIREAT', key, String(Math.round(ms))) as number) === 1;
+  }
+
+  /** Remove the TTL. Returns false when there was none (or no key). */
   persist(key: Bin): boolean {
     return (this.raw('PERSIST', key) as number) === 1;
   }
 
-  keys(pattern: string = '*'): string[] {
-    return this.command('KEYS', pattern) as string[];
+  /** Keys matching a glob pattern (default every key), sorted. */
+  keys(pattern?: string): string[];
+  keys(pattern: string, opts: { buffer: true }): Buffer[];
+  keys(pattern: string = '*', opts?: ReadOptions): Array<string | Buffer> {
+    const ks = this.rawFlat(this.raw('KEYS', toBinary(pattern))).sort();
+    return ks.map((k) => (opts?.buffer ? binaryToBuffer(k) : fromBinary(k)));
   }
 
-  /** Number of keys. */
+  /** Number of keys (DBSIZE). */
   size(): number {
     return this.raw('DBSIZE') as number;
   }
 
+  /** Delete every key of this database. */
   flush(): void {
     this.raw('FLUSHDB');
   }
 
+  /** INCRBY: returns the new value. */
   incr(key: Bin, by = 1): number {
     return Number(this.raw('INCRBY', key, String(by)));
   }
@@ -136,11 +156,17 @@ export class DbHandle {
     return this.raw('HSET', key, field, value) as number;
   }
 
+  hget(key: Bin, field: Bin): string | null;
+  hget(key: Bin, field: Bin, opts: { buffer: true }): Buffer | null;
+  hget(key: Bin, field: Bin, opts?: ReadOptions): string | Buffer | null;
   hget(key: Bin, field: Bin, opts?: ReadOptions): string | Buffer | null {
     return this.out(this.raw('HGET', key, field), opts) as string | Buffer | null;
   }
 
   /** All fields as an object ({} when the key does not exist). */
+  hgetall(key: Bin): Record<string, string>;
+  hgetall(key: Bin, opts: { buffer: true }): Record<string, Buffer>;
+  hgetall(key: Bin, opts?: ReadOptions): Record<string, string | Buffer>;
   hgetall(key: Bin, opts?: ReadOptions): Record<string, string | Buffer> {
     const flat = this.rawFlat(this.raw('HGETALL', key));
     const o: Record<string, string | Buffer> = {};
@@ -148,20 +174,31 @@ export class DbHandle {
     return o;
   }
 
+  /** Delete fields; returns how many existed. */
   hdel(key: Bin, ...fields: Bin[]): number {
     return this.raw('HDEL', key, ...fields) as number;
   }
 
+  hlen(key: Bin): number {
+    return this.raw('HLEN', key) as number;
+  }
+
   // ---- lists ---------------------------------------------------------------------------------
 
+  /** Push to the head (each value in turn, as LPUSH). Returns the new length. */
   lpush(key: Bin, ...values: Array<Bin | number>): number {
     return this.raw('LPUSH', key, ...values) as number;
   }
 
+  /** Push to the tail. Returns the new length. */
   rpush(key: Bin, ...values: Array<Bin | number>): number {
     return this.raw('RPUSH', key, ...values) as number;
   }
 
+  /** Elements from start to stop (inclusive; negative from the end). Default: the whole list. */
+  lrange(key: Bin, start?: number, stop?: number): string[];
+  lrange(key: Bin, start: number, stop: number, opts: { buffer: true }): Buffer[];
+  lrange(key: Bin, start?: number, stop?: number, opts?: ReadOptions): Array<string | Buffer>;
   lrange(key: Bin, start = 0, stop = -1, opts?: ReadOptions): Array<string | Buffer> {
     return this.out(this.raw('LRANGE', key, String(start), String(stop)), opts) as Array<string | Buffer>;
   }
@@ -172,11 +209,20 @@ export class DbHandle {
 
   // ---- sets ----------------------------------------------------------------------------------
 
+  /** Add members. Returns how many were new. */
   sadd(key: Bin, ...members: Array<Bin | number>): number {
     return this.raw('SADD', key, ...members) as number;
   }
 
-  /** Members, sorted (Redis's order is unspecified). */
+  /** Remove members. Returns how many were there. */
+  srem(key: Bin, ...members: Array<Bin | number>): number {
+    return this.raw('SREM', key, ...members) as number;
+  }
+
+  /** Members, sorted by their bytes (Redis's order is unspecified). */
+  smembers(key: Bin): string[];
+  smembers(key: Bin, opts: { buffer: true }): Buffer[];
+  smembers(key: Bin, opts?: ReadOptions): Array<string | Buffer>;
   smembers(key: Bin, opts?: ReadOptions): Array<string | Buffer> {
     const items = this.rawFlat(this.raw('SMEMBERS', key)).sort();
     return items.map((m) => (opts?.buffer ? binaryToBuffer(m) : fromBinary(m)));
@@ -184,6 +230,10 @@ export class DbHandle {
 
   sismember(key: Bin, member: Bin | number): boolean {
     return (this.raw('SISMEMBER', key, member) as number) === 1;
+  }
+
+  scard(key: Bin): number {
+    return this.raw('SCARD', key) as number;
   }
 
   // ---- sorted sets ---------------------------------------------------------------------------
@@ -200,7 +250,12 @@ export class DbHandle {
     return this.raw('ZADD', key, formatDouble(score), member) as number;
   }
 
-  /** Members by rank; with `withScores` as [member, score] pairs. */
+  /** Members by rank (lowest score first); with `withScores` as [member, score] pairs. */
+  zrange(key: Bin, start?: number, stop?: number): string[];
+  zrange(key: Bin, start: number, stop: number, opts: { withScores: true; buffer?: false }): Array<[string, number]>;
+  zrange(key: Bin, start: number, stop: number, opts: { withScores: true; buffer: true }): Array<[Buffer, number]>;
+  zrange(key: Bin, start: number, stop: number, opts: { buffer: true; withScores?: false }): Buffer[];
+  zrange(key: Bin, start?: number, stop?: number, opts?: ReadOptions & { withScores?: boolean }): Array<string | Buffer> | Array<[string | Buffer, number]>;
   zrange(key: Bin, start = 0, stop = -1, opts: ReadOptions & { withScores?: boolean } = {}): Array<string | Buffer> | Array<[string | Buffer, number]> {
     const conv = (m: string) => (opts.buffer ? binaryToBuffer(m) : fromBinary(m));
     if (!opts.withScores) return this.rawFlat(this.raw('ZRANGE', key, String(start), String(stop))).map(conv);
@@ -210,9 +265,19 @@ export class DbHandle {
     return pairs;
   }
 
+  /** The member's score, or null. */
   zscore(key: Bin, member: Bin): number | null {
     const r = this.raw('ZSCORE', key, member);
     return r === null ? null : Number(scoreOf(r));
+  }
+
+  /** Remove members. Returns how many were there. */
+  zrem(key: Bin, ...members: Bin[]): number {
+    return this.raw('ZREM', key, ...members) as number;
+  }
+
+  zcard(key: Bin): number {
+    return this.raw('ZCARD', key) as number;
   }
 
   /** Flatten a RESP3 set/map/array reply of binary strings. */
@@ -221,6 +286,12 @@ export class DbHandle {
     const arr = (Array.isArray(r) ? r : v.items ?? v.flat ?? []) as Reply[];
     return arr.map((x) => (typeof x === 'string' ? x : Buffer.isBuffer(x) ? x.latin1Slice() : String(x)));
   }
+}
+
+function positiveMs(d: Duration): number {
+  const ms = parseDuration(d);
+  if (!(ms > 0)) throw new RangeError(`RedKit: ttl must be positive (got ${String(d)})`);
+  return ms;
 }
 
 function scoreOf(r: unknown): string | number {
