@@ -29,6 +29,13 @@ export class Database {
    */
   private bigExpires: Map<string, bigint> | null = null;
   private heap = new ExpiryHeap();
+  /**
+   * The last key stamped in `lru` and the LRU clock it got: a hot key read
+   * again within the same second needs no Map write. Reset whenever `lru`
+   * may no longer hold that stamp.
+   */
+  private stampedKey: string | undefined = undefined;
+  private stampedAt = -1;
   /** Clients watching keys of this db (WATCH): key -> set of watchers. Stays with the db on SWAPDB. */
   readonly watched = new Map<string, Set<Watcher>>();
 
@@ -57,8 +64,14 @@ export class Database {
       }
     }
     const st = this.store;
-    if (st.accessMode === ACCESS_LRU) this.lru.set(key, st.lruClock);
-    else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
+    if (st.accessMode === ACCESS_LRU) {
+      const c = st.lruClock;
+      if (key !== this.stampedKey || c !== this.stampedAt) {
+        this.lru.set(key, c);
+        this.stampedKey = key;
+        this.stampedAt = c;
+      }
+    } else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
     return v;
   }
 
@@ -88,8 +101,14 @@ export class Database {
     const st = this.store;
     // Keyspace event `new` (class n) when the key is created; only then is it worth a lookup.
     if (st.notifyFlags & NOTIFY.NEW && this.peek(key) === undefined) st.notify(NOTIFY.NEW, 'new', key, this.id);
-    if (!st.lfuEnabled) this.lru.set(key, st.lruClock);
-    else if (!this.data.has(key)) this.lru.set(key, st.lfuInit());
+    if (!st.lfuEnabled) {
+      const c = st.lruClock;
+      if (key !== this.stampedKey || c !== this.stampedAt) {
+        this.lru.set(key, c);
+        this.stampedKey = key;
+        this.stampedAt = c;
+      }
+    } else if (!this.data.has(key)) this.lru.set(key, st.lfuInit());
     // An overwrite keeps the counter (dbSetValue), bumped once by the command's own lookup.
     else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
     this.data.set(key, value);
@@ -110,6 +129,7 @@ export class Database {
     if (this.peek(key) === undefined) return false;
     this.data.delete(key);
     this.lru.delete(key);
+    this.stampedKey = undefined;
     if (this.expires.size !== 0) {
       this.expires.delete(key);
       if (this.bigExpires !== null) this.bigExpires.delete(key);
@@ -169,6 +189,7 @@ export class Database {
     this.expires.clear();
     this.bigExpires = null;
     this.lru.clear();
+    this.stampedKey = undefined;
     this.heap.clear();
     return n;
   }
@@ -186,6 +207,7 @@ export class Database {
     this.expires.delete(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
     this.lru.delete(key);
+    this.stampedKey = undefined;
     this.touch(key);
     this.store.keyExpired(this, key);
   }
@@ -240,7 +262,12 @@ export class Database {
   frequency(key: string): number {
     const packed = this.lru.get(key);
     if (packed === undefined) return 0;
-    return this.store.lfuDecay(packed);
+    return this.store.lfuDecay(packed, this.store.currentLfuClock());
+  }
+
+  /** `lru` changed behind the stamp cache (SWAPDB, maxmemory-policy switch). */
+  forgetStamp(): void {
+    this.stampedKey = undefined;
   }
 
   private lfuAccess(key: string): void {
@@ -278,6 +305,8 @@ export class Database {
     other.lru = lru;
     other.heap = heap;
     other.bigExpires = bigExpires;
+    this.forgetStamp();
+    other.forgetStamp();
   }
 }
 

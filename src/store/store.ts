@@ -119,6 +119,8 @@ export class Store {
    * and whenever the clock jumps.
    */
   lruClock = 0;
+  /** Clock minutes, 16 bits (LFUGetTimeInMinutes), refreshed with lruClock. */
+  lfuClock = 0;
   /** lruClock is valid until the next clock second. */
   lruFresh = false;
   private lruTimer: ReturnType<typeof setTimeout> | null = null;
@@ -140,6 +142,7 @@ export class Store {
   refreshLru(): void {
     const now = this.clock.now();
     this.lruClock = Math.floor(now / 1000) & LRU_CLOCK_MAX;
+    this.lfuClock = Math.floor(now / 60000) & 65535;
     this.lruFresh = true;
     // A real timer (not a clock timer: it must not show in clock.pendingTimers),
     // re-armed lazily by the next command, so an idle server runs no timer.
@@ -157,22 +160,21 @@ export class Store {
     return Math.floor(this.clock.now() / 1000) & LRU_CLOCK_MAX;
   }
 
-  /** Redis's LFUGetTimeInMinutes. */
-  private lfuMinutes(): number {
+  /** Redis's LFUGetTimeInMinutes, computed fresh (OBJECT FREQ). */
+  currentLfuClock(): number {
     return Math.floor(this.clock.now() / 60000) & 65535;
   }
 
   /** The packed LFU record of a new key. */
   lfuInit(): number {
-    return this.lfuMinutes() * 256 + LFU_INIT_VAL;
+    return this.lfuClock * 256 + LFU_INIT_VAL;
   }
 
-  /** The decayed counter of a packed LFU record (LFUDecrAndReturn). */
-  lfuDecay(packed: number): number {
+  /** The decayed counter of a packed LFU record at minute `now` (LFUDecrAndReturn). */
+  lfuDecay(packed: number, now: number = this.lfuClock): number {
     const ldt = packed >>> 8;
     const counter = packed & 255;
     if (this.lfuDecayTime === 0) return counter;
-    const now = this.lfuMinutes();
     const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
     const periods = Math.floor(elapsed / this.lfuDecayTime);
     return periods > counter ? 0 : counter - periods;
@@ -185,11 +187,12 @@ export class Store {
       const base = Math.max(0, counter - LFU_INIT_VAL);
       if (Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++;
     }
-    return this.lfuMinutes() * 256 + counter;
+    return this.lfuClock * 256 + counter;
   }
 
   /** Apply maxmemory-policy (LFU policies switch the access record to a counter). */
   setLfu(enabled: boolean): void {
+    if (enabled !== this.lfuEnabled) for (const d of this.dbs) d.forgetStamp();
     this.lfuEnabled = enabled;
     if (this.accessMode !== ACCESS_NONE) this.accessMode = enabled ? ACCESS_LFU : ACCESS_LRU;
   }
