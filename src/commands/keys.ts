@@ -382,41 +382,23 @@ function wait(ctx: Context, args: string[]): Reply | Promise<Reply> {
 
 // ---- maxmemory-policy / LFU parameters -----------------------------------------------
 
-const POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'];
-
-function intConfig(v: string, min: number, max: number): number {
-  const n = parseIntStrict(v);
-  if (n === null) throw new ReplyError("argument couldn't be parsed into an integer");
-  if (typeof n === 'bigint' || n < min || n > max) throw new ReplyError(`argument must be between ${min} and ${max} inclusive`);
-  return n;
-}
-
+/** Apply maxmemory-policy, lfu-log-factor and lfu-decay-time (CONFIG validates them). */
 function installAccessTracking(server: RedKitServer): void {
   const store = server.store;
   const cfg = server.config;
-  const applyPolicy = (v: string): string => {
-    const p = v.toLowerCase();
-    if (!POLICIES.includes(p)) throw new ReplyError(`argument(s) must be one of the following: ${POLICIES.join(', ')}`);
-    store.setLfu(p.endsWith('-lfu'));
-    return p;
-  };
-  cfg.define('maxmemory-policy', applyPolicy);
+  const policy = (v: string) => store.setLfu(v.toLowerCase().endsWith('-lfu'));
+  const int = (v: string, dflt: number) => (Number.isFinite(Number(v)) ? Number(v) : dflt);
+  cfg.define('maxmemory-policy', (v) => policy(v));
   cfg.define('lfu-log-factor', (v) => {
-    store.lfuLogFactor = intConfig(v, 0, 2147483647);
-    return String(store.lfuLogFactor);
+    store.lfuLogFactor = int(v, 10);
   });
   cfg.define('lfu-decay-time', (v) => {
-    store.lfuDecayTime = intConfig(v, 0, 2147483647);
-    return String(store.lfuDecayTime);
+    store.lfuDecayTime = int(v, 1);
   });
   // Values given at start-up (createServer({ config })).
-  try {
-    store.setLfu(applyPolicy(cfg.get('maxmemory-policy') ?? 'noeviction').endsWith('-lfu'));
-    store.lfuLogFactor = intConfig(cfg.get('lfu-log-factor') ?? '10', 0, 2147483647);
-    store.lfuDecayTime = intConfig(cfg.get('lfu-decay-time') ?? '1', 0, 2147483647);
-  } catch {
-    // leave the defaults
-  }
+  policy(cfg.get('maxmemory-policy') ?? 'noeviction');
+  store.lfuLogFactor = int(cfg.get('lfu-log-factor') ?? '10', 10);
+  store.lfuDecayTime = int(cfg.get('lfu-decay-time') ?? '1', 1);
   // Before each command: keep the LRU clock fresh, honour CLIENT NO-TOUCH,
   // and start a new command for LFU's once-per-command bump.
   server.addGate((ctx) => {
