@@ -4,7 +4,7 @@
  * connection, must be the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient, expectSameRaw, startPair, type Pair } from '../support/differential.js';
+import { RawClient, expectSameRaw, replyLength, startPair, type Pair } from '../support/differential.js';
 
 const mb = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
 const LIMIT = 64 * 1024;
@@ -186,6 +186,41 @@ describe('protocol (no password)', () => {
     it('a command split right after a header CR', async () => {
       await expectSameChunked(pair, ['*2\r', '\n$4\r', '\nECHO\r', '\n$2\r\nab\r', '\n']);
     });
+  });
+
+  it('HELLO switches the protocol mid-pipeline, its own reply included', async () => {
+    // Everything but the HELLO replies (server version and client id differ) must be identical.
+    const steps = [mb('GET', 'missing'), mb('HELLO', '3'), mb('GET', 'missing'), mb('CONFIG', 'GET', 'port*'), 'PING\r\n', mb('HELLO', '2'), mb('GET', 'missing'), mb('HELLO', '4')];
+    const bytes = steps.join('');
+    const split = (s: string) => {
+      const buf = Buffer.from(s, 'latin1');
+      const out: string[] = [];
+      for (let p = 0; p < buf.length; ) {
+        const n = replyLength(buf, p);
+        if (n < 0) break;
+        out.push(buf.latin1Slice(p, p + n));
+        p += n;
+      }
+      return out;
+    };
+    const r = await RawClient.connect(pair.redis.port);
+    const k = await RawClient.connect(pair.redkit.port);
+    r.write(bytes);
+    k.write(bytes);
+    const [a, b] = (await Promise.all([r.readUntilClose(300), k.readUntilClose(300)])).map(split);
+    r.close();
+    k.close();
+    expect(a.length).toBe(steps.length);
+    expect(b.length).toBe(a.length);
+    expect(a[1].startsWith('%7\r\n')).toBe(true);
+    expect(b[1].startsWith('%7\r\n')).toBe(true);
+    expect(a[5].startsWith('*14\r\n')).toBe(true);
+    expect(b[5].startsWith('*14\r\n')).toBe(true);
+    for (const i of [0, 2, 4, 6, 7]) expect(b[i], `reply ${i}`).toBe(a[i]);
+    expect(a[2]).toBe('_\r\n');
+    // CONFIG GET port*: a map in RESP3 (the port values differ).
+    expect(b[3].startsWith('%1\r\n$4\r\nport\r\n')).toBe(true);
+    expect(a[3].startsWith('%1\r\n$4\r\nport\r\n')).toBe(true);
   });
 
   describe('proto-max-bulk-len', () => {

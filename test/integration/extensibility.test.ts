@@ -140,6 +140,13 @@ describe('asynchronous handlers', () => {
     expect(await pipelined(c, [['NOTHINGSYNC'], ['NOTHING'], ['PING']])).toEqual(['$-1\r\n', '$-1\r\n', '+PONG\r\n']);
   });
 
+  it('a protocol error after an async command: its reply, then the error, then the close', async () => {
+    const c = await raw();
+    c.write(Buffer.concat([encodeCommand(['DELAY', '20', 'first']), encodeCommand(['ECHO', 'second']), Buffer.from('*1\r\n$x\r\n')]));
+    expect(await c.readUntilClose(5000)).toBe('$5\r\nfirst\r\n$6\r\nsecond\r\n-ERR Protocol error: invalid bulk length\r\n');
+    expect(c.closed).toBe(true);
+  });
+
   it('a rejected promise answers an error, and the pipeline goes on', async () => {
     server.registerCommand('reject', async (_ctx, args) => {
       await sleep(5);
