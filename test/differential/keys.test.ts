@@ -1017,6 +1017,44 @@ describe('RedKit: virtual clock, idle time, NO-TOUCH, WAIT', () => {
     expect(srv.store.db(0).expires.size).toBe(0);
   });
 
+  it('SWAPDB and FLUSHDB touch watched keys that exist on either side; watchers stay with their db', async () => {
+    const touched: string[] = [];
+    const w = { watchTouched: (db: number, key: string) => touched.push(`${db}:${key}`) };
+    const d0 = srv.store.db(0);
+    const d1 = srv.store.db(1);
+    try {
+      for (const k of ['a', 'b', 'nokey']) {
+        d0.watched.set(k, new Set([w]));
+        d1.watched.set(k, new Set([w]));
+      }
+      await c.call('SET', 'a', '1');
+      await c.call('SELECT', '1');
+      await c.call('SET', 'b', '1');
+      await c.call('SELECT', '0');
+      touched.length = 0;
+      expect(await c.call('SWAPDB', '0', '1')).toBe('+OK\r\n');
+      expect(touched.sort()).toEqual(['0:a', '0:b', '1:a', '1:b']);
+      expect(d0.watched.has('a') && d1.watched.has('a')).toBe(true);
+      touched.length = 0;
+      await c.call('SWAPDB', '0', '0');
+      expect(touched).toEqual([]);
+      await c.call('SELECT', '2');
+      await c.call('SWAPDB', '2', '3'); // neither db holds a watched key
+      expect(touched).toEqual([]);
+      await c.call('SELECT', '0');
+      await c.call('FLUSHDB');
+      expect(touched).toEqual(['0:b']);
+      touched.length = 0;
+      await c.call('RENAME', 'nosuch', 'x');
+      await c.call('SELECT', '1');
+      await c.call('RENAME', 'a', 'b');
+      expect(touched.sort()).toEqual(['1:a', '1:b']);
+    } finally {
+      d0.watched.clear();
+      d1.watched.clear();
+    }
+  });
+
   it('KEYS, SCAN, RANDOMKEY and EXISTS skip keys the clock expired', async () => {
     await c.call('MSET', 'a', '1', 'b', '2');
     await c.call('PEXPIRE', 'b', '10');
