@@ -30,6 +30,11 @@ export class InternalClient implements Context {
   inScript = false;
   sentName = '';
   sentArgs: string[] = [];
+  /**
+   * Like CLIENT NO-TOUCH (default on): reads through this client do not count
+   * as accesses, so inspecting a key from a test leaves OBJECT IDLETIME/FREQ alone.
+   */
+  noTouch = true;
 
   constructor(
     readonly server: RedKitServer,
@@ -57,7 +62,19 @@ export class InternalClient implements Context {
     const r = this.server.dispatcher.resolve(name, args);
     if (r instanceof ReplyError) throw r;
     this.command = r.cmd;
-    const reply = r.cmd.handler(this, r.args);
+    const store = this.server.store;
+    if (!store.lruFresh) store.refreshLru();
+    const mode = store.accessMode;
+    const lastKey = store.lfuLastKey;
+    store.setNoTouch(this.noTouch);
+    store.lfuLastKey = undefined;
+    let reply: Reply | Promise<Reply>;
+    try {
+      reply = r.cmd.handler(this, r.args);
+    } finally {
+      store.accessMode = mode;
+      store.lfuLastKey = lastKey;
+    }
     if (reply !== null && typeof reply === 'object' && typeof (reply as Promise<Reply>).then === 'function') {
       throw new Error(`RedKit: '${name}' is asynchronous and cannot be run from the keyspace API`);
     }

@@ -25,10 +25,20 @@ interface EntryBase {
 
 export type SnapshotEntry =
   | (EntryBase & { type: 'string'; value: Bytes })
-  | (EntryBase & { type: 'hash'; value: Record<string, Bytes> | Array<[Bytes, Bytes]>; fieldExpireAt?: Record<string, number> })
+  | (EntryBase & {
+      type: 'hash';
+      /** Field → value (all text), or [field, value] pairs (when any is binary). */
+      value: Record<string, Bytes> | Array<[Bytes, Bytes]>;
+      /** Per-field expiry (HEXPIRE): [field, absolute ms] pairs. */
+      fieldExpireAt?: Array<[Bytes, number]>;
+    })
   | (EntryBase & { type: 'list'; value: Bytes[] })
   | (EntryBase & { type: 'set'; value: Bytes[] })
-  | (EntryBase & { type: 'zset'; value: Array<[Bytes, number | string]> });
+  | (EntryBase & {
+      type: 'zset';
+      /** [member, score] pairs by rank; scores are numbers, or 'inf' / '-inf'. Seeds may also use { member: score }. */
+      value: Array<[Bytes, number | string]> | Record<string, number | string>;
+    });
 
 /** Object-form seed value: a plain string, or an entry without its key. */
 export type SeedValue = string | DistributiveOmit<SnapshotEntry, 'key'>;
@@ -58,7 +68,8 @@ export function takeSnapshot(server: RedKitServer): Snapshot {
     const client = new InternalClient(server, db.id);
     const entries: SnapshotEntry[] = [];
     for (const key of [...db.keys()]) {
-      const v = db.get(key);
+      // peek: taking a snapshot is not an access (OBJECT IDLETIME stays as it was)
+      const v = db.peek(key);
       if (v === undefined) continue;
       const type = typeOf(v);
       const expireAt = db.getExpire(key);
@@ -110,14 +121,14 @@ export function takeSnapshot(server: RedKitServer): Snapshot {
   return { redkit: 1, time: server.clock.now(), databases };
 }
 
-function hashFieldExpiry(server: RedKitServer, client: InternalClient, key: string, flat: string[]): Record<string, number> | undefined {
+function hashFieldExpiry(server: RedKitServer, client: InternalClient, key: string, flat: string[]): Array<[Bytes, number]> | undefined {
   if (!server.registry.get('hpexpiretime') || flat.length === 0) return undefined;
   const fields: string[] = [];
   for (let i = 0; i < flat.length; i += 2) fields.push(flat[i]);
   const r = client.call('HPEXPIRETIME', key, 'FIELDS', String(fields.length), ...fields) as unknown as number[];
-  let out: Record<string, number> | undefined;
+  let out: Array<[Bytes, number]> | undefined;
   r.forEach((t, i) => {
-    if (typeof t === 'number' && t > 0) (out ??= {})[Buffer.from(fields[i], 'latin1').toString('base64')] = t;
+    if (typeof t === 'number' && t > 0) (out ??= []).push([enc(fields[i]), t]);
   });
   return out;
 }
@@ -130,10 +141,28 @@ export function readSnapshotFile(path: string): Snapshot {
 }
 
 function validate(s: Snapshot, where = 'snapshot'): void {
-  if (!s || typeof s !== 'object' || typeof s.databases !== 'object' || s.databases === null) {
+  if (!s || typeof s !== 'object' || typeof s.databases !== 'object' || s.databases === null || Array.isArray(s.databases)) {
     throw new TypeError(`RedKit: ${where} is not a RedKit snapshot (expected { "redkit": 1, "databases": { ... } })`);
   }
+  if (s.redkit !== undefined && s.redkit !== 1) throw new TypeError(`RedKit: ${where} has format version ${JSON.stringify(s.redkit)}; this RedKit reads version 1`);
 }
+
+const TYPES = new Set(['string', 'hash', 'list', 'set', 'zset']);
+
+function checkEntry(e: SnapshotEntry, where: string): void {
+  if (!e || typeof e !== 'object') throw new TypeError(`RedKit: ${where}: an entry must be an object`);
+  if (!TYPES.has(e.type)) throw new TypeError(`RedKit: ${where}: unknown type ${JSON.stringify((e as { type?: unknown }).type)} (string, hash, list, set, zset)`);
+  const v = e.value as unknown;
+  const ok =
+    e.type === 'string'
+      ? typeof v === 'string' || isB64(v)
+      : e.type === 'list' || e.type === 'set'
+        ? Array.isArray(v)
+        : v !== null && typeof v === 'object';
+  if (!ok) throw new TypeError(`RedKit: ${where}: bad value for a ${e.type}`);
+}
+
+const isB64 = (v: unknown): boolean => v !== null && typeof v === 'object' && typeof (v as { base64?: unknown }).base64 === 'string';
 
 /** Replace the whole keyspace with a snapshot (or add a seed on top with `flush: false`). */
 export function restoreSnapshot(server: RedKitServer, snap: Snapshot, opts: { flush?: boolean } = {}): void {
@@ -144,10 +173,15 @@ export function restoreSnapshot(server: RedKitServer, snap: Snapshot, opts: { fl
     const index = Number(dbName);
     if (!Number.isInteger(index) || index < 0 || index >= server.store.dbs.length) throw new RangeError(`RedKit: snapshot database '${dbName}' does not exist (databases: ${server.store.dbs.length})`);
     const client = new InternalClient(server, index);
+    if (content === null || typeof content !== 'object') throw new TypeError(`RedKit: snapshot database '${dbName}' must be an array of entries or an object of keys`);
     const entries: SnapshotEntry[] = Array.isArray(content)
       ? content
       : Object.entries(content).map(([key, v]) => (typeof v === 'string' ? { key, type: 'string' as const, value: v } : ({ key, ...v } as SnapshotEntry)));
-    for (const e of entries) writeEntry(client, e, now);
+    for (const e of entries) {
+      const name = typeof e?.key === 'string' ? e.key : isB64(e?.key) ? `base64:${(e.key as { base64: string }).base64}` : '?';
+      checkEntry(e, `db ${dbName} key ${JSON.stringify(name)}`);
+      writeEntry(client, e, now);
+    }
   }
 }
 
@@ -164,7 +198,7 @@ function writeEntry(client: InternalClient, e: SnapshotEntry, now: number): void
       else for (const [f, v] of Object.entries(e.value)) args.push(dec(f), dec(v));
       if (args.length) client.call('HSET', key, ...args);
       if (e.fieldExpireAt) {
-        for (const [f64, at] of Object.entries(e.fieldExpireAt)) client.call('HPEXPIREAT', key, String(at), 'FIELDS', '1', Buffer.from(f64, 'base64').latin1Slice());
+        for (const [f, at] of e.fieldExpireAt) client.call('HPEXPIREAT', key, String(Math.round(at)), 'FIELDS', '1', dec(f));
       }
       break;
     }
@@ -176,7 +210,8 @@ function writeEntry(client: InternalClient, e: SnapshotEntry, now: number): void
       break;
     case 'zset': {
       const args: string[] = [];
-      for (const [m, s] of e.value) args.push(typeof s === 'number' ? formatDouble(s) : s, dec(m));
+      const pairs: Array<[Bytes, number | string]> = Array.isArray(e.value) ? e.value : Object.entries(e.value);
+      for (const [m, s] of pairs) args.push(typeof s === 'number' ? formatDouble(s) : String(s), dec(m));
       if (args.length) client.call('ZADD', key, ...args);
       break;
     }
