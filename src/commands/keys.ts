@@ -11,6 +11,7 @@ import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/store.js';
+import { trackHashFieldExpiry } from '../store/types/hash.js';
 import { encodingOf, typeOf, type RObject, type Value } from '../store/types.js';
 import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
 import { installSort } from './sort.js';
@@ -201,9 +202,13 @@ function carryOver(to: Database, toKey: string, at: number | bigint | undefined,
   if (lru !== undefined && to.store.lfuEnabled) to.lru.set(toKey, lru);
 }
 
-/** A key got a new value (dbAdd): clients blocked on it (BLPOP, BZPOPMIN, XREAD...) may be served. */
+/**
+ * A key got a new value (dbAdd): clients blocked on it (BLPOP, BZPOPMIN,
+ * XREAD...) may be served, and a hash with field TTLs expires at its new place.
+ */
 function signalReady(ctx: Context, db: Database, key: string, v: Value): void {
   if (typeof v === 'string') return;
+  trackHashFieldExpiry(ctx.store, db, key, v);
   const ready = ctx.store.hooks.keyReady;
   if (ready !== undefined) ready(db, key);
 }

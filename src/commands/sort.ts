@@ -310,17 +310,19 @@ function sortGeneric(ctx: Context, args: string[], readonly: boolean): Reply {
   } else if (type === 'set') {
     for (const e of sortval as RSet) vector.push(item(e));
   } else if (dontsort) {
-    const z = sortval as ZSet;
+    // Score order (DESC: reversed), LIMIT applied while loading.
     const n = start !== 0 || end !== len - 1 ? end - start + 1 : len;
-    let node = desc ? z.nodeAt(len - 1 - start) : z.nodeAt(start);
-    for (let k = 0; k < n && node !== null; k++) {
-      vector.push(item(node.member));
-      node = desc ? node.backward : node.forward;
+    let skip = start;
+    for (const [member] of (sortval as ZSet).entries(desc)) {
+      if (vector.length >= n) break;
+      if (skip > 0) skip--;
+      else vector.push(item(member));
     }
     end -= start;
     start = 0;
   } else {
-    for (const node of (sortval as ZSet).unorderedNodes()) vector.push(item(node.member));
+    // Redis loads the members in hash order; the order only shows for ALPHA BY ties.
+    for (const [member] of (sortval as ZSet).entries()) vector.push(item(member));
   }
 
   let conversionError = false;
