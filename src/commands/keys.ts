@@ -96,6 +96,9 @@ function touch(ctx: Context, args: string[]): Reply {
 
 // ---- EXPIRE family --------------------------------------------------------------------
 
+/** The clock in whole milliseconds (a virtual clock may be moved by fractions). */
+const nowMs = (ctx: Context): number => Math.floor(ctx.clock.now());
+
 export const EXPIRE_NX = 1;
 export const EXPIRE_XX = 2;
 export const EXPIRE_GT = 4;
@@ -146,7 +149,7 @@ export function expireGeneric(ctx: Context, args: string[], basetime: number, un
     if (flags & EXPIRE_GT && (cur === undefined || when <= cur)) return 0;
     if (flags & EXPIRE_LT && cur !== undefined && when >= cur) return 0;
   }
-  if (when <= BigInt(ctx.clock.now())) {
+  if (when <= BigInt(nowMs(ctx))) {
     db.delete(key);
     ctx.store.notify(NOTIFY.GENERIC, 'del', key, db.id);
     return 1;
@@ -167,11 +170,11 @@ export function ttlGeneric(ctx: Context, key: string, ms: boolean, absolute = fa
   const at = db.getExpireExact(key);
   if (at === undefined) return -1;
   if (typeof at === 'bigint') {
-    let t = absolute ? at : at - BigInt(ctx.clock.now());
+    let t = absolute ? at : at - BigInt(nowMs(ctx));
     if (t < 0n) t = 0n;
     return ms ? t : (t + 500n) / 1000n;
   }
-  let ttl = absolute ? at : at - ctx.clock.now();
+  let ttl = Math.floor(absolute ? at : at - nowMs(ctx));
   if (ttl < 0) ttl = 0;
   return ms ? ttl : Math.floor((ttl + 500) / 1000);
 }
@@ -425,8 +428,8 @@ export function installKeys(server: RedKitServer): void {
     keys,
     randomkey,
     touch,
-    expire: (ctx, args) => expireGeneric(ctx, args, ctx.clock.now(), true, 'expire'),
-    pexpire: (ctx, args) => expireGeneric(ctx, args, ctx.clock.now(), false, 'pexpire'),
+    expire: (ctx, args) => expireGeneric(ctx, args, nowMs(ctx), true, 'expire'),
+    pexpire: (ctx, args) => expireGeneric(ctx, args, nowMs(ctx), false, 'pexpire'),
     expireat: (ctx, args) => expireGeneric(ctx, args, 0, true, 'expireat'),
     pexpireat: (ctx, args) => expireGeneric(ctx, args, 0, false, 'pexpireat'),
     ttl: (ctx, args) => ttlGeneric(ctx, args[0], false),

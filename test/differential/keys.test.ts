@@ -999,6 +999,18 @@ describe('RedKit: virtual clock, idle time, NO-TOUCH, WAIT', () => {
     await c.call('SELECT', '0');
   });
 
+  it('a clock moved by fractions of a millisecond still gives integer TTLs', async () => {
+    srv.clock.advance(0.25);
+    await c.call('SET', 'a', 'v');
+    expect(await c.call('PEXPIRE', 'a', '1000')).toBe(':1\r\n');
+    expect(await c.call('PTTL', 'a')).toMatch(/^:\d+\r\n$/);
+    srv.clock.advance(0.5);
+    expect(await c.call('PTTL', 'a')).toMatch(/^:\d+\r\n$/);
+    expect(await c.call('PEXPIRETIME', 'a')).toMatch(/^:\d+\r\n$/);
+    expect(await c.call('EXPIRE', 'a', '5', 'GT')).toBe(':1\r\n');
+    expect(await c.call('TTL', 'a')).toBe(':5\r\n');
+  });
+
   it('SWAPDB carries TTLs and the expiry index with the keys', async () => {
     await c.call('SET', 'x', '0', 'PX', '1000');
     await c.call('SELECT', '1');
