@@ -6,6 +6,10 @@
  * entries), so a cursor is simply a handle to a live iterator: a full
  * iteration returns every element that existed throughout, possibly some
  * added meanwhile, never one twice unless it was deleted and re-added.
+ * Cursor numbers are handles, not hash-table positions: they differ from
+ * Redis's, a cursor is used up by the call that continues it, and a cursor
+ * this server does not know (0, stale, evicted, from another key) starts a
+ * new iteration.
  */
 import { Err, ReplyError } from '../errors.js';
 import type { RedKitServer } from '../server/server.js';
