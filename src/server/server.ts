@@ -5,7 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Clock, type ClockMode } from '../clock/clock.js';
-import { realClearTimeout, realSetTimeout } from '../clock/timers.js';
+import { realClearTimeout, realDateNow, realSetTimeout } from '../clock/timers.js';
 import { Err, ReplyError } from '../errors.js';
 import type { Reply } from '../resp/reply.js';
 import { encodeReply } from '../resp/writer.js';
@@ -178,13 +178,14 @@ export class RedKitServer {
 
   /** CLIENT PAUSE: hold clients' commands (all, or only writes) for `ms` real milliseconds. */
   pause(ms: number, mode: 'all' | 'write' = 'all'): void {
-    const until = Date.now() + ms;
+    // Real time: a test's fake timers must not stretch or freeze a pause.
+    const until = realDateNow() + ms;
     // A new pause never shortens a running one (Redis keeps the later end time).
     if (this.isPaused() && until <= this.pausedUntil && mode === this.pauseMode) return;
     this.pausedUntil = Math.max(until, this.isPaused() ? this.pausedUntil : 0);
     this.pauseMode = mode;
     if (this.pauseTimer !== null) realClearTimeout(this.pauseTimer);
-    this.pauseTimer = realSetTimeout(() => this.unpause(), Math.max(0, this.pausedUntil - Date.now()));
+    this.pauseTimer = realSetTimeout(() => this.unpause(), Math.max(0, this.pausedUntil - realDateNow()));
   }
 
   /** CLIENT UNPAUSE: let held commands run. */
@@ -363,12 +364,12 @@ export class RedKitServer {
     const closed = new Promise<void>((r) => srv.close(() => r()));
     const timeout = opts.timeout ?? 5000;
     // Let in-flight (busy) connections finish, then end each one.
-    const deadline = Date.now() + timeout;
+    const deadline = realDateNow() + timeout;
     await new Promise<void>((resolve) => {
       const tick = () => {
         for (const c of this.connections.values()) if (!c.isBusy) c.end();
         if (this.connections.size === 0) return resolve();
-        if (Date.now() >= deadline) {
+        if (realDateNow() >= deadline) {
           for (const c of this.connections.values()) c.destroy();
           return resolve();
         }

@@ -13,7 +13,7 @@ import type { Context } from '../server/context.js';
 import type { CommandCall, Middleware } from '../server/dispatch.js';
 import type { RedKitServer } from '../server/server.js';
 import { globMatch } from '../commands/util.js';
-import type { Recorder } from './recorder.js';
+import type { RecordedCommand, Recorder } from './recorder.js';
 import { fromBinary, jsToReply } from './values.js';
 
 /** What a `match` predicate sees of a command. */
@@ -77,6 +77,13 @@ interface LiveRule {
   retired: boolean;
   random: () => number;
   nameTest?: (name: string) => boolean;
+  /** Commands held by this rule (delay, hang): release() lets each go on normally. */
+  held: Set<Held>;
+}
+
+interface Held {
+  release(): void;
+  cancel(): void;
 }
 
 /** mulberry32: a small seeded PRNG. */
@@ -91,11 +98,8 @@ function prng(seed: number): () => number {
   };
 }
 
-const NEVER = new Promise<Reply>(() => {});
-
 export class Faults {
   private rules: LiveRule[] = [];
-  private timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly server: RedKitServer,
@@ -120,7 +124,11 @@ export class Faults {
     const terminal = actions.filter((a) => a !== 'delay');
     if (terminal.length > 1) throw new TypeError(`RedKit: a fault rule takes one action besides delay (got ${terminal.join(', ')})`);
     if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) throw new RangeError('RedKit: probability must be between 0 and 1');
-    const live: LiveRule = { rule, seen: 0, hits: 0, retired: false, random: prng(rule.seed ?? 1) };
+    if (rule.after !== undefined && !(Number.isInteger(rule.after) && rule.after >= 0)) throw new RangeError('RedKit: after must be a whole number >= 0');
+    if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 1)) throw new RangeError('RedKit: times must be a whole number >= 1');
+    if (rule.delay !== undefined) parseDuration(rule.delay);
+    if (typeof rule.partial === 'number' && !(Number.isInteger(rule.partial) && rule.partial >= 0)) throw new RangeError('RedKit: partial must be true or a number of bytes >= 0');
+    const live: LiveRule = { rule, seen: 0, hits: 0, retired: false, random: prng(rule.seed ?? 1), held: new Set() };
     if (rule.command !== undefined) {
       const c = rule.command;
       if (c instanceof RegExp) live.nameTest = (n) => c.test(n);
@@ -141,16 +149,73 @@ export class Faults {
       remove() {
         live.retired = true;
         self.rules = self.rules.filter((r) => r !== live);
+        self.release(live);
       },
     };
   }
 
-  /** Remove every rule (and cancel pending delays). */
+  /**
+   * Remove every rule. Commands held by a delay or a hang go on normally
+   * (they run and answer), so connections are usable again.
+   */
   clear(): void {
-    for (const r of this.rules) r.retired = true;
+    const all = new Set([...this.rules, ...this.retiredHolding]);
     this.rules = [];
-    for (const t of this.timers) realClearTimeout(t);
-    this.timers.clear();
+    for (const r of all) {
+      r.retired = true;
+      this.release(r);
+    }
+  }
+
+  /** Remove every rule and drop held commands without answering them (server stop). */
+  dispose(): void {
+    const all = new Set([...this.rules, ...this.retiredHolding]);
+    this.rules = [];
+    for (const r of all) {
+      r.retired = true;
+      for (const h of r.held) h.cancel();
+      r.held.clear();
+    }
+    this.retiredHolding.clear();
+  }
+
+  /** Rules used up by `times` that still hold commands. */
+  private readonly retiredHolding = new Set<LiveRule>();
+
+  private release(r: LiveRule): void {
+    const held = [...r.held];
+    r.held.clear();
+    this.retiredHolding.delete(r);
+    for (const h of held) h.release();
+  }
+
+  /** Hold a command: resolves with `then()` when `wake` fires, or with the real command when released. */
+  private hold(r: LiveRule, arm: (wake: () => void) => () => void, then: () => Reply | Promise<Reply>, next: () => Reply | Promise<Reply>): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      let settled = false;
+      const run = (fn: () => Reply | Promise<Reply>) => {
+        if (settled) return;
+        settled = true;
+        r.held.delete(h);
+        if (r.held.size === 0) this.retiredHolding.delete(r);
+        disarm();
+        try {
+          Promise.resolve(fn()).then(resolve, reject);
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const h: Held = {
+        release: () => run(next),
+        cancel: () => {
+          settled = true;
+          disarm();
+        },
+      };
+      r.held.add(h);
+      if (r.retired) this.retiredHolding.add(r);
+      const disarm = arm(() => run(then));
+    });
   }
 
   get size(): number {
@@ -195,34 +260,41 @@ export class Faults {
       }
     }
     if (!hit) return next();
-    hit.hits++;
-    if (hit.rule.times !== undefined && hit.hits >= hit.rule.times) {
-      hit.retired = true;
-      this.rules = this.rules.filter((r) => r !== hit);
+    const live = hit;
+    live.hits++;
+    if (live.rule.times !== undefined && live.hits >= live.rule.times) {
+      live.retired = true;
+      this.rules = this.rules.filter((r) => r !== live);
     }
-    const rule = hit.rule;
-    const entry = this.recorder?.latestFor(ctx.id);
-    const act = (): Reply | Promise<Reply> => this.act(rule, ctx, next, entry);
+    const rule = live.rule;
+    const entry = this.recorder?.current;
+    const act = (): Reply | Promise<Reply> => this.act(live, ctx, next, entry);
     if (rule.delay !== undefined) {
       const ms = parseDuration(rule.delay);
-      this.recorder?.markFault(entry, `delay ${ms}ms`);
-      return new Promise<void>((resolve) => {
-        if (rule.delayClock === 'virtual') this.server.clock.after(ms, resolve);
-        else {
-          const t = realSetTimeout(() => {
-            this.timers.delete(t);
-            resolve();
-          }, ms);
-          this.timers.add(t);
-        }
-      }).then(act);
+      this.recorder?.markFault(entry, `delay ${ms}ms${rule.delayClock === 'virtual' ? ' (virtual)' : ''}`);
+      return this.hold(
+        live,
+        (wake) => {
+          if (rule.delayClock === 'virtual') {
+            const t = this.server.clock.after(ms, wake);
+            return () => t.cancel();
+          }
+          const t = realSetTimeout(wake, ms);
+          return () => realClearTimeout(t);
+        },
+        act,
+        next,
+      );
     }
     return act();
   }
 
-  private act(rule: FaultRule, ctx: Context, next: () => Reply | Promise<Reply>, entry: ReturnType<Recorder['latestFor']>): Reply | Promise<Reply> {
+  private act(live: LiveRule, ctx: Context, next: () => Reply | Promise<Reply>, entry: RecordedCommand | undefined): Reply | Promise<Reply> {
+    const rule = live.rule;
     const conn = ctx.conn;
-    const mark = (what: string) => this.recorder?.markFault(entry, what);
+    const mark = (what: string) => {
+      if (entry) entry.fault = entry.fault ? `${entry.fault}, ${what}` : what;
+    };
     if (rule.error !== undefined) {
       mark('error');
       return new ReplyError(rule.error);
@@ -233,25 +305,30 @@ export class Faults {
     }
     if (rule.hang) {
       mark('hang');
-      return NEVER;
+      return this.hold(live, () => () => {}, next, next);
     }
     if (rule.drop) {
       mark('drop');
-      conn?.end();
-      return NEVER;
+      // Stop reading this connection's pipeline, then FIN.
+      conn?.closeAfterCurrentReply();
+      return NO_REPLY;
     }
     if (rule.reset) {
       mark('reset');
-      if (conn) resetSocket(conn);
-      return NEVER;
+      if (conn) {
+        conn.closeAfterCurrentReply();
+        resetSocket(conn);
+      }
+      return NO_REPLY;
     }
     if (rule.partial !== undefined && rule.partial !== false) {
-      mark('partial');
       const finish = (r: Reply): Reply => {
         if (!conn) return r;
         const bytes = encodeReply(r, conn.protocol);
         let n = typeof rule.partial === 'number' ? rule.partial : Math.floor(bytes.length / 2);
         n = Math.max(0, Math.min(n, bytes.length - 1));
+        mark(`partial ${n}/${bytes.length} bytes`);
+        this.recorder?.setFaultReply(entry, r);
         conn.writeBytes(bytes.subarray(0, n));
         conn.closeAfterCurrentReply();
         return NO_REPLY;

@@ -5,7 +5,7 @@
  */
 import { realClearTimeout, realSetTimeout } from '../clock/timers.js';
 import { ReplyError } from '../errors.js';
-import type { Reply } from '../resp/reply.js';
+import { NoReply, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import type { CommandCall, Middleware } from '../server/dispatch.js';
 import type { RedKitServer } from '../server/server.js';
@@ -54,8 +54,10 @@ export class RecordedCommand {
   errorMessage: string | undefined = undefined;
   /** True once the command has answered. */
   done = false;
-  /** Set when a fault rule acted on this command. */
+  /** Set when a fault rule acted on this command ('error', 'delay 100ms', 'hang', 'drop', ...). */
   fault: string | undefined = undefined;
+  /** @internal The real reply when a fault sent the client something else. */
+  replyFromFault: Reply | undefined = undefined;
 
   constructor(init: {
     seq: number;
@@ -143,6 +145,21 @@ export interface Mark {
 interface Waiter {
   test: (c: RecordedCommand) => boolean;
   resolve: (c: RecordedCommand) => void;
+  /** Resolve when the command arrives rather than when it answers. */
+  onArrival: boolean;
+}
+
+export interface WaitForOptions {
+  /** Real milliseconds to wait before rejecting (default 5000). */
+  timeout?: number;
+  /** Only consider commands recorded after this mark. */
+  since?: Mark;
+  /**
+   * 'answered' (default): resolve once a matching command has answered (its
+   * reply is there). 'received': as soon as it arrives (e.g. a command held
+   * by a hang or delay fault).
+   */
+  when?: 'answered' | 'received';
 }
 
 export class Recorder {
@@ -159,6 +176,8 @@ export class Recorder {
   onRecord: ((c: RecordedCommand) => void) | undefined;
   /** Called when a recorded command has answered (the CLI's --record writes JSON lines from here). */
   onDone: ((c: RecordedCommand) => void) | undefined;
+  /** The entry of the command running now (set while the middleware chain below the recorder runs). */
+  current: RecordedCommand | undefined = undefined;
 
   constructor(opts: RecorderOptions = {}) {
     this.chatter = new Set((opts.chatter ?? DEFAULT_CHATTER).map((s) => s.toUpperCase()));
@@ -174,8 +193,20 @@ export class Recorder {
     server.dispatcher.onReject = (ctx, err, cmd) => {
       prevReject?.(ctx, err, cmd);
       if (!this.enabled) return;
-      const name = cmd ? (cmd.parent ? `${cmd.parent.name} ${cmd.name}` : cmd.name).toUpperCase() : ctx.sentName.toUpperCase();
-      const e = this.begin(ctx, name, ctx.sentArgs, []);
+      // Name it as an accepted command would be: `CLIENT SETNAME` + the arguments after the subcommand.
+      let name: string;
+      let args = ctx.sentArgs;
+      if (cmd) {
+        name = (cmd.parent ? `${cmd.parent.name} ${cmd.name}` : cmd.name).toUpperCase();
+        if (cmd.parent) args = args.slice(1);
+      } else {
+        const parent = server.registry.lookup(ctx.sentName);
+        if (parent?.subcommands && args.length > 0) {
+          name = `${parent.name} ${args[0]}`.toUpperCase();
+          args = args.slice(1);
+        } else name = ctx.sentName.toUpperCase();
+      }
+      const e = this.begin(ctx, name, args, []);
       this.end(e, err);
     };
     return () => {
@@ -191,13 +222,17 @@ export class Recorder {
     const isParent = call.name === 'EXEC' || call.name.startsWith('EVAL') || call.name.startsWith('FCALL');
     if (isParent) this.parents.set(ctx.id, e);
     let r: Reply | Promise<Reply>;
+    const prev = this.current;
+    this.current = e;
     try {
       r = next();
     } catch (err) {
+      this.current = prev;
       if (isParent) this.parents.delete(ctx.id);
       this.end(e, err instanceof ReplyError ? err : new ReplyError(`ERR ${(err as Error).message}`));
       throw err;
     }
+    this.current = prev;
     if (r !== null && typeof r === 'object' && typeof (r as Promise<Reply>).then === 'function') {
       return (r as Promise<Reply>).then(
         (v) => {
@@ -240,11 +275,16 @@ export class Recorder {
       if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
     }
     this.onRecord?.(e);
+    this.notify(e, true);
     return e;
   }
 
   private end(e: RecordedCommand, r: Reply): void {
+    if (e.done) return;
     e.done = true;
+    // A fault that cut the reply short (partial) recorded what the command answered.
+    const kept = e.replyFromFault;
+    if (kept !== undefined) r = kept;
     if (r instanceof ReplyError) {
       e.error = true;
       e.errorMessage = r.message;
@@ -254,28 +294,24 @@ export class Recorder {
       e.reply = r instanceof ReplyError ? r.message : replyToJs(r);
     }
     this.onDone?.(e);
-    this.notify(e);
+    this.notify(e, false);
   }
 
-  /** Mark the entry the faults module acted on. */
+  /** Mark the entry a fault rule acted on. */
   markFault(e: RecordedCommand | undefined, what: string): void {
     if (e) e.fault = what;
   }
 
-  /** The latest entry of a client (for the faults module). */
-  latestFor(clientId: number): RecordedCommand | undefined {
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i];
-      if (e.clientId === clientId) return e.children.length ? e.children[e.children.length - 1] : e;
-    }
-    return undefined;
+  /** Record the reply a command produced when a fault sends the client something else (partial). */
+  setFaultReply(e: RecordedCommand | undefined, r: Reply): void {
+    if (e) e.replyFromFault = r;
   }
 
-  private notify(e: RecordedCommand): void {
+  private notify(e: RecordedCommand, arrival: boolean): void {
     if (this.waiters.length === 0) return;
     const remaining: Waiter[] = [];
     for (const w of this.waiters) {
-      if (w.test(e)) w.resolve(e);
+      if (w.onArrival === arrival && w.test(e)) w.resolve(e);
       else remaining.push(w);
     }
     this.waiters = remaining;
@@ -336,6 +372,7 @@ export class Recorder {
     return this.filter(f, this.flat().filter((e) => e.seq > mark.seq));
   }
 
+  /** Forget every entry (waiters keep waiting for new commands). */
   clear(): void {
     this.entries = [];
     this.parents.clear();
@@ -343,13 +380,15 @@ export class Recorder {
 
   /**
    * Resolve with the first command that matches: one already recorded (since
-   * `since`, default the beginning), or the next one to answer. Rejects after
-   * `timeout` real ms (default 5000) with the transcript.
+   * `since`, default the beginning), or the next one to answer (or to arrive,
+   * with `when: 'received'`). Rejects after `timeout` real ms (default 5000)
+   * with the transcript. Real time, so it works under fake timers too.
    */
-  waitFor(f: string | CommandFilter | CommandPredicate, opts: { timeout?: number; since?: Mark } = {}): Promise<RecordedCommand> {
+  waitFor(f: string | CommandFilter | CommandPredicate, opts: WaitForOptions = {}): Promise<RecordedCommand> {
     const test = toPredicate(f, this.chatter);
     const from = opts.since?.seq ?? 0;
-    const existing = this.flat().find((e) => e.seq > from && e.done && test(e));
+    const onArrival = opts.when === 'received';
+    const existing = this.flat().find((e) => e.seq > from && (onArrival || e.done) && test(e));
     if (existing) return Promise.resolve(existing);
     const timeout = opts.timeout ?? 5000;
     return new Promise((resolve, reject) => {
@@ -359,6 +398,7 @@ export class Recorder {
           realClearTimeout(t);
           resolve(e);
         },
+        onArrival,
       };
       const t = realSetTimeout(() => {
         this.waiters = this.waiters.filter((x) => x !== w);
@@ -389,7 +429,7 @@ export function formatEntry(e: RecordedCommand, depth = 0): string {
   const who = `db${e.db} client#${e.clientId}${e.clientName ? ` ${e.clientName}` : ''}`;
   const args = e.args.map(quote).join(' ');
   let reply = '';
-  if (e.done) reply = e.error ? ` -> (error) ${e.errorMessage}` : e.reply !== undefined ? ` -> ${formatReply(e.reply)}` : '';
+  if (e.done) reply = e.error ? ` -> (error) ${e.errorMessage}` : e.fault && e.rawReply instanceof NoReply ? ' -> (no reply)' : e.reply !== undefined ? ` -> ${formatReply(e.reply)}` : '';
   else reply = ' -> (no reply yet)';
   const fault = e.fault ? ` [fault: ${e.fault}]` : '';
   return `${String(e.seq).padStart(4)}. ${'  '.repeat(depth)}[${who}] ${e.name}${args ? ' ' + args : ''}${reply}${fault}`;

@@ -3,7 +3,8 @@
  * on an ephemeral loopback port, with a virtual clock, a programmable
  * keyspace, a command recorder and fault injection.
  */
-import { Clock, type ClockMode } from '../clock/clock.js';
+import { Clock, parseDuration, type ClockMode, type Duration } from '../clock/clock.js';
+import { realSetTimeout } from '../clock/timers.js';
 import type { Handler, CommandDefinition } from '../server/registry.js';
 import type { Logger, LoggerOptions, LogLevel } from '../server/logger.js';
 import { createServer, type RedKitServer, type TlsOptions } from '../server/server.js';
@@ -11,6 +12,7 @@ import { Faults } from './faults.js';
 import { DbHandle } from './keyspace.js';
 import { Recorder, type RecordedCommand, type RecorderOptions } from './recorder.js';
 import { readSnapshotFile, restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
+export type { Snapshot };
 
 export interface RedKitOptions {
   /** Port to bind; default 0 (a free ephemeral port). */
@@ -74,7 +76,14 @@ export class RedKit {
     this.recorder.attach(this.server);
     this.faults = new Faults(this.server, this.recorder);
     this.faults.attach();
-    if (options.seed !== undefined) this.restore(typeof options.seed === 'string' ? readSnapshotFile(options.seed) : options.seed, { flush: false });
+    if (options.seed !== undefined) {
+      try {
+        this.restore(options.seed, { flush: false });
+      } catch (e) {
+        this.server.dispose();
+        throw e;
+      }
+    }
   }
 
   /** Start listening (startRedKit() does this for you). */
@@ -123,51 +132,77 @@ export class RedKit {
   }
 
   /**
-   * For beforeEach: flush every database, clear the recorder and the fault
-   * rules, reset the clock to real time, end pauses and loading.
-   * Connections stay open.
+   * For beforeEach: remove the fault rules (commands they held go on), flush
+   * every database, clear the recorder, reset the clock to real time (or to
+   * the mode it was created with), end pauses and loading. Connections stay
+   * open; CONFIG changes stay.
    */
   async reset(): Promise<void> {
+    this.faults.clear();
     this.server.store.flushAll();
     this.recorder.clear();
-    this.faults.clear();
     this.clock.reset();
     this.server.unpause();
     this.server.setLoading(false);
   }
 
-  /** Close every client connection (clients see the server go away). */
-  disconnectAll(): void {
-    for (const c of this.server.connections.values()) c.destroy();
+  /** Close every client connection now (clients see the server go away). Returns how many were closed. */
+  disconnectAll(): number {
+    const conns = [...this.server.connections.values()];
+    for (const c of conns) c.destroy();
+    return conns.length;
   }
 
-  /** Hold every client's commands for `ms` real milliseconds (like CLIENT PAUSE ... ALL). */
-  pause(ms: number, mode: 'all' | 'write' = 'all'): void {
-    this.server.pause(ms, mode);
+  /**
+   * Hold clients' commands for `ms` (real time; a number or '500ms', '2s'),
+   * like CLIENT PAUSE: 'all' (default) holds every command, 'write' only
+   * writes. Held commands run, in order, when the pause ends.
+   */
+  pause(ms: Duration, mode: 'all' | 'write' = 'all'): void {
+    this.server.pause(parseDuration(ms), mode);
   }
 
+  /** End a pause now (CLIENT UNPAUSE). */
   unpause(): void {
     this.server.unpause();
   }
 
-  /** While on, commands answer `-LOADING Redis is loading the dataset in memory` and INFO says loading:1. */
+  /**
+   * While on, commands answer `-LOADING Redis is loading the dataset in
+   * memory` (except those Redis allows while loading, such as INFO, PING,
+   * HELLO) and INFO says loading:1.
+   */
   setLoading(on: boolean): void {
     this.server.setLoading(on);
   }
 
-  /** Stop and start again on the same port; `keepData: false` starts empty (default keeps data). */
-  async restart(opts: { keepData?: boolean } = {}): Promise<void> {
+  get loading(): boolean {
+    return this.server.loading;
+  }
+
+  /**
+   * Stop and start again on the same port: every connection is closed.
+   * `keepData: false` starts empty (default: the data survives, as with
+   * persistence); `downtime` keeps the port closed that long (real time)
+   * before listening again.
+   */
+  async restart(opts: { keepData?: boolean; downtime?: Duration } = {}): Promise<void> {
+    if (this.stopped) throw new Error('RedKit: restart() after stop()');
     const port = this.server.port;
     await this.server.close();
     if (opts.keepData === false) this.server.store.flushAll();
+    if (opts.downtime !== undefined) {
+      const ms = parseDuration(opts.downtime);
+      await new Promise((r) => realSetTimeout(r, ms));
+    }
     await this.server.listen(port, this.options.host ?? '127.0.0.1');
   }
 
-  /** Stop the server and release its timers. */
+  /** Stop the server: close every connection, stop listening, release timers. Safe to call twice. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.faults.clear();
+    this.faults.dispose();
     await this.server.close();
     this.server.dispose();
   }
