@@ -19,7 +19,7 @@ import { parseIntStrict } from '../resp/format.js';
 import { EMPTY_ARRAY, NULL_ARRAY, RawReply, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
-import { ZSet, type ZNode } from '../store/types/zset.js';
+import { ZSet } from '../store/types/zset.js';
 import { defineCommands } from './util.js';
 import { getZset, parseScore, storeResult, zaddGeneric, zsetLimits } from './zsets.js';
 
@@ -333,13 +333,16 @@ function searchPoints(zs: ZSet, s: Shape, limit: number): GeoPoint[] {
     if (out.length && limit && out.length >= limit) break;
     const min = align52(box);
     const max = align52({ bits: box.bits + 1, step: box.step });
-    let node: ZNode | null = zs.firstInRange({ min, max, minex: false, maxex: true });
-    while (node !== null && node.score < max) {
-      const [lon, lat] = decodeScore(node.score);
-      const d = distanceIfInside(s, lon, lat);
-      if (d >= 0) out.push({ member: node.member, score: node.score, lon, lat, dist: d });
-      if (out.length && limit && out.length >= limit) break;
-      node = node.forward;
+    const c = zs.cursor(zs.firstInRange({ min, max, minex: false, maxex: true }));
+    if (c !== null) {
+      do {
+        const score = c.score;
+        if (!(score < max)) break;
+        const [lon, lat] = decodeScore(score);
+        const d = distanceIfInside(s, lon, lat);
+        if (d >= 0) out.push({ member: c.member, score, lon, lat, dist: d });
+        if (out.length && limit && out.length >= limit) break;
+      } while (c.next());
     }
     lastProcessed = i;
   }

@@ -25,7 +25,7 @@ import type { RedKitServer } from '../server/server.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/store.js';
 import type { RObject } from '../store/types.js';
-import { LEX_MAX, LEX_MIN, ZSet, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type LexBound, type LexRange, type ScoreRange, type ZNode, type ZsetLimits } from '../store/types/zset.js';
+import { LEX_MAX, LEX_MIN, ZSet, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type LexBound, type LexRange, type ScoreRange, type ZsetLimits } from '../store/types/zset.js';
 import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
 import { defineCommands } from './util.js';
 
@@ -203,6 +203,22 @@ function parseHex(s: string, i: number, neg: boolean): Strtod | null {
   return { value: v, end: i, range };
 }
 
+/** s[start..] as a number when it is a plain decimal integer of at most 15 digits (the common case). */
+function plainInteger(s: string, start: number): number | undefined {
+  const n = s.length;
+  let i = start;
+  const neg = s.charCodeAt(i) === 45;
+  if (neg) i++;
+  if (i >= n || n - i > 15) return undefined;
+  let v = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    v = v * 10 + c;
+  }
+  return neg ? -v : v;
+}
+
 /**
  * A score argument as Redis's getDoubleFromObject (string2d) reads it: the
  * whole string must be a strtod number with no leading space; NaN, overflow
@@ -211,19 +227,8 @@ function parseHex(s: string, i: number, neg: boolean): Strtod | null {
 export function parseScore(s: string): number | null {
   const n = s.length;
   if (n === 0) return null;
-  // Fast path: a plain integer.
-  if (n < 16) {
-    let i = s.charCodeAt(0) === 45 ? 1 : 0;
-    if (i < n) {
-      let v = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i) - 48;
-        if (c < 0 || c > 9) break;
-        v = v * 10 + c;
-      }
-      if (i === n) return s.charCodeAt(0) === 45 ? -v : v;
-    }
-  }
+  const fast = plainInteger(s, 0);
+  if (fast !== undefined) return fast;
   if (isSpace(s.charCodeAt(0))) return null;
   const r = strtod(s, 0);
   if (r.end !== n || r.range || r.value !== r.value) return null;
@@ -239,6 +244,9 @@ export function scoreArg(s: string, msg: string = ZErr.notFloat): number {
 
 /** One end of a score range (zslParseRange): `(` prefix for exclusive, strtod on a C string. */
 function parseScoreBound(s: string): { v: number; ex: boolean } | null {
+  const ex0 = s.charCodeAt(0) === 40;
+  const fast = plainInteger(s, ex0 ? 1 : 0);
+  if (fast !== undefined) return { v: fast, ex: ex0 };
   const nul = s.indexOf('\0');
   const t = nul >= 0 ? s.slice(0, nul) : s;
   const ex = t.charCodeAt(0) === 40;
@@ -434,10 +442,9 @@ export function zaddGeneric(ctx: Context, args: string[], incrCommand: boolean):
   for (let j = 0; j < n; j++) {
     let s = scores === undefined ? score0 : scores[j];
     const member = args[i + 2 * j + 1];
-    const node = zs.node(member);
-    if (node !== undefined) {
+    const cur = zs.score(member);
+    if (cur !== undefined) {
       if (nx) continue;
-      const cur = node.score;
       if (incr) {
         s += cur;
         if (s !== s) {
@@ -449,7 +456,7 @@ export function zaddGeneric(ctx: Context, args: string[], incrCommand: boolean):
       processed++;
       score = s;
       if (s !== cur) {
-        zs.updateScore(node, s);
+        zs.updateScore(member, s, cur);
         updated++;
       }
     } else if (!xx) {
@@ -527,51 +534,51 @@ const enum Direction {
 
 type Emit = (member: string, score: number) => void;
 
-/** Walk the nodes of a rank range (already sanitized) in order. */
+/** Walk a rank range (already sanitized) in order. */
 function emitRankRange(zs: ZSet, start: number, end: number, reverse: boolean, emit: Emit): void {
-  const len = zs.size;
   let n = end - start + 1;
-  let node = reverse ? zs.nodeAt(len - 1 - start) : zs.nodeAt(start);
-  while (n-- > 0 && node !== null) {
-    emit(node.member, node.score);
-    node = reverse ? node.backward : node.forward;
-  }
+  const c = zs.cursor(reverse ? zs.size - 1 - start : start);
+  if (c === null) return;
+  do emit(c.member, c.score);
+  while (--n > 0 && (reverse ? c.prev() : c.next()));
 }
 
-/** Skip `offset` nodes along the list from `node` (as Redis's walk, in O(log n)). */
-function skipNodes(zs: ZSet, node: ZNode | null, offset: number, reverse: boolean): ZNode | null {
-  if (node === null || offset === 0) return node;
-  if (offset < 0) return null; // Redis's `while (ln && offset--)` runs off the end
-  const r = zs.rank(node.member);
-  const target = reverse ? r - offset : r + offset;
-  return zs.nodeAt(target);
+/** Skip `offset` members along the order from `rank` (as Redis's walk, in O(log n)). */
+function skipRanks(rank: number, offset: number, reverse: boolean): number {
+  if (rank < 0 || offset === 0) return rank;
+  if (offset < 0) return -1; // Redis's `while (ln && offset--)` runs off the end
+  return reverse ? rank - offset : rank + offset;
 }
 
 function emitScoreRange(zs: ZSet, range: ScoreRange, offset: number, limit: number, reverse: boolean, emit: Emit): number {
   if (offset > 0 && offset >= zs.size) return 0;
-  let node = reverse ? zs.lastInRange(range) : zs.firstInRange(range);
-  node = skipNodes(zs, node, offset, reverse);
+  const from = skipRanks(reverse ? zs.lastInRange(range) : zs.firstInRange(range), offset, reverse);
+  const c = zs.cursor(from);
+  if (c === null) return 0;
   let count = 0;
-  while (node !== null && limit !== 0) {
+  while (limit !== 0) {
     limit--;
-    if (reverse ? !scoreGteMin(node.score, range) : !scoreLteMax(node.score, range)) break;
-    emit(node.member, node.score);
+    const s = c.score;
+    if (reverse ? !scoreGteMin(s, range) : !scoreLteMax(s, range)) break;
+    emit(c.member, s);
     count++;
-    node = reverse ? node.backward : node.forward;
+    if (!(reverse ? c.prev() : c.next())) break;
   }
   return count;
 }
 
 function emitLexRange(zs: ZSet, range: LexRange, offset: number, limit: number, reverse: boolean, emit: Emit): number {
-  let node = reverse ? zs.lastInLexRange(range) : zs.firstInLexRange(range);
-  node = skipNodes(zs, node, offset, reverse);
+  const from = skipRanks(reverse ? zs.lastInLexRange(range) : zs.firstInLexRange(range), offset, reverse);
+  const c = zs.cursor(from);
+  if (c === null) return 0;
   let count = 0;
-  while (node !== null && limit !== 0) {
+  while (limit !== 0) {
     limit--;
-    if (reverse ? !lexGteMin(node.member, range) : !lexLteMax(node.member, range)) break;
-    emit(node.member, node.score);
+    const m = c.member;
+    if (reverse ? !lexGteMin(m, range) : !lexLteMax(m, range)) break;
+    emit(m, c.score);
     count++;
-    node = reverse ? node.backward : node.forward;
+    if (!(reverse ? c.prev() : c.next())) break;
   }
   return count;
 }
@@ -632,7 +639,7 @@ function zrangeGeneric(ctx: Context, args: string[], src: number, dst: string | 
     const t = newZset(ctx);
     const limits = t.limits;
     target = t;
-    emit = (m, s) => t.add(m, s, limits);
+    emit = (m, s) => t.insert(m, s, limits);
   } else {
     const pr = new PairReply(withScores, withScores && ctx.protocol === 3);
     result = pr.out;
@@ -747,9 +754,9 @@ export function zpopGeneric(ctx: Context, keys: readonly string[], max: boolean,
   const rangelen = Math.min(count, zs.size);
   const items: Reply[] = [];
   for (let i = 0; i < rangelen; i++) {
-    const node = zs.pop(max) as ZNode;
-    if (nested) items.push([node.member, dbl(node.score)]);
-    else items.push(node.member, dbl(node.score));
+    const [member, score] = zs.pop(max) as [string, number];
+    if (nested) items.push([member, dbl(score)]);
+    else items.push(member, dbl(score));
   }
   ctx.store.notify(NOTIFY.ZSET, max ? 'zpopmax' : 'zpopmin', key, db.id);
   if (zs.size === 0) {
@@ -821,7 +828,7 @@ function zrandmember(ctx: Context, args: string[]): Reply {
   }
   const zs = getZset(db, args[0]);
   if (zs === undefined) return null;
-  return zs.randomNode().member;
+  return zs.random()[0];
 }
 
 function randomMembers(ctx: Context, zs: ZSet, l: number, withScores: boolean): Reply {
@@ -834,14 +841,14 @@ function randomMembers(ctx: Context, zs: ZSet, l: number, withScores: boolean): 
     // Case 1: independent picks, repetitions allowed.
     if (count > RANDMEMBER_MAX) throw new ReplyError(ZErr.tooLarge);
     for (let i = 0; i < count; i++) {
-      const node = zs.randomNode();
-      pr.push(node.member, node.score);
+      const [m, s] = zs.random();
+      pr.push(m, s);
     }
     return pr.out;
   }
   if (count >= size) {
     // Case 2: the whole set, in Redis's iteration order (from the highest).
-    for (let x = zs.last(); x !== null; x = x.backward) pr.push(x.member, x.score);
+    for (const [m, s] of zs.entries(true)) pr.push(m, s);
     return pr.out;
   }
   // Cases 3 and 4: `count` distinct members, in random order.
@@ -853,16 +860,16 @@ function randomMembers(ctx: Context, zs: ZSet, l: number, withScores: boolean): 
       const t = ranks[i];
       ranks[i] = ranks[j];
       ranks[j] = t;
-      const node = zs.nodeAt(ranks[i]) as ZNode;
-      pr.push(node.member, node.score);
+      const [m, s] = zs.at(ranks[i]) as [string, number];
+      pr.push(m, s);
     }
   } else {
     const seen = new Set<string>();
     while (seen.size < count) {
-      const node = zs.randomNode();
-      if (seen.has(node.member)) continue;
-      seen.add(node.member);
-      pr.push(node.member, node.score);
+      const [m, s] = zs.random();
+      if (seen.has(m)) continue;
+      seen.add(m);
+      pr.push(m, s);
     }
   }
   return pr.out;
@@ -896,7 +903,9 @@ function zsetSource(zs: ZSet): OpSource {
     subject: zs,
     forEach(fn) {
       // Redis iterates sorted sets from the highest member.
-      for (let x = zs.last(); x !== null; x = x.backward) fn(x.member, x.score);
+      const c = zs.cursor(zs.size - 1);
+      if (c !== null) do fn(c.member, c.score);
+      while (c.prev());
     },
     find: (m) => zs.score(m),
   };
@@ -1082,7 +1091,7 @@ function zsetOp(ctx: Context, args: string[], cmd: string, dst: string | undefin
   }
   if (cardOnly) return cardinality;
   const pr = new PairReply(withScores, withScores && ctx.protocol === 3);
-  for (let x = result.first(); x !== null; x = x.forward) pr.push(x.member, x.score);
+  for (const [m, s] of result) pr.push(m, s);
   return pr.out;
 }
 
@@ -1097,11 +1106,11 @@ function zscan(ctx: Context, args: string[]): Reply {
   const out: string[] = [];
   if (zs.isListpack) {
     // Redis returns a whole listpack in one call, with cursor 0.
-    for (let x = zs.first(); x !== null; x = x.forward) if (match(x.member)) out.push(x.member, formatDouble(x.score));
+    for (const [m, s] of zs) if (match(m)) out.push(m, formatDouble(s));
     return ['0', out];
   }
-  const step = scanStep(cursorTable(ctx.server), cursor, zs, () => zs.unorderedNodes(), opts.count, (n) => match(n.member));
-  for (const n of step.items) out.push(n.member, formatDouble(n.score));
+  const step = scanStep(cursorTable(ctx.server), cursor, zs, () => zs.unorderedEntries(), opts.count, (e) => match(e[0]));
+  for (const [m, s] of step.items) out.push(m, formatDouble(s));
   return [String(step.cursor), out];
 }
 

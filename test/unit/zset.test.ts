@@ -1,5 +1,6 @@
 /**
- * The skip list against a sorted-array model, with random operations.
+ * The sorted set's B+ tree against a sorted-array model, with random
+ * operations (including enough members to split and merge nodes).
  */
 import { describe, expect, it } from 'vitest';
 import { LEX_MAX, LEX_MIN, ZSet, type LexBound, type LexRange, type ScoreRange } from '../../src/store/types/zset.js';
@@ -56,22 +57,31 @@ function checkSame(z: ZSet, model: Model): void {
   expect(z.size).toBe(model.items.length);
   expect([...z]).toEqual(model.items);
   expect([...z.entries(true)]).toEqual([...model.items].reverse());
-  // Spans: every rank resolves to the right node, and ranks round-trip.
+  z.checkInvariants();
+  // Counts: every rank resolves to the right member, and ranks round-trip.
   for (let i = 0; i < model.items.length; i++) {
-    const n = z.nodeAt(i);
-    expect(n?.member).toBe(model.items[i][0]);
+    expect(z.at(i)).toEqual(model.items[i]);
     expect(z.rank(model.items[i][0])).toBe(i);
     expect(z.rank(model.items[i][0], true)).toBe(model.items.length - 1 - i);
   }
-  expect(z.nodeAt(model.items.length)).toBeNull();
-  expect(z.nodeAt(-1)).toBeNull();
-  // Backward links.
-  let prev = null;
-  for (let x = z.first(); x !== null; x = x.forward) {
-    expect(x.backward).toBe(prev);
-    prev = x;
+  expect(z.at(model.items.length)).toBeUndefined();
+  expect(z.cursor(-1)).toBeNull();
+  expect(z.first()).toEqual(model.items[0]);
+  expect(z.last()).toEqual(model.items[model.items.length - 1]);
+  // Cursors walk both ways from any rank.
+  if (model.items.length) {
+    const mid = model.items.length >> 1;
+    const c = z.cursor(mid)!;
+    const fwd: Pair[] = [];
+    do fwd.push([c.member, c.score]);
+    while (c.next());
+    expect(fwd).toEqual(model.items.slice(mid));
+    const b = z.cursor(mid)!;
+    const back: Pair[] = [];
+    do back.push([b.member, b.score]);
+    while (b.prev());
+    expect(back).toEqual(model.items.slice(0, mid + 1).reverse());
   }
-  expect(z.last()).toBe(prev);
 }
 
 const SCORES = [-Infinity, -2.5, -1, -0, 0, 0.5, 1, 1, 2, 3, 1e9, Infinity];
@@ -83,7 +93,8 @@ describe('ZSet skip list vs sorted array', () => {
       const z = new ZSet({ entries: 1e9, value: 1e9 });
       z.convertToSkiplist();
       const m = new Model();
-      const member = () => 'm' + Math.floor(r() * 60);
+      const universe = seed <= 2 ? 60 : 3000;
+      const member = () => 'm' + Math.floor(r() * universe);
       const score = () => (r() < 0.6 ? SCORES[Math.floor(r() * SCORES.length)] : Math.round((r() * 20 - 10) * 4) / 4);
       const range = (): ScoreRange => {
         let a = score();
@@ -91,7 +102,7 @@ describe('ZSet skip list vs sorted array', () => {
         if (r() < 0.8 && a > b) [a, b] = [b, a];
         return { min: a, max: b, minex: r() < 0.3, maxex: r() < 0.3 };
       };
-      for (let step = 0; step < 1500; step++) {
+      for (let step = 0; step < (seed <= 2 ? 1500 : 12000); step++) {
         const op = r();
         if (op < 0.45) {
           const mm = member();
@@ -105,8 +116,8 @@ describe('ZSet skip list vs sorted array', () => {
           const expected = m.items.filter((p) => m.inScore(p[1], rg));
           const first = z.firstInRange(rg);
           const last = z.lastInRange(rg);
-          expect(first?.member ?? null).toBe(expected.length ? expected[0][0] : null);
-          expect(last?.member ?? null).toBe(expected.length ? expected[expected.length - 1][0] : null);
+          expect(first < 0 ? null : z.at(first)![0]).toBe(expected.length ? expected[0][0] : null);
+          expect(last < 0 ? null : z.at(last)![0]).toBe(expected.length ? expected[expected.length - 1][0] : null);
           expect(z.countInRange(rg)).toBe(expected.length);
         } else if (op < 0.75) {
           const rg = range();
@@ -125,9 +136,9 @@ describe('ZSet skip list vs sorted array', () => {
           }
         } else if (op < 0.85) {
           const max = r() < 0.5;
-          const node = z.pop(max);
+          const popped = z.pop(max);
           const expected = max ? m.items.pop() : m.items.shift();
-          expect(node ? [node.member, node.score] : undefined).toEqual(expected);
+          expect(popped).toEqual(expected);
         } else if (op < 0.9) {
           const mm = member();
           const i = m.find(mm);
@@ -145,7 +156,7 @@ describe('ZSet skip list vs sorted array', () => {
           const c = z.clone();
           checkSame(c, m);
         }
-        if (step % 50 === 0) checkSame(z, m);
+        if (step % (seed <= 2 ? 50 : 1000) === 0) checkSame(z, m);
       }
       checkSame(z, m);
       z.clear();
@@ -211,8 +222,10 @@ describe('ZSet skip list vs sorted array', () => {
           const max = bound();
           const rg: LexRange = { min, max, minex: typeof min !== 'string' || r() < 0.4, maxex: typeof max !== 'string' || r() < 0.4 };
           const expected = m.items.filter((p) => inLex(p[0], rg));
-          expect(z.firstInLexRange(rg)?.member ?? null).toBe(expected.length ? expected[0][0] : null);
-          expect(z.lastInLexRange(rg)?.member ?? null).toBe(expected.length ? expected[expected.length - 1][0] : null);
+          const first = z.firstInLexRange(rg);
+          const last = z.lastInLexRange(rg);
+          expect(first < 0 ? null : z.at(first)![0]).toBe(expected.length ? expected[0][0] : null);
+          expect(last < 0 ? null : z.at(last)![0]).toBe(expected.length ? expected[expected.length - 1][0] : null);
           expect(z.countInLexRange(rg)).toBe(expected.length);
         }
         const min = bound();
@@ -233,12 +246,57 @@ describe('ZSet skip list vs sorted array', () => {
     expect(z.size).toBe(n);
     expect(z.encoding()).toBe('skiplist');
     for (let i = 0; i < n; i += 997) {
-      const node = z.nodeAt(i);
-      expect(node?.score).toBe(i);
-      expect(z.rank(node!.member)).toBe(i);
+      const [member, score] = z.at(i)!;
+      expect(score).toBe(i);
+      expect(z.rank(member)).toBe(i);
     }
+    z.checkInvariants();
     expect(z.deleteRangeByRank(1, n / 2)).toBe(n / 2);
-    expect(z.first()?.score).toBe(n / 2);
+    z.checkInvariants();
+    expect(z.first()?.[1]).toBe(n / 2);
     expect(z.size).toBe(n / 2);
+    expect(z.deleteRangeByScore({ min: n * 0.6, max: n * 0.8, minex: false, maxex: true })).toBe(n * 0.2);
+    z.checkInvariants();
+    // Drain from both ends down to nothing: merges and root collapse.
+    let k = 0;
+    while (z.size) {
+      z.pop(k++ % 2 === 0);
+      if (k % 500 === 0) z.checkInvariants();
+    }
+    z.checkInvariants();
+    expect([...z]).toEqual([]);
+    z.add('again', 1);
+    expect([...z]).toEqual([['again', 1]]);
+  });
+
+  it('random deletions from a large set keep the tree balanced and consistent', () => {
+    const r = rng(77);
+    const z = new ZSet();
+    const m = new Model();
+    const n = 12000;
+    const pairs: Pair[] = [];
+    for (let i = 0; i < n; i++) pairs.push([`k${i}`, Math.floor(r() * 300)]);
+    for (const [mm, s] of pairs) z.add(mm, s);
+    m.items = [...pairs].sort(cmp);
+    z.checkInvariants();
+    const order = pairs.map((p) => p[0]).sort(() => r() - 0.5);
+    for (let i = 0; i < order.length; i++) {
+      expect(z.delete(order[i])).toBe(true);
+      if (i % 1500 === 0) {
+        z.checkInvariants();
+        const left = new Set(order.slice(i + 1));
+        expect([...z.members()]).toEqual(m.items.filter((p) => left.has(p[0])).map((p) => p[0]));
+      }
+    }
+    z.checkInvariants();
+    expect(z.size).toBe(0);
+    // Bulk rank deletions across many leaves.
+    for (const [mm, s] of pairs) z.add(mm, s);
+    expect(z.deleteRank(100, 5000)).toBe(5000);
+    z.checkInvariants();
+    expect(z.deleteRank(z.size - 10, 100)).toBe(10);
+    z.checkInvariants();
+    expect(z.size).toBe(n - 5010);
+    expect([...z.members()]).toEqual([...m.items.slice(0, 100), ...m.items.slice(5100, n - 10)].map((p) => p[0]));
   });
 });
