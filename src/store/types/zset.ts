@@ -166,6 +166,12 @@ function insertAt<T>(a: T[], i: number, v: T): void {
   a[i] = v;
 }
 
+function removeAt<T>(a: T[], i: number): void {
+  const n = a.length - 1;
+  for (let j = i; j < n; j++) a[j] = a[j + 1];
+  a.length = n;
+}
+
 function sizeOf(node: TreeNode): number {
   if (node.leaf) return node.members.length;
   let n = 0;
@@ -675,8 +681,8 @@ export class ZSet implements RObject {
     const leaf = node;
     const idx = leafLowerBound(leaf, score, member);
     if (leaf.members[idx] !== member) throw new Error(`RedKit zset: ${JSON.stringify(member)} not found in the tree`);
-    leaf.members.splice(idx, 1);
-    leaf.scores.splice(idx, 1);
+    removeAt(leaf.members, idx);
+    removeAt(leaf.scores, idx);
     for (let d = 0; d < depth; d++) PATH_NODES[d].counts[PATH_IDX[d]]--;
     this.rebalanceLeaf(leaf, depth);
   }
