@@ -19,8 +19,16 @@ export class ReplyError {
 
 export const isReplyError = (v: unknown): v is ReplyError => v instanceof ReplyError;
 
+/** A C string: Redis formats arguments with %s, which stops at the first NUL byte. */
+const cstr = (s: string) => {
+  const z = s.indexOf('\0');
+  return z < 0 ? s : s.slice(0, z);
+};
 /** Redis truncates user strings with `%.128s` inside error messages. */
-const s128 = (s: string) => (s.length > 128 ? s.slice(0, 128) : s);
+const s128 = (s: string) => {
+  const c = cstr(s);
+  return c.length > 128 ? c.slice(0, 128) : c;
+};
 
 export const Err = {
   // generic
@@ -53,7 +61,7 @@ export const Err = {
     // networking.c: at most ~128 chars of arguments, each quoted with %.128s
     let list = '';
     for (let i = 0; i < args.length && list.length < 128; i++) {
-      list += `'${args[i].slice(0, 128 - list.length)}' `;
+      list += `'${cstr(args[i]).slice(0, 128 - list.length)}' `;
     }
     return `ERR unknown command '${s128(name)}', with args beginning with: ${list}`;
   },

@@ -130,6 +130,56 @@ export class RequestParser {
    * Throws ProtocolError on malformed input (the caller replies and closes).
    */
   next(): ParsedCommand | null {
+    // Fast path: a whole, ordinary multibulk command already in the buffer.
+    if (this.mbRemaining === 0 && this.big === null && !this.unauthenticated && this.pos < this.buf.length && this.buf[this.pos] === 0x2a) {
+      const cmd = this.fastCommand();
+      if (cmd !== undefined) return cmd;
+    }
+    return this.slowNext();
+  }
+
+  /**
+   * Parse one complete multibulk command of small arguments in one go, or
+   * return undefined (incomplete, large, unusual or malformed: the general
+   * parser below handles it, from the same position).
+   */
+  private fastCommand(): ParsedCommand | undefined {
+    const buf = this.buf;
+    const len = buf.length;
+    let p = this.pos + 1;
+    let c = buf[p];
+    if (c < 49 || c > 57) return undefined; // first digit 1-9
+    let n = c - 48;
+    p++;
+    while (p < len && (c = buf[p]) >= 48 && c <= 57) {
+      n = n * 10 + c - 48;
+      p++;
+    }
+    if (n > FAST_MAX_ARGS || p + 1 >= len || buf[p] !== 13) return undefined;
+    p += 2;
+    let name: string | undefined;
+    const args: string[] = [];
+    for (let i = 0; i < n; i++) {
+      if (p >= len || buf[p] !== 0x24) return undefined;
+      const s = ++p;
+      let l = 0;
+      while (p < len && (c = buf[p]) >= 48 && c <= 57) {
+        l = l * 10 + c - 48;
+        p++;
+      }
+      if (p === s || p + 1 >= len || buf[p] !== 13 || (buf[s] === 48 && p - s > 1) || l >= BIG_ARG || l > this.maxBulkLen) return undefined;
+      p += 2;
+      if (p + l + 2 > len) return undefined;
+      if (name === undefined) name = internName(buf, p, l);
+      else args.push(l === 0 ? '' : buf.latin1Slice(p, p + l));
+      p += l + 2; // CRLF after the data is skipped, not checked (as Redis)
+    }
+    this.pos = p;
+    if (p >= len) this.setBuffer(EMPTY);
+    return { name: name as string, args };
+  }
+
+  private slowNext(): ParsedCommand | null {
     for (;;) {
       if (this.big !== null) {
         if (this.bigFilled < this.big.length) return null;
@@ -258,6 +308,29 @@ export class RequestParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Commands with more arguments than this take the incremental path. */
+const FAST_MAX_ARGS = 256;
+
+/**
+ * Command names repeat: reuse the string of a recently seen name (no
+ * allocation, and its hash is already computed for the registry lookup).
+ */
+const NAME_CACHE: Array<string | undefined> = new Array(1024).fill(undefined);
+
+function internName(buf: Buffer, start: number, len: number): string {
+  if (len > 32 || len === 0) return buf.latin1Slice(start, start + len);
+  let h = len;
+  for (let i = 0; i < len; i++) h = (h * 31 + buf[start + i]) & 1023;
+  const cached = NAME_CACHE[h];
+  if (cached !== undefined && cached.length === len) {
+    let i = 0;
+    while (i < len && cached.charCodeAt(i) === buf[start + i]) i++;
+    if (i === len) return cached;
+  }
+  const str = buf.latin1Slice(start, start + len);
+  NAME_CACHE[h] = str;
+  return str;
+}
 /** A growable input buffer larger than this is dropped once it is no longer needed. */
 const OWN_KEEP_MAX = 1024 * 1024;
 

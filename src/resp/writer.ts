@@ -32,8 +32,21 @@ for (let i = 0; i < SMALL_INT_MAX; i++) {
   ARRAY_HEADERS.push(Buffer.from(`*${i}\r\n`, 'latin1'));
 }
 
+/** Strings up to this length are copied byte by byte instead of with latin1Write. */
+const SHORT_STRING = 16;
 /** A string reply larger than this is sent as its own chunk (no copy into the batch). */
 const LARGE_CHUNK = 64 * 1024;
+
+/** Write a non-negative integer's decimal digits at p; returns the new position. */
+function writeDigits(buf: Buffer, p: number, n: number): number {
+  let digits = 1;
+  for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+  for (let i = digits - 1; i >= 0; i--) {
+    buf[p + i] = 48 + (n % 10);
+    n = (n / 10) | 0;
+  }
+  return p + digits;
+}
 
 export class RespWriter {
   private buf: Buffer;
@@ -160,16 +173,32 @@ export class RespWriter {
       buf[p + 2] = 13;
       buf[p + 3] = 10;
       p += 4;
+    } else if (n < 100) {
+      buf[p] = 0x24;
+      buf[p + 1] = 48 + ((n / 10) | 0);
+      buf[p + 2] = 48 + (n % 10);
+      buf[p + 3] = 13;
+      buf[p + 4] = 10;
+      p += 5;
     } else {
       buf[p++] = 0x24;
-      p += buf.latin1Write(String(n), p);
+      p = writeDigits(buf, p, n);
       buf[p++] = 13;
       buf[p++] = 10;
     }
-    if (n > 0) p += buf.latin1Write(s, p, n);
+    if (n <= SHORT_STRING) {
+      // A byte loop beats the native call for short strings.
+      for (let i = 0; i < n; i++) buf[p + i] = s.charCodeAt(i);
+      p += n;
+    } else p += buf.latin1Write(s, p, n);
     buf[p] = 13;
     buf[p + 1] = 10;
     this.pos = p + 2;
+  }
+
+  /** Bytes written and not yet taken. */
+  get pendingBytes(): number {
+    return this.chunks.length === 0 ? this.pos : this.length;
   }
 
   bulkBuffer(b: Buffer): void {

@@ -28,6 +28,8 @@ let batchOwner: Connection | null = null;
 const scratch = new RespWriter(4 * 1024);
 
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+/** Flush the batch to the socket mid-loop once it holds this much. */
+const BATCH_FLUSH_AT = 1024 * 1024;
 
 export type ReplyMode = 'on' | 'off' | 'skip' | 'skip-next';
 
@@ -68,6 +70,7 @@ export class Connection implements Context, Watcher {
   /** Waiting for an asynchronous reply: the rest of the pipeline waits. */
   private busy = false;
   private closeAfterReply = false;
+  private aborted = false;
   private closed = false;
   private paused = false;
   private readTimer: ReturnType<typeof setTimeout> | null = null;
@@ -195,13 +198,18 @@ export class Connection implements Context, Watcher {
           break;
         }
         this.emit(r as Reply);
-        if (this.socket.writableLength > OUTPUT_HIGH_WATER) {
-          this.paused = true;
-          break;
+        if (batch.pendingBytes > BATCH_FLUSH_AT) {
+          // A big batch: hand it to the socket now; stop reading if the client is not reading.
+          this.flushBatch();
+          if (this.socket.writableLength > OUTPUT_HIGH_WATER) {
+            this.paused = true;
+            break;
+          }
         }
       }
     } finally {
-      this.flushBatch();
+      if (this.aborted) batch.take();
+      else this.flushBatch();
       batchOwner = prevOwner === this ? null : prevOwner;
       if (!this.busy && !this.closed) {
         if (this.closeAfterReply) this.end();
@@ -318,6 +326,14 @@ export class Connection implements Context, Watcher {
         }
       }, rt);
     }
+  }
+
+  /** Drop the connection now, discarding replies not yet written (Redis's freeClientAsync on POST/Host:). */
+  abort(): void {
+    this.aborted = true;
+    this.closeAfterReply = true;
+    if (batchOwner === this) batch.take();
+    this.destroy();
   }
 
   /** Close after the replies written so far (QUIT, protocol errors). */

@@ -101,20 +101,26 @@ export class Dispatcher {
     this.stats.commands++;
     ctx.sentName = name;
     ctx.sentArgs = args;
-    const r = this.resolve(name, args);
-    if (r instanceof ReplyError) {
-      this.stats.rejectedCalls++;
-      return this.rejected(ctx, r, undefined, args);
+    let cmd = this.registry.lookup(name);
+    // Plain commands resolve here without allocating; subcommands and errors take resolve().
+    if (cmd === undefined || cmd.subcommands !== undefined || (cmd.arity > 0 ? args.length + 1 !== cmd.arity : args.length + 1 < -cmd.arity)) {
+      const r = this.resolve(name, args);
+      if (r instanceof ReplyError) {
+        this.stats.rejectedCalls++;
+        if (cmd === undefined && (name.length === 4 || name.length === 5)) this.securityCheck(ctx, name);
+        return this.rejected(ctx, r, undefined, args);
+      }
+      cmd = r.cmd;
+      args = r.args;
     }
-    const cmd = r.cmd;
     if (!ctx.authenticated && (cmd.flagBits & F.no_auth) === 0) {
       cmd.stats.rejected++;
       this.stats.rejectedCalls++;
-      return this.rejected(ctx, new ReplyError(Err.noAuth), cmd, r.args);
+      return this.rejected(ctx, new ReplyError(Err.noAuth), cmd, args);
     }
     const gates = this.gates;
     for (let i = 0; i < gates.length; i++) {
-      const g = gates[i](ctx, cmd, r.args);
+      const g = gates[i](ctx, cmd, args);
       if (g !== undefined) {
         if (g instanceof ReplyError) {
           cmd.stats.rejected++;
@@ -125,7 +131,18 @@ export class Dispatcher {
         return g;
       }
     }
-    return this.run(ctx, cmd, r.args);
+    return this.run(ctx, cmd, args);
+  }
+
+  /**
+   * Redis closes, without a reply, a connection that sends `POST` or `Host:`
+   * as a command: someone is talking HTTP to it (cross-protocol scripting).
+   */
+  private securityCheck(ctx: Context, name: string): void {
+    const l = name.toLowerCase();
+    if (l !== 'post' && l !== 'host:') return;
+    this.logger.warn(`Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. Connection from ${ctx.remoteAddress} aborted.`);
+    ctx.conn?.abort();
   }
 
   /** Hook for gates to see rejected commands (MULTI flags the transaction). */
