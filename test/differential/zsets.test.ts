@@ -617,6 +617,26 @@ describe.each([2, 3] as const)('sorted sets (RESP%i)', (proto) => {
     subs.k.close();
   });
 
+  it('signals keyReady for blocked clients whenever members are added (RedKit only)', async () => {
+    const { r, k } = await pair.clients(proto);
+    const hooks = pair.redkit.store.hooks;
+    const original = hooks.keyReady;
+    const seen: string[] = [];
+    hooks.keyReady = (db, key) => {
+      seen.push(`${db.id}:${key}`);
+      original?.(db, key);
+    };
+    try {
+      await expectSame(r, k, [
+        ...cs('ZADD z 1 a', 'ZADD z 1 a', 'ZADD z XX 2 a', 'ZADD z 3 b', 'ZINCRBY y 1 a', 'ZADD w NX 1 a', 'ZADD nokey XX 1 a'),
+        ...cs('ZUNIONSTORE u 1 z', 'ZUNIONSTORE e 1 nokey', 'ZRANGESTORE rs z 0 -1', 'ZREM z a', 'ZPOPMIN z', 'GEOADD g 1 1 p', 'GEOSEARCHSTORE gs g FROMLONLAT 1 1 BYRADIUS 1 km'),
+      ]);
+    } finally {
+      hooks.keyReady = original;
+    }
+    expect(seen).toEqual(['0:z', '0:z', '0:y', '0:w', '0:u', '0:rs', '0:g', '0:gs']);
+  });
+
   it('arity errors', async () => {
     const { r, k } = await pair.clients(proto);
     await expectSame(r, k, [
