@@ -13,7 +13,8 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 export function parseDuration(d: Duration): number {
   if (typeof d === 'number') {
     if (!Number.isFinite(d)) throw new TypeError(`RedKit: invalid duration ${d}`);
-    return d;
+    // The clock counts whole milliseconds (Redis's unit).
+    return Math.round(d);
   }
   const m = /^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(d);
   if (!m) throw new TypeError(`RedKit: invalid duration '${d}' (use a number of ms or '500ms', '30s', '5m', '2h', '1d')`);
@@ -78,8 +79,9 @@ export class Clock {
 
   /** Jump to a point in time. */
   set(t: Date | number | string): number {
-    const ms = t instanceof Date ? t.getTime() : typeof t === 'string' ? new Date(t).getTime() : t;
-    if (!Number.isFinite(ms)) throw new TypeError(`RedKit: invalid time ${String(t)}`);
+    const raw = t instanceof Date ? t.getTime() : typeof t === 'string' ? new Date(t).getTime() : t;
+    if (!Number.isFinite(raw)) throw new TypeError(`RedKit: invalid time ${String(t)}`);
+    const ms = Math.round(raw);
     if (this.frozenAt !== null) this.frozenAt = ms;
     else this.offset = ms - this.base();
     this.changed();
