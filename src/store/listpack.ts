@@ -1,0 +1,325 @@
+/**
+ * Listpack, Redis's compact list-of-strings serialization (listpack.c), byte
+ * for byte: it is the payload of small hashes and sorted sets and of every
+ * quicklist node in DUMP/RDB.
+ *
+ *   <total bytes u32 LE> <count u16 LE, 65535 = unknown> <entry>... <0xFF>
+ *   entry = <encoding + data> <backlen: 1-5 bytes, the size of encoding + data>
+ *
+ * Elements are binary ("latin1") strings. An element that is a canonical
+ * int64 in decimal (string2ll rules: no '+', no leading zeros, no "-0") is
+ * stored as an integer, in the smallest of 7/13/16/24/32/64-bit forms;
+ * anything else as a string with a 6/12/32-bit length.
+ */
+
+const HDR_SIZE = 6;
+const NUMELE_UNKNOWN = 65535;
+const EOF = 0xff;
+
+/**
+ * The int64 value of `s` if it is a canonical decimal integer (lpStringToInt64,
+ * the same rules as string2ll), else null. Safe integers come back as numbers.
+ */
+export function lpStringToInt64(s: string): number | bigint | null {
+  const n = s.length;
+  if (n === 0 || n > 20) return null;
+  let i = 0;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 48) return n === 1 ? 0 : null;
+  if (c0 === 45) {
+    if (n === 1) return null;
+    i = 1;
+  }
+  const d = s.charCodeAt(i);
+  if (d < 49 || d > 57) return null;
+  for (let j = i + 1; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return null;
+  }
+  if (n - i <= 15) return Number(s);
+  const b = BigInt(s);
+  if (b > 9223372036854775807n || b < -9223372036854775808n) return null;
+  const num = Number(b);
+  return Number.isSafeInteger(num) ? num : b;
+}
+
+/** Size of the backlen field for an entry of `l` bytes (lpEncodeBacklen). */
+function backlenSize(l: number): number {
+  if (l <= 127) return 1;
+  if (l < 16383) return 2;
+  if (l < 2097151) return 3;
+  if (l < 268435455) return 4;
+  return 5;
+}
+
+/** Builds one listpack. */
+export class ListpackWriter {
+  private buf: Buffer;
+  private pos = HDR_SIZE;
+  private n = 0;
+
+  constructor(capacity = 64) {
+    this.buf = Buffer.allocUnsafe(Math.max(capacity, HDR_SIZE + 1));
+  }
+
+  /** Entries appended so far. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Bytes the finished listpack would have now (header, entries, terminator). */
+  get bytes(): number {
+    return this.pos + 1;
+  }
+
+  private room(extra: number): void {
+    if (this.pos + extra + 1 <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + extra + 1) cap *= 2;
+    const nb = Buffer.allocUnsafe(cap);
+    this.buf.copy(nb, 0, 0, this.pos);
+    this.buf = nb;
+  }
+
+  private backlen(l: number): void {
+    const b = this.buf;
+    let p = this.pos;
+    if (l <= 127) {
+      b[p++] = l;
+    } else if (l < 16383) {
+      b[p++] = l >>> 7;
+      b[p++] = (l & 127) | 128;
+    } else if (l < 2097151) {
+      b[p++] = l >>> 14;
+      b[p++] = ((l >>> 7) & 127) | 128;
+      b[p++] = (l & 127) | 128;
+    } else if (l < 268435455) {
+      b[p++] = l >>> 21;
+      b[p++] = ((l >>> 14) & 127) | 128;
+      b[p++] = ((l >>> 7) & 127) | 128;
+      b[p++] = (l & 127) | 128;
+    } else {
+      b[p++] = Math.floor(l / 2 ** 28);
+      b[p++] = ((l >>> 21) & 127) | 128;
+      b[p++] = ((l >>> 14) & 127) | 128;
+      b[p++] = ((l >>> 7) & 127) | 128;
+      b[p++] = (l & 127) | 128;
+    }
+    this.pos = p;
+  }
+
+  /** Append an element (lpAppend): an integer encoding when it is a canonical int64. */
+  append(s: string): this {
+    const v = lpStringToInt64(s);
+    if (v !== null) return this.appendInteger(v);
+    return this.appendString(s);
+  }
+
+  /** Append `s` with a string encoding whatever it holds. */
+  appendString(s: string): this {
+    const len = s.length;
+    const enclen = len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len;
+    this.room(enclen + backlenSize(enclen));
+    const b = this.buf;
+    let p = this.pos;
+    if (len < 64) {
+      b[p++] = 0x80 | len;
+    } else if (len < 4096) {
+      b[p++] = 0xe0 | (len >>> 8);
+      b[p++] = len & 0xff;
+    } else {
+      b[p++] = 0xf0;
+      b.writeUInt32LE(len, p);
+      p += 4;
+    }
+    if (len > 0) b.latin1Write(s, p, len);
+    this.pos = p + len;
+    this.backlen(enclen);
+    this.n++;
+    return this;
+  }
+
+  /** Append an integer (lpAppendInteger). */
+  appendInteger(v: number | bigint): this {
+    this.room(9 + 1);
+    const b = this.buf;
+    let p = this.pos;
+    let enclen: number;
+    if (typeof v === 'bigint') {
+      if (v >= -9007199254740991n && v <= 9007199254740991n) return this.appendInteger(Number(v));
+      b[p++] = 0xf4;
+      b.writeBigInt64LE(v, p);
+      p += 8;
+      enclen = 9;
+    } else if (v >= 0 && v <= 127) {
+      b[p++] = v;
+      enclen = 1;
+    } else if (v >= -4096 && v <= 4095) {
+      const u = v < 0 ? (1 << 13) + v : v;
+      b[p++] = 0xc0 | (u >>> 8);
+      b[p++] = u & 0xff;
+      enclen = 2;
+    } else if (v >= -32768 && v <= 32767) {
+      b[p++] = 0xf1;
+      b.writeInt16LE(v, p);
+      p += 2;
+      enclen = 3;
+    } else if (v >= -8388608 && v <= 8388607) {
+      const u = v < 0 ? (1 << 24) + v : v;
+      b[p++] = 0xf2;
+      b[p++] = u & 0xff;
+      b[p++] = (u >>> 8) & 0xff;
+      b[p++] = (u >>> 16) & 0xff;
+      enclen = 4;
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      b[p++] = 0xf3;
+      b.writeInt32LE(v, p);
+      p += 4;
+      enclen = 5;
+    } else {
+      b[p++] = 0xf4;
+      b.writeBigInt64LE(BigInt(v), p);
+      p += 8;
+      enclen = 9;
+    }
+    this.pos = p;
+    this.backlen(enclen);
+    this.n++;
+    return this;
+  }
+
+  /** The finished listpack (a fresh buffer; the writer can keep appending). */
+  finish(): Buffer {
+    const total = this.pos + 1;
+    const out = Buffer.allocUnsafe(total);
+    this.buf.copy(out, 0, 0, this.pos);
+    out.writeUInt32LE(total, 0);
+    out.writeUInt16LE(this.n < NUMELE_UNKNOWN ? this.n : NUMELE_UNKNOWN, 4);
+    out[this.pos] = EOF;
+    return out;
+  }
+}
+
+/** A listpack of the given elements. */
+export function encodeListpack(items: Iterable<string>): Buffer {
+  const w = new ListpackWriter();
+  for (const s of items) w.append(s);
+  return w.finish();
+}
+
+/** Bytes `s` takes as one listpack entry, backlen included. */
+export function listpackEntrySize(s: string): number {
+  const v = lpStringToInt64(s);
+  let enclen: number;
+  if (v !== null) {
+    if (typeof v === 'bigint') enclen = 9;
+    else if (v >= 0 && v <= 127) enclen = 1;
+    else if (v >= -4096 && v <= 4095) enclen = 2;
+    else if (v >= -32768 && v <= 32767) enclen = 3;
+    else if (v >= -8388608 && v <= 8388607) enclen = 4;
+    else if (v >= -2147483648 && v <= 2147483647) enclen = 5;
+    else enclen = 9;
+  } else {
+    const len = s.length;
+    enclen = len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len;
+  }
+  return enclen + backlenSize(enclen);
+}
+
+/** Size of an empty listpack (header and terminator). */
+export const LISTPACK_EMPTY_SIZE = HDR_SIZE + 1;
+
+/** A decoded entry: a string, or an integer (number when safe, else bigint). */
+export type ListpackEntry = string | number | bigint;
+
+/** Decimal string form of a decoded entry, as Redis returns integers from a listpack. */
+export const entryString = (e: ListpackEntry): string => (typeof e === 'string' ? e : String(e));
+
+/**
+ * Decode a listpack, validating it as lpValidateIntegrity(deep) does: the
+ * header's size, every entry's encoding and backlen inside the buffer, the
+ * terminator, and the count (unless 65535). Returns null when invalid.
+ */
+export function decodeListpack(lp: Uint8Array): ListpackEntry[] | null {
+  const size = lp.length;
+  if (size < HDR_SIZE + 1) return null;
+  const total = (lp[0] | (lp[1] << 8) | (lp[2] << 16) | (lp[3] << 24)) >>> 0;
+  if (total !== size) return null;
+  if (lp[size - 1] !== EOF) return null;
+  const numele = lp[4] | (lp[5] << 8);
+  const buf = Buffer.from(lp.buffer, lp.byteOffset, lp.byteLength);
+  const out: ListpackEntry[] = [];
+  let p = HDR_SIZE;
+  const end = size - 1; // the terminator
+  while (p < end) {
+    const b = lp[p];
+    let enclen: number;
+    let entry: ListpackEntry;
+    if ((b & 0x80) === 0) {
+      enclen = 1;
+      entry = b & 0x7f;
+    } else if ((b & 0xc0) === 0x80) {
+      const len = b & 0x3f;
+      enclen = 1 + len;
+      if (p + enclen > end) return null;
+      entry = buf.latin1Slice(p + 1, p + 1 + len);
+    } else if ((b & 0xe0) === 0xc0) {
+      enclen = 2;
+      if (p + 2 > end) return null;
+      const u = ((b & 0x1f) << 8) | lp[p + 1];
+      entry = u >= 1 << 12 ? u - (1 << 13) : u;
+    } else if ((b & 0xf0) === 0xe0) {
+      if (p + 2 > end) return null;
+      const len = ((b & 0x0f) << 8) | lp[p + 1];
+      enclen = 2 + len;
+      if (p + enclen > end) return null;
+      entry = buf.latin1Slice(p + 2, p + 2 + len);
+    } else if (b === 0xf1) {
+      enclen = 3;
+      if (p + enclen > end) return null;
+      entry = buf.readInt16LE(p + 1);
+    } else if (b === 0xf2) {
+      enclen = 4;
+      if (p + enclen > end) return null;
+      const u = lp[p + 1] | (lp[p + 2] << 8) | (lp[p + 3] << 16);
+      entry = u >= 1 << 23 ? u - (1 << 24) : u;
+    } else if (b === 0xf3) {
+      enclen = 5;
+      if (p + enclen > end) return null;
+      entry = buf.readInt32LE(p + 1);
+    } else if (b === 0xf4) {
+      enclen = 9;
+      if (p + enclen > end) return null;
+      const v = buf.readBigInt64LE(p + 1);
+      const n = Number(v);
+      entry = Number.isSafeInteger(n) ? n : v;
+    } else if (b === 0xf0) {
+      if (p + 5 > end) return null;
+      const len = buf.readUInt32LE(p + 1);
+      enclen = 5 + len;
+      if (p + enclen > end) return null;
+      entry = buf.latin1Slice(p + 5, p + 5 + len);
+    } else {
+      return null; // 0xf5..0xfe: no such encoding; 0xff inside the entries
+    }
+    const bl = backlenSize(enclen);
+    if (p + enclen + bl > end) return null;
+    // The backlen must decode (read backwards) to the entry's size.
+    let val = 0;
+    let shift = 0;
+    let q = p + enclen + bl - 1;
+    for (;;) {
+      val += (lp[q] & 127) * 2 ** shift;
+      if (!(lp[q] & 128)) break;
+      shift += 7;
+      q--;
+      if (shift > 28 || q < p + enclen) return null;
+    }
+    if (val !== enclen || q !== p + enclen) return null;
+    out.push(entry);
+    p += enclen + bl;
+  }
+  if (p !== end) return null;
+  if (numele !== NUMELE_UNKNOWN && numele !== out.length) return null;
+  return out;
+}
