@@ -5,6 +5,7 @@ import { setBuiltinInstallers, type RedKitServer } from '../server/server.js';
 import { installBitmaps } from './bitmaps.js';
 import { installClient } from './client.js';
 import { installConnection, installCore } from './connection.js';
+import { installDump } from './dump.js';
 import { installGeo } from './geo.js';
 import { installHashes } from './hashes.js';
 import { installHyperLogLog } from './hyperloglog.js';
@@ -25,6 +26,7 @@ export function installBuiltins(server: RedKitServer): void {
   installBitmaps(server);
   installHyperLogLog(server);
   installKeys(server);
+  installDump(server);
   installHashes(server);
   installLists(server);
   installSets(server);
