@@ -8,6 +8,7 @@ import { ReplyError } from '../errors.js';
 import { NoReply, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import type { CommandCall, Middleware } from '../server/dispatch.js';
+import { commandKeyIndexes } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { globMatch } from '../commands/util.js';
 import { binaryToBuffer, fromBinary, replyToJs } from './values.js';
@@ -206,7 +207,16 @@ export class Recorder {
           args = args.slice(1);
         } else name = ctx.sentName.toUpperCase();
       }
-      const e = this.begin(ctx, name, args, []);
+      let keys: string[] = [];
+      const spec = cmd ?? server.registry.lookup(ctx.sentName);
+      if (spec && !spec.subcommands) {
+        try {
+          keys = commandKeyIndexes(spec, args).map((i) => args[i]).filter((k) => k !== undefined);
+        } catch {
+          // a custom getKeys that cannot cope with the bad arguments
+        }
+      }
+      const e = this.begin(ctx, name, args, keys);
       this.end(e, err);
     };
     return () => {

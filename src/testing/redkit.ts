@@ -67,8 +67,8 @@ export class RedKit {
       redisVersion: options.redisVersion,
       clock: this.clock,
       logger: options.logger ?? 'warn',
-      config: options.config,
     });
+    this.applyConfig(options.config);
     for (const [name, def] of Object.entries(options.commands ?? {})) this.server.registerCommand(name, def);
     const rec = options.record;
     this.recorder = new Recorder(typeof rec === 'object' ? rec : {});
@@ -83,6 +83,27 @@ export class RedKit {
         this.server.dispose();
         throw e;
       }
+    }
+  }
+
+  /**
+   * Initial CONFIG parameters go through CONFIG SET (validated, canonical
+   * form, applied: notify-keyspace-events, maxmemory-policy...); immutable
+   * ones are set as they are.
+   */
+  private applyConfig(config: Record<string, string> | undefined): void {
+    if (!config) return;
+    const cfg = this.server.config;
+    const settable: Array<[string, string]> = [];
+    for (const [k, v] of Object.entries(config)) {
+      if (cfg.has(k) && cfg.isImmutable(k)) cfg.setRaw(k, v);
+      else settable.push([k, v]);
+    }
+    try {
+      if (settable.length) cfg.setMany(settable, { allowProtected: true });
+    } catch (e) {
+      this.server.dispose();
+      throw new Error(`RedKit: bad config option: ${(e as Error).message}`);
     }
   }
 
