@@ -145,7 +145,6 @@ function strtod(s: string, start: number): Strtod {
 function parseHex(s: string, i: number, neg: boolean): Strtod | null {
   const n = s.length;
   let mant = 0n;
-  let digits = 0;
   let fracDigits = 0;
   let sawDigit = false;
   let nonZero = false;
@@ -154,7 +153,6 @@ function parseHex(s: string, i: number, neg: boolean): Strtod | null {
     mant = mant * 16n + BigInt(d);
     if (d) nonZero = true;
     sawDigit = true;
-    digits++;
     i++;
   }
   if (s.charCodeAt(i) === 46) {
@@ -191,7 +189,6 @@ function parseHex(s: string, i: number, neg: boolean): Strtod | null {
       i = j;
     }
   }
-  void digits;
   let v = Number(mant) * 2 ** (exp - 4 * fracDigits);
   if (!Number.isFinite(v) && Number.isFinite(Number(mant))) {
     // Split the scaling to avoid a spurious overflow of the intermediate power.
@@ -357,7 +354,7 @@ export function storeResult(ctx: Context, dst: string, zs: ZSet, event: string):
 }
 
 /** After removing members: drop an emptied key. Returns whether it was deleted. */
-function dropIfEmpty(ctx: Context, db: Database, key: string, zs: ZSet): boolean {
+function dropIfEmpty(db: Database, key: string, zs: ZSet): boolean {
   if (zs.size !== 0) return false;
   db.delete(key);
   return true;
@@ -720,7 +717,7 @@ function zremrange(ctx: Context, args: string[], type: RangeType): Reply {
     deleted = zs.deleteRangeByRank(start + 1, end + 1);
   } else if (type === RangeType.Score) deleted = zs.deleteRangeByScore(scoreRange as ScoreRange);
   else deleted = zs.deleteRangeByLex(lexRange as LexRange);
-  const removed = dropIfEmpty(ctx, db, key, zs);
+  const removed = dropIfEmpty(db, key, zs);
   if (deleted) {
     if (!removed) db.touch(key);
     ctx.store.notify(NOTIFY.ZSET, event, key, db.id);
