@@ -25,6 +25,12 @@
  * ("New cardinality estimation algorithms for HyperLogLog sketches",
  * arXiv:1702.01284) over the register histogram, as Redis computes it.
  *
+ * Corrupted sparse values: any opcode running past register 16384, or
+ * opcodes covering fewer registers, make the value invalid for counting,
+ * merging and conversion (INVALIDOBJ). This is the behaviour of the oracle,
+ * Debian's 7.0.15 with the CVE-2025-32023 fix, which rejects opcodes past the
+ * end where plain 7.0.15 stopped at a VAL that overflowed and accepted it.
+ *
  * `Hll` is a mutable working copy used by the commands: it keeps Redis's sds
  * invariant that the byte just past the value is 0 (some opcode reads look
  * one byte past the end, as Redis does), and spare room for in-place inserts.
@@ -351,22 +357,23 @@ export function mergeInto(max: Uint8Array, b: Uint8Array): boolean {
   let i = 0;
   while (p < end) {
     const op = b[p];
+    let runlen: number;
     if (isZero(op)) {
-      i += zeroLen(op);
+      runlen = zeroLen(op);
       p++;
     } else if (isXzero(op)) {
-      i += xzeroLen(op, at(b, p + 1, end));
+      runlen = xzeroLen(op, at(b, p + 1, end));
       p += 2;
     } else {
-      let runlen = valLen(op);
+      runlen = valLen(op);
+      if (runlen + i > HLL_REGISTERS) return false;
       const regval = valValue(op);
-      if (runlen + i > HLL_REGISTERS) break; // overflow
-      while (runlen-- > 0) {
-        if (regval > max[i]) max[i] = regval;
-        i++;
-      }
+      for (let n = 0; n < runlen; n++, i++) if (regval > max[i]) max[i] = regval;
       p++;
+      continue;
     }
+    if (runlen + i > HLL_REGISTERS) return false;
+    i += runlen;
   }
   return i === HLL_REGISTERS;
 }
@@ -570,13 +577,6 @@ export class Hll {
     return this.set(PAT_INDEX, count, sparseMax);
   }
 
-  /** Add an 8-byte little-endian element given as two 32-bit halves (PFSELFTEST). */
-  addWord(hi: number, lo: number, sparseMax: number): number {
-    murmurWord(hi, lo);
-    const count = patLenOfHash();
-    return this.set(PAT_INDEX, count, sparseMax);
-  }
-
   /** Raise register `index` to `count` in either encoding. */
   set(index: number, count: number, sparseMax: number): number {
     const enc = this.buf[4];
@@ -601,22 +601,23 @@ export class Hll {
     let p = HLL_HDR_SIZE;
     while (p < end) {
       const op = src[p];
+      let runlen: number;
       if (isZero(op)) {
-        idx += zeroLen(op);
+        runlen = zeroLen(op);
         p++;
       } else if (isXzero(op)) {
-        idx += xzeroLen(op, src[p + 1]);
+        runlen = xzeroLen(op, src[p + 1]);
         p += 2;
       } else {
-        let runlen = valLen(op);
+        runlen = valLen(op);
+        if (runlen + idx > HLL_REGISTERS) return false;
         const regval = valValue(op);
-        if (runlen + idx > HLL_REGISTERS) break; // overflow
-        while (runlen-- > 0) {
-          denseSetRaw(d, HLL_HDR_SIZE, idx, regval);
-          idx++;
-        }
+        for (let n = 0; n < runlen; n++, idx++) denseSetRaw(d, HLL_HDR_SIZE, idx, regval);
         p++;
+        continue;
       }
+      if (runlen + idx > HLL_REGISTERS) return false;
+      idx += runlen;
     }
     if (idx !== HLL_REGISTERS) return false;
     this.buf = d;
@@ -805,10 +806,11 @@ export function selfTest(sparseMax: number, random: () => number = Math.random):
   const seedHi = Math.floor(random() * 4294967296) >>> 0;
   for (let j = 1; j <= 10000000; j++) {
     const lo = (j ^ seedLo) >>> 0;
+    // Redis hashes the element for each HLL; hashing once gives the same (index, count).
     murmurWord(seedHi, lo);
     const count = patLenOfHash();
     denseSet(dense, PAT_INDEX, count);
-    o.addWord(seedHi, lo, sparseMax);
+    o.set(PAT_INDEX, count, sparseMax);
     if (j === checkpoint) {
       if (j < sparseMax / 2 && o.encoding !== HLL_SPARSE) return 'TESTFAILED sparse encoding not used';
       const cd = countHll(dense);
