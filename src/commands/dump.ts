@@ -142,9 +142,11 @@ function restore(ctx: Context, args: string[]): Reply {
       db.forgetStamp();
     }
   } else if (idle >= 0n) {
-    const clock = store.lruClock;
-    let abs = clock - Number(idle);
-    if (abs < 0) abs = (clock + Math.floor(LRU_CLOCK_MAX / 2)) % LRU_CLOCK_MAX;
+    // As Redis 7.0.15: an underflow gets LRU_CLOCK_MAX added, then lands in the 24-bit robj.lru field.
+    let abs = store.lruClock - Number(idle);
+    if (abs < 0) abs += LRU_CLOCK_MAX;
+    abs %= LRU_CLOCK_MAX + 1;
+    if (abs < 0) abs += LRU_CLOCK_MAX + 1;
     db.lru.set(key, abs);
     db.forgetStamp();
   }

@@ -285,9 +285,10 @@ function allowInsert(nodeSz: number, count: number, fill: number, sz: number): b
 interface ListLayout {
   /** The elements at restore time (to tell whether the list changed since). */
   items: string[];
-  /** Elements per node. */
+  /** Elements per node; PLAIN_NODE for a plain node (one element). */
   counts: number[];
 }
+const PLAIN_NODE = -1;
 const listLayouts = new WeakMap<RList, ListLayout>();
 const intsetWidths = new WeakMap<RSet, number>();
 
@@ -358,7 +359,7 @@ function canonicalCounts(items: readonly string[], fill: number): number[] {
     const sz = s.length;
     if (sz >= PACKED_THRESHOLD) {
       if (count > 0) counts.push(count);
-      counts.push(1);
+      counts.push(PLAIN_NODE);
       count = 0;
       continue;
     }
@@ -379,13 +380,8 @@ function nodesWithCounts(list: RList, counts: number[]): QuicklistNode[] {
   const nodes: QuicklistNode[] = [];
   const it = list[Symbol.iterator]();
   for (const n of counts) {
-    if (n === 1) {
-      const s = it.next().value as string;
-      if (s.length >= PACKED_THRESHOLD) {
-        nodes.push({ plain: true, data: Buffer.from(s, 'latin1') });
-        continue;
-      }
-      nodes.push({ plain: false, data: new ListpackWriter().append(s).finish() });
+    if (n === PLAIN_NODE) {
+      nodes.push({ plain: true, data: Buffer.from(it.next().value as string, 'latin1') });
       continue;
     }
     const w = new ListpackWriter();
@@ -960,6 +956,8 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
         if (data.length === 0) bad();
         if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
           items.push(data.latin1Slice(0, data.length));
+          counts.push(PLAIN_NODE);
+          continue;
         } else if (type === RDB_TYPE.LIST_QUICKLIST_2) {
           const entries = decodeListpack(data);
           if (entries === null) bad();
