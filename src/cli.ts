@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   if (clock !== 'real' && clock !== 'frozen') throw new Error(`invalid --clock ${clock} (real | frozen)`);
   const host = values.host ?? '127.0.0.1';
   let server: RedKitServer;
+  let recordFile: fs.WriteStream | undefined;
   if (values.seed || values.record || clock !== 'real') {
     // Fixture features: seed, recording, virtual clock.
     const redkit = new RedKit({
@@ -82,11 +83,18 @@ async function main(): Promise<void> {
       tls,
       logger: { level },
       clock,
-      record: values.record !== undefined,
+      // The file is the record: keep only a few entries in memory.
+      record: values.record !== undefined ? { limit: 1000 } : false,
       seed: values.seed,
     });
     if (values.record) {
       const out = fs.createWriteStream(values.record, { flags: 'a' });
+      await new Promise<void>((resolve, reject) => {
+        out.once('open', () => resolve());
+        out.once('error', reject);
+      });
+      out.on('error', (e) => server.logger.error(`--record ${values.record}: ${e.message}`));
+      recordFile = out;
       // One JSON line per command, once it has answered.
       redkit.recorder.onDone = (entry) => {
         out.write(JSON.stringify(entry) + '\n');
@@ -106,6 +114,8 @@ async function main(): Promise<void> {
     server.logger.info(`${signal} received, shutting down`);
     await server.shutdown({ timeout: 5000 });
     server.dispose();
+    // Let the --record file reach the disk before exiting.
+    if (recordFile) await new Promise<void>((resolve) => recordFile!.end(() => resolve()));
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

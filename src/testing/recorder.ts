@@ -104,6 +104,7 @@ export class RecordedCommand {
     return this.rawKeys.map(fromBinary);
   }
 
+  /** A plain object for JSON (big integers as strings, Buffers as base64 objects); JSON.stringify uses it. */
   toJSON(): object {
     return {
       seq: this.seq,
@@ -114,7 +115,8 @@ export class RecordedCommand {
       clientName: this.clientName,
       libName: this.libName,
       time: this.time,
-      reply: this.reply,
+      ...(this.done ? {} : { pending: true }),
+      reply: jsonSafe(this.reply),
       error: this.error,
       ...(this.parent ? { parent: this.parent.seq } : {}),
       ...(this.fault ? { fault: this.fault } : {}),
@@ -434,6 +436,18 @@ export class Recorder {
 }
 
 const quote = (s: string) => JSON.stringify(s);
+
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (Buffer.isBuffer(v)) return { base64: v.toString('base64') };
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v !== null && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = jsonSafe(x);
+    return o;
+  }
+  return v;
+}
 
 export function formatEntry(e: RecordedCommand, depth = 0): string {
   const who = `db${e.db} client#${e.clientId}${e.clientName ? ` ${e.clientName}` : ''}`;
