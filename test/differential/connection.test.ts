@@ -395,7 +395,10 @@ describe('QUIT and RESET', () => {
 describe('authentication (requirepass)', () => {
   let auth: Pair;
   beforeAll(async () => {
-    auth = await startPair({ redisArgs: ['--requirepass', 's3cret'], redkit: { requirepass: 's3cret' } });
+    auth = await startPair({
+      redisArgs: ['--requirepass', 's3cret', '--user', 'alice', 'on', '>wonderland', '~*', '&*', '+@all'],
+      redkit: { requirepass: 's3cret', users: { alice: 'wonderland' } },
+    });
   });
   afterAll(async () => auth?.stop());
 
@@ -428,6 +431,35 @@ describe('authentication (requirepass)', () => {
       ['CLIENT', 'GETNAME'],
       ['HGETALL', 'nosuch'],
     ]);
+  });
+
+  it('other users: AUTH user pass, HELLO AUTH, CLIENT INFO user=, CLIENT KILL USER', async () => {
+    const { r, k } = await auth.clients(2);
+    await expectSame(r, k, [
+      ['AUTH', 'alice', 'wrong'],
+      ['AUTH', 'ALICE', 'wonderland'],
+      ['AUTH', 'alice', 'wonderland'],
+      ['PING'],
+      { cmd: ['CLIENT', 'INFO'], normalize: clientListNorm },
+      { cmd: ['HELLO', '3', 'AUTH', 'alice', 'wonderland'], normalize: helloNorm },
+      ['AUTH', 'default', 's3cret'],
+      { cmd: ['CLIENT', 'INFO'], normalize: clientListNorm },
+      ['CLIENT', 'KILL', 'USER', 'bob'],
+      ['CLIENT', 'KILL', 'USER', 'alice'],
+    ]);
+    for (const [port, label] of [
+      [auth.redis.port, 'redis'],
+      [auth.redkit.port, 'redkit'],
+    ] as const) {
+      const victim = await RawClient.connect(port);
+      const admin = await RawClient.connect(port);
+      expect(await victim.call('AUTH', 'alice', 'wonderland'), label).toBe('+OK\r\n');
+      expect(await admin.call('AUTH', 's3cret'), label).toBe('+OK\r\n');
+      expect(await admin.call('CLIENT', 'KILL', 'USER', 'alice'), label).toBe(':1\r\n');
+      await victim.readUntilClose(2000);
+      expect(victim.closed, label).toBe(true);
+      admin.close();
+    }
   });
 
   it('QUIT works before AUTH; oversized requests are refused before AUTH', async () => {
