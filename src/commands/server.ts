@@ -8,6 +8,7 @@ import type { Connection } from '../server/connection.js';
 import type { Context } from '../server/context.js';
 import { commandKeyIndexes, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
+import { parseNotifyFlags } from '../store/store.js';
 import { commandDocsReply, commandInfoReply, keysFromSpecs, nativeKeys, redisKeySpecs } from './meta.js';
 import { defineCommands, globMatch } from './util.js';
 
@@ -388,10 +389,7 @@ function configResetStat(ctx: Context): Reply {
 export function installConfigBehaviour(server: RedKitServer): void {
   const cfg = server.config;
   cfg.define('notify-keyspace-events', (v) => {
-    let f = 0;
-    const bits: Record<string, number> = { K: 1, E: 2, g: 4, $: 8, l: 16, s: 32, h: 64, z: 128, x: 256, e: 512, t: 1024, m: 2048, d: 8192, n: 16384 };
-    for (const c of v) f |= c === 'A' ? 4 | 8 | 16 | 32 | 64 | 128 | 256 | 512 | 1024 | 8192 : bits[c];
-    server.store.notifyFlags = f;
+    server.store.notifyFlags = parseNotifyFlags(v) ?? 0;
   });
   cfg.define('requirepass', (v) => {
     server.setPassword('default', v);

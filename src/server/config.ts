@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { ReplyError } from '../errors.js';
 import defaults from '../commands/meta/config-defaults.json';
+import { NOTIFY, parseNotifyFlags } from '../store/store.js';
 
 // ---- flags ------------------------------------------------------------------------------
 
@@ -250,7 +251,7 @@ special('client-output-buffer-limit', MULTI_ARG, (args, cfg) => {
     if (cls === null) fail('Invalid client class specified in buffer limit configuration.');
     const hard = memtoull(args[j + 1]);
     const soft = memtoull(args[j + 2]);
-    const secs = strtollLoose(args[j + 3]);
+    const secs = strtoll(args[j + 3]);
     if (hard === null || soft === null || secs === null || secs < 0n) fail('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
     next[cls as string] = `${hard} ${soft} ${secs}`;
   }
@@ -268,7 +269,7 @@ special('oom-score-adj-values', MULTI_ARG, (args) => {
 });
 special('notify-keyspace-events', 0, (args) => {
   if (args.length !== 1) fail('wrong number of arguments');
-  const f = parseNotifyClasses(args[0]);
+  const f = parseNotifyFlags(args[0]);
   if (f === null) fail("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
   return notifyClassesToString(f as number);
 });
@@ -313,10 +314,9 @@ function strtoll(s: string): bigint | null {
   if (v < -LLONG_MAX - 1n) v = -LLONG_MAX - 1n;
   return v;
 }
-const strtollLoose = strtoll;
 
 /** memtoull: digits with an optional b/k/kb/m/mb/g/gb unit; null on error. */
-export function memtoull(s: string): bigint | null {
+function memtoull(s: string): bigint | null {
   s = cstr(s);
   if (s.startsWith('-')) return null;
   const m = /^(\d*)(.*)$/.exec(s) as RegExpExecArray;
@@ -368,25 +368,20 @@ function validProcTitleTemplate(t: string): boolean {
 
 // ---- notify-keyspace-events (notify.c) --------------------------------------------------
 
-const N = { K: 1, E: 2, g: 4, $: 8, l: 16, s: 32, h: 64, z: 128, x: 256, e: 512, t: 1024, m: 2048, d: 8192, n: 16384 } as const;
-const NOTIFY_ALL = N.g | N.$ | N.l | N.s | N.h | N.z | N.x | N.e | N.t | N.d;
-
-function parseNotifyClasses(s: string): number | null {
-  let f = 0;
-  for (const c of s) {
-    if (c === 'A') f |= NOTIFY_ALL;
-    else if (c in N) f |= N[c as keyof typeof N];
-    else return null;
-  }
-  return f;
-}
+const NOTIFY_ALL = NOTIFY.GENERIC | NOTIFY.STRING | NOTIFY.LIST | NOTIFY.SET | NOTIFY.HASH | NOTIFY.ZSET | NOTIFY.EXPIRED | NOTIFY.EVICTED | NOTIFY.STREAM | NOTIFY.MODULE;
+const CLASS_CHARS: Array<[string, number]> = [
+  ['g', NOTIFY.GENERIC], ['$', NOTIFY.STRING], ['l', NOTIFY.LIST], ['s', NOTIFY.SET], ['h', NOTIFY.HASH], ['z', NOTIFY.ZSET],
+  ['x', NOTIFY.EXPIRED], ['e', NOTIFY.EVICTED], ['t', NOTIFY.STREAM], ['d', NOTIFY.MODULE], ['n', NOTIFY.NEW],
+];
 
 /** keyspaceEventsFlagsToString: note that 'n' is only printed when 'A' is not. */
 function notifyClassesToString(f: number): string {
   let s = '';
   if ((f & NOTIFY_ALL) === NOTIFY_ALL) s += 'A';
-  else for (const c of ['g', '$', 'l', 's', 'h', 'z', 'x', 'e', 't', 'd', 'n'] as const) if (f & N[c]) s += c;
-  for (const c of ['K', 'E', 'm'] as const) if (f & N[c]) s += c;
+  else for (const [c, bit] of CLASS_CHARS) if (f & bit) s += c;
+  if (f & NOTIFY.KEYSPACE) s += 'K';
+  if (f & NOTIFY.KEYEVENT) s += 'E';
+  if (f & NOTIFY.KEY_MISS) s += 'm';
   return s;
 }
 
@@ -557,21 +552,6 @@ export class Config {
     return [...out.values()];
   }
 
-  /**
-   * Validate a value for a parameter and return its canonical form (what
-   * CONFIG GET will show). Throws a ReplyError with Redis's message (without
-   * the CONFIG SET prefix) when the value is invalid.
-   */
-  parse(name: string, value: string): string {
-    const e = LOOKUP.get(name.toLowerCase());
-    if (!e) throw new ReplyError(`Unknown option '${name}'`);
-    try {
-      return this.parseSpec(e.spec, value);
-    } catch (err) {
-      throw new ReplyError(errorMessage(err));
-    }
-  }
-
   private parseSpec(spec: ParamSpec, value: string): string {
     // sdssplitlen: an empty value is zero arguments; every single space separates one.
     const args = spec.flags & MULTI_ARG ? (value === '' ? [] : value.split(' ')) : [value];
@@ -594,8 +574,8 @@ export class Config {
   }
 
   /**
-   * Set one parameter (validate, store, apply). Throws a ReplyError with the
-   * reason (no `ERR` prefix) on failure; the previous value is kept then.
+   * Set one parameter as CONFIG SET would (validate, store, apply). Throws a
+   * ReplyError with Redis's error string; the previous value is kept then.
    */
   set(name: string, value: string): string {
     this.setMany([[name, value]]);
@@ -699,6 +679,3 @@ function safeApply(l: ConfigListener, v: string, n: string): void {
 function configSetError(arg: string, msg?: string): ReplyError {
   return new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${arg}')${msg ? ` - ${msg}` : ''}`);
 }
-
-/** Names of every parameter Redis 7.0 has (primary names), for documentation and tests. */
-export const CONFIG_PARAMETERS: readonly string[] = SPECS.map((s) => s.name);
