@@ -3,10 +3,12 @@
  * PFSELFTEST.
  *
  * An HLL is a string value in Redis's exact format (store/hll.ts), so GET /
- * SET copy it between RedKit and a real Redis and its count is kept. Each
- * command works on a copy of the value's bytes (an `Hll`) and stores the
- * result as an RString ('raw', as Redis unshares the value it modifies);
- * like Redis, PFCOUNT writes the cached cardinality back into the value.
+ * SET copy it between RedKit and a real Redis and its count is kept. A value
+ * a command may change becomes an RString ('raw': Redis unshares it). The hot
+ * paths change it in place through RString.setByte: PFADD on a dense HLL
+ * (one or two bytes per raised register) and PFCOUNT writing the cached
+ * cardinality back, as Redis does. Sparse updates, conversions and merges
+ * work on a copy of the bytes (an `Hll`) that replaces the value.
  */
 import { Err, ReplyError } from '../errors.js';
 import { OK, SimpleString, type Reply } from '../resp/reply.js';
@@ -18,15 +20,18 @@ import {
   countHll,
   countRaw,
   decodeSparse,
+  denseAddInPlace,
   denseGet,
   Hll,
   HLL_DENSE,
   HLL_HDR_SIZE,
   HLL_REGISTERS,
   HLL_SPARSE,
+  invalidateInPlace,
   isValidHll,
   mergeInto,
   selfTest,
+  setCachedCardInPlace,
 } from '../store/hll.js';
 import { NOTIFY } from '../store/store.js';
 import { RString } from '../store/types/string.js';
@@ -69,12 +74,34 @@ function storeBack(db: Database, key: string, h: Hll, orig: Value): void {
   else if (typeof orig === 'string') db.replaceValue(key, RString.from(orig));
 }
 
+/** dbUnshareStringValue: the value at key as an RString, converting (and storing) a plain string. */
+function unshare(db: Database, key: string, v: Value): RString {
+  if (v instanceof RString) return v;
+  const r = RString.from(typeof v === 'string' ? v : String(v));
+  db.replaceValue(key, r);
+  return r;
+}
+
 function pfadd(ctx: Context, args: string[]): Reply {
   const db = ctx.db;
   const key = args[0];
   const v = db.get(key);
-  let h: Hll;
   let updated = 0;
+  if (v !== undefined) {
+    const b = hllBytes(v);
+    if (b[4] === HLL_DENSE) {
+      // In place: no copy of the 12k value.
+      const r = unshare(db, key, v);
+      updated = denseAddInPlace(r, args, 1);
+      if (updated) {
+        invalidateInPlace(r);
+        db.touch(key);
+        ctx.store.notify(NOTIFY.STRING, 'pfadd', key, db.id);
+      }
+      return updated ? 1 : 0;
+    }
+  }
+  let h: Hll;
   if (v === undefined) {
     h = Hll.create();
     updated++;
@@ -115,20 +142,13 @@ function pfcount(ctx: Context, args: string[]): Reply {
   const v = db.get(key);
   if (v === undefined) return 0;
   const b = hllBytes(v);
+  const r = unshare(db, key, v);
   const cached = cachedCard(b);
-  if (cached !== null) {
-    if (typeof v === 'string') db.replaceValue(key, RString.from(v));
-    return cached;
-  }
+  if (cached !== null) return cached;
   const card = countHll(b);
-  if (card < 0) {
-    if (typeof v === 'string') db.replaceValue(key, RString.from(v));
-    throw new ReplyError(HllErr.corrupted);
-  }
+  if (card < 0) throw new ReplyError(HllErr.corrupted);
   // Cache the cardinality in the value: a change WATCH sees, as in Redis.
-  const h = Hll.from(b);
-  h.setCachedCard(card);
-  storeBack(db, key, h, v);
+  setCachedCardInPlace(r, card);
   db.touch(key);
   return card;
 }

@@ -495,6 +495,61 @@ export function decodeSparse(b: Uint8Array): string {
   return parts.join(' ');
 }
 
+// ---- in-place changes to a stored value ----------------------------------------------------
+
+/** Byte access to a stored string value that can be changed in place (RString's API). */
+export interface ByteStore {
+  readonly length: number;
+  byteAt(i: number): number;
+  setByte(i: number, v: number): void;
+}
+
+/**
+ * PFADD on a dense HLL, in place: raise the registers of elements[from..];
+ * returns how many registers changed. Only the one or two bytes of a changed
+ * register are written (no copy of the 12k value).
+ */
+export function denseAddInPlace(s: ByteStore, elements: readonly string[], from: number): number {
+  let updated = 0;
+  for (let i = from; i < elements.length; i++) {
+    murmurString(elements[i]);
+    const count = patLenOfHash();
+    const bit = PAT_INDEX * HLL_BITS;
+    const byte = HLL_HDR_SIZE + (bit >>> 3);
+    const fb = bit & 7;
+    const b0 = s.byteAt(byte);
+    // A register starting at bit 0 or 2 of its byte lies within it.
+    const b1 = fb > 2 ? s.byteAt(byte + 1) : 0;
+    const old = ((b0 >>> fb) | (b1 << (8 - fb))) & HLL_REGISTER_MAX;
+    if (count > old) {
+      s.setByte(byte, ((b0 & ~(HLL_REGISTER_MAX << fb)) | (count << fb)) & 0xff);
+      if (fb > 2) s.setByte(byte + 1, (b1 & ~(HLL_REGISTER_MAX >>> (8 - fb))) | (count >>> (8 - fb)));
+      updated++;
+    }
+  }
+  return updated;
+}
+
+/** Set bit 63 of the cached cardinality (stale), in place. */
+export function invalidateInPlace(s: ByteStore): void {
+  const b = s.byteAt(15);
+  if ((b & 0x80) === 0) s.setByte(15, b | 0x80);
+}
+
+/** Store a computed cardinality as the (valid) cached one, in place. */
+export function setCachedCardInPlace(s: ByteStore, card: number): void {
+  let lo = card % 4294967296;
+  let hi = Math.floor(card / 4294967296);
+  for (let i = 8; i < 12; i++) {
+    s.setByte(i, lo & 0xff);
+    lo = Math.floor(lo / 256);
+  }
+  for (let i = 12; i < 16; i++) {
+    s.setByte(i, hi & 0xff);
+    hi = Math.floor(hi / 256);
+  }
+}
+
 // ---- the mutable working copy --------------------------------------------------------------
 
 export class Hll {
@@ -556,18 +611,21 @@ export class Hll {
 
   /** Store a freshly computed cardinality (cache valid). */
   setCachedCard(card: number): void {
-    const b = this.buf;
-    let lo = card % 4294967296;
-    let hi = Math.floor(card / 4294967296);
-    for (let i = 8; i < 12; i++) {
-      b[i] = lo & 0xff;
-      lo = Math.floor(lo / 256);
-    }
-    for (let i = 12; i < 16; i++) {
-      b[i] = hi & 0xff;
-      hi = Math.floor(hi / 256);
-    }
+    setCachedCardInPlace(this, card);
+  }
+
+  /** ByteStore view of the working copy. */
+  byteAt(i: number): number {
+    return this.buf[i];
+  }
+
+  setByte(i: number, v: number): void {
+    this.buf[i] = v;
     this.dirty = true;
+  }
+
+  get length(): number {
+    return this.len;
   }
 
   /** hllAdd: 1 when a register changed, 0 when not, -1 for a corrupted sparse value. */

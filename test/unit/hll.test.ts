@@ -10,17 +10,21 @@ import {
   countHll,
   countRaw,
   decodeSparse,
+  denseAddInPlace,
   Hll,
   HLL_DENSE,
   HLL_DENSE_SIZE,
   HLL_REGISTERS,
   HLL_SPARSE,
+  invalidateInPlace,
   isValidHll,
   mergeInto,
   murmurHash64A,
   patLen,
   selfTest,
+  setCachedCardInPlace,
 } from '../../src/store/hll.js';
+import { RString } from '../../src/store/types/string.js';
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -277,6 +281,30 @@ describe('Hll against a register model', () => {
       expect(Math.abs(c - n)).toBeLessThanOrEqual(Math.max(1, Math.ceil(n * 0.0081 * 5)));
     }
     expect(countRaw(new Uint8Array(HLL_REGISTERS))).toBe(0);
+  });
+});
+
+describe('in-place changes to a stored RString (PFADD on dense, PFCOUNT cache)', () => {
+  it('denseAddInPlace on an RString gives the bytes and return values of the working copy', () => {
+    const h = Hll.create();
+    for (let i = 0; i < 3000; i++) h.add(`seed:${i}`, 3000);
+    expect(h.encoding).toBe(HLL_DENSE);
+    const r = RString.fromBuffer(Buffer.from(h.bytes()));
+    const before = r.toString(); // a cached string form must not go stale
+    const rand = rng(21);
+    for (let round = 0; round < 50; round++) {
+      const els = Array.from({ length: 1 + Math.floor(rand() * 200) }, () => (rand() < 0.3 ? `seed:${Math.floor(rand() * 3000)}` : randomBinary(rand, 1 + Math.floor(rand() * 16))));
+      let expected = 0;
+      for (const e of els) expected += h.add(e, 3000);
+      expect(denseAddInPlace(r, ['key', ...els], 1)).toBe(expected);
+      expect(r.toString() === h.bytes().latin1Slice(), `round ${round}`).toBe(true);
+    }
+    expect(r.toString()).not.toBe(before);
+    invalidateInPlace(r);
+    expect(r.byteAt(15) & 0x80).toBe(0x80);
+    setCachedCardInPlace(r, 4000);
+    expect(cachedCard(Buffer.from(r.toString(), 'latin1'))).toBe(4000);
+    expect(countHll(Buffer.from(r.toString(), 'latin1'))).toBe(h.count());
   });
 });
 
