@@ -159,5 +159,7 @@ export function installDump(server: RedKitServer): void {
   defineCommands(server, {
     dump,
     restore,
+    // The cluster variant (accepted on a node in ASKING state): the same command here.
+    'restore-asking': restore,
   });
 }

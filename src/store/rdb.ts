@@ -339,11 +339,10 @@ export function quicklistNodes(items: Iterable<string>, fill = -2): QuicklistNod
     }
     if (w === null || !allowInsert(size, w.count, fill, sz)) {
       flush();
-      w = new ListpackWriter(Math.min(SIZE_SAFETY_LIMIT, 64 + sz));
-      size = LISTPACK_EMPTY_SIZE;
+      w = new ListpackWriter(Math.min(SIZE_SAFETY_LIMIT + 64, 64 + sz));
     }
     w.append(s);
-    size += listpackEntrySize(s);
+    size = w.bytes;
   }
   flush();
   return nodes;
@@ -439,7 +438,7 @@ function writeValue(w: RdbWriter, v: Value, opts: DumpOptions): void {
   if (v instanceof RList) {
     w.byte(RDB_TYPE.LIST_QUICKLIST_2);
     const counts = restoredLayout(v);
-    const nodes = counts !== null ? nodesWithCounts(v, counts) : quicklistNodes(v, opts.listMaxListpackSize ?? -2);
+    const nodes = counts !== null ? nodesWithCounts(v, counts) : quicklistNodes(v.toArray(), opts.listMaxListpackSize ?? -2);
     w.len(nodes.length);
     const depth = Math.max(0, opts.listCompressDepth ?? 0);
     const n = nodes.length;

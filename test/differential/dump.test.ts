@@ -587,6 +587,11 @@ describe.each([2, 3] as const)('RESTORE options and errors (RESP%i)', (proto) =>
       ['DUMP', 'a', 'b'],
       ['restore', 'new', '0', p, 'replace', 'absttl', 'idletime', '0'],
       ['GET', 'new'],
+      ['RESTORE-ASKING', 'asked', '0', p],
+      ['RESTORE-ASKING', 'asked', '0', p],
+      ['RESTORE-ASKING', 'asked', '0', 'bad', 'REPLACE'],
+      ['GET', 'asked'],
+      ['COMMAND', 'INFO', 'RESTORE', 'DUMP', 'RESTORE-ASKING'],
     ]);
   });
 
@@ -665,7 +670,7 @@ describe.each([2, 3] as const)('RESTORE options and errors (RESP%i)', (proto) =>
   it("keyspace events: 'restore', and 'del' when a replaced key is restored already expired", async () => {
     const { r, k } = await pair.clients(proto);
     const { r: sr, k: sk } = await pair.clients(proto);
-    await both(r, k, [['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'], ['SET', 'src', 'v']]);
+    await both(r, k, [['CONFIG', 'SET', 'notify-keyspace-events', 'KEg$n'], ['SET', 'src', 'v']]);
     const p = Buffer.from(bulk(await r.call('DUMP', 'src')) as string, 'latin1');
     await expectSame(sr, sk, [['PSUBSCRIBE', '__key*__:*']]);
     await both(r, k, [

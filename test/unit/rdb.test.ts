@@ -361,6 +361,42 @@ describe('payloads', () => {
     expect([...zmh.entries()]).toEqual([['f', 'v'], ['g', 'w']]);
   });
 
+  it('a restored quicklist keeps its node layout for DUMP until the list changes', () => {
+    // Three nodes of one element each: not how RPUSH would split them.
+    const one = (e: string) => Buffer.concat([Buffer.from([2]), rdbStr(encodeListpack([e]).latin1Slice())]);
+    const p = payload(Buffer.concat([Buffer.from([RDB_TYPE.LIST_QUICKLIST_2, 3]), one('a'), one('b'), one('c')]));
+    const l = loadDumpPayload(p) as RList;
+    expect(l.toArray()).toEqual(['a', 'b', 'c']);
+    expect(createDumpPayload(l).equals(p)).toBe(true);
+    l.pushTail('d');
+    const q = createDumpPayload(l);
+    expect(q[1]).toBe(1); // one node now
+    l.popTail();
+    expect(createDumpPayload(l)[1]).toBe(1); // the layout is gone for good
+    // A plain node stays plain.
+    const plain = payload(Buffer.concat([Buffer.from([RDB_TYPE.LIST_QUICKLIST_2, 2, 1]), rdbStr('big'), one('x')]));
+    expect(createDumpPayload(loadDumpPayload(plain) as RList).equals(plain)).toBe(true);
+  });
+
+  it('a restored intset keeps its width while it stays an intset', () => {
+    const p = payload(Buffer.concat([Buffer.from([RDB_TYPE.SET_INTSET]), rdbStr(encodeIntset(['1', '2'], 8).latin1Slice())]));
+    const s = loadDumpPayload(p) as RSet;
+    expect(createDumpPayload(s).equals(p)).toBe(true);
+    s.add('3');
+    const wide3 = loadDumpPayload(payload(Buffer.concat([Buffer.from([RDB_TYPE.SET_INTSET]), rdbStr(encodeIntset(['1', '2', '3'], 8).latin1Slice())]))) as RSet;
+    expect(createDumpPayload(s).equals(createDumpPayload(wide3))).toBe(true);
+    expect(createDumpPayload(s).equals(createDumpPayload(RSet.fromDistinct(['1', '2', '3'])))).toBe(false);
+  });
+
+  it('compresses interior quicklist nodes under list-compress-depth', () => {
+    const items = Array.from({ length: 4000 }, (_, i) => `value-${i % 50}`);
+    const l = RList.fromArray(items);
+    const plain = createDumpPayload(l, { compression: false });
+    const deep = createDumpPayload(l, { compression: false, listCompressDepth: 1 });
+    expect(deep.length).toBeLessThan(plain.length);
+    expect((loadDumpPayload(deep) as RList).toArray()).toEqual(items);
+  });
+
   it('refuses streams, modules, empty values and unknown types', () => {
     for (const t of [6, 7, 8, 15, 19, 20, 255]) expect(loadDumpPayload(payload(Buffer.from([t, 0, 0, 0])))).toBeNull();
     expect(loadDumpPayload(payload(Buffer.from([RDB_TYPE.LIST, 0])))).toBeNull();
