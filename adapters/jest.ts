@@ -20,6 +20,15 @@ declare module 'expect' {
   interface AsymmetricMatchers extends RedKitMatchers<void> {}
 }
 
+// For projects typed with @types/jest (the global `expect`).
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace jest {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    interface Matchers<R, T = {}> extends RedKitMatchers<R> {}
+  }
+}
+
 const g = globalThis as unknown as Partial<JestGlobals>;
 if (g.expect && typeof g.expect.extend === 'function') g.expect.extend(redkitMatchers as unknown as Record<string, unknown>);
 

@@ -46,7 +46,15 @@ function dbOf(received: unknown): DbHandle {
   throw new TypeError('RedKit key matchers expect a RedKit instance, a useRedKit() handle or redkit.db(n)');
 }
 
-const fmtArgs = (args: readonly unknown[]) => args.map((a) => (typeof a === 'string' ? JSON.stringify(a) : String(a))).join(' ');
+const fmtArgs = (args: readonly unknown[]) =>
+  args.map((a) => (typeof a === 'string' ? JSON.stringify(a) : Buffer.isBuffer(a) ? `<Buffer ${a.toString('hex')}>` : String(a))).join(' ');
+
+/** The recorded arguments to compare with `expected`: strings, or Buffers where a Buffer is expected. */
+function actualArgs(c: RecordedCommand, expected: readonly unknown[]): unknown[] {
+  if (!expected.some((a) => Buffer.isBuffer(a))) return c.args;
+  const bufs = c.buffers;
+  return c.args.map((a, i) => (Buffer.isBuffer(expected[i]) ? bufs[i] : a));
+}
 
 /** The recorded command closest to what was expected (same name, most equal arguments). */
 function nearest(ctx: MatcherContext, list: RecordedCommand[], name: string, args: unknown[]): RecordedCommand | undefined {
@@ -56,7 +64,8 @@ function nearest(ctx: MatcherContext, list: RecordedCommand[], name: string, arg
   let bestScore = -1;
   for (const c of pool) {
     let score = c.name === name ? 1000 : 0;
-    for (let i = 0; i < Math.min(args.length, c.args.length); i++) if (ctx.equals(c.args[i], args[i])) score++;
+    const actual = actualArgs(c, args);
+    for (let i = 0; i < Math.min(args.length, actual.length); i++) if (ctx.equals(actual[i], args[i])) score++;
     score -= Math.abs(c.args.length - args.length) * 0.1;
     if (score > bestScore) {
       bestScore = score;
@@ -68,7 +77,7 @@ function nearest(ctx: MatcherContext, list: RecordedCommand[], name: string, arg
 
 function argsMatch(ctx: MatcherContext, c: RecordedCommand, args: unknown[]): boolean {
   if (args.length === 0) return true;
-  return ctx.equals(c.args, args);
+  return ctx.equals(actualArgs(c, args), args);
 }
 
 function transcriptBlock(rec: Recorder): string {
@@ -96,30 +105,36 @@ export function toHaveReceivedCommand(this: MatcherContext, received: unknown, n
 export function toHaveReceivedCommandTimes(this: MatcherContext, received: unknown, name: string, times: number): MatcherResult {
   const rec = recorderOf(received);
   const upper = name.toUpperCase();
-  const n = rec.list(true).filter((c) => c.name === upper).length;
+  const hits = rec.list(true).filter((c) => c.name === upper);
+  const n = hits.length;
   const pass = n === times;
+  const which = n ? ` (#${hits.map((c) => c.seq).join(', #')})` : '';
   return {
     pass,
     message: () =>
       pass
-        ? `expected RedKit not to have received ${upper} ${times} time(s)${transcriptBlock(rec)}`
-        : `expected RedKit to have received ${upper} ${times} time(s), but it was received ${n} time(s)${transcriptBlock(rec)}`,
+        ? `expected RedKit not to have received ${upper} ${times} time(s)${which}${transcriptBlock(rec)}`
+        : `expected RedKit to have received ${upper} ${times} time(s), but it was received ${n} time(s)${which}${transcriptBlock(rec)}`,
   };
 }
 
 /** Each expected item: a name ('SET') or [name, ...args] (args may be asymmetric matchers). Checks they occur in this order (other commands may come between). */
 export function toHaveReceivedCommandsInOrder(this: MatcherContext, received: unknown, expected: Array<string | unknown[]>): MatcherResult {
   const rec = recorderOf(received);
-  const list = rec.list(false);
+  const want = expected.map((e) => (Array.isArray(e) ? { name: String(e[0]).toUpperCase(), args: e.slice(1) } : { name: e.toUpperCase(), args: [] as unknown[] }));
+  // Connection chatter counts only when it is named in the expectation.
+  const named = new Set(want.map((w) => w.name));
+  const list = rec.list(true).filter((c) => !c.chatter || named.has(c.name));
   let i = 0;
   let matched = 0;
-  const want = expected.map((e) => (Array.isArray(e) ? { name: String(e[0]).toUpperCase(), args: e.slice(1) } : { name: e.toUpperCase(), args: [] as unknown[] }));
+  let afterSeq = 0;
   for (const w of want) {
     let found = false;
     while (i < list.length) {
       const c = list[i++];
       if (c.name === w.name && argsMatch(this, c, w.args)) {
         found = true;
+        afterSeq = c.seq;
         break;
       }
     }
@@ -130,10 +145,14 @@ export function toHaveReceivedCommandsInOrder(this: MatcherContext, received: un
   const show = want.map((w) => `${w.name}${w.args.length ? ' ' + fmtArgs(w.args) : ''}`).join(', ');
   return {
     pass,
-    message: () =>
-      pass
-        ? `expected RedKit not to have received in order: ${show}${transcriptBlock(rec)}`
-        : `expected RedKit to have received in order: ${show}\nMatched the first ${matched}; missing from: ${want[matched].name} ${fmtArgs(want[matched].args)}${transcriptBlock(rec)}`,
+    message: () => {
+      if (pass) return `expected RedKit not to have received in order: ${show}${transcriptBlock(rec)}`;
+      const miss = want[matched];
+      const after = afterSeq ? ` after #${afterSeq}` : '';
+      const n = nearest(this, list.filter((c) => c.seq > afterSeq), miss.name, miss.args);
+      const near = n ? `\nNearest${after}: #${n.seq} ${n.name} ${fmtArgs(n.args)}` : '';
+      return `expected RedKit to have received in order: ${show}\nMatched the first ${matched}; missing${after}: ${miss.name}${miss.args.length ? ' ' + fmtArgs(miss.args) : ''}${near}${transcriptBlock(rec)}`;
+    },
   };
 }
 
