@@ -428,6 +428,15 @@ export function installConfigBehaviour(server: RedKitServer): void {
   for (const n of ['tls-port', 'tls-replication', 'tls-cluster', 'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-client-cert-file', 'tls-client-key-file', 'tls-client-key-file-pass', 'tls-dh-params-file', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-protocols', 'tls-ciphers', 'tls-ciphersuites', 'tls-session-caching', 'tls-prefer-server-ciphers', 'tls-session-cache-size', 'tls-session-cache-timeout']) {
     cfg.define(n, tlsCheck);
   }
+  // createServer({ config }) values are validated and applied like CONFIG SET (immutable ones are kept as given).
+  const initial = Object.entries(server.options.config ?? {}).filter(([k]) => !cfg.isImmutable(k));
+  if (initial.length) {
+    try {
+      cfg.setMany(initial, { allowProtected: true, applyUnchanged: true });
+    } catch (e) {
+      throw new Error(`RedKit: bad config option: ${(e as ReplyError).message}`);
+    }
+  }
 }
 
 const idleHandled = new WeakSet<Connection>();

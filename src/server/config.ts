@@ -586,7 +586,7 @@ export class Config {
    * CONFIG SET semantics for several pairs, all or nothing. Throws a
    * ReplyError with Redis's complete error string.
    */
-  setMany(pairs: Array<[string, string]>, opts: { loading?: boolean; allowProtected?: boolean } = {}): void {
+  setMany(pairs: Array<[string, string]>, opts: { loading?: boolean; allowProtected?: boolean; applyUnchanged?: boolean } = {}): void {
     const found: Array<{ spec: ParamSpec; name: string; value: string }> = [];
     let unknown: string | undefined;
     let err: { arg: string; msg?: string } | undefined;
@@ -633,7 +633,7 @@ export class Config {
         restore();
         throw configSetError(f.name, errorMessage(e));
       }
-      if (this.values.get(f.spec.name) !== v || f.spec.type === 'special') {
+      if (this.values.get(f.spec.name) !== v || f.spec.type === 'special' || opts.applyUnchanged) {
         if (!changed.includes(f.spec.name)) changed.push(f.spec.name);
       }
       this.values.set(f.spec.name, v);

@@ -567,3 +567,28 @@ describe('DBSIZE and TIME', () => {
     pair.redkit.clock.advance(-3_600_000);
   });
 });
+
+describe('initial configuration', () => {
+  it('createServer({ config }) is validated and applied like redis-server --name value', async () => {
+    const p = await startPair({
+      redisArgs: ['--notify-keyspace-events', 'KEA', '--hz', '1000', '--proto-max-bulk-len', '2mb', '--maxmemory-policy', 'ALLKEYS-LRU', '--slave-priority', '7'],
+      redkit: { config: { 'notify-keyspace-events': 'KEA', hz: '1000', 'proto-max-bulk-len': '2mb', 'maxmemory-policy': 'ALLKEYS-LRU', 'slave-priority': '7' } },
+    });
+    try {
+      const { r, k } = await p.clients(2);
+      await expectSame(r, k, [
+        { cmd: ['CONFIG', 'GET', 'notify-keyspace-events', 'hz', 'proto-max-bulk-len', 'maxmemory-policy', 'replica-priority'], normalize: norm.pairs },
+      ]);
+      const [rs, ks] = [await RawClient.connect(p.redis.port), await RawClient.connect(p.redkit.port)];
+      await expectSame(rs, ks, [['SUBSCRIBE', '__keyevent@0__:set']]);
+      await expectSame(r, k, [['SET', 'x', '1']]);
+      expect(await ks.read()).toBe(await rs.read());
+      rs.close();
+      ks.close();
+    } finally {
+      await p.stop();
+    }
+    expect(() => createServer({ config: { hz: 'fast' } })).toThrow("RedKit: bad config option: ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer");
+    expect(() => createServer({ config: { nosuch: '1' } })).toThrow("RedKit: bad config option: ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
+  });
+});
