@@ -239,10 +239,6 @@ class RdbWriter {
     this.buf.writeDoubleLE(d, this.pos);
     this.pos += 8;
   }
-
-  result(): Buffer {
-    return this.buf.subarray(0, this.pos);
-  }
 }
 
 /** Redis's quicklist fill levels for negative list-max-listpack-size. */

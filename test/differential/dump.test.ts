@@ -269,6 +269,33 @@ describe.each([2, 3] as const)('DUMP (RESP%i)', (proto) => {
     for (const key of ['s0', 's5', 's24', 's60', 'app', 'n']) await checkDump(r, k, key, true);
   });
 
+  it('seeded random strings, lists, hashes and sorted sets: identical bytes', async () => {
+    const { r, k } = await pair.clients(proto);
+    const rand = rng(proto * 1000 + 7);
+    const pick = <T>(a: T[]) => a[Math.floor(rand() * a.length)];
+    const word = () => {
+      const kind = rand();
+      if (kind < 0.25) return String(Math.floor((rand() - 0.5) * 2 ** Math.floor(rand() * 64)));
+      if (kind < 0.5) return bytes(1 + Math.floor(rand() * 30), rand, 1 + Math.floor(rand() * 6), 97);
+      if (kind < 0.75) return pick(['', 'foo', 'bar', 'baz']).repeat(1 + Math.floor(rand() * 40));
+      return bytes(Math.floor(rand() * 300), rand, 1 + Math.floor(rand() * 255), 0);
+    };
+    const cmds: Cmd[] = [];
+    for (let i = 0; i < 150; i++) {
+      const n = 21 + Math.floor(rand() * 2 ** (5 + rand() * 7));
+      cmds.push(['SET', `str${i}`, bytes(n, rand, 1 + Math.floor(rand() * 12), 97 + Math.floor(rand() * 10))]);
+    }
+    for (let i = 0; i < 20; i++) cmds.push(['RPUSH', `list${i}`, ...Array.from({ length: 1 + Math.floor(rand() * 1500) }, word)]);
+    for (let i = 0; i < 20; i++) cmds.push(['HSET', `hash${i}`, ...Array.from({ length: 1 + Math.floor(rand() * 60) }, (_, j) => [`f${j}:${word().slice(0, 20)}`, word().slice(0, 64)]).flat()]);
+    for (let i = 0; i < 20; i++) {
+      const n = 1 + Math.floor(rand() * 200);
+      const score = () => String(pick([() => Math.floor((rand() - 0.5) * 1e6), () => (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20), () => rand(), () => pick(['inf', '-inf', '0', '-0'])])());
+      cmds.push(['ZADD', `zset${i}`, ...Array.from({ length: n }, (_, j) => [score(), `m${j}:${word().slice(0, 10)}`]).flat()]);
+    }
+    await pipeline(r, k, cmds);
+    for (const c of cmds) await expectSame(r, k, [['DUMP', c[1] as string]]);
+  });
+
   it('HyperLogLogs and bitmaps are strings', async () => {
     const { r, k } = await pair.clients(proto);
     await both(r, k, [
