@@ -87,8 +87,9 @@ function pfadd(ctx: Context, args: string[]): Reply {
   const key = args[0];
   const v = db.get(key);
   let updated = 0;
+  let b: Buffer | undefined;
   if (v !== undefined) {
-    const b = hllBytes(v);
+    b = hllBytes(v);
     if (b[4] === HLL_DENSE) {
       // In place: no copy of the 12k value.
       const r = unshare(db, key, v);
@@ -102,17 +103,18 @@ function pfadd(ctx: Context, args: string[]): Reply {
     }
   }
   let h: Hll;
-  if (v === undefined) {
+  if (b === undefined) {
     h = Hll.create();
     updated++;
-  } else h = Hll.from(hllBytes(v));
+  } else h = Hll.from(b);
   const max = sparseMax(ctx);
   for (let i = 1; i < args.length; i++) {
     const r = h.add(args[i], max);
     if (r === 1) updated++;
     else if (r === -1) {
       // Registers changed before the corrupted part stay changed, silently.
-      storeBack(db, key, h, v as Value);
+      // (Only an existing value can be corrupted.)
+      if (v !== undefined) storeBack(db, key, h, v);
       throw new ReplyError(HllErr.corrupted);
     }
   }
