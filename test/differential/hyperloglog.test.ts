@@ -156,6 +156,10 @@ describe.each([2, 3] as const)('hyperloglog (RESP%i)', (proto) => {
 
   it('sparse opcodes: splits, VAL merges, first and last registers (single-element PFADDs)', async () => {
     const { r, k } = await pair.clients(proto);
+    // The crafted elements land where intended (checked on redis-server itself).
+    await r.call('PFADD', 'probe', craft(0, 1), craft(16383, 32, 5n), craft(700, 17, 3n));
+    expect(decode(await r.call('PFDEBUG', 'DECODE', 'probe'))).toBe('v:1,1 Z:699 v:17,1 Z:15682 v:32,1');
+    await r.call('DEL', 'probe');
     const cmds: Cmd[] = [];
     for (const [i, v] of [
       [0, 1],
@@ -206,6 +210,52 @@ describe.each([2, 3] as const)('hyperloglog (RESP%i)', (proto) => {
       c('PFCOUNT m h'),
     ]);
     expect(decode(await r.call('PFDEBUG', 'ENCODING', 'h'))).toEqual({ simple: 'dense' });
+  });
+
+  it('hand-made sparse values (non-canonical runs, XZERO:1, unmerged VALs): seeded PFADDs at random registers', async () => {
+    const { r, k } = await pair.clients(proto);
+    const rand = rng(proto * 1000 + 5);
+    for (let round = 0; round < 6; round++) {
+      // Random opcodes covering the first registers, then XZEROs up to 16384.
+      const ops: number[] = [];
+      let covered = 0;
+      const target = 200 + Math.floor(rand() * 600);
+      while (covered < target) {
+        const t = rand();
+        if (t < 0.3) {
+          const n = 1 + Math.floor(rand() * 64);
+          ops.push(n - 1);
+          covered += n;
+        } else if (t < 0.45) {
+          const n = 1 + Math.floor(rand() * (rand() < 0.5 ? 3 : 300));
+          ops.push(0x40 | ((n - 1) >> 8), (n - 1) & 0xff);
+          covered += n;
+        } else {
+          const v = 1 + Math.floor(rand() * (rand() < 0.5 ? 3 : 32));
+          const reps = 1 + Math.floor(rand() * 3);
+          for (let i = 0; i < reps; i++) {
+            const n = 1 + Math.floor(rand() * 4);
+            ops.push(0x80 | ((v - 1) << 2) | (n - 1));
+            covered += n;
+          }
+        }
+      }
+      let rest = 16384 - covered;
+      while (rest > 0) {
+        const n = Math.min(rest, 16384);
+        ops.push(0x40 | ((n - 1) >> 8), (n - 1) & 0xff);
+        rest -= n;
+      }
+      const cmds: Cmd[] = [['SET', 'h', sparse(ops)], c('PFDEBUG DECODE h'), c('PFCOUNT h')];
+      for (let i = 0; i < 40; i++) {
+        const index = rand() < 0.9 ? Math.floor(rand() * covered) : Math.floor(rand() * 16384);
+        const count = rand() < 0.03 ? 33 + Math.floor(rand() * 10) : 1 + Math.floor(rand() * (rand() < 0.5 ? 4 : 32));
+        cmds.push(['PFADD', 'h', craft(index, count, BigInt(i))], c('PFDEBUG DECODE h'));
+      }
+      cmds.push(c('PFCOUNT h'), c('PFMERGE m h'), c('PFCOUNT m'));
+      await withGets(r, k, ['h', 'm'], cmds);
+      await expectSame(r, k, [c('DEL h m')]);
+    }
   });
 
   it('PFCOUNT on several keys: union, missing keys, keys unchanged', async () => {
