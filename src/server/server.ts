@@ -320,7 +320,10 @@ export class RedKitServer {
     if (this.connections.size >= max) {
       this.stats.rejectedConnections++;
       socket.on('error', () => {});
+      // Like Redis: write the error and close. Input the client already sent is
+      // discarded (resume), or the socket would wait for it to be read and never close.
       socket.end(encodeReply(new ReplyError(Err.maxClients)));
+      socket.resume();
       return;
     }
     const conn = new Connection(this, socket, this.nextClientId++);
