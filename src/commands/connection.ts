@@ -146,6 +146,9 @@ function quit(ctx: Context): Reply {
 }
 
 export function installConnection(server: RedKitServer): void {
+  // Redis 7.0 answers QUIT before any other check (processCommand): inside
+  // MULTI it closes instead of being queued, and it is never paused.
+  server.addGate((ctx, cmd) => (cmd.name === 'quit' && cmd.parent === undefined ? quit(ctx) : undefined), 1);
   defineCommands(server, {
     ping,
     echo: (_ctx, args) => args[0],
