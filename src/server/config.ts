@@ -527,11 +527,6 @@ export class Config {
     return ((LOOKUP.get(name.toLowerCase())?.spec.flags ?? 0) & IMMUTABLE) !== 0;
   }
 
-  /** Every (name, value) CONFIG GET * shows: primary names and aliases, without hidden parameters. */
-  *entries(): IterableIterator<[string, string]> {
-    for (const [name, e] of LOOKUP) if ((e.spec.flags & HIDDEN) === 0) yield [name, this.values.get(e.spec.name) as string];
-  }
-
   /**
    * CONFIG GET: exact names answer under the name as given (hidden ones
    * too); patterns match primary names and aliases case-insensitively.
