@@ -56,47 +56,6 @@ export function int64Arg(s: string, msg: string = Err.notInteger): number | bigi
   return v;
 }
 
-/**
- * Redis's strtod-based double parsing for arguments (string2d / getDoubleFromObject):
- * no leading/trailing spaces, accepts inf/-inf/+inf, rejects nan.
- */
-export function floatArg(s: string, msg: string = Err.notFloat): number {
-  const v = parseRedisDouble(s);
-  if (v === null) throw new ReplyError(msg);
-  return v;
-}
-
-export function parseRedisDouble(s: string): number | null {
-  if (s.length === 0 || s.length > 5120) return null;
-  const c0 = s.charCodeAt(0);
-  const cl = s.charCodeAt(s.length - 1);
-  if (isSpaceCode(c0) || isSpaceCode(cl)) return null;
-  const l = s.toLowerCase();
-  if (l === 'inf' || l === '+inf' || l === 'infinity' || l === '+infinity') return Infinity;
-  if (l === '-inf' || l === '-infinity') return -Infinity;
-  // strtod syntax: decimal or hex float; JavaScript's Number() differs on some inputs, so validate first.
-  if (!/^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)$/.test(s)) {
-    if (/^[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)([pP][+-]?\d+)?$/.test(s)) return parseHexFloat(s);
-    return null;
-  }
-  const v = Number(s);
-  if (Number.isNaN(v)) return null;
-  return v;
-}
-
-function parseHexFloat(s: string): number | null {
-  const m = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)(?:[pP]([+-]?\d+))?$/.exec(s);
-  if (!m) return null;
-  const int = m[2] || '0';
-  const frac = m[3] || '';
-  let v = parseInt(int, 16);
-  for (let i = 0; i < frac.length; i++) v += parseInt(frac[i], 16) / 16 ** (i + 1);
-  v *= 2 ** Number(m[4] ?? 0);
-  return m[1] === '-' ? -v : v;
-}
-
-const isSpaceCode = (c: number) => c === 32 || (c >= 9 && c <= 13);
-
 /** Case-insensitive comparison of an argument with an upper-case ASCII keyword. */
 export function is(arg: string, upper: string): boolean {
   if (arg.length !== upper.length) return false;
@@ -120,13 +79,6 @@ export function getTyped<T extends RObject>(db: Database, key: string, type: T['
   if (typeof v === 'string' || v.type !== type) throw new ReplyError(Err.wrongType);
   return v as T;
 }
-
-export function typeName(v: Value): string {
-  return typeof v === 'string' ? 'string' : v.type;
-}
-
-/** The client's database, refreshed after SELECT within a transaction. */
-export const dbOf = (ctx: Context): Database => ctx.db;
 
 /**
  * Redis glob matching (stringmatchlen): `*`, `?`, `[...]` with `^` and ranges,
@@ -216,10 +168,4 @@ function matchImpl(p: string, pi: number, s: string, si: number, nocase: boolean
     }
   }
   return pi === plen && si === slen;
-}
-
-/** Redis's `OK`-style option parsing helper: index of the next arg or a syntax error. */
-export function needArg(args: string[], i: number): string {
-  if (i >= args.length) throw new ReplyError(Err.syntax);
-  return args[i];
 }
