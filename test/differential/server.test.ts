@@ -600,3 +600,20 @@ describe('initial configuration', () => {
     expect(() => createServer({ config: { nosuch: '1' } })).toThrow("RedKit: bad config option: ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
   });
 });
+
+describe('while loading (RedKit only: redis-server cannot be held in the loading state from a test)', () => {
+  it('CONFIG SET refuses the parameters Redis denies while loading; INFO shows loading:1', async () => {
+    const { k } = await pair.clients(2);
+    pair.redkit.setLoading(true);
+    try {
+      expect(await k.call('CONFIG', 'SET', 'appendonly', 'no')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
+      expect(await k.call('CONFIG', 'SET', 'hz', '10', 'repl-diskless-load', 'disabled')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
+      expect(await k.call('CONFIG', 'SET', 'hz', '10')).toBe('+OK\r\n');
+      expect(text(await k.call('INFO', 'persistence'))).toContain('\r\nloading:1\r\n');
+      expect(await k.call('DBSIZE')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
+    } finally {
+      pair.redkit.setLoading(false);
+    }
+    expect(text(await k.call('INFO', 'persistence'))).toContain('\r\nloading:0\r\n');
+  });
+});
