@@ -81,22 +81,56 @@ export function isRedisCommand(fullName: string): boolean {
  * handler and anything the metadata does not have (commands newer than 7.0).
  */
 export function redisSpec(fullName: string, def: Omit<CommandDefinition, 'subcommands'>): CommandDefinition {
-  const info = findInfo(fullName);
-  if (!info) return def;
-  const docs = findDocs(fullName);
+  const m = specMeta(fullName);
+  if (!m) return def;
+  // A literal of a fixed shape (spreading the cached object gave each result its own hidden class).
   return {
-    arity: info[1],
-    flags: info[2]['~'].map((f) => f['+']) as CommandDefinition['flags'],
-    firstKey: info[3],
-    lastKey: info[4],
-    keyStep: info[5],
-    aclCategories: info[6]['~'].map((f) => f['+']),
-    group: docField(docs, 'group'),
-    summary: docField(docs, 'summary'),
-    since: docField(docs, 'since'),
-    complexity: docField(docs, 'complexity'),
+    arity: m.arity,
+    flags: m.flags,
+    firstKey: m.firstKey,
+    lastKey: m.lastKey,
+    keyStep: m.keyStep,
+    aclCategories: m.aclCategories,
+    group: m.group,
+    summary: m.summary,
+    since: m.since,
+    complexity: m.complexity,
     ...def,
   };
+}
+
+type SpecMeta = Required<Pick<CommandDefinition, 'arity' | 'flags' | 'firstKey' | 'lastKey' | 'keyStep' | 'aclCategories'>> &
+  Pick<CommandDefinition, 'group' | 'summary' | 'since' | 'complexity'>;
+
+/**
+ * Metadata of each command resolved once per process (every server installs
+ * the same ~250 built-ins: looking them up again made start-up slow). The
+ * arrays are shared between servers and must not be changed.
+ */
+const metaCache = new Map<string, SpecMeta | null>();
+
+function specMeta(fullName: string): SpecMeta | null {
+  let meta = metaCache.get(fullName);
+  if (meta !== undefined) return meta;
+  const info = findInfo(fullName);
+  if (!info) meta = null;
+  else {
+    const docs = findDocs(fullName);
+    meta = {
+      arity: info[1],
+      flags: Object.freeze(info[2]['~'].map((f) => f['+'])) as unknown as NonNullable<CommandDefinition['flags']>,
+      firstKey: info[3],
+      lastKey: info[4],
+      keyStep: info[5],
+      aclCategories: Object.freeze(info[6]['~'].map((f) => f['+'])) as unknown as string[],
+      group: docField(docs, 'group'),
+      summary: docField(docs, 'summary'),
+      since: docField(docs, 'since'),
+      complexity: docField(docs, 'complexity'),
+    };
+  }
+  metaCache.set(fullName, meta);
+  return meta;
 }
 
 /** COMMAND INFO entry for a command (Redis's own for built-ins). */

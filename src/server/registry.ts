@@ -57,10 +57,19 @@ export const F = {
 } as const;
 
 export function flagBits(flags: readonly string[]): number {
+  // Built-in specs share frozen flag arrays between servers: compute their bits once.
+  const frozen = Object.isFrozen(flags);
+  if (frozen) {
+    const cached = bitsCache.get(flags);
+    if (cached !== undefined) return cached;
+  }
   let b = 0;
   for (const f of flags) b |= (F as Record<string, number>)[f] ?? 0;
+  if (frozen) bitsCache.set(flags, b);
   return b;
 }
+
+const bitsCache = new WeakMap<readonly string[], number>();
 
 /** What a user passes to registerCommand. Everything but the handler is optional. */
 export interface CommandDefinition {
