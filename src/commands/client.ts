@@ -1,6 +1,6 @@
 /**
  * CLIENT subcommands (networking.c's clientCommand): ID, INFO, LIST, KILL,
- * SETNAME, GETNAME, SETINFO, REPLY, NO-EVICT, NO-TOUCH, HELP.
+ * SETNAME, GETNAME, SETINFO, REPLY, PAUSE, UNPAUSE, NO-EVICT, NO-TOUCH, HELP.
  */
 import { Err, ReplyError } from '../errors.js';
 import { parseIntStrict } from '../resp/format.js';
@@ -165,6 +165,24 @@ function clientReply(ctx: Context, args: string[]): Reply {
   throw new ReplyError(Err.syntax);
 }
 
+/** CLIENT PAUSE timeout [WRITE|ALL]: the mode is checked first, then the timeout (getTimeoutFromObjectOrReply). */
+function clientPause(ctx: Context, args: string[]): Reply {
+  if (args.length > 2) throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${ctx.sentArgs[0] ?? 'pause'}'. Try CLIENT HELP.`);
+  let mode: 'all' | 'write' = 'all';
+  if (args.length === 2) {
+    const m = args[1].toLowerCase();
+    if (m === 'write') mode = 'write';
+    else if (m !== 'all') throw new ReplyError('ERR CLIENT PAUSE mode must be WRITE or ALL');
+  }
+  const ms = parseIntStrict(args[0]);
+  if (ms === null) throw new ReplyError('ERR timeout is not an integer or out of range');
+  if (ms < 0) throw new ReplyError('ERR timeout is negative');
+  // Redis 7.0 adds the timeout to the current time without a range check: an end past
+  // the int64 range wraps around into the past, which pauses nothing.
+  if (ms > 0 && BigInt(ms) + BigInt(Date.now()) <= 9223372036854775807n) ctx.server.pause(Math.min(Number(ms), 2 ** 53), mode);
+  return OK;
+}
+
 /** Metadata of the Redis 7.2 subcommands (the 7.0 metadata RedKit ships does not have them). */
 const since72 = (summary: string, arity: number): Omit<CommandDefinition, 'handler'> => ({
   arity,
@@ -222,6 +240,11 @@ export function installClient(server: RedKitServer): void {
           },
         },
         reply: clientReply,
+        pause: clientPause,
+        unpause: (ctx) => {
+          ctx.server.unpause();
+          return OK;
+        },
         help: () => helpReply('CLIENT', CLIENT_HELP),
       },
     },

@@ -365,6 +365,51 @@ describe.each([2, 3] as const)('connection commands (RESP%i)', (proto) => {
   });
 });
 
+describe('CLIENT PAUSE / UNPAUSE', () => {
+  it('errors', async () => {
+    const { r, k } = await pair.clients(2);
+    await expectSame(r, k, [
+      ['CLIENT', 'PAUSE'],
+      ['CLIENT', 'PAUSE', 'abc'],
+      ['CLIENT', 'PAUSE', '1.5'],
+      ['CLIENT', 'PAUSE', '-1'],
+      ['CLIENT', 'PAUSE', '10', 'foo'],
+      ['CLIENT', 'PAUSE', 'abc', 'foo'],
+      ['CLIENT', 'PAUSE', '10', 'write', 'extra'],
+      ['CLIENT', 'pause', '10', 'write', 'extra'],
+      ['CLIENT', 'PAUSE', '0'],
+      ['CLIENT', 'PAUSE', '0', 'WRITE'],
+      ['CLIENT', 'UNPAUSE', 'x'],
+      ['CLIENT', 'UNPAUSE'],
+    ]);
+  });
+
+  it('WRITE holds writes until CLIENT UNPAUSE; reads go on', async () => {
+    for (const [port, label] of [
+      [pair.redis.port, 'redis'],
+      [pair.redkit.port, 'redkit'],
+    ] as const) {
+      const admin = await RawClient.connect(port);
+      const c = await RawClient.connect(port);
+      try {
+        expect(await admin.call('CLIENT', 'PAUSE', '100000', 'WRITE'), label).toBe('+OK\r\n');
+        expect(await c.call('GET', 'paused'), label).toBe('$-1\r\n');
+        c.send('SET', 'paused', 'v');
+        c.send('GET', 'paused');
+        // Nothing can answer the SET (nor the GET behind it) before the pause ends.
+        await new Promise((res) => setTimeout(res, 100));
+        expect(c.pending(), label).toBe('');
+        expect(await admin.call('CLIENT', 'UNPAUSE'), label).toBe('+OK\r\n');
+        expect(await c.read(), label).toBe('+OK\r\n');
+        expect(await c.read(), label).toBe('$1\r\nv\r\n');
+      } finally {
+        admin.close();
+        c.close();
+      }
+    }
+  });
+});
+
 describe('QUIT and RESET', () => {
   it('QUIT answers +OK and closes, with any arguments', async () => {
     await expectSameRaw(pair, 'QUIT\r\nPING\r\n');
