@@ -16,6 +16,13 @@ beforeAll(async () => {
 afterAll(async () => pair?.stop());
 beforeEach(async () => pair.flush());
 
+/** Each server of a pair: its port and a label for assertion messages. */
+const ports = (p: Pair) =>
+  [
+    [p.redis.port, 'redis'],
+    [p.redkit.port, 'redkit'],
+  ] as const;
+
 /** HELLO's map with the server version and client id masked. */
 function helloNorm(bytes: string): unknown {
   const v = decode(bytes) as unknown;
@@ -292,10 +299,7 @@ describe.each([2, 3] as const)('connection commands (RESP%i)', (proto) => {
   });
 
   it('CLIENT KILL closes the matching clients', async () => {
-    for (const [port, label] of [
-      [pair.redis.port, 'redis'],
-      [pair.redkit.port, 'redkit'],
-    ] as const) {
+    for (const [port, label] of ports(pair)) {
       const killer = await RawClient.connect(port);
       const victim = await RawClient.connect(port);
       const victim2 = await RawClient.connect(port);
@@ -385,10 +389,7 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
   });
 
   it('WRITE holds writes until CLIENT UNPAUSE; reads go on', async () => {
-    for (const [port, label] of [
-      [pair.redis.port, 'redis'],
-      [pair.redkit.port, 'redkit'],
-    ] as const) {
+    for (const [port, label] of ports(pair)) {
       const admin = await RawClient.connect(port);
       const c = await RawClient.connect(port);
       try {
@@ -513,10 +514,7 @@ describe('authentication (requirepass)', () => {
       ['CLIENT', 'KILL', 'USER', 'bob'],
       ['CLIENT', 'KILL', 'USER', 'alice'],
     ]);
-    for (const [port, label] of [
-      [auth.redis.port, 'redis'],
-      [auth.redkit.port, 'redkit'],
-    ] as const) {
+    for (const [port, label] of ports(auth)) {
       const victim = await RawClient.connect(port);
       const admin = await RawClient.connect(port);
       expect(await victim.call('AUTH', 'alice', 'wonderland'), label).toBe('+OK\r\n');

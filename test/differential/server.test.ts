@@ -16,6 +16,13 @@ beforeAll(async () => {
 afterAll(async () => pair?.stop());
 beforeEach(async () => pair.flush());
 
+/** Each server of a pair: its port and a label for assertion messages. */
+const ports = (p: Pair) =>
+  [
+    [p.redis.port, 'redis'],
+    [p.redkit.port, 'redkit'],
+  ] as const;
+
 /** The text of a bulk or verbatim reply. */
 function text(bytes: string): string {
   const v = decode(bytes) as string;
@@ -183,10 +190,7 @@ describe('CONFIG SET', () => {
   });
 
   it('maxclients takes effect', async () => {
-    for (const [port, label] of [
-      [pair.redis.port, 'redis'],
-      [pair.redkit.port, 'redkit'],
-    ] as const) {
+    for (const [port, label] of ports(pair)) {
       const admin = await RawClient.connect(port);
       const connected = /connected_clients:(\d+)/.exec(text(await admin.call('INFO', 'clients')))?.[1];
       expect(await admin.call('CONFIG', 'SET', 'maxclients', String(connected)), label).toBe('+OK\r\n');
@@ -208,10 +212,7 @@ describe('CONFIG SET', () => {
   });
 
   it('timeout closes idle clients', async () => {
-    for (const [port, label] of [
-      [pair.redis.port, 'redis'],
-      [pair.redkit.port, 'redkit'],
-    ] as const) {
+    for (const [port, label] of ports(pair)) {
       const admin = await RawClient.connect(port);
       const idle = await RawClient.connect(port);
       expect(await idle.call('PING'), label).toBe('+PONG\r\n');
