@@ -8,6 +8,7 @@
  * `define()` listeners registered by the server and the command groups.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { ReplyError } from '../errors.js';
 import defaults from '../commands/meta/config-defaults.json';
 import { NOTIFY, parseNotifyFlags } from '../store/store.js';
@@ -227,7 +228,8 @@ special('dir', PROTECTED | DENY_LOADING, (args) => {
     return fail('No such file or directory');
   }
   if (!st.isDirectory()) fail('Not a directory');
-  return args[0];
+  // What getcwd() would answer after chdir().
+  return fs.realpathSync(path.resolve(args[0]));
 });
 special('save', MULTI_ARG, (args) => {
   if (args.length === 1 && args[0] === '') args = [];

@@ -92,7 +92,7 @@ describe('CONFIG GET', () => {
 });
 
 /** Values tried on every parameter: the oracle tells which are errors and what it stores for the others. */
-const PROBES = ['notavalue', '-1', '0', '1', '7', '2147483648', '4294967296', '9223372036854775807', '9223372036854775808', '18446744073709551615', '99999999999999999999', '1.5', '', 'yes', 'NO', ' yes', '100%', '0%', '-1%', '1kb', '2MB', '3g', 'kb', 'b', 'always', 'allkeys-lru', 'Local', '10 20', 'x y', 'AKE', 'Kx', 'normal 1mb 1mb 1', 'slave 1 2'];
+const PROBES = ['notavalue', '-1', '0', '1', '7', '2147483648', '4294967296', '9223372036854775807', '9223372036854775808', '18446744073709551615', '99999999999999999999', '1.5', '', 'yes', 'NO', ' yes', '100%', '0%', '-1%', '1kb', '2MB', '3g', 'kb', 'b', 'always', 'allkeys-lru', 'Local', '10 20', 'x y', 'AKE', 'Kx', 'normal 1mb 1mb 1', 'slave 1 2', '1 2 3', '-2001 0 0', '0.5 99.99 100', 'save nosave', 'now force'];
 /** Parameters the sweep leaves alone: changing them would disturb the servers (listening, auth, client eviction, files). */
 const NO_SWEEP = new Set(['port', 'bind', 'requirepass', 'masterauth', 'maxmemory-clients', 'maxclients', 'timeout', 'appendonly', 'maxmemory', 'dir', 'save', 'tls-port', 'proto-max-bulk-len', 'client-query-buffer-limit']);
 
@@ -616,5 +616,25 @@ describe('while loading (RedKit only: redis-server cannot be held in the loading
       pair.redkit.setLoading(false);
     }
     expect(text(await k.call('INFO', 'persistence'))).toContain('\r\nloading:0\r\n');
+  });
+});
+
+describe('protected configs', () => {
+  it('with enable-protected-configs yes, CONFIG SET dir and dbfilename work', async () => {
+    const p = await startPair({ redisArgs: ['--enable-protected-configs', 'yes'], redkit: { config: { 'enable-protected-configs': 'yes' } } });
+    try {
+      const { r, k } = await p.clients(2);
+      await expectSame(r, k, [
+        ['CONFIG', 'SET', 'dir', '/nonexistent-redkit-dir'],
+        ['CONFIG', 'SET', 'dir', 'package.json'],
+        ['CONFIG', 'SET', 'dir', '.'],
+        ['CONFIG', 'GET', 'dir'],
+        ['CONFIG', 'SET', 'dbfilename', 'a/b.rdb'],
+        ['CONFIG', 'SET', 'dbfilename', 'b.rdb'],
+        ['CONFIG', 'GET', 'dbfilename'],
+      ]);
+    } finally {
+      await p.stop();
+    }
   });
 });
