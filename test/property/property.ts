@@ -1,0 +1,101 @@
+/**
+ * The differential property as a function: fast-check sequences (gen.ts) run
+ * by the runner (runner.ts) against a started Pair. Used by
+ * differential.test.ts (the CI check) and mutants.test.ts (the check that
+ * the property can fail).
+ */
+import fc from 'fast-check';
+import { decode, type Pair, type RawClient } from '../support/differential.js';
+import { configArbitrary, script, sequenceArbitrary, type Op, type RunConfig } from './gen.js';
+import { Mismatch, newStats, Runner, type Stats } from './runner.js';
+
+const CONFIG_NAMES = ['set-max-intset-entries', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'zset-max-listpack-entries', 'zset-max-listpack-value', 'hll-sparse-max-bytes'] as const;
+
+/** redis-server's values of the encoding thresholds the generator changes. */
+export async function configDefaults(pair: Pair): Promise<RunConfig> {
+  const { r, k } = await pair.clients(2);
+  const d: Partial<RunConfig> = {};
+  for (const n of CONFIG_NAMES) d[n] = (decode(await r.call('CONFIG', 'GET', n)) as string[])[1];
+  r.close();
+  k.close();
+  return d as RunConfig;
+}
+
+async function reset(r: RawClient, k: RawClient, cfg: RunConfig): Promise<void> {
+  for (const c of [r, k]) {
+    for (const cmd of [['SELECT', '0'], ['FLUSHALL'], ...Object.entries(cfg).map(([n, v]) => ['CONFIG', 'SET', n, v])]) {
+      const rep = await c.call(...cmd);
+      if (rep.startsWith('-')) throw new Error(`${cmd.join(' ')}: ${rep}`);
+    }
+  }
+}
+
+export interface CheckOptions {
+  proto: 2 | 3;
+  seed: number;
+  numRuns: number;
+  maxLength: number;
+  /** fast-check replay path. */
+  path?: string;
+  /** Stop at the first failure without shrinking. */
+  noShrink?: boolean;
+  defaults: RunConfig;
+}
+
+export interface CheckResult {
+  failed: boolean;
+  /** How many sequences ran before the first failure (or in all). */
+  firstFailureAfter: number | null;
+  /** Human report: seed, path, the mismatch and the shrunk sequence as an expectSame script. */
+  report: string;
+  stats: Stats;
+  seconds: number;
+  /** Commands of the generator that RedKit does not register (not generated). */
+  missing: string[];
+}
+
+export async function checkAgainstRedis(pair: Pair, o: CheckOptions): Promise<CheckResult> {
+  const registry = pair.redkit.registry;
+  const has = (name: string, sub?: string) => {
+    const c = registry.get(name);
+    if (!c) return false;
+    return sub === undefined || !c.subcommands || c.subcommands.has(sub.toLowerCase());
+  };
+  const { arb, missing } = sequenceArbitrary(has, o.maxLength);
+  const stats = newStats();
+  let conn = await pair.clients(o.proto);
+  let last: { cfg: RunConfig; ops: Op[]; error: unknown } | null = null;
+  let firstFailureAfter: number | null = null;
+  const prop = fc.asyncProperty(configArbitrary(o.defaults), arb, async (cfg, ops) => {
+    await reset(conn.r, conn.k, cfg);
+    try {
+      await new Runner(conn.r, conn.k, cfg, stats).run(ops);
+    } catch (e) {
+      if (firstFailureAfter === null) firstFailureAfter = stats.sequences;
+      last = { cfg, ops: e instanceof Mismatch ? ops.slice(0, e.index + 1) : ops, error: e };
+      if (!(e instanceof Mismatch)) {
+        // A timeout or a protocol error leaves the connections out of step: start over.
+        conn.r.close();
+        conn.k.close();
+        conn = await pair.clients(o.proto);
+      }
+      throw e;
+    }
+  });
+  const started = Date.now();
+  const out = await fc.check(prop, { seed: o.seed, numRuns: o.numRuns, path: o.path, endOnFailure: o.noShrink });
+  const seconds = (Date.now() - started) / 1000;
+  conn.r.close();
+  conn.k.close();
+  let report = '';
+  if (out.failed) {
+    const l = last as { cfg: RunConfig; ops: Op[]; error: unknown } | null;
+    const changed = l ? (Object.fromEntries(Object.entries(l.cfg).filter(([n, v]) => o.defaults[n as keyof RunConfig] !== v)) as Partial<RunConfig>) : null;
+    report = [
+      `RedKit disagrees with redis-server (RESP${o.proto}, seed ${out.seed}, path ${out.counterexamplePath}).`,
+      l?.error instanceof Error ? l.error.message : String(l?.error),
+      l ? `Shrunk sequence (up to the mismatch):\n${script(changed, l.ops)}` : '',
+    ].join('\n');
+  }
+  return { failed: out.failed, firstFailureAfter, report, stats, seconds, missing };
+}
