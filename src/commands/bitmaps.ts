@@ -368,12 +368,15 @@ function fieldAdd(value: bigint, incr: bigint, bits: number, signed: boolean, ow
   if (signed) {
     const max = bits === 64 ? INT64_MAX : (1n << BigInt(bits - 1)) - 1n;
     const min = -max - 1n;
-    const s = value + incr;
-    if (s > max || s < min) {
-      if (ow === OW_SAT) return [true, s > max ? max : min];
-      return [true, BigInt.asIntN(bits, s)];
-    }
-    return [false, s];
+    // Redis computes these in int64 and lets them wrap, so e.g. SET i8 with INT64_MIN saturates to the max.
+    const maxincr = BigInt.asIntN(64, max - value);
+    const minincr = BigInt.asIntN(64, min - value);
+    let dir = 0;
+    if (value > max || (bits !== 64 && incr > maxincr) || (value >= 0n && incr > 0n && incr > maxincr)) dir = 1;
+    else if (value < min || (bits !== 64 && incr < minincr) || (value < 0n && incr < 0n && incr < minincr)) dir = -1;
+    if (dir === 0) return [false, value + incr];
+    if (ow === OW_SAT) return [true, dir > 0 ? max : min];
+    return [true, BigInt.asIntN(bits, value + incr)];
   }
   const max = (1n << BigInt(bits)) - 1n;
   const v = BigInt.asUintN(64, value);
