@@ -195,12 +195,6 @@ const since72 = (summary: string, arity: number): Omit<CommandDefinition, 'handl
 });
 
 export function installClient(server: RedKitServer): void {
-  // CLIENT LIST's cmd= field: the last command the client sent (Redis sets it before running it).
-  server.addGate((ctx, cmd) => {
-    const conn = ctx.conn;
-    if (conn !== undefined) conn.lastCommand = cmd.fullName;
-    return undefined;
-  }, 0);
   defineCommands(server, {
     client: {
       handler: () => null,

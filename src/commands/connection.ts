@@ -146,9 +146,6 @@ function quit(ctx: Context): Reply {
 }
 
 export function installConnection(server: RedKitServer): void {
-  // Redis 7.0 answers QUIT before any other check (processCommand): inside
-  // MULTI it closes instead of being queued, and it is never paused.
-  server.addGate((ctx, cmd) => (cmd.name === 'quit' && cmd.parent === undefined ? quit(ctx) : undefined), 1);
   defineCommands(server, {
     ping,
     echo: (_ctx, args) => args[0],
@@ -158,6 +155,15 @@ export function installConnection(server: RedKitServer): void {
     select,
     reset,
   });
+  const quitCommand = server.registry.get('quit');
+  server.addGate((ctx, cmd) => {
+    // CLIENT LIST's cmd= field: Redis records the command before running it.
+    const conn = ctx.conn;
+    if (conn !== undefined) conn.lastCommand = cmd.fullName;
+    // Redis 7.0 answers QUIT before any other check (processCommand): inside
+    // MULTI it closes instead of being queued, and it is never paused.
+    return cmd === quitCommand ? quit(ctx) : undefined;
+  }, 0);
 }
 
 /** Only what a bare framework server has (createServer({ builtins: false })). */
