@@ -15,6 +15,8 @@ export interface RedKitHandle {
   readonly commands: RedKit['commands'];
   readonly faults: RedKit['faults'];
   readonly server: RedKit['server'];
+  /** Whether setLoading(true) is in force. */
+  readonly loading: boolean;
   db: RedKit['db'];
   snapshot: RedKit['snapshot'];
   restore: RedKit['restore'];
@@ -87,6 +89,9 @@ export function createHandle(hooks: Hooks, options: UseRedKitOptions = {}): RedK
     },
     get server() {
       return get().server;
+    },
+    get loading() {
+      return get().loading;
     },
     db: bind('db') as RedKit['db'],
     snapshot: bind('snapshot') as RedKit['snapshot'],
