@@ -190,9 +190,10 @@ export class Faults {
   }
 
   /** Hold a command: resolves with `then()` when `wake` fires, or with the real command when released. */
-  private hold(r: LiveRule, arm: (wake: () => void) => () => void, then: () => Reply | Promise<Reply>, next: () => Reply | Promise<Reply>): Promise<Reply> {
+  private hold(r: LiveRule, conn: Connection | undefined, arm: (wake: () => void) => () => void, then: () => Reply | Promise<Reply>, next: () => Reply | Promise<Reply>): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       let settled = false;
+      let disarm: () => void = () => {};
       const run = (fn: () => Reply | Promise<Reply>) => {
         if (settled) return;
         settled = true;
@@ -214,7 +215,17 @@ export class Faults {
       };
       r.held.add(h);
       if (r.retired) this.retiredHolding.add(r);
-      const disarm = arm(() => run(then));
+      // A client that goes away takes its held command with it (it never runs).
+      conn?.addCloseHook(() => {
+        if (settled) return;
+        h.cancel();
+        r.held.delete(h);
+        if (r.held.size === 0) this.retiredHolding.delete(r);
+      });
+      const d = arm(() => run(then));
+      // (a timer already due fires inside arm(): then there is nothing left to disarm)
+      if (settled) d();
+      else disarm = d;
     });
   }
 
@@ -274,6 +285,7 @@ export class Faults {
       this.recorder?.markFault(entry, `delay ${ms}ms${rule.delayClock === 'virtual' ? ' (virtual)' : ''}`);
       return this.hold(
         live,
+        ctx.conn,
         (wake) => {
           if (rule.delayClock === 'virtual') {
             const t = this.server.clock.after(ms, wake);
@@ -305,7 +317,7 @@ export class Faults {
     }
     if (rule.hang) {
       mark('hang');
-      return this.hold(live, () => () => {}, next, next);
+      return this.hold(live, ctx.conn, () => () => {}, next, next);
     }
     if (rule.drop) {
       mark('drop');
