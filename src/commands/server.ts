@@ -388,8 +388,9 @@ function configResetStat(ctx: Context): Reply {
 /** How RedKit applies the CONFIG parameters it honours. */
 export function installConfigBehaviour(server: RedKitServer): void {
   const cfg = server.config;
-  cfg.define('notify-keyspace-events', (v) => {
-    server.store.notifyFlags = parseNotifyFlags(v) ?? 0;
+  cfg.define('notify-keyspace-events', (v, _name, input) => {
+    // The stored form drops 'n' next to 'A' (as Redis prints it); the flag itself stays on.
+    server.store.notifyFlags = parseNotifyFlags(input ?? v) ?? 0;
   });
   cfg.define('requirepass', (v) => {
     server.setPassword('default', v);

@@ -476,7 +476,12 @@ for (const s of SPECS) {
 }
 
 /** An apply function: runs after a successful CONFIG SET; may return a normalised value or throw a ReplyError (message without ERR). */
-export type ConfigListener = (value: string, name: string) => string | void;
+/**
+ * Applies a parameter: `value` is the stored (canonical) value, `input` what
+ * was given to CONFIG SET, for the rare parameter whose display form loses
+ * information (notify-keyspace-events prints no 'n' next to 'A').
+ */
+export type ConfigListener = (value: string, name: string, input?: string) => string | void;
 
 function errorMessage(e: unknown): string {
   if (e instanceof ConfigError || e instanceof ReplyError) return e.message;
@@ -638,9 +643,10 @@ export class Config {
     for (const name of changed) {
       const ls = this.listeners.get(name);
       if (!ls) continue;
+      const input = found.filter((f) => f.spec.name === name).pop()?.value;
       try {
         for (const l of ls) {
-          const r = l(this.values.get(name) as string, name);
+          const r = l(this.values.get(name) as string, name, input);
           if (typeof r === 'string') this.values.set(name, r);
         }
       } catch (e) {

@@ -52,4 +52,14 @@ describe.each([2, 3] as const)('pub/sub (RESP%i)', (proto) => {
     await expectSame(c.r, c.k, [['SET', 'k', 'v'], ['INCR', 'n'], ['DEL', 'k'], ['EXPIRE', 'n', '100'], ['PERSIST', 'n']]);
     for (let i = 0; i < 10; i++) expect(await sub.k.read()).toBe(await sub.r.read());
   });
+
+  it("'n' (new key) events survive next to 'A', which CONFIG GET does not print", async () => {
+    const sub = await pair.clients(proto);
+    const c = await pair.clients(proto);
+    await expectSame(c.r, c.k, [['CONFIG', 'SET', 'notify-keyspace-events', 'KEAn'], ['CONFIG', 'GET', 'notify-keyspace-events']]);
+    await expectSame(sub.r, sub.k, [['PSUBSCRIBE', '__keyevent@0__:*']]);
+    await expectSame(c.r, c.k, [['SET', 'fresh', 'v'], ['SET', 'fresh', 'w'], ['PUBLISH', 'done', 'x']]);
+    // new, set, set
+    for (let i = 0; i < 3; i++) expect(await sub.k.read()).toBe(await sub.r.read());
+  });
 });
