@@ -25,7 +25,7 @@ import type { RunConfig } from './gen.js';
 import { checkAgainstRedis, configDefaults } from './property.js';
 
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 7_015;
-const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 40;
+const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 120;
 const MAX_LEN = process.env.FC_LEN ? Number(process.env.FC_LEN) : 200;
 
 let pair: Pair;

@@ -80,7 +80,7 @@ const MEMBERS = ['a', 'b', 'c', 'd', 'ab', '1', '2', '3', '-1', '10', '1.5', '',
 
 /** Mostly valid arguments, sometimes invalid ones (error paths without drowning the interesting cases). */
 const mostly = (valid: readonly string[], invalid: readonly string[], ratio = 6): fc.Arbitrary<string> =>
-  fc.oneof({ weight: ratio, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) });
+  invalid.length ? fc.oneof({ weight: ratio, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) }) : fc.constantFrom(...valid);
 
 const INDEXES = mostly(['0', '1', '2', '3', '-1', '-2', '-3', '5', '10', '-10'], [INT64_MAX, INT64_MIN, 'x']);
 const COUNTS = mostly(['0', '1', '2', '3', '5'], ['-1', '-3', 'x', INT64_MAX], 4);
@@ -147,7 +147,7 @@ const numkeys = (ts: KeyType[], max = 3) => keysOf(ts, max).map((ks) => [String(
 
 // ---- op constructors ---------------------------------------------------------------------------
 
-export const GROUPS = ['string', 'keys', 'hash', 'list', 'set', 'zset', 'bits', 'hll', 'sort', 'dump'] as const;
+export const GROUPS = ['string', 'keys', 'hash', 'list', 'set', 'zset', 'geo', 'bits', 'hll', 'sort', 'dump'] as const;
 export type Group = (typeof GROUPS)[number];
 
 interface Entry {
@@ -221,6 +221,13 @@ const aggregate = opt('AGGREGATE', from(['SUM', 'MIN', 'MAX', 'AVG']));
 const zsetAlgebraArgs = numkeys(['zset', 'set'], 3).chain((nk) =>
   fc.tuple(fc.constant(nk), fc.oneof(fc.constant([] as string[]), weights(Number(nk[0])).map((w) => ['WEIGHTS', ...w]), fc.constant(['WEIGHTS', '1'])), aggregate).map((xs) => xs.flat()),
 );
+
+// Geo: a few real places (and the edges of what GEOADD accepts), searches around them.
+const geoPoint = mostly(['13.361389 38.115556', '15.087269 37.502669', '2.349014 48.864716', '-73.935242 40.730610', '0 0', '13.5 38', '-180 85.05112878', '179.9999 -85.05112877'], ['200 10', '10 86', 'x 1']).map((p) => p.split(' '));
+const geoRadius = cmd(mostly(['0', '1', '100', '200', '1000', '5000', '0.5'], ['-1', 'x']), mostly(['km', 'm', 'mi', 'ft'], ['parsec']));
+const geoFrom = fc.oneof(cmd('FROMMEMBER', mem), cmd('FROMLONLAT', geoPoint));
+const geoShape = fc.oneof(cmd('BYRADIUS', geoRadius), cmd('BYBOX', mostly(['100', '400', '2000', '0.1'], ['-1']), mostly(['100', '300', '2000'], ['x']), mostly(['km', 'm', 'mi'], ['x'])));
+const geoOpts = fc.tuple(opt(mostly(['ASC', 'DESC'], [])), opt('COUNT', mostly(['1', '2', '5'], ['0', '-1']), opt('ANY')), opt('WITHCOORD'), opt('WITHDIST'), opt('WITHHASH')).map((xs) => xs.flat());
 
 const bitfieldOp = fc.oneof(
   cmd('GET', BIT_TYPES, BF_OFFSETS),
@@ -492,6 +499,16 @@ export function entries(): Entry[] {
       exact('PFADD', 4, cmd('PFADD', k('hll'), fc.oneof(fc.array(mem, { maxLength: 4 }), fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 1000 })).map(([n, b]) => Array.from({ length: n }, (_, i) => `e${b + i}`))))),
       exact('PFCOUNT', 3, cmd('PFCOUNT', keysOf(['hll'], 3))),
       exact('PFMERGE', 2, cmd('PFMERGE', k('hll'), fc.array(k('hll'), { maxLength: 2 }))),
+    ],
+    geo: [
+      exact('GEOADD', 6, cmd('GEOADD', k('zset'), opt(mostly(['NX', 'XX', 'CH'], ['GT'])), fc.array(fc.tuple(geoPoint, mem), { minLength: 1, maxLength: 3 }).map((xs) => xs.flat(2)))),
+      exact('GEOPOS', 2, cmd('GEOPOS', k('zset'), some(mem))),
+      exact('GEODIST', 2, cmd('GEODIST', k('zset'), mem, mem, opt(mostly(['m', 'km', 'mi', 'ft'], ['xx'])))),
+      exact('GEOHASH', 1, cmd('GEOHASH', k('zset'), some(mem))),
+      exact('GEOSEARCH', 4, cmd('GEOSEARCH', k('zset'), geoFrom, geoShape, geoOpts)),
+      exact('GEOSEARCHSTORE', 2, cmd('GEOSEARCHSTORE', k('zset'), k('zset'), geoFrom, geoShape, opt(mostly(['ASC', 'DESC'], [])), opt('COUNT', from(['1', '2', '5'])), opt('STOREDIST'))),
+      exact('GEORADIUS', 1, cmd('GEORADIUS', k('zset'), geoPoint, geoRadius, geoOpts)),
+      exact('GEORADIUSBYMEMBER', 1, cmd('GEORADIUSBYMEMBER', k('zset'), mem, geoRadius, geoOpts)),
     ],
     sort: [
       sortEntry('SORT', 2),

@@ -486,6 +486,7 @@ export class Runner {
     if (payloadR.slice(-10, -8) !== payloadK.slice(-10, -8)) return fail(`DUMP RDB version: redis ${payloadR.charCodeAt(payloadR.length - 10)}, redkit ${payloadK.charCodeAt(payloadK.length - 10)}`);
     this.stats.dumps++;
     if (payloadR === payloadK) this.stats.dumpsIdentical++;
+    else if (process.env.FC_STATS === 'dumps') console.log(`DUMP differs: ${te.trim()} type byte ${payloadR.charCodeAt(0)}/${payloadK.charCodeAt(0)}\n  redis:  ${JSON.stringify(payloadR)}\n  redkit: ${JSON.stringify(payloadK)}`);
     const damage = (p: string) => (op.corrupt === 'flip' ? p.slice(0, 1) + String.fromCharCode(p.charCodeAt(1) ^ 0x5a) + p.slice(2) : op.corrupt === 'truncate' ? p.slice(0, -1) : p);
     // A hash DUMPed from a hashtable lists its fields in dict order, and small ones load as a listpack in that
     // order: each server restoring its own payload would disagree on HGETALL order, so both take Redis's.
