@@ -35,4 +35,17 @@ describe.each([2, 3] as const)('regressions (RESP%i)', (proto) => {
       ['BITFIELD', 'b7', 'OVERFLOW', 'SAT', 'SET', 'i64', '0', INT64_MIN, 'INCRBY', 'i64', '0', '-1'],
     ]);
   });
+
+  // OPEN (reported to the geo owner): GEOSEARCHSTORE ... STOREDIST stores a distance that differs
+  // from Redis's in the last bits for some points (here 4456.1810589636962 vs ...971 miles): V8's
+  // sin/cos/asin round differently from glibc's in the haversine formula. Marked `fails` until
+  // geo.ts reproduces glibc's results; then this becomes a plain test.
+  it.fails('GEOSEARCHSTORE STOREDIST stores the distance bit for bit', async () => {
+    const { r, k } = await pair.clients(proto);
+    await expectSame(r, k, [
+      ['GEOADD', 'z1', '13.361389', '38.115556', 'a'],
+      ['GEOSEARCHSTORE', 'z1', 'z1', 'FROMLONLAT', '-73.935242', '40.730610', 'BYRADIUS', '5000', 'mi', 'STOREDIST'],
+      ['ZRANGE', 'z1', '0', '-1', 'WITHSCORES'],
+    ]);
+  });
 });

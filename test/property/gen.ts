@@ -53,6 +53,15 @@ export type Op =
    */
   | { t: 'dump'; cmd: Cmd; src: string; from: 'own' | 'redis' | 'redkit'; restore: Cmd; corrupt: 'flip' | 'truncate' | null };
 
+/**
+ * Known, reported divergences are left out of the generator unless FC_KNOWN=1 (so exploration keeps
+ * finding new ones):
+ * - GEOSEARCHSTORE ... STOREDIST: the stored distance can differ from Redis in the last bits (about 4%
+ *   of distances): sin/cos/asin in V8 and in glibc round differently. GEODIST and WITHDIST print %.4f
+ *   and hide it.
+ */
+export const KNOWN_ISSUES = !!process.env.FC_KNOWN;
+
 // ---- alphabets --------------------------------------------------------------------------
 
 export const INT64_MAX = '9223372036854775807';
@@ -342,6 +351,15 @@ export function entries(): Entry[] {
       exact('SELECT', 1, cmd('SELECT', from(['0', '1', '0', '1', '16']))),
       exact('SWAPDB', 0.5, cmd('SWAPDB', from(['0', '1']), from(['0', '1', 'x']))),
       exact('FLUSHDB', 0.1, cmd('FLUSHDB')),
+      // Thresholds changed mid-sequence: the next write converts (or not) what is already there.
+      exact(
+        'CONFIG',
+        0.5,
+        fc.oneof(
+          cmd('CONFIG', 'SET', from(['set-max-intset-entries', 'hash-max-listpack-entries', 'zset-max-listpack-entries']), from(['1', '3', '128', '512'])),
+          cmd('CONFIG', 'SET', from(['hash-max-listpack-value', 'zset-max-listpack-value']), from(['2', '5', '64'])),
+        ),
+      ),
       { name: 'OBJECT', sub: 'encoding', weight: 3, arb: cmd('OBJECT', 'ENCODING', anyKey).map((cmd) => ({ t: 'exact' as const, cmd })) },
       exact('PERSIST', 2, cmd('PERSIST', anyKey)),
       expireEntry('EXPIRE', 3),
@@ -506,7 +524,7 @@ export function entries(): Entry[] {
       exact('GEODIST', 2, cmd('GEODIST', k('zset'), mem, mem, opt(mostly(['m', 'km', 'mi', 'ft'], ['xx'])))),
       exact('GEOHASH', 1, cmd('GEOHASH', k('zset'), some(mem))),
       exact('GEOSEARCH', 4, cmd('GEOSEARCH', k('zset'), geoFrom, geoShape, geoOpts)),
-      exact('GEOSEARCHSTORE', 2, cmd('GEOSEARCHSTORE', k('zset'), k('zset'), geoFrom, geoShape, opt(mostly(['ASC', 'DESC'], [])), opt('COUNT', from(['1', '2', '5'])), opt('STOREDIST'))),
+      exact('GEOSEARCHSTORE', 2, cmd('GEOSEARCHSTORE', k('zset'), k('zset'), geoFrom, geoShape, opt(mostly(['ASC', 'DESC'], [])), opt('COUNT', from(['1', '2', '5'])), KNOWN_ISSUES ? opt('STOREDIST') : opt())),
       exact('GEORADIUS', 1, cmd('GEORADIUS', k('zset'), geoPoint, geoRadius, geoOpts)),
       exact('GEORADIUSBYMEMBER', 1, cmd('GEORADIUSBYMEMBER', k('zset'), mem, geoRadius, geoOpts)),
     ],

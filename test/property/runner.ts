@@ -73,12 +73,17 @@ interface Plan {
 }
 
 export class Runner {
+  /** set-max-intset-entries now (the sequence may change it). */
+  private intsetMax: number;
+
   constructor(
     private readonly r: RawClient,
     private readonly k: RawClient,
     private readonly cfg: RunConfig,
     private readonly stats: Stats,
-  ) {}
+  ) {
+    this.intsetMax = Number(cfg['set-max-intset-entries']);
+  }
 
   async run(ops: Op[]): Promise<void> {
     this.stats.sequences++;
@@ -177,7 +182,13 @@ export class Runner {
     const exactCheck = (a: string, b: string) => (a === b ? null : `\n  redis:  ${short(a)}\n  redkit: ${short(b)}`);
     switch (op.t) {
       case 'exact':
-        return { cmds: [op.cmd], check: (r, k) => exactCheck(r[0], k[0]) };
+        return {
+          cmds: [op.cmd],
+          check: (r, k) => {
+            if (op.cmd[0] === 'CONFIG' && op.cmd[2] === 'set-max-intset-entries' && r[0] === '+OK\r\n') this.intsetMax = Number(op.cmd[3]);
+            return exactCheck(r[0], k[0]);
+          },
+        };
       case 'unordered':
         return {
           cmds: [op.cmd],
@@ -196,7 +207,7 @@ export class Runner {
             if (op.mode === 'setalg' && !unordered) {
               const xs = items(decode(a));
               // The result is built in a new set: an intset (ascending) only for integers within the intset limit.
-              if (xs && (xs.some((x) => !isIntString(x)) || xs.length > Number(this.cfg['set-max-intset-entries']))) unordered = true;
+              if (xs && (xs.some((x) => !isIntString(x)) || xs.length > this.intsetMax)) unordered = true;
             }
             if (!unordered) return `(encodings order it)${exactCheck(a, b)}`;
             const f = op.mode === 'pairs' ? norm.pairs : norm.sorted;
