@@ -53,7 +53,12 @@ export async function startProcess(kind, extraArgs = []) {
   } else {
     const cli = path.join(root, 'dist/cli.js');
     if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
-    child = spawn(process.execPath, [cli, '--port', String(port), '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // Run the `redkit` bin as users do (its shebang carries the server's Node flags);
+    // BENCH_NODE_FLAGS runs `node <flags> dist/cli.js` instead, to compare flags.
+    const flags = process.env.BENCH_NODE_FLAGS;
+    const cmd = flags !== undefined ? process.execPath : cli;
+    const pre = flags !== undefined ? [...flags.split(' ').filter(Boolean), cli] : [];
+    child = spawn(cmd, [...pre, '--port', String(port), '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   await waitPing(port);
   return {

@@ -19,10 +19,24 @@ export class Database {
   /** key -> absolute deadline in ms (clock time). */
   expires = new Map<string, number>();
   /**
-   * key -> last access. LRU: the store's LRU clock (seconds) when the key was
-   * last accessed; LFU: (minutes << 8) | log counter, as Redis packs robj.lru.
+   * Explicit access records. LFU policies: key -> (minutes << 8) | log counter,
+   * as Redis packs robj.lru. LRU policies: only stamps set directly (RESTORE
+   * IDLETIME), overriding the access log until the key is accessed again.
    */
   lru = new Map<string, number>();
+  /**
+   * LRU access log: keys in the order of their last recorded access (a key
+   * may appear more than once; its last occurrence counts; dead keys are
+   * skipped). With `checkpoints` (pairs of log index and LRU clock, the clock
+   * from that index on) it gives every key's last access time for about 8
+   * bytes per access instead of a map entry per key. Compacted when it grows
+   * past twice the key count. OBJECT IDLETIME reads it through `idleIndex`.
+   */
+  private accessLog: string[] = [];
+  private checkpoints: number[] = [];
+  private checkpointClock = -1;
+  /** key -> LRU clock of its last access, built from the log on demand; null when stale. */
+  private idleIndex: Map<string, number> | null = null;
   /**
    * Exact deadlines past Number.MAX_SAFE_INTEGER ms (PEXPIREAT k 9223372036854775807);
    * `expires` holds the nearest double for those keys. Null until needed.
@@ -66,13 +80,72 @@ export class Database {
     const st = this.store;
     if (st.accessMode === ACCESS_LRU) {
       const c = st.lruClock;
-      if (key !== this.stampedKey || c !== this.stampedAt) {
-        this.lru.set(key, c);
-        this.stampedKey = key;
-        this.stampedAt = c;
-      }
+      if (key !== this.stampedKey || c !== this.stampedAt) this.logAccess(key, c);
     } else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
     return v;
+  }
+
+  /** Record an LRU access of key at LRU clock c. */
+  private logAccess(key: string, c: number): void {
+    this.stampedKey = key;
+    this.stampedAt = c;
+    if (c !== this.checkpointClock) {
+      this.checkpoints.push(this.accessLog.length, c);
+      this.checkpointClock = c;
+    }
+    this.accessLog.push(key);
+    if (this.lru.size !== 0) this.lru.delete(key);
+    this.idleIndex = null;
+    if (this.accessLog.length > 2 * this.data.size + 1024) this.compactLog();
+  }
+
+  /** Keep only the last access of each live key (amortised O(1) per access). */
+  private compactLog(): void {
+    const log = this.accessLog;
+    const cps = this.checkpoints;
+    const seen = new Set<string>();
+    const keptIdx: number[] = [];
+    for (let i = log.length - 1; i >= 0; i--) {
+      const k = log[i];
+      if (seen.has(k) || !this.data.has(k)) continue;
+      seen.add(k);
+      keptIdx.push(i);
+    }
+    keptIdx.reverse();
+    const newLog: string[] = new Array(keptIdx.length);
+    const newCps: number[] = [];
+    let cp = 0;
+    let lastClock = -1;
+    for (let j = 0; j < keptIdx.length; j++) {
+      const i = keptIdx[j];
+      while (cp + 2 < cps.length && cps[cp + 2] <= i) cp += 2;
+      const c = cps[cp + 1];
+      if (c !== lastClock) {
+        newCps.push(j, c);
+        lastClock = c;
+      }
+      newLog[j] = log[i];
+    }
+    this.accessLog = newLog;
+    this.checkpoints = newCps;
+    this.checkpointClock = lastClock;
+  }
+
+  /** The LRU clock of key's last access, from an explicit stamp or the log. */
+  private lastAccess(key: string): number | undefined {
+    const explicit = this.lru.get(key);
+    if (explicit !== undefined) return explicit;
+    if (this.idleIndex === null) {
+      const idx = new Map<string, number>();
+      const log = this.accessLog;
+      const cps = this.checkpoints;
+      for (let c = 0; c < cps.length; c += 2) {
+        const end = c + 2 < cps.length ? cps[c + 2] : log.length;
+        for (let i = cps[c]; i < end; i++) idx.set(log[i], cps[c + 1]);
+      }
+      this.idleIndex = idx;
+    }
+    return this.idleIndex.get(key);
   }
 
   /** Like get() but not an access: the key's idle time is left alone (LOOKUP_NOTOUCH). */
@@ -103,11 +176,7 @@ export class Database {
     if (st.notifyFlags & NOTIFY.NEW && this.peek(key) === undefined) st.notify(NOTIFY.NEW, 'new', key, this.id);
     if (!st.lfuEnabled) {
       const c = st.lruClock;
-      if (key !== this.stampedKey || c !== this.stampedAt) {
-        this.lru.set(key, c);
-        this.stampedKey = key;
-        this.stampedAt = c;
-      }
+      if (key !== this.stampedKey || c !== this.stampedAt) this.logAccess(key, c);
     } else if (!this.data.has(key)) this.lru.set(key, st.lfuInit());
     // An overwrite keeps the counter (dbSetValue), bumped once by the command's own lookup.
     else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
@@ -128,7 +197,7 @@ export class Database {
   delete(key: string): boolean {
     if (this.peek(key) === undefined) return false;
     this.data.delete(key);
-    this.lru.delete(key);
+    if (this.lru.size !== 0) this.lru.delete(key);
     this.stampedKey = undefined;
     if (this.expires.size !== 0) {
       this.expires.delete(key);
@@ -189,7 +258,7 @@ export class Database {
     this.expires.clear();
     this.bigExpires = null;
     this.lru.clear();
-    this.stampedKey = undefined;
+    this.clearAccessLog();
     this.heap.clear();
     return n;
   }
@@ -206,7 +275,7 @@ export class Database {
     this.data.delete(key);
     this.expires.delete(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
-    this.lru.delete(key);
+    if (this.lru.size !== 0) this.lru.delete(key);
     this.stampedKey = undefined;
     this.touch(key);
     this.store.keyExpired(this, key);
@@ -245,14 +314,29 @@ export class Database {
     if (this.peek(key) === undefined) return false;
     const st = this.store;
     if (st.lfuEnabled) this.lfuAccess(key);
-    else this.lru.set(key, st.lruClock);
+    else this.logAccess(key, st.lruClock);
     return true;
+  }
+
+  /** Set a key's last access directly (RESTORE IDLETIME, policy switches). */
+  setAccessStamp(key: string, stamp: number): void {
+    this.lru.set(key, stamp);
+    this.stampedKey = undefined;
+  }
+
+  /** Forget every LRU record (FLUSHDB, switching to an LFU policy). */
+  clearAccessLog(): void {
+    this.accessLog = [];
+    this.checkpoints = [];
+    this.checkpointClock = -1;
+    this.idleIndex = null;
+    this.stampedKey = undefined;
   }
 
   /** Seconds since the key was last accessed (OBJECT IDLETIME); the key must exist. */
   idleSeconds(key: string): number {
     const now = this.store.currentLruClock();
-    const at = this.lru.get(key);
+    const at = this.lastAccess(key);
     if (at === undefined) return 0;
     // 24-bit wrapping clock, as estimateObjectIdleTime.
     return now >= at ? now - at : now + (LRU_CLOCK_MAX - at);
@@ -294,17 +378,25 @@ export class Database {
    * database; watchers stay where they are (SWAPDB).
    */
   swapContents(other: Database): void {
-    const { data, expires, lru, heap, bigExpires } = this;
+    const { data, expires, lru, heap, bigExpires, accessLog, checkpoints, checkpointClock } = this;
     this.data = other.data;
     this.expires = other.expires;
     this.lru = other.lru;
     this.heap = other.heap;
     this.bigExpires = other.bigExpires;
+    this.accessLog = other.accessLog;
+    this.checkpoints = other.checkpoints;
+    this.checkpointClock = other.checkpointClock;
     other.data = data;
     other.expires = expires;
     other.lru = lru;
     other.heap = heap;
     other.bigExpires = bigExpires;
+    other.accessLog = accessLog;
+    other.checkpoints = checkpoints;
+    other.checkpointClock = checkpointClock;
+    this.idleIndex = null;
+    other.idleIndex = null;
     this.forgetStamp();
     other.forgetStamp();
   }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { Clock } from '../../src/clock/clock.js';
+import { Store } from '../../src/store/store.js';
+
+/** The LRU access log must give every key the time of its last access, across compactions. */
+describe('LRU access log', () => {
+  it('matches a model of last-access times through many accesses, deletes and compactions', () => {
+    const clock = new Clock('frozen');
+    clock.set(1_700_000_000_000);
+    const store = new Store(clock, 1);
+    const db = store.dbs[0];
+    const model = new Map<string, number>();
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const sec = () => Math.floor(clock.now() / 1000);
+    for (let step = 0; step < 60_000; step++) {
+      const key = `k${rnd(500)}`;
+      const op = rnd(10);
+      if (op < 4) {
+        db.set(key, 'v');
+        model.set(key, sec());
+      } else if (op < 8) {
+        if (db.get(key) !== undefined) model.set(key, sec());
+      } else if (op < 9) {
+        db.delete(key);
+        model.delete(key);
+      } else {
+        clock.advance(rnd(3) * 1000);
+        store.refreshLru();
+      }
+      if (step % 5000 === 0 || step === 59_999) {
+        const now = sec();
+        for (const [k, at] of model) expect(db.idleSeconds(k), k).toBe(now - at);
+      }
+    }
+  });
+
+  it('stays bounded: about twice the key count at most', () => {
+    const clock = new Clock('frozen');
+    const store = new Store(clock, 1);
+    const db = store.dbs[0];
+    for (let i = 0; i < 100; i++) db.set(`k${i}`, 'v');
+    for (let round = 0; round < 1000; round++) for (let i = 0; i < 100; i++) {
+      clock.advance(1000);
+      store.refreshLru();
+      db.get(`k${i}`);
+    }
+    const log = (db as unknown as { accessLog: string[] }).accessLog;
+    expect(log.length).toBeLessThanOrEqual(2 * 100 + 1024 + 1);
+    expect(db.idleSeconds('k99')).toBe(0);
+    expect(db.idleSeconds('k0')).toBe(99);
+  });
+});
