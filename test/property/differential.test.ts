@@ -29,7 +29,7 @@ const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 120;
 const MAX_LEN = process.env.FC_LEN ? Number(process.env.FC_LEN) : 200;
 
 let pair: Pair;
-let defaults: RunConfig;
+let defaults: { redis: RunConfig; redkit: RunConfig };
 beforeAll(async () => {
   pair = await startPair();
   defaults = await configDefaults(pair);

@@ -289,6 +289,10 @@ function dumpEntry(weight: number, keyArb: fc.Arbitrary<string> = anyKey): Entry
   };
 }
 
+/** n consecutive names (`m3 m4 ...` or integers), n up to `max`: collections past the default encoding limits. */
+const bulk = (max: number, ints: boolean) =>
+  fc.tuple(fc.integer({ min: 1, max }), fc.integer({ min: -20, max: 50 })).map(([n, from]) => Array.from({ length: n }, (_, i) => (ints ? String(from + i) : `m${from + i}`)));
+
 /** Key commands on the keys of one type (so TTLs, renames, copies and dumps meet live values of it). */
 function generic(t: KeyType): Entry[] {
   const kk = key(t);
@@ -380,6 +384,7 @@ export function entries(): Entry[] {
     hash: [
       ...generic('hash'),
       exact('HSET', 6, cmd('HSET', k('hash'), pairsOf(mem, val))),
+      exact('HSET', 0.4, cmd('HSET', k('hash'), bulk(600, false).map((fs) => fs.flatMap((f) => [f, f])))),
       exact('HMSET', 1, cmd('HMSET', k('hash'), pairsOf(mem, val))),
       exact('HSETNX', 1, cmd('HSETNX', k('hash'), mem, val)),
       exact('HGET', 3, cmd('HGET', k('hash'), mem)),
@@ -400,6 +405,7 @@ export function entries(): Entry[] {
       ...generic('list'),
       exact('LPUSH', 4, cmd('LPUSH', k('list'), some(mem, 5))),
       exact('RPUSH', 5, cmd('RPUSH', k('list'), some(mem, 5))),
+      exact('RPUSH', 0.3, cmd('RPUSH', k('list'), bulk(300, false))),
       exact('LPUSHX', 1, cmd('LPUSHX', k('list'), some(mem))),
       exact('RPUSHX', 1, cmd('RPUSHX', k('list'), some(mem))),
       exact('LPOP', 2, cmd('LPOP', k('list'), opt(cnt))),
@@ -419,6 +425,8 @@ export function entries(): Entry[] {
     set: [
       ...generic('set'),
       exact('SADD', 6, cmd('SADD', k('set'), some(mem, 4))),
+      exact('SADD', 0.4, cmd('SADD', k('set'), fc.oneof(bulk(600, true), bulk(200, false)))),
+      exact('SREM', 1, cmd('SREM', k('set'), bulk(600, true))),
       exact('SREM', 3, cmd('SREM', k('set'), some(mem))),
       exact('SCARD', 1, cmd('SCARD', k('set'))),
       exact('SISMEMBER', 1, cmd('SISMEMBER', k('set'), mem)),
@@ -451,6 +459,7 @@ export function entries(): Entry[] {
           { weight: 1, arbitrary: cmd('ZADD', k('zset'), fc.constantFrom<string[]>(['NX', 'GT'], ['NX', 'XX'], ['GT', 'LT'], ['INCR'], ['BAD']), pairsOf(zscore, mem)) },
         ),
       ),
+      exact('ZADD', 0.4, cmd('ZADD', k('zset'), bulk(300, false).map((ms) => ms.flatMap((m, i) => [String(i % 7), m])))),
       exact('ZINCRBY', 2, cmd('ZINCRBY', k('zset'), zscore, mem)),
       exact('ZREM', 2, cmd('ZREM', k('zset'), some(mem))),
       exact('ZCARD', 1, cmd('ZCARD', k('zset'))),
@@ -515,6 +524,7 @@ export function entries(): Entry[] {
     hll: [
       ...generic('hll'),
       exact('PFADD', 4, cmd('PFADD', k('hll'), fc.oneof(fc.array(mem, { maxLength: 4 }), fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 1000 })).map(([n, b]) => Array.from({ length: n }, (_, i) => `e${b + i}`))))),
+      exact('PFADD', 0.5, cmd('PFADD', k('hll'), bulk(2500, false))),
       exact('PFCOUNT', 3, cmd('PFCOUNT', keysOf(['hll'], 3))),
       exact('PFMERGE', 2, cmd('PFMERGE', k('hll'), fc.array(k('hll'), { maxLength: 2 }))),
     ],

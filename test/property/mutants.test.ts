@@ -60,7 +60,7 @@ const only = process.env.FC_MUTANTS && process.env.FC_MUTANTS !== '1' ? process.
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 150;
 
 let pair: Pair;
-let defaults: RunConfig;
+let defaults: { redis: RunConfig; redkit: RunConfig };
 beforeAll(async () => {
   if (!process.env.FC_MUTANTS) return;
   pair = await startPair();

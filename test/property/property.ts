@@ -11,19 +11,32 @@ import { Mismatch, newStats, Runner, type Stats } from './runner.js';
 
 const CONFIG_NAMES = ['set-max-intset-entries', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'zset-max-listpack-entries', 'zset-max-listpack-value', 'hll-sparse-max-bytes'] as const;
 
-/** redis-server's values of the encoding thresholds the generator changes. */
-export async function configDefaults(pair: Pair): Promise<RunConfig> {
-  const { r, k } = await pair.clients(2);
+async function configOf(c: RawClient): Promise<RunConfig> {
   const d: Partial<RunConfig> = {};
-  for (const n of CONFIG_NAMES) d[n] = (decode(await r.call('CONFIG', 'GET', n)) as string[])[1];
-  r.close();
-  k.close();
+  for (const n of CONFIG_NAMES) d[n] = (decode(await c.call('CONFIG', 'GET', n)) as string[])[1];
   return d as RunConfig;
 }
 
-async function reset(r: RawClient, k: RawClient, cfg: RunConfig): Promise<void> {
-  for (const c of [r, k]) {
-    for (const cmd of [['SELECT', '0'], ['FLUSHALL'], ...Object.entries(cfg).map(([n, v]) => ['CONFIG', 'SET', n, v])]) {
+/** Each server's values of the encoding thresholds the generator changes (before any sequence runs). */
+export async function configDefaults(pair: Pair): Promise<{ redis: RunConfig; redkit: RunConfig }> {
+  const { r, k } = await pair.clients(2);
+  const d = { redis: await configOf(r), redkit: await configOf(k) };
+  r.close();
+  k.close();
+  return d;
+}
+
+/**
+ * Flush both servers and apply the sequence's thresholds. Parameters the sequence leaves at Redis's
+ * default go back to each server's own default, so a RedKit default that differs from Redis's shows.
+ */
+async function reset(r: RawClient, k: RawClient, cfg: RunConfig, own: [RunConfig, RunConfig], redisDefaults: RunConfig): Promise<void> {
+  for (const [c, defaults] of [
+    [r, own[0]],
+    [k, own[1]],
+  ] as const) {
+    const set = CONFIG_NAMES.map((n) => ['CONFIG', 'SET', n, cfg[n] === redisDefaults[n] ? defaults[n] : cfg[n]]);
+    for (const cmd of [['SELECT', '0'], ['FLUSHALL'], ...set]) {
       const rep = await c.call(...cmd);
       if (rep.startsWith('-')) throw new Error(`${cmd.join(' ')}: ${rep}`);
     }
@@ -39,7 +52,7 @@ export interface CheckOptions {
   path?: string;
   /** Stop at the first failure without shrinking. */
   noShrink?: boolean;
-  defaults: RunConfig;
+  defaults: { redis: RunConfig; redkit: RunConfig };
 }
 
 export interface CheckResult {
@@ -64,10 +77,11 @@ export async function checkAgainstRedis(pair: Pair, o: CheckOptions): Promise<Ch
   const { arb, missing } = sequenceArbitrary(has, o.maxLength);
   const stats = newStats();
   let conn = await pair.clients(o.proto);
+  const own: [RunConfig, RunConfig] = [o.defaults.redis, o.defaults.redkit];
   let last: { cfg: RunConfig; ops: Op[]; error: unknown } | null = null;
   let firstFailureAfter: number | null = null;
-  const prop = fc.asyncProperty(configArbitrary(o.defaults), arb, async (cfg, ops) => {
-    await reset(conn.r, conn.k, cfg);
+  const prop = fc.asyncProperty(configArbitrary(o.defaults.redis), arb, async (cfg, ops) => {
+    await reset(conn.r, conn.k, cfg, own, o.defaults.redis);
     try {
       await new Runner(conn.r, conn.k, cfg, stats).run(ops);
     } catch (e) {
@@ -85,12 +99,13 @@ export async function checkAgainstRedis(pair: Pair, o: CheckOptions): Promise<Ch
   const started = Date.now();
   const out = await fc.check(prop, { seed: o.seed, numRuns: o.numRuns, path: o.path, endOnFailure: o.noShrink });
   const seconds = (Date.now() - started) / 1000;
+  await reset(conn.r, conn.k, o.defaults.redis, own, o.defaults.redis);
   conn.r.close();
   conn.k.close();
   let report = '';
   if (out.failed) {
     const l = last as { cfg: RunConfig; ops: Op[]; error: unknown } | null;
-    const changed = l ? (Object.fromEntries(Object.entries(l.cfg).filter(([n, v]) => o.defaults[n as keyof RunConfig] !== v)) as Partial<RunConfig>) : null;
+    const changed = l ? (Object.fromEntries(Object.entries(l.cfg).filter(([n, v]) => o.defaults.redis[n as keyof RunConfig] !== v)) as Partial<RunConfig>) : null;
     report = [
       `RedKit disagrees with redis-server (RESP${o.proto}, seed ${out.seed}, path ${out.counterexamplePath}).`,
       l?.error instanceof Error ? l.error.message : String(l?.error),
