@@ -27,11 +27,13 @@ export interface Stats {
   dumpsIdentical: number;
   /** Random-pick replies (SPOP) that differed and were put back. */
   putBacks: number;
+  /** Largest difference seen between the servers' millisecond TTL-like replies. */
+  maxSkew: number;
   /** Per command name: [replies, error replies, WRONGTYPE replies, empty/null replies] (redis side, pipelined ops). */
   replies: Map<string, [number, number, number, number]>;
 }
 
-export const newStats = (): Stats => ({ sequences: 0, ops: 0, commands: 0, dumps: 0, dumpsIdentical: 0, putBacks: 0, replies: new Map() });
+export const newStats = (): Stats => ({ sequences: 0, ops: 0, commands: 0, dumps: 0, dumpsIdentical: 0, putBacks: 0, maxSkew: 0, replies: new Map() });
 
 const TIMEOUT = 10_000;
 /**
@@ -39,7 +41,7 @@ const TIMEOUT = 10_000;
  * once, but RedKit shares the test's event loop (and a loaded CI machine). TTL-like replies within it
  * pass; exact millisecond semantics are checked on RedKit's virtual clock (expiry.test.ts).
  */
-const SKEW = 400;
+const SKEW = 1000;
 const short = (s: string) => {
   const j = JSON.stringify(s);
   return j.length > 400 ? j.slice(0, 400) + '...' : j;
@@ -217,18 +219,26 @@ export class Runner {
       }
       case 'ttl': {
         if (op.unit === 'ms') return { cmds: [op.cmd], check: (r, k) => this.ttlCheck(r[0], k[0], null) };
-        // Seconds are rounded from milliseconds: the ms form, sent just before, says whether the two servers may
-        // straddle a rounding boundary (TTL rounds half up, EXPIRETIME truncates).
+        // Seconds come from milliseconds (TTL rounds half up, EXPIRETIME truncates). The ms form, sent just
+        // before on each server, gives the seconds each server must answer: they may differ only when the
+        // two servers' milliseconds straddle a rounding boundary.
         const msCmd = [op.cmd[0] === 'TTL' ? 'PTTL' : 'PEXPIRETIME', ...op.cmd.slice(1)];
-        const boundary = op.cmd[0] === 'TTL' ? 500 : 0;
+        const toSeconds = (ms: number) => (op.cmd[0] === 'TTL' ? Math.floor((ms + 500) / 1000) : Math.floor(ms / 1000));
         return {
           cmds: [msCmd, op.cmd],
           check: (r, k) => {
             const m = this.ttlCheck(r[0], k[0], null);
             if (m) return `${msCmd[0]} before it: ${m}`;
-            const ms = Number((decode(r[0]) as { int?: string })?.int);
-            const phase = ((ms % 1000) + 1000) % 1000;
-            return this.ttlCheck(r[1], k[1], Math.abs(phase - boundary) < SKEW || Math.abs(phase - boundary - 1000) < SKEW ? 1 : 0);
+            if (r[1] === k[1]) return null;
+            const msg = `\n  redis:  ${short(r[1])} (${msCmd[0]} ${short(r[0])})\n  redkit: ${short(k[1])} (${msCmd[0]} ${short(k[0])})`;
+            const want = (ms: string, secs: string) => {
+              const a = decode(ms) as { int?: string } | null;
+              const b = decode(secs) as { int?: string } | null;
+              return a?.int !== undefined && b?.int !== undefined && Number(a.int) >= 0 && toSeconds(Number(a.int)) === Number(b.int);
+            };
+            if (!(Number((decode(r[0]) as { int?: string })?.int) >= 0)) return msg;
+            if (!want(r[0], r[1])) return `(the checker's rounding does not match Redis)${msg}`;
+            return want(k[0], k[1]) ? null : `(seconds do not follow from RedKit's own milliseconds)${msg}`;
           },
         };
       }
@@ -262,6 +272,7 @@ export class Runner {
     const m = Number(x.int);
     const n = Number(y.int);
     if (m < 0 || n < 0 || ABSOLUTE.has(x.int)) return msg;
+    if (tolerance === null && Math.abs(m - n) > this.stats.maxSkew) this.stats.maxSkew = Math.abs(m - n);
     return Math.abs(m - n) <= (tolerance ?? SKEW) ? null : `(beyond a tolerance of ${tolerance ?? SKEW})${msg}`;
   }
 
