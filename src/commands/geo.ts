@@ -179,12 +179,16 @@ function decodeScore(score: number): [number, number] {
   return [lon, lat];
 }
 
-/** The hash one box away: dx on the longitude (odd) bits, dy on the latitude (even) bits, wrapping. */
+/**
+ * The hash one box away: dx on the longitude (odd) bits, dy on the latitude (even) bits, wrapping.
+ * As geohash_move_x/y, a coordinate that does not move is left as it is, even when it sits one past
+ * the top of its range (a point at longitude 180 or latitude 85.05112878 exactly).
+ */
 function moveHash(h: HashBits, dx: number, dy: number): HashBits {
   const [lat, lon] = deinterleave64(numberToU64(h.bits));
   const mod = 2 ** h.step;
-  const nlon = (((lon + dx) % mod) + mod) % mod;
-  const nlat = (((lat + dy) % mod) + mod) % mod;
+  const nlon = dx === 0 ? lon : (((lon + dx) % mod) + mod) % mod;
+  const nlat = dy === 0 ? lat : (((lat + dy) % mod) + mod) % mod;
   return { bits: u64ToNumber(interleave64(nlat, nlon)), step: h.step };
 }
 
