@@ -232,7 +232,7 @@ const zsetAlgebraArgs = numkeys(['zset', 'set'], 3).chain((nk) =>
 );
 
 // Geo: a few real places (and the edges of what GEOADD accepts), searches around them.
-const geoPoint = mostly(['13.361389 38.115556', '15.087269 37.502669', '2.349014 48.864716', '-73.935242 40.730610', '0 0', '13.5 38', '-180 85.05112878', '179.9999 -85.05112877'], ['200 10', '10 86', 'x 1']).map((p) => p.split(' '));
+const geoPoint = mostly(['13.361389 38.115556', '15.087269 37.502669', '2.349014 48.864716', '-73.935242 40.730610', '0 0', '13.5 38', '-180 85.05112878', '179.9999 -85.05112877', '180 85.05112878', '180 -85.05112878', '180 0', '180 38.115556', '13.361389 85.05112878'], ['200 10', '10 86', 'x 1']).map((p) => p.split(' '));
 const geoRadius = cmd(mostly(['0', '1', '100', '200', '1000', '5000', '0.5'], ['-1', 'x']), mostly(['km', 'm', 'mi', 'ft'], ['parsec']));
 const geoFrom = fc.oneof(cmd('FROMMEMBER', mem), cmd('FROMLONLAT', geoPoint));
 const geoShape = fc.oneof(cmd('BYRADIUS', geoRadius), cmd('BYBOX', mostly(['100', '400', '2000', '0.1'], ['-1']), mostly(['100', '300', '2000'], ['x']), mostly(['km', 'm', 'mi'], ['x'])));
