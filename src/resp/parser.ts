@@ -10,6 +10,7 @@
  *   commands (a blocked client does not run the rest of its pipeline).
  */
 import { Err } from '../errors.js';
+import { binaryString } from './bytes.js';
 
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
 export const PROTO_MAX_MULTIBULK = 2147483647; // INT_MAX, as Redis 7
@@ -158,7 +159,7 @@ export class RequestParser {
     if (n > FAST_MAX_ARGS || p + 1 >= len || buf[p] !== 13) return undefined;
     p += 2;
     let name: string | undefined;
-    const args: string[] = [];
+    const args: string[] = new Array(n - 1);
     for (let i = 0; i < n; i++) {
       if (p >= len || buf[p] !== 0x24) return undefined;
       const s = ++p;
@@ -171,7 +172,7 @@ export class RequestParser {
       p += 2;
       if (p + l + 2 > len) return undefined;
       if (name === undefined) name = internName(buf, p, l);
-      else args.push(l === 0 ? '' : buf.latin1Slice(p, p + l));
+      else args[i - 1] = binaryString(buf, p, l);
       p += l + 2; // CRLF after the data is skipped, not checked (as Redis)
     }
     this.pos = p;
@@ -327,7 +328,7 @@ function internName(buf: Buffer, start: number, len: number): string {
     while (i < len && cached.charCodeAt(i) === buf[start + i]) i++;
     if (i === len) return cached;
   }
-  const str = buf.latin1Slice(start, start + len);
+  const str = binaryString(buf, start, len);
   NAME_CACHE[h] = str;
   return str;
 }
