@@ -71,9 +71,9 @@ export const KEYS = {
   string: ['s1', 's2'],
   hash: ['h1', 'h2'],
   list: ['l1', 'l2'],
-  set: ['S1', 'S2'],
-  zset: ['z1', 'z2'],
-  bits: ['b1', 'b2'],
+  set: ['S1', 'S2', 'S3'],
+  zset: ['z1', 'z2', 'z3'],
+  bits: ['b1', 'b2', 'b3'],
   hll: ['p1', 'p2'],
 } as const;
 export type KeyType = keyof typeof KEYS;
@@ -96,8 +96,15 @@ const COUNTS = mostly(['0', '1', '2', '3', '5'], ['-1', '-3', 'x', INT64_MAX], 4
 const POS_COUNTS = ['1', '2', '3', '5', '10'];
 const INCRS = mostly(['1', '-1', '0', '5', '-100', '10'], [INT64_MAX, INT64_MIN, '1.5', 'x', ''], 4);
 const FLOATS = mostly(['1', '-1', '0.1', '1.5', '-0.5', '1e3', '3e-5', '10.50', '.5', '5.0e3', '0.3', '-2.25'], ['inf', '-inf', 'nan', 'x', '1e308', ' 1', '0x10']);
-const SCORES = mostly(['0', '1', '2', '-1', '1.5', '3', '-inf', '+inf', 'inf', '1e2', '-0', '0x10', '2.5'], ['nan', 'x', ''], 14);
-const SCORE_BOUNDS = mostly(['-inf', '+inf', '0', '1', '(1', '2', '(2', '1.5', '(1.5', '-1', '(-inf', '3', '(3', '(+inf'], ['x', '(', '[1']);
+// Scores cluster on a few values (ties, bounds that hit members exactly), with the odd forms around them.
+const SCORES = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('0', '1', '2', '1.5') },
+  { weight: 3, arbitrary: mostly(['-1', '3', '-inf', '+inf', 'inf', '1e2', '-0', '0x10', '2.5'], ['nan', 'x', ''], 8) },
+);
+const SCORE_BOUNDS = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom('-inf', '+inf', '1', '(1', '2', '(2', '(1.5', '0', '(0') },
+  { weight: 2, arbitrary: mostly(['1.5', '-1', '(-inf', '3', '(3', '(+inf'], ['x', '(', '[1']) },
+);
 const LEX_BOUNDS = mostly(['-', '+', '[a', '(a', '[b', '(b', '(c', '[c', '[1', '(10', '[', '(', '[\xff', '[ab'], ['a', 'x']);
 const PATTERNS = ['*', 's*', '?1', '[hz]*', 'x', '*1', '[^s]*', '*2', 'h?', '\\*', '[a-c]', '*\x00*'];
 const BIT_OFFSETS = mostly(['0', '1', '2', '5', '7', '8', '13', '15', '16', '31', '63', '64', '100'], ['-1', '4294967296', 'x']);
@@ -136,6 +143,8 @@ export function key(t: KeyType): fc.Arbitrary<string> {
   return fc.oneof({ weight: 8, arbitrary: from(KEYS[t]) }, { weight: 1, arbitrary: from(ALL_KEYS) });
 }
 const anyKey = from(ALL_KEYS);
+/** Where STORE-style commands write: mostly the third key of the type, so empty results do not keep wiping the others. */
+const dest = (t: 'set' | 'zset' | 'bits') => fc.oneof({ weight: 3, arbitrary: fc.constant(KEYS[t][2]) }, { weight: 1, arbitrary: key(t) });
 const val = from(VALUES);
 /** Members: often from a few, so they repeat (list duplicates, overlapping sets and sorted sets). */
 const mem = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('a', 'b', 'c', '1', '2') }, { weight: 2, arbitrary: from(MEMBERS) });
@@ -224,8 +233,8 @@ const sbound = SCORE_BOUNDS;
 const lbound = LEX_BOUNDS;
 const limit = opt('LIMIT', from(['0', '1', '2', '-1', 'x']), from(['0', '1', '2', '5', '-1']));
 const withscores = opt('WITHSCORES');
-const weights = (n: number) => fc.array(from(['1', '2', '0', '-1', '0.5', 'inf', 'x']), { minLength: n, maxLength: n });
-const aggregate = opt('AGGREGATE', from(['SUM', 'MIN', 'MAX', 'AVG']));
+const weights = (n: number) => fc.array(mostly(['1', '2', '0', '-1', '0.5', 'inf'], ['x'], 12), { minLength: n, maxLength: n });
+const aggregate = fc.oneof({ weight: 2, arbitrary: cmd('AGGREGATE', mostly(['SUM', 'MIN', 'MAX'], ['AVG'])) }, { weight: 1, arbitrary: fc.constant([] as string[]) });
 /** numkeys k.. [WEIGHTS w..] [AGGREGATE a] for ZUNION/ZINTER(STORE). */
 const zsetAlgebraArgs = numkeys(['zset', 'set'], 3).chain((nk) =>
   fc.tuple(fc.constant(nk), fc.oneof(fc.constant([] as string[]), weights(Number(nk[0])).map((w) => ['WEIGHTS', ...w]), fc.constant(['WEIGHTS', '1'])), aggregate).map((xs) => xs.flat()),
@@ -442,9 +451,9 @@ export function entries(): Entry[] {
       ordered('SINTER', 2, cmd('SINTER', keysOf(['set'])), 'setalg', (c) => c.slice(1)),
       ordered('SUNION', 2, cmd('SUNION', keysOf(['set'])), 'setalg', (c) => c.slice(1)),
       ordered('SDIFF', 2, cmd('SDIFF', keysOf(['set'])), 'setalg', (c) => c.slice(1)),
-      exact('SINTERSTORE', 2, cmd('SINTERSTORE', k('set'), keysOf(['set']))),
-      exact('SUNIONSTORE', 2, cmd('SUNIONSTORE', k('set'), keysOf(['set']))),
-      exact('SDIFFSTORE', 2, cmd('SDIFFSTORE', k('set'), keysOf(['set']))),
+      exact('SINTERSTORE', 2, cmd('SINTERSTORE', dest('set'), keysOf(['set']))),
+      exact('SUNIONSTORE', 2, cmd('SUNIONSTORE', dest('set'), keysOf(['set']))),
+      exact('SDIFFSTORE', 2, cmd('SDIFFSTORE', dest('set'), keysOf(['set']))),
       exact('SINTERCARD', 1, cmd('SINTERCARD', numkeys(['set']), opt('LIMIT', from(['0', '1', '2', '-1'])))),
       scanEntry('SSCAN', 2, 'set'),
     ],
@@ -494,14 +503,14 @@ export function entries(): Entry[] {
         'ZRANGESTORE',
         2,
         fc.oneof(
-          cmd('ZRANGESTORE', k('zset'), k('zset'), fc.oneof(fc.tuple(rStart, rStop), fc.tuple(idx, idx)), opt('REV')),
-          cmd('ZRANGESTORE', k('zset'), k('zset'), sbound, sbound, 'BYSCORE', opt('REV'), limit),
-          cmd('ZRANGESTORE', k('zset'), k('zset'), lbound, lbound, 'BYLEX', limit),
+          cmd('ZRANGESTORE', dest('zset'), k('zset'), fc.oneof(fc.tuple(rStart, rStop), fc.tuple(idx, idx)), opt('REV')),
+          cmd('ZRANGESTORE', dest('zset'), k('zset'), sbound, sbound, 'BYSCORE', opt('REV'), limit),
+          cmd('ZRANGESTORE', dest('zset'), k('zset'), lbound, lbound, 'BYLEX', limit),
         ),
       ),
-      exact('ZUNIONSTORE', 2, cmd('ZUNIONSTORE', k('zset'), zsetAlgebraArgs)),
-      exact('ZINTERSTORE', 2, cmd('ZINTERSTORE', k('zset'), zsetAlgebraArgs)),
-      exact('ZDIFFSTORE', 1, cmd('ZDIFFSTORE', k('zset'), numkeys(['zset', 'set']))),
+      exact('ZUNIONSTORE', 2, cmd('ZUNIONSTORE', dest('zset'), zsetAlgebraArgs)),
+      exact('ZINTERSTORE', 2, cmd('ZINTERSTORE', dest('zset'), zsetAlgebraArgs)),
+      exact('ZDIFFSTORE', 1, cmd('ZDIFFSTORE', dest('zset'), numkeys(['zset', 'set']))),
       exact('ZUNION', 1, cmd('ZUNION', zsetAlgebraArgs, withscores)),
       exact('ZINTER', 1, cmd('ZINTER', zsetAlgebraArgs, withscores)),
       exact('ZDIFF', 1, cmd('ZDIFF', numkeys(['zset', 'set']), withscores)),
@@ -517,7 +526,7 @@ export function entries(): Entry[] {
       exact('APPEND', 1, cmd('APPEND', k('bits'), from(BITS))),
       exact('BITCOUNT', 4, cmd('BITCOUNT', fc.oneof(k('bits'), k('string')), opt(bitIdx, bitIdx, opt(mostly(['BYTE', 'BIT', 'BIT', 'bit'], ['WORD']))))),
       exact('BITPOS', 3, cmd('BITPOS', fc.oneof(k('bits'), k('string')), mostly(['0', '1'], ['2']), opt(bitIdx, opt(bitIdx, opt(from(['BYTE', 'BIT', 'BIT'])))))),
-      exact('BITOP', 2, cmd('BITOP', from(['AND', 'OR', 'XOR', 'NOT', 'and', 'NAND']), k('bits'), keysOf(['bits', 'string'], 3))),
+      exact('BITOP', 2, cmd('BITOP', from(['AND', 'OR', 'XOR', 'NOT', 'and', 'NAND']), dest('bits'), keysOf(['bits', 'string'], 3))),
       exact('BITFIELD', 3, cmd('BITFIELD', fc.oneof(k('bits'), k('string')), fc.array(bitfieldOp, { minLength: 0, maxLength: 4 }).map((xs) => xs.flat()))),
       exact('BITFIELD_RO', 1, cmd('BITFIELD_RO', k('bits'), fc.array(cmd('GET', BIT_TYPES, BF_OFFSETS), { minLength: 0, maxLength: 2 }).map((xs) => xs.flat()))),
     ],
@@ -534,7 +543,7 @@ export function entries(): Entry[] {
       exact('GEODIST', 2, cmd('GEODIST', k('zset'), mem, mem, opt(mostly(['m', 'km', 'mi', 'ft'], ['xx'])))),
       exact('GEOHASH', 1, cmd('GEOHASH', k('zset'), some(mem))),
       exact('GEOSEARCH', 4, cmd('GEOSEARCH', k('zset'), geoFrom, geoShape, geoOpts)),
-      exact('GEOSEARCHSTORE', 2, cmd('GEOSEARCHSTORE', k('zset'), k('zset'), geoFrom, geoShape, opt(mostly(['ASC', 'DESC'], [])), opt('COUNT', from(['1', '2', '5'])), KNOWN_ISSUES ? opt('STOREDIST') : opt())),
+      exact('GEOSEARCHSTORE', 2, cmd('GEOSEARCHSTORE', dest('zset'), k('zset'), geoFrom, geoShape, opt(mostly(['ASC', 'DESC'], [])), opt('COUNT', from(['1', '2', '5'])), KNOWN_ISSUES ? opt('STOREDIST') : opt())),
       exact('GEORADIUS', 1, cmd('GEORADIUS', k('zset'), geoPoint, geoRadius, geoOpts)),
       exact('GEORADIUSBYMEMBER', 1, cmd('GEORADIUSBYMEMBER', k('zset'), mem, geoRadius, geoOpts)),
     ],

@@ -91,7 +91,7 @@ describe.skipIf(!process.env.FC_MUTANTS)('the differential property catches plan
     try {
       const found: string[] = [];
       for (const proto of [2, 3] as const) {
-        const res = await checkAgainstRedis(pair, { proto, seed: 99 + proto, numRuns: RUNS, maxLength: 200, noShrink: false, defaults });
+        const res = await checkAgainstRedis(pair, { proto, seed: (process.env.FC_SEED ? Number(process.env.FC_SEED) : 99) + proto, numRuns: RUNS, maxLength: 200, noShrink: false, defaults });
         if (res.failed) {
           found.push(`RESP${proto}: caught after ${res.firstFailureAfter} sequences\n${res.report.split('\n').slice(1).join('\n')}`);
           break;
