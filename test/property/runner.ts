@@ -219,11 +219,12 @@ export class Runner {
       }
       case 'ttl': {
         if (op.unit === 'ms') return { cmds: [op.cmd], check: (r, k) => this.ttlCheck(r[0], k[0], null) };
-        // Seconds come from milliseconds (TTL rounds half up, EXPIRETIME truncates). The ms form, sent just
+        // Seconds come from milliseconds, rounded half up (ttlGenericCommand: (ms + 500) / 1000, for TTL and
+        // EXPIRETIME alike). The ms form, sent just
         // before on each server, gives the seconds each server must answer: they may differ only when the
         // two servers' milliseconds straddle a rounding boundary.
         const msCmd = [op.cmd[0] === 'TTL' ? 'PTTL' : 'PEXPIRETIME', ...op.cmd.slice(1)];
-        const toSeconds = (ms: number) => (op.cmd[0] === 'TTL' ? Math.floor((ms + 500) / 1000) : Math.floor(ms / 1000));
+        const toSeconds = (ms: number) => Math.floor((ms + 500) / 1000);
         return {
           cmds: [msCmd, op.cmd],
           check: (r, k) => {
