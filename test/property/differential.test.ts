@@ -3,21 +3,28 @@
  * replies from RedKit as from redis-server 7.0.15, in RESP2 and RESP3.
  *
  * fast-check generates sequences (gen.ts) of string, key/expiry, hash, list,
- * set, sorted set, bitmap, HyperLogLog, SORT and DUMP/RESTORE commands, with
- * wrong-type accesses, two databases and random encoding thresholds; the
- * runner (runner.ts) sends each to both servers and compares the replies byte
- * for byte, normalising only where Redis leaves order unspecified (hashtable
- * sets and hashes, SCAN pages, random picks, lex ranges over a skiplist with
- * different scores) and TTLs (real time passes differently on the two
- * servers). Only commands RedKit registers are generated, so the test stays
- * valid as commands land.
+ * set, sorted set, geo, bitmap, HyperLogLog, SORT and DUMP/RESTORE commands,
+ * each sequence focused on one to three of these groups plus a mix of
+ * everything (wrong-type accesses), over two databases, with random encoding
+ * thresholds. The runner (runner.ts) sends each command to both servers and
+ * compares the replies byte for byte, normalising only where Redis leaves the
+ * order unspecified (hashtable sets and hashes, SCAN pages, random picks, lex
+ * ranges over a skiplist with different scores, SORT over unordered input)
+ * and for TTLs (real time passes differently on the two servers: ms within a
+ * tolerance, seconds exactly from each server's own ms). After each sequence
+ * every key of both databases is compared whole (type, encoding, TTL, value).
+ * Only commands RedKit registers are generated, so the test stays valid as
+ * commands land.
  *
  * A fixed seed keeps CI reproducible. Explore with
  *   FC_SEED=123 FC_RUNS=2000 npx vitest run test/property/differential.test.ts
  * (FC_LEN: longest sequence; FC_PATH: replay a reported path; FC_NO_SHRINK=1;
- * FC_STATS=1 prints reply statistics per command, FC_STATS=errors every error reply).
+ * FC_KNOWN=1 also generates known, reported divergences (see gen.ts);
+ * FC_STATS=1 prints reply statistics per command, FC_STATS=errors every error
+ * reply, FC_STATS=dumps DUMP payloads that differ.)
  * A failure prints the seed, fast-check's replay path and the shrunk sequence
  * as an expectSame script for test/differential/regressions.test.ts.
+ * test/property/mutants.test.ts (opt-in) shows the property catching planted bugs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPair, type Pair } from '../support/differential.js';

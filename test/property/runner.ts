@@ -81,7 +81,7 @@ export class Runner {
   constructor(
     private readonly r: RawClient,
     private readonly k: RawClient,
-    private readonly cfg: RunConfig,
+    cfg: RunConfig,
     private readonly stats: Stats,
   ) {
     this.intsetMax = Number(cfg['set-max-intset-entries']);
