@@ -116,6 +116,22 @@ export class RespWriter {
     this.pos += n;
   }
 
+  /** `<prefix><n>\r\n` for a 32-bit integer, written digit by digit. */
+  private smallInt(prefix: number, n: number): void {
+    this.ensure(14);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = prefix;
+    if (n < 0) {
+      buf[p++] = 0x2d;
+      n = -n;
+    }
+    p = writeDigits(buf, p, n);
+    buf[p] = 13;
+    buf[p + 1] = 10;
+    this.pos = p + 2;
+  }
+
   private ascii(s: string): void {
     const n = s.length;
     this.ensure(n);
@@ -125,6 +141,7 @@ export class RespWriter {
 
   private header(prefix: string, n: number, table?: Buffer[]): void {
     if (table !== undefined && n >= 0 && n < SMALL_INT_MAX) this.rawBytes(table[n]);
+    else if (n >= 0 && n < 2147483648) this.smallInt(prefix.charCodeAt(0), n);
     else this.ascii(`${prefix}${n}\r\n`);
   }
 
@@ -145,6 +162,7 @@ export class RespWriter {
 
   integer(n: number | bigint): void {
     if (typeof n === 'number' && n >= 0 && n < SMALL_INT_MAX && Number.isInteger(n)) this.rawBytes(INT_REPLIES[n]);
+    else if (typeof n === 'number' && n > -2147483648 && n < 2147483648 && (n | 0) === n) this.smallInt(0x3a, n);
     // String(1e21) is "1e+21": print large integer-valued numbers in digits.
     else if (typeof n === 'number' && (n >= 1e21 || n <= -1e21) && Number.isFinite(n)) this.ascii(`:${BigInt(n)}\r\n`);
     else this.ascii(`:${n}\r\n`);
