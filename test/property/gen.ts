@@ -159,7 +159,8 @@ const cnt = COUNTS;
 const posCnt = from(POS_COUNTS);
 
 /** Keys of several types mixed (set algebra over sets and sorted sets, multi-key reads). */
-const keysOf = (ts: KeyType[], max = 3) => some(fc.oneof(...ts.map((t) => key(t))), max);
+const keysOf = (ts: KeyType[], max = 3) =>
+  some(fc.oneof({ weight: 12, arbitrary: fc.oneof(...ts.map((t) => from(KEYS[t]))) }, { weight: 1, arbitrary: anyKey }), max);
 /** numkeys followed by the keys. */
 const numkeys = (ts: KeyType[], max = 3) => keysOf(ts, max).map((ks) => [String(ks.length), ...ks]);
 
@@ -237,7 +238,11 @@ const weights = (n: number) => fc.array(mostly(['1', '2', '0', '-1', '0.5', 'inf
 const aggregate = fc.oneof({ weight: 2, arbitrary: cmd('AGGREGATE', mostly(['SUM', 'MIN', 'MAX'], ['AVG'])) }, { weight: 1, arbitrary: fc.constant([] as string[]) });
 /** numkeys k.. [WEIGHTS w..] [AGGREGATE a] for ZUNION/ZINTER(STORE). */
 const zsetAlgebraArgs = numkeys(['zset', 'set'], 3).chain((nk) =>
-  fc.tuple(fc.constant(nk), fc.oneof(fc.constant([] as string[]), weights(Number(nk[0])).map((w) => ['WEIGHTS', ...w]), fc.constant(['WEIGHTS', '1'])), aggregate).map((xs) => xs.flat()),
+  fc.tuple(fc.constant(nk), fc.oneof(
+      { weight: 4, arbitrary: fc.constant([] as string[]) },
+      { weight: 4, arbitrary: weights(Number(nk[0])).map((w) => ['WEIGHTS', ...w]) },
+      { weight: 1, arbitrary: fc.constant(['WEIGHTS', '1']) }, // too few weights when numkeys > 1
+    ), aggregate).map((xs) => xs.flat()),
 );
 
 // Geo: a few real places (and the edges of what GEOADD accepts), searches around them.
@@ -461,7 +466,7 @@ export function entries(): Entry[] {
       ...generic('zset'),
       exact(
         'ZADD',
-        6,
+        10,
         fc.oneof(
           { weight: 6, arbitrary: cmd('ZADD', k('zset'), zaddFlags, opt('CH'), pairsOf(zscore, mem)) },
           { weight: 1, arbitrary: cmd('ZADD', k('zset'), zaddFlags, opt('CH'), 'INCR', zscore, mem) },
@@ -508,8 +513,8 @@ export function entries(): Entry[] {
           cmd('ZRANGESTORE', dest('zset'), k('zset'), lbound, lbound, 'BYLEX', limit),
         ),
       ),
-      exact('ZUNIONSTORE', 2, cmd('ZUNIONSTORE', dest('zset'), zsetAlgebraArgs)),
-      exact('ZINTERSTORE', 2, cmd('ZINTERSTORE', dest('zset'), zsetAlgebraArgs)),
+      exact('ZUNIONSTORE', 3, cmd('ZUNIONSTORE', dest('zset'), zsetAlgebraArgs)),
+      exact('ZINTERSTORE', 3, cmd('ZINTERSTORE', dest('zset'), zsetAlgebraArgs)),
       exact('ZDIFFSTORE', 1, cmd('ZDIFFSTORE', dest('zset'), numkeys(['zset', 'set']))),
       exact('ZUNION', 1, cmd('ZUNION', zsetAlgebraArgs, withscores)),
       exact('ZINTER', 1, cmd('ZINTER', zsetAlgebraArgs, withscores)),
