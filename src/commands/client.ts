@@ -44,7 +44,7 @@ export function clientInfoLine(c: Connection, now: number): string {
     `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=${fd} name=${c.name}` +
     ` age=${Math.max(0, Math.floor((now - c.createdAt) / 1000))} idle=${Math.max(0, Math.floor((now - c.lastActiveAt) / 1000))} flags=${flags}` +
     ` db=${c.dbIndex} sub=${subs?.channelCount ?? 0} psub=${subs?.patterns ?? 0} ssub=${subs?.shard ?? 0} multi=${queued}` +
-    ` qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.lastCommand}` +
+    ` qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.command?.fullName ?? 'NULL'}` +
     ` user=${c.user} redir=-1 resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }

@@ -6,6 +6,7 @@ import { Err, ReplyError } from '../errors.js';
 import { parseIntStrict } from '../resp/format.js';
 import { MapReply, OK, PONG, SimpleString, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
+import type { Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { defineCommands } from './util.js';
 
@@ -155,15 +156,9 @@ export function installConnection(server: RedKitServer): void {
     select,
     reset,
   });
-  const quitCommand = server.registry.get('quit');
-  server.addGate((ctx, cmd) => {
-    // CLIENT LIST's cmd= field: Redis records the command before running it.
-    const conn = ctx.conn;
-    if (conn !== undefined) conn.lastCommand = cmd.fullName;
-    // Redis 7.0 answers QUIT before any other check (processCommand): inside
-    // MULTI it closes instead of being queued, and it is never paused.
-    return cmd === quitCommand ? quit(ctx) : undefined;
-  }, 0);
+  // Redis 7.0 answers QUIT before any other check (processCommand): inside
+  // MULTI it closes instead of being queued, and it is never paused.
+  server.dispatcher.immediate.add(server.registry.get('quit') as Command);
 }
 
 /** Only what a bare framework server has (createServer({ builtins: false })). */

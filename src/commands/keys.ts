@@ -409,13 +409,12 @@ function installAccessTracking(server: RedKitServer): void {
   store.lfuDecayTime = int(cfg.get('lfu-decay-time') ?? '1', 1);
   // Before each command: keep the LRU clock fresh, honour CLIENT NO-TOUCH,
   // and start a new command for LFU's once-per-command bump.
-  server.addGate((ctx) => {
+  server.dispatcher.prelude = (ctx) => {
     if (!store.lruFresh) store.refreshLru();
     const conn = ctx.conn;
     store.setNoTouch(conn !== undefined && conn.noTouch);
     store.lfuLastKey = undefined;
-    return undefined;
-  });
+  };
 }
 
 export function installKeys(server: RedKitServer): void {

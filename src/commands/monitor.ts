@@ -6,6 +6,7 @@ import { ReplyError } from '../errors.js';
 import { OK, RawReply } from '../resp/reply.js';
 import type { Connection } from '../server/connection.js';
 import type { Context } from '../server/context.js';
+import { ATTENTION } from '../server/dispatch.js';
 import { F } from '../server/registry.js';
 import { GATE, type RedKitServer } from '../server/server.js';
 import { onConnectionReset } from './connection.js';
@@ -80,6 +81,7 @@ export function installMonitor(server: RedKitServer): void {
   const stop = (c: Connection) => {
     mons.delete(c);
     delete c.ext.monitor;
+    c.attention &= ~ATTENTION.MONITOR;
     if (mons.size === 0 && unobserve) {
       unobserve();
       unobserve = null;
@@ -101,6 +103,7 @@ export function installMonitor(server: RedKitServer): void {
       if (!conn || ctx.inMulti) throw new ReplyError('ERR MONITOR is not allowed here');
       if (conn.ext.monitor) return OK;
       conn.ext.monitor = true;
+      conn.attention |= ATTENTION.MONITOR;
       mons.add(conn);
       conn.addCloseHook(stop);
       observe();

@@ -6,6 +6,7 @@
 import { Err, ReplyError } from '../errors.js';
 import { NO_REPLY, PushReply, SimpleString, type Reply } from '../resp/reply.js';
 import type { Connection } from '../server/connection.js';
+import { ATTENTION } from '../server/dispatch.js';
 import type { Context } from '../server/context.js';
 import type { Command } from '../server/registry.js';
 import { GATE, type RedKitServer } from '../server/server.js';
@@ -117,6 +118,7 @@ function subscribe(ctx: Context, names: string[], kind: Kind, verb: string): Rep
   for (const name of names) {
     if (!mine.has(name)) {
       mine.add(name);
+      conn.attention |= ATTENTION.PUBSUB;
       let set = reg.get(name);
       if (set === undefined) reg.set(name, (set = new Set()));
       set.add(conn);
@@ -151,6 +153,7 @@ function removeOne(reg: Map<string, Set<Connection>>, mine: Set<string>, name: s
     set.delete(conn);
     if (set.size === 0) reg.delete(name);
   }
+  if ((conn.ext.subscriptions as Subscriptions).count() === 0) conn.attention &= ~ATTENTION.PUBSUB;
 }
 
 /** Drop every subscription of a connection (close, RESET). */

@@ -53,8 +53,7 @@ export class Connection implements Context, Watcher {
   command!: Command;
   sentName = '';
   sentArgs: string[] = [];
-  /** Name of the last command run (CLIENT LIST cmd=). */
-  lastCommand = 'NULL';
+  attention = 0;
   inMulti = false;
   inScript = false;
   replyMode: ReplyMode = 'on';

@@ -39,6 +39,12 @@ export interface Context extends ClientInfo {
   /** The command name and arguments exactly as the client sent them (MONITOR, recorder). */
   sentName: string;
   sentArgs: string[];
+  /**
+   * Attention bits (ATTENTION in dispatch.ts): set while the client is in a
+   * state some gate must see (subscribed, monitoring, ...). Gates only run for
+   * clients or servers with a bit set, so ordinary commands skip them.
+   */
+  attention: number;
   /** True while running inside MULTI/EXEC. */
   inMulti: boolean;
   /** True while running inside a Lua script. */

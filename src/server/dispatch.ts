@@ -58,7 +58,30 @@ class Call implements CommandCall {
 const isThenable = (r: unknown): r is Promise<Reply> =>
   r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function';
 
+/**
+ * Why a command must pass the gates. A client's bits are in ctx.attention,
+ * the server's in Dispatcher.attention; with neither set, gates are skipped.
+ */
+export const ATTENTION = {
+  /** The client has pub/sub subscriptions (RESP2 restricts its commands). */
+  PUBSUB: 1,
+  /** The client is a MONITOR. */
+  MONITOR: 2,
+  /** The client is in MULTI. */
+  MULTI: 4,
+  /** The server is loading (setLoading). */
+  LOADING: 8,
+  /** Clients are paused (CLIENT PAUSE). */
+  PAUSED: 16,
+} as const;
+
 export class Dispatcher {
+  /** Server-level attention bits (ATTENTION.LOADING, PAUSED, ...). */
+  attention = 0;
+  /** Runs before every command (after lookup, arity and auth); cheap bookkeeping only. */
+  prelude: ((ctx: Context, cmd: Command) => void) | undefined;
+  /** Commands answered before every other check, as Redis answers QUIT. */
+  readonly immediate = new Set<Command>();
   readonly middleware: Middleware[] = [];
   /** Gates in the order Redis applies its checks (see RedKitServer.addGate). */
   readonly gates: Gate[] = [];
@@ -113,11 +136,16 @@ export class Dispatcher {
       cmd = r.cmd;
       args = r.args;
     }
+    // The client's last command (CLIENT LIST cmd=): Redis records it before its checks.
+    ctx.command = cmd;
+    if (this.immediate.size !== 0 && this.immediate.has(cmd)) return this.run(ctx, cmd, args);
     if (!ctx.authenticated && (cmd.flagBits & F.no_auth) === 0) {
       cmd.stats.rejected++;
       this.stats.rejectedCalls++;
       return this.rejected(ctx, new ReplyError(Err.noAuth), cmd, args);
     }
+    if (this.prelude !== undefined) this.prelude(ctx, cmd);
+    if ((ctx.attention | this.attention) === 0) return this.run(ctx, cmd, args);
     const gates = this.gates;
     for (let i = 0; i < gates.length; i++) {
       const g = gates[i](ctx, cmd, args);

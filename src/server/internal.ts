@@ -30,6 +30,7 @@ export class InternalClient implements Context {
   inScript = false;
   sentName = '';
   sentArgs: string[] = [];
+  attention = 0;
   /**
    * Like CLIENT NO-TOUCH (default on): reads through this client do not count
    * as accesses, so inspecting a key from a test leaves OBJECT IDLETIME/FREQ alone.

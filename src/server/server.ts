@@ -13,7 +13,7 @@ import { Store } from '../store/store.js';
 import { Config } from './config.js';
 import { Connection, type ConnState } from './connection.js';
 import type { Context } from './context.js';
-import { Dispatcher, type Gate, type Middleware, type Observer } from './dispatch.js';
+import { ATTENTION, Dispatcher, type Gate, type Middleware, type Observer } from './dispatch.js';
 import { Logger, type LoggerOptions, type LogLevel } from './logger.js';
 import { F, Registry, type Command, type CommandDefinition, type Handler } from './registry.js';
 
@@ -169,6 +169,7 @@ export class RedKitServer {
   /** Answer -LOADING to every command without the `loading` flag (INFO says loading:1). */
   setLoading(on: boolean): void {
     this.loading = on;
+    this.setAttention(ATTENTION.LOADING, on);
   }
 
   private pausedUntil = 0;
@@ -183,6 +184,7 @@ export class RedKitServer {
     // A new pause never shortens a running one (Redis keeps the later end time).
     if (this.isPaused() && until <= this.pausedUntil && mode === this.pauseMode) return;
     this.pausedUntil = Math.max(until, this.isPaused() ? this.pausedUntil : 0);
+    this.setAttention(ATTENTION.PAUSED, true);
     this.pauseMode = mode;
     if (this.pauseTimer !== null) realClearTimeout(this.pauseTimer);
     this.pauseTimer = realSetTimeout(() => this.unpause(), Math.max(0, this.pausedUntil - realDateNow()));
@@ -191,6 +193,7 @@ export class RedKitServer {
   /** CLIENT UNPAUSE: let held commands run. */
   unpause(): void {
     this.pausedUntil = 0;
+    this.setAttention(ATTENTION.PAUSED, false);
     if (this.pauseTimer !== null) {
       realClearTimeout(this.pauseTimer);
       this.pauseTimer = null;
@@ -198,6 +201,12 @@ export class RedKitServer {
     const ws = this.pauseWaiters;
     this.pauseWaiters = [];
     for (const w of ws) w();
+  }
+
+  /** Turn a server-level attention bit on or off (gates run while any is on). */
+  setAttention(bit: number, on: boolean): void {
+    const d = this.dispatcher;
+    d.attention = on ? d.attention | bit : d.attention & ~bit;
   }
 
   isPaused(): boolean {
