@@ -20,12 +20,19 @@ interface CursorEntry<T> {
   iter: Iterator<T>;
 }
 
-const MAX_CURSORS = 100_000;
+/**
+ * Unfinished iterations kept per server. Clients often abandon a SCAN (or
+ * start one with cursor 0 and stop): the oldest cursors are forgotten, and a
+ * forgotten cursor starts a new iteration.
+ */
+const MAX_CURSORS = 16384;
 
 /** Live iterators keyed by cursor number, per server. */
 export class CursorTable {
   private readonly cursors = new Map<number, CursorEntry<unknown>>();
   private next = 1;
+  /** No live cursor is older than this id (ids are handed out in order). */
+  private oldest = 1;
 
   /** Iterator for a cursor: continue an existing one, or start over for 0 / unknown cursors. */
   iterator<T>(cursor: number, source: object, start: () => Iterator<T>): Iterator<T> {
@@ -42,19 +49,24 @@ export class CursorTable {
   /** Remember an unfinished iterator; returns its cursor number. */
   save<T>(source: object, iter: Iterator<T>): number {
     if (this.cursors.size >= MAX_CURSORS) {
-      // Forget the oldest (Map keeps insertion order).
-      const first = this.cursors.keys().next().value as number;
-      this.cursors.delete(first);
+      // Forget the oldest. (Not via cursors.keys().next(): a Map keeps deleted
+      // entries as holes until it rehashes, and iterating from the front over
+      // them made every SCAN O(cursors).)
+      while (!this.cursors.has(this.oldest)) this.oldest++;
+      this.cursors.delete(this.oldest++);
     }
-    let id = this.next++;
-    if (this.next > 2 ** 52) this.next = 1;
-    if (id === 0) id = this.next++;
+    if (this.next >= Number.MAX_SAFE_INTEGER) {
+      this.cursors.clear();
+      this.next = this.oldest = 1;
+    }
+    const id = this.next++;
     this.cursors.set(id, { source, iter });
     return id;
   }
 
   clear(): void {
     this.cursors.clear();
+    this.oldest = this.next;
   }
 }
 
@@ -74,6 +86,7 @@ export function cursorTable(server: RedKitServer): CursorTable {
  * negative number wraps around (as strtoul does).
  */
 export function parseCursor(s: string): number {
+  if (s === '0') return 0;
   const m = /^([+-]?)(\d*)$/.exec(s);
   if (m === null || (m[2] === '' && m[1] !== '')) throw new ReplyError('ERR invalid cursor');
   if (m[2] === '') return 0;

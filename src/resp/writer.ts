@@ -33,7 +33,7 @@ for (let i = 0; i < SMALL_INT_MAX; i++) {
 }
 
 /** Strings up to this length are copied byte by byte instead of with latin1Write. */
-const SHORT_STRING = 16;
+const SHORT_STRING = 24;
 /** A string reply larger than this is sent as its own chunk (no copy into the batch). */
 const LARGE_CHUNK = 64 * 1024;
 

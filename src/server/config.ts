@@ -522,7 +522,9 @@ export class Config {
 
   /** Current value (canonical form), or undefined for an unknown parameter. */
   get(name: string): string | undefined {
-    return this.values.get(this.canonical(name));
+    // Commands read parameters by their canonical names on hot paths: try that first.
+    const v = this.values.get(name);
+    return v !== undefined ? v : this.values.get(this.canonical(name));
   }
 
   /** Current value as a number (numeric parameters). */
