@@ -93,7 +93,7 @@ export function installMonitor(server: RedKitServer): void {
     if (conn === undefined || conn.ext.monitor === undefined) return undefined;
     if (cmd.flagBits & (F.write | F.readonly | F.may_replicate)) return new ReplyError("ERR Replica can't interact with the keyspace");
     return undefined;
-  }, GATE.PUBSUB);
+  }, GATE.PUBSUB, { onAttention: true });
   onConnectionReset(server, (ctx: Context) => {
     if (ctx.conn) stop(ctx.conn);
   });

@@ -183,7 +183,7 @@ export function installPubSub(server: RedKitServer): void {
     const top = cmd.parent ?? cmd;
     if (ALLOWED_IN_RESP2_PUBSUB.has(top.name)) return undefined;
     return new ReplyError(Err.pubsubContext(cmd.fullName));
-  }, GATE.PUBSUB);
+  }, GATE.PUBSUB, { onAttention: true });
   onConnectionReset(server, (ctx) => {
     if (ctx.conn) unsubscribeAll(ctx.conn, false);
   });

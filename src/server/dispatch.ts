@@ -78,6 +78,8 @@ export const ATTENTION = {
 export class Dispatcher {
   /** Server-level attention bits (ATTENTION.LOADING, PAUSED, ...). */
   attention = 0;
+  /** Gates that must see every command (see addGate). */
+  private alwaysGates = 0;
   /** Runs before every command (after lookup, arity and auth); cheap bookkeeping only. */
   prelude: ((ctx: Context, cmd: Command) => void) | undefined;
   /** Commands answered before every other check, as Redis answers QUIT. */
@@ -95,7 +97,13 @@ export class Dispatcher {
   ) {}
 
   /** Insert a gate keeping them sorted by `order` (stable). */
-  addGate(g: Gate, order: number): void {
+  /**
+   * Insert a gate. `onAttention`: the gate only needs to see commands of
+   * clients or servers with an attention bit set (the built-in gates); other
+   * gates see every command, so while one exists all gates run.
+   */
+  addGate(g: Gate, order: number, onAttention = false): void {
+    if (!onAttention) this.alwaysGates++;
     let i = this.gates.length;
     while (i > 0 && this.gateOrder[i - 1] > order) i--;
     this.gates.splice(i, 0, g);
@@ -145,7 +153,7 @@ export class Dispatcher {
       return this.rejected(ctx, new ReplyError(Err.noAuth), cmd, args);
     }
     if (this.prelude !== undefined) this.prelude(ctx, cmd);
-    if ((ctx.attention | this.attention) === 0) return this.run(ctx, cmd, args);
+    if ((ctx.attention | this.attention) === 0 && this.alwaysGates === 0) return this.run(ctx, cmd, args);
     const gates = this.gates;
     for (let i = 0; i < gates.length; i++) {
       const g = gates[i](ctx, cmd, args);

@@ -159,9 +159,12 @@ export class RedKitServer {
   /**
    * Add a pre-execution gate. `order` follows Redis's processCommand:
    * GATE.PUBSUB (10) < GATE.LOADING (20) < GATE.PAUSE (30) < GATE.MULTI (90).
+   * With `onAttention`, the gate only sees commands while the client
+   * (ctx.attention) or the server (setAttention) has an ATTENTION bit set,
+   * which keeps ordinary commands off the gate path.
    */
-  addGate(g: Gate, order = 50): void {
-    this.dispatcher.addGate(g, order);
+  addGate(g: Gate, order = 50, opts: { onAttention?: boolean } = {}): void {
+    this.dispatcher.addGate(g, order, opts.onAttention === true);
   }
 
   // ---- loading and pause (server-level controls) --------------------------------------
@@ -217,12 +220,12 @@ export class RedKitServer {
     this.addGate((_ctx, cmd) => {
       if (this.loading && (cmd.flagBits & F.loading) === 0) return new ReplyError(Err.loading);
       return undefined;
-    }, GATE.LOADING);
+    }, GATE.LOADING, { onAttention: true });
     this.addGate((ctx, cmd, args) => {
       if (this.pausedUntil === 0) return undefined;
       if (this.pauseMode === 'write' && (cmd.flagBits & (F.write | F.may_replicate)) === 0) return undefined;
       return new Promise<void>((resolve) => this.pauseWaiters.push(resolve)).then(() => this.dispatcher.run(ctx, cmd, args));
-    }, GATE.PAUSE);
+    }, GATE.PAUSE, { onAttention: true });
   }
 
   /** Observe every executed command and its reply. Returns a remover. */
