@@ -129,3 +129,14 @@ export const reply = {
   push: (items: Reply[]) => new PushReply(items),
   none: () => NO_REPLY,
 };
+
+/**
+ * Whether a handler's result is a pending reply (a Promise or other
+ * thenable). The common replies (preencoded constants, arrays, primitives)
+ * are ruled out before the generic `then` lookup, which is slow where many
+ * reply shapes meet.
+ */
+export function isPending(r: unknown): r is PromiseLike<Reply> {
+  if (typeof r !== 'object' || r === null || r instanceof RawReply || Array.isArray(r)) return false;
+  return r instanceof Promise || typeof (r as { then?: unknown }).then === 'function';
+}

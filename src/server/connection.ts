@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { realClearTimeout, realSetTimeout } from '../clock/timers.js';
 import { ReplyError } from '../errors.js';
 import { ProtocolError, RequestParser } from '../resp/parser.js';
-import { NoReply, type Reply } from '../resp/reply.js';
+import { isPending, NoReply, type Reply } from '../resp/reply.js';
 import { RespWriter } from '../resp/writer.js';
 import type { Clock } from '../clock/clock.js';
 import type { Database, Watcher } from '../store/database.js';
@@ -192,8 +192,8 @@ export class Connection implements Context, Watcher {
           // anything else that throws, which must not take the process down.
           r = server.errorToReply(e, this);
         }
-        if (r !== null && typeof r === 'object' && typeof (r as Promise<Reply>).then === 'function') {
-          this.waitFor(r as Promise<Reply>);
+        if (isPending(r)) {
+          this.waitFor(Promise.resolve(r));
           break;
         }
         this.emit(r as Reply);

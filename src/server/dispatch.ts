@@ -5,7 +5,7 @@
  * Synchronous handlers stay synchronous: no Promise unless someone returns one.
  */
 import { Err, ReplyError } from '../errors.js';
-import type { Reply } from '../resp/reply.js';
+import { isPending, type Reply } from '../resp/reply.js';
 import type { Context } from './context.js';
 import { commandKeyIndexes, F, type Command, type Registry } from './registry.js';
 import type { Logger } from './logger.js';
@@ -55,8 +55,6 @@ class Call implements CommandCall {
   }
 }
 
-const isThenable = (r: unknown): r is Promise<Reply> =>
-  r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function';
 
 /**
  * Why a command must pass the gates. A client's bits are in ctx.attention,
@@ -203,8 +201,8 @@ export class Dispatcher {
     } catch (e) {
       reply = this.errorToReply(e, cmd);
     }
-    if (isThenable(reply)) {
-      return reply.then(
+    if (isPending(reply)) {
+      return Promise.resolve(reply).then(
         (v) => this.finish(ctx, cmd, args, v),
         (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd)),
       );
