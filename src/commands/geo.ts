@@ -15,13 +15,14 @@
  * double); hashes are integers.
  */
 import { Err, ReplyError } from '../errors.js';
-import { parseIntStrict } from '../resp/format.js';
+import { decomposeDouble, parseIntStrict } from '../resp/format.js';
 import { EMPTY_ARRAY, NULL_ARRAY, RawReply, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
 import { ZSet } from '../store/types/zset.js';
 import { defineCommands } from './util.js';
 import { getZset, parseScore, storeResult, zaddGeneric, zsetLimits } from './zsets.js';
+import { pqsort } from './pqsort.js';
 
 // ---- constants (geohash.h, geohash_helper.c) --------------------------------------------------
 
@@ -359,100 +360,11 @@ type Cmp = (a: GeoPoint, b: GeoPoint) => number;
 const sortAsc: Cmp = (a, b) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
 const sortDesc: Cmp = (a, b) => -sortAsc(a, b);
 
-/**
- * Redis's pqsort (NetBSD's Bentley-McIlroy quicksort, recursing only into
- * partitions that overlap the wanted range [lrange, rrange]). Reproduced
- * step by step: the order of equal elements depends on it.
- */
-function pqsort<T>(a: T[], cmp: (x: T, y: T) => number, lrange: number, rrange: number): void {
-  const swap = (i: number, j: number) => {
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  };
-  const vecswap = (i: number, j: number, n: number) => {
-    for (let k = 0; k < n; k++) swap(i + k, j + k);
-  };
-  const med3 = (x: number, y: number, z: number) =>
-    cmp(a[x], a[y]) < 0 ? (cmp(a[y], a[z]) < 0 ? y : cmp(a[x], a[z]) < 0 ? z : x) : cmp(a[y], a[z]) > 0 ? y : cmp(a[x], a[z]) < 0 ? x : z;
-  const overlaps = (lo: number, hi: number) => !(rrange < lo || lrange > hi);
-  const sort = (base: number, n: number): void => {
-    for (;;) {
-      if (n < 7) {
-        for (let pm = base + 1; pm < base + n; pm++) for (let pl = pm; pl > base && cmp(a[pl - 1], a[pl]) > 0; pl--) swap(pl, pl - 1);
-        return;
-      }
-      let pm = base + Math.floor(n / 2);
-      if (n > 7) {
-        let pl = base;
-        let pn = base + n - 1;
-        if (n > 40) {
-          const d = Math.floor(n / 8);
-          pl = med3(pl, pl + d, pl + 2 * d);
-          pm = med3(pm - d, pm, pm + d);
-          pn = med3(pn - 2 * d, pn - d, pn);
-        }
-        pm = med3(pl, pm, pn);
-      }
-      swap(base, pm);
-      let pa = base + 1;
-      let pb = pa;
-      let pc = base + n - 1;
-      let pd = pc;
-      for (;;) {
-        let r: number;
-        while (pb <= pc && (r = cmp(a[pb], a[base])) <= 0) {
-          if (r === 0) {
-            swap(pa, pb);
-            pa++;
-          }
-          pb++;
-        }
-        while (pb <= pc && (r = cmp(a[pc], a[base])) >= 0) {
-          if (r === 0) {
-            swap(pc, pd);
-            pd--;
-          }
-          pc--;
-        }
-        if (pb > pc) break;
-        swap(pb, pc);
-        pb++;
-        pc--;
-      }
-      const pn = base + n;
-      let r = Math.min(pa - base, pb - pa);
-      vecswap(base, pb - r, r);
-      r = Math.min(pd - pc, pn - pd - 1);
-      vecswap(pb, pn - r, r);
-      if ((r = pb - pa) > 1 && overlaps(base, base + r - 1)) sort(base, r);
-      if ((r = pd - pc) > 1) {
-        base = pn - r;
-        n = r;
-        if (overlaps(base, base + r - 1)) continue;
-      }
-      return;
-    }
-  };
-  sort(0, a.length);
-}
-
 // ---- number formatting --------------------------------------------------------------------------
 
 /** Exact `%.<digits>f` of a finite non-negative double (round half to even on the binary value). */
 function exactFixed(a: number, digits: number): string {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, a);
-  const hi = view.getUint32(0);
-  const lo = view.getUint32(4);
-  const bexp = (hi >>> 20) & 0x7ff;
-  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let e2: number;
-  if (bexp === 0) e2 = -1074;
-  else {
-    mant |= 1n << 52n;
-    e2 = bexp - 1075;
-  }
+  const { mant, e2 } = decomposeDouble(a);
   const scale = 10n ** BigInt(digits);
   let q: bigint;
   if (e2 >= 0) q = (mant << BigInt(e2)) * scale;

@@ -63,20 +63,21 @@ function roundSignificant(x: number, p: number): { digits: string; exp10: number
   return roundExact(x, p);
 }
 
-/** Exact decimal expansion of a double via BigInt, then round half-even. */
-function roundExact(x: number, p: number): { digits: string; exp10: number } {
+/** A finite non-negative double as mant * 2^e2, exactly. */
+export function decomposeDouble(x: number): { mant: bigint; e2: number } {
   const buf = new DataView(new ArrayBuffer(8));
   buf.setFloat64(0, x);
   const hi = buf.getUint32(0);
   const lo = buf.getUint32(4);
   const bexp = (hi >>> 20) & 0x7ff;
-  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let e2: number;
-  if (bexp === 0) e2 = -1074;
-  else {
-    mant |= 1n << 52n;
-    e2 = bexp - 1075;
-  }
+  const mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  if (bexp === 0) return { mant, e2: -1074 };
+  return { mant: mant | (1n << 52n), e2: bexp - 1075 };
+}
+
+/** Exact decimal expansion of a double via BigInt, then round half-even. */
+function roundExact(x: number, p: number): { digits: string; exp10: number } {
+  const { mant, e2 } = decomposeDouble(x);
   // value = mant * 2^e2 = N / 10^scale
   let N: bigint;
   let scale: number;

@@ -12,7 +12,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectSame, norm, RawClient, startPair, type Cmd, type Pair, type Step } from '../support/differential.js';
-import { pqsort, sortStrtod } from '../../src/commands/sort.js';
+import { pqsort } from '../../src/commands/pqsort.js';
+import { sortStrtod } from '../../src/commands/sort.js';
 
 let pair: Pair;
 beforeAll(async () => {
