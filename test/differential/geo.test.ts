@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectSame, startPair, type Cmd, type Pair, type RawClient } from '../support/differential.js';
+import { rng } from '../support/random.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -16,18 +17,6 @@ beforeEach(async () => pair.flush());
 
 const c = (line: string): Cmd => line.split(' ');
 const cs = (...lines: string[]): Cmd[] => lines.map(c);
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SICILY = cs('GEOADD Sicily 13.361389 38.115556 Palermo 15.087269 37.502669 Catania 13.583333 37.316667 Agrigento 12.758489 38.016047 Trapani 15.556 38.193 Messina');
 

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RHash } from '../../src/store/types/hash.js';
 import { decode, expectSame, norm, startPair, type Cmd, type Pair, type RawClient, type Step } from '../support/differential.js';
+import { rng, INT64_MAX, INT64_MIN, TOO_BIG } from '../support/random.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -26,21 +27,6 @@ beforeEach(async () => {
 });
 
 const WRONG = ['SET', 's', 'string'];
-const INT64_MAX = '9223372036854775807';
-const INT64_MIN = '-9223372036854775808';
-const TOO_BIG = '9223372036854775808';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** OBJECT ENCODING is not a RedKit command (yet): compare the value's encoding() with the oracle's. */
 async function expectSameEncoding(r: RawClient, key: string): Promise<string> {

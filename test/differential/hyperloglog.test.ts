@@ -13,6 +13,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decode, expectSame, startPair, type Cmd, type Pair, type RawClient } from '../support/differential.js';
+import { rng } from '../support/random.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -28,18 +29,6 @@ beforeEach(async () => {
 });
 
 const c = (s: string): Cmd => s.split(' ');
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(rand: () => number, len: number): Buffer {
   const b = Buffer.alloc(len);

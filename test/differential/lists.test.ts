@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RList } from '../../src/store/types/list.js';
 import { expectSame, startPair, type Cmd, type Pair, type RawClient } from '../support/differential.js';
+import { rng, INT64_MAX, INT64_MIN, TOO_BIG } from '../support/random.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -13,21 +14,6 @@ afterAll(async () => pair?.stop());
 beforeEach(async () => pair.flush());
 
 const WRONG = ['SET', 's', 'string'];
-const INT64_MAX = '9223372036854775807';
-const INT64_MIN = '-9223372036854775808';
-const TOO_BIG = '9223372036854775808';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Read pub/sub messages on both subscribers until the sentinel channel, and compare. */
 async function expectSameMessages(r: RawClient, k: RawClient, sentinel: string): Promise<string[]> {

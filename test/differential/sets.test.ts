@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RSet } from '../../src/store/types/set.js';
 import { decode, expectSame, norm, startPair, type Cmd, type Pair, type RawClient, type Step } from '../support/differential.js';
+import { rng, INT64_MAX, INT64_MIN, TOO_BIG } from '../support/random.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -28,9 +29,6 @@ beforeEach(async () => {
 
 const WRONG: Cmd = ['SET', 'str', 'x'];
 const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
-const INT64_MAX = '9223372036854775807';
-const INT64_MIN = '-9223372036854775808';
-const TOO_BIG = '9223372036854775808';
 const TOO_SMALL = '-9223372036854775809';
 
 const sorted = (cmd: Cmd): Step => ({ cmd, normalize: norm.sorted });
@@ -47,18 +45,6 @@ const range = (from: number, to: number, f: (i: number) => string = String): str
   for (let i = from; i < to; i++) out.push(f(i));
   return out;
 };
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What OBJECT ENCODING says on redis-server equals the RedKit value's encoding(). */
 async function expectEncoding(r: RawClient, key: string, expected?: string): Promise<void> {

@@ -10,7 +10,7 @@
  * 10-second buckets; absolute deadlines are far in the future or in the past.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { expectSame, startPair, type Cmd, type Pair, type RawClient, type Step } from '../support/differential.js';
+import { expectSame, expectSameEvents, startPair, type Cmd, type Pair, type Step } from '../support/differential.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -35,26 +35,6 @@ const pttl = (key: string): Step => ({
  * PSUBSCRIBEd to every keyspace/keyevent channel; then compare every
  * notification each server published, in order.
  */
-async function expectSameEvents(proto: 2 | 3, steps: Array<Cmd | Step>): Promise<void> {
-  const c = await pair.clients(proto);
-  const sub = await pair.clients(proto);
-  await expectSame(c.r, c.k, [['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
-  await expectSame(sub.r, sub.k, [['PSUBSCRIBE', '__key*__:*'], ['SUBSCRIBE', 'sentinel']]);
-  await expectSame(c.r, c.k, steps);
-  await expectSame(c.r, c.k, [['PUBLISH', 'sentinel', 'end']]);
-  const drain = async (cl: RawClient): Promise<string[]> => {
-    const out: string[] = [];
-    for (;;) {
-      const m = await cl.read();
-      if (m.includes('sentinel')) return out;
-      out.push(m);
-    }
-  };
-  const [re, ke] = await Promise.all([drain(sub.r), drain(sub.k)]);
-  expect(re.length).toBeGreaterThan(0);
-  expect(ke).toEqual(re);
-}
-
 const big = (n: number, seed = 1) => {
   let s = '';
   let x = seed;
@@ -764,7 +744,7 @@ describe.each([2, 3] as const)('strings (RESP%i)', (proto) => {
 
   it('keyspace notifications', async () => {
     const nowS = Math.floor(Date.now() / 1000);
-    await expectSameEvents(proto, [
+    await expectSameEvents(pair, proto, [
       ['SET', 'a', '1'],
       ['SET', 'a', '2', 'EX', '100'],
       ['SET', 'a', '3', 'NX'],

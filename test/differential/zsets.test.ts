@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decode, expectSame, norm, startPair, type Cmd, type Pair, type RawClient, type Step } from '../support/differential.js';
+import { rng, INT64_MAX, INT64_MIN } from '../support/random.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -32,20 +33,6 @@ const c = (line: string): Cmd => line.split(' ');
 const cs = (...lines: string[]): Cmd[] => lines.map(c);
 
 const LONG = 'x'.repeat(65);
-const INT64_MAX = '9223372036854775807';
-const INT64_MIN = '-9223372036854775808';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** ZADD key s1 m1 s2 m2 ... for members prefix0..prefixN-1 with score f(i). */
 function zaddMany(key: string, n: number, score: (i: number) => string | number = (i) => i, member: (i: number) => string = (i) => `m${i}`): Cmd {

@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Clock } from '../../src/clock/clock.js';
 import { parseNotifyFlags, Store } from '../../src/store/store.js';
 import { hashFieldExpiry, RHash, trackHashFieldExpiry } from '../../src/store/types/hash.js';
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/random.js';
 
 /**
  * Redis's listpackEx, literally: a list of (field, value, ttl) triples, ttl 0

@@ -25,18 +25,7 @@ import {
   setCachedCardInPlace,
 } from '../../src/store/hll.js';
 import { RString } from '../../src/store/types/string.js';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/random.js';
 
 const MASK = (1n << 64n) - 1n;
 const M = 0xc6a4a7935bd1e995n;

@@ -4,20 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LEX_MAX, LEX_MIN, ZSet, type LexBound, type LexRange, type ScoreRange } from '../../src/store/types/zset.js';
+import { rng } from '../support/random.js';
 
 type Pair = [string, number];
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cmp = (a: Pair, b: Pair): number => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
