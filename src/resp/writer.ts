@@ -83,6 +83,20 @@ export class RespWriter {
     return out;
   }
 
+  /**
+   * When everything written so far is in the reusable buffer (the common
+   * case), take it as one new Buffer; otherwise null (use take()).
+   */
+  takeSingle(): Buffer | null {
+    if (this.chunks.length !== 0 || this.pos === 0) return null;
+    const n = this.pos;
+    const out = Buffer.allocUnsafe(n);
+    if (n <= 64) for (let i = 0; i < n; i++) out[i] = this.buf[i];
+    else this.buf.copy(out, 0, 0, n);
+    this.pos = 0;
+    return out;
+  }
+
   /** Take everything as a single buffer. */
   takeOne(): Buffer {
     const parts = this.take();

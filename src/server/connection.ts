@@ -268,13 +268,18 @@ export class Connection implements Context, Watcher {
 
   private flushBatch(): void {
     if (batch.isEmpty()) return;
-    this.writeBuffers(batch.take());
+    const one = batch.takeSingle();
+    if (one !== null) this.writeBuffers(null, one);
+    else this.writeBuffers(batch.take());
   }
 
-  private writeBuffers(parts: Buffer[]): void {
-    if (this.closed || parts.length === 0) return;
+  /** Write `parts` in order, or the single buffer `one` when parts is null. */
+  private writeBuffers(parts: Buffer[] | null, one?: Buffer): void {
+    if (this.closed) return;
     const s = this.socket;
-    if (parts.length === 1) s.write(parts[0]);
+    if (parts === null) s.write(one as Buffer);
+    else if (parts.length === 0) return;
+    else if (parts.length === 1) s.write(parts[0]);
     else {
       s.cork();
       for (const p of parts) s.write(p);
