@@ -37,6 +37,16 @@ export const Err = {
   /** getIntFromObjectOrReply: an integer outside int32. */
   notInt32: 'ERR value is out of range, value must between -2147483648 and 2147483647',
   notFloat: 'ERR value is not a valid float',
+  /** getRangeLongFromObjectOrReply / getPositiveLongFromObjectOrReply: the generic out-of-range errors. */
+  valueOutOfRange: 'ERR value is out of range',
+  mustBePositive: 'ERR value is out of range, must be positive',
+  /** HRANDFIELD / SRANDMEMBER / ZRANDMEMBER count: -LONG_MAX..LONG_MAX. */
+  randCountRange: 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+  numkeys: 'ERR numkeys should be greater than 0',
+  limitNegative: "ERR LIMIT can't be negative",
+  /** getTimeoutFromObjectOrReply (WAIT, CLIENT PAUSE). */
+  timeoutNotInt: 'ERR timeout is not an integer or out of range',
+  timeoutNegative: 'ERR timeout is negative',
   overflow: 'ERR increment or decrement would overflow',
   incrFloatNaN: 'ERR increment would produce NaN or Infinity',
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',

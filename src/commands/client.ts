@@ -175,8 +175,8 @@ function clientPause(ctx: Context, args: string[]): Reply {
     else if (m !== 'all') throw new ReplyError('ERR CLIENT PAUSE mode must be WRITE or ALL');
   }
   const ms = parseIntStrict(args[0]);
-  if (ms === null) throw new ReplyError('ERR timeout is not an integer or out of range');
-  if (ms < 0) throw new ReplyError('ERR timeout is negative');
+  if (ms === null) throw new ReplyError(Err.timeoutNotInt);
+  if (ms < 0) throw new ReplyError(Err.timeoutNegative);
   // Redis 7.0 adds the timeout to the current time without a range check: an end past
   // the int64 range wraps around into the past, which pauses nothing.
   if (ms > 0 && BigInt(ms) + BigInt(Date.now()) <= 9223372036854775807n) ctx.server.pause(Math.min(Number(ms), 2 ** 53), mode);

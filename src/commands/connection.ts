@@ -111,7 +111,7 @@ function auth(ctx: Context, args: string[]): Reply {
 function select(ctx: Context, args: string[]): Reply {
   const v = parseIntStrict(args[0]);
   if (v === null) throw new ReplyError(Err.notInteger);
-  if (typeof v === 'bigint' || v > 2147483647 || v < -2147483648) throw new ReplyError('ERR value is out of range, value must between -2147483648 and 2147483647');
+  if (typeof v === 'bigint' || v > 2147483647 || v < -2147483648) throw new ReplyError(Err.notInt32);
   if (v < 0 || v >= ctx.store.dbs.length) throw new ReplyError(Err.dbIndexOutOfRange);
   ctx.db = ctx.store.dbs[v];
   ctx.dbIndex = v;

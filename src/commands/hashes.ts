@@ -33,8 +33,6 @@ import { defineCommands, getTyped, int64Arg, is } from './util.js';
 const ERR_HASH_NOT_INTEGER = 'ERR hash value is not an integer';
 const ERR_HASH_NOT_FLOAT = 'ERR hash value is not a float';
 const ERR_INCR_NOT_FINITE = 'ERR value is NaN or Infinity';
-const ERR_OUT_OF_RANGE = 'ERR value is out of range';
-const ERR_HRANDFIELD_COUNT_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
 // Hash field expiration (Redis 7.4).
 const ERR_FIELDS_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
 const ERR_NUMFIELDS_HEXPIRE = 'ERR Parameter `numFields` should be greater than 0';
@@ -273,10 +271,10 @@ function hrandfield(ctx: Context, args: string[]): Reply {
   if (args.length >= 2) {
     const l = parseIntStrict(args[1]);
     if (l === null) throw new ReplyError(Err.notInteger);
-    if (l === INT64_MIN) throw new ReplyError(ERR_HRANDFIELD_COUNT_RANGE);
+    if (l === INT64_MIN) throw new ReplyError(Err.randCountRange);
     if (args.length > 3 || (args.length === 3 && !is(args[2], 'WITHVALUES'))) throw new ReplyError(Err.syntax);
     const withValues = args.length === 3;
-    if (withValues && (BigInt(l) < -HRANDFIELD_WITHVALUES_MAX || BigInt(l) > HRANDFIELD_WITHVALUES_MAX)) throw new ReplyError(ERR_OUT_OF_RANGE);
+    if (withValues && (BigInt(l) < -HRANDFIELD_WITHVALUES_MAX || BigInt(l) > HRANDFIELD_WITHVALUES_MAX)) throw new ReplyError(Err.valueOutOfRange);
     return hrandfieldCount(ctx, args[0], Number(l), withValues);
   }
   const h = lookup(ctx, args[0]);

@@ -23,8 +23,6 @@ const E = {
     'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
   lfuSelected:
     'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-  timeoutNotInt: 'ERR timeout is not an integer or out of range',
-  timeoutNegative: 'ERR timeout is negative',
 };
 
 /** getIntFromObjectOrReply: an int32, or `msg` (both errors) / Redis's two default errors. */
@@ -377,8 +375,8 @@ function scan(ctx: Context, args: string[]): Reply {
 function wait(ctx: Context, args: string[]): Reply | Promise<Reply> {
   const numreplicas = int64Arg(args[0]);
   const t = parseIntStrict(args[1]);
-  if (t === null) throw new ReplyError(E.timeoutNotInt);
-  if (t < 0) throw new ReplyError(E.timeoutNegative);
+  if (t === null) throw new ReplyError(Err.timeoutNotInt);
+  if (t < 0) throw new ReplyError(Err.timeoutNegative);
   if (numreplicas <= 0 || ctx.inMulti || ctx.inScript) return 0;
   const clock = ctx.clock;
   return new Promise<Reply>((resolve) => {

@@ -18,11 +18,7 @@ import { compareIntMembers, isIntsetMember, RSet, SET_MAX_INTSET_ENTRIES_DEFAULT
 import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
 import { defineCommands, getTyped } from './util.js';
 
-const E_SPOP_COUNT = 'ERR value is out of range, must be positive';
-const E_SRANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
-const E_NUMKEYS = 'ERR numkeys should be greater than 0';
 const E_NUMKEYS_ARGS = "ERR Number of keys can't be greater than number of args";
-const E_LIMIT = "ERR LIMIT can't be negative";
 /**
  * SRANDMEMBER with a negative count returns |count| picks. Redis streams that
  * many (a huge count exhausts its memory); RedKit builds the reply in memory,
@@ -211,7 +207,7 @@ function spop(ctx: Context, args: string[]): Reply {
 
 function spopWithCount(ctx: Context, key: string, rawCount: string): Reply {
   const c = parseIntStrict(rawCount);
-  if (c === null || c < 0) throw new ReplyError(E_SPOP_COUNT);
+  if (c === null || c < 0) throw new ReplyError(Err.mustBePositive);
   const db = ctx.db;
   const set = getSet(db, key);
   if (set === undefined || c === 0) return new SetReply([]);
@@ -254,7 +250,7 @@ function srandmember(ctx: Context, args: string[]): Reply {
 function srandmemberWithCount(ctx: Context, key: string, rawCount: string): Reply {
   const l = parseIntStrict(rawCount);
   if (l === null) throw new ReplyError(Err.notInteger);
-  if (l === -9223372036854775808n) throw new ReplyError(E_SRANDMEMBER_RANGE);
+  if (l === -9223372036854775808n) throw new ReplyError(Err.randCountRange);
   const set = getSet(ctx.db, key);
   if (set === undefined || l === 0) return EMPTY_ARRAY;
   const size = set.size;
@@ -349,7 +345,7 @@ function sinterstore(ctx: Context, args: string[]): Reply {
 
 function sintercard(ctx: Context, args: string[]): Reply {
   const nk = parseIntStrict(args[0]);
-  if (nk === null || nk < 1) throw new ReplyError(E_NUMKEYS);
+  if (nk === null || nk < 1) throw new ReplyError(Err.numkeys);
   if (nk > args.length - 1) throw new ReplyError(E_NUMKEYS_ARGS);
   const numkeys = Number(nk);
   let limit = 0;
@@ -357,7 +353,7 @@ function sintercard(ctx: Context, args: string[]): Reply {
     if (args[j].toUpperCase() === 'LIMIT' && j + 1 < args.length) {
       j++;
       const l = parseIntStrict(args[j]);
-      if (l === null || l < 0) throw new ReplyError(E_LIMIT);
+      if (l === null || l < 0) throw new ReplyError(Err.limitNegative);
       limit = Number(l);
     } else throw new ReplyError(Err.syntax);
   }

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ReplyError } from '../errors.js';
+import { Err, ReplyError } from '../errors.js';
 import defaults from '../commands/meta/config-defaults.json';
 import { NOTIFY, parseNotifyFlags } from '../store/store.js';
 
@@ -618,8 +618,8 @@ export class Config {
       }
       found.push({ spec: e.spec, name: e.name, value });
     }
-    if (loadingErr) throw new ReplyError('LOADING Redis is loading the dataset in memory');
-    if (unknown !== undefined) throw new ReplyError(`ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`);
+    if (loadingErr) throw new ReplyError(Err.loading);
+    if (unknown !== undefined) throw new ReplyError(Err.configUnknownParam(unknown));
     if (err) throw configSetError(err.arg, err.msg);
 
     const backup = new Map<string, string>();
