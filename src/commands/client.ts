@@ -11,7 +11,7 @@ import type { CommandDefinition } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { validateClientName } from './connection.js';
 import { helpReply } from './server.js';
-import { defineCommands } from './util.js';
+import { defineCommands, longAtLeast, timeoutMsArg } from './util.js';
 
 type ClientType = 'normal' | 'slave' | 'pubsub' | 'master';
 
@@ -89,9 +89,7 @@ function clientKill(ctx: Context, args: string[]): Reply {
       const more = i + 1 < args.length;
       const v = args[i + 1];
       if (o === 'id' && more) {
-        const n = parseIntStrict(v);
-        if (n === null || n < 1) throw new ReplyError('ERR client-id should be greater than 0');
-        id = Number(n);
+        id = longAtLeast(v, 1, 'ERR client-id should be greater than 0');
       } else if (o === 'type' && more) {
         const t = clientTypeByName(v);
         if (t === null) throw new ReplyError(`ERR Unknown client type '${v}'`);
@@ -174,9 +172,7 @@ function clientPause(ctx: Context, args: string[]): Reply {
     if (m === 'write') mode = 'write';
     else if (m !== 'all') throw new ReplyError('ERR CLIENT PAUSE mode must be WRITE or ALL');
   }
-  const ms = parseIntStrict(args[0]);
-  if (ms === null) throw new ReplyError(Err.timeoutNotInt);
-  if (ms < 0) throw new ReplyError(Err.timeoutNegative);
+  const ms = timeoutMsArg(args[0]);
   // Redis 7.0 adds the timeout to the current time without a range check: an end past
   // the int64 range wraps around into the past, which pauses nothing.
   if (ms > 0 && BigInt(ms) + BigInt(Date.now()) <= 9223372036854775807n) ctx.server.pause(Math.min(Number(ms), 2 ** 53), mode);

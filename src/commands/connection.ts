@@ -8,7 +8,7 @@ import { MapReply, OK, PONG, SimpleString, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import type { Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
-import { defineCommands } from './util.js';
+import { dbIndexArg, defineCommands } from './util.js';
 
 /** Hooks run by RESET (and by HELLO/AUTH where relevant) so command groups can clear their state. */
 export function onConnectionReset(server: RedKitServer, fn: (ctx: Context) => void): void {
@@ -109,10 +109,7 @@ function auth(ctx: Context, args: string[]): Reply {
 }
 
 function select(ctx: Context, args: string[]): Reply {
-  const v = parseIntStrict(args[0]);
-  if (v === null) throw new ReplyError(Err.notInteger);
-  if (typeof v === 'bigint' || v > 2147483647 || v < -2147483648) throw new ReplyError(Err.notInt32);
-  if (v < 0 || v >= ctx.store.dbs.length) throw new ReplyError(Err.dbIndexOutOfRange);
+  const v = dbIndexArg(ctx, args[0]);
   ctx.db = ctx.store.dbs[v];
   ctx.dbIndex = v;
   return OK;

@@ -13,7 +13,6 @@
  * refused with 'Bad data format'.
  */
 import { Err, ReplyError } from '../errors.js';
-import { parseIntStrict } from '../resp/format.js';
 import { OK, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
@@ -21,7 +20,7 @@ import { LRU_CLOCK_MAX } from '../store/database.js';
 import { createDumpPayload, loadDumpPayload, RdbUnsupportedError, verifyDumpPayload, type DumpOptions, type LoadOptions } from '../store/rdb.js';
 import { NOTIFY } from '../store/store.js';
 import { hashFieldExpiry, RHash } from '../store/types/hash.js';
-import { defineCommands, is } from './util.js';
+import { defineCommands, int64Arg, is } from './util.js';
 import { zsetLimits } from './zsets.js';
 
 const E = {
@@ -74,13 +73,6 @@ function dump(ctx: Context, args: string[]): Reply {
   }
 }
 
-/** getLongLongFromObjectOrReply. */
-function longLong(s: string): bigint {
-  const v = parseIntStrict(s);
-  if (v === null) throw new ReplyError(Err.notInteger);
-  return BigInt(v);
-}
-
 const INT64 = (v: bigint): bigint => BigInt.asIntN(64, v);
 
 function restore(ctx: Context, args: string[]): Reply {
@@ -97,11 +89,11 @@ function restore(ctx: Context, args: string[]): Reply {
     } else if (is(a, 'ABSTTL')) {
       absttl = true;
     } else if (is(a, 'IDLETIME') && additional >= 1 && freq === -1n) {
-      idle = longLong(args[j + 1]);
+      idle = BigInt(int64Arg(args[j + 1]));
       if (idle < 0n) throw new ReplyError(E.invalidIdle);
       j++;
     } else if (is(a, 'FREQ') && additional >= 1 && idle === -1n) {
-      freq = longLong(args[j + 1]);
+      freq = BigInt(int64Arg(args[j + 1]));
       if (freq < 0n || freq > 255n) throw new ReplyError(E.invalidFreq);
       j++;
     } else {
@@ -112,7 +104,7 @@ function restore(ctx: Context, args: string[]): Reply {
   const db = ctx.db;
   if (!replace && db.get(key) !== undefined) throw new ReplyError(E.busyKey);
 
-  let ttl = longLong(args[1]);
+  let ttl = BigInt(int64Arg(args[1]));
   if (ttl < 0n) throw new ReplyError(E.invalidTtl);
 
   const payload = Buffer.from(args[2], 'latin1');

@@ -28,7 +28,7 @@ import type { RedKitServer } from '../server/server.js';
 import { NOTIFY } from '../store/store.js';
 import { hashFieldExpiry, RHash } from '../store/types/hash.js';
 import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
-import { defineCommands, getTyped, int64Arg, is } from './util.js';
+import { defineCommands, getTyped, int64Arg, is, longAtLeast } from './util.js';
 
 const ERR_HASH_NOT_INTEGER = 'ERR hash value is not an integer';
 const ERR_HASH_NOT_FLOAT = 'ERR hash value is not a float';
@@ -369,9 +369,8 @@ const COND_LT = 4;
 /** `FIELDS numfields field...` starting at args[at]; returns the fields. */
 function parseFields(args: string[], at: number, numMsg: string): string[] {
   if (!is(args[at], 'FIELDS')) throw new ReplyError(ERR_FIELDS_MISSING);
-  const n = parseIntStrict(args[at + 1]);
-  if (n === null || n < 1) throw new ReplyError(numMsg);
-  if (Number(n) !== args.length - at - 2) throw new ReplyError(ERR_NUMFIELDS_MISMATCH);
+  const n = longAtLeast(args[at + 1], 1, numMsg);
+  if (n !== args.length - at - 2) throw new ReplyError(ERR_NUMFIELDS_MISMATCH);
   return args.slice(at + 2);
 }
 

@@ -5,7 +5,7 @@
  * SCAN's TYPE filter) use db.peek(), which leaves the key's access time alone.
  */
 import { Err, ReplyError } from '../errors.js';
-import { INT64_MAX, INT64_MIN, parseIntStrict } from '../resp/format.js';
+import { INT64_MAX, INT64_MIN } from '../resp/format.js';
 import { OK, SimpleString, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
@@ -15,7 +15,7 @@ import { trackHashFieldExpiry } from '../store/types/hash.js';
 import { encodingOf, typeOf, type RObject, type Value } from '../store/types.js';
 import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
 import { installSort } from './sort.js';
-import { defineCommands, globMatch, int64Arg, is } from './util.js';
+import { dbIndexArg, defineCommands, globMatch, int32Arg, int64Arg, is, timeoutMsArg } from './util.js';
 
 const E = {
   sameObject: 'ERR source and destination objects are the same',
@@ -24,22 +24,6 @@ const E = {
   lfuSelected:
     'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
 };
-
-/** getIntFromObjectOrReply: an int32, or `msg` (both errors) / Redis's two default errors. */
-export function int32Arg(s: string, msg?: string): number {
-  const v = parseIntStrict(s);
-  if (v === null) throw new ReplyError(msg ?? Err.notInteger);
-  if (typeof v === 'bigint' || v < -2147483648 || v > 2147483647) throw new ReplyError(msg ?? Err.notInt32);
-  return v;
-}
-
-/** A database by index for MOVE / COPY DB (selectDb): `ERR DB index is out of range`. */
-function dbArg(ctx: Context, s: string): Database {
-  const id = int32Arg(s);
-  const d = ctx.store.dbs[id];
-  if (d === undefined || id < 0) throw new ReplyError(Err.dbIndexOutOfRange);
-  return d;
-}
 
 // ---- DEL / EXISTS / TYPE / KEYS / RANDOMKEY / TOUCH -----------------------------------
 
@@ -238,7 +222,7 @@ function renameGeneric(ctx: Context, args: string[], nx: boolean): Reply {
 function move(ctx: Context, args: string[]): Reply {
   const key = args[0];
   const src = ctx.db;
-  const dst = dbArg(ctx, args[1]);
+  const dst = ctx.store.dbs[dbIndexArg(ctx, args[1])];
   if (src === dst) throw new ReplyError(E.sameObject);
   const v = src.get(key);
   if (v === undefined) return 0;
@@ -262,7 +246,7 @@ function copy(ctx: Context, args: string[]): Reply {
   for (let j = 2; j < args.length; j++) {
     if (is(args[j], 'REPLACE')) replace = true;
     else if (is(args[j], 'DB') && j + 1 < args.length) {
-      dst = dbArg(ctx, args[j + 1]);
+      dst = ctx.store.dbs[dbIndexArg(ctx, args[j + 1])];
       j++;
     } else throw new ReplyError(Err.syntax);
   }
@@ -374,9 +358,7 @@ function scan(ctx: Context, args: string[]): Reply {
  */
 function wait(ctx: Context, args: string[]): Reply | Promise<Reply> {
   const numreplicas = int64Arg(args[0]);
-  const t = parseIntStrict(args[1]);
-  if (t === null) throw new ReplyError(Err.timeoutNotInt);
-  if (t < 0) throw new ReplyError(Err.timeoutNegative);
+  const t = timeoutMsArg(args[1]);
   if (numreplicas <= 0 || ctx.inMulti || ctx.inScript) return 0;
   const clock = ctx.clock;
   return new Promise<Reply>((resolve) => {

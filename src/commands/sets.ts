@@ -16,7 +16,7 @@ import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/store.js';
 import { compareIntMembers, isIntsetMember, RSet, SET_MAX_INTSET_ENTRIES_DEFAULT } from '../store/types/set.js';
 import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
-import { defineCommands, getTyped } from './util.js';
+import { defineCommands, getTyped, longAtLeast } from './util.js';
 
 const E_NUMKEYS_ARGS = "ERR Number of keys can't be greater than number of args";
 /**
@@ -206,14 +206,13 @@ function spop(ctx: Context, args: string[]): Reply {
 }
 
 function spopWithCount(ctx: Context, key: string, rawCount: string): Reply {
-  const c = parseIntStrict(rawCount);
-  if (c === null || c < 0) throw new ReplyError(Err.mustBePositive);
+  const count = longAtLeast(rawCount, 0, Err.mustBePositive);
   const db = ctx.db;
   const set = getSet(db, key);
-  if (set === undefined || c === 0) return new SetReply([]);
+  if (set === undefined || count === 0) return new SetReply([]);
   const size = set.size;
   ctx.store.notify(NOTIFY.SET, 'spop', key, db.id);
-  if (c >= size) {
+  if (count >= size) {
     // Everything goes: Redis replies with SUNION of the set (so a hashtable of
     // few integers comes out ascending), then deletes it.
     const all = finish(set.toArray(), true, set.isIntset, maxIntset(ctx)).members;
@@ -221,7 +220,6 @@ function spopWithCount(ctx: Context, key: string, rawCount: string): Reply {
     ctx.store.notify(NOTIFY.GENERIC, 'del', key, db.id);
     return new SetReply(all);
   }
-  const count = Number(c);
   const remaining = size - count;
   let popped: string[];
   if (remaining * SPOP_MOVE_STRATEGY_MUL > count) {
@@ -344,17 +342,13 @@ function sinterstore(ctx: Context, args: string[]): Reply {
 }
 
 function sintercard(ctx: Context, args: string[]): Reply {
-  const nk = parseIntStrict(args[0]);
-  if (nk === null || nk < 1) throw new ReplyError(Err.numkeys);
-  if (nk > args.length - 1) throw new ReplyError(E_NUMKEYS_ARGS);
-  const numkeys = Number(nk);
+  const numkeys = longAtLeast(args[0], 1, Err.numkeys);
+  if (numkeys > args.length - 1) throw new ReplyError(E_NUMKEYS_ARGS);
   let limit = 0;
   for (let j = 1 + numkeys; j < args.length; j++) {
     if (args[j].toUpperCase() === 'LIMIT' && j + 1 < args.length) {
       j++;
-      const l = parseIntStrict(args[j]);
-      if (l === null || l < 0) throw new ReplyError(Err.limitNegative);
-      limit = Number(l);
+      limit = longAtLeast(args[j], 0, Err.limitNegative);
     } else throw new ReplyError(Err.syntax);
   }
   const sets = interSets(ctx, args, 1, 1 + numkeys);

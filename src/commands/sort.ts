@@ -31,7 +31,7 @@ import type { RSet } from '../store/types/set.js';
 import type { ZSet } from '../store/types/zset.js';
 import { typeOf, type Value } from '../store/types.js';
 import { pqsort } from './pqsort.js';
-import { defineCommands, int64Arg, is } from './util.js';
+import { defineCommands, intArg, is } from './util.js';
 
 const SCORES_ERROR = "ERR One or more scores can't be converted into double";
 
@@ -159,11 +159,6 @@ function comparator(alpha: boolean, byPattern: boolean, store: boolean, desc: bo
   return desc ? (x, y) => -cmp(x, y) : cmp;
 }
 
-/** A LIMIT argument: a C long (values past the collection size clamp anyway). */
-function longArg(s: string): number {
-  return Number(int64Arg(s));
-}
-
 function sortGeneric(ctx: Context, args: string[], readonly: boolean): Reply {
   const key = args[0];
   let desc = false;
@@ -181,8 +176,9 @@ function sortGeneric(ctx: Context, args: string[], readonly: boolean): Reply {
     else if (is(a, 'DESC')) desc = true;
     else if (is(a, 'ALPHA')) alpha = true;
     else if (is(a, 'LIMIT') && left >= 2) {
-      limitStart = longArg(args[j + 1]);
-      limitCount = longArg(args[j + 2]);
+      // C longs: values past the collection size clamp anyway.
+      limitStart = intArg(args[j + 1]);
+      limitCount = intArg(args[j + 2]);
       j += 2;
     } else if (!readonly && is(a, 'STORE') && left >= 1) {
       storekey = args[++j];

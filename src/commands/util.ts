@@ -56,6 +56,39 @@ export function int64Arg(s: string, msg: string = Err.notInteger): number | bigi
   return v;
 }
 
+/** getIntFromObjectOrReply: an int32, or `msg` (both errors) / Redis's two default errors. */
+export function int32Arg(s: string, msg?: string): number {
+  const v = parseIntStrict(s);
+  if (v === null) throw new ReplyError(msg ?? Err.notInteger);
+  if (typeof v === 'bigint' || v < -2147483648 || v > 2147483647) throw new ReplyError(msg ?? Err.notInt32);
+  return v;
+}
+
+/**
+ * getRangeLongFromObjectOrReply(min..LONG_MAX) / getPositiveLongFromObjectOrReply
+ * with a message: `msg` for a non-integer and for a value below `min` alike.
+ */
+export function longAtLeast(s: string, min: number, msg: string): number {
+  const v = parseIntStrict(s);
+  if (v === null || v < min) throw new ReplyError(msg);
+  return Number(v);
+}
+
+/** A timeout in milliseconds (getTimeoutFromObjectOrReply): an int64 >= 0. */
+export function timeoutMsArg(s: string): number | bigint {
+  const v = parseIntStrict(s);
+  if (v === null) throw new ReplyError(Err.timeoutNotInt);
+  if (v < 0) throw new ReplyError(Err.timeoutNegative);
+  return v;
+}
+
+/** A database index (SELECT, MOVE, COPY ... DB): an int32 naming an existing database. */
+export function dbIndexArg(ctx: Context, s: string): number {
+  const id = int32Arg(s);
+  if (id < 0 || id >= ctx.store.dbs.length) throw new ReplyError(Err.dbIndexOutOfRange);
+  return id;
+}
+
 /** Case-insensitive comparison of an argument with an upper-case ASCII keyword. */
 export function is(arg: string, upper: string): boolean {
   if (arg.length !== upper.length) return false;
