@@ -172,6 +172,43 @@ function removeAt<T>(a: T[], i: number): void {
   a.length = n;
 }
 
+// The same shifts for leaf arrays, one copy per array type: a single generic
+// function sees every elements kind (strings, small integers, doubles, nodes)
+// and its keyed accesses go megamorphic, which made every ZADD pay a generic
+// load and store per shifted slot.
+
+function insertMember(a: string[], i: number, v: string): void {
+  let j = a.length;
+  a.push(v);
+  while (j > i) {
+    a[j] = a[j - 1];
+    j--;
+  }
+  a[i] = v;
+}
+
+function insertScore(a: number[], i: number, v: number): void {
+  let j = a.length;
+  a.push(v);
+  while (j > i) {
+    a[j] = a[j - 1];
+    j--;
+  }
+  a[i] = v;
+}
+
+function removeMember(a: string[], i: number): void {
+  const n = a.length - 1;
+  for (let j = i; j < n; j++) a[j] = a[j + 1];
+  a.length = n;
+}
+
+function removeScore(a: number[], i: number): void {
+  const n = a.length - 1;
+  for (let j = i; j < n; j++) a[j] = a[j + 1];
+  a.length = n;
+}
+
 function sizeOf(node: TreeNode): number {
   if (node.leaf) return node.members.length;
   let n = 0;
@@ -402,9 +439,11 @@ export class ZSet implements RObject {
     const cur = current;
     if (cur === undefined || score === cur) return;
     if (this.listpack) score = score + 0;
-    this.unlink(member, cur);
+    // Link the string the set already holds (the dict's key), not the caller's
+    // copy: the caller's string then dies young instead of being promoted.
+    const stored = this.unlink(member, cur);
     this.dict.set(member, score);
-    this.link(member, score);
+    this.link(stored, score);
   }
 
   /** Remove a member; returns whether it was there. */
@@ -661,14 +700,14 @@ export class ZSet implements RObject {
     }
     const leaf = node;
     const idx = leafLowerBound(leaf, score, member);
-    insertAt(leaf.members, idx, member);
-    insertAt(leaf.scores, idx, score);
+    insertMember(leaf.members, idx, member);
+    insertScore(leaf.scores, idx, score);
     for (let d = 0; d < depth; d++) PATH_NODES[d].counts[PATH_IDX[d]]++;
     if (leaf.members.length > LEAF_MAX) this.splitLeaf(leaf, depth);
   }
 
-  /** Take (member, score) out of the tree. */
-  private unlink(member: string, score: number): void {
+  /** Take (member, score) out of the tree; returns the member string the tree held. */
+  private unlink(member: string, score: number): string {
     let node = this.root;
     let depth = 0;
     while (!node.leaf) {
@@ -680,11 +719,13 @@ export class ZSet implements RObject {
     }
     const leaf = node;
     const idx = leafLowerBound(leaf, score, member);
-    if (leaf.members[idx] !== member) throw new Error(`RedKit zset: ${JSON.stringify(member)} not found in the tree`);
-    removeAt(leaf.members, idx);
-    removeAt(leaf.scores, idx);
+    const stored = leaf.members[idx];
+    if (stored !== member) throw new Error(`RedKit zset: ${JSON.stringify(member)} not found in the tree`);
+    removeMember(leaf.members, idx);
+    removeScore(leaf.scores, idx);
     for (let d = 0; d < depth; d++) PATH_NODES[d].counts[PATH_IDX[d]]--;
     this.rebalanceLeaf(leaf, depth);
+    return stored;
   }
 
   private splitLeaf(leaf: Leaf, depth: number): void {
