@@ -245,6 +245,21 @@ export function redisKeySpecs(fullName: string): KeySpec[] | undefined {
 }
 
 /**
+ * C's atoi as glibc has it, which is what getKeysUsingKeySpecs reads numkeys
+ * with: `(int) strtol(s, NULL, 10)` — leading blanks and a sign allowed,
+ * trailing junk ignored, saturating at the 64-bit range, then the low 32 bits.
+ * So '01', '+1', ' 1' and '1x' are 1, and 9007199254740993 is 1 too.
+ */
+function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  if (!m) return 0;
+  let v = BigInt(m[1]);
+  if (v > 9223372036854775807n) v = 9223372036854775807n;
+  else if (v < -9223372036854775808n) v = -9223372036854775808n;
+  return Number(BigInt.asIntN(32, v));
+}
+
+/**
  * Key positions (into argv, argv[0] = command name) and flags from key
  * specs, as Redis's getKeysUsingKeySpecs. Returns null when a spec cannot be
  * followed (unknown search, bad numkeys, out of bounds): Redis then falls
@@ -281,8 +296,8 @@ export function keysFromSpecs(specs: KeySpec[], argv: string[], arity: number): 
     } else if (spec.fk.type === 'keynum') {
       const idx = first + spec.fk.keynumidx;
       if (idx >= argc) return null;
-      const n = /^(0|-?[1-9]\d*)$/.test(argv[idx]) ? Number(argv[idx]) : NaN;
-      if (!Number.isSafeInteger(n) || n < 0) return null;
+      const n = atoi(argv[idx]);
+      if (n < 0) return null;
       first += spec.fk.firstkey;
       last = first + n - 1;
       step = spec.fk.keystep;

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Err, ReplyError } from '../errors.js';
 import defaults from '../commands/meta/config-defaults.json';
+import { parseIntStrict } from '../resp/format.js';
 import { NOTIFY, parseNotifyFlags } from '../store/store.js';
 
 // ---- flags ------------------------------------------------------------------------------
@@ -300,11 +301,10 @@ const cstr = (s: string) => {
   return i < 0 ? s : s.slice(0, i);
 };
 
-/** string2ll: strict decimal int64. */
+/** string2ll: strict decimal int64, as a bigint. */
 function string2ll(s: string): bigint | null {
-  if (!/^(0|-?[1-9]\d*)$/.test(s) || s.length > 20) return null;
-  const v = BigInt(s);
-  return v > LLONG_MAX || v < -LLONG_MAX - 1n ? null : v;
+  const v = parseIntStrict(s);
+  return v === null ? null : BigInt(v);
 }
 
 /** strtoll(s, &end, 10) with `*end == '\0'` required (leading spaces and sign allowed, saturating). */

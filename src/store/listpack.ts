@@ -11,37 +11,11 @@
  * stored as an integer, in the smallest of 7/13/16/24/32/64-bit forms;
  * anything else as a string with a 6/12/32-bit length.
  */
+import { parseIntStrict } from '../resp/format.js';
 
 const HDR_SIZE = 6;
 const NUMELE_UNKNOWN = 65535;
 const EOF = 0xff;
-
-/**
- * The int64 value of `s` if it is a canonical decimal integer (lpStringToInt64,
- * the same rules as string2ll), else null. Safe integers come back as numbers.
- */
-export function lpStringToInt64(s: string): number | bigint | null {
-  const n = s.length;
-  if (n === 0 || n > 20) return null;
-  let i = 0;
-  const c0 = s.charCodeAt(0);
-  if (c0 === 48) return n === 1 ? 0 : null;
-  if (c0 === 45) {
-    if (n === 1) return null;
-    i = 1;
-  }
-  const d = s.charCodeAt(i);
-  if (d < 49 || d > 57) return null;
-  for (let j = i + 1; j < n; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return null;
-  }
-  if (n - i <= 15) return Number(s);
-  const b = BigInt(s);
-  if (b > 9223372036854775807n || b < -9223372036854775808n) return null;
-  const num = Number(b);
-  return Number.isSafeInteger(num) ? num : b;
-}
 
 /** Size of the backlen field for an entry of `l` bytes (lpEncodeBacklen). */
 function backlenSize(l: number): number {
@@ -110,7 +84,7 @@ export class ListpackWriter {
 
   /** Append an element (lpAppend): an integer encoding when it is a canonical int64. */
   append(s: string): this {
-    const v = lpStringToInt64(s);
+    const v = parseIntStrict(s);
     if (v !== null) return this.appendInteger(v);
     return this.appendString(s);
   }
@@ -209,7 +183,7 @@ export function encodeListpack(items: Iterable<string>): Buffer {
 
 /** Bytes `s` takes as one listpack entry, backlen included. */
 export function listpackEntrySize(s: string): number {
-  const v = lpStringToInt64(s);
+  const v = parseIntStrict(s);
   let enclen: number;
   if (v !== null) {
     if (typeof v === 'bigint') enclen = 9;

@@ -28,9 +28,9 @@
  * width. Every blob is validated in full (as sanitize-dump-payload yes would):
  * a payload Redis would load into a corrupt value is refused instead.
  */
-import { formatDouble } from '../resp/format.js';
+import { formatDouble, parseIntStrict } from '../resp/format.js';
 import { Crc64 } from './crc64.js';
-import { ListpackWriter, LISTPACK_EMPTY_SIZE, decodeListpack, entryString, listpackEntrySize, lpStringToInt64, type ListpackEntry } from './listpack.js';
+import { ListpackWriter, LISTPACK_EMPTY_SIZE, decodeListpack, entryString, listpackEntrySize, type ListpackEntry } from './listpack.js';
 import { lzfCompress, lzfDecompress } from './lzf.js';
 import { RHash } from './types/hash.js';
 import { RList } from './types/list.js';
@@ -200,7 +200,7 @@ class RdbWriter {
   rawString(s: string): void {
     const n = s.length;
     if (n <= 11 && n > 0) {
-      const v = lpStringToInt64(s); // string2ll rules
+      const v = parseIntStrict(s); // string2ll rules (lpStringToInt64)
       if (v !== null && typeof v === 'number' && this.encodedInt(v)) return;
     }
     if (this.compression && n > 20) {
@@ -219,7 +219,7 @@ class RdbWriter {
     const n = b.length;
     if (n <= 11 && n > 0) {
       const s = Buffer.from(b.buffer, b.byteOffset, n).latin1Slice(0, n);
-      const v = lpStringToInt64(s);
+      const v = parseIntStrict(s);
       if (v !== null && typeof v === 'number' && this.encodedInt(v)) return;
     }
     if (this.compression && n > 20) {
@@ -1000,7 +1000,7 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
       if (type === RDB_TYPE.ZSET_ZIPLIST) {
         // Ziplist entries become listpack entries: integers stay integers.
         entries = decodeZiplist(blob).map((s) => {
-          const v = lpStringToInt64(s);
+          const v = parseIntStrict(s);
           return v === null ? s : v;
         });
       } else {

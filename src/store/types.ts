@@ -5,6 +5,8 @@
  * Every other type is an object whose `type` names its Redis type; the data
  * structures live in store/types/ (added by the data-type commands).
  */
+import { parseIntStrict } from '../resp/format.js';
+
 export type RedisType = 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream';
 
 export interface RObject {
@@ -25,8 +27,6 @@ export function typeOf(v: Value): RedisType {
   return typeof v === 'string' ? 'string' : (v.type as RedisType);
 }
 
-const INT_RE = /^-?[1-9][0-9]*$/;
-
 /**
  * OBJECT ENCODING of a value. Plain string values report what Redis would
  * give a freshly set value of that content: 'int' for integers in the signed
@@ -34,10 +34,6 @@ const INT_RE = /^-?[1-9][0-9]*$/;
  */
 export function encodingOf(v: Value): string {
   if (typeof v !== 'string') return v.encoding();
-  const n = v.length;
-  if (n <= 20 && n > 0 && (v === '0' || INT_RE.test(v))) {
-    const b = BigInt(v);
-    if (b >= -9223372036854775808n && b <= 9223372036854775807n) return 'int';
-  }
-  return n <= 44 ? 'embstr' : 'raw';
+  if (parseIntStrict(v) !== null) return 'int';
+  return v.length <= 44 ? 'embstr' : 'raw';
 }

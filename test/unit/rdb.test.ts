@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Crc64, crc64 } from '../../src/store/crc64.js';
-import { ListpackWriter, decodeListpack, encodeListpack, listpackEntrySize, lpStringToInt64 } from '../../src/store/listpack.js';
+import { parseIntStrict } from '../../src/resp/format.js';
+import { ListpackWriter, decodeListpack, encodeListpack, listpackEntrySize } from '../../src/store/listpack.js';
 import { lzfCompress, lzfDecompress } from '../../src/store/lzf.js';
 import { RDB_TYPE, cloneViaDump, createDumpPayload, encodeIntset, loadDumpPayload, quicklistNodes, verifyDumpPayload } from '../../src/store/rdb.js';
 import { RHash } from '../../src/store/types/hash.js';
@@ -114,18 +115,18 @@ describe('lzf', () => {
 });
 
 describe('listpack', () => {
-  it('lpStringToInt64 follows string2ll', () => {
-    expect(lpStringToInt64('0')).toBe(0);
-    expect(lpStringToInt64('-0')).toBeNull();
-    expect(lpStringToInt64('01')).toBeNull();
-    expect(lpStringToInt64('+1')).toBeNull();
-    expect(lpStringToInt64(' 1')).toBeNull();
-    expect(lpStringToInt64('')).toBeNull();
-    expect(lpStringToInt64('-')).toBeNull();
-    expect(lpStringToInt64('9223372036854775807')).toBe(9223372036854775807n);
-    expect(lpStringToInt64('-9223372036854775808')).toBe(-9223372036854775808n);
-    expect(lpStringToInt64('9223372036854775808')).toBeNull();
-    expect(lpStringToInt64('-9223372036854775809')).toBeNull();
+  it('listpack integers (lpStringToInt64 = parseIntStrict) follow string2ll', () => {
+    expect(parseIntStrict('0')).toBe(0);
+    expect(parseIntStrict('-0')).toBeNull();
+    expect(parseIntStrict('01')).toBeNull();
+    expect(parseIntStrict('+1')).toBeNull();
+    expect(parseIntStrict(' 1')).toBeNull();
+    expect(parseIntStrict('')).toBeNull();
+    expect(parseIntStrict('-')).toBeNull();
+    expect(parseIntStrict('9223372036854775807')).toBe(9223372036854775807n);
+    expect(parseIntStrict('-9223372036854775808')).toBe(-9223372036854775808n);
+    expect(parseIntStrict('9223372036854775808')).toBeNull();
+    expect(parseIntStrict('-9223372036854775809')).toBeNull();
   });
 
   it('encodes each integer width at its boundaries', () => {
