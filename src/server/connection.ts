@@ -13,7 +13,7 @@ import { ProtocolError, RequestParser } from '../resp/parser.js';
 import { isPending, NoReply, type Reply } from '../resp/reply.js';
 import { RespWriter } from '../resp/writer.js';
 import type { Clock } from '../clock/clock.js';
-import type { Database, Watcher } from '../store/database.js';
+import type { Database } from '../store/database.js';
 import type { Store } from '../store/store.js';
 import type { Context } from './context.js';
 import type { Command } from './registry.js';
@@ -33,7 +33,7 @@ const BATCH_FLUSH_AT = 1024 * 1024;
 
 export type ReplyMode = 'on' | 'off' | 'skip' | 'skip-next';
 
-export class Connection implements Context, Watcher {
+export class Connection implements Context {
   readonly id: number;
   name = '';
   protocol: 2 | 3 = 2;
@@ -138,12 +138,6 @@ export class Connection implements Context, Watcher {
   select(index: number): void {
     this.db = this.store.dbs[index];
     this.dbIndex = index;
-  }
-
-  /** A watched key changed (WATCH/EXEC); the transactions module installs the behaviour. */
-  watchTouched(db: number, key: string): void {
-    const w = this.ext.watch as Watcher | undefined;
-    w?.watchTouched(db, key);
   }
 
   private onData(chunk: Buffer): void {

@@ -152,20 +152,31 @@ export class Dispatcher {
     }
     if (this.prelude !== undefined) this.prelude(ctx, cmd);
     if ((ctx.attention | this.attention) === 0 && this.alwaysGates === 0) return this.run(ctx, cmd, args);
+    return this.gatesFrom(ctx, cmd, args, 0);
+  }
+
+  /** Run the gates from index `i` on, then the command. */
+  private gatesFrom(ctx: Context, cmd: Command, args: string[], i: number): Reply | Promise<Reply> {
     const gates = this.gates;
-    for (let i = 0; i < gates.length; i++) {
+    for (; i < gates.length; i++) {
       const g = gates[i](ctx, cmd, args);
       if (g !== undefined) {
         if (g instanceof ReplyError) {
           cmd.stats.rejected++;
           this.stats.rejectedCalls++;
-          this.countError(g);
-          this.onReject?.(ctx, g, cmd);
+          return this.rejected(ctx, g, cmd, args);
         }
         return g;
       }
     }
     return this.run(ctx, cmd, args);
+  }
+
+  /** Go on with a command a gate of `order` held (CLIENT PAUSE): the later gates, then the command. */
+  runAfterGate(ctx: Context, cmd: Command, args: string[], order: number): Reply | Promise<Reply> {
+    let i = 0;
+    while (i < this.gateOrder.length && this.gateOrder[i] <= order) i++;
+    return this.gatesFrom(ctx, cmd, args, i);
   }
 
   /**
@@ -181,8 +192,14 @@ export class Dispatcher {
 
   /** Hook for gates to see rejected commands (MULTI flags the transaction). */
   onReject: ((ctx: Context, err: ReplyError, cmd: Command | undefined) => void) | undefined;
+  /**
+   * Rewrites a rejection before anyone sees it (a rejected EXEC answers
+   * EXECABORT and ends the transaction, as Redis's rejectCommand does).
+   */
+  rewriteRejection: ((ctx: Context, err: ReplyError, cmd: Command | undefined) => ReplyError) | undefined;
 
   private rejected(ctx: Context, err: ReplyError, cmd: Command | undefined, _args: string[]): Reply {
+    if (this.rewriteRejection !== undefined) err = this.rewriteRejection(ctx, err, cmd);
     this.countError(err);
     this.onReject?.(ctx, err, cmd);
     return err;

@@ -212,6 +212,12 @@ export class RedKitServer {
     d.attention = on ? d.attention | bit : d.attention & ~bit;
   }
 
+  /**
+   * Extra flag bits a command counts with for CLIENT PAUSE WRITE (the
+   * transactions module: an EXEC counts with its queued commands' flags).
+   */
+  pauseFlags: ((ctx: Context, cmd: Command) => number) | undefined;
+
   isPaused(): boolean {
     return this.pausedUntil !== 0;
   }
@@ -223,8 +229,12 @@ export class RedKitServer {
     }, GATE.LOADING, { onAttention: true });
     this.addGate((ctx, cmd, args) => {
       if (this.pausedUntil === 0) return undefined;
-      if (this.pauseMode === 'write' && (cmd.flagBits & (F.write | F.may_replicate)) === 0) return undefined;
-      return new Promise<void>((resolve) => this.pauseWaiters.push(resolve)).then(() => this.dispatcher.run(ctx, cmd, args));
+      if (this.pauseMode === 'write') {
+        const flags = cmd.flagBits | (this.pauseFlags === undefined ? 0 : this.pauseFlags(ctx, cmd));
+        if ((flags & (F.write | F.may_replicate)) === 0) return undefined;
+      }
+      // Held, then on through the later gates (a client in MULTI queues it then).
+      return new Promise<void>((resolve) => this.pauseWaiters.push(resolve)).then(() => this.dispatcher.runAfterGate(ctx, cmd, args, GATE.PAUSE));
     }, GATE.PAUSE, { onAttention: true });
   }
 

@@ -253,7 +253,7 @@ export class Database {
   /** Delete every key (FLUSHDB). Returns the number of keys removed. */
   flush(): number {
     const n = this.data.size;
-    if (this.watched.size !== 0) for (const k of this.data.keys()) this.touch(k);
+    this.touchAllWatched(null);
     this.data.clear();
     this.expires.clear();
     this.bigExpires = null;
@@ -263,11 +263,61 @@ export class Database {
     return n;
   }
 
-  /** Mark a key as modified: WATCHers of it fail their EXEC. */
+  /**
+   * Mark a key as modified (signalModifiedKey): clients WATCHing it fail their
+   * EXEC. As touchWatchedKey: a watcher that saw the key already expired is
+   * only cleared when the key is now gone, and while the expired key is still
+   * there the remaining watchers of the key are left alone (Redis's `break`).
+   */
   touch(key: string): void {
     if (this.watched.size === 0) return;
     const ws = this.watched.get(key);
-    if (ws !== undefined) for (const w of ws) w.watchTouched(this.id, key);
+    if (ws === undefined) return;
+    for (const w of ws) {
+      if (w.expired) {
+        if (!this.data.has(key)) {
+          w.expired = false;
+          continue;
+        }
+        break;
+      }
+      w.touched();
+    }
+  }
+
+  /**
+   * touchAllWatchedKeysInDb: this database is about to be emptied (FLUSHDB,
+   * FLUSHALL) or, for SWAPDB, to receive `replacedWith`'s contents. A watched
+   * key is touched when it exists on either side, unless it is expired (or
+   * missing) before and after.
+   */
+  touchAllWatched(replacedWith: Database | null): void {
+    if (this.watched.size === 0) return;
+    for (const [key, ws] of this.watched) {
+      const inEmptied = this.data.has(key);
+      const inReplacement = replacedWith !== null && replacedWith.data.has(key);
+      if (!inEmptied && !inReplacement) continue;
+      for (const w of ws) {
+        if (w.expired) {
+          if (!inReplacement) {
+            w.expired = false;
+            continue;
+          }
+          if ((replacedWith as Database).isExpired(key)) continue;
+        } else if (!inEmptied && (replacedWith as Database).isExpired(key)) {
+          w.expired = true;
+          continue;
+        }
+        w.flushed();
+      }
+    }
+  }
+
+  /** keyIsExpired: the key is still stored but its deadline has passed. */
+  isExpired(key: string): boolean {
+    if (this.expires.size === 0) return false;
+    const at = this.expires.get(key);
+    return at !== undefined && at <= this.store.clock.now() && this.data.has(key);
   }
 
   /** Delete an expired key and tell the world (keyspace event `expired`). */
@@ -405,7 +455,12 @@ export class Database {
 /** Redis's LRU_CLOCK_MAX: the LRU clock is 24 bits of seconds. */
 export const LRU_CLOCK_MAX = (1 << 24) - 1;
 
-/** Something that watches keys (a connection in WATCH / MULTI). */
+/** One client's WATCH of one key (the transactions module implements it). */
 export interface Watcher {
-  watchTouched(db: number, key: string): void;
+  /** The key was already expired when WATCH was called. */
+  expired: boolean;
+  /** The key was modified: the client's EXEC fails (and it stops watching). */
+  touched(): void;
+  /** The key's database was flushed or swapped: the client's EXEC fails. */
+  flushed(): void;
 }

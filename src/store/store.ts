@@ -224,8 +224,8 @@ export class Store {
     const db = this.db(b);
     da.expireDue();
     db.expireDue();
-    touchWatchedForSwap(da, db);
-    touchWatchedForSwap(db, da);
+    da.touchAllWatched(db);
+    db.touchAllWatched(da);
     da.swapContents(db);
     const ready = this.hooks.keyReady;
     if (ready !== undefined) {
@@ -293,10 +293,3 @@ export class Store {
   }
 }
 
-/** SWAPDB: make WATCHers of `from` fail when a watched key exists before or after the swap. */
-function touchWatchedForSwap(from: Database, to: Database): void {
-  if (from.watched.size === 0) return;
-  for (const key of from.watched.keys()) {
-    if (from.data.has(key) || to.data.has(key)) from.touch(key);
-  }
-}

@@ -1037,13 +1037,17 @@ describe('RedKit: virtual clock, idle time, NO-TOUCH, WAIT', () => {
 
   it('SWAPDB and FLUSHDB touch watched keys that exist on either side; watchers stay with their db', async () => {
     const touched: string[] = [];
-    const w = { watchTouched: (db: number, key: string) => touched.push(`${db}:${key}`) };
+    // A stand-in watcher per (db, key) that logs instead of failing a transaction.
+    const w = (db: number, key: string) => {
+      const log = () => void touched.push(`${db}:${key}`);
+      return { expired: false, touched: log, flushed: log };
+    };
     const d0 = srv.store.db(0);
     const d1 = srv.store.db(1);
     try {
       for (const k of ['a', 'b', 'nokey']) {
-        d0.watched.set(k, new Set([w]));
-        d1.watched.set(k, new Set([w]));
+        d0.watched.set(k, new Set([w(0, k)]));
+        d1.watched.set(k, new Set([w(1, k)]));
       }
       await c.call('SET', 'a', '1');
       await c.call('SELECT', '1');

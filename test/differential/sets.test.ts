@@ -1012,7 +1012,8 @@ describe('set commands and the rest of the server', () => {
       const redisTouched = exec === '*-1\r\n';
       // RedKit
       let touched = false;
-      const w = { watchTouched: (_db: number, key: string) => (touched ||= key === c.key) };
+      const mark = () => void (touched = true);
+      const w = { expired: false, touched: mark, flushed: mark };
       db.watched.set(c.key, new Set([w]));
       try {
         await k.call(...c.cmd);
