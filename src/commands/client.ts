@@ -11,6 +11,7 @@ import type { CommandDefinition } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { validateClientName } from './connection.js';
 import { helpReply } from './server.js';
+import { transactionOf } from './transactions.js';
 import { defineCommands, longAtLeast, timeoutMsArg } from './util.js';
 
 type ClientType = 'normal' | 'slave' | 'pubsub' | 'master';
@@ -29,17 +30,18 @@ const clientType = (c: Connection): ClientType => (c.isSubscriber() ? 'pubsub' :
 /** One CLIENT LIST / CLIENT INFO line, in Redis's field order (7.2: lib-name and lib-ver at the end). */
 export function clientInfoLine(c: Connection, now: number): string {
   const subs = c.ext.subscriptions as { channelCount: number; patterns: number; shard: number } | undefined;
-  const multi = c.ext.multi as { queue?: unknown[]; commands?: unknown[] } | undefined;
+  const tx = transactionOf(c);
   let flags = '';
   if (c.ext.monitor) flags += 'O';
   if (c.isSubscriber()) flags += 'P';
-  if (multi) flags += 'x';
+  if (c.inMulti) flags += 'x';
   if (c.isBusy) flags += 'b';
+  if (tx?.dirtyCas) flags += 'd';
   if (c.noEvict) flags += 'e';
   if (c.noTouch) flags += 'T';
   if (flags === '') flags = 'N';
   const fd = (c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-  const queued = multi ? (multi.queue ?? multi.commands ?? []).length : -1;
+  const queued = c.inMulti && tx?.queue ? tx.queue.length : -1;
   return (
     `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=${fd} name=${c.name}` +
     ` age=${Math.max(0, Math.floor((now - c.createdAt) / 1000))} idle=${Math.max(0, Math.floor((now - c.lastActiveAt) / 1000))} flags=${flags}` +

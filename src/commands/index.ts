@@ -16,6 +16,7 @@ import { installLists } from './lists.js';
 import { installServer } from './server.js';
 import { installSets } from './sets.js';
 import { installStrings } from './strings.js';
+import { installTransactions } from './transactions.js';
 import { installZsets } from './zsets.js';
 
 export function installBuiltins(server: RedKitServer): void {
@@ -34,6 +35,7 @@ export function installBuiltins(server: RedKitServer): void {
   installGeo(server);
   installPubSub(server);
   installMonitor(server);
+  installTransactions(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);
