@@ -7,7 +7,7 @@
  * unshares it into a 'raw' sds; readers accept both forms.
  */
 import { Err, ReplyError } from '../errors.js';
-import { INT64_MAX, INT64_MIN, parseIntStrict } from '../resp/format.js';
+import { INT64_MAX, INT64_MIN, intToString, parseIntStrict } from '../resp/format.js';
 import { IncrByFloatError, incrByFloat as ldIncrByFloat } from '../resp/longdouble.js';
 import { MapReply, OK, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
@@ -278,7 +278,7 @@ export function incrBy(ctx: Context, key: string, by: number | bigint): Reply {
     if (!Number.isSafeInteger(result)) result = checkedAdd(BigInt(value), BigInt(by));
   } else result = checkedAdd(BigInt(value), BigInt(by));
   if (typeof result === 'bigint' && Number.isSafeInteger(Number(result))) result = Number(result);
-  const s = String(result);
+  const s = typeof result === 'number' ? intToString(result) : String(result);
   if (cur === null) db.set(key, s);
   else {
     db.replaceValue(key, s);

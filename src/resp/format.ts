@@ -2,6 +2,8 @@
  * Number formatting exactly as Redis prints numbers.
  */
 
+import { binaryString } from './bytes.js';
+
 /**
  * C's `printf("%.17g", d)` (glibc: exact decimal expansion, round half to
  * even), which Redis 7.0 uses for doubles (ZSCORE, RESP3 doubles, ...).
@@ -140,3 +142,29 @@ export function parseIntStrict(s: string): number | bigint | null {
 
 export const INT64_MAX = 9223372036854775807n;
 export const INT64_MIN = -9223372036854775808n;
+
+const INT_SCRATCH = Buffer.allocUnsafe(24);
+
+/**
+ * The decimal string of a safe integer, built from its digits. Unlike
+ * String(n) this does not go through V8's number-to-string cache, which
+ * keeps every result alive long enough to be promoted to the old
+ * generation: INCR on a counter would otherwise leave one old-space string
+ * per increment for the major GC to collect.
+ */
+export function intToString(n: number): string {
+  let neg = false;
+  if (n < 0) {
+    neg = true;
+    n = -n;
+  }
+  const b = INT_SCRATCH;
+  let p = 24;
+  do {
+    const q = Math.floor(n / 10);
+    b[--p] = 48 + (n - q * 10);
+    n = q;
+  } while (n !== 0);
+  if (neg) b[--p] = 45;
+  return binaryString(b, p, 24 - p);
+}

@@ -172,7 +172,7 @@ export class RequestParser {
       p += 2;
       if (p + l + 2 > len) return undefined;
       if (name === undefined) name = internName(buf, p, l);
-      else args[i - 1] = binaryString(buf, p, l);
+      else args[i - 1] = l <= ARG_INTERN_MAX ? internArg(buf, p, l) : binaryString(buf, p, l);
       p += l + 2; // CRLF after the data is skipped, not checked (as Redis)
     }
     this.pos = p;
@@ -332,6 +332,32 @@ function internName(buf: Buffer, start: number, len: number): string {
   NAME_CACHE[h] = str;
   return str;
 }
+/**
+ * Short arguments repeat too (keys, small values, counters): a direct-mapped
+ * cache hands back the string of a recently seen argument with the same
+ * bytes. A value stored many times (LPUSH of the same payload, SET of a
+ * flag) is then one string, not one young string per command that the GC
+ * must copy and promote; a repeated key arrives with its hash computed.
+ */
+const ARG_INTERN_MAX = 16;
+const ARG_CACHE_BITS = 12;
+const ARG_CACHE: string[] = new Array<string>(1 << ARG_CACHE_BITS).fill('');
+
+function internArg(buf: Buffer, start: number, len: number): string {
+  let h = len;
+  for (let i = 0; i < len; i++) h = Math.imul(h ^ buf[start + i], 0x01000193);
+  const slot = h >>> (32 - ARG_CACHE_BITS);
+  const cached = ARG_CACHE[slot];
+  if (cached.length === len) {
+    let i = 0;
+    while (i < len && cached.charCodeAt(i) === buf[start + i]) i++;
+    if (i === len) return cached;
+  }
+  const str = binaryString(buf, start, len);
+  ARG_CACHE[slot] = str;
+  return str;
+}
+
 /** A growable input buffer larger than this is dropped once it is no longer needed. */
 const OWN_KEEP_MAX = 1024 * 1024;
 

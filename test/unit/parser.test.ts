@@ -531,3 +531,25 @@ describe('inline splitting (sdssplitargs)', () => {
     expect(outcome('ECHO a\nECHO b\r\n')).toEqual({ cmds: [['ECHO', 'a'], ['ECHO', 'b']], error: undefined });
   });
 });
+
+describe('short-argument cache', () => {
+  it('hands back the bytes that were sent, across cache hits, misses and slot collisions', () => {
+    let seed = 7;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const sent: string[][] = [];
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < 20000; i++) {
+      // Few distinct short values (so they repeat and hit), some random bytes (so slots collide).
+      const args = ['SET', `k${rnd() % 50}`, rnd() % 3 === 0 ? String.fromCharCode(...Array.from({ length: rnd() % 17 }, () => rnd() & 255)) : `v${rnd() % 20}`];
+      sent.push(args);
+      chunks.push(Buffer.from(`*3\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`, 'latin1'));
+    }
+    const p = new RequestParser();
+    p.feed(Buffer.concat(chunks));
+    for (const args of sent) {
+      const c = p.next();
+      expect([c?.name, ...(c?.args ?? [])]).toEqual(args);
+    }
+    expect(p.next()).toBeNull();
+  });
+});

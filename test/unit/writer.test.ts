@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ReplyError } from '../../src/errors.js';
-import { formatDouble } from '../../src/resp/format.js';
+import { formatDouble, intToString } from '../../src/resp/format.js';
 import {
   BigNumberReply,
   DoubleReply,
@@ -381,5 +381,13 @@ describe('batching', () => {
     w.simple('S');
     w.error('ERR e');
     expect(w.takeOne().latin1Slice()).toBe('*2\r\n$1\r\na\r\n:-5\r\n+RAW\r\n*2\r\n%1\r\n~2000\r\n*2\r\n>2\r\n$-1\r\n*-1\r\n+S\r\n-ERR e\r\n');
+  });
+});
+
+describe('intToString', () => {
+  it('matches String(n) for safe integers of every length and sign', () => {
+    const cases = [0, -0, 1, -1, 9, 10, -10, 99, 100, 12345, -12345, 2 ** 31, -(2 ** 31), 2 ** 32 + 7, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let d = 1; d <= 15; d++) cases.push(10 ** d - 1, 10 ** d, -(10 ** d) + 1, -(10 ** d));
+    for (const n of cases) expect(intToString(n), String(n)).toBe(String(n));
   });
 });
