@@ -66,6 +66,18 @@ export function monitorLine(server: RedKitServer, dbIndex: number, origin: strin
   return line + '\r\n';
 }
 
+/**
+ * Send the client's current command to the monitors though it did not run
+ * (a rejected EXEC: Redis's execCommandAbort shows it so that the MULTI seen
+ * before has its end).
+ */
+export function feedMonitors(ctx: Context): void {
+  const mons = ctx.server.ext.monitors as Set<Connection> | undefined;
+  if (mons === undefined || mons.size === 0) return;
+  const line = Buffer.from(monitorLine(ctx.server, ctx.dbIndex, ctx.remoteAddress, ctx.sentName, ctx.sentArgs), 'latin1');
+  for (const m of mons) if (m !== ctx.conn) m.writeRaw(new RawReply(line));
+}
+
 export function installMonitor(server: RedKitServer): void {
   const mons = monitors(server);
   let unobserve: (() => void) | null = null;

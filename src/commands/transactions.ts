@@ -23,6 +23,7 @@ import { F, type Command } from '../server/registry.js';
 import { GATE, type RedKitServer } from '../server/server.js';
 import type { Database, Watcher } from '../store/database.js';
 import { onConnectionReset } from './connection.js';
+import { feedMonitors } from './monitor.js';
 import { defineCommands } from './util.js';
 
 /** Commands a client in MULTI runs at once instead of queueing (processCommand's list). */
@@ -247,6 +248,7 @@ export function installTransactions(server: RedKitServer): void {
     if ((cmd?.name ?? ctx.sentName.toLowerCase()) !== 'exec') return err;
     const tx = states.get(ctx);
     if (tx !== undefined) discardTransaction(ctx, tx);
+    feedMonitors(ctx);
     const why = err.message.startsWith('ERR ') ? err.message.slice(4) : err.message;
     return new ReplyError(`EXECABORT Transaction discarded because of: ${why}`);
   };
