@@ -338,10 +338,16 @@ function internName(buf: Buffer, start: number, len: number): string {
  * bytes. A value stored many times (LPUSH of the same payload, SET of a
  * flag) is then one string, not one young string per command that the GC
  * must copy and promote; a repeated key arrives with its hash computed.
+ *
+ * A string enters the cache only when its slot saw the same hash last time
+ * (a doorkeeper): arguments that never repeat (random fields, fresh ids)
+ * are not kept alive by the cache, which would otherwise get every one of
+ * them promoted to the old generation.
  */
 const ARG_INTERN_MAX = 16;
 const ARG_CACHE_BITS = 12;
 const ARG_CACHE: string[] = new Array<string>(1 << ARG_CACHE_BITS).fill('');
+const ARG_SEEN = new Int32Array(1 << ARG_CACHE_BITS);
 
 function internArg(buf: Buffer, start: number, len: number): string {
   let h = len;
@@ -354,7 +360,8 @@ function internArg(buf: Buffer, start: number, len: number): string {
     if (i === len) return cached;
   }
   const str = binaryString(buf, start, len);
-  ARG_CACHE[slot] = str;
+  if (ARG_SEEN[slot] === h) ARG_CACHE[slot] = str;
+  else ARG_SEEN[slot] = h;
   return str;
 }
 
