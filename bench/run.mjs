@@ -8,7 +8,7 @@
 //   npm run bench -- --suite memory     RSS growth for 1M small string keys (redis-cli --pipe)
 //   npm run bench -- --suite startup    startRedKit() → first PONG, 100 starts, vs a spawned redis-server
 //   npm run bench -- --suite all
-//   options: --rounds N (default 3), --requests N (default 200000), --quick
+//   options: --rounds N (default 3), --requests N (default 200000), --quick (one round, no warm-up pass)
 import { parseArgs } from 'node:util';
 import { need, redisBenchmark, startProcess, median, table } from './lib.mjs';
 
@@ -33,6 +33,17 @@ async function compare(title, cases) {
   const redkit = await startProcess('redkit');
   const results = new Map();
   try {
+    // One unmeasured pass first, against both: RedKit's code is compiled by
+    // V8 while it runs, and a compiler thread busy on the second core slows
+    // the benchmark client too. A long-running server is warm; measure that.
+    if (!values.quick) {
+      for (const c of cases) {
+        for (const server of [redis, redkit]) {
+          c.before?.(server);
+          redisBenchmark(server, { ...c, requests: Math.min(c.requests ?? requests, 100000) });
+        }
+      }
+    }
     for (let r = 0; r < rounds; r++) {
       for (const c of cases) {
         const key = c.label;
