@@ -429,10 +429,11 @@ function bitfieldGeneric(ctx: Context, args: string[], readonlyCmd: boolean): Re
   const db = ctx.db;
   let v: StringValue | null;
   let r: RString | null = null;
+  let dirty = false;
   if (readonly) v = getStringValue(db, key);
   else {
     if (readonlyCmd) throw new ReplyError(BitErr.readonly);
-    r = stringForBitWrite(ctx, key, highest).r;
+    ({ r, dirty } = stringForBitWrite(ctx, key, highest));
     v = r;
   }
   const out: Reply[] = [];
@@ -460,7 +461,8 @@ function bitfieldGeneric(ctx: Context, args: string[], readonlyCmd: boolean): Re
     else {
       out.push(intReply(ret));
       writeBits(w, op.offset, op.bits, newval);
-      changes++;
+      // Only a write that created, grew or changed the string counts (WATCH, `setbit` event).
+      if (dirty || BigInt.asUintN(op.bits, newval) !== raw) changes++;
     }
   }
   if (changes) {

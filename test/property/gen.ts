@@ -51,7 +51,13 @@ export type Op =
    * `redis`/`redkit` one server's payload is restored on both; `corrupt`
    * damages the payload first (both must refuse it the same way).
    */
-  | { t: 'dump'; cmd: Cmd; src: string; from: 'own' | 'redis' | 'redkit'; restore: Cmd; corrupt: 'flip' | 'truncate' | null };
+  | { t: 'dump'; cmd: Cmd; src: string; from: 'own' | 'redis' | 'redkit'; restore: Cmd; corrupt: 'flip' | 'truncate' | null }
+  /**
+   * MULTI, the `inner` commands (drawn from the exact ones), then `cmd` (EXEC or DISCARD): every
+   * reply byte for byte. With WATCH ops in the sequence, whether EXEC runs checks which commands
+   * touch a watched key.
+   */
+  | { t: 'tx'; cmd: Cmd; inner: Cmd[] };
 
 /**
  * Known, reported divergences are left out of the generator unless FC_KNOWN=1 (so exploration keeps
@@ -584,8 +590,22 @@ export function sequenceArbitrary(has: (name: string, sub?: string) => boolean, 
       for (let l = j + 1; l < byGroup.length; l++) focuses.push([byGroup[i], byGroup[j], byGroup[l]]);
     }
   }
+  // Transactions: MULTI + exact commands + EXEC/DISCARD, and WATCH/UNWATCH of any key in between.
+  const txOps: Array<fc.Arbitrary<Op>> = [];
+  if (has('MULTI') && has('EXEC') && has('DISCARD') && has('WATCH') && has('UNWATCH')) {
+    const inner = fc.array(everything, { maxLength: 5 }).map((ops) => ops.flatMap((o) => (o.t === 'exact' && o.cmd[0] !== 'CONFIG' ? [o.cmd] : [])));
+    txOps.push(fc.tuple(inner, fc.constantFrom('EXEC', 'EXEC', 'EXEC', 'DISCARD')).map(([cmds, end]): Op => ({ t: 'tx', cmd: [end], inner: cmds })));
+    txOps.push(fc.oneof({ weight: 4, arbitrary: some(anyKey, 2).map((ks): Op => ({ t: 'exact', cmd: ['WATCH', ...ks] })) }, { weight: 1, arbitrary: fc.constant<Op>({ t: 'exact', cmd: ['UNWATCH'] }) }));
+  }
   const seq = (focus: fc.Arbitrary<Op>[]) =>
-    fc.array(fc.oneof({ weight: 3, arbitrary: fc.oneof(...focus) }, { weight: 1, arbitrary: everything }), { minLength: 1, maxLength, size: 'max' });
+    fc.array(
+      fc.oneof(
+        { weight: 30, arbitrary: fc.oneof(...focus) },
+        { weight: 10, arbitrary: everything },
+        ...txOps.map((arbitrary) => ({ weight: 1, arbitrary })),
+      ),
+      { minLength: 1, maxLength, size: 'max' },
+    );
   return { arb: fc.oneof(...focuses.map(seq)), used: [...new Set(ok.map((e) => e.name))], missing };
 }
 
@@ -648,6 +668,8 @@ export function scriptLine(op: Op): string {
       return `// ${showCmd(op.cmd)} (random pop, put back on each server)`;
     case 'scan':
       return `// full iteration of ${showCmd(op.cmd)}`;
+    case 'tx':
+      return [['MULTI'], ...op.inner, op.cmd].map(showCmd).join(', ') + ',';
     case 'dump':
       return `// DUMP ${lit(op.src)} on ${op.from === 'own' ? 'each server' : op.from}${op.corrupt ? ` (payload ${op.corrupt})` : ''}, then ${showCmd(op.restore)}`;
   }

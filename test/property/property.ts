@@ -36,7 +36,8 @@ async function reset(r: RawClient, k: RawClient, cfg: RunConfig, own: [RunConfig
     [k, own[1]],
   ] as const) {
     const set = CONFIG_NAMES.map((n) => ['CONFIG', 'SET', n, cfg[n] === redisDefaults[n] ? defaults[n] : cfg[n]]);
-    for (const cmd of [['SELECT', '0'], ['FLUSHALL'], ...set]) {
+    // UNWATCH: a sequence starts with no watched keys and no dirty transaction.
+    for (const cmd of [['UNWATCH'], ['SELECT', '0'], ['FLUSHALL'], ...set]) {
       const rep = await c.call(...cmd);
       if (rep.startsWith('-')) throw new Error(`${cmd.join(' ')}: ${rep}`);
     }

@@ -258,6 +258,16 @@ export class Runner {
         };
       case 'random':
         return { cmds: [op.content, op.cmd], check: (r, k) => this.randomCheck(op, r, k) };
+      case 'tx': {
+        const cmds = [['MULTI'], ...op.inner, op.cmd];
+        return {
+          cmds,
+          check: (r, k) => {
+            for (let i = 0; i < cmds.length; i++) if (r[i] !== k[i]) return `reply to ${showCmd(cmds[i])} in the transaction${exactCheck(r[i], k[i])}`;
+            return null;
+          },
+        };
+      }
       default:
         return null;
     }
