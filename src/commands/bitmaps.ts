@@ -64,7 +64,9 @@ function stringForBitWrite(ctx: Context, key: string, maxbit: number): { r: RStr
   const v = getStringValue(db, key);
   if (v === null) {
     const r = RString.zeros(bytes);
-    db.set(key, r);
+    // lookupStringForBitCommand's dbAdd: the caller signals if it writes (an
+    // OVERFLOW FAIL BITFIELD leaves the new zeroed string without a signal).
+    db.set(key, r, false, false);
     return { r, dirty: true };
   }
   const r = unshare(db, key, v);

@@ -168,9 +168,11 @@ export class Database {
 
   /**
    * Store a value (Redis setKey): replaces any value, and clears the TTL unless
-   * keepTtl. Signals the key as modified for WATCH.
+   * keepTtl. Signals the key as modified for WATCH unless `signal` is false
+   * (dbAdd of a value the command may still leave unchanged, as BITFIELD
+   * does: it signals later, if it changed anything).
    */
-  set(key: string, value: Value, keepTtl = false): void {
+  set(key: string, value: Value, keepTtl = false, signal = true): void {
     const st = this.store;
     // Keyspace event `new` (class n) when the key is created; only then is it worth a lookup.
     if (st.notifyFlags & NOTIFY.NEW && this.peek(key) === undefined) st.notify(NOTIFY.NEW, 'new', key, this.id);
@@ -185,7 +187,7 @@ export class Database {
       this.expires.delete(key);
       if (this.bigExpires !== null) this.bigExpires.delete(key);
     }
-    this.touch(key);
+    if (signal) this.touch(key);
   }
 
   /** Replace the value in place (same key, TTL kept) without signalling. */

@@ -79,6 +79,13 @@ describe.each([2, 3] as const)('regressions (RESP%i)', (proto) => {
       ['BITFIELD', 's1', 'SET', 'u8', '40', '0'], // grows the string
       ['MULTI'],
       ['EXEC'],
+      // A BITFIELD that creates the key but fails every write (OVERFLOW FAIL) leaves a zeroed
+      // string and no signal: WATCH b1 ; BITFIELD b1 OVERFLOW FAIL SET i1 0 256 ; MULTI ; EXEC
+      ['WATCH', 'b1'],
+      ['BITFIELD', 'b1', 'OVERFLOW', 'FAIL', 'SET', 'i1', '0', '256'],
+      ['MULTI'],
+      ['EXEC'],
+      ['GET', 'b1'],
     ]);
     await expectSameEvents(pair, proto, [
       ['SET', 'b', 'x'],

@@ -57,7 +57,7 @@ export type Op =
    * reply byte for byte. With WATCH ops in the sequence, whether EXEC runs checks which commands
    * touch a watched key.
    */
-  | { t: 'tx'; cmd: Cmd; inner: Cmd[] };
+  | { t: 'tx'; cmd: Cmd; inner: Cmd[]; before: Cmd[]; loose?: 'sorted' | 'pairs' };
 
 /**
  * Known, reported divergences are left out of the generator unless FC_KNOWN=1 (so exploration keeps
@@ -594,7 +594,19 @@ export function sequenceArbitrary(has: (name: string, sub?: string) => boolean, 
   const txOps: Array<fc.Arbitrary<Op>> = [];
   if (has('MULTI') && has('EXEC') && has('DISCARD') && has('WATCH') && has('UNWATCH')) {
     const inner = fc.array(everything, { maxLength: 5 }).map((ops) => ops.flatMap((o) => (o.t === 'exact' && o.cmd[0] !== 'CONFIG' ? [o.cmd] : [])));
-    txOps.push(fc.tuple(inner, fc.constantFrom('EXEC', 'EXEC', 'EXEC', 'DISCARD')).map(([cmds, end]): Op => ({ t: 'tx', cmd: [end], inner: cmds })));
+    txOps.push(fc.tuple(inner, fc.constantFrom('EXEC', 'EXEC', 'EXEC', 'DISCARD')).map(([cmds, end]): Op => ({ t: 'tx', cmd: [end], inner: cmds, before: [] })));
+    // A touch probe: WATCH the key a command names, run it, then an empty MULTI/EXEC —
+    // EXEC answers null exactly when the command signalled the key as modified.
+    txOps.push(
+      fc.tuple(everything, anyKey).map(([o, k]): Op => {
+        // Exact commands, and commands whose reply order is open (compared sorted or paired):
+        // their effect on the keyspace is deterministic either way.
+        if ((o.t !== 'exact' && o.t !== 'order' && o.t !== 'unordered') || o.cmd[0] === 'CONFIG') return { t: 'tx', cmd: ['EXEC'], inner: [], before: [['WATCH', k]] };
+        const watched = ALL_KEYS.includes(o.cmd[1]) ? o.cmd[1] : k;
+        const loose = o.t === 'exact' ? undefined : o.t === 'order' && o.mode === 'pairs' ? 'pairs' : 'sorted';
+        return { t: 'tx', cmd: ['EXEC'], inner: [], before: [['UNWATCH'], ['WATCH', watched], o.cmd], loose };
+      }),
+    );
     txOps.push(fc.oneof({ weight: 4, arbitrary: some(anyKey, 2).map((ks): Op => ({ t: 'exact', cmd: ['WATCH', ...ks] })) }, { weight: 1, arbitrary: fc.constant<Op>({ t: 'exact', cmd: ['UNWATCH'] }) }));
   }
   const seq = (focus: fc.Arbitrary<Op>[]) =>
@@ -669,7 +681,7 @@ export function scriptLine(op: Op): string {
     case 'scan':
       return `// full iteration of ${showCmd(op.cmd)}`;
     case 'tx':
-      return [['MULTI'], ...op.inner, op.cmd].map(showCmd).join(', ') + ',';
+      return [...op.before, ['MULTI'], ...op.inner, op.cmd].map(showCmd).join(', ') + ',';
     case 'dump':
       return `// DUMP ${lit(op.src)} on ${op.from === 'own' ? 'each server' : op.from}${op.corrupt ? ` (payload ${op.corrupt})` : ''}, then ${showCmd(op.restore)}`;
   }

@@ -259,11 +259,16 @@ export class Runner {
       case 'random':
         return { cmds: [op.content, op.cmd], check: (r, k) => this.randomCheck(op, r, k) };
       case 'tx': {
-        const cmds = [['MULTI'], ...op.inner, op.cmd];
+        const cmds = [...op.before, ['MULTI'], ...op.inner, op.cmd];
         return {
           cmds,
           check: (r, k) => {
-            for (let i = 0; i < cmds.length; i++) if (r[i] !== k[i]) return `reply to ${showCmd(cmds[i])} in the transaction${exactCheck(r[i], k[i])}`;
+            const looseAt = op.loose ? op.before.length - 1 : -1;
+            const f = op.loose === 'pairs' ? norm.pairs : norm.sorted;
+            for (let i = 0; i < cmds.length; i++) {
+              const ok = i === looseAt ? same(f(r[i]), f(k[i])) : r[i] === k[i];
+              if (!ok) return `reply to ${showCmd(cmds[i])} in the transaction${exactCheck(r[i], k[i])}`;
+            }
             return null;
           },
         };
