@@ -50,7 +50,7 @@ describe.each([2, 3] as const)('RESP%i', (proto) => {
     const res = await checkAgainstRedis(pair, { proto, seed, numRuns: RUNS, maxLength: MAX_LEN, path: process.env.FC_PATH, noShrink: !!process.env.FC_NO_SHRINK, defaults });
     const s = res.stats;
     if (res.missing.length) console.log(`not generated (not registered in RedKit): ${res.missing.join(' ')}`);
-    console.log(`RESP${proto}: ${s.sequences} sequences, ${s.ops} ops, ${s.commands} commands per server in ${res.seconds.toFixed(1)}s (seed ${seed}); DUMP payloads byte-identical ${s.dumpsIdentical}/${s.dumps}; SPOP put-backs ${s.putBacks}; largest ms TTL skew ${s.maxSkew}`);
+    console.log(`RESP${proto}: ${s.sequences} sequences, ${s.ops} ops, ${s.commands} commands per server in ${res.seconds.toFixed(1)}s (seed ${seed}); DUMP payloads byte-identical ${s.dumpsIdentical}/${s.dumps}; SPOP put-backs ${s.putBacks}; largest ms TTL skew ${s.maxSkew}; keyevents compared ${s.events}`);
     if (process.env.FC_STATS) {
       const rows = [...s.replies].sort((a, b) => b[1][0] - a[1][0]);
       const pct = (n: number, d: number) => `${((100 * n) / d).toFixed(0).padStart(3)}%`;

@@ -26,6 +26,18 @@ export async function configDefaults(pair: Pair): Promise<{ redis: RunConfig; re
   return d;
 }
 
+const SENTINEL = 'fc-sentinel';
+
+/** `event key` lines from a subscriber, up to the sentinel message. */
+async function drain(c: RawClient): Promise<string[]> {
+  const out: string[] = [];
+  for (;;) {
+    const m = decode(await c.read()) as string[];
+    if (m[0] === 'message' && m[1] === SENTINEL) return out;
+    if (m[0] === 'pmessage') out.push(`${m[2].replace('__keyevent@', '').replace('__:', ':')} ${JSON.stringify(m[3])}`);
+  }
+}
+
 /**
  * Flush both servers and apply the sequence's thresholds. Parameters the sequence leaves at Redis's
  * default go back to each server's own default, so a RedKit default that differs from Redis's shows.
@@ -37,7 +49,8 @@ async function reset(r: RawClient, k: RawClient, cfg: RunConfig, own: [RunConfig
   ] as const) {
     const set = CONFIG_NAMES.map((n) => ['CONFIG', 'SET', n, cfg[n] === redisDefaults[n] ? defaults[n] : cfg[n]]);
     // UNWATCH: a sequence starts with no watched keys and no dirty transaction.
-    for (const cmd of [['UNWATCH'], ['SELECT', '0'], ['FLUSHALL'], ...set]) {
+    // Keyevent notifications of every class (and `new`) are on: the sequence's events are compared.
+    for (const cmd of [['UNWATCH'], ['SELECT', '0'], ['FLUSHALL'], ['CONFIG', 'SET', 'notify-keyspace-events', 'EAn'], ...set]) {
       const rep = await c.call(...cmd);
       if (rep.startsWith('-')) throw new Error(`${cmd.join(' ')}: ${rep}`);
     }
@@ -78,13 +91,34 @@ export async function checkAgainstRedis(pair: Pair, o: CheckOptions): Promise<Ch
   const { arb, missing } = sequenceArbitrary(has, o.maxLength);
   const stats = newStats();
   let conn = await pair.clients(o.proto);
+  // A RESP2 subscriber per server sees every keyevent; a PUBLISH to a sentinel channel marks
+  // the end of a sequence's events, so nothing waits on time.
+  const sub = await pair.clients(2);
+  for (const c of [sub.r, sub.k]) {
+    await c.call('PSUBSCRIBE', '__keyevent@*__:*');
+    await c.call('SUBSCRIBE', SENTINEL);
+  }
+  const events = async (): Promise<[string[], string[]]> => {
+    await Promise.all([conn.r.call('PUBLISH', SENTINEL, 'end'), conn.k.call('PUBLISH', SENTINEL, 'end')]);
+    return Promise.all([drain(sub.r), drain(sub.k)]);
+  };
   const own: [RunConfig, RunConfig] = [o.defaults.redis, o.defaults.redkit];
   let last: { cfg: RunConfig; ops: Op[]; error: unknown } | null = null;
   let firstFailureAfter: number | null = null;
   const prop = fc.asyncProperty(configArbitrary(o.defaults.redis), arb, async (cfg, ops) => {
     await reset(conn.r, conn.k, cfg, own, o.defaults.redis);
+    await events(); // whatever an earlier (failed) sequence or the reset sent
     try {
-      await new Runner(conn.r, conn.k, cfg, stats).run(ops);
+      const runner = new Runner(conn.r, conn.k, cfg, stats);
+      await runner.run(ops);
+      const [re, ke] = await events();
+      if (!runner.eventsOpen) stats.events += re.length;
+      for (let i = 0; !runner.eventsOpen && i < Math.max(re.length, ke.length); i++) {
+        if (re[i] !== ke[i]) {
+          const around = (a: string[]) => a.slice(Math.max(0, i - 2), i + 3).join(' | ') || '(none)';
+          throw new Mismatch(ops.length - 1, `keyspace events differ at event #${i + 1} of ${re.length} (redis) / ${ke.length} (redkit)\n  redis:  ${around(re)}\n  redkit: ${around(ke)}`);
+        }
+      }
     } catch (e) {
       if (firstFailureAfter === null) firstFailureAfter = stats.sequences;
       last = { cfg, ops: e instanceof Mismatch ? ops.slice(0, e.index + 1) : ops, error: e };
@@ -101,8 +135,11 @@ export async function checkAgainstRedis(pair: Pair, o: CheckOptions): Promise<Ch
   const out = await fc.check(prop, { seed: o.seed, numRuns: o.numRuns, path: o.path, endOnFailure: o.noShrink });
   const seconds = (Date.now() - started) / 1000;
   await reset(conn.r, conn.k, o.defaults.redis, own, o.defaults.redis);
+  for (const c of [conn.r, conn.k]) await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
   conn.r.close();
   conn.k.close();
+  sub.r.close();
+  sub.k.close();
   let report = '';
   if (out.failed) {
     const l = last as { cfg: RunConfig; ops: Op[]; error: unknown } | null;
