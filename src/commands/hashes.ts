@@ -54,7 +54,7 @@ interface Limits {
   entries: number;
   value: number;
 }
-const limitCache = new WeakMap<Config, { e: string; v: string; lim: Limits }>();
+const limitCache = new WeakMap<Config, { version: number; lim: Limits }>();
 
 /** size_t config values may carry memory units (1k, 1kb, 2mb...). */
 function parseSize(s: string, fallback: number): number {
@@ -68,11 +68,11 @@ function parseSize(s: string, fallback: number): number {
 /** hash-max-listpack-entries / hash-max-listpack-value, as CONFIG has them now. */
 function limits(ctx: Context): Limits {
   const cfg = ctx.server.config;
-  const e = cfg.get('hash-max-listpack-entries') ?? '128';
-  const v = cfg.get('hash-max-listpack-value') ?? '64';
   let c = limitCache.get(cfg);
-  if (c === undefined || c.e !== e || c.v !== v) {
-    c = { e, v, lim: { entries: parseSize(e, 128), value: parseSize(v, 64) } };
+  if (c === undefined || c.version !== cfg.version) {
+    const e = cfg.get('hash-max-listpack-entries') ?? '128';
+    const v = cfg.get('hash-max-listpack-value') ?? '64';
+    c = { version: cfg.version, lim: { entries: parseSize(e, 128), value: parseSize(v, 64) } };
     limitCache.set(cfg, c);
   }
   return c.lim;

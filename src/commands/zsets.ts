@@ -305,15 +305,19 @@ function longAtLeast(s: string, min: number, msg: string): number {
 /** The server's zset-max-listpack-* limits (one shared object per server, refreshed from CONFIG). */
 export function zsetLimits(ctx: Context): ZsetLimits {
   const server = ctx.server;
-  let l = server.ext.zsetLimits as ZsetLimits | undefined;
+  let l = server.ext.zsetLimits as (ZsetLimits & { version: number }) | undefined;
   if (l === undefined) {
-    l = { entries: 128, value: 64 };
+    l = { entries: 128, value: 64, version: -1 };
     server.ext.zsetLimits = l;
   }
-  const e = Number(server.config.get('zset-max-listpack-entries'));
-  const v = Number(server.config.get('zset-max-listpack-value'));
-  if (Number.isFinite(e)) l.entries = e;
-  if (Number.isFinite(v)) l.value = v;
+  const cfg = server.config;
+  if (l.version !== cfg.version) {
+    const e = Number(cfg.get('zset-max-listpack-entries'));
+    const v = Number(cfg.get('zset-max-listpack-value'));
+    if (Number.isFinite(e)) l.entries = e;
+    if (Number.isFinite(v)) l.value = v;
+    l.version = cfg.version;
+  }
   return l;
 }
 

@@ -488,8 +488,25 @@ function errorMessage(e: unknown): string {
   throw e;
 }
 
+/** A Map that counts its writes, so readers can cache what they derive from it. */
+class CountingMap extends Map<string, string> {
+  writes = 0;
+  override set(k: string, v: string): this {
+    this.writes++;
+    return super.set(k, v);
+  }
+}
+
 export class Config {
-  private readonly values = new Map<string, string>();
+  private readonly values = new CountingMap();
+
+  /**
+   * Changes whenever a parameter may have changed: commands that derive
+   * something from CONFIG on every call (encoding limits) cache it against this.
+   */
+  get version(): number {
+    return this.values.writes;
+  }
   private readonly listeners = new Map<string, ConfigListener[]>();
 
   /** proto-max-bulk-len in bytes (mirrors the parameter). */

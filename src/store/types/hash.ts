@@ -114,6 +114,14 @@ export class RHash implements RObject {
    */
   set(field: string, value: string, keepTtl = false): boolean {
     const map = this.map;
+    if (this.ttl === null) {
+      // No field TTLs: one lookup, and the size says whether the field is new.
+      const n = map.size;
+      map.set(field, value);
+      if (map.size === n) return false;
+      this.keyCache = null;
+      return true;
+    }
     if (map.has(field)) {
       const ttl = this.ttl;
       if (!keepTtl && ttl !== null && ttl.delete(field) && this.enc === LISTPACK_EX) {
