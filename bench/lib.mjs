@@ -50,6 +50,9 @@ export async function startProcess(kind, extraArgs = []) {
   let child;
   if (kind === 'redis') {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...extraArgs], { stdio: 'ignore' });
+  } else if (kind === 'floor') {
+    // A do-nothing Node TCP server (bench/floor-server.mjs), with the bin's Node flags.
+    child = spawn(process.execPath, ['--optimize-for-size', path.join(root, 'bench/floor-server.mjs'), '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
   } else {
     const cli = path.join(root, 'dist/cli.js');
     if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');

@@ -7,6 +7,7 @@
 //   npm run bench -- --suite scaling    per-op cost of LPUSH/HGET/SISMEMBER/ZADD at 1k, 10k, 100k elements
 //   npm run bench -- --suite memory     RSS growth for 1M small string keys (redis-cli --pipe)
 //   npm run bench -- --suite startup    startRedKit() → first PONG, 100 starts, vs a spawned redis-server
+//   npm run bench -- --suite floor      SET vs a do-nothing Node TCP server (what any Node server can reach here)
 //   npm run bench -- --suite all
 //   options: --rounds N (default 3), --requests N (default 200000), --quick (one round, no warm-up pass)
 import { parseArgs } from 'node:util';
@@ -22,7 +23,7 @@ const { values } = parseArgs({
 });
 const rounds = values.quick ? 1 : Number(values.rounds);
 const requests = values.quick ? 50000 : Number(values.requests);
-const suites = values.suite === 'all' ? ['core', 'types', 'scaling', 'memory', 'startup'] : values.suite.split(',');
+const suites = values.suite === 'all' ? ['core', 'types', 'scaling', 'memory', 'startup', 'floor'] : values.suite.split(',');
 
 need('redis-server', 'redis-server');
 need('redis-benchmark', 'redis-tools');
@@ -105,6 +106,35 @@ async function types() {
   await compare('Data-type commands', cases);
 }
 
+/**
+ * SET against redis-server, RedKit and a do-nothing Node server (bench/floor-server.mjs),
+ * interleaved: how close RedKit is to what any Node.js server can do here.
+ */
+async function floor() {
+  const servers = { redis: await startProcess('redis'), floor: await startProcess('floor'), redkit: await startProcess('redkit') };
+  const rows = [];
+  try {
+    for (const [clients, pipeline] of [
+      [50, 16],
+      [50, 1],
+      [1, 1],
+    ]) {
+      const n = clients === 1 ? Math.min(requests, 50000) : requests;
+      const rps = { redis: [], floor: [], redkit: [] };
+      for (const server of Object.values(servers)) redisBenchmark(server, { test: 'set', clients, pipeline, requests: Math.min(n, 50000) }); // warm-up
+      for (let r = 0; r < rounds; r++) {
+        for (const [name, server] of Object.entries(servers)) rps[name].push(redisBenchmark(server, { test: 'set', clients, pipeline, requests: n }).rps);
+      }
+      const m = Object.fromEntries(Object.entries(rps).map(([k, v]) => [k, median(v)]));
+      rows.push([`SET -c ${clients} -P ${pipeline}`, Math.round(m.redis), Math.round(m.floor), Math.round(m.redkit), `${((m.floor / m.redis) * 100).toFixed(1)}%`, `${((m.redkit / m.redis) * 100).toFixed(1)}%`, `${((m.redkit / m.floor) * 100).toFixed(1)}%`]);
+    }
+  } finally {
+    for (const s of Object.values(servers)) await s.stop();
+  }
+  console.log(`\n## The Node.js floor (median of ${rounds} round(s)): a do-nothing Node server vs redis-server and RedKit\n`);
+  console.log(table(rows, ['test', 'redis rps', 'floor rps', 'redkit rps', 'floor/redis', 'redkit/redis', 'redkit/floor']));
+}
+
 async function main() {
   for (const s of suites) {
     if (s === 'core') await core();
@@ -112,6 +142,7 @@ async function main() {
     else if (s === 'scaling') await (await import('./scaling.mjs')).run({ rounds, requests });
     else if (s === 'memory') await (await import('./memory.mjs')).run();
     else if (s === 'startup') await (await import('./startup.mjs')).run();
+    else if (s === 'floor') await floor();
     else throw new Error(`unknown suite ${s}`);
   }
 }
