@@ -500,6 +500,11 @@ class CountingMap extends Map<string, string> {
 export class Config {
   private readonly values = new CountingMap();
 
+  private readonly listeners = new Map<string, ConfigListener[]>();
+
+  /** proto-max-bulk-len in bytes (mirrors the parameter). */
+  protoMaxBulkLen = 512 * 1024 * 1024;
+
   /**
    * Changes whenever a parameter may have changed: commands that derive
    * something from CONFIG on every call (encoding limits) cache it against this.
@@ -507,10 +512,6 @@ export class Config {
   get version(): number {
     return this.values.writes;
   }
-  private readonly listeners = new Map<string, ConfigListener[]>();
-
-  /** proto-max-bulk-len in bytes (mirrors the parameter). */
-  protoMaxBulkLen = 512 * 1024 * 1024;
 
   constructor(overrides: Record<string, string> = {}) {
     const d = (defaults as { config: Record<string, string> }).config;
