@@ -499,7 +499,6 @@ class CountingMap extends Map<string, string> {
 
 export class Config {
   private readonly values = new CountingMap();
-
   private readonly listeners = new Map<string, ConfigListener[]>();
 
   /** proto-max-bulk-len in bytes (mirrors the parameter). */
