@@ -71,6 +71,12 @@ export class Transaction {
   dirtyCas = false;
   /** EXEC is running the queue. */
   executing = false;
+  /**
+   * EXEC went past the MULTI gate. If the client's next command finds the
+   * transaction still open, EXEC was answered without running (a fault rule
+   * or a middleware replied for it): the transaction is over all the same.
+   */
+  execPassed = false;
   watched: WatchedKey[] = [];
 
   watch(db: Database, key: string, expired: boolean): void {
@@ -127,6 +133,7 @@ function discardTransaction(ctx: Context, tx: Transaction): void {
   tx.dirtyExec = false;
   tx.dirtyCas = false;
   tx.executing = false;
+  tx.execPassed = false;
   tx.unwatchAll();
   ctx.inMulti = false;
   ctx.attention &= ~ATTENTION.MULTI;
@@ -220,9 +227,17 @@ export function installTransactions(server: RedKitServer): void {
       if (!ctx.inMulti) return undefined;
       const tx = states.get(ctx);
       if (tx === undefined || tx.queue === null || tx.executing) return undefined;
+      if (tx.execPassed) {
+        // The EXEC before this command never ran (see execPassed): end the transaction, run this one.
+        discardTransaction(ctx, tx);
+        return undefined;
+      }
       if (cmd.flagBits & F.no_multi) return new ReplyError('ERR Command not allowed inside a transaction');
       const top = cmd.parent ?? cmd;
-      if (NOT_QUEUED.has(top.name)) return undefined;
+      if (NOT_QUEUED.has(top.name)) {
+        if (top.name === 'exec') tx.execPassed = true;
+        return undefined;
+      }
       // No sense queueing once the transaction is bound to fail (CLIENT LIST multi= stays put).
       if (!tx.dirtyCas && !tx.dirtyExec) {
         tx.queue.push({ cmd, args, sentName: ctx.sentName, sentArgs: ctx.sentArgs });
