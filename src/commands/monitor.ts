@@ -112,7 +112,9 @@ export function installMonitor(server: RedKitServer): void {
   defineCommands(server, {
     monitor: (ctx) => {
       const conn = ctx.conn;
-      if (!conn || ctx.inMulti) throw new ReplyError('ERR MONITOR is not allowed here');
+      // Inside EXEC the client expects one reply per command (CLIENT_DENY_BLOCKING).
+      if (ctx.inMulti) throw new ReplyError("ERR MONITOR isn't allowed for DENY BLOCKING client");
+      if (!conn) throw new ReplyError('ERR MONITOR is not allowed here');
       if (conn.ext.monitor) return OK;
       conn.ext.monitor = true;
       conn.attention |= ATTENTION.MONITOR;

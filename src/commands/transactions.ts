@@ -16,7 +16,8 @@
  * EXEC whose watched keys changed or expired answers a null array.
  */
 import { ReplyError } from '../errors.js';
-import { NULL_ARRAY, OK, QUEUED, type Reply } from '../resp/reply.js';
+import { NULL_ARRAY, OK, QUEUED, RawReply, type Reply } from '../resp/reply.js';
+import { encodeReply } from '../resp/writer.js';
 import { ATTENTION } from '../server/dispatch.js';
 import type { Context } from '../server/context.js';
 import { F, type Command } from '../server/registry.js';
@@ -190,13 +191,39 @@ function exec(ctx: Context): Reply | Promise<Reply> {
   const execCmd = ctx.command;
   const { sentName, sentArgs } = ctx;
   const dispatcher = ctx.server.dispatcher;
+  const conn = ctx.conn;
   const replies: Reply[] = new Array(queue.length);
+  // Per command: its pushes (SUBSCRIBE's confirmations...) and the protocol after it ran (HELLO).
+  const pushes: Array<Reply[] | undefined> = new Array(queue.length);
+  const protos: Array<2 | 3> = new Array(queue.length);
+  const proto0 = ctx.protocol;
+  let plain = true;
+  const done = (i: number, r: Reply): void => {
+    replies[i] = r;
+    protos[i] = ctx.protocol;
+    if (ctx.protocol !== proto0) plain = false;
+    if (conn !== undefined) {
+      const p = conn.pushCapture as Reply[];
+      conn.pushCapture = null;
+      if (p.length !== 0) {
+        pushes[i] = p;
+        plain = false;
+      }
+    }
+  };
   const finish = (): Reply => {
     ctx.command = execCmd;
     ctx.sentName = sentName;
     ctx.sentArgs = sentArgs;
     discardTransaction(ctx, tx);
-    return replies;
+    if (plain) return replies;
+    // As Redis writes it: the array header, then each command's output as it was produced.
+    const parts: Buffer[] = [Buffer.from(`*${queue.length}\r\n`)];
+    for (let i = 0; i < queue.length; i++) {
+      for (const p of pushes[i] ?? []) parts.push(encodeReply(p, protos[i]));
+      parts.push(encodeReply(replies[i], protos[i]));
+    }
+    return new RawReply(Buffer.concat(parts));
   };
   const runFrom = (i: number): Reply | Promise<Reply> => {
     for (; i < queue.length; i++) {
@@ -204,16 +231,17 @@ function exec(ctx: Context): Reply | Promise<Reply> {
       ctx.sentName = q.sentName;
       ctx.sentArgs = q.sentArgs;
       dispatcher.prelude?.(ctx, q.cmd);
+      if (conn !== undefined) conn.pushCapture = [];
       const r = dispatcher.run(ctx, q.cmd, q.args);
       if (r instanceof Promise) {
         // A custom asynchronous handler: the rest of the queue waits for it.
         const at = i;
         return r.then((v) => {
-          replies[at] = v;
+          done(at, v);
           return runFrom(at + 1);
         });
       }
-      replies[i] = r;
+      done(i, r);
     }
     return finish();
   };

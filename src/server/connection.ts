@@ -248,9 +248,16 @@ export class Connection implements Context {
     this.writeBuffers(scratch.take());
   }
 
+  /**
+   * While set, pushes are collected here instead of written (EXEC places a
+   * queued command's pushes, e.g. SUBSCRIBE's confirmations, inside its reply).
+   */
+  pushCapture: Reply[] | null = null;
+
   /** Send a push (pub/sub message, invalidation): RESP3 `>`; RESP2 array. */
   push(r: Reply): void {
-    this.writeRaw(r);
+    if (this.pushCapture !== null) this.pushCapture.push(r);
+    else this.writeRaw(r);
   }
 
   /** Send raw bytes (fault injection, MONITOR). */

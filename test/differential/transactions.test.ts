@@ -254,6 +254,20 @@ describe('transactions on the wire', () => {
     }
   });
 
+  it.each([2, 3] as const)('commands that write their own replies inside EXEC (SUBSCRIBE, HELLO, MONITOR), RESP%i', async (proto) => {
+    // HELLO's map differs in version and client id only.
+    const norm = (b: string) => b.replace(/(version\r\n)\$\d+\r\n[\d.]+\r\n/g, '$1V').replace(/(\bid\r\n):\d+\r\n/g, '$1ID');
+    const same = async (script: string) => {
+      const { r, k } = await pair.clients(proto);
+      r.write(script);
+      k.write(script);
+      const [a, b] = await Promise.all([r.readUntilClose(300), k.readUntilClose(300)]);
+      expect(norm(b), JSON.stringify(script)).toBe(norm(a));
+    };
+    await same('MULTI\r\nMONITOR\r\nEXEC\r\nMULTI\r\nSET a 1\r\nSUBSCRIBE x y\r\nGET a\r\nEXEC\r\nPING\r\n');
+    await same(`MULTI\r\nPING\r\nHELLO ${5 - proto}\r\nHGETALL nokey\r\nZSCORE nokey m\r\nEXEC\r\nHGETALL nokey\r\n`);
+  });
+
   it('MONITOR shows MULTI, the queued commands as EXEC runs them, then EXEC', async () => {
     const mon = await pair.clients(2);
     const c = await pair.clients(2);
