@@ -171,8 +171,8 @@ export class RequestParser {
       if (p === s || p + 1 >= len || buf[p] !== 13 || (buf[s] === 48 && p - s > 1) || l >= BIG_ARG || l > this.maxBulkLen) return undefined;
       p += 2;
       if (p + l + 2 > len) return undefined;
-      if (name === undefined) name = internName(buf, p, l);
-      else args[i - 1] = l <= ARG_INTERN_MAX ? internArg(buf, p, l) : binaryString(buf, p, l);
+      if (name === undefined) name = l <= NAME_INTERN_MAX ? intern(buf, p, l) : binaryString(buf, p, l);
+      else args[i - 1] = l <= ARG_INTERN_MAX ? intern(buf, p, l) : binaryString(buf, p, l);
       p += l + 2; // CRLF after the data is skipped, not checked (as Redis)
     }
     this.pos = p;
@@ -313,55 +313,37 @@ const EMPTY = Buffer.alloc(0);
 const FAST_MAX_ARGS = 256;
 
 /**
- * Command names repeat: reuse the string of a recently seen name (no
- * allocation, and its hash is already computed for the registry lookup).
- */
-const NAME_CACHE: Array<string | undefined> = new Array(1024).fill(undefined);
-
-function internName(buf: Buffer, start: number, len: number): string {
-  if (len > 32 || len === 0) return buf.latin1Slice(start, start + len);
-  let h = len;
-  for (let i = 0; i < len; i++) h = (h * 31 + buf[start + i]) & 1023;
-  const cached = NAME_CACHE[h];
-  if (cached !== undefined && cached.length === len) {
-    let i = 0;
-    while (i < len && cached.charCodeAt(i) === buf[start + i]) i++;
-    if (i === len) return cached;
-  }
-  const str = binaryString(buf, start, len);
-  NAME_CACHE[h] = str;
-  return str;
-}
-/**
- * Short arguments repeat too (keys, small values, counters): a direct-mapped
- * cache hands back the string of a recently seen argument with the same
- * bytes. A value stored many times (LPUSH of the same payload, SET of a
- * flag) is then one string, not one young string per command that the GC
- * must copy and promote; a repeated key arrives with its hash computed.
+ * Command names and short arguments repeat (keys, small values, counters):
+ * a direct-mapped cache hands back the string of a recently seen one with
+ * the same bytes. A command name then arrives with its hash computed for the
+ * registry lookup; a value stored many times (LPUSH of the same payload, SET
+ * of a flag) is one string, not one young string per command that the GC
+ * must copy and promote.
  *
  * A string enters the cache only when its slot saw the same hash last time
  * (a doorkeeper): arguments that never repeat (random fields, fresh ids)
  * are not kept alive by the cache, which would otherwise get every one of
  * them promoted to the old generation.
  */
+const NAME_INTERN_MAX = 32;
 const ARG_INTERN_MAX = 16;
-const ARG_CACHE_BITS = 12;
-const ARG_CACHE: string[] = new Array<string>(1 << ARG_CACHE_BITS).fill('');
-const ARG_SEEN = new Int32Array(1 << ARG_CACHE_BITS);
+const CACHE_BITS = 12;
+const CACHE: string[] = new Array<string>(1 << CACHE_BITS).fill('');
+const SEEN = new Int32Array(1 << CACHE_BITS);
 
-function internArg(buf: Buffer, start: number, len: number): string {
+function intern(buf: Buffer, start: number, len: number): string {
   let h = len;
   for (let i = 0; i < len; i++) h = Math.imul(h ^ buf[start + i], 0x01000193);
-  const slot = h >>> (32 - ARG_CACHE_BITS);
-  const cached = ARG_CACHE[slot];
+  const slot = h >>> (32 - CACHE_BITS);
+  const cached = CACHE[slot];
   if (cached.length === len) {
     let i = 0;
     while (i < len && cached.charCodeAt(i) === buf[start + i]) i++;
     if (i === len) return cached;
   }
   const str = binaryString(buf, start, len);
-  if (ARG_SEEN[slot] === h) ARG_CACHE[slot] = str;
-  else ARG_SEEN[slot] = h;
+  if (SEEN[slot] === h) CACHE[slot] = str;
+  else SEEN[slot] = h;
   return str;
 }
 
