@@ -5,7 +5,7 @@
  * the property can fail).
  */
 import fc from 'fast-check';
-import { decode, type Pair, type RawClient } from '../support/differential.js';
+import { decode, readUntilMarker, type Pair, type RawClient } from '../support/differential.js';
 import { configArbitrary, script, sequenceArbitrary, type Op, type RunConfig } from './gen.js';
 import { Mismatch, newStats, Runner, type Stats } from './runner.js';
 
@@ -28,14 +28,14 @@ export async function configDefaults(pair: Pair): Promise<{ redis: RunConfig; re
 
 const SENTINEL = 'fc-sentinel';
 
-/** `event key` lines from a subscriber, up to the sentinel message. */
+/** `db:event "key"` lines from a subscriber, up to the sentinel message. */
 async function drain(c: RawClient): Promise<string[]> {
   const out: string[] = [];
-  for (;;) {
-    const m = decode(await c.read()) as string[];
-    if (m[0] === 'message' && m[1] === SENTINEL) return out;
+  for (const raw of await readUntilMarker(c, SENTINEL)) {
+    const m = decode(raw) as string[];
     if (m[0] === 'pmessage') out.push(`${m[2].replace('__keyevent@', '').replace('__:', ':')} ${JSON.stringify(m[3])}`);
   }
+  return out;
 }
 
 /**

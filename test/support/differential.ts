@@ -187,30 +187,34 @@ export async function expectSameRaw(pair: Pair, bytes: string | Buffer, waitMs =
   return { redis: a, redkit: b };
 }
 
+/** Replies a subscriber receives, up to (not including) the first one that mentions `marker`. */
+export async function readUntilMarker(cl: RawClient, marker: string): Promise<string[]> {
+  const out: string[] = [];
+  for (;;) {
+    const m = await cl.read();
+    if (m.includes(marker)) return out;
+    out.push(m);
+  }
+}
+
 /**
  * Run `steps` on a client of each server while another client per server is
  * PSUBSCRIBEd to every keyspace/keyevent channel (notify-keyspace-events
- * KEA); then expect the same notifications, in the same order. A PUBLISH to
- * a sentinel channel marks the end, so nothing waits on time.
+ * `flags`, KEA by default); then expect the same notifications, in the same
+ * order, and return redis-server's. A PUBLISH to a sentinel channel marks the
+ * end, so nothing waits on time.
  */
-export async function expectSameEvents(pair: Pair, proto: 2 | 3, steps: Array<Cmd | Step>): Promise<void> {
+export async function expectSameEvents(pair: Pair, proto: 2 | 3, steps: Array<Cmd | Step>, flags = 'KEA'): Promise<string[]> {
   const c = await pair.clients(proto);
   const sub = await pair.clients(proto);
-  await expectSame(c.r, c.k, [['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
+  await expectSame(c.r, c.k, [['CONFIG', 'SET', 'notify-keyspace-events', flags]]);
   await expectSame(sub.r, sub.k, [['PSUBSCRIBE', '__key*__:*'], ['SUBSCRIBE', 'sentinel']]);
   await expectSame(c.r, c.k, steps);
   await expectSame(c.r, c.k, [['PUBLISH', 'sentinel', 'end']]);
-  const drain = async (cl: RawClient): Promise<string[]> => {
-    const out: string[] = [];
-    for (;;) {
-      const m = await cl.read();
-      if (m.includes('sentinel')) return out;
-      out.push(m);
-    }
-  };
-  const [re, ke] = await Promise.all([drain(sub.r), drain(sub.k)]);
+  const [re, ke] = await Promise.all([readUntilMarker(sub.r, 'sentinel'), readUntilMarker(sub.k, 'sentinel')]);
   expect(re.length).toBeGreaterThan(0);
   expect(ke).toEqual(re);
+  return re;
 }
 
 export { RawClient, replyLength };
