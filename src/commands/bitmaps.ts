@@ -432,7 +432,11 @@ function bitfieldGeneric(ctx: Context, args: string[], readonlyCmd: boolean): Re
   let v: StringValue | null;
   let r: RString | null = null;
   let dirty = false;
-  if (readonly) v = getStringValue(db, key);
+  if (readonly) {
+    // Only GETs: Redis looks the key up as a read (a keyspace hit or miss).
+    ctx.store.lookupStats = true;
+    v = getStringValue(db, key);
+  }
   else {
     if (readonlyCmd) throw new ReplyError(BitErr.readonly);
     ({ r, dirty } = stringForBitWrite(ctx, key, highest));

@@ -168,6 +168,8 @@ function pfmerge(ctx: Context, args: string[]): Reply {
     if (!mergeInto(max, b)) throw new ReplyError(HllErr.corrupted);
   }
   const key = args[0];
+  // The destination is then looked up for writing (no keyspace hit/miss).
+  ctx.store.lookupStats = false;
   const dv = db.get(key);
   const h = dv === undefined ? Hll.create() : Hll.from(hllBytes(dv));
   const store = () => {

@@ -1,8 +1,10 @@
 /**
  * Generic key commands (db.c, expire.c, object.c, replication.c WAIT).
  *
- * Lookups that Redis makes with LOOKUP_NOTOUCH (EXISTS, TYPE, TTL, OBJECT,
- * SCAN's TYPE filter) use db.peek(), which leaves the key's access time alone.
+ * Lookups that Redis makes with LOOKUP_NOTOUCH (EXISTS, TYPE, TTL, OBJECT)
+ * use db.peekRead(), which leaves the key's access time alone but counts as a
+ * keyspace hit or miss (so does SCAN's TYPE filter; SCAN without it uses
+ * db.peek(), which does neither).
  */
 import { Err, ReplyError } from '../errors.js';
 import { INT64_MAX, INT64_MIN } from '../resp/format.js';
@@ -42,7 +44,7 @@ function del(ctx: Context, args: string[]): Reply {
 function exists(ctx: Context, args: string[]): Reply {
   const db = ctx.db;
   let n = 0;
-  for (let i = 0; i < args.length; i++) if (db.peek(args[i]) !== undefined) n++;
+  for (let i = 0; i < args.length; i++) if (db.peekRead(args[i]) !== undefined) n++;
   return n;
 }
 
@@ -50,7 +52,7 @@ const TYPE_REPLIES: Record<string, SimpleString> = {};
 for (const t of ['none', 'string', 'list', 'set', 'zset', 'hash', 'stream']) TYPE_REPLIES[t] = new SimpleString(t);
 
 function type(ctx: Context, args: string[]): Reply {
-  const v = ctx.db.peek(args[0]);
+  const v = ctx.db.peekRead(args[0]);
   if (v === undefined) return TYPE_REPLIES.none;
   const t = typeOf(v);
   return TYPE_REPLIES[t] ?? new SimpleString(t);
@@ -148,7 +150,7 @@ export function expireGeneric(ctx: Context, args: string[], basetime: number, un
  */
 export function ttlGeneric(ctx: Context, key: string, ms: boolean, absolute = false): Reply {
   const db = ctx.db;
-  if (db.peek(key) === undefined) return -2;
+  if (db.peekRead(key) === undefined) return -2;
   const at = db.getExpireExact(key);
   if (at === undefined) return -1;
   if (typeof at === 'bigint') {
@@ -255,6 +257,8 @@ function copy(ctx: Context, args: string[]): Reply {
   if (v === undefined) return 0;
   const at = src.getExpireExact(key);
   let existed = false;
+  // The source was read (a keyspace hit); the destination is looked up for writing.
+  ctx.store.lookupStats = false;
   if (dst.get(newkey) !== undefined) {
     if (!replace) return 0;
     existed = true;
@@ -309,23 +313,23 @@ function isSharedInteger(ctx: Context, v: Value): boolean {
 
 const objectCommands = {
   encoding: (ctx: Context, args: string[]): Reply => {
-    const v = ctx.db.peek(args[0]);
+    const v = ctx.db.peekRead(args[0], false);
     return v === undefined ? null : encodingOf(v);
   },
   refcount: (ctx: Context, args: string[]): Reply => {
-    const v = ctx.db.peek(args[0]);
+    const v = ctx.db.peekRead(args[0], false);
     if (v === undefined) return null;
     return isSharedInteger(ctx, v) ? 2147483647 : 1;
   },
   idletime: (ctx: Context, args: string[]): Reply => {
     const db = ctx.db;
-    if (db.peek(args[0]) === undefined) return null;
+    if (db.peekRead(args[0], false) === undefined) return null;
     if (ctx.store.lfuEnabled) throw new ReplyError(E.lfuSelected);
     return db.idleSeconds(args[0]);
   },
   freq: (ctx: Context, args: string[]): Reply => {
     const db = ctx.db;
-    if (db.peek(args[0]) === undefined) return null;
+    if (db.peekRead(args[0], false) === undefined) return null;
     if (!ctx.store.lfuEnabled) throw new ReplyError(E.lfuNotSelected);
     return db.frequency(args[0]);
   },
@@ -343,7 +347,8 @@ function scan(ctx: Context, args: string[]): Reply {
   const wantType = o.type;
   const step = scanStep(cursorTable(ctx.server), cursor, data, () => data.keys(), o.count, (k: string) => {
     if (!match(k)) return false;
-    const v = db.peek(k); // also drops the key if it expired
+    // Both drop the key if it expired; with TYPE, Redis looks the key up as a read (a keyspace hit or miss).
+    const v = wantType === undefined ? db.peek(k) : db.peekRead(k);
     return v !== undefined && (wantType === undefined || typeOf(v) === wantType);
   }, data.size);
   return [String(step.cursor), step.items];
@@ -389,11 +394,12 @@ function installAccessTracking(server: RedKitServer): void {
   store.lfuDecayTime = int(cfg.get('lfu-decay-time') ?? '1', 1);
   // Before each command: keep the LRU clock fresh, honour CLIENT NO-TOUCH,
   // and start a new command for LFU's once-per-command bump.
-  server.dispatcher.prelude = (ctx) => {
+  server.dispatcher.prelude = (ctx, cmd) => {
     if (!store.lruFresh) store.refreshLru();
     const conn = ctx.conn;
     store.setNoTouch(conn !== undefined && conn.noTouch);
     store.lfuLastKey = undefined;
+    store.lookupStats = cmd.readLookups;
   };
 }
 

@@ -161,7 +161,12 @@ function set(ctx: Context, args: string[]): Reply {
     return OK;
   }
   let old: string | null = null;
-  if (flags & SET_GET) old = getString(db, key);
+  if (flags & SET_GET) {
+    // SET ... GET reads the old value as GET does (a keyspace hit or miss).
+    ctx.store.lookupStats = true;
+    old = getString(db, key);
+    ctx.store.lookupStats = false;
+  }
   const exists = flags & SET_GET ? old !== null : db.has(key);
   if ((flags & SET_NX && exists) || (flags & SET_XX && !exists)) return flags & SET_GET ? old : null;
   db.set(key, value, (flags & SET_KEEPTTL) !== 0);

@@ -67,7 +67,9 @@ export class InternalClient implements Context {
     if (!store.lruFresh) store.refreshLru();
     const mode = store.accessMode;
     const lastKey = store.lfuLastKey;
+    const stats = store.lookupStats;
     store.setNoTouch(this.noTouch);
+    store.lookupStats = false;
     store.lfuLastKey = undefined;
     let reply: Reply | Promise<Reply>;
     try {
@@ -75,6 +77,7 @@ export class InternalClient implements Context {
     } finally {
       store.accessMode = mode;
       store.lfuLastKey = lastKey;
+      store.lookupStats = stats;
     }
     if (reply !== null && typeof reply === 'object' && typeof (reply as Promise<Reply>).then === 'function') {
       throw new Error(`RedKit: '${name}' is asynchronous and cannot be run from the keyspace API`);

@@ -118,9 +118,42 @@ export interface Command {
   readonly subcommands?: Map<string, Command>;
   /** Built in (metadata from Redis's own command table) or user-registered. */
   readonly builtin: boolean;
+  /**
+   * Its key lookups are reads for INFO's keyspace_hits / keyspace_misses and
+   * the `keymiss` event (Redis's lookupKeyRead rather than lookupKeyWrite).
+   */
+  readonly readLookups: boolean;
   /** Stats: calls, usec, failed (INFO commandstats). */
   stats: { calls: number; usec: number; rejected: number; failed: number };
 }
+
+/**
+ * Write commands whose source keys Redis 7.0 looks up as reads (counted in
+ * keyspace_hits/misses): the *STORE forms read their sources with
+ * lookupKeyRead, PFMERGE reads every key, GETDEL/GETEX/GETSET/COPY read the
+ * value they return or copy. (SET ... GET and a BITFIELD of GETs only count
+ * too: their handlers switch that on, as it depends on the arguments.)
+ * Readonly commands count unless they never look a key up (KEYS, SCAN, ...).
+ */
+const READ_LOOKUP_WRITES = new Set([
+  'getdel',
+  'getex',
+  'getset',
+  'copy',
+  'sort',
+  'bitop',
+  'pfmerge',
+  'sinterstore',
+  'sunionstore',
+  'sdiffstore',
+  'zunionstore',
+  'zinterstore',
+  'zdiffstore',
+  'zrangestore',
+  'georadius',
+  'georadiusbymember',
+  'geosearchstore',
+]);
 
 export function makeCommand(name: string, def: CommandDefinition, builtin: boolean, parent?: Command): Command {
   const lname = name.toLowerCase();
@@ -143,6 +176,7 @@ export function makeCommand(name: string, def: CommandDefinition, builtin: boole
     handler: def.handler,
     parent,
     builtin,
+    readLookups: (flagBits(flags) & F.readonly) !== 0 || READ_LOOKUP_WRITES.has(parent ? `${parent.name}|${lname}` : lname),
     stats: { calls: 0, usec: 0, rejected: 0, failed: 0 },
   };
   if (def.subcommands) {

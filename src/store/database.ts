@@ -69,20 +69,31 @@ export class Database {
    */
   get(key: string): Value | undefined {
     const v = this.data.get(key);
-    if (v === undefined) return undefined;
+    if (v === undefined) return this.miss(key);
     if (this.expires.size !== 0) {
       const at = this.expires.get(key);
       if (at !== undefined && at <= this.store.clock.now()) {
         this.expireKey(key);
-        return undefined;
+        return this.miss(key);
       }
     }
     const st = this.store;
+    if (st.lookupStats) st.stats.keyspaceHits++;
     if (st.accessMode === ACCESS_LRU) {
       const c = st.lruClock;
       if (key !== this.stampedKey || c !== this.stampedAt) this.logAccess(key, c);
     } else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
     return v;
+  }
+
+  /** A lookup found nothing: a keyspace miss and a `keymiss` event when the command reads. */
+  private miss(key: string): undefined {
+    const st = this.store;
+    if (st.lookupStats) {
+      st.stats.keyspaceMisses++;
+      if (st.notifyFlags & NOTIFY.KEY_MISS) st.notify(NOTIFY.KEY_MISS, 'keymiss', key, this.id);
+    }
+    return undefined;
   }
 
   /** Record an LRU access of key at LRU clock c. */
@@ -159,6 +170,21 @@ export class Database {
         return undefined;
       }
     }
+    return v;
+  }
+
+  /**
+   * peek() for commands that read without touching (EXISTS, TYPE, TTL,
+   * OBJECT: Redis's LOOKUP_NOTOUCH): still a keyspace hit or miss, and a miss
+   * sends `keymiss` unless `notifyMiss` is false (OBJECT's LOOKUP_NONOTIFY).
+   */
+  peekRead(key: string, notifyMiss = true): Value | undefined {
+    const v = this.peek(key);
+    const st = this.store;
+    if (!st.lookupStats) return v;
+    if (v !== undefined) st.stats.keyspaceHits++;
+    else if (notifyMiss) this.miss(key);
+    else st.stats.keyspaceMisses++;
     return v;
   }
 
@@ -363,7 +389,7 @@ export class Database {
 
   /** Record an access whatever the client's NO-TOUCH flag (TOUCH). Returns whether the key exists. */
   access(key: string): boolean {
-    if (this.peek(key) === undefined) return false;
+    if (this.peekRead(key) === undefined) return false;
     const st = this.store;
     if (st.lfuEnabled) this.lfuAccess(key);
     else this.logAccess(key, st.lruClock);

@@ -106,6 +106,12 @@ export class Store {
    * NO-TOUCH client is running). Set per command by the keys group's gate.
    */
   accessMode = ACCESS_LRU;
+  /**
+   * Lookups by the running command count as keyspace hits/misses and a miss
+   * sends `keymiss` (Redis's lookupKeyRead); false for writes and for the
+   * in-process keyspace API. Set per command from Command.readLookups.
+   */
+  lookupStats = false;
   /** maxmemory-policy is an LFU policy (OBJECT FREQ works, OBJECT IDLETIME does not). */
   lfuEnabled = false;
   /** lfu-log-factor / lfu-decay-time. */
