@@ -192,7 +192,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
       return [
         '# Stats',
         `total_connections_received:${server.stats.connectionsReceived}`,
-        `total_commands_processed:${Math.max(0, d.commands - d.rejectedCalls)}`,
+        `total_commands_processed:${d.commands}`,
         'instantaneous_ops_per_sec:0',
         `total_net_input_bytes:${server.stats.netInputBytes}`,
         `total_net_output_bytes:${server.stats.netOutputBytes}`,
@@ -235,8 +235,8 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'unexpected_error_replies:0',
         `total_error_replies:${d.errorReplies}`,
         'dump_payload_sanitizations:0',
-        `total_reads_processed:${d.commands}`,
-        `total_writes_processed:${d.commands}`,
+        `total_reads_processed:${d.received}`,
+        `total_writes_processed:${d.received}`,
         'io_threaded_reads_processed:0',
         'io_threaded_writes_processed:0',
         'reply_buffer_shrinks:0',
@@ -367,6 +367,7 @@ function configResetStat(ctx: Context): Reply {
   const server = ctx.server;
   const d = server.dispatcher.stats;
   d.commands = 0;
+  d.received = 0;
   d.errorReplies = 0;
   d.errorsByCode.clear();
   d.rejectedCalls = 0;
@@ -379,9 +380,9 @@ function configResetStat(ctx: Context): Reply {
   server.stats.rejectedConnections = 0;
   server.stats.netInputBytes = 0;
   server.stats.netOutputBytes = 0;
-  // Redis counts a command after it ran: CONFIG RESETSTAT itself is the first one counted.
+  // Redis counts a command after it ran: CONFIG RESETSTAT itself is the first one counted
+  // (total_commands_processed when it finishes; its call count was taken before it ran).
   ctx.command.stats.calls = 1;
-  d.commands = 1;
   return OK;
 }
 

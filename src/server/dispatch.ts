@@ -35,7 +35,10 @@ export type Gate = (ctx: Context, cmd: Command, args: string[]) => Reply | undef
 export type Observer = (ctx: Context, cmd: Command, args: string[], reply: Reply) => void;
 
 export interface DispatchStats {
+  /** Commands that ran, counted when they finish (Redis's stat_numcommands, after call()). */
   commands: number;
+  /** Commands received, run or not. */
+  received: number;
   errorReplies: number;
   errorsByCode: Map<string, number>;
   rejectedCalls: number;
@@ -87,7 +90,7 @@ export class Dispatcher {
   readonly gates: Gate[] = [];
   private readonly gateOrder: number[] = [];
   readonly observers: Observer[] = [];
-  readonly stats: DispatchStats = { commands: 0, errorReplies: 0, errorsByCode: new Map(), rejectedCalls: 0, failedCalls: 0 };
+  readonly stats: DispatchStats = { commands: 0, received: 0, errorReplies: 0, errorsByCode: new Map(), rejectedCalls: 0, failedCalls: 0 };
 
   constructor(
     readonly registry: Registry,
@@ -127,7 +130,7 @@ export class Dispatcher {
 
   /** Run a command from a client: lookup, checks, gates, middleware, handler. */
   execute(ctx: Context, name: string, args: string[]): Reply | Promise<Reply> {
-    this.stats.commands++;
+    this.stats.received++;
     ctx.sentName = name;
     ctx.sentArgs = args;
     let cmd = this.registry.lookup(name);
@@ -228,6 +231,7 @@ export class Dispatcher {
   }
 
   private finish(ctx: Context, cmd: Command, args: string[], reply: Reply): Reply {
+    this.stats.commands++;
     if (reply instanceof ReplyError) {
       cmd.stats.failed++;
       this.stats.failedCalls++;

@@ -1,6 +1,7 @@
 /**
- * INFO stats keyspace_hits / keyspace_misses and the `keymiss` event against
- * redis-server 7.0.15: which commands look keys up as reads (lookupKeyRead:
+ * INFO stats against redis-server 7.0.15: total_commands_processed (what
+ * counts as a processed command), and keyspace_hits / keyspace_misses and the
+ * `keymiss` event: which commands look keys up as reads (lookupKeyRead:
  * readonly commands, the *STORE sources, GETDEL/GETEX/GETSET/COPY, SET ...
  * GET, a BITFIELD of GETs, every key of PFMERGE) and which as writes (no
  * hit or miss). Each case starts from the same keyspace and a CONFIG
@@ -155,5 +156,53 @@ describe('keymiss events (notify-keyspace-events Em)', () => {
       'Em',
     );
     expect(events.join(' ')).toContain('nx1');
+  });
+});
+
+/** total_commands_processed and total_error_replies after `seq` on a new connection (from a CONFIG RESETSTAT). */
+async function commandCounters(port: number, seq: Cmd[]): Promise<string> {
+  const admin = await RawClient.connect(port);
+  const c = await RawClient.connect(port);
+  try {
+    await admin.call('CONFIG', 'RESETSTAT');
+    for (const s of seq) await c.call(...s);
+    const info = decode(await admin.call('INFO', 'stats')) as string;
+    return ['total_commands_processed', 'total_error_replies'].map((k) => info.match(new RegExp(`${k}:\\d+`))?.[0]).join(' ');
+  } finally {
+    c.close();
+    admin.close();
+  }
+}
+
+describe('total_commands_processed', () => {
+  // Redis counts a command when call() returns: rejected commands (unknown, arity,
+  // pub/sub context, MULTI queueing) are not counted, queued ones count when EXEC
+  // runs them, and the INFO being answered is not counted yet.
+  const SEQS: Cmd[][] = [
+    [['foo']],
+    [['get']],
+    [['GET', 'a'], ['SET', 'a', '1']],
+    [['MULTI'], ['GET', 'a'], ['EXEC']],
+    [['MULTI'], ['GET', 'a'], ['DISCARD']],
+    [['MULTI'], ['GET'], ['EXEC']],
+    [['MULTI'], ['foo'], ['GET', 'a'], ['EXEC']],
+    [['MULTI'], ['MULTI'], ['EXEC']],
+    [['MULTI'], ['SET', 'a', 'x'], ['LPUSH', 'a', 'y'], ['EXEC']],
+    [['MULTI'], ['INFO', 'stats'], ['EXEC']],
+    [['WATCH', 'a'], ['SET', 'a', 'x'], ['MULTI'], ['GET', 'a'], ['EXEC']],
+    [['EXEC']],
+    [['AUTH', 'x']],
+    [['SUBSCRIBE', 'c'], ['GET', 'a']],
+    [['CLIENT', 'NOSUCH']],
+    [['SELECT', '99']],
+    [['HELLO', '4']],
+    [['INCR', 'a'], ['HGET', 'a', 'b']],
+  ];
+  it('counts what Redis counts', async () => {
+    for (const seq of SEQS) {
+      await pair.flush();
+      const [r, k] = [await commandCounters(pair.redis.port, seq), await commandCounters(pair.redkit.port, seq)];
+      expect(k, JSON.stringify(seq)).toBe(r);
+    }
   });
 });
