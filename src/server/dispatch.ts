@@ -140,7 +140,10 @@ export class Dispatcher {
       if (r instanceof ReplyError) {
         this.stats.rejectedCalls++;
         if (cmd === undefined && (name.length === 4 || name.length === 5)) this.securityCheck(ctx, name);
-        return this.rejected(ctx, r, undefined, args);
+        // A known (sub)command with the wrong arity counts in its rejected_calls, as in Redis.
+        const known = cmd === undefined ? undefined : cmd.subcommands === undefined || args.length === 0 ? cmd : cmd.subcommands.get(args[0].toLowerCase());
+        if (known !== undefined) known.stats.rejected++;
+        return this.rejected(ctx, r, known, args);
       }
       cmd = r.cmd;
       args = r.args;

@@ -206,3 +206,37 @@ describe('total_commands_processed', () => {
     }
   });
 });
+
+describe('INFO commandstats and errorstats', () => {
+  it('calls, rejected_calls and failed_calls per (sub)command, errors per code', async () => {
+    const seq: Cmd[] = [
+      ['foo'], ['get'], ['GET', 'a'], ['SET', 'a', '1'], ['LPUSH', 'a', 'x'], ['MULTI'], ['GET'], ['GET', 'a'], ['EXEC'],
+      ['MULTI'], ['INCR', 'a'], ['EXEC'], ['SUBSCRIBE', 'c'], ['GET', 'a'], ['PING'], ['UNSUBSCRIBE'], ['CLIENT', 'NOSUCH'],
+      ['CONFIG', 'GET'], ['CONFIG'], ['HELLO', '4'], ['AUTH', 'x'], ['SELECT', '99'], ['WATCH', 'a'], ['MULTI'], ['WATCH', 'b'],
+      ['DISCARD'], ['OBJECT', 'FOO'], ['EXPIRE', 'a', 'x'], ['MULTI'], ['EXEC', 'x'], ['EXEC'],
+    ];
+    const stats = async (port: number) => {
+      const admin = await RawClient.connect(port);
+      const c = await RawClient.connect(port);
+      try {
+        await admin.call('CONFIG', 'RESETSTAT');
+        for (const s of seq) await c.call(...s);
+        const info = decode(await admin.call('INFO', 'commandstats', 'errorstats')) as string;
+        // Times differ; everything else is compared.
+        return info
+          .split('\r\n')
+          .filter((l) => l.includes(':'))
+          .map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, ''))
+          .sort();
+      } finally {
+        c.close();
+        admin.close();
+      }
+    };
+    await pair.flush();
+    const r = await stats(pair.redis.port);
+    const k = await stats(pair.redkit.port);
+    expect(r).toContain('cmdstat_get:calls=1,rejected_calls=3,failed_calls=0');
+    expect(k).toEqual(r);
+  });
+});
