@@ -553,8 +553,12 @@ function skipRanks(rank: number, offset: number, reverse: boolean): number {
 
 function emitScoreRange(zs: ZSet, range: ScoreRange, offset: number, limit: number, reverse: boolean, emit: Emit): number {
   if (offset > 0 && offset >= zs.size) return 0;
-  const from = skipRanks(reverse ? zs.lastInRange(range) : zs.firstInRange(range), offset, reverse);
-  const c = zs.cursor(from);
+  const c =
+    offset === 0
+      ? reverse
+        ? zs.lastInRangeCursor(range)
+        : zs.firstInRangeCursor(range)
+      : zs.cursor(skipRanks(reverse ? zs.lastInRange(range) : zs.firstInRange(range), offset, reverse));
   if (c === null) return 0;
   let count = 0;
   while (limit !== 0) {

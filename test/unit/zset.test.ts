@@ -108,6 +108,11 @@ describe('ZSet skip list vs sorted array', () => {
           expect(first < 0 ? null : z.at(first)![0]).toBe(expected.length ? expected[0][0] : null);
           expect(last < 0 ? null : z.at(last)![0]).toBe(expected.length ? expected[expected.length - 1][0] : null);
           expect(z.countInRange(rg)).toBe(expected.length);
+          // The one-descent cursors agree with the ranks.
+          const fc = z.firstInRangeCursor(rg);
+          const lc = z.lastInRangeCursor(rg);
+          expect(fc === null ? null : [fc.rank, fc.member]).toEqual(first < 0 ? null : [first, z.at(first)![0]]);
+          expect(lc === null ? null : [lc.rank, lc.member]).toEqual(last < 0 ? null : [last, z.at(last)![0]]);
         } else if (op < 0.75) {
           const rg = range();
           const n = m.items.filter((p) => m.inScore(p[1], rg)).length;

@@ -595,6 +595,58 @@ export class ZSet implements RObject {
     return rank + lo;
   }
 
+  /**
+   * A cursor at the first member for which `pred` holds (as lowerBound), or
+   * null when none does: one descent, where lowerBound() then cursor() take two.
+   */
+  lowerBoundCursor(pred: (score: number, member: string) => boolean): ZCursor | null {
+    let node = this.root;
+    let rank = 0;
+    while (!node.leaf) {
+      const ss = node.sepScores;
+      const sm = node.sepMembers;
+      let lo = 1;
+      let hi = ss.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (!pred(ss[mid], sm[mid])) lo = mid + 1;
+        else hi = mid;
+      }
+      const i = lo - 1;
+      const c = node.counts;
+      for (let j = 0; j < i; j++) rank += c[j];
+      node = node.children[i];
+    }
+    const ss = node.scores;
+    const sm = node.members;
+    let lo = 0;
+    let hi = ss.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (!pred(ss[mid], sm[mid])) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < ss.length) return new ZCursor(node, lo, rank + lo);
+    // Past this leaf's last member: the answer is the next leaf's first, if any.
+    return node.next === null ? null : new ZCursor(node.next, 0, rank + lo);
+  }
+
+  /** A cursor at the first member with a score in range, or null. */
+  firstInRangeCursor(range: ScoreRange): ZCursor | null {
+    if (!this.isInRange(range)) return null;
+    const c = this.lowerBoundCursor((s) => scoreGteMin(s, range));
+    return c !== null && scoreLteMax(c.score, range) ? c : null;
+  }
+
+  /** A cursor at the last member with a score in range, or null. */
+  lastInRangeCursor(range: ScoreRange): ZCursor | null {
+    if (!this.isInRange(range)) return null;
+    let c = this.lowerBoundCursor((s) => !scoreLteMax(s, range));
+    if (c === null) c = this.cursor(this.dict.size - 1);
+    else if (!c.prev()) return null;
+    return c !== null && scoreGteMin(c.score, range) ? c : null;
+  }
+
   /** Rank of the first member with a score in range, or -1. */
   firstInRange(range: ScoreRange): number {
     if (!this.isInRange(range)) return -1;
@@ -673,8 +725,8 @@ export class ZSet implements RObject {
   /** Quick rejection: is any part of the set inside the score range? */
   private isInRange(range: ScoreRange): boolean {
     if (scoreRangeEmpty(range)) return false;
-    const last = this.last();
-    if (last === undefined || !scoreGteMin(last[1], range)) return false;
+    const t = this.tail.scores;
+    if (t.length === 0 || !scoreGteMin(t[t.length - 1], range)) return false;
     return scoreLteMax(this.head.scores[0], range);
   }
 
