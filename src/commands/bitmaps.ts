@@ -434,10 +434,15 @@ function bitfieldGeneric(ctx: Context, args: string[], readonlyCmd: boolean): Re
   let dirty = false;
   if (readonly) {
     // Only GETs: Redis looks the key up as a read (a keyspace hit or miss).
-    ctx.store.lookupStats = true;
-    v = getStringValue(db, key);
-  }
-  else {
+    const st = ctx.store;
+    const prev = st.lookupStats;
+    st.lookupStats = true;
+    try {
+      v = getStringValue(db, key);
+    } finally {
+      st.lookupStats = prev;
+    }
+  } else {
     if (readonlyCmd) throw new ReplyError(BitErr.readonly);
     ({ r, dirty } = stringForBitWrite(ctx, key, highest));
     v = r;

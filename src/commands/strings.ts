@@ -163,9 +163,14 @@ function set(ctx: Context, args: string[]): Reply {
   let old: string | null = null;
   if (flags & SET_GET) {
     // SET ... GET reads the old value as GET does (a keyspace hit or miss).
-    ctx.store.lookupStats = true;
-    old = getString(db, key);
-    ctx.store.lookupStats = false;
+    const st = ctx.store;
+    const prev = st.lookupStats;
+    st.lookupStats = true;
+    try {
+      old = getString(db, key);
+    } finally {
+      st.lookupStats = prev;
+    }
   }
   const exists = flags & SET_GET ? old !== null : db.has(key);
   if ((flags & SET_NX && exists) || (flags & SET_XX && !exists)) return flags & SET_GET ? old : null;
