@@ -32,6 +32,13 @@ for (let i = 0; i < SMALL_INT_MAX; i++) {
   ARRAY_HEADERS.push(Buffer.from(`*${i}\r\n`, 'latin1'));
 }
 
+/** Preencoded nulls and RESP3 booleans (written with rawBytes' byte loop, not a native call). */
+const NULL_BULK_2 = Buffer.from('$-1\r\n', 'latin1');
+const NULL_ARRAY_2 = Buffer.from('*-1\r\n', 'latin1');
+const NULL_3 = Buffer.from('_\r\n', 'latin1');
+const TRUE_3 = Buffer.from('#t\r\n', 'latin1');
+const FALSE_3 = Buffer.from('#f\r\n', 'latin1');
+
 /** Strings up to this length are copied byte by byte instead of with latin1Write. */
 const SHORT_STRING = 24;
 /** A string reply larger than this is sent as its own chunk (no copy into the batch). */
@@ -149,7 +156,11 @@ export class RespWriter {
   private ascii(s: string): void {
     const n = s.length;
     this.ensure(n);
-    this.buf.latin1Write(s, this.pos, n);
+    if (n <= SHORT_STRING) {
+      const buf = this.buf;
+      const p = this.pos;
+      for (let i = 0; i < n; i++) buf[p + i] = s.charCodeAt(i);
+    } else this.buf.latin1Write(s, this.pos, n);
     this.pos += n;
   }
 
@@ -249,11 +260,11 @@ export class RespWriter {
   }
 
   nullBulk(proto: number): void {
-    this.ascii(proto === 3 ? '_\r\n' : '$-1\r\n');
+    this.rawBytes(proto === 3 ? NULL_3 : NULL_BULK_2);
   }
 
   nullArray(proto: number): void {
-    this.ascii(proto === 3 ? '_\r\n' : '*-1\r\n');
+    this.rawBytes(proto === 3 ? NULL_3 : NULL_ARRAY_2);
   }
 
   arrayHeader(n: number): void {
@@ -282,7 +293,7 @@ export class RespWriter {
   }
 
   boolean(b: boolean, proto: number): void {
-    if (proto === 3) this.ascii(b ? '#t\r\n' : '#f\r\n');
+    if (proto === 3) this.rawBytes(b ? TRUE_3 : FALSE_3);
     else this.rawBytes(INT_REPLIES[b ? 1 : 0]);
   }
 
