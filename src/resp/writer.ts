@@ -40,7 +40,7 @@ const TRUE_3 = Buffer.from('#t\r\n', 'latin1');
 const FALSE_3 = Buffer.from('#f\r\n', 'latin1');
 
 /** Strings up to this length are copied byte by byte instead of with latin1Write. */
-const SHORT_STRING = 24;
+const SHORT_STRING = 32;
 /** A string reply larger than this is sent as its own chunk (no copy into the batch). */
 const LARGE_CHUNK = 64 * 1024;
 
