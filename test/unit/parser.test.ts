@@ -553,3 +553,37 @@ describe('short-argument cache', () => {
     expect(p.next()).toBeNull();
   });
 });
+
+describe('interned short arguments', () => {
+  it('a repeated or colliding short argument always comes back with its own bytes', () => {
+    // Few distinct values, each sent many times (they enter the cache), mixed with
+    // values differing in one byte or in length (same slot candidates), binary included.
+    const r = (() => {
+      let s = 12345;
+      return () => ((s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
+    })();
+    const pool: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const len = Math.floor(r() * 33);
+      let v = '';
+      for (let j = 0; j < len; j++) v += String.fromCharCode(r() < 0.2 ? Math.floor(r() * 256) : 97 + Math.floor(r() * 3));
+      pool.push(v, v.slice(0, -1), v + 'x', v.length ? String.fromCharCode(v.charCodeAt(0) ^ 1) + v.slice(1) : 'z');
+    }
+    const p = new RequestParser();
+    for (let round = 0; round < 40; round++) {
+      const sent: string[][] = [];
+      let wire = '';
+      for (let k = 0; k < 100; k++) {
+        const args = [pool[Math.floor(r() * pool.length)], pool[Math.floor(r() * pool.length)], pool[Math.floor(r() * pool.length)]];
+        sent.push(args);
+        wire += mb(...args);
+      }
+      p.feed(B(wire));
+      for (const args of sent) {
+        const c = p.next();
+        expect(c).not.toBeNull();
+        expect([c!.name, ...c!.args]).toEqual(args);
+      }
+    }
+  });
+});
