@@ -24,6 +24,7 @@ export {
   BigNumberReply,
   VerbatimReply,
   RawReply,
+  EncodedArray,
 } from './resp/reply.js';
 export type { Reply } from './resp/reply.js';
 export { ReplyError, Err } from './errors.js';

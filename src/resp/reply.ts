@@ -27,6 +27,37 @@ export class RawReply {
   ) {}
 }
 
+/**
+ * An array of bulk strings already encoded (the same bytes in RESP2 and
+ * RESP3): `count` elements whose `$len\r\n<bytes>\r\n` encodings lie in
+ * `segments`, as (buffer, start, end) triples in order. Sorted set range
+ * reads answer with it when they can copy cached member encodings.
+ */
+export class EncodedArray {
+  constructor(
+    readonly count: number,
+    readonly segments: ReadonlyArray<Buffer | number>,
+  ) {}
+
+  /** The elements as binary strings. */
+  toArray(): string[] {
+    const out: string[] = [];
+    const segs = this.segments;
+    for (let i = 0; i < segs.length; i += 3) {
+      const b = segs[i] as Buffer;
+      const end = segs[i + 2] as number;
+      let p = segs[i + 1] as number;
+      while (p < end) {
+        const cr = b.indexOf(13, p);
+        const n = Number(b.latin1Slice(p + 1, cr));
+        out.push(b.latin1Slice(cr + 2, cr + 2 + n));
+        p = cr + 2 + n + 2;
+      }
+    }
+    return out;
+  }
+}
+
 /** RESP3 map; RESP2 flat array of key, value, key, value... */
 export class MapReply {
   /** Flat list: key0, value0, key1, value1, ... */
@@ -82,6 +113,7 @@ export type Reply =
   | SimpleString
   | ReplyError
   | RawReply
+  | EncodedArray
   | MapReply
   | SetReply
   | PushReply

@@ -8,6 +8,7 @@ import { formatDouble } from './format.js';
 import {
   BigNumberReply,
   DoubleReply,
+  EncodedArray,
   MapReply,
   NoReply,
   NullArrayReply,
@@ -134,6 +135,19 @@ export class RespWriter {
     if (n < 16) {
       for (let i = 0; i < n; i++) this.buf[this.pos + i] = b[i];
     } else b.copy(this.buf, this.pos);
+    this.pos += n;
+  }
+
+  /** Copy b[start, end) (a slice of a larger encoded buffer). */
+  private rawRange(b: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n >= LARGE_CHUNK) {
+      this.flushBuf();
+      this.chunks.push(b.subarray(start, end));
+      return;
+    }
+    this.ensure(n);
+    b.copy(this.buf, this.pos, start, end);
     this.pos += n;
   }
 
@@ -319,6 +333,12 @@ export class RespWriter {
     }
     if (r === null) {
       this.nullBulk(proto);
+      return;
+    }
+    if (r instanceof EncodedArray) {
+      this.arrayHeader(r.count);
+      const segs = r.segments;
+      for (let i = 0; i < segs.length; i += 3) this.rawRange(segs[i] as Buffer, segs[i + 1] as number, segs[i + 2] as number);
       return;
     }
     if (r instanceof RawReply) {

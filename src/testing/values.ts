@@ -12,6 +12,7 @@ import {
   NullArrayReply,
   PushReply,
   RawReply,
+  EncodedArray,
   SetReply,
   SimpleString,
   VerbatimReply,
@@ -74,6 +75,7 @@ export function replyToJs(r: Reply, opts: ToJsOptions = {}): unknown {
   if (r instanceof VerbatimReply) return str(r.text);
   if (r instanceof NullArrayReply || r instanceof NoReply) return null;
   if (r instanceof RawReply) return decodeRaw(r.resp3);
+  if (r instanceof EncodedArray) return r.toArray().map(str);
   return r;
 }
 
@@ -104,7 +106,7 @@ export function jsToReply(v: unknown): Reply {
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v;
   if (Buffer.isBuffer(v)) return v;
   if (Array.isArray(v)) return v.map(jsToReply);
-  if (v instanceof ReplyError || v instanceof SimpleString || v instanceof MapReply || v instanceof SetReply || v instanceof DoubleReply || v instanceof RawReply || v instanceof NullArrayReply || v instanceof PushReply || v instanceof VerbatimReply || v instanceof BigNumberReply) return v as Reply;
+  if (v instanceof ReplyError || v instanceof SimpleString || v instanceof MapReply || v instanceof SetReply || v instanceof DoubleReply || v instanceof RawReply || v instanceof EncodedArray || v instanceof NullArrayReply || v instanceof PushReply || v instanceof VerbatimReply || v instanceof BigNumberReply) return v as Reply;
   if (typeof v === 'object') {
     const flat: Reply[] = [];
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) flat.push(toBinary(k), jsToReply(x));

@@ -632,3 +632,40 @@ describe.each([2, 3] as const)('sorted sets (RESP%i)', (proto) => {
     ]);
   });
 });
+
+describe('forward range replies served from cached member encodings', () => {
+  // The third read of an unchanged set copies the members' RESP bytes from its
+  // leaves; every write must make the next reads see the new contents.
+  const READS = cs(
+    'ZRANGE big 0 9',
+    'ZRANGE big 60 70',
+    'ZRANGE big -5 -1',
+    'ZRANGE big 0 -1',
+    'ZRANGE big 299 400',
+    'ZRANGEBYSCORE big 10 20',
+    'ZRANGEBYSCORE big (10 (20',
+    'ZRANGEBYSCORE big 60 130 LIMIT 0 10',
+    'ZRANGEBYSCORE big -inf +inf LIMIT 5 100',
+    'ZRANGEBYSCORE big 1 299 LIMIT 64 -1',
+    'ZRANGEBYSCORE big 100 200 LIMIT 0 0',
+    'ZRANGEBYSCORE big 500 600',
+    'ZRANGE big 100 300 BYSCORE LIMIT 1 70',
+    'ZRANGE small 0 -1',
+    'ZRANGEBYSCORE small -inf +inf',
+  );
+  const reads = (): Cmd[] => [...READS, ...READS, ...READS];
+  it.each([2, 3] as const)('repeated reads, then after each kind of write (RESP%i)', async (proto) => {
+    const { r, k } = await pair.clients(proto);
+    const member = (i: number) => (i % 7 === 0 ? `m${i}\x00\xff` : i % 11 === 0 ? 'L'.repeat(120) + i : i === 5 ? '' : `m${i}`);
+    await expectSame(r, k, [zaddMany('big', 300, (i) => Math.floor(i / 3), member), zaddMany('small', 5)]);
+    await expectSame(r, k, reads());
+    await expectSame(r, k, [c('ZADD big 15 new1 65.5 new2'), ...reads()]);
+    await expectSame(r, k, [c('ZREM big m1 m64 m65'), ...reads()]);
+    await expectSame(r, k, [c('ZINCRBY big 1000 m2'), ...reads()]);
+    await expectSame(r, k, [c('ZREMRANGEBYRANK big 60 140'), ...reads()]);
+    await expectSame(r, k, [c('ZPOPMIN big 3'), ...reads()]);
+    await expectSame(r, k, [c('ZREMRANGEBYSCORE big 20 30'), ...reads()]);
+    await expectSame(r, k, [c('ZADD small XX 10 m0'), ...reads()]);
+    await expectSame(r, k, [c('DEL big'), c('ZADD big 1 a'), ...reads()]);
+  });
+});

@@ -35,6 +35,7 @@
  * `for (const [member, score] of zset)` (ascending) or `zset.entries(true)`
  * (descending), or walk with `cursor(rank)`.
  */
+import { EncodedArray } from '../../resp/reply.js';
 import type { RObject } from '../types.js';
 
 /** `zset-max-listpack-entries` / `zset-max-listpack-value`. */
@@ -103,6 +104,16 @@ class Leaf {
   scores: number[] = [];
   prev: Leaf | null = null;
   next: Leaf | null = null;
+  /**
+   * RESP bulk strings of `members` back to back (`$len\r\n<bytes>\r\n` each)
+   * and where each starts (members.length + 1 offsets): range replies copy
+   * them as bytes. Valid while `encVersion` is the set's version.
+   */
+  enc: Buffer | null = null;
+  encOffsets: Int32Array | null = null;
+  encVersion = -1;
+  /** The set's version at this leaf's last encoded read: a second read at the same version builds `enc`. */
+  readVersion = -1;
 }
 
 class Inner {
@@ -217,6 +228,31 @@ function sizeOf(node: TreeNode): number {
   return n;
 }
 
+/** Build a leaf's encoding (see Leaf.enc) for the set's version `ver`. */
+function encodeLeaf(leaf: Leaf, ver: number): void {
+  const ms = leaf.members;
+  const off = new Int32Array(ms.length + 1);
+  let total = 0;
+  for (let i = 0; i < ms.length; i++) {
+    const n = ms[i].length;
+    off[i] = total;
+    total += 1 + String(n).length + 2 + n + 2;
+  }
+  off[ms.length] = total;
+  const enc = Buffer.allocUnsafeSlow(total);
+  for (let i = 0; i < ms.length; i++) {
+    const m = ms[i];
+    let p = off[i];
+    p += enc.latin1Write(`$${m.length}\r\n`, p);
+    p += enc.latin1Write(m, p);
+    enc[p] = 13;
+    enc[p + 1] = 10;
+  }
+  leaf.enc = enc;
+  leaf.encOffsets = off;
+  leaf.encVersion = ver;
+}
+
 /**
  * A position in a sorted set, moving in place. Valid until the set changes.
  */
@@ -230,6 +266,15 @@ export class ZCursor {
 
   get member(): string {
     return this.leaf.members[this.idx];
+  }
+
+  /** The leaf the cursor is at (internal: for ZSet.encodedForward). */
+  get leafNode(): object {
+    return this.leaf;
+  }
+
+  get index(): number {
+    return this.idx;
   }
 
   get score(): number {
@@ -266,6 +311,8 @@ export class ZSet implements RObject {
   private root: TreeNode = new Leaf();
   private head: Leaf;
   private tail: Leaf;
+  /** Bumped by every change of membership or order (leaf encodings of an older version are stale). */
+  private version = 0;
   /** What Redis would report: listpack until it grows past the limits (one way). */
   private listpack = true;
   /** Limits used by `add`/`insert` when none are passed (the commands pass the server's config). */
@@ -483,6 +530,7 @@ export class ZSet implements RObject {
       }
       const leaf = node;
       const k = Math.min(count - removed, leaf.members.length - r);
+      this.version++;
       const gone = leaf.members.splice(r, k);
       leaf.scores.splice(r, k);
       for (let i = 0; i < gone.length; i++) this.dict.delete(gone[i]);
@@ -525,6 +573,7 @@ export class ZSet implements RObject {
 
   /** Remove everything. */
   clear(): void {
+    this.version++;
     this.dict.clear();
     this.root = this.head = this.tail = new Leaf();
   }
@@ -556,6 +605,45 @@ export class ZSet implements RObject {
       }
     }
     return 'listpack';
+  }
+
+  // ---- encoded replies -----------------------------------------------------------------
+
+  /**
+   * The reply to a forward range read, as encoded bulk strings: up to `limit` members (-1: no limit) from the cursor on, while their
+   * score is <= range.max (no bound when `range` is null). Null when a leaf
+   * on the way has no current encoding yet: it is built on the second read of
+   * a leaf the set has not changed since, so a set that is written between
+   * reads never pays for it. The cursor is spent either way.
+   */
+  encodedForward(c: ZCursor, limit: number, range: ScoreRange | null): EncodedArray | null {
+    const ver = this.version;
+    const segs: Array<Buffer | number> = [];
+    let count = 0;
+    let leaf: Leaf | null = c.leafNode as Leaf;
+    let idx = c.index;
+    while (leaf !== null && count !== limit) {
+      if (leaf.encVersion !== ver) {
+        if (leaf.readVersion !== ver) {
+          leaf.readVersion = ver;
+          return null;
+        }
+        encodeLeaf(leaf, ver);
+      }
+      const ss = leaf.scores;
+      const n = ss.length;
+      let j = idx;
+      while (j < n && count !== limit && (range === null || scoreLteMax(ss[j], range))) {
+        j++;
+        count++;
+      }
+      const off = leaf.encOffsets as Int32Array;
+      if (j > idx) segs.push(leaf.enc as Buffer, off[idx], off[j]);
+      if (j < n) break;
+      leaf = leaf.next;
+      idx = 0;
+    }
+    return new EncodedArray(count, segs);
   }
 
   // ---- ranges ------------------------------------------------------------------------
@@ -741,6 +829,7 @@ export class ZSet implements RObject {
 
   /** Put (member, score) in the tree (the dict is the caller's business). */
   private link(member: string, score: number): void {
+    this.version++;
     let node = this.root;
     let depth = 0;
     while (!node.leaf) {
@@ -760,6 +849,7 @@ export class ZSet implements RObject {
 
   /** Take (member, score) out of the tree; returns the member string the tree held. */
   private unlink(member: string, score: number): string {
+    this.version++;
     let node = this.root;
     let depth = 0;
     while (!node.leaf) {
