@@ -326,7 +326,7 @@ const FAST_MAX_ARGS = 256;
  * them promoted to the old generation.
  */
 const NAME_INTERN_MAX = 32; // at most 32: CACHE_BYTES keeps 32 bytes per slot
-const ARG_INTERN_MAX = 16;
+const ARG_INTERN_MAX = 32; // keys and fields like "user:1234:profile" repeat too
 const CACHE_BITS = 12;
 const CACHE: string[] = new Array<string>(1 << CACHE_BITS).fill('');
 const SEEN = new Int32Array(1 << CACHE_BITS);
