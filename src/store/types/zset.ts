@@ -610,11 +610,12 @@ export class ZSet implements RObject {
   // ---- encoded replies -----------------------------------------------------------------
 
   /**
-   * The reply to a forward range read, as encoded bulk strings: up to `limit` members (-1: no limit) from the cursor on, while their
-   * score is <= range.max (no bound when `range` is null). Null when a leaf
-   * on the way has no current encoding yet: it is built on the second read of
-   * a leaf the set has not changed since, so a set that is written between
-   * reads never pays for it. The cursor is spent either way.
+   * The reply to a forward range read as encoded bulk strings: up to `limit`
+   * members (-1: no limit) from the cursor on, while their score is <=
+   * range.max (no bound when `range` is null). Null when a leaf the reply
+   * takes members from has no current encoding yet: it is built on the second
+   * read of a leaf the set has not changed since, so a set that is written
+   * between reads never pays for it. The cursor is spent either way.
    */
   encodedForward(c: ZCursor, limit: number, range: ScoreRange | null): EncodedArray | null {
     const ver = this.version;
@@ -623,13 +624,6 @@ export class ZSet implements RObject {
     let leaf: Leaf | null = c.leafNode as Leaf;
     let idx = c.index;
     while (leaf !== null && count !== limit) {
-      if (leaf.encVersion !== ver) {
-        if (leaf.readVersion !== ver) {
-          leaf.readVersion = ver;
-          return null;
-        }
-        encodeLeaf(leaf, ver);
-      }
       const ss = leaf.scores;
       const n = ss.length;
       let j = idx;
@@ -637,8 +631,17 @@ export class ZSet implements RObject {
         j++;
         count++;
       }
-      const off = leaf.encOffsets as Int32Array;
-      if (j > idx) segs.push(leaf.enc as Buffer, off[idx], off[j]);
+      if (j > idx) {
+        if (leaf.encVersion !== ver) {
+          if (leaf.readVersion !== ver) {
+            leaf.readVersion = ver;
+            return null;
+          }
+          encodeLeaf(leaf, ver);
+        }
+        const off = leaf.encOffsets as Int32Array;
+        segs.push(leaf.enc as Buffer, off[idx], off[j]);
+      }
       if (j < n) break;
       leaf = leaf.next;
       idx = 0;
