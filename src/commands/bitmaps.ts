@@ -13,7 +13,7 @@ import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
 import { NOTIFY } from '../store/store.js';
 import { RString } from '../store/types/string.js';
-import { defineCommands, int64Arg } from './util.js';
+import { defineCommands, int64Arg, readLookup } from './util.js';
 import { getStringValue, kw, unshare, type StringValue } from './strings.js';
 
 const BitErr = {
@@ -432,17 +432,9 @@ function bitfieldGeneric(ctx: Context, args: string[], readonlyCmd: boolean): Re
   let v: StringValue | null;
   let r: RString | null = null;
   let dirty = false;
-  if (readonly) {
-    // Only GETs: Redis looks the key up as a read (a keyspace hit or miss).
-    const st = ctx.store;
-    const prev = st.lookupStats;
-    st.lookupStats = true;
-    try {
-      v = getStringValue(db, key);
-    } finally {
-      st.lookupStats = prev;
-    }
-  } else {
+  // Only GETs: Redis looks the key up as a read (a keyspace hit or miss).
+  if (readonly) v = readLookup(ctx, () => getStringValue(db, key));
+  else {
     if (readonlyCmd) throw new ReplyError(BitErr.readonly);
     ({ r, dirty } = stringForBitWrite(ctx, key, highest));
     v = r;

@@ -16,7 +16,7 @@ import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/store.js';
 import { RString } from '../store/types/string.js';
 import { encodingOf } from '../store/types.js';
-import { defineCommands, getString, int64Arg } from './util.js';
+import { defineCommands, getString, int64Arg, readLookup } from './util.js';
 
 export const StrErr = {
   offsetRange: 'ERR offset is out of range',
@@ -161,17 +161,8 @@ function set(ctx: Context, args: string[]): Reply {
     return OK;
   }
   let old: string | null = null;
-  if (flags & SET_GET) {
-    // SET ... GET reads the old value as GET does (a keyspace hit or miss).
-    const st = ctx.store;
-    const prev = st.lookupStats;
-    st.lookupStats = true;
-    try {
-      old = getString(db, key);
-    } finally {
-      st.lookupStats = prev;
-    }
-  }
+  // SET ... GET reads the old value as GET does (a keyspace hit or miss).
+  if (flags & SET_GET) old = readLookup(ctx, () => getString(db, key));
   const exists = flags & SET_GET ? old !== null : db.has(key);
   if ((flags & SET_NX && exists) || (flags & SET_XX && !exists)) return flags & SET_GET ? old : null;
   db.set(key, value, (flags & SET_KEEPTTL) !== 0);

@@ -96,6 +96,21 @@ export function is(arg: string, upper: string): boolean {
   return arg.toUpperCase() === upper;
 }
 
+/**
+ * Run `lookup` as a read lookup (a keyspace hit or miss, `keymiss` on a miss)
+ * from a command whose lookups are writes: SET ... GET, a BITFIELD of GETs.
+ */
+export function readLookup<T>(ctx: Context, lookup: () => T): T {
+  const st = ctx.store;
+  const prev = st.lookupStats;
+  st.lookupStats = true;
+  try {
+    return lookup();
+  } finally {
+    st.lookupStats = prev;
+  }
+}
+
 /** The value at key if it is a string, null if missing, or throws WRONGTYPE. */
 export function getString(db: Database, key: string): string | null {
   const v = db.get(key);

@@ -656,34 +656,8 @@ export class ZSet implements RObject {
    * it is false then true along the order; size when it never holds.
    */
   lowerBound(pred: (score: number, member: string) => boolean): number {
-    let node = this.root;
-    let rank = 0;
-    while (!node.leaf) {
-      const ss = node.sepScores;
-      const sm = node.sepMembers;
-      // Last child whose lower bound does not satisfy pred.
-      let lo = 1;
-      let hi = ss.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (!pred(ss[mid], sm[mid])) lo = mid + 1;
-        else hi = mid;
-      }
-      const i = lo - 1;
-      const c = node.counts;
-      for (let j = 0; j < i; j++) rank += c[j];
-      node = node.children[i];
-    }
-    const ss = node.scores;
-    const sm = node.members;
-    let lo = 0;
-    let hi = ss.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (!pred(ss[mid], sm[mid])) lo = mid + 1;
-      else hi = mid;
-    }
-    return rank + lo;
+    const c = this.lowerBoundCursor(pred);
+    return c === null ? this.dict.size : c.rank;
   }
 
   /**
@@ -696,6 +670,7 @@ export class ZSet implements RObject {
     while (!node.leaf) {
       const ss = node.sepScores;
       const sm = node.sepMembers;
+      // Last child whose lower bound does not satisfy pred.
       let lo = 1;
       let hi = ss.length;
       while (lo < hi) {
