@@ -25,7 +25,7 @@ import type { RedKitServer } from '../server/server.js';
 import type { Database } from '../store/database.js';
 import { NOTIFY } from '../store/store.js';
 import type { RObject } from '../store/types.js';
-import { LEX_MAX, LEX_MIN, ZSet, type ZCursor, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type LexBound, type LexRange, type ScoreRange, type ZsetLimits } from '../store/types/zset.js';
+import { ENC_MEMBERS, ENC_WITHSCORES_2, ENC_WITHSCORES_3, LEX_MAX, LEX_MIN, ZSet, type ZCursor, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type LexBound, type LexRange, type ScoreRange, type ZsetLimits } from '../store/types/zset.js';
 import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
 import { defineCommands } from './util.js';
 
@@ -548,7 +548,7 @@ function emitRankRange(zs: ZSet, start: number, end: number, reverse: boolean, e
  * A forward rank or score range as cached member encodings (ZSet.encodedForward),
  * or null: empty, or not cached yet (the caller then builds the reply as values).
  */
-function encodedRange(zs: ZSet, byRank: boolean, start: number, end: number, range: ScoreRange, offset: number, limit: number): EncodedArray | null {
+function encodedRange(zs: ZSet, byRank: boolean, start: number, end: number, range: ScoreRange, offset: number, limit: number, kind: number): EncodedArray | null {
   if (byRank) {
     const llen = zs.size;
     if (start < 0) start = llen + start;
@@ -556,11 +556,11 @@ function encodedRange(zs: ZSet, byRank: boolean, start: number, end: number, ran
     if (start < 0) start = 0;
     if (start > end || start >= llen) return null;
     if (end >= llen) end = llen - 1;
-    return zs.encodedForward(zs.cursor(start) as ZCursor, end - start + 1, null);
+    return zs.encodedForward(zs.cursor(start) as ZCursor, end - start + 1, null, kind);
   }
   if (offset > 0 && offset >= zs.size) return null;
   const c = offset === 0 ? zs.firstInRangeCursor(range) : zs.cursor(skipRanks(zs.firstInRange(range), offset, false));
-  return c === null ? null : zs.encodedForward(c, limit, range);
+  return c === null ? null : zs.encodedForward(c, limit, range, kind);
 }
 
 /** Skip `offset` members along the order from `rank` (as Redis's walk, in O(log n)). */
@@ -656,13 +656,14 @@ function zrangeGeneric(ctx: Context, args: string[], src: number, dst: string | 
   const zs = getZset(db, key);
   if (zs === undefined) return store ? storeResult(ctx, dst, new ZSet(), 'zrangestore') : EMPTY_ARRAY;
 
-  // A forward range of members only, for a client connection, with nobody to see the reply
-  // value (no middleware, no MONITOR; not the in-process keyspace API): copy the members'
-  // cached RESP encodings (the same bytes in RESP2 and RESP3).
-  if (!store && !withScores && !reverse && type !== RangeType.Lex && ctx.conn !== undefined) {
+  // A forward range for a client connection, with nobody to see the reply value (no
+  // middleware, no MONITOR; not the in-process keyspace API): copy the members' cached
+  // RESP encodings (for WITHSCORES, the encoding of the connection's protocol).
+  if (!store && !reverse && type !== RangeType.Lex && ctx.conn !== undefined) {
     const d = ctx.server.dispatcher;
     if (d.middleware.length === 0 && d.observers.length === 0) {
-      const b = encodedRange(zs, type === RangeType.Rank, start, end, scoreRange as ScoreRange, offset, limit);
+      const kind = !withScores ? ENC_MEMBERS : ctx.protocol === 3 ? ENC_WITHSCORES_3 : ENC_WITHSCORES_2;
+      const b = encodedRange(zs, type === RangeType.Rank, start, end, scoreRange as ScoreRange, offset, limit, kind);
       if (b !== null) return b;
     }
   }

@@ -28,30 +28,49 @@ export class RawReply {
 }
 
 /**
- * An array of bulk strings already encoded (the same bytes in RESP2 and
- * RESP3): `count` elements whose `$len\r\n<bytes>\r\n` encodings lie in
+ * An array reply already encoded: `count` elements whose bytes lie in
  * `segments`, as (buffer, start, end) triples in order. Sorted set range
- * reads answer with it when they can copy cached member encodings.
+ * reads answer with it when they can copy cached member encodings. `kind`
+ * says what each member brings: 0 its bulk string (the same bytes in RESP2
+ * and RESP3); 1 that and its score as a bulk string (RESP2 WITHSCORES); 2 a
+ * `*2` pair of both, the score a double (RESP3 WITHSCORES).
  */
 export class EncodedArray {
   constructor(
     readonly count: number,
     readonly segments: ReadonlyArray<Buffer | number>,
+    readonly kind = 0,
   ) {}
 
-  /** The elements as binary strings. */
-  toArray(): string[] {
-    const out: string[] = [];
+  /** The reply as values, as the command would have returned it (strings and DoubleReply scores). */
+  toReplies(): Reply[] {
+    const out: Reply[] = [];
     const segs = this.segments;
     for (let i = 0; i < segs.length; i += 3) {
       const b = segs[i] as Buffer;
       const end = segs[i + 2] as number;
       let p = segs[i + 1] as number;
-      while (p < end) {
+      // One line (without its CRLF) at p; moves p past it.
+      const line = (): string => {
         const cr = b.indexOf(13, p);
-        const n = Number(b.latin1Slice(p + 1, cr));
-        out.push(b.latin1Slice(cr + 2, cr + 2 + n));
-        p = cr + 2 + n + 2;
+        const s = b.latin1Slice(p, cr);
+        p = cr + 2;
+        return s;
+      };
+      const bulk = (): string => {
+        const n = Number(line().slice(1));
+        const s = b.latin1Slice(p, p + n);
+        p += n + 2;
+        return s;
+      };
+      const score = (text: string) => new DoubleReply(text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text));
+      while (p < end) {
+        if (this.kind === 0) out.push(bulk());
+        else if (this.kind === 1) out.push(bulk(), score(bulk()));
+        else {
+          line(); // *2
+          out.push([bulk(), score(line().slice(1))]);
+        }
       }
     }
     return out;

@@ -75,7 +75,7 @@ export function replyToJs(r: Reply, opts: ToJsOptions = {}): unknown {
   if (r instanceof VerbatimReply) return str(r.text);
   if (r instanceof NullArrayReply || r instanceof NoReply) return null;
   if (r instanceof RawReply) return decodeRaw(r.resp3);
-  if (r instanceof EncodedArray) return r.toArray().map(str);
+  if (r instanceof EncodedArray) return replyToJs(r.toReplies(), opts);
   return r;
 }
 

@@ -652,12 +652,23 @@ describe('forward range replies served from cached member encodings', () => {
     'ZRANGE big 100 300 BYSCORE LIMIT 1 70',
     'ZRANGE small 0 -1',
     'ZRANGEBYSCORE small -inf +inf',
+    'ZRANGE big 0 9 WITHSCORES',
+    'ZRANGE big 60 140 WITHSCORES',
+    'ZRANGEBYSCORE big 10 30 WITHSCORES LIMIT 2 50',
+    'ZRANGE odd 0 -1 WITHSCORES',
+    'ZRANGEBYSCORE odd -inf +inf WITHSCORES',
+    'ZRANGE small 0 -1 WITHSCORES',
   );
   const reads = (): Cmd[] => [...READS, ...READS, ...READS];
   it.each([2, 3] as const)('repeated reads, then after each kind of write (RESP%i)', async (proto) => {
     const { r, k } = await pair.clients(proto);
     const member = (i: number) => (i % 7 === 0 ? `m${i}\x00\xff` : i % 11 === 0 ? 'L'.repeat(120) + i : i === 5 ? '' : `m${i}`);
-    await expectSame(r, k, [zaddMany('big', 300, (i) => Math.floor(i / 3), member), zaddMany('small', 5)]);
+    await expectSame(r, k, [
+      zaddMany('big', 300, (i) => Math.floor(i / 3), member),
+      zaddMany('small', 5, (i) => (i === 0 ? '-0' : i / 4)),
+      // Skiplist-encoded (a long member): -0 stays -0; doubles as Redis prints them.
+      c(`ZADD odd -0 a 1.5 b inf c -inf d 1e300 e 3.141592653589793 f 0.1 g 123456789012345678 h 1 ${LONG}`),
+    ]);
     await expectSame(r, k, reads());
     await expectSame(r, k, [c('ZADD big 15 new1 65.5 new2'), ...reads()]);
     await expectSame(r, k, [c('ZREM big m1 m64 m65'), ...reads()]);
@@ -666,6 +677,7 @@ describe('forward range replies served from cached member encodings', () => {
     await expectSame(r, k, [c('ZPOPMIN big 3'), ...reads()]);
     await expectSame(r, k, [c('ZREMRANGEBYSCORE big 20 30'), ...reads()]);
     await expectSame(r, k, [c('ZADD small XX 10 m0'), ...reads()]);
+    await expectSame(r, k, [c('ZADD odd XX 2.5 a'), c('ZINCRBY odd 0.25 b'), ...reads()]);
     await expectSame(r, k, [c('DEL big'), c('ZADD big 1 a'), ...reads()]);
   });
 });

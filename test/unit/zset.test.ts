@@ -3,7 +3,8 @@
  * operations (including enough members to split and merge nodes).
  */
 import { describe, expect, it } from 'vitest';
-import { LEX_MAX, LEX_MIN, ZSet, type LexBound, type LexRange, type ScoreRange } from '../../src/store/types/zset.js';
+import { DoubleReply } from '../../src/resp/reply.js';
+import { ENC_MEMBERS, ENC_WITHSCORES_2, ENC_WITHSCORES_3, LEX_MAX, LEX_MIN, ZSet, type LexBound, type LexRange, type ScoreRange } from '../../src/store/types/zset.js';
 import { rng } from '../support/random.js';
 
 type Pair = [string, number];
@@ -292,5 +293,32 @@ describe('ZSet skip list vs sorted array', () => {
     z.checkInvariants();
     expect(z.size).toBe(n - 5010);
     expect([...z.members()]).toEqual([...m.items.slice(0, 100), ...m.items.slice(5100, n - 10)].map((p) => p[0]));
+  });
+});
+
+describe('encoded range replies', () => {
+  it('encodedForward needs a second read of an unchanged set, and decodes back to the values ZRANGE returns', () => {
+    const z = new ZSet({ entries: 1e9, value: 1e9 });
+    const members = Array.from({ length: 150 }, (_, i) => `m${i}`);
+    members.forEach((m, i) => z.add(m, i === 149 ? Infinity : i / 2));
+    const read = (kind: number) => z.encodedForward(z.cursor(60)!, 80, null, kind);
+    expect(read(ENC_MEMBERS)).toBeNull(); // first read: marks the leaves
+    const m = read(ENC_MEMBERS)!;
+    expect(m.count).toBe(80);
+    expect(m.toReplies()).toEqual(members.slice(60, 140));
+    const ws2 = read(ENC_WITHSCORES_2)!;
+    expect(ws2.count).toBe(160);
+    expect(ws2.toReplies()).toEqual(members.slice(60, 140).flatMap((x, i) => [x, new DoubleReply((60 + i) / 2)]));
+    const ws3 = read(ENC_WITHSCORES_3)!;
+    expect(ws3.count).toBe(80);
+    expect(ws3.toReplies()).toEqual(members.slice(60, 140).map((x, i) => [x, new DoubleReply((60 + i) / 2)]));
+    // inf decodes back.
+    const tail = () => z.encodedForward(z.cursor(147)!, -1, null, ENC_WITHSCORES_3);
+    // (its leaf may already count as read: the mark is per leaf, not per kind)
+    expect((tail() ?? tail())!.toReplies()).toEqual([['m147', new DoubleReply(73.5)], ['m148', new DoubleReply(74)], ['m149', new DoubleReply(Infinity)]]);
+    // A write makes every encoding stale: the next read is a first read again.
+    z.add('m200', 100);
+    expect(read(ENC_MEMBERS)).toBeNull();
+    expect(read(ENC_MEMBERS)!.toReplies()).toEqual(members.slice(60, 140));
   });
 });

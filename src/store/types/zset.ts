@@ -35,6 +35,7 @@
  * `for (const [member, score] of zset)` (ascending) or `zset.entries(true)`
  * (descending), or walk with `cursor(rank)`.
  */
+import { formatDouble } from '../../resp/format.js';
 import { EncodedArray } from '../../resp/reply.js';
 import type { RObject } from '../types.js';
 
@@ -105,14 +106,12 @@ class Leaf {
   prev: Leaf | null = null;
   next: Leaf | null = null;
   /**
-   * RESP bulk strings of `members` back to back (`$len\r\n<bytes>\r\n` each)
-   * and where each starts (members.length + 1 offsets): range replies copy
-   * them as bytes. Valid while `encVersion` is the set's version.
+   * RESP encodings of the members, per kind (ENC_MEMBERS, ENC_WITHSCORES_2,
+   * ENC_WITHSCORES_3), each valid while its version is the set's version:
+   * range replies copy them as bytes.
    */
-  enc: Buffer | null = null;
-  encOffsets: Int32Array | null = null;
-  encVersion = -1;
-  /** The set's version at this leaf's last encoded read: a second read at the same version builds `enc`. */
+  encodings: Array<LeafEncoding | undefined> | null = null;
+  /** The set's version at this leaf's last encoded read: a second read at the same version builds an encoding. */
   readVersion = -1;
 }
 
@@ -228,29 +227,48 @@ function sizeOf(node: TreeNode): number {
   return n;
 }
 
-/** Build a leaf's encoding (see Leaf.enc) for the set's version `ver`. */
-function encodeLeaf(leaf: Leaf, ver: number): void {
+/** Kinds of leaf encodings: members as bulk strings; with scores, as RESP2 and RESP3 send them. */
+export const ENC_MEMBERS = 0;
+export const ENC_WITHSCORES_2 = 1;
+export const ENC_WITHSCORES_3 = 2;
+
+/** One leaf encoding: the members' replies back to back, where each starts (members.length + 1 offsets). */
+class LeafEncoding {
+  constructor(
+    readonly bytes: Buffer,
+    readonly offsets: Int32Array,
+    readonly version: number,
+  ) {}
+}
+
+/**
+ * Encode a leaf's members for a reply of `kind` at the set's version `ver`:
+ * `$len\r\nmember\r\n`, followed by the score as a bulk string (RESP2) or,
+ * RESP3, as `*2\r\n` member `,score\r\n` (ZRANGE ... WITHSCORES).
+ */
+function encodeLeaf(leaf: Leaf, kind: number, ver: number): LeafEncoding {
   const ms = leaf.members;
+  const ss = leaf.scores;
+  const pieces: string[] = new Array(ms.length);
   const off = new Int32Array(ms.length + 1);
   let total = 0;
   for (let i = 0; i < ms.length; i++) {
-    const n = ms[i].length;
+    const m = ms[i];
+    let piece = `$${m.length}\r\n${m}\r\n`;
+    if (kind !== ENC_MEMBERS) {
+      const d = formatDouble(ss[i]);
+      piece = kind === ENC_WITHSCORES_2 ? `${piece}$${d.length}\r\n${d}\r\n` : `*2\r\n${piece},${d}\r\n`;
+    }
+    pieces[i] = piece;
     off[i] = total;
-    total += 1 + String(n).length + 2 + n + 2;
+    total += piece.length; // binary strings: one char per byte
   }
   off[ms.length] = total;
-  const enc = Buffer.allocUnsafeSlow(total);
-  for (let i = 0; i < ms.length; i++) {
-    const m = ms[i];
-    let p = off[i];
-    p += enc.latin1Write(`$${m.length}\r\n`, p);
-    p += enc.latin1Write(m, p);
-    enc[p] = 13;
-    enc[p + 1] = 10;
-  }
-  leaf.enc = enc;
-  leaf.encOffsets = off;
-  leaf.encVersion = ver;
+  const bytes = Buffer.allocUnsafeSlow(total);
+  for (let i = 0; i < ms.length; i++) bytes.latin1Write(pieces[i], off[i]);
+  const e = new LeafEncoding(bytes, off, ver);
+  (leaf.encodings ??= [undefined, undefined, undefined])[kind] = e;
+  return e;
 }
 
 /**
@@ -595,6 +613,7 @@ export class ZSet implements RObject {
     if (this.dict.size > limits.entries) return 'skiplist';
     for (const m of this.dict.keys()) if (m.length > limits.value) return 'skiplist';
     this.listpack = true;
+    this.version++; // -0 scores become 0 below
     for (let leaf: Leaf | null = this.head; leaf !== null; leaf = leaf.next) {
       const ss = leaf.scores;
       for (let i = 0; i < ss.length; i++) {
@@ -610,17 +629,20 @@ export class ZSet implements RObject {
   // ---- encoded replies -----------------------------------------------------------------
 
   /**
-   * The reply to a forward range read as encoded bulk strings: up to `limit`
-   * members (-1: no limit) from the cursor on, while their score is <=
-   * range.max (no bound when `range` is null). Null when a leaf the reply
-   * takes members from has no current encoding yet: it is built on the second
-   * read of a leaf the set has not changed since, so a set that is written
-   * between reads never pays for it. The cursor is spent either way.
+   * The reply to a forward range read, encoded as `kind` (ENC_MEMBERS, or
+   * ENC_WITHSCORES_2/3 for WITHSCORES): up to `limit` members (-1: no limit)
+   * from the cursor on, while their score is <= range.max (no bound when
+   * `range` is null). Null when a leaf the reply takes members from has no
+   * current encoding yet: a first read marks the leaves of its range, and an
+   * encoding is built on the second read of a leaf the set has not changed
+   * since, so a set that is written between reads never pays for it. The
+   * cursor is spent either way.
    */
-  encodedForward(c: ZCursor, limit: number, range: ScoreRange | null): EncodedArray | null {
+  encodedForward(c: ZCursor, limit: number, range: ScoreRange | null, kind = ENC_MEMBERS): EncodedArray | null {
     const ver = this.version;
     const segs: Array<Buffer | number> = [];
     let count = 0;
+    let ready = true;
     let leaf: Leaf | null = c.leafNode as Leaf;
     let idx = c.index;
     while (leaf !== null && count !== limit) {
@@ -632,21 +654,22 @@ export class ZSet implements RObject {
         count++;
       }
       if (j > idx) {
-        if (leaf.encVersion !== ver) {
+        let e = leaf.encodings === null ? undefined : leaf.encodings[kind];
+        if (e === undefined || e.version !== ver) {
           if (leaf.readVersion !== ver) {
+            // First read of this leaf at this version: mark it (and the rest of the range).
             leaf.readVersion = ver;
-            return null;
-          }
-          encodeLeaf(leaf, ver);
+            ready = false;
+            e = undefined;
+          } else e = encodeLeaf(leaf, kind, ver);
         }
-        const off = leaf.encOffsets as Int32Array;
-        segs.push(leaf.enc as Buffer, off[idx], off[j]);
+        if (e !== undefined) segs.push(e.bytes, e.offsets[idx], e.offsets[j]);
       }
       if (j < n) break;
       leaf = leaf.next;
       idx = 0;
     }
-    return new EncodedArray(count, segs);
+    return ready ? new EncodedArray(kind === ENC_WITHSCORES_2 ? count * 2 : count, segs, kind) : null;
   }
 
   // ---- ranges ------------------------------------------------------------------------
