@@ -9,6 +9,7 @@
  * expires it. (Redis's keyIsExpired uses `now > when`: the key survives that
  * one millisecond, which no client of a real-time server can observe.)
  */
+import { AccessLog } from './access-log.js';
 import { ExpiryHeap } from './heap.js';
 import { ACCESS_LFU, ACCESS_LRU, NOTIFY, type Store } from './store.js';
 import type { Value } from './types.js';
@@ -24,19 +25,8 @@ export class Database {
    * IDLETIME), overriding the access log until the key is accessed again.
    */
   lru = new Map<string, number>();
-  /**
-   * LRU access log: keys in the order of their last recorded access (a key
-   * may appear more than once; its last occurrence counts; dead keys are
-   * skipped). With `checkpoints` (pairs of log index and LRU clock, the clock
-   * from that index on) it gives every key's last access time for about 8
-   * bytes per access instead of a map entry per key. Compacted when it grows
-   * past twice the key count. OBJECT IDLETIME reads it through `idleIndex`.
-   */
-  private accessLog: string[] = [];
-  private checkpoints: number[] = [];
-  private checkpointClock = -1;
-  /** key -> LRU clock of its last access, built from the log on demand; null when stale. */
-  private idleIndex: Map<string, number> | null = null;
+  /** LRU access log (see AccessLog); OBJECT IDLETIME reads it. */
+  private accessLog = new AccessLog();
   /**
    * Exact deadlines past Number.MAX_SAFE_INTEGER ms (PEXPIREAT k 9223372036854775807);
    * `expires` holds the nearest double for those keys. Null until needed.
@@ -100,63 +90,15 @@ export class Database {
   private logAccess(key: string, c: number): void {
     this.stampedKey = key;
     this.stampedAt = c;
-    if (c !== this.checkpointClock) {
-      this.checkpoints.push(this.accessLog.length, c);
-      this.checkpointClock = c;
-    }
-    this.accessLog.push(key);
+    this.accessLog.record(key, c, this.data);
     if (this.lru.size !== 0) this.lru.delete(key);
-    this.idleIndex = null;
-    if (this.accessLog.length > 2 * this.data.size + 1024) this.compactLog();
-  }
-
-  /** Keep only the last access of each live key (amortised O(1) per access). */
-  private compactLog(): void {
-    const log = this.accessLog;
-    const cps = this.checkpoints;
-    const seen = new Set<string>();
-    const keptIdx: number[] = [];
-    for (let i = log.length - 1; i >= 0; i--) {
-      const k = log[i];
-      if (seen.has(k) || !this.data.has(k)) continue;
-      seen.add(k);
-      keptIdx.push(i);
-    }
-    keptIdx.reverse();
-    const newLog: string[] = new Array(keptIdx.length);
-    const newCps: number[] = [];
-    let cp = 0;
-    let lastClock = -1;
-    for (let j = 0; j < keptIdx.length; j++) {
-      const i = keptIdx[j];
-      while (cp + 2 < cps.length && cps[cp + 2] <= i) cp += 2;
-      const c = cps[cp + 1];
-      if (c !== lastClock) {
-        newCps.push(j, c);
-        lastClock = c;
-      }
-      newLog[j] = log[i];
-    }
-    this.accessLog = newLog;
-    this.checkpoints = newCps;
-    this.checkpointClock = lastClock;
   }
 
   /** The LRU clock of key's last access, from an explicit stamp or the log. */
   private lastAccess(key: string): number | undefined {
     const explicit = this.lru.get(key);
     if (explicit !== undefined) return explicit;
-    if (this.idleIndex === null) {
-      const idx = new Map<string, number>();
-      const log = this.accessLog;
-      const cps = this.checkpoints;
-      for (let c = 0; c < cps.length; c += 2) {
-        const end = c + 2 < cps.length ? cps[c + 2] : log.length;
-        for (let i = cps[c]; i < end; i++) idx.set(log[i], cps[c + 1]);
-      }
-      this.idleIndex = idx;
-    }
-    return this.idleIndex.get(key);
+    return this.accessLog.lastClock(key);
   }
 
   /** Like get() but not an access: the key's idle time is left alone (LOOKUP_NOTOUCH). */
@@ -404,10 +346,7 @@ export class Database {
 
   /** Forget every LRU record (FLUSHDB, switching to an LFU policy). */
   clearAccessLog(): void {
-    this.accessLog = [];
-    this.checkpoints = [];
-    this.checkpointClock = -1;
-    this.idleIndex = null;
+    this.accessLog.clear();
     this.stampedKey = undefined;
   }
 
@@ -456,25 +395,19 @@ export class Database {
    * database; watchers stay where they are (SWAPDB).
    */
   swapContents(other: Database): void {
-    const { data, expires, lru, heap, bigExpires, accessLog, checkpoints, checkpointClock } = this;
+    const { data, expires, lru, heap, bigExpires, accessLog } = this;
     this.data = other.data;
     this.expires = other.expires;
     this.lru = other.lru;
     this.heap = other.heap;
     this.bigExpires = other.bigExpires;
     this.accessLog = other.accessLog;
-    this.checkpoints = other.checkpoints;
-    this.checkpointClock = other.checkpointClock;
     other.data = data;
     other.expires = expires;
     other.lru = lru;
     other.heap = heap;
     other.bigExpires = bigExpires;
     other.accessLog = accessLog;
-    other.checkpoints = checkpoints;
-    other.checkpointClock = checkpointClock;
-    this.idleIndex = null;
-    other.idleIndex = null;
     this.forgetStamp();
     other.forgetStamp();
   }
