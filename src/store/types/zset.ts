@@ -738,18 +738,14 @@ export class ZSet implements RObject {
 
   /** Rank of the first member with a score in range, or -1. */
   firstInRange(range: ScoreRange): number {
-    if (!this.isInRange(range)) return -1;
-    const r = this.lowerBound((s) => scoreGteMin(s, range));
-    const c = this.cursor(r);
-    return c !== null && scoreLteMax(c.score, range) ? r : -1;
+    const c = this.firstInRangeCursor(range);
+    return c === null ? -1 : c.rank;
   }
 
   /** Rank of the last member with a score in range, or -1. */
   lastInRange(range: ScoreRange): number {
-    if (!this.isInRange(range)) return -1;
-    const r = this.lowerBound((s) => !scoreLteMax(s, range)) - 1;
-    const c = this.cursor(r);
-    return c !== null && scoreGteMin(c.score, range) ? r : -1;
+    const c = this.lastInRangeCursor(range);
+    return c === null ? -1 : c.rank;
   }
 
   /** Number of members with a score in range. */
