@@ -545,19 +545,12 @@ function emitRankRange(zs: ZSet, start: number, end: number, reverse: boolean, e
 }
 
 /**
- * A forward rank or score range as cached member encodings (ZSet.encodedForward),
- * or null: empty, or not cached yet (the caller then builds the reply as values).
+ * A forward rank range (clamped) or score range as cached member encodings
+ * (ZSet.encodedForward), or null: empty, or not cached yet (the caller then
+ * builds the reply as values).
  */
 function encodedRange(zs: ZSet, byRank: boolean, start: number, end: number, range: ScoreRange, offset: number, limit: number, kind: number): EncodedArray | null {
-  if (byRank) {
-    const llen = zs.size;
-    if (start < 0) start = llen + start;
-    if (end < 0) end = llen + end;
-    if (start < 0) start = 0;
-    if (start > end || start >= llen) return null;
-    if (end >= llen) end = llen - 1;
-    return zs.encodedForward(zs.cursor(start) as ZCursor, end - start + 1, null, kind);
-  }
+  if (byRank) return start > end ? null : zs.encodedForward(zs.cursor(start) as ZCursor, end - start + 1, null, kind);
   if (offset > 0 && offset >= zs.size) return null;
   const c = offset === 0 ? zs.firstInRangeCursor(range) : zs.cursor(skipRanks(zs.firstInRange(range), offset, false));
   return c === null ? null : zs.encodedForward(c, limit, range, kind);
@@ -655,17 +648,22 @@ function zrangeGeneric(ctx: Context, args: string[], src: number, dst: string | 
   const db = ctx.db;
   const zs = getZset(db, key);
   if (zs === undefined) return store ? storeResult(ctx, dst, new ZSet(), 'zrangestore') : EMPTY_ARRAY;
+  if (type === RangeType.Rank) {
+    // Clamp as Redis does; an empty range ends with start > end.
+    const llen = zs.size;
+    if (start < 0) start = llen + start;
+    if (end < 0) end = llen + end;
+    if (start < 0) start = 0;
+    if (end >= llen) end = llen - 1;
+  }
 
   // A forward range for a client connection, with nobody to see the reply value (no
   // middleware, no MONITOR; not the in-process keyspace API): copy the members' cached
   // RESP encodings (for WITHSCORES, the encoding of the connection's protocol).
-  if (!store && !reverse && type !== RangeType.Lex && ctx.conn !== undefined) {
-    const d = ctx.server.dispatcher;
-    if (d.middleware.length === 0 && d.observers.length === 0) {
-      const kind = !withScores ? ENC_MEMBERS : ctx.protocol === 3 ? ENC_WITHSCORES_3 : ENC_WITHSCORES_2;
-      const b = encodedRange(zs, type === RangeType.Rank, start, end, scoreRange as ScoreRange, offset, limit, kind);
-      if (b !== null) return b;
-    }
+  if (!store && !reverse && type !== RangeType.Lex && ctx.conn !== undefined && !ctx.server.dispatcher.repliesObserved) {
+    const kind = !withScores ? ENC_MEMBERS : ctx.protocol === 3 ? ENC_WITHSCORES_3 : ENC_WITHSCORES_2;
+    const b = encodedRange(zs, type === RangeType.Rank, start, end, scoreRange as ScoreRange, offset, limit, kind);
+    if (b !== null) return b;
   }
 
   let emit: Emit;
@@ -683,12 +681,7 @@ function zrangeGeneric(ctx: Context, args: string[], src: number, dst: string | 
   }
 
   if (type === RangeType.Rank) {
-    const llen = zs.size;
-    if (start < 0) start = llen + start;
-    if (end < 0) end = llen + end;
-    if (start < 0) start = 0;
-    if (start <= end && start < llen) {
-      if (end >= llen) end = llen - 1;
+    if (start <= end) {
       if (target !== undefined && end - start + 1 > target.limits.entries) target.convertToSkiplist();
       emitRankRange(zs, start, end, reverse, emit);
     }

@@ -97,6 +97,14 @@ export class Dispatcher {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Someone sees reply values (middleware, observers such as MONITOR or the
+   * recorder): a handler must then return values, not preencoded bytes.
+   */
+  get repliesObserved(): boolean {
+    return this.middleware.length !== 0 || this.observers.length !== 0;
+  }
+
   /** Insert a gate keeping them sorted by `order` (stable). */
   /**
    * Insert a gate. `onAttention`: the gate only needs to see commands of
