@@ -121,34 +121,23 @@ export class RespWriter {
   }
 
   rawBytes(b: Buffer): void {
-    const n = b.length;
-    if (n >= LARGE_CHUNK) {
-      this.ensure(0);
-      if (this.pos > 0) {
-        this.chunks.push(Buffer.from(this.buf.subarray(0, this.pos)));
-        this.pos = 0;
-      }
-      this.chunks.push(b);
-      return;
-    }
-    this.ensure(n);
-    if (n < 16) {
-      for (let i = 0; i < n; i++) this.buf[this.pos + i] = b[i];
-    } else b.copy(this.buf, this.pos);
-    this.pos += n;
+    this.rawRange(b, 0, b.length);
   }
 
-  /** Copy b[start, end) (a slice of a larger encoded buffer). */
+  /** Copy b[start, end): a large one goes out as its own chunk, a short one byte by byte. */
   private rawRange(b: Buffer, start: number, end: number): void {
     const n = end - start;
     if (n >= LARGE_CHUNK) {
       this.flushBuf();
-      this.chunks.push(b.subarray(start, end));
+      this.chunks.push(start === 0 && end === b.length ? b : b.subarray(start, end));
       return;
     }
     this.ensure(n);
-    b.copy(this.buf, this.pos, start, end);
-    this.pos += n;
+    const buf = this.buf;
+    const p = this.pos;
+    if (n < 16) for (let i = 0; i < n; i++) buf[p + i] = b[start + i];
+    else b.copy(buf, p, start, end);
+    this.pos = p + n;
   }
 
   /** `<prefix><n>\r\n` for a 32-bit integer, written digit by digit. */
