@@ -158,12 +158,14 @@ const READ_LOOKUP_WRITES = new Set([
 export function makeCommand(name: string, def: CommandDefinition, builtin: boolean, parent?: Command): Command {
   const lname = name.toLowerCase();
   const flags = def.flags ?? [];
+  const fullName = parent ? `${parent.name}|${lname}` : lname;
+  const bits = flagBits(flags);
   const cmd: Command = {
-    fullName: parent ? `${parent.name}|${lname}` : lname,
+    fullName,
     name: lname,
     arity: def.arity ?? -1,
     flags,
-    flagBits: flagBits(flags),
+    flagBits: bits,
     firstKey: def.firstKey ?? 0,
     lastKey: def.lastKey ?? def.firstKey ?? 0,
     keyStep: def.keyStep ?? (def.firstKey ? 1 : 0),
@@ -176,7 +178,7 @@ export function makeCommand(name: string, def: CommandDefinition, builtin: boole
     handler: def.handler,
     parent,
     builtin,
-    readLookups: (flagBits(flags) & F.readonly) !== 0 || READ_LOOKUP_WRITES.has(parent ? `${parent.name}|${lname}` : lname),
+    readLookups: (bits & F.readonly) !== 0 || READ_LOOKUP_WRITES.has(fullName),
     stats: { calls: 0, usec: 0, rejected: 0, failed: 0 },
   };
   if (def.subcommands) {
