@@ -91,6 +91,17 @@ export class RequestParser {
     this.bufIsOwn = false;
   }
 
+  /**
+   * Stop referring to the buffer last given to feed(): copy what is left of
+   * it (an unfinished command, or commands not yet run) into the parser's own
+   * buffer. For a caller that reuses its read buffer.
+   */
+  detach(): void {
+    if (this.bufIsOwn) return;
+    if (this.pos < this.buf.length) this.append(EMPTY);
+    else this.setBuffer(EMPTY);
+  }
+
   /** Keep the unconsumed bytes and append `chunk` (amortised O(1) per byte). */
   private append(chunk: Buffer): void {
     const buf = this.buf;

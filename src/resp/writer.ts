@@ -105,6 +105,26 @@ export class RespWriter {
     return out;
   }
 
+  /**
+   * Everything written so far as a view of the reusable buffer, when it is
+   * all there (the common case); otherwise null. Must be followed by
+   * release(): the writer does not move on until then.
+   */
+  peekSingle(): Buffer | null {
+    if (this.chunks.length !== 0 || this.pos === 0) return null;
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /**
+   * After peekSingle(): the view's bytes are consumed (`kept` false: the
+   * buffer is reused) or its user still holds it (`kept` true: the writer
+   * starts a new buffer and leaves that one to it).
+   */
+  release(kept: boolean): void {
+    this.pos = 0;
+    if (kept) this.buf = Buffer.allocUnsafe(this.initialSize);
+  }
+
   /** Take everything as a single buffer. */
   takeOne(): Buffer {
     const parts = this.take();

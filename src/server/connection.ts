@@ -12,6 +12,7 @@ import { ReplyError } from '../errors.js';
 import { ProtocolError, RequestParser } from '../resp/parser.js';
 import { isPending, NoReply, type Reply } from '../resp/reply.js';
 import { RespWriter } from '../resp/writer.js';
+import { DirectIo } from './direct-io.js';
 import type { Clock } from '../clock/clock.js';
 import type { Database } from '../store/database.js';
 import type { Store } from '../store/store.js';
@@ -76,6 +77,8 @@ export class Connection implements Context {
   private writeTimer: ReturnType<typeof setTimeout> | null = null;
   /** Extra close hooks registered by command groups (unsubscribe, unwatch, unblock). */
   private closeHooks: Array<(c: Connection) => void> = [];
+  /** Reads and writes below the stream layer (plain TCP), or null: the socket's stream. */
+  private readonly io: DirectIo | null;
 
   get conn(): Connection {
     return this;
@@ -100,6 +103,15 @@ export class Connection implements Context {
     socket.on('close', () => this.onClose());
     socket.on('drain', () => this.onDrain());
     const idle = server.options.idleTimeout;
+    // An idle timeout is Node's socket timer, which only the stream path refreshes.
+    this.io =
+      server.options.directIo !== false && !(idle && idle > 0)
+        ? DirectIo.attach(
+            socket,
+            (b) => this.onDirectData(b),
+            () => this.onDrain(),
+          )
+        : null;
     if (idle && idle > 0) {
       socket.setTimeout(idle);
       socket.on('timeout', () => {
@@ -148,6 +160,22 @@ export class Connection implements Context {
     if (!this.busy && !this.paused) this.processInput(false);
   }
 
+  /** A read into the shared direct-I/O buffer: run it, then keep only a copy of what is left. */
+  private onDirectData(chunk: Buffer): void {
+    this.onData(chunk);
+    this.parser.detach();
+  }
+
+  /** True when this connection reads and writes below Node's stream layer (server/direct-io.ts). */
+  get directIo(): boolean {
+    return this.io !== null;
+  }
+
+  /** Output accepted but not yet sent. */
+  private outputQueued(): number {
+    return this.socket.writableLength + (this.io !== null ? this.io.queued : 0);
+  }
+
   /**
    * Parse and run buffered commands until input runs out, the connection
    * must wait for an asynchronous reply, or it is closing. `hasFirst`: an
@@ -194,7 +222,7 @@ export class Connection implements Context {
         if (batch.pendingBytes > BATCH_FLUSH_AT) {
           // A big batch: hand it to the socket now; stop reading if the client is not reading.
           this.flushBatch();
-          if (this.socket.writableLength > OUTPUT_HIGH_WATER) {
+          if (this.outputQueued() > OUTPUT_HIGH_WATER) {
             this.paused = true;
             break;
           }
@@ -269,6 +297,16 @@ export class Connection implements Context {
 
   private flushBatch(): void {
     if (batch.isEmpty()) return;
+    const io = this.io;
+    if (io !== null && !this.closed) {
+      // Straight from the batch buffer; a new one only when the socket keeps this one.
+      const view = batch.peekSingle();
+      if (view !== null) {
+        batch.release(!io.write(view));
+        this.armWriteTimer();
+        return;
+      }
+    }
     const one = batch.takeSingle();
     if (one !== null) this.writeBuffers(null, one);
     else this.writeBuffers(batch.take());
@@ -278,19 +316,28 @@ export class Connection implements Context {
   private writeBuffers(parts: Buffer[] | null, one?: Buffer): void {
     if (this.closed) return;
     const s = this.socket;
-    if (parts === null) s.write(one as Buffer);
-    else if (parts.length === 0) return;
+    const io = this.io;
+    if (parts === null) {
+      if (io !== null) io.write(one as Buffer);
+      else s.write(one as Buffer);
+    } else if (parts.length === 0) return;
+    else if (io !== null) for (const p of parts) io.write(p);
     else if (parts.length === 1) s.write(parts[0]);
     else {
       s.cork();
       for (const p of parts) s.write(p);
       s.uncork();
     }
+    this.armWriteTimer();
+  }
+
+  /** writeTimeout: close the connection if what is queued now has not gone out in time. */
+  private armWriteTimer(): void {
     const wt = this.server.options.writeTimeout;
-    if (wt && wt > 0 && s.writableLength > 0 && this.writeTimer === null) {
+    if (wt && wt > 0 && this.writeTimer === null && this.outputQueued() > 0) {
       this.writeTimer = realSetTimeout(() => {
         this.writeTimer = null;
-        if (s.writableLength > 0) {
+        if (this.outputQueued() > 0) {
           this.server.logger.debug(`client ${this.id} write timeout`);
           this.destroy();
         }

@@ -55,6 +55,12 @@ export interface ServerOptions {
   builtins?: boolean;
   /** Initial CONFIG parameters. */
   config?: Record<string, string>;
+  /**
+   * Read and write plain TCP sockets below Node's stream layer (see
+   * server/direct-io.ts). Default true; false uses net.Socket's streams.
+   * TLS connections and servers with an idleTimeout always use the streams.
+   */
+  directIo?: boolean;
 }
 
 export const DEFAULT_REDIS_VERSION = '7.2.4';
