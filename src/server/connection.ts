@@ -155,6 +155,7 @@ export class Connection implements Context {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastActiveAt = this.clock.now();
+    this.server.stats.netInputBytes += chunk.length;
     this.parser.feed(chunk);
     if (this.state !== 'processing') this.setState('active');
     if (!this.busy && !this.paused) this.processInput(false);
@@ -302,6 +303,7 @@ export class Connection implements Context {
       // Straight from the batch buffer; a new one only when the socket keeps this one.
       const view = batch.peekSingle();
       if (view !== null) {
+        this.server.stats.netOutputBytes += view.length;
         batch.release(!io.write(view));
         this.armWriteTimer();
         return;
@@ -317,6 +319,9 @@ export class Connection implements Context {
     if (this.closed) return;
     const s = this.socket;
     const io = this.io;
+    const stats = this.server.stats;
+    if (parts === null) stats.netOutputBytes += (one as Buffer).length;
+    else for (const p of parts) stats.netOutputBytes += p.length;
     if (parts === null) {
       if (io !== null) io.write(one as Buffer);
       else s.write(one as Buffer);

@@ -240,3 +240,45 @@ describe('INFO commandstats and errorstats', () => {
     expect(k).toEqual(r);
   });
 });
+
+describe('total_net_input_bytes / total_net_output_bytes', () => {
+  // Redis counts the bytes it reads from clients and the bytes it writes to
+  // them; the INFO being answered is counted as input, its reply not yet.
+  async function netCounters(port: number, run: (c: RawClient) => Promise<void>): Promise<string> {
+    const admin = await RawClient.connect(port);
+    const c = await RawClient.connect(port);
+    try {
+      await admin.call('CONFIG', 'RESETSTAT');
+      await run(c);
+      const info = decode(await admin.call('INFO', 'stats')) as string;
+      return ['total_net_input_bytes', 'total_net_output_bytes'].map((k) => info.match(new RegExp(`${k}:\\d+`))?.[0]).join(' ');
+    } finally {
+      c.close();
+      admin.close();
+    }
+  }
+
+  const RUNS: Record<string, (c: RawClient) => Promise<void>> = {
+    'one command at a time': async (c) => {
+      await c.call('SET', 'k', 'v'.repeat(300));
+      await c.call('GET', 'k');
+      await c.call('GET', 'nokey');
+      await c.call('NOSUCHCOMMAND', 'a');
+      await c.call('INCR', 'k');
+    },
+    'a pipeline in one write, with a large reply': async (c) => {
+      await c.call('SET', 'big', 'x'.repeat(200_000));
+      c.write('*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n*1\r\n$4\r\nPING\r\nPING inline\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n');
+      for (let i = 0; i < 4; i++) await c.read();
+    },
+  };
+  for (const [name, run] of Object.entries(RUNS)) {
+    it(name, async () => {
+      await pair.flush();
+      const redis = await netCounters(pair.redis.port, run);
+      const redkit = await netCounters(pair.redkit.port, run);
+      expect(redis).toMatch(/total_net_input_bytes:[1-9]\d* total_net_output_bytes:[1-9]/);
+      expect(redkit).toBe(redis);
+    });
+  }
+});
