@@ -44,6 +44,8 @@ const FALSE_3 = Buffer.from('#f\r\n', 'latin1');
 const SHORT_STRING = 32;
 /** A string reply larger than this is sent as its own chunk (no copy into the batch). */
 const LARGE_CHUNK = 64 * 1024;
+/** peekSingle keeps views of up to this many bytes for reuse. */
+const VIEW_CACHE_MAX = 2048;
 
 /** Write a non-negative integer's decimal digits at p; returns the new position. */
 function writeDigits(buf: Buffer, p: number, n: number): number {
@@ -59,6 +61,9 @@ function writeDigits(buf: Buffer, p: number, n: number): number {
 export class RespWriter {
   private buf: Buffer;
   private pos = 0;
+  /** peekSingle's views of `viewsOf`, by length. */
+  private views: Array<Buffer | undefined> = [];
+  private viewsOf: Buffer | null = null;
   /** Finished chunks, in order, when the batch outgrew the buffer or a large value was appended. */
   private chunks: Buffer[] = [];
   private readonly initialSize: number;
@@ -112,7 +117,17 @@ export class RespWriter {
    */
   peekSingle(): Buffer | null {
     if (this.chunks.length !== 0 || this.pos === 0) return null;
-    return this.buf.subarray(0, this.pos);
+    const n = this.pos;
+    if (n > VIEW_CACHE_MAX) return this.buf.subarray(0, n);
+    // Replies of the same length repeat (a client sending the same commands):
+    // reuse the view, a new one costs as much as encoding a short reply.
+    if (this.viewsOf !== this.buf) {
+      this.views = new Array(VIEW_CACHE_MAX + 1);
+      this.viewsOf = this.buf;
+    }
+    let v = this.views[n];
+    if (v === undefined) this.views[n] = v = this.buf.subarray(0, n);
+    return v;
   }
 
   /**

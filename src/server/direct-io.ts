@@ -81,6 +81,9 @@ function loadBinding(): StreamWrapBinding | null {
 /** The read buffer shared by all direct connections (each read is consumed before the next). */
 const READ_SIZE = 64 * 1024;
 let readBuffer: Buffer | null = null;
+/** Views of readBuffer by length, up to VIEW_CACHE_MAX bytes (short reads repeat their lengths). */
+const VIEW_CACHE_MAX = 2048;
+const readViews: Array<Buffer | undefined> = new Array(VIEW_CACHE_MAX + 1);
 /** A WriteWrap no write has kept (synchronous writes leave it untouched), for the next write. */
 let spareReq: WriteReq | null = null;
 
@@ -136,7 +139,13 @@ export class DirectIo {
     h.onread = function (this: StreamHandle, ab?: ArrayBuffer) {
       const n = state[kRead];
       if (n > 0) {
-        if (!socket.destroyed) onBytes(buf.subarray(0, n));
+        if (socket.destroyed) return undefined;
+        let view = n <= VIEW_CACHE_MAX ? readViews[n] : undefined;
+        if (view === undefined) {
+          view = buf.subarray(0, n);
+          if (n <= VIEW_CACHE_MAX) readViews[n] = view;
+        }
+        onBytes(view);
         return undefined;
       }
       // 0 (nothing yet), end of stream or an error: Node's handler.
