@@ -282,6 +282,31 @@ describe('doubles', () => {
 });
 
 describe('batching', () => {
+  it('peekSingle/release: a view reused by length shows the new bytes; a kept view is never written again', () => {
+    const w = new RespWriter(1024);
+    expect(w.peekSingle()).toBe(null);
+    w.write('aaa', 2);
+    const v1 = w.peekSingle() as Buffer;
+    expect(v1.latin1Slice()).toBe('$3\r\naaa\r\n');
+    w.release(false); // consumed: the buffer is reused
+    w.write('bbb', 2);
+    const v2 = w.peekSingle() as Buffer;
+    expect(v2.latin1Slice()).toBe('$3\r\nbbb\r\n');
+    w.release(true); // kept by its user (a socket write still in progress)
+    w.write('ccc', 2);
+    const v3 = w.peekSingle() as Buffer;
+    expect(v3.latin1Slice()).toBe('$3\r\nccc\r\n');
+    expect(v2.latin1Slice()).toBe('$3\r\nbbb\r\n');
+    w.release(false);
+    // Larger than the view cache, and with a chunk (a value of 64 KB or more goes out as its own): no single view.
+    w.write('x'.repeat(3000), 2);
+    expect((w.peekSingle() as Buffer).length).toBe(3000 + 9);
+    w.release(false);
+    w.write('y'.repeat(100_000), 2);
+    expect(w.peekSingle()).toBe(null);
+    expect(Buffer.concat(w.take()).length).toBe(100_000 + 11);
+  });
+
   it('encodes values larger than the batch buffer, between small ones', () => {
     const sizes = [0, 1, 63, 64, 65, 1000, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 300_000, 1024 * 1024];
     for (const initial of [16, 64, 1024, 64 * 1024]) {
