@@ -22,6 +22,7 @@ Options:
   --seed <file.json>    load a RedKit snapshot/seed file at start
   --record <file.jsonl> append every command (with its reply) as a JSON line
   --clock <mode>        real (default) | frozen: time stands still (TTLs never run out)
+  --stream-io           use Node's socket streams instead of direct socket I/O
   -h, --help            show this help
   -v, --version         show the version
 `;
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       record: { type: 'string' },
       clock: { type: 'string' },
+      'stream-io': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
   const clock = values.clock ?? 'real';
   if (clock !== 'real' && clock !== 'frozen') throw new Error(`invalid --clock ${clock} (real | frozen)`);
   const host = values.host ?? '127.0.0.1';
+  const directIo = !values['stream-io'];
   let server: RedKitServer;
   let recordFile: fs.WriteStream | undefined;
   if (values.seed || values.record || clock !== 'real') {
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
       // The file is the record: keep only a few entries in memory.
       record: values.record !== undefined ? { limit: 1000 } : false,
       seed: values.seed,
+      directIo,
     });
     if (values.record) {
       const out = fs.createWriteStream(values.record, { flags: 'a' });
@@ -103,7 +107,7 @@ async function main(): Promise<void> {
     await redkit.start();
     server = redkit.server;
   } else {
-    server = createServer({ port, host, requirepass: values.requirepass, databases, tls, logger: { level } });
+    server = createServer({ port, host, requirepass: values.requirepass, databases, tls, logger: { level }, directIo });
     await server.listen();
   }
   process.stdout.write(`RedKit ready on ${server.url} (pid ${process.pid})\n`);

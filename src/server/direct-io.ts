@@ -169,7 +169,6 @@ export class DirectIo {
     let req = spareReq;
     if (req === null) {
       req = new this.b.WriteWrap();
-      req.handle = h;
       req.oncomplete = onWriteDone;
       req.async = false;
       req.bytes = 0;
@@ -178,9 +177,10 @@ export class DirectIo {
       req.queued = 0;
     }
     spareReq = null;
+    req.handle = h;
     const err = h.writeBuffer(req, buf);
     if (err !== 0) {
-      spareReq = req;
+      // Not reused: a failed write may have been handed to the native side.
       s.destroy();
       return false;
     }

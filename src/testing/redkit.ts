@@ -43,6 +43,8 @@ export interface RedKitOptions {
   logger?: Logger | LoggerOptions | LogLevel;
   /** CONFIG parameters to start with. */
   config?: Record<string, string>;
+  /** Socket I/O below Node's streams (default true); see ServerOptions.directIo. */
+  directIo?: boolean;
 }
 
 export class RedKit {
@@ -67,6 +69,7 @@ export class RedKit {
       redisVersion: options.redisVersion,
       clock: this.clock,
       logger: options.logger ?? 'warn',
+      directIo: options.directIo,
     });
     this.applyConfig(options.config);
     for (const [name, def] of Object.entries(options.commands ?? {})) this.server.registerCommand(name, def);

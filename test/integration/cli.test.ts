@@ -98,6 +98,19 @@ describe('redkit CLI', () => {
     c.close();
   });
 
+  it('--stream-io serves through Node socket streams', async () => {
+    const port = await freePort();
+    const r = await runCli(['--port', String(port), '--log-level', 'warn', '--stream-io']);
+    expect(r.stdout()).toContain(`RedKit ready on redis://127.0.0.1:${port}`);
+    const c = await RawClient.connect(port);
+    const cmds: string[] = [];
+    for (let i = 0; i < 200; i++) cmds.push(`*3\r\n$3\r\nSET\r\n$2\r\nk${i % 10}\r\n$${String(i).length + 1}\r\nv${i}\r\n`);
+    c.write(cmds.join(''));
+    for (let i = 0; i < 200; i++) expect(await c.read()).toBe('+OK\r\n');
+    expect(await c.call('GET', 'k9')).toBe('$4\r\nv199\r\n');
+    c.close();
+  });
+
   it('stops cleanly on SIGTERM, closing its clients', async () => {
     const port = await freePort();
     const r = await runCli(['--port', String(port), '--log-level', 'off']);
