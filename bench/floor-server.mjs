@@ -1,8 +1,9 @@
-// The floor of a Node.js Redis server: a TCP server that parses nothing and
-// answers +OK to each multibulk command it sees (one '*' per command), with
-// the same socket settings and one write per read as RedKit. `--suite floor`
-// compares it with redis-server and RedKit: what RedKit cannot beat on this
-// machine without leaving Node's socket path.
+// The floor of a Node.js Redis server on net.Socket's streams: a TCP server
+// that parses nothing and answers +OK to each multibulk command it sees (one
+// '*' per command), with the same socket settings and one write per read as
+// RedKit. `--suite floor` compares it with redis-server and RedKit: what a
+// server on Node's stream path cannot beat on this machine. RedKit reads and
+// writes below the streams (src/server/direct-io.ts), so it can.
 import net from 'node:net';
 
 const port = Number(process.argv[process.argv.indexOf('--port') + 1]);

@@ -7,7 +7,7 @@
 //   npm run bench -- --suite scaling    per-op cost of LPUSH/HGET/SISMEMBER/ZADD at 1k, 10k, 100k elements
 //   npm run bench -- --suite memory     RSS growth for 1M small string keys (redis-cli --pipe)
 //   npm run bench -- --suite startup    startRedKit() → first PONG, 100 starts, vs a spawned redis-server
-//   npm run bench -- --suite floor      SET vs a do-nothing Node TCP server (what any Node server can reach here)
+//   npm run bench -- --suite floor      SET vs a do-nothing Node TCP server on net.Socket streams
 //   npm run bench -- --suite all
 //   options: --rounds N (default 3), --requests N (default 200000), --quick (one round, no warm-up pass),
 //            --only REGEX (core/types: only the tests whose label matches, e.g. --only 'INCR|GET')
