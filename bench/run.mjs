@@ -121,7 +121,7 @@ async function types() {
 
 /**
  * SET against redis-server, RedKit and a do-nothing Node server (bench/floor-server.mjs),
- * interleaved: how close RedKit is to what any Node.js server can do here.
+ * interleaved: RedKit against what a Node.js server on net.Socket streams can do here.
  */
 async function floor() {
   const servers = { redis: await startProcess('redis'), floor: await startProcess('floor'), redkit: await startProcess('redkit') };
