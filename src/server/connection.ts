@@ -320,18 +320,21 @@ export class Connection implements Context {
     const s = this.socket;
     const io = this.io;
     const stats = this.server.stats;
-    if (parts === null) stats.netOutputBytes += (one as Buffer).length;
-    else for (const p of parts) stats.netOutputBytes += p.length;
     if (parts === null) {
-      if (io !== null) io.write(one as Buffer);
-      else s.write(one as Buffer);
-    } else if (parts.length === 0) return;
-    else if (io !== null) for (const p of parts) io.write(p);
-    else if (parts.length === 1) s.write(parts[0]);
-    else {
-      s.cork();
-      for (const p of parts) s.write(p);
-      s.uncork();
+      const b = one as Buffer;
+      stats.netOutputBytes += b.length;
+      if (io !== null) io.write(b);
+      else s.write(b);
+    } else {
+      if (parts.length === 0) return;
+      for (const p of parts) stats.netOutputBytes += p.length;
+      if (io !== null) for (const p of parts) io.write(p);
+      else if (parts.length === 1) s.write(parts[0]);
+      else {
+        s.cork();
+        for (const p of parts) s.write(p);
+        s.uncork();
+      }
     }
     this.armWriteTimer();
   }
