@@ -47,6 +47,22 @@ export class Clock {
   private realTimerAt = Infinity;
   private listeners: Array<() => void> = [];
   private readonly initialMode: ClockMode;
+  /**
+   * Receives what scheduled work (a timer's function, a change listener)
+   * throws: the other timers still run and the caller of advance()/set() or
+   * the real timer does not see it. Servers install their logger here;
+   * without one it goes to stderr.
+   */
+  onError: ((e: unknown) => void) | undefined;
+
+  private report(e: unknown): void {
+    try {
+      if (this.onError !== undefined) this.onError(e);
+      else process.stderr.write(`[redkit] clock: scheduled work threw: ${(e as Error)?.stack ?? String(e)}\n`);
+    } catch {
+      // reporting must not throw either
+    }
+  }
 
   constructor(mode: ClockMode = 'real') {
     this.initialMode = mode;
@@ -161,7 +177,13 @@ export class Clock {
   }
 
   private changed(): void {
-    for (const l of this.listeners.slice()) l();
+    for (const l of this.listeners.slice()) {
+      try {
+        l();
+      } catch (e) {
+        this.report(e);
+      }
+    }
     this.fireDue();
   }
 
@@ -170,7 +192,11 @@ export class Clock {
     while (this.timers.length && this.timers[0].at <= now) {
       const t = this.timers.shift() as TimerEntry;
       t.active = false;
-      t.fn();
+      try {
+        t.fn();
+      } catch (e) {
+        this.report(e);
+      }
     }
     this.reschedule();
   }

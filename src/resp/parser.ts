@@ -10,6 +10,7 @@
  *   commands (a blocked client does not run the rest of its pipeline).
  */
 import { Err } from '../errors.js';
+import { realSetImmediate } from '../clock/timers.js';
 import { binaryString } from './bytes.js';
 
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
@@ -35,9 +36,32 @@ export class RequestParser {
   maxBulkLen = 512 * 1024 * 1024;
   /** When true, Redis's tighter limits for unauthenticated clients apply. */
   unauthenticated = false;
+  /**
+   * The most the caller's socket reads deliver at once (Node: 64 KB), or 0.
+   * A read that filled it was probably cut short of what the kernel held:
+   * Redis's read in progress then goes on into the next chunk (see `carry`).
+   */
+  sourceReadSize = 0;
 
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  /**
+   * Redis's reads, replayed (see startRead): commands are parsed only up to
+   * `end`, the end of the read redis-server would have made, since Redis
+   * judges the 64 KB line limits after each read. Usually one read covers a
+   * whole chunk and `end` is the buffer's end.
+   */
+  private end = 0;
+  /** sdsalloc(querybuf) of the Redis client being replayed. */
+  private qAlloc = SDS_EMPTY_ALLOC;
+  /** Bytes the current read would still take from the next chunk (the last chunk filled the source's read). */
+  private carry = 0;
+  private carryEpoch = 0;
+  /** Set when a line limit could not be judged because the read was carried. */
+  deferredCheck = false;
+  /** The big bulk being read had the query buffer to itself (Redis hands it over when complete). */
+  private bigOwnsQuery = false;
+  private lastChunkFull = false;
   /**
    * Growable buffer for input that arrives before the previous input was
    * consumed (a partial command, or a client pipelining while the connection
@@ -67,6 +91,8 @@ export class RequestParser {
   }
 
   feed(chunk: Buffer): void {
+    this.lastChunkFull = this.sourceReadSize > 0 && chunk.length >= this.sourceReadSize;
+    if (this.carry > 0 && this.carryEpoch !== epoch) this.carry = 0; // the read it belonged to is over
     if (this.big !== null) {
       // Copy straight into the big argument buffer.
       const need = this.big.length - this.bigFilled;
@@ -88,6 +114,7 @@ export class RequestParser {
   private setBuffer(b: Buffer): void {
     this.buf = b;
     this.pos = 0;
+    this.end = 0;
     this.bufIsOwn = false;
   }
 
@@ -113,6 +140,7 @@ export class RequestParser {
       this.buf = own.subarray(0, buf.length + chunk.length);
       return;
     }
+    this.end -= this.pos;
     if (own === null || own.length < total * 2) {
       own = Buffer.allocUnsafe(Math.max(total * 2, 16 * 1024));
       buf.copy(own, 0, this.pos);
@@ -128,6 +156,10 @@ export class RequestParser {
   /** Drop all state (connection closing). */
   reset(): void {
     this.setBuffer(EMPTY);
+    this.qAlloc = SDS_EMPTY_ALLOC;
+    this.carry = 0;
+    this.deferredCheck = false;
+    this.bigOwnsQuery = false;
     this.own = null;
     this.mbRemaining = 0;
     this.bulkLen = -1;
@@ -142,12 +174,82 @@ export class RequestParser {
    * Throws ProtocolError on malformed input (the caller replies and closes).
    */
   next(): ParsedCommand | null {
-    // Fast path: a whole, ordinary multibulk command already in the buffer.
-    if (this.mbRemaining === 0 && this.big === null && !this.unauthenticated && this.pos < this.buf.length && this.buf[this.pos] === 0x2a) {
-      const cmd = this.fastCommand();
-      if (cmd !== undefined) return cmd;
+    if (this.pos === this.end && this.end < this.buf.length) this.startRead();
+    for (;;) {
+      // Fast path: a whole, ordinary multibulk command already in the buffer.
+      if (this.mbRemaining === 0 && this.big === null && !this.unauthenticated && this.pos < this.end && this.buf[this.pos] === 0x2a) {
+        const cmd = this.fastCommand();
+        if (cmd !== undefined) return cmd;
+      }
+      const cmd = this.slowNext();
+      if (cmd !== null || this.end >= this.buf.length) return cmd;
+      this.startRead();
     }
-    return this.slowNext();
+  }
+
+  /**
+   * The read redis-server 7.0 makes next (readQueryFromClient): 16 KB while
+   * its query buffer is small, then whatever room sdsMakeRoomFor's greedy
+   * growth left (jemalloc size classes), or exactly the rest of a bulk of
+   * 32 KB or more. `end` moves to where that read stops.
+   */
+  private startRead(): void {
+    const avail = this.buf.length - this.end;
+    if (this.carry > 0) {
+      const take = avail < this.carry ? avail : this.carry;
+      this.carry -= take;
+      this.end += take;
+      return;
+    }
+    // What Redis's query buffer still holds: the unconsumed bytes (a big bulk: what has arrived of it).
+    const qlen = this.big !== null ? this.bigFilled : this.end - this.pos;
+    let readlen = IOBUF_LEN;
+    if (this.big !== null || (this.mbRemaining > 0 && this.bulkLen >= BIG_ARG)) {
+      const remaining = (this.big !== null ? this.big.length : this.bulkLen + 2) - qlen;
+      if (remaining > 0) readlen = remaining;
+      this.qAlloc = sdsMakeRoom(qlen, this.qAlloc, readlen, false);
+    } else if (this.qAlloc < IOBUF_LEN) {
+      this.qAlloc = sdsMakeRoom(qlen, this.qAlloc, readlen, false);
+    } else {
+      this.qAlloc = sdsMakeRoom(qlen, this.qAlloc, readlen, true);
+      readlen = this.qAlloc - qlen;
+    }
+    const take = avail < readlen ? avail : readlen;
+    this.end += take;
+    if (take < readlen && this.lastChunkFull) {
+      this.carry = readlen - take;
+      this.carryEpoch = nextEpoch();
+    }
+  }
+
+  /** A line of `n` bytes has no end yet: too big when Redis would have said so after this read. */
+  private lineTooBig(n: number): boolean {
+    if (n <= PROTO_INLINE_MAX_SIZE) return false;
+    if (this.end >= this.buf.length && this.carry > 0) {
+      // The read may go on in the next chunk: judge when it ends (endCarriedRead).
+      this.deferredCheck = true;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Everything received counts as read, to be parsed in one go (input that
+   * arrived while the connection waited for an asynchronous reply).
+   */
+  readAll(): void {
+    const n = this.buf.length - this.end;
+    if (n <= 0 || this.big !== null) return;
+    this.qAlloc = sdsMakeRoom(this.end - this.pos, this.qAlloc < IOBUF_LEN ? IOBUF_LEN : this.qAlloc, n, true);
+    this.end = this.buf.length;
+    this.carry = 0;
+    this.deferredCheck = false;
+  }
+
+  /** The read carried over from a full chunk got nothing more: it ended where the data did. */
+  endCarriedRead(): void {
+    this.carry = 0;
+    this.deferredCheck = false;
   }
 
   /**
@@ -157,7 +259,7 @@ export class RequestParser {
    */
   private fastCommand(): ParsedCommand | undefined {
     const buf = this.buf;
-    const len = buf.length;
+    const len = this.end;
     let p = this.pos + 1;
     let c = buf[p];
     if (c < 49 || c > 57) return undefined; // first digit 1-9
@@ -187,25 +289,34 @@ export class RequestParser {
       p += l + 2; // CRLF after the data is skipped, not checked (as Redis)
     }
     this.pos = p;
-    if (p >= len) this.setBuffer(EMPTY);
+    if (p >= buf.length) this.setBuffer(EMPTY);
     return { name: name as string, args };
   }
 
   private slowNext(): ParsedCommand | null {
     for (;;) {
       if (this.big !== null) {
-        if (this.bigFilled < this.big.length) return null;
-        const b = this.big;
+        const big = this.big;
+        if (this.pos < this.end) {
+          // Bytes of the big bulk that arrived behind other input.
+          const need = big.length - this.bigFilled;
+          const n = this.end - this.pos < need ? this.end - this.pos : need;
+          this.buf.copy(big, this.bigFilled, this.pos, this.pos + n);
+          this.bigFilled += n;
+          this.pos += n;
+        }
+        if (this.bigFilled < big.length) return null;
         this.big = null;
         this.bigFilled = 0;
+        this.bigDone(big.length - 2);
         // The trailing CRLF is not checked, as in Redis.
-        this.pushArg(b.latin1Slice(0, b.length - 2));
+        this.pushArg(big.latin1Slice(0, big.length - 2));
         this.bulkLen = -1;
         if (this.mbRemaining === 0) return this.finish();
         continue;
       }
       const buf = this.buf;
-      const len = buf.length;
+      const len = this.end;
       if (this.mbRemaining === 0) {
         // Start of a new command.
         if (this.pos >= len) return null;
@@ -215,9 +326,10 @@ export class RequestParser {
           if (cmd === null) continue; // empty line
           return cmd;
         }
-        const cr = buf.indexOf(13, this.pos);
+        let cr = buf.indexOf(13, this.pos);
+        if (cr >= len) cr = -1;
         if (cr < 0) {
-          if (len - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError(Err.protoTooBigMbulk);
+          if (this.lineTooBig(len - this.pos)) throw new ProtocolError(Err.protoTooBigMbulk);
           return null;
         }
         if (cr + 1 >= len) return null; // the byte after CR has not arrived
@@ -225,7 +337,7 @@ export class RequestParser {
         if (n === null || n > PROTO_MAX_MULTIBULK) {
           // Redis finds the CR with strchr(): a NUL before it means "no line yet".
           if (hasNul(buf, this.pos, cr)) {
-            if (len - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError(Err.protoTooBigMbulk);
+            if (this.lineTooBig(len - this.pos)) throw new ProtocolError(Err.protoTooBigMbulk);
             return null;
           }
           throw new ProtocolError(Err.protoInvalidMultibulk);
@@ -242,9 +354,10 @@ export class RequestParser {
       while (this.mbRemaining > 0) {
         if (this.bulkLen < 0) {
           if (this.pos >= len) return null;
-          const cr = buf.indexOf(13, this.pos);
+          let cr = buf.indexOf(13, this.pos);
+          if (cr >= len) cr = -1;
           if (cr < 0) {
-            if (len - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError(Err.protoTooBigBulkCount);
+            if (this.lineTooBig(len - this.pos)) throw new ProtocolError(Err.protoTooBigBulkCount);
             return null;
           }
           if (cr + 1 >= len) return null; // the byte after CR has not arrived
@@ -252,7 +365,7 @@ export class RequestParser {
           if (n === null || n < 0 || n > this.maxBulkLen) {
             // Redis finds the CR with strchr(): a NUL before it means "no line yet".
             if (hasNul(buf, this.pos, cr)) {
-              if (len - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError(Err.protoTooBigBulkCount);
+              if (this.lineTooBig(len - this.pos)) throw new ProtocolError(Err.protoTooBigBulkCount);
               return null;
             }
             const c = buf[this.pos];
@@ -263,25 +376,44 @@ export class RequestParser {
           if (this.unauthenticated && n > UNAUTH_MAX_BULK) throw new ProtocolError(Err.protoUnauthBulk);
           this.pos = cr + 2;
           this.bulkLen = n;
-          if (n >= BIG_ARG && len - this.pos < n + 2) {
-            // Assemble once in a buffer of exactly the right size.
-            const big = Buffer.allocUnsafe(n + 2);
+          if (n >= BIG_ARG) {
             const have = len - this.pos;
-            buf.copy(big, 0, this.pos, len);
-            this.big = big;
-            this.bigFilled = have;
-            this.pos = len;
-            return null;
+            if (have <= n + 2) {
+              // Redis moves the bulk to the start of its query buffer, sized for it.
+              this.qAlloc = sdsMakeRoom(have, this.qAlloc, n + 2 - have, false);
+              this.bigOwnsQuery = true;
+            }
+            if (have < n + 2) {
+              // Assemble once in a buffer of exactly the right size.
+              const big = Buffer.allocUnsafe(n + 2);
+              buf.copy(big, 0, this.pos, len);
+              this.big = big;
+              this.bigFilled = have;
+              this.pos = len;
+              return null;
+            }
           }
         }
         const n = this.bulkLen;
         if (len - this.pos < n + 2) return null;
+        if (n >= BIG_ARG) this.bigDone(n);
         this.pushArg(buf.latin1Slice(this.pos, this.pos + n));
         this.pos += n + 2; // CRLF after the data is skipped, not checked (as Redis)
         this.bulkLen = -1;
       }
       return this.finish();
     }
+  }
+
+  /**
+   * A bulk of 32 KB or more is complete. When it had Redis's query buffer to
+   * itself, Redis keeps that buffer as the argument and starts a new one of
+   * the same size.
+   */
+  private bigDone(n: number): void {
+    if (!this.bigOwnsQuery) return;
+    this.bigOwnsQuery = false;
+    this.qAlloc = sdsNewAlloc(n + 2);
   }
 
   private pushArg(s: string): void {
@@ -301,10 +433,11 @@ export class RequestParser {
   /** undefined: need more bytes; null: empty line consumed. */
   private parseInline(): ParsedCommand | null | undefined {
     const buf = this.buf;
-    const nl = buf.indexOf(10, this.pos);
+    let nl = buf.indexOf(10, this.pos);
+    if (nl >= this.end) nl = -1;
     // Redis finds the LF with strchr(): a NUL before it means "no line yet".
     if (nl < 0 || hasNul(buf, this.pos, nl)) {
-      if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError(Err.protoTooBigInline);
+      if (this.lineTooBig(this.end - this.pos)) throw new ProtocolError(Err.protoTooBigInline);
       return undefined;
     }
     let end = nl;
@@ -320,6 +453,79 @@ export class RequestParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+// ---- Redis's query buffer, replayed -------------------------------------------------
+//
+// redis-server checks the 64 KB line limits after each read(2), so whether a
+// long line that does end is refused depends on where its reads stopped. Its
+// reads (readQueryFromClient, Redis 7.0): 16 KB (PROTO_IOBUF_LEN) while the
+// query buffer's allocation is below that; then the query buffer grows with
+// sdsMakeRoomFor (double the needed length, rounded up by jemalloc) and the read
+// takes all the room there is; a bulk of 32 KB or more is read exactly to its
+// end. A one-shot "ECHO <80 KB>" is refused, as by redis-server: its first
+// two reads stop at 16384 and 81910 bytes. Not replayed: the query buffer
+// shrinking in serverCron (clientsCronResizeQueryBuffer), which depends on time.
+
+const IOBUF_LEN = 16 * 1024;
+const SDS_MAX_PREALLOC = 1024 * 1024;
+/** sdsalloc(sdsempty()): a type-8 header (3 bytes) + NUL in jemalloc's 8-byte class. */
+const SDS_EMPTY_ALLOC = 4;
+
+/** jemalloc 5's size class of an allocation of n bytes (4 classes per doubling above 128). */
+function jemallocSize(n: number): number {
+  if (n <= 8) return 8;
+  if (n <= 128) return (n + 15) & ~15;
+  let pow = 256;
+  while (pow < n) pow *= 2;
+  const step = pow / 8;
+  return Math.ceil(n / step) * step;
+}
+
+/** sds header bytes and maximum length for a string of `len` bytes (sdsReqType; type 5 becomes 8). */
+function sdsHeader(len: number): number {
+  return len < 256 ? 3 : len < 65536 ? 5 : len < 4294967296 ? 9 : 17;
+}
+function sdsTypeMax(hdr: number): number {
+  return hdr === 3 ? 255 : hdr === 5 ? 65535 : hdr === 9 ? 4294967295 : Number.MAX_SAFE_INTEGER;
+}
+
+/** sdsalloc() after sdsMakeRoomFor (greedy) / sdsMakeRoomForNonGreedy(s, addlen) on a string of `len` bytes. */
+function sdsMakeRoom(len: number, alloc: number, addlen: number, greedy: boolean): number {
+  if (alloc - len >= addlen) return alloc;
+  let newlen = len + addlen;
+  if (greedy) newlen = newlen < SDS_MAX_PREALLOC ? newlen * 2 : newlen + SDS_MAX_PREALLOC;
+  const hdr = sdsHeader(newlen);
+  const usable = jemallocSize(hdr + newlen + 1) - hdr - 1;
+  const max = sdsTypeMax(hdr);
+  return usable > max ? max : usable;
+}
+
+/** sdsalloc() of sdsnewlen(NULL, n). */
+function sdsNewAlloc(n: number): number {
+  const hdr = sdsHeader(n);
+  const usable = jemallocSize(hdr + n + 1) - hdr - 1;
+  const max = sdsTypeMax(hdr);
+  return usable > max ? max : usable;
+}
+
+/**
+ * Reads that follow one another in the same turn of the event loop are the
+ * same kernel buffer read in pieces. The epoch changes once per turn (only
+ * counted while someone asks).
+ */
+let epoch = 1;
+let epochTicking = false;
+function nextEpoch(): number {
+  if (!epochTicking) {
+    epochTicking = true;
+    realSetImmediate(() => {
+      epoch++;
+      epochTicking = false;
+    });
+  }
+  return epoch;
+}
+
 /** Commands with more arguments than this take the incremental path. */
 const FAST_MAX_ARGS = 256;
 
@@ -410,6 +616,8 @@ const hexVal = (c: number) => (c <= 57 ? c - 48 : (c | 0x20) - 87);
 /**
  * sdssplitargs: split an inline request like Redis does (quotes, escapes).
  * Returns null on unbalanced quotes. A NUL byte ends the line, as in C.
+ * Tokens are built from slices of the buffer (runs of plain bytes) and the
+ * escaped bytes between them: no token size can overflow anything.
  */
 export function splitArgs(buf: Buffer, start: number, end: number): string[] | null {
   const out: string[] = [];
@@ -421,43 +629,55 @@ export function splitArgs(buf: Buffer, start: number, end: number): string[] | n
     let inq = false;
     let insq = false;
     let done = false;
-    const cur: number[] = [];
+    let cur = '';
+    let run = p; // start of the current run of plain bytes
     while (!done) {
       const c = at(p);
       if (inq) {
         if (c === 92 /* \ */ && at(p + 1) === 120 /* x */ && isHex(at(p + 2)) && isHex(at(p + 3))) {
-          cur.push(hexVal(at(p + 2)) * 16 + hexVal(at(p + 3)));
+          cur += binaryString(buf, run, p - run) + String.fromCharCode(hexVal(at(p + 2)) * 16 + hexVal(at(p + 3)));
           p += 3;
+          run = p + 1;
         } else if (c === 92 && at(p + 1) !== 0) {
+          cur += binaryString(buf, run, p - run);
           p++;
           const e = at(p);
-          cur.push(e === 110 ? 10 : e === 114 ? 13 : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e);
+          cur += String.fromCharCode(e === 110 ? 10 : e === 114 ? 13 : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e);
+          run = p + 1;
         } else if (c === 34 /* " */) {
           const nx = at(p + 1);
           if (nx !== 0 && !isSpace(nx)) return null;
+          cur += binaryString(buf, run, p - run);
           done = true;
         } else if (c === 0) {
           return null;
-        } else cur.push(c);
+        }
       } else if (insq) {
         if (c === 92 && at(p + 1) === 39 /* ' */) {
+          cur += binaryString(buf, run, p - run) + "'";
           p++;
-          cur.push(39);
+          run = p + 1;
         } else if (c === 39) {
           const nx = at(p + 1);
           if (nx !== 0 && !isSpace(nx)) return null;
+          cur += binaryString(buf, run, p - run);
           done = true;
         } else if (c === 0) {
           return null;
-        } else cur.push(c);
+        }
       } else {
-        if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0) done = true;
-        else if (c === 34) inq = true;
-        else if (c === 39) insq = true;
-        else cur.push(c);
+        if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0) {
+          cur += binaryString(buf, run, p - run);
+          done = true;
+        } else if (c === 34 || c === 39) {
+          cur += binaryString(buf, run, p - run);
+          if (c === 34) inq = true;
+          else insq = true;
+          run = p + 1;
+        }
       }
       if (at(p) !== 0) p++;
     }
-    out.push(String.fromCharCode.apply(null, cur));
+    out.push(cur);
   }
 }

@@ -7,12 +7,13 @@
  * messages, invalidations) may be written at any time.
  */
 import type { Socket } from 'node:net';
-import { realClearTimeout, realSetTimeout } from '../clock/timers.js';
+import { realClearTimeout, realSetImmediate, realSetTimeout } from '../clock/timers.js';
 import { ReplyError } from '../errors.js';
 import { ProtocolError, RequestParser } from '../resp/parser.js';
 import { isPending, NoReply, type Reply } from '../resp/reply.js';
 import { RespWriter } from '../resp/writer.js';
 import { DirectIo } from './direct-io.js';
+import { describeClient, errorMessage, errorStack } from './dispatch.js';
 import type { Clock } from '../clock/clock.js';
 import type { Database } from '../store/database.js';
 import type { Store } from '../store/store.js';
@@ -29,6 +30,8 @@ let batchOwner: Connection | null = null;
 const scratch = new RespWriter(4 * 1024);
 
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+/** What one socket read delivers at most (Node's read buffer, stream path and direct I/O alike). */
+const SOCKET_READ_SIZE = 64 * 1024;
 /** Flush the batch to the socket mid-loop once it holds this much. */
 const BATCH_FLUSH_AT = 1024 * 1024;
 
@@ -97,11 +100,13 @@ export class Connection implements Context {
     this.authenticated = !server.requiresAuth();
     this.parser.unauthenticated = !this.authenticated;
     this.parser.maxBulkLen = server.config.protoMaxBulkLen;
+    // Node reads a socket 64 KB at a time (the stream path and direct I/O alike).
+    this.parser.sourceReadSize = SOCKET_READ_SIZE;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.server.logger.debug(`client ${this.id} socket error: ${err.message}`));
-    socket.on('close', () => this.onClose());
-    socket.on('drain', () => this.onDrain());
+    socket.on('close', () => this.guard('closing', () => this.onClose()));
+    socket.on('drain', () => this.guard('writing', () => this.onDrain()));
     const idle = server.options.idleTimeout;
     // An idle timeout is Node's socket timer, which only the stream path refreshes.
     this.io =
@@ -109,16 +114,18 @@ export class Connection implements Context {
         ? DirectIo.attach(
             socket,
             (b) => this.onDirectData(b),
-            () => this.onDrain(),
+            () => this.guard('writing', () => this.onDrain()),
           )
         : null;
     if (idle && idle > 0) {
       socket.setTimeout(idle);
-      socket.on('timeout', () => {
-        if (this.busy || this.isSubscriber()) return;
-        this.server.logger.debug(`client ${this.id} idle timeout`);
-        this.destroy();
-      });
+      socket.on('timeout', () =>
+        this.guard('idle timeout', () => {
+          if (this.busy || this.isSubscriber()) return;
+          this.server.logger.debug(`client ${this.id} idle timeout`);
+          this.destroy();
+        }),
+      );
     }
   }
 
@@ -154,17 +161,56 @@ export class Connection implements Context {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.lastActiveAt = this.clock.now();
-    this.server.stats.netInputBytes += chunk.length;
-    this.parser.feed(chunk);
-    if (this.state !== 'processing') this.setState('active');
-    if (!this.busy && !this.paused) this.processInput(false);
+    try {
+      this.lastActiveAt = this.clock.now();
+      this.server.stats.netInputBytes += chunk.length;
+      this.parser.feed(chunk);
+      if (this.state !== 'processing') this.setState('active');
+      if (!this.busy && !this.paused) this.processInput(false);
+      // Redis reads a blocked client's input but parses it only when it is unblocked, all at once.
+      else this.parser.readAll();
+    } catch (e) {
+      this.internalError(e, 'reading');
+    }
   }
 
   /** A read into the shared direct-I/O buffer: run it, then keep only a copy of what is left. */
   private onDirectData(chunk: Buffer): void {
     this.onData(chunk);
-    this.parser.detach();
+    try {
+      this.parser.detach();
+    } catch (e) {
+      this.internalError(e, 'reading');
+    }
+  }
+
+  /**
+   * The last line of defence: something threw that nothing else caught (a
+   * bug in the parser, the writer, a hook...). Logged with the client and its
+   * command; the connection is closed (its state is unknown), nobody else is
+   * affected.
+   */
+  private internalError(e: unknown, doing: string): void {
+    try {
+      this.server.logger.error(`client ${describeClient(this)} cmd=${this.sentName || '(none)'}: internal error while ${doing}, closing the connection: ${errorStack(e)}`);
+    } catch {
+      // a logger that throws must not take the process down either
+    }
+    try {
+      if (batchOwner === this) batch.take();
+      this.destroy();
+    } catch {
+      // nothing more to do
+    }
+  }
+
+  /** Run `fn` for this connection (a socket event, a timer) under the last line of defence. */
+  private guard(doing: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.internalError(e, doing);
+    }
   }
 
   /** True when this connection reads and writes below Node's stream layer (server/direct-io.ts). */
@@ -200,10 +246,13 @@ export class Connection implements Context {
             this.server.stats.protocolErrors++;
             this.server.logger.debug(`client ${this.id} protocol error: ${e.message}`);
             batch.error(e.message);
-            this.closeAfterReply = true;
-            break;
+          } else {
+            // A bug: the input cannot be trusted any more. Answer, then close.
+            this.server.logger.error(`client ${describeClient(this)}: internal error while parsing its input, closing the connection: ${errorStack(e)}`);
+            batch.error(new ReplyError(`ERR internal error: ${errorMessage(e)}`).message);
           }
-          throw e;
+          this.closeAfterReply = true;
+          break;
         }
         if (cmd === null) break;
         progressed = true;
@@ -216,10 +265,17 @@ export class Connection implements Context {
           r = server.errorToReply(e, this);
         }
         if (isPending(r)) {
-          this.waitFor(Promise.resolve(r));
+          this.waitFor(r as Promise<Reply>);
           break;
         }
-        this.emit(r as Reply);
+        try {
+          this.emit(r as Reply);
+        } catch (e) {
+          // A reply that cannot be encoded: what was written of it is garbage, so the client goes.
+          this.server.logger.error(`client ${describeClient(this)} cmd=${this.sentName}: its reply could not be encoded, closing the connection: ${errorStack(e)}`);
+          this.closeAfterReply = true;
+          break;
+        }
         if (batch.pendingBytes > BATCH_FLUSH_AT) {
           // A big batch: hand it to the socket now; stop reading if the client is not reading.
           this.flushBatch();
@@ -237,16 +293,41 @@ export class Connection implements Context {
         if (this.closeAfterReply) this.end();
         else this.setState(this.parser.midCommand ? 'active' : 'idle');
         this.armReadTimeout(progressed);
+        if (this.parser.deferredCheck && !this.closeAfterReply) this.judgeCarriedRead();
       }
     }
   }
 
+  /**
+   * A long line waits at the end of a chunk that filled Node's read: Redis's
+   * read may go on into the next chunk. If none comes in this turn of the
+   * event loop, the read ended here: judge the line now.
+   */
+  private judgeCarriedRead(): void {
+    this.parser.deferredCheck = false;
+    realSetImmediate(() =>
+      this.guard('reading', () => {
+        if (this.closed || this.busy || this.paused || !this.parser.midCommand) return;
+        this.parser.endCarriedRead();
+        this.processInput(false);
+      }),
+    );
+  }
+
   private waitFor(p: Promise<Reply>): void {
     this.busy = true;
-    p.then(
-      (r) => this.asyncDone(r),
-      (e) => this.asyncDone(this.server.errorToReply(e, this)),
-    );
+    let settled: Promise<Reply>;
+    try {
+      settled = Promise.resolve(p);
+    } catch (e) {
+      settled = Promise.reject(e);
+    }
+    settled
+      .then(
+        (r) => this.asyncDone(r),
+        (e) => this.asyncDone(this.server.errorToReply(e, this)),
+      )
+      .catch((e: unknown) => this.internalError(e, 'answering'));
   }
 
   private asyncDone(r: Reply): void {
@@ -343,13 +424,17 @@ export class Connection implements Context {
   private armWriteTimer(): void {
     const wt = this.server.options.writeTimeout;
     if (wt && wt > 0 && this.writeTimer === null && this.outputQueued() > 0) {
-      this.writeTimer = realSetTimeout(() => {
-        this.writeTimer = null;
-        if (this.outputQueued() > 0) {
-          this.server.logger.debug(`client ${this.id} write timeout`);
-          this.destroy();
-        }
-      }, wt);
+      this.writeTimer = realSetTimeout(
+        () =>
+          this.guard('write timeout', () => {
+            this.writeTimer = null;
+            if (this.outputQueued() > 0) {
+              this.server.logger.debug(`client ${this.id} write timeout`);
+              this.destroy();
+            }
+          }),
+        wt,
+      );
     }
   }
 
@@ -378,13 +463,17 @@ export class Connection implements Context {
       this.readTimer = null;
     }
     if (this.parser.midCommand && !this.closed) {
-      this.readTimer = realSetTimeout(() => {
-        this.readTimer = null;
-        if (this.parser.midCommand) {
-          this.server.logger.debug(`client ${this.id} read timeout`);
-          this.destroy();
-        }
-      }, rt);
+      this.readTimer = realSetTimeout(
+        () =>
+          this.guard('read timeout', () => {
+            this.readTimer = null;
+            if (this.parser.midCommand) {
+              this.server.logger.debug(`client ${this.id} read timeout`);
+              this.destroy();
+            }
+          }),
+        rt,
+      );
     }
   }
 
@@ -423,7 +512,7 @@ export class Connection implements Context {
       try {
         h(this);
       } catch (e) {
-        this.server.logger.error(`close hook failed: ${(e as Error).message}`);
+        this.server.logger.error(`client ${describeClient(this)}: close hook failed: ${errorStack(e)}`);
       }
     }
     this.setState('closed');

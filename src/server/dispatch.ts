@@ -230,12 +230,12 @@ export class Dispatcher {
     try {
       reply = this.middleware.length === 0 ? cmd.handler(ctx, args) : this.chain(ctx, cmd, args);
     } catch (e) {
-      reply = this.errorToReply(e, cmd);
+      reply = this.errorToReply(e, cmd, ctx);
     }
     if (isPending(reply)) {
       return Promise.resolve(reply).then(
         (v) => this.finish(ctx, cmd, args, v),
-        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd)),
+        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd, ctx)),
       );
     }
     return this.finish(ctx, cmd, args, reply);
@@ -275,12 +275,49 @@ export class Dispatcher {
     this.stats.errorsByCode.set(code, (this.stats.errorsByCode.get(code) ?? 0) + 1);
   }
 
-  errorToReply(e: unknown, cmd?: Command): ReplyError {
+  /**
+   * The error reply for something a command threw (a bug in a handler, a
+   * middleware, a gate...), logged with the command and the client. A
+   * ReplyError is the command's answer and is not logged.
+   */
+  errorToReply(e: unknown, cmd?: Command, ctx?: Context): ReplyError {
     if (e instanceof ReplyError) return e;
-    const msg = e instanceof Error ? e.message : String(e);
-    if (cmd?.builtin) this.logger.error(`internal error in '${cmd.fullName}': ${(e as Error)?.stack ?? msg}`);
-    else this.logger.warn(`command '${cmd?.fullName ?? '?'}' threw: ${msg}`);
+    const msg = errorMessage(e);
+    const name = cmd?.fullName ?? ctx?.sentName ?? '?';
+    const who = ctx === undefined ? '' : ` (${describeClient(ctx)})`;
+    if (cmd?.builtin) this.logger.error(`internal error in '${name}'${who}: ${errorStack(e)}`);
+    else this.logger.warn(`command '${name}'${who} threw: ${errorStack(e)}`);
     return new ReplyError(`ERR ${msg}`);
   }
 }
 
+
+/** The message of anything thrown, never throwing itself (a thrown value may be any object). */
+export function errorMessage(e: unknown): string {
+  try {
+    if (e instanceof Error) return String(e.message);
+    if (e !== null && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
+    return String(e);
+  } catch {
+    return 'unknown error';
+  }
+}
+
+/** The stack of an Error (its message otherwise), for logs. */
+export function errorStack(e: unknown): string {
+  try {
+    if (e instanceof Error && typeof e.stack === 'string') return e.stack;
+  } catch {
+    // fall through
+  }
+  return errorMessage(e);
+}
+
+/** "id=3 addr=127.0.0.1:5000 name=x", to say whose command it was. */
+export function describeClient(ctx: Context): string {
+  try {
+    return `id=${ctx.id} addr=${ctx.remoteAddress}${ctx.name ? ` name=${ctx.name}` : ''}`;
+  } catch {
+    return 'unknown client';
+  }
+}

@@ -13,7 +13,7 @@ import { Store } from '../store/store.js';
 import { Config } from './config.js';
 import { Connection, type ConnState } from './connection.js';
 import type { Context } from './context.js';
-import { ATTENTION, Dispatcher, type Gate, type Middleware, type Observer } from './dispatch.js';
+import { ATTENTION, Dispatcher, errorStack, type Gate, type Middleware, type Observer } from './dispatch.js';
 import { Logger, type LoggerOptions, type LogLevel } from './logger.js';
 import { F, Registry, type Command, type CommandDefinition, type Handler } from './registry.js';
 
@@ -126,6 +126,8 @@ export class RedKitServer {
     this.users.set('default', options.requirepass ? options.requirepass : null);
     for (const [u, p] of Object.entries(options.users ?? {})) this.users.set(u, p);
     this.dispatcher = new Dispatcher(this.registry, this.logger);
+    // What clock-scheduled work (expiry, blocking timeouts, user timers) throws is logged, not thrown.
+    if (this.clock.onError === undefined) this.clock.onError = (e) => this.logger.error(`scheduled work threw: ${errorStack(e)}`);
     this.stats = { connectionsReceived: 0, rejectedConnections: 0, protocolErrors: 0, startedAt: this.clock.now(), netInputBytes: 0, netOutputBytes: 0 };
     this.installCoreGates();
     if (options.builtins === false) coreInstaller?.(this);
@@ -257,8 +259,9 @@ export class RedKitServer {
     return this.dispatcher.execute(ctx, name, args);
   }
 
-  errorToReply(e: unknown, _conn?: Connection): ReplyError {
-    return this.dispatcher.errorToReply(e);
+  /** The error reply for a thrown value, logged with the client's last command (see Dispatcher.errorToReply). */
+  errorToReply(e: unknown, conn?: Connection): ReplyError {
+    return this.dispatcher.errorToReply(e, conn?.command, conn);
   }
 
   // ---- auth -------------------------------------------------------------------------
@@ -354,7 +357,15 @@ export class RedKitServer {
       socket.resume();
       return;
     }
-    const conn = new Connection(this, socket, this.nextClientId++);
+    let conn: Connection;
+    try {
+      conn = new Connection(this, socket, this.nextClientId++);
+    } catch (e) {
+      // The last line of defence: a connection that cannot be set up costs only itself.
+      this.logger.error(`accepting a connection failed: ${errorStack(e)}`);
+      socket.destroy();
+      return;
+    }
     this.connections.set(conn.id, conn);
     this.connStateChanged(conn, 'new');
   }
