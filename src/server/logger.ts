@@ -39,15 +39,24 @@ export class Logger {
   }
 
   debug(msg: string): void {
-    if (this.threshold <= 10) this.sink('debug', msg);
+    if (this.threshold <= 10) this.emit('debug', msg);
   }
   info(msg: string): void {
-    if (this.threshold <= 20) this.sink('info', msg);
+    if (this.threshold <= 20) this.emit('info', msg);
   }
   warn(msg: string): void {
-    if (this.threshold <= 30) this.sink('warn', msg);
+    if (this.threshold <= 30) this.emit('warn', msg);
   }
   error(msg: string): void {
-    if (this.threshold <= 40) this.sink('error', msg);
+    if (this.threshold <= 40) this.emit('error', msg);
+  }
+
+  /** Logging never throws: a sink that does is dropped for that line (the server is logging an error, often). */
+  private emit(level: Exclude<LogLevel, 'off'>, msg: string): void {
+    try {
+      this.sink(level, msg);
+    } catch {
+      // nowhere left to report it
+    }
   }
 }
