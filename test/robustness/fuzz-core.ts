@@ -177,8 +177,9 @@ function hostile(r: Rand): Buffer {
 
 function bigBulk(r: Rand): Buffer {
   // A big bulk announced, then some of it (Redis and RedKit both wait for the rest).
-  const n = pick(r, [32 * 1024, 100_000, 1_000_000, 8_000_000]);
-  const send = r() < 0.5 ? n + 2 : int(r, n);
+  const n = pick(r, [32 * 1024, 40_000, 100_000, 2_000_000, 512 * 1024 * 1024]);
+  // Whole (small ones), or the start of it: the server must wait without holding the whole size in memory.
+  const send = n <= 100_000 && r() < 0.5 ? n + 2 : int(r, Math.min(n, 70_000));
   return Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$6\r\nfz:big\r\n$${n}\r\n`, 'latin1'), Buffer.alloc(send, 0x62)]);
 }
 
@@ -294,15 +295,22 @@ class FuzzConn {
       if (this.closed) return;
       this.socket.write(f.bytes.subarray(at, at + c));
       at += c;
-      if (f.pause) await sleep(1 + (c % 7));
-      else if (f.cuts.length > 1) await tick();
+      // A pause lets the server read what came so far (a later read); now and then a real one.
+      if (f.pause) {
+        if (c % 10 === 0) await sleep(1);
+        else {
+          await tick();
+          await tick();
+        }
+      } else if (f.cuts.length > 1) await tick();
     }
   }
   /** Until the server has been quiet for a moment (or closed the connection). */
   async settle(maxMs: number): Promise<void> {
     const start = Date.now();
-    while (!this.closed && Date.now() - this.lastData < 5 && Date.now() - start < maxMs) await sleep(2);
-    while (!this.closed && Date.now() - start < maxMs && Date.now() - this.lastData < 10) await sleep(3);
+    // A few turns of the event loop for the server to run what it has, then until it is quiet.
+    for (let i = 0; i < 4 && !this.closed; i++) await tick();
+    while (!this.closed && Date.now() - start < maxMs && Date.now() - this.lastData < 3) await sleep(1);
   }
 }
 
