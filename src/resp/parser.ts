@@ -174,7 +174,8 @@ export class RequestParser {
    * Throws ProtocolError on malformed input (the caller replies and closes).
    */
   next(): ParsedCommand | null {
-    if (this.pos === this.end && this.end < this.buf.length) this.startRead();
+    // A new read starts, or the read carried over from the last chunk goes on into this one.
+    if ((this.pos === this.end || this.carry > 0) && this.end < this.buf.length) this.startRead();
     for (;;) {
       // Fast path: a whole, ordinary multibulk command already in the buffer.
       if (this.mbRemaining === 0 && this.big === null && !this.unauthenticated && this.pos < this.end && this.buf[this.pos] === 0x2a) {
@@ -225,7 +226,7 @@ export class RequestParser {
   /** A line of `n` bytes has no end yet: too big when Redis would have said so after this read. */
   private lineTooBig(n: number): boolean {
     if (n <= PROTO_INLINE_MAX_SIZE) return false;
-    if (this.end >= this.buf.length && this.carry > 0) {
+    if (this.carry > 0) {
       // The read may go on in the next chunk: judge when it ends (endCarriedRead).
       this.deferredCheck = true;
       return false;

@@ -184,6 +184,14 @@ describe('request limits against redis-server', () => {
     it('64 KB, then one more byte: too big', async () => {
       expect((await probe(pair, ['A'.repeat(LIMIT), 'A'], 100)).redis).toBe(TOO_BIG_INLINE);
     });
+    it('100 bytes, then 64 KB in one write and nothing more: refused at once', async () => {
+      // RedKit's 64 KB read may be continued by a next one in the same turn; none comes, so it is judged.
+      expect((await probe(pair, ['A'.repeat(100), Buffer.alloc(LIMIT, 'A')], 100)).redis).toBe(TOO_BIG_INLINE);
+    });
+    it('1000 bytes, then the rest of an 81909-byte line in one write: served', async () => {
+      const l = inline(81_909);
+      await probe(pair, [l.slice(0, 1000), l.slice(1000)], 100);
+    });
     it('a long line trickled in 1 KB pieces', async () => {
       const chunks = Array.from({ length: 70 }, () => 'B'.repeat(1024));
       expect((await probe(pair, chunks, 2)).redis).toBe(TOO_BIG_INLINE);
