@@ -365,7 +365,8 @@ function xadd(ctx: Context, args: string[]): Reply {
       ms = t.id.ms;
       seq = t.id.seq;
     } else if (t.id.ms === last.ms) {
-      if (last.seq === U64_MAX) throw new ReplyError(ERR_XADD_SMALL);
+      // Redis 7.0 reports this one with errno ERANGE.
+      if (last.seq === U64_MAX) throw new ReplyError(ERR_TOO_LARGE);
       ms = last.ms;
       seq = addOne(last.seq);
     } else {
@@ -430,9 +431,9 @@ function xrangeGeneric(ctx: Context, args: string[], rev: boolean): Reply {
       j++;
     } else throw new ReplyError(Err.syntax);
   }
-  if (count === 0) return NULL_ARRAY;
   const s = getStream(ctx, args[0]);
   if (s === undefined) return EMPTY_ARRAY;
+  if (count === 0) return NULL_ARRAY;
   const entries = s.range(start, end, count === -1 ? 0 : count, rev);
   const out: Reply[] = new Array(entries.length);
   for (let i = 0; i < entries.length; i++) out[i] = entryReply(entries[i]);
@@ -494,10 +495,8 @@ export function parseStreamRead(ctx: Context, args: string[], xreadgroup: boolea
       streamsArg = i + 1;
       streamsCount = argc - streamsArg;
       if (streamsCount % 2 !== 0) {
-        const symbol = xreadgroup ? '>' : '$';
-        throw new ReplyError(
-          `ERR Unbalanced '${xreadgroup ? 'xreadgroup' : 'xread'}' list of streams: for each stream key an ID or '${symbol}' must be specified.`,
-        );
+        // 7.0.15 words it the same way for XREADGROUP.
+        throw new ReplyError("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
       }
       streamsCount /= 2;
       break;
@@ -737,7 +736,7 @@ function xgroupPrepare(ctx: Context, sub: string, args: string[], opts: 'create'
 function xgroupCreate(ctx: Context, args: string[]): Reply {
   const sub = ctx.sentArgs[0] ?? 'create';
   const x = xgroupPrepare(ctx, sub, args, 'create', false);
-  if (args.length > 7) throw new ReplyError(subcommandSyntax(sub, 'XGROUP'));
+  if (args.length > 6) throw new ReplyError(subcommandSyntax(sub, 'XGROUP'));
   const key = args[0];
   let id: StreamID;
   if (args[2] === '$') id = x.s !== undefined ? x.s.lastId : MIN_ID;
@@ -1208,12 +1207,12 @@ function xsetid(ctx: Context, args: string[]): Reply {
   if (v === undefined) throw new ReplyError(ERR_NO_SUCH_KEY);
   if (!(v instanceof RStream)) throw new ReplyError(Err.wrongType);
   const s = v;
-  if (compareIds(id, s.maxDeletedId) < 0) throw new ReplyError('ERR The ID specified in XSETID is smaller than current max_deleted_entry_id');
   if (s.length > 0) {
     if (compareIds(id, s.lastValidId()) < 0) throw new ReplyError('ERR The ID specified in XSETID is smaller than the target stream top item');
     if (entriesAdded !== -1 && s.length > entriesAdded) {
       throw new ReplyError('ERR The entries_added specified in XSETID is smaller than the target stream length');
     }
+    if (compareIds(id, s.maxDeletedId) < 0) throw new ReplyError('ERR The ID specified in XSETID is smaller than current max_deleted_entry_id');
   }
   s.lastId = id;
   if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
@@ -1242,7 +1241,7 @@ const XGROUP_HELP = [
   'SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]',
   '    Set the current group ID and entries_read counter.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 const XINFO_HELP = [
@@ -1254,7 +1253,7 @@ const XINFO_HELP = [
   'STREAM <key> [FULL [COUNT <count>]',
   '    Show information about the stream.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 const helpReply = (lines: string[]): Reply => lines.map((l) => new SimpleString(l));
