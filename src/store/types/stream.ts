@@ -227,6 +227,9 @@ const LP_EMPTY = 7;
 
 const F_DELETED = 1;
 const F_SAMEFIELDS = 2;
+/** STREAM_ITEM_FLAG_DELETED / STREAM_ITEM_FLAG_SAMEFIELDS */
+export const ENTRY_DELETED = F_DELETED;
+export const ENTRY_SAMEFIELDS = F_SAMEFIELDS;
 
 export class StreamNode {
   /** Entries encoded one after the other (see the file comment). */
@@ -618,8 +621,11 @@ export class RStream implements RObject {
     return r.length > 0 ? { ms: r[0].ms, seq: r[0].seq } : null;
   }
 
-  /** Every entry, tombstones included, in order: [ms, seq, deleted, fv]. */
-  forEachRaw(node: StreamNode, fn: (ms: U64, seq: U64, deleted: boolean, fv: string[]) => void): void {
+  /**
+   * Every entry of a node, tombstones included, in order, with its Redis
+   * flags (ENTRY_DELETED, ENTRY_SAMEFIELDS) and full field/value list.
+   */
+  static forEachRaw(node: StreamNode, fn: (flags: number, ms: U64, seq: U64, fv: string[]) => void): void {
     const s = node.data;
     P = 0;
     const nf = node.fields.length;
@@ -641,7 +647,7 @@ export class RStream implements RObject {
         for (let i = 0; i < 2 * n; i++) fv[i] = readStr(s);
       }
       const pos = P;
-      fn(ms, seq, (flags & F_DELETED) !== 0, fv);
+      fn(flags, ms, seq, fv);
       P = pos;
     }
   }
@@ -742,6 +748,31 @@ export class RStream implements RObject {
     if (this.length === 0) this.firstId = MIN_ID;
     else this.firstId = this.firstValidId() ?? MIN_ID;
     return deleted;
+  }
+
+  /**
+   * Add a node as loaded from RDB (entries in ID order, after every node
+   * already there). `lpBytes` is the size of Redis's listpack for it.
+   */
+  loadNode(ms: U64, seq: U64, fields: string[], entries: Array<{ flags: number; ms: U64; seq: U64; fv: string[] }>, lpBytes: number): void {
+    const node = new StreamNode(ms, seq, fields);
+    let data = '';
+    for (const e of entries) {
+      const msd = subU(e.ms, ms);
+      data += ONE_CHAR[e.flags & 3] + varint(msd) + varint(e.seq);
+      if (e.flags & F_SAMEFIELDS) for (let i = 1; i < e.fv.length; i += 2) data += lenPrefixed(e.fv[i]);
+      else {
+        data += varint(e.fv.length >> 1);
+        for (let i = 0; i < e.fv.length; i++) data += lenPrefixed(e.fv[i]);
+      }
+      if (e.flags & F_DELETED) node.dead++;
+      else node.live++;
+      node.lastMs = e.ms;
+      node.lastSeq = e.seq;
+    }
+    node.data = data;
+    node.lpBytes = lpBytes - lpIntSize(node.live) - lpIntSize(node.dead);
+    this.nodes.push(node);
   }
 
   // -- groups --
