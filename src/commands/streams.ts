@@ -124,8 +124,13 @@ function parseSize(s: string | undefined, fallback: number): number {
   return Number(m[1]) * mul;
 }
 
+let lastCfg: Config | null = null;
+let lastVersion = -1;
+let lastLim: StreamLimits = DEFAULT_STREAM_LIMITS;
+
 function streamLimits(ctx: Context): StreamLimits {
   const cfg = ctx.server.config;
+  if (cfg === lastCfg && cfg.version === lastVersion) return lastLim;
   let c = limitCache.get(cfg);
   if (c === undefined || c.version !== cfg.version) {
     c = {
@@ -137,6 +142,9 @@ function streamLimits(ctx: Context): StreamLimits {
     };
     limitCache.set(cfg, c);
   }
+  lastCfg = cfg;
+  lastVersion = c.version;
+  lastLim = c.lim;
   return c.lim;
 }
 
@@ -209,6 +217,8 @@ function parseIntervalId(arg: string, missingSeq: U64): { id: StreamID; exclusiv
 }
 
 function parseRangeStart(arg: string): StreamID {
+  if (arg === '-') return MIN_ID;
+  if (arg === '+') return MAX_ID;
   const { id, exclusive } = parseIntervalId(arg, 0);
   if (!exclusive) return id;
   const n = incrId(id);
@@ -217,6 +227,8 @@ function parseRangeStart(arg: string): StreamID {
 }
 
 function parseRangeEnd(arg: string): StreamID {
+  if (arg === '+') return MAX_ID;
+  if (arg === '-') return MIN_ID;
   const { id, exclusive } = parseIntervalId(arg, U64_MAX);
   if (!exclusive) return id;
   const n = decrId(id);
@@ -392,7 +404,7 @@ function xadd(ctx: Context, args: string[]): Reply {
   if (tot > STREAM_LISTPACK_MAX_SIZE) throw new ReplyError(ERR_TOO_LARGE);
   if (created) db.set(key, s);
   else db.touch(key);
-  s.append(ms, seq, args, fieldPos, streamLimits(ctx));
+  s.append(ms, seq, args, fieldPos, streamLimits(ctx), tot);
   const st = ctx.store;
   st.notify(NOTIFY.STREAM, 'xadd', key, db.id);
   if (t !== null && t.strategy !== 0) {
@@ -434,10 +446,7 @@ function xrangeGeneric(ctx: Context, args: string[], rev: boolean): Reply {
   const s = getStream(ctx, args[0]);
   if (s === undefined) return EMPTY_ARRAY;
   if (count === 0) return NULL_ARRAY;
-  const entries = s.range(start, end, count === -1 ? 0 : count, rev);
-  const out: Reply[] = new Array(entries.length);
-  for (let i = 0; i < entries.length; i++) out[i] = entryReply(entries[i]);
-  return out;
+  return s.rangeReply(start, end, count === -1 ? 0 : count, rev);
 }
 
 function xdel(ctx: Context, args: string[]): Reply {
@@ -640,7 +649,7 @@ export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?:
       const c = consumerFor(ctx, g, req.consumer!, readyKey);
       items = readForGroup(ctx, s, start, req.count, g, c, req.noack);
     } else {
-      items = s.range(start, MAX_ID, req.count).map(entryReply);
+      items = s.rangeReply(start, MAX_ID, req.count);
     }
     return resp3 ? new MapReply([readyKey, items]) : [[readyKey, items]];
   }
@@ -676,7 +685,7 @@ export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?:
       const c = consumerFor(ctx, g, req.consumer!, key);
       items = history ? readHistory(ctx, s, start, req.count, c) : readForGroup(ctx, s, start, req.count, g, c, req.noack);
     } else {
-      items = s.range(start, MAX_ID, req.count).map(entryReply);
+      items = s.rangeReply(start, MAX_ID, req.count);
     }
     if (resp3) flat.push(key, items);
     else flat.push([key, items]);

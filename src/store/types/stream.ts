@@ -491,19 +491,26 @@ export class RStream implements RObject {
    * Append an entry with an ID greater than lastId (the caller checked). `fv`
    * is the flat field/value list (argv-style: the caller's array is read, not kept).
    */
-  append(ms: U64, seq: U64, fv: readonly string[], from = 0, lim: StreamLimits = DEFAULT_STREAM_LIMITS): void {
+  append(ms: U64, seq: U64, fv: readonly string[], from = 0, lim: StreamLimits = DEFAULT_STREAM_LIMITS, totalLen = -1): void {
     const nf = (fv.length - from) >> 1;
     let node = this.nodes.length > 0 ? this.nodes[this.nodes.length - 1] : null;
     if (node !== null) {
       let maxBytes = lim.maxBytes;
       if (maxBytes === 0 || maxBytes > LISTPACK_MAX_SIZE) maxBytes = LISTPACK_MAX_SIZE;
-      let tot = 0;
-      for (let i = from; i < fv.length; i++) tot += fv[i].length;
+      let tot = totalLen;
+      if (tot < 0) {
+        tot = 0;
+        for (let i = from; i < fv.length; i++) tot += fv[i].length;
+      }
       if (node.redisBytes() + tot >= maxBytes) node = null;
       else if (lim.maxEntries > 0 && node.live + node.dead >= lim.maxEntries) node = null;
     }
     let flags = 0;
     if (node === null) {
+      // The tail node is complete: flatten its string (appends built a
+      // tree of small strings; ToNumber flattens it in place).
+      const tail = this.nodes.length > 0 ? this.nodes[this.nodes.length - 1] : null;
+      if (tail !== null) flatten(tail.data);
       const fields: string[] = new Array(nf);
       for (let i = 0; i < nf; i++) fields[i] = fv[from + 2 * i];
       node = new StreamNode(ms, seq, fields);
@@ -598,6 +605,32 @@ export class RStream implements RObject {
           if (count > 0 && out.length >= count) return out;
         }
       }
+    }
+    return out;
+  }
+
+  /**
+   * range() as reply values: [id, [field, value, ...]] per entry, built while
+   * decoding (XRANGE / XREVRANGE / XREAD without a group).
+   */
+  rangeReply(start: StreamID, end: StreamID, count: number, rev = false): Array<[string, string[]]> {
+    if (rev) {
+      const r = this.range(start, end, count, true);
+      const out: Array<[string, string[]]> = new Array(r.length);
+      for (let i = 0; i < r.length; i++) out[i] = [idString(r[i].ms, r[i].seq), r[i].fv];
+      return out;
+    }
+    const out: Array<[string, string[]]> = [];
+    if (this.length === 0 || compareIds(start, end) > 0) return out;
+    const N = this.nodes;
+    let ni = this.nodeIndexFor(start.ms, start.seq);
+    if (ni < 0) ni = 0;
+    for (; ni < N.length; ni++) {
+      const node = N[ni];
+      if (node.live === 0) continue;
+      if (cmpId(node.ms, node.seq, end.ms, end.seq) > 0) break;
+      if (cmpId(node.lastMs, node.lastSeq, start.ms, start.seq) < 0) continue;
+      if (scanNodeReply(node, start, end, count, out)) break;
     }
     return out;
   }
@@ -885,6 +918,12 @@ export class RStream implements RObject {
   }
 }
 
+/** Flatten a concatenated string in place (V8 flattens a cons string when converting it to a number). */
+function flatten(s: string): void {
+  FLAT_SINK = +s;
+}
+let FLAT_SINK = 0;
+
 function skipEntry(s: string, flags: number, nf: number): void {
   if (flags & F_SAMEFIELDS) {
     for (let i = 0; i < nf; i++) skipStr(s);
@@ -923,6 +962,41 @@ function scanNode(node: StreamNode, start: StreamID, end: StreamID, count: numbe
       for (let i = 0; i < 2 * n; i++) fv[i] = readStr(s);
     }
     out.push({ ms, seq, fv });
+    if (count > 0 && out.length >= count) return true;
+  }
+  return false;
+}
+
+/** scanNode() building reply values directly. */
+function scanNodeReply(node: StreamNode, start: StreamID, end: StreamID, count: number, out: Array<[string, string[]]>): boolean {
+  const s = node.data;
+  P = 0;
+  const nf = node.fields.length;
+  const nms = node.ms;
+  const fields = node.fields;
+  while (P < s.length) {
+    const flags = s.charCodeAt(P++);
+    const msd = readVarint(s);
+    const seq = readVarint(s);
+    const ms = typeof msd === 'number' && typeof nms === 'number' && msd + nms <= SAFE ? msd + nms : addU(nms, msd);
+    if (flags & F_DELETED || cmpId(ms, seq, start.ms, start.seq) < 0) {
+      skipEntry(s, flags, nf);
+      continue;
+    }
+    if (cmpId(ms, seq, end.ms, end.seq) > 0) return true;
+    let fv: string[];
+    if (flags & F_SAMEFIELDS) {
+      fv = new Array(nf * 2);
+      for (let i = 0; i < nf; i++) {
+        fv[2 * i] = fields[i];
+        fv[2 * i + 1] = readStr(s);
+      }
+    } else {
+      const n = readLen(s);
+      fv = new Array(n * 2);
+      for (let i = 0; i < 2 * n; i++) fv[i] = readStr(s);
+    }
+    out.push([typeof ms === 'number' && typeof seq === 'number' ? ms + '-' + seq : idString(ms, seq), fv]);
     if (count > 0 && out.length >= count) return true;
   }
   return false;
