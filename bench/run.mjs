@@ -6,6 +6,7 @@
 //   npm run bench -- --suite types      data-type commands at -c50 -P16
 //   npm run bench -- --suite scaling    per-op cost of LPUSH/HGET/SISMEMBER/ZADD at 1k, 10k, 100k elements
 //   npm run bench -- --suite memory     RSS growth for 1M small string keys (redis-cli --pipe)
+//   npm run bench -- --suite streams    memory per entry of a 1M-entry stream; XADD/XRANGE/XREADGROUP/XACK cost at 1k..1M entries
 //   npm run bench -- --suite startup    startRedKit() → first PONG, 100 starts, vs a spawned redis-server
 //   npm run bench -- --suite floor      SET vs a do-nothing Node TCP server on net.Socket streams
 //   npm run bench -- --suite all
@@ -115,6 +116,8 @@ async function types() {
     { label: 'ZRANGE 0 9', test: ['ZRANGE', 'myzset', '0', '9', 'WITHSCORES'], ...c },
     { label: 'ZRANGEBYSCORE', test: ['ZRANGEBYSCORE', 'myzset', '1000', '2000', 'LIMIT', '0', '10'], ...c },
     { label: 'SCAN COUNT 10', test: ['SCAN', '0', 'COUNT', '10'], ...c },
+    { label: 'XADD', test: ['XADD', 'mystream', '*', 'field', 'value'], ...c },
+    { label: 'XRANGE - + COUNT 10', test: ['XRANGE', 'mystream', '-', '+', 'COUNT', '10'], ...c },
   ];
   await compare('Data-type commands', cases);
 }
@@ -154,6 +157,7 @@ async function main() {
     else if (s === 'types') await types();
     else if (s === 'scaling') await (await import('./scaling.mjs')).run({ rounds, requests });
     else if (s === 'memory') await (await import('./memory.mjs')).run();
+    else if (s === 'streams') await (await import('./streams.mjs')).run({ rounds, requests });
     else if (s === 'startup') await (await import('./startup.mjs')).run();
     else if (s === 'floor') await floor();
     else throw new Error(`unknown suite ${s}`);

@@ -9,8 +9,8 @@
  *
  * Gaps: a hash's field TTLs (Redis 7.4) have no place in the 7.0 format, so
  * DUMP writes such a hash without them (due fields are expired first);
- * streams and module values do not exist in RedKit, so their payloads are
- * refused with 'Bad data format'.
+ * module values do not exist in RedKit, so their payloads are refused with
+ * 'Bad data format'. Streams use RDB_TYPE_STREAM_LISTPACKS_2 (store/rdb.ts).
  */
 import { Err, ReplyError } from '../errors.js';
 import { OK, type Reply } from '../resp/reply.js';

@@ -15,6 +15,7 @@ import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
 import { installServer } from './server.js';
 import { installSets } from './sets.js';
+import { installStreams } from './streams.js';
 import { installStrings } from './strings.js';
 import { installTransactions } from './transactions.js';
 import { installZsets } from './zsets.js';
@@ -32,6 +33,7 @@ export function installBuiltins(server: RedKitServer): void {
   installLists(server);
   installSets(server);
   installZsets(server);
+  installStreams(server);
   installGeo(server);
   installPubSub(server);
   installMonitor(server);

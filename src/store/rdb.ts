@@ -22,8 +22,11 @@
  * width after its widest member was removed) is written as Redis writes a
  * value built from scratch; hash table order (big hashes and sets) is RedKit's.
  *
- * Reading accepts every object type Redis 7.0 loads except streams and module
- * values: the 7.0 encodings plus RDB_TYPE_LIST, ziplist lists/hashes/zsets,
+ *   - streams: RDB_TYPE_STREAM_LISTPACKS_2, one listpack per node exactly as
+ *     Redis lays it out (master entry, delta-encoded entries, tombstones),
+ *     then the stream's IDs and counters and the consumer groups.
+ * Reading accepts every object type Redis 7.0 loads except module values:
+ * the 7.0 encodings plus RDB_TYPE_LIST, ziplist lists/hashes/zsets,
  * quicklist v1, zipmap hashes, RDB_TYPE_ZSET with text scores, intsets of any
  * width. Every blob is validated in full (as sanitize-dump-payload yes would):
  * a payload Redis would load into a corrupt value is refused instead.
@@ -36,6 +39,7 @@ import { RHash } from './types/hash.js';
 import { RList } from './types/list.js';
 import { RSet } from './types/set.js';
 import { ZSet, type ZsetLimits } from './types/zset.js';
+import { Consumer, ENTRY_DELETED, ENTRY_SAMEFIELDS, INVALID_ENTRIES_READ, Nack, RStream, streamKeyBytes, u64, type U64 } from './types/stream.js';
 import type { RObject, Value } from './types.js';
 
 // ---- constants (rdb.h) ------------------------------------------------------------------
@@ -160,6 +164,22 @@ class RdbWriter {
       b.writeBigUInt64BE(BigInt(n), this.pos);
       this.pos += 8;
     }
+  }
+
+  /** rdbSaveLen of an unsigned 64-bit value. */
+  lenU64(n: U64): void {
+    if (typeof n === 'number') return this.len(n);
+    this.room(9);
+    this.buf[this.pos++] = RDB_64BITLEN;
+    this.buf.writeBigUInt64BE(n, this.pos);
+    this.pos += 8;
+  }
+
+  /** rdbSaveMillisecondTime: int64 little-endian. */
+  msTime(t: number): void {
+    this.room(8);
+    this.buf.writeBigInt64LE(BigInt(t), this.pos);
+    this.pos += 8;
   }
 
   /** rdbEncodeInteger: true when written as RDB_ENC_INT8/16/32. */
@@ -502,7 +522,220 @@ function writeValue(w: RdbWriter, v: Value, opts: DumpOptions): void {
     }
     return;
   }
+  if (v instanceof RStream) {
+    w.byte(RDB_TYPE.STREAM_LISTPACKS_2);
+    writeStream(w, v);
+    return;
+  }
   throw new RdbUnsupportedError((v as RObject).type);
+}
+
+// ---- streams (RDB_TYPE_STREAM_LISTPACKS_2) ---------------------------------------------------
+
+/** int64 as Redis stores a uint64 difference with lpAppendInteger. */
+const asInt64 = (v: U64): number | bigint => (typeof v === 'number' ? v : BigInt.asIntN(64, v));
+const diffU64 = (a: U64, b: U64): number | bigint =>
+  typeof a === 'number' && typeof b === 'number' ? a - b : BigInt.asIntN(64, BigInt(a) - BigInt(b));
+
+/** Redis's listpack for one stream node: master entry, then the entries. */
+function streamNodeListpack(s: RStream, i: number): Buffer {
+  const node = s.nodes[i];
+  const lp = new ListpackWriter(node.lpBytes + 16);
+  lp.appendInteger(node.live).appendInteger(node.dead).appendInteger(node.fields.length);
+  for (const f of node.fields) lp.append(f);
+  lp.appendInteger(0);
+  RStream.forEachRaw(node, (flags, ms, seq, fv) => {
+    lp.appendInteger(flags);
+    lp.appendInteger(diffU64(ms, node.ms));
+    lp.appendInteger(diffU64(seq, node.seq));
+    const nf = fv.length >> 1;
+    if (flags & ENTRY_SAMEFIELDS) {
+      for (let j = 1; j < fv.length; j += 2) lp.append(fv[j]);
+      lp.appendInteger(nf + 3);
+    } else {
+      lp.appendInteger(nf);
+      for (let j = 0; j < fv.length; j++) lp.append(fv[j]);
+      lp.appendInteger(2 * nf + 4);
+    }
+  });
+  return lp.finish();
+}
+
+function writeStream(w: RdbWriter, s: RStream): void {
+  w.len(s.nodes.length);
+  for (let i = 0; i < s.nodes.length; i++) {
+    const n = s.nodes[i];
+    w.rawString(streamKeyBytes(n.ms, n.seq));
+    w.rawBlob(streamNodeListpack(s, i));
+  }
+  w.len(s.length);
+  w.lenU64(s.lastId.ms);
+  w.lenU64(s.lastId.seq);
+  w.lenU64(s.firstId.ms);
+  w.lenU64(s.firstId.seq);
+  w.lenU64(s.maxDeletedId.ms);
+  w.lenU64(s.maxDeletedId.seq);
+  w.len(s.entriesAdded);
+  const groups = s.sortedGroups();
+  w.len(groups.length);
+  for (const g of groups) {
+    w.rawString(g.name);
+    w.lenU64(g.lastId.ms);
+    w.lenU64(g.lastId.seq);
+    w.lenU64(g.entriesRead === INVALID_ENTRIES_READ ? 18446744073709551615n : g.entriesRead);
+    w.len(g.pel.size);
+    g.pel.forEach((ms, seq, nack) => {
+      w.latin1(streamKeyBytes(ms, seq));
+      w.msTime(nack.deliveryTime);
+      w.lenU64(typeof nack.deliveryCount === 'bigint' ? BigInt.asUintN(64, nack.deliveryCount) : nack.deliveryCount < 0 ? BigInt.asUintN(64, BigInt(nack.deliveryCount)) : nack.deliveryCount);
+    });
+    const consumers = g.sortedConsumers();
+    w.len(consumers.length);
+    for (const c of consumers) {
+      w.rawString(c.name);
+      w.msTime(c.seenTime);
+      w.len(c.pel.size);
+      c.pel.forEach((ms, seq) => {
+        w.latin1(streamKeyBytes(ms, seq));
+      });
+    }
+  }
+}
+
+/** A 16-byte big-endian stream ID. */
+function readRawId(b: Buffer, at = 0): { ms: U64; seq: U64 } {
+  return { ms: u64(b.readBigUInt64BE(at)), seq: u64(b.readBigUInt64BE(at + 8)) };
+}
+
+const lpInt = (e: ListpackEntry | undefined): number | bigint => {
+  if (typeof e === 'number' || typeof e === 'bigint') return e;
+  if (e === undefined) return bad();
+  const v = parseIntStrict(e);
+  if (v === null) bad();
+  return v as number | bigint;
+};
+const lpSmall = (e: ListpackEntry | undefined): number => {
+  const v = lpInt(e);
+  if (typeof v !== 'number' || v < 0) bad();
+  return v as number;
+};
+const addWrap = (a: U64, d: number | bigint): U64 =>
+  typeof a === 'number' && typeof d === 'number' && a + d >= 0 && a + d <= Number.MAX_SAFE_INTEGER ? a + d : u64(BigInt.asUintN(64, BigInt(a) + BigInt(d)));
+
+function readStream(r: RdbReader, type: number): RStream {
+  const s = new RStream();
+  const nodes = r.count();
+  let prev: { ms: U64; seq: U64 } | null = null;
+  let live = 0;
+  for (let n = 0; n < nodes; n++) {
+    const key = r.blob();
+    if (key.length !== 16) bad();
+    const master = readRawId(key);
+    if (prev !== null && (master.ms < prev.ms || (master.ms === prev.ms && master.seq <= prev.seq))) bad();
+    const blob = r.blob();
+    const e = decodeListpack(blob);
+    if (e === null || e.length === 0) bad();
+    const items = e as ListpackEntry[];
+    const count = lpSmall(items[0]);
+    const deleted = lpSmall(items[1]);
+    const nf = lpSmall(items[2]);
+    let p = 3;
+    const fields: string[] = [];
+    for (let i = 0; i < nf; i++) {
+      if (p >= items.length) bad();
+      fields.push(entryString(items[p++]));
+    }
+    if (lpInt(items[p++]) !== 0) bad();
+    const entries: Array<{ flags: number; ms: U64; seq: U64; fv: string[] }> = [];
+    let nLive = 0;
+    let nDead = 0;
+    let last: { ms: U64; seq: U64 } | null = null;
+    while (p < items.length) {
+      const flags = lpSmall(items[p++]);
+      const ms = addWrap(master.ms, lpInt(items[p++]));
+      const seq = addWrap(master.seq, lpInt(items[p++]));
+      if (last !== null && (ms < last.ms || (ms === last.ms && seq <= last.seq))) bad();
+      if (ms < master.ms || (ms === master.ms && seq < master.seq)) bad();
+      const fv: string[] = [];
+      let expect: number;
+      if (flags & ENTRY_SAMEFIELDS) {
+        for (let i = 0; i < nf; i++) {
+          if (p >= items.length) bad();
+          fv.push(fields[i], entryString(items[p++]));
+        }
+        expect = nf + 3;
+      } else {
+        const k = lpSmall(items[p++]);
+        for (let i = 0; i < 2 * k; i++) {
+          if (p >= items.length) bad();
+          fv.push(entryString(items[p++]));
+        }
+        expect = 2 * k + 4;
+      }
+      if (lpInt(items[p++]) !== expect) bad();
+      if (flags & ENTRY_DELETED) nDead++;
+      else nLive++;
+      entries.push({ flags, ms, seq, fv });
+      last = { ms, seq };
+    }
+    if (entries.length === 0 || nLive !== count || nDead !== deleted) bad();
+    live += nLive;
+    s.loadNode(master.ms, master.seq, fields, entries, blob.length);
+    prev = last;
+  }
+  s.length = r.len();
+  if (s.length !== live) bad();
+  s.lastId = { ms: r.lenU64(), seq: r.lenU64() };
+  if (type === RDB_TYPE.STREAM_LISTPACKS_2) {
+    s.firstId = { ms: r.lenU64(), seq: r.lenU64() };
+    s.maxDeletedId = { ms: r.lenU64(), seq: r.lenU64() };
+    s.entriesAdded = Number(r.lenU64());
+  } else {
+    s.entriesAdded = s.length;
+    s.firstId = s.firstValidId() ?? { ms: 0, seq: 0 };
+  }
+  if (prev !== null && (s.lastId.ms < prev.ms || (s.lastId.ms === prev.ms && s.lastId.seq < prev.seq))) bad();
+  const ngroups = r.count();
+  for (let gi = 0; gi < ngroups; gi++) {
+    const name = r.string();
+    const lastId = { ms: r.lenU64(), seq: r.lenU64() };
+    let entriesRead: number;
+    if (type === RDB_TYPE.STREAM_LISTPACKS_2) {
+      const er = r.lenU64();
+      entriesRead = er === 18446744073709551615n ? INVALID_ENTRIES_READ : Number(er);
+    } else entriesRead = s.estimateDistance(lastId);
+    const g = s.createGroup(name, lastId, entriesRead);
+    if (g === null) bad();
+    const group = g!;
+    const pelSize = r.count();
+    for (let i = 0; i < pelSize; i++) {
+      const id = readRawId(r.take(16));
+      const nack = new Nack(null, r.msTime(), r.lenU64());
+      if (!group.pel.set(id.ms, id.seq, nack)) bad();
+    }
+    const nconsumers = r.count();
+    for (let ci = 0; ci < nconsumers; ci++) {
+      const cname = r.string();
+      if (group.consumers.has(cname)) bad();
+      const c = new Consumer(cname, r.msTime());
+      group.consumers.set(cname, c);
+      const n = r.count();
+      for (let i = 0; i < n; i++) {
+        const id = readRawId(r.take(16));
+        const nack = group.pel.get(id.ms, id.seq);
+        if (nack === undefined || nack.consumer !== null) bad();
+        nack!.consumer = c;
+        c.pel.set(id.ms, id.seq, nack!);
+      }
+    }
+    let orphan = false;
+    group.pel.forEach((_ms, _seq, nack) => {
+      if (nack.consumer === null) orphan = true;
+      return !orphan;
+    });
+    if (orphan) bad();
+  }
+  return s;
 }
 
 /** A value RedKit cannot serialize (streams and other types RedKit does not have). */
@@ -590,6 +823,21 @@ class RdbReader {
       return [v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v), false];
     }
     return bad();
+  }
+
+  /** rdbLoadLen of an unsigned 64-bit value, exact. */
+  lenU64(): U64 {
+    const b = this.buf[this.pos];
+    if (b === RDB_64BITLEN) {
+      this.pos++;
+      return u64(this.take(8).readBigUInt64BE(0));
+    }
+    return this.len();
+  }
+
+  /** rdbLoadMillisecondTime */
+  msTime(): number {
+    return Number(this.take(8).readBigInt64LE(0));
   }
 
   len(): number {
@@ -1035,8 +1283,12 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
       return makeHash(pairs, pairs.length / 2 > lim.hashEntries);
     }
 
+    case RDB_TYPE.STREAM_LISTPACKS:
+    case RDB_TYPE.STREAM_LISTPACKS_2:
+      return readStream(r, type);
+
     default:
-      // Streams (15, 19) and module values (6, 7): RedKit has neither.
+      // Module values (6, 7): RedKit has none.
       return bad();
   }
 }

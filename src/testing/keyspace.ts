@@ -280,6 +280,40 @@ export class DbHandle {
     return this.raw('ZCARD', key) as number;
   }
 
+  // ---- streams -------------------------------------------------------------------------------
+
+  /**
+   * XADD: append an entry (fields as an object or [field, value] pairs); the
+   * ID is `*` (ms from the server clock) unless `id` is given (`ms-seq` or
+   * `ms-*`). Returns the entry's ID.
+   */
+  xadd(key: Bin, fields: Record<string, Bin | number> | Array<[Bin, Bin | number]>, opts: { id?: string } = {}): string {
+    const args: Array<Bin | number> = [];
+    if (Array.isArray(fields)) for (const [f, v] of fields) args.push(f, v);
+    else for (const [f, v] of Object.entries(fields)) args.push(f, v);
+    if (args.length === 0) throw new TypeError('RedKit: xadd needs at least one field');
+    return fromBinary(this.raw('XADD', key, opts.id ?? '*', ...args) as string);
+  }
+
+  /** XRANGE (default `-` to `+`): entries as { id, fields } (a field given twice keeps its last value). */
+  xrange(key: Bin, start: string = '-', end: string = '+', opts?: ReadOptions & { count?: number }): Array<{ id: string; fields: Record<string, string | Buffer> }> {
+    const extra = opts?.count !== undefined ? ['COUNT', String(opts.count)] : [];
+    const r = this.raw('XRANGE', key, start, end, ...extra);
+    const out: Array<{ id: string; fields: Record<string, string | Buffer> }> = [];
+    if (!Array.isArray(r)) return out;
+    for (const e of r as unknown as Array<[string, string[]]>) {
+      const fields: Record<string, string | Buffer> = {};
+      for (let i = 0; i < e[1].length; i += 2) fields[fromBinary(e[1][i])] = opts?.buffer ? binaryToBuffer(e[1][i + 1]) : fromBinary(e[1][i + 1]);
+      out.push({ id: e[0], fields });
+    }
+    return out;
+  }
+
+  /** Number of entries (XLEN). */
+  xlen(key: Bin): number {
+    return this.raw('XLEN', key) as number;
+  }
+
   /** Flatten a RESP3 set/map/array reply of binary strings. */
   private rawFlat(r: Reply): string[] {
     const v = r as unknown as { items?: Reply[]; flat?: Reply[] };

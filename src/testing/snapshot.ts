@@ -10,6 +10,8 @@ import { MapReply, SetReply, type Reply } from '../resp/reply.js';
 import { InternalClient } from '../server/internal.js';
 import type { RedKitServer } from '../server/server.js';
 import { typeOf } from '../store/types.js';
+import { RStream } from '../store/types/stream.js';
+import { streamFromSnapshot, streamToSnapshot, type StreamSnapshotValue } from './streams.js';
 import { isUtf8 } from './values.js';
 
 /** Bytes: UTF-8 text, or `{ base64 }` for anything that is not valid UTF-8. */
@@ -34,6 +36,7 @@ export type SnapshotEntry =
     })
   | (EntryBase & { type: 'list'; value: Bytes[] })
   | (EntryBase & { type: 'set'; value: Bytes[] })
+  | (EntryBase & { type: 'stream'; value: StreamSnapshotValue })
   | (EntryBase & {
       type: 'zset';
       /** [member, score] pairs by rank; scores are numbers, or 'inf' / '-inf'. Seeds may also use { member: score }. */
@@ -112,6 +115,9 @@ export function takeSnapshot(server: RedKitServer): Snapshot {
           entries.push({ ...base, type, value: pairs });
           break;
         }
+        case 'stream':
+          entries.push({ ...base, type, value: streamToSnapshot(v as RStream, enc) });
+          break;
         default:
           throw new Error(`RedKit: snapshots do not support ${type} values yet (key ${JSON.stringify(enc(key))})`);
       }
@@ -147,11 +153,11 @@ function validate(s: Snapshot, where = 'snapshot'): void {
   if (s.redkit !== undefined && s.redkit !== 1) throw new TypeError(`RedKit: ${where} has format version ${JSON.stringify(s.redkit)}; this RedKit reads version 1`);
 }
 
-const TYPES = new Set(['string', 'hash', 'list', 'set', 'zset']);
+const TYPES = new Set(['string', 'hash', 'list', 'set', 'zset', 'stream']);
 
 function checkEntry(e: SnapshotEntry, where: string): void {
   if (!e || typeof e !== 'object') throw new TypeError(`RedKit: ${where}: an entry must be an object`);
-  if (!TYPES.has(e.type)) throw new TypeError(`RedKit: ${where}: unknown type ${JSON.stringify((e as { type?: unknown }).type)} (string, hash, list, set, zset)`);
+  if (!TYPES.has(e.type)) throw new TypeError(`RedKit: ${where}: unknown type ${JSON.stringify((e as { type?: unknown }).type)} (string, hash, list, set, zset, stream)`);
   const v = e.value as unknown;
   const ok =
     e.type === 'string'
@@ -215,6 +221,9 @@ function writeEntry(client: InternalClient, e: SnapshotEntry, now: number): void
       if (args.length) client.call('ZADD', key, ...args);
       break;
     }
+    case 'stream':
+      client.db.set(key, streamFromSnapshot(e.value, dec, now));
+      break;
     default:
       throw new TypeError(`RedKit: unknown snapshot entry type '${(e as { type: string }).type}'`);
   }
