@@ -126,8 +126,9 @@ function bmove(ctx: Context, src: string, dst: string, from: ListEnd, to: ListEn
 
 /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]. */
 function blmpop(ctx: Context, args: string[]): Reply | Promise<Reply> {
-  const timeout = parseSecondsTimeout(args[0]);
+  // numkeys, direction and COUNT are checked before the timeout.
   const p = parseMpopArgs(args, 1);
+  const timeout = parseSecondsTimeout(args[0]);
   const keys = args.slice(p.firstKey, p.firstKey + p.numkeys);
   const db = ctx.db;
   for (const key of keys) {
@@ -178,8 +179,8 @@ function bzpop(ctx: Context, args: string[], max: boolean): Reply | Promise<Repl
 
 /** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]. */
 function bzmpop(ctx: Context, args: string[]): Reply | Promise<Reply> {
-  const timeout = parseSecondsTimeout(args[0]);
   const { keys, max, count } = parseZmpopArgs(args, 1);
+  const timeout = parseSecondsTimeout(args[0]);
   const db = ctx.db;
   for (const key of keys) {
     const v = db.get(key);
@@ -225,7 +226,13 @@ function clientUnblock(ctx: Context, args: string[]): Reply {
   }
   const id = int64Arg(args[0]);
   if (typeof id === 'bigint') return 0;
-  return ctx.server.blocking.unblock(id, error) ? 1 : 0;
+  if (!ctx.server.blocking.unblock(id, error)) return 0;
+  // The -UNBLOCKED error goes out while CLIENT UNBLOCK runs: Redis counts CLIENT UNBLOCK as failed too.
+  if (error) {
+    ctx.command.stats.failed++;
+    ctx.server.dispatcher.stats.failedCalls++;
+  }
+  return 1;
 }
 
 // ---- install ------------------------------------------------------------------------------

@@ -253,7 +253,15 @@ export class Blocking {
     if (w === undefined) return false;
     let reply: Reply;
     if (error && w.req.unblockErrorable !== false) reply = new ReplyError(UNBLOCKED_ERROR);
-    else reply = this.timeoutReply(w);
+    else {
+      reply = this.timeoutReply(w);
+      // Redis 7.0 counts a command ended by CLIENT UNBLOCK as failed either way
+      // (an error reply is counted when it is answered).
+      if (!(reply instanceof ReplyError)) {
+        w.ctx.command.stats.failed++;
+        this.server.dispatcher.stats.failedCalls++;
+      }
+    }
     this.finish(w, reply);
     return true;
   }
