@@ -3,6 +3,7 @@
  */
 import { setBuiltinInstallers, type RedKitServer } from '../server/server.js';
 import { installBitmaps } from './bitmaps.js';
+import { installBlocking } from './blocking.js';
 import { installClient } from './client.js';
 import { installConnection, installCore } from './connection.js';
 import { installDump } from './dump.js';
@@ -38,6 +39,7 @@ export function installBuiltins(server: RedKitServer): void {
   installPubSub(server);
   installMonitor(server);
   installTransactions(server);
+  installBlocking(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

@@ -17,7 +17,7 @@ import { trackHashFieldExpiry } from '../store/types/hash.js';
 import { encodingOf, typeOf, type RObject, type Value } from '../store/types.js';
 import { cursorTable, matcher, parseCursor, parseScanOptions, scanStep } from './scan.js';
 import { installSort } from './sort.js';
-import { dbIndexArg, defineCommands, globMatch, int32Arg, int64Arg, is, timeoutMsArg } from './util.js';
+import { dbIndexArg, defineCommands, globMatch, int32Arg, int64Arg, is } from './util.js';
 
 const E = {
   sameObject: 'ERR source and destination objects are the same',
@@ -354,25 +354,6 @@ function scan(ctx: Context, args: string[]): Reply {
   return [String(step.cursor), step.items];
 }
 
-// ---- WAIT -------------------------------------------------------------------------------
-
-/**
- * WAIT numreplicas timeout: RedKit has no replicas, so the answer is 0. As in
- * Redis, a client asking for at least one replica blocks until the timeout
- * (on the server's clock; 0 = forever), except inside MULTI or a script.
- */
-function wait(ctx: Context, args: string[]): Reply | Promise<Reply> {
-  const numreplicas = int64Arg(args[0]);
-  const t = timeoutMsArg(args[1]);
-  if (numreplicas <= 0 || ctx.inMulti || ctx.inScript) return 0;
-  const clock = ctx.clock;
-  return new Promise<Reply>((resolve) => {
-    if (t === 0 || typeof t === 'bigint') return; // never: as Redis without replicas
-    const timer = clock.after(t, () => resolve(0));
-    ctx.conn?.addCloseHook(() => timer.cancel());
-  });
-}
-
 // ---- maxmemory-policy / LFU parameters -----------------------------------------------
 
 /** Apply maxmemory-policy, lfu-log-factor and lfu-decay-time (CONFIG validates them). */
@@ -439,7 +420,6 @@ export function installKeys(server: RedKitServer): void {
     swapdb,
     object: { handler: () => null, subcommands: objectCommands },
     scan,
-    wait,
   });
   installSort(server);
 }

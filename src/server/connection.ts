@@ -264,6 +264,8 @@ export class Connection implements Context {
           // anything else that throws, which must not take the process down.
           r = server.errorToReply(e, this);
         }
+        // Keys this command made ready serve their blocked clients before the next command.
+        if (server.blocking.hasReady) server.blocking.handleReady();
         if (isPending(r)) {
           this.waitFor(r as Promise<Reply>);
           break;

@@ -233,16 +233,18 @@ export class Dispatcher {
       reply = this.errorToReply(e, cmd, ctx);
     }
     if (isPending(reply)) {
+      // A command that answers later (a blocked BLPOP...) counts as processed now, as in Redis.
+      this.stats.commands++;
       return Promise.resolve(reply).then(
-        (v) => this.finish(ctx, cmd, args, v),
-        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd, ctx)),
+        (v) => this.finish(ctx, cmd, args, v, false),
+        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd, ctx), false),
       );
     }
-    return this.finish(ctx, cmd, args, reply);
+    return this.finish(ctx, cmd, args, reply, true);
   }
 
-  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply): Reply {
-    this.stats.commands++;
+  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, count: boolean): Reply {
+    if (count) this.stats.commands++;
     if (reply instanceof ReplyError) {
       cmd.stats.failed++;
       this.stats.failedCalls++;

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { Clock, type ClockMode } from '../clock/clock.js';
+import { Clock, type ClockMode, type ClockTimer } from '../clock/clock.js';
 import { realClearTimeout, realDateNow, realSetTimeout } from '../clock/timers.js';
 import { Err, ReplyError } from '../errors.js';
 import type { Reply } from '../resp/reply.js';
@@ -14,6 +14,7 @@ import { Config } from './config.js';
 import { Connection, type ConnState } from './connection.js';
 import type { Context } from './context.js';
 import { ATTENTION, Dispatcher, errorStack, type Gate, type Middleware, type Observer } from './dispatch.js';
+import { Blocking } from './blocking.js';
 import { Logger, type LoggerOptions, type LogLevel } from './logger.js';
 import { F, Registry, type Command, type CommandDefinition, type Handler } from './registry.js';
 
@@ -99,6 +100,8 @@ export class RedKitServer {
   loading = false;
   /** Per-server extension slots for command groups (pub/sub registry, script cache...). */
   readonly ext: Record<string, unknown> = Object.create(null);
+  /** Blocked clients, ready keys and their deadlines (server/blocking.ts). */
+  readonly blocking: Blocking = new Blocking(this);
 
   private server: net.Server | tls.Server | null = null;
   private nextClientId = 1;
@@ -185,20 +188,26 @@ export class RedKitServer {
 
   private pausedUntil = 0;
   private pauseMode: 'all' | 'write' = 'all';
-  private pauseTimer: ReturnType<typeof setTimeout> | null = null;
+  private pauseTimer: ClockTimer | null = null;
   private pauseWaiters: Array<() => void> = [];
 
-  /** CLIENT PAUSE: hold clients' commands (all, or only writes) for `ms` real milliseconds. */
+  /**
+   * CLIENT PAUSE: hold clients' commands (all, or only writes) for `ms`
+   * milliseconds of the server clock (a virtual clock advanced past the end
+   * ends the pause; a frozen one keeps it until CLIENT UNPAUSE).
+   */
   pause(ms: number, mode: 'all' | 'write' = 'all'): void {
-    // Real time: a test's fake timers must not stretch or freeze a pause.
-    const until = realDateNow() + ms;
+    const until = this.clock.now() + ms;
     // A new pause never shortens a running one (Redis keeps the later end time).
     if (this.isPaused() && until <= this.pausedUntil && mode === this.pauseMode) return;
     this.pausedUntil = Math.max(until, this.isPaused() ? this.pausedUntil : 0);
     this.setAttention(ATTENTION.PAUSED, true);
     this.pauseMode = mode;
-    if (this.pauseTimer !== null) realClearTimeout(this.pauseTimer);
-    this.pauseTimer = realSetTimeout(() => this.unpause(), Math.max(0, this.pausedUntil - realDateNow()));
+    if (this.pauseTimer !== null) this.pauseTimer.cancel();
+    this.pauseTimer = this.clock.at(this.pausedUntil, () => {
+      this.pauseTimer = null;
+      this.unpause();
+    });
   }
 
   /** CLIENT UNPAUSE: let held commands run. */
@@ -206,12 +215,14 @@ export class RedKitServer {
     this.pausedUntil = 0;
     this.setAttention(ATTENTION.PAUSED, false);
     if (this.pauseTimer !== null) {
-      realClearTimeout(this.pauseTimer);
+      this.pauseTimer.cancel();
       this.pauseTimer = null;
     }
     const ws = this.pauseWaiters;
     this.pauseWaiters = [];
     for (const w of ws) w();
+    // Keys made ready while paused serve their blocked clients now.
+    if (this.blocking.hasReady) this.blocking.handleReady();
   }
 
   /** Turn a server-level attention bit on or off (gates run while any is on). */
