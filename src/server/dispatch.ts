@@ -81,6 +81,11 @@ export class Dispatcher {
   attention = 0;
   /** Gates that must see every command (see addGate). */
   private alwaysGates = 0;
+  /**
+   * Runs after every command that ran (client-side caching remembers the keys
+   * a tracking client read); set only while someone needs it.
+   */
+  postCommand: ((ctx: Context, cmd: Command, args: string[]) => void) | undefined;
   /** Runs before every command (after lookup, arity and auth); cheap bookkeeping only. */
   prelude: ((ctx: Context, cmd: Command) => void) | undefined;
   /** Commands answered before every other check, as Redis answers QUIT. */
@@ -248,6 +253,7 @@ export class Dispatcher {
       this.stats.failedCalls++;
       this.countError(reply);
     }
+    if (this.postCommand !== undefined) this.postCommand(ctx, cmd, args);
     const obs = this.observers;
     for (let i = 0; i < obs.length; i++) obs[i](ctx, cmd, args, reply);
     return reply;

@@ -224,6 +224,8 @@ export class Database {
   flush(): number {
     const n = this.data.size;
     this.touchAllWatched(null);
+    const t = this.store.tracker;
+    if (t !== null) t.flushed();
     this.data.clear();
     this.expires.clear();
     this.bigExpires = null;
@@ -240,6 +242,8 @@ export class Database {
    * there the remaining watchers of the key are left alone (Redis's `break`).
    */
   touch(key: string): void {
+    const t = this.store.tracker;
+    if (t !== null) t.keyModified(key);
     if (this.watched.size === 0) return;
     const ws = this.watched.get(key);
     if (ws === undefined) return;

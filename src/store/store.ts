@@ -82,6 +82,17 @@ export function notifyFlagsToString(f: number): string {
   return s;
 }
 
+/**
+ * Client-side caching (server/tracking.ts) listens to key changes through
+ * this; Store.tracker is null while nobody tracks, so a write pays one test.
+ */
+export interface KeyTracker {
+  /** signalModifiedKey: the key was written, deleted or expired. */
+  keyModified(key: string): void;
+  /** FLUSHDB / FLUSHALL: every key is invalid. */
+  flushed(): void;
+}
+
 export interface StoreHooks {
   /** Deliver a message on a pub/sub channel (keyspace notifications). */
   publish?: (channel: string, message: string) => void;
@@ -94,6 +105,13 @@ export class Store {
   /** notify-keyspace-events flags. */
   notifyFlags = 0;
   hooks: StoreHooks = {};
+  /** Client-side caching, while any client tracks keys (see KeyTracker). */
+  tracker: KeyTracker | null = null;
+  /**
+   * Changes since the last save (Redis's server.dirty, INFO persistence
+   * rdb_changes_since_last_save): bumped where Redis 7.0 bumps it.
+   */
+  dirty = 0;
   private expiryTimer: ClockTimer | null = null;
   private expiryTimerAt = Infinity;
   private readonly unsubscribeClock: () => void;
@@ -215,7 +233,15 @@ export class Store {
   }
 
   flushAll(): void {
-    for (const d of this.dbs) d.flush();
+    // One null invalidation for the whole flush, not one per database.
+    const t = this.tracker;
+    this.tracker = null;
+    try {
+      for (const d of this.dbs) d.flush();
+    } finally {
+      this.tracker = t;
+    }
+    if (t !== null) t.flushed();
   }
 
   /**
