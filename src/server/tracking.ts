@@ -35,6 +35,7 @@
 import { Err, ReplyError } from '../errors.js';
 import { parseIntStrict } from '../resp/format.js';
 import { MapReply, OK, RawReply, SetReply, type Reply } from '../resp/reply.js';
+import { keysFromSpecs, nativeKeys, redisKeySpecs } from '../commands/meta.js';
 import type { KeyTracker } from '../store/store.js';
 import { currentConnection, type Connection } from './connection.js';
 import type { Context } from './context.js';
@@ -196,11 +197,10 @@ export class Tracking implements KeyTracker {
     const st = trackingStateOf(c);
     if (st === undefined || !st.on || st.bcast) return;
     if ((st.optin && !st.caching) || (st.optout && st.caching)) return;
-    const idx = commandKeyIndexes(cmd, args);
-    if (idx.length === 0) return;
+    const keys = commandKeys(cmd, args);
+    if (keys.length === 0) return;
     const id = c.id;
-    for (const i of idx) {
-      const key = args[i];
+    for (const key of keys) {
       let ids = this.table.get(key);
       if (ids === undefined) {
         ids = new Set();
@@ -352,6 +352,21 @@ export class Tracking implements KeyTracker {
     if (this.table.size <= max) this.overLimitRounds = 0;
     else this.overLimitRounds++;
   }
+}
+
+/**
+ * The keys a command names (getKeysFromCommand): its key range, or for
+ * commands with movable keys (ZUNION numkeys, LCS, GEORADIUS_RO...) Redis's
+ * key specs, as COMMAND GETKEYS reads them.
+ */
+function commandKeys(cmd: Command, args: string[]): string[] {
+  if ((cmd.flagBits & F.movablekeys) === 0 || cmd.getKeys !== undefined || !cmd.builtin) return commandKeyIndexes(cmd, args).map((i) => args[i]);
+  const argv = cmd.parent !== undefined ? [cmd.parent.name, cmd.name, ...args] : [cmd.name, ...args];
+  const specs = redisKeySpecs(cmd.fullName);
+  let found = specs !== undefined && !specs.some((s) => s.flags.includes('variable_flags')) ? keysFromSpecs(specs, argv, cmd.arity) : null;
+  if (found === null) found = nativeKeys(cmd.fullName, argv) ?? null;
+  if (found === null) return commandKeyIndexes(cmd, args).map((i) => args[i]);
+  return found.map((k) => argv[k.pos]);
 }
 
 /** The command the client just ran was CLIENT something (CLIENT CACHING's flag survives it). */

@@ -182,6 +182,29 @@ describe.each([2, 3] as const)('invalidations (RESP%i)', (proto) => {
     await same(t, [['INFO', 'stats'], ['INFO', 'clients']], undefined, infoCounters);
   });
 
+  it('keys of readonly commands with movable keys are tracked; SWAPDB invalidates nothing', async () => {
+    const { t, inbox } = await tracker();
+    const w = await client(proto);
+    await same(t, [
+      ['SET', 'x', '1'],
+      ['GET', 'x'],
+      ['ZUNION', '2', 'z1', 'z2'],
+      ['SINTERCARD', '2', 's1', 's2'],
+      ['LCS', 'x', 'y'],
+      ['SORT_RO', 'l'],
+      ['GEORADIUS_RO', 'g', '0', '0', '1', 'km'],
+      ['OBJECT', 'ENCODING', 'x'],
+      ['TTL', 'w'],
+      ['BITFIELD_RO', 'bf', 'GET', 'u8', '0'],
+      ['SELECT', '1'],
+      ['GET', 'y'],
+    ]);
+    await same(w, [['SWAPDB', '0', '1']]);
+    await same(inbox, [], t);
+    await same(w, [['SET', 'z1', 'a'], ['SET', 'z2', 'a'], ['SET', 's2', 'a'], ['SET', 'l', 'a'], ['SET', 'g', 'a'], ['SET', 'bf', 'a'], ['SET', 'w', 'a'], ['SET', 'y', 'a']]);
+    await same(inbox, [], t);
+  });
+
   it('write commands of every type invalidate', async () => {
     const { t, inbox } = await tracker();
     const w = await client(proto);
