@@ -18,6 +18,7 @@ import { installSets } from './sets.js';
 import { installStrings } from './strings.js';
 import { installTransactions } from './transactions.js';
 import { installZsets } from './zsets.js';
+import { installDirty } from '../store/dirty.js';
 
 export function installBuiltins(server: RedKitServer): void {
   installConnection(server);
@@ -36,6 +37,7 @@ export function installBuiltins(server: RedKitServer): void {
   installPubSub(server);
   installMonitor(server);
   installTransactions(server);
+  installDirty(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

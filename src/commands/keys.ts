@@ -423,12 +423,12 @@ export function installKeys(server: RedKitServer): void {
     persist,
     flushdb: (ctx, args) => {
       flushOption(args);
-      ctx.db.flush();
+      ctx.store.dirty += ctx.db.flush();
       return OK;
     },
     flushall: (ctx, args) => {
       flushOption(args);
-      ctx.store.flushAll();
+      ctx.store.dirty += ctx.store.flushAll();
       return OK;
     },
     rename: (ctx, args) => renameGeneric(ctx, args, false),

@@ -231,6 +231,7 @@ export class Dispatcher {
   run(ctx: Context, cmd: Command, args: string[]): Reply | Promise<Reply> {
     ctx.command = cmd;
     cmd.stats.calls++;
+    const touches = ctx.store.touches;
     let reply: Reply | Promise<Reply>;
     try {
       reply = this.middleware.length === 0 ? cmd.handler(ctx, args) : this.chain(ctx, cmd, args);
@@ -239,15 +240,16 @@ export class Dispatcher {
     }
     if (isPending(reply)) {
       return Promise.resolve(reply).then(
-        (v) => this.finish(ctx, cmd, args, v),
-        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd)),
+        (v) => this.finish(ctx, cmd, args, v, touches),
+        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd), touches),
       );
     }
-    return this.finish(ctx, cmd, args, reply);
+    return this.finish(ctx, cmd, args, reply, touches);
   }
 
-  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply): Reply {
+  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, touches: number): Reply {
     this.stats.commands++;
+    if (cmd.dirty !== undefined) ctx.store.dirty += cmd.dirty(args, reply, ctx.store.touches - touches);
     if (reply instanceof ReplyError) {
       cmd.stats.failed++;
       this.stats.failedCalls++;

@@ -242,6 +242,7 @@ export class Database {
    * there the remaining watchers of the key are left alone (Redis's `break`).
    */
   touch(key: string): void {
+    this.store.touches++;
     const t = this.store.tracker;
     if (t !== null) t.keyModified(key);
     if (this.watched.size === 0) return;

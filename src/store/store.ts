@@ -112,6 +112,8 @@ export class Store {
    * rdb_changes_since_last_save): bumped where Redis 7.0 bumps it.
    */
   dirty = 0;
+  /** Keys signalled as modified so far (Database.touch); a command's count is the difference. */
+  touches = 0;
   private expiryTimer: ClockTimer | null = null;
   private expiryTimerAt = Infinity;
   private readonly unsubscribeClock: () => void;
@@ -232,16 +234,19 @@ export class Store {
     return d;
   }
 
-  flushAll(): void {
+  /** Empty every database (FLUSHALL); returns the number of keys removed. */
+  flushAll(): number {
+    let n = 0;
     // One null invalidation for the whole flush, not one per database.
     const t = this.tracker;
     this.tracker = null;
     try {
-      for (const d of this.dbs) d.flush();
+      for (const d of this.dbs) n += d.flush();
     } finally {
       this.tracker = t;
     }
     if (t !== null) t.flushed();
+    return n;
   }
 
   /**
