@@ -42,6 +42,8 @@ import type { Context } from './context.js';
 import { commandKeyIndexes, F, type Command } from './registry.js';
 import type { RedKitServer } from './server.js';
 
+const SCRIPTS_RO = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
+
 /** Per-client tracking state (Redis's CLIENT_TRACKING* flags and fields). */
 export class TrackingState {
   on = false;
@@ -192,6 +194,8 @@ export class Tracking implements KeyTracker {
   /** trackingRememberKeys, after every command run while tracking clients exist. */
   private rememberKeys(ctx: Context, cmd: Command, args: string[]): void {
     if ((cmd.flagBits & F.readonly) === 0 || (cmd.flagBits & F.pubsub) !== 0) return;
+    // A read-only script is not a read of its keys: the commands it runs are.
+    if (SCRIPTS_RO.has(cmd.fullName)) return;
     const c = ctx.conn;
     if (c === undefined) return;
     const st = trackingStateOf(c);

@@ -242,9 +242,9 @@ export class Database {
    * there the remaining watchers of the key are left alone (Redis's `break`).
    */
   touch(key: string): void {
-    this.store.touches++;
-    const t = this.store.tracker;
-    if (t !== null) t.keyModified(key);
+    const st = this.store;
+    st.touches++;
+    if (st.tracker !== null) st.tracker.keyModified(key);
     if (this.watched.size === 0) return;
     const ws = this.watched.get(key);
     if (ws === undefined) return;
