@@ -72,6 +72,17 @@ const STEPS: Array<C | C[]> = [
   ['ZADD', 'z', 'INCR', '1', 'a', '2', 'b'],
   ['SADD', 'z', 'x'],
   ['HSET', 'z', 'x', 'y'],
+  ['GETEX', 'c2', 'EXAT', '1'],
+  ['SET', 'past', '1'],
+  ['EXPIREAT', 'past', '1'],
+  ['BITFIELD', 'newbf', 'GET', 'u8', '0'],
+  ['BITFIELD_RO', 'newbf', 'GET', 'u8', '0'],
+  ['APPEND', 'l2', 'x'],
+  ['SORT', 'sl', 'BY', 'nosort', 'GET', '#', 'STORE', 'so2'],
+  ['PFADD', 'hd', ...Array.from({ length: 3000 }, (_, i) => `e${i}`)],
+  ['PFADD', 'hd', 'e1', 'e2', 'x1', 'x2', 'x3'],
+  ['PFCOUNT', 'hd'],
+  ['PFCOUNT', 'hd'],
   // transactions
   [['MULTI'],['SET','tx','1'],['INCR','tx'],['EXEC']],[['MULTI'],['EXEC']],[['MULTI'],['GET','tx'],['EXEC']],
   // flush
