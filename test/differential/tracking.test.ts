@@ -286,6 +286,37 @@ describe.each([2, 3] as const)('invalidations (RESP%i)', (proto) => {
   });
 });
 
+describe('more clients and protocols', () => {
+  it('two clients tracking one key both hear of it; the writer among them after its reply', async () => {
+    const a = await client(3);
+    const b = await client(3);
+    await same(a, [['CLIENT', 'TRACKING', 'on'], ['GET', 'k'], ['GET', 'only-a']]);
+    await same(b, [['CLIENT', 'TRACKING', 'on'], ['GET', 'k']]);
+    await same(a, [['MSET', 'k', '1', 'only-a', '2'], ['INFO', 'stats']], undefined, infoCounters);
+    await same(b, []);
+  });
+
+  it('a RESP2 tracking client without redirect hears nothing until HELLO 3', async () => {
+    const t = await client(2);
+    const w = await client(2);
+    await same(t, [['CLIENT', 'TRACKING', 'on'], ['GET', 'k'], ['GET', 'j']]);
+    await same(w, [['SET', 'k', '1']]);
+    await same(t, [['HELLO', '3']], undefined, (f) => f.map((x) => x.replace(/:\d+\r\n\$4\r\nmode/, ':N\r\n$4\r\nmode').replace(/\$\d+\r\n[0-9.]+\r\n\$5\r\nproto/, 'V$5\r\nproto')));
+    await same(w, [['SET', 'j', '1']]);
+    await same(t, [['CLIENT', 'TRACKINGINFO']]);
+  });
+
+  it('OPTOUT: CLIENT CACHING NO inside MULTI lasts until EXEC', async () => {
+    const t = await client(3);
+    const w = await client(2);
+    await same(t, [['CLIENT', 'TRACKING', 'on', 'optout'], ['CLIENT', 'CACHING', 'no'], ['MULTI'], ['GET', 'a'], ['GET', 'b'], ['EXEC'], ['GET', 'c']]);
+    await same(w, [['MSET', 'a', '1', 'b', '1', 'c', '1']]);
+    await same(t, [['CLIENT', 'CACHING', 'no'], ['GET', 'nope'], ['GET', 'a'], ['CLIENT', 'CACHING', 'no'], ['CLIENT', 'TRACKINGINFO'], ['GET', 'b'], ['CLIENT', 'TRACKINGINFO']]);
+    await same(w, [['MSET', 'a', '2', 'b', '2', 'c', '2']]);
+    await same(t, []);
+  });
+});
+
 describe('redirects', () => {
   it('RESP2 redirect to a client not in pub/sub mode gets nothing; to a RESP3 client, pushes', async () => {
     const t = await client(2);
