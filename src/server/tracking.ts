@@ -219,14 +219,18 @@ export class Tracking implements KeyTracker {
 
   // ---- invalidation -----------------------------------------------------------------
 
-  /** signalModifiedKey: a key changed (write, delete, expiry). */
-  keyModified(key: string): void {
-    this.invalidateKey(key, true);
+  /**
+   * signalModifiedKey: a key changed (write, delete, expiry). An expiry is
+   * signalled by no client (Redis passes NULL), so it reaches BCAST NOLOOP
+   * clients even when their own command found the key expired.
+   */
+  keyModified(key: string, expired: boolean): void {
+    this.invalidateKey(key, true, expired);
   }
 
-  private invalidateKey(key: string, bcast: boolean): void {
+  private invalidateKey(key: string, bcast: boolean, expired = false): void {
     const current = this.trimming ? null : currentConnection();
-    if (bcast && this.prefixes.size !== 0) this.rememberForBroadcast(key, current);
+    if (bcast && this.prefixes.size !== 0) this.rememberForBroadcast(key, expired ? null : current);
     const ids = this.table.get(key);
     if (ids === undefined) return;
     const conns = this.server.connections;

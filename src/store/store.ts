@@ -87,8 +87,8 @@ export function notifyFlagsToString(f: number): string {
  * this; Store.tracker is null while nobody tracks, so a write pays one test.
  */
 export interface KeyTracker {
-  /** signalModifiedKey: the key was written, deleted or expired. */
-  keyModified(key: string): void;
+  /** signalModifiedKey: the key was written, deleted or (`expired`) expired. */
+  keyModified(key: string, expired: boolean): void;
   /** FLUSHDB / FLUSHALL: every key is invalid. */
   flushed(): void;
 }
