@@ -124,7 +124,8 @@ export class Tracking implements KeyTracker {
       this.basePrelude = base;
       d.prelude = (ctx, cmd) => {
         if (base !== undefined) base(ctx, cmd);
-        if (this.maxKeys !== 0 && this.table.size > this.maxKeys) this.limitUsedSlots();
+        // Before a command, as processCommand; not before each command EXEC runs (pushCapture is set then).
+        if (this.maxKeys !== 0 && this.table.size > this.maxKeys && (ctx.conn === undefined || ctx.conn.pushCapture === null)) this.limitUsedSlots();
       };
       d.postCommand = (ctx, cmd, args) => this.rememberKeys(ctx, cmd, args);
     } else {

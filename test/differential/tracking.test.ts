@@ -210,11 +210,15 @@ describe.each([2, 3] as const)('invalidations (RESP%i)', (proto) => {
     const w = await client(proto);
     const keys = ['s', 'h', 'l', 'z', 'set', 'bits', 'hll', 'src', 'dst', 'geo'];
     await same(w, [['SET', 's', 'x'], ['HSET', 'h', 'f', 'v'], ['RPUSH', 'l', 'a', 'b'], ['ZADD', 'z', '1', 'm'], ['SADD', 'set', 'a'], ['SET', 'src', 'v']]);
-    const read: Cmd[] = [['GET', 's'], ['HGETALL', 'h'], ['LRANGE', 'l', '0', '-1'], ['ZRANGE', 'z', '0', '-1'], ['SMEMBERS', 'set'], ['GET', 'bits'], ['PFCOUNT', 'hll'], ['GET', 'src'], ['GET', 'dst'], ['ZCARD', 'geo']];
+    const read: Cmd[] = [['GET', 's'], ['HGETALL', 'h'], ['LRANGE', 'l', '0', '-1'], ['ZRANGE', 'z', '0', '-1'], ['SCARD', 'set'], ['GET', 'bits'], ['PFCOUNT', 'hll'], ['GET', 'src'], ['GET', 'dst'], ['ZCARD', 'geo']];
     const writes: Cmd[][] = [
       [['APPEND', 's', 'y'], ['HINCRBY', 'h', 'n', '1'], ['LPOP', 'l'], ['ZINCRBY', 'z', '2', 'm'], ['SREM', 'set', 'a'], ['SETBIT', 'bits', '3', '1'], ['PFADD', 'hll', 'a'], ['RENAME', 'src', 'dst'], ['GEOADD', 'geo', '1', '1', 'p']],
       [['SETRANGE', 's', '0', 'z'], ['HDEL', 'h', 'f'], ['LSET', 'l', '0', 'q'], ['ZREM', 'z', 'm'], ['SADD', 'set', 'b'], ['BITOP', 'NOT', 'bits', 'bits'], ['COPY', 'dst', 'src'], ['EXPIRE', 'geo', '100']],
       [['GETDEL', 's'], ['HSETNX', 'h', 'g', '1'], ['LTRIM', 'l', '0', '0'], ['SPOP', 'set'], ['PERSIST', 'geo'], ['MOVE', 'src', '2'], ['SETBIT', 'bits', '3', '0']],
+      [['LINSERT', 'l', 'BEFORE', 'q', 'p'], ['INCRBYFLOAT', 'bits', '1'], ['SETEX', 's', '100', 'v'], ['HINCRBYFLOAT', 'h', 'n', '1.5'], ['ZADD', 'z', '1', 'a', '2', 'b'], ['SADD', 'set', 'x', 'y'], ['PFMERGE', 'hll', 'hll'], ['SET', 'src', 'v']],
+      [['LREM', 'l', '0', 'p'], ['GETEX', 's', 'EX', '50'], ['HDEL', 'h', 'n', 'g'], ['ZPOPMIN', 'z'], ['SPOP', 'set', '5'], ['BITFIELD', 'bits', 'SET', 'u8', '0', '1'], ['SINTERSTORE', 'dst', 'set', 'set'], ['UNLINK', 'src']],
+      [['RPUSH', 'l', '1', '2'], ['RPOPLPUSH', 'l', 'l'], ['LMOVE', 'l', 'src', 'LEFT', 'LEFT'], ['ZMPOP', '1', 'z', 'MAX'], ['SADD', 'set', 'x'], ['SMOVE', 'set', 'dst', 'x'], ['SORT', 'l', 'STORE', 'geo']],
+      [['LMPOP', '1', 'l', 'LEFT', 'COUNT', '9'], ['ZADD', 'z', '1', 'a'], ['ZUNIONSTORE', 'geo', '1', 'z'], ['ZRANGESTORE', 'hll', 'z', '0', '-1'], ['GEOADD', 's', '1', '1', 'x'], ['DEL', 'bits'], ['RPUSH', 'h', 'x']],
       // No-ops do not signal anything.
       [['HSETNX', 'h', 'g', '1'], ['SREM', 'set', 'zz'], ['PERSIST', 'geo'], ['ZREM', 'z', 'zz'], ['SETBIT', 'bits', '3', '0'], ['EXPIRE', 'nokey', '10']],
     ];
