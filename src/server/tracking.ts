@@ -36,6 +36,7 @@ import { Err, ReplyError } from '../errors.js';
 import { parseIntStrict } from '../resp/format.js';
 import { MapReply, OK, RawReply, SetReply, type Reply } from '../resp/reply.js';
 import { keysFromSpecs, nativeKeys, redisKeySpecs } from '../commands/meta.js';
+import { transactionOf } from '../commands/transactions.js';
 import type { KeyTracker } from '../store/store.js';
 import { currentConnection, type Connection } from './connection.js';
 import type { Context } from './context.js';
@@ -124,8 +125,8 @@ export class Tracking implements KeyTracker {
       this.basePrelude = base;
       d.prelude = (ctx, cmd) => {
         if (base !== undefined) base(ctx, cmd);
-        // Before a command, as processCommand; not before each command EXEC runs (pushCapture is set then).
-        if (this.maxKeys !== 0 && this.table.size > this.maxKeys && (ctx.conn === undefined || ctx.conn.pushCapture === null)) this.limitUsedSlots();
+        // Before a command, as processCommand; not before each of the commands EXEC runs.
+        if (this.maxKeys !== 0 && this.table.size > this.maxKeys && transactionOf(ctx)?.executing !== true) this.limitUsedSlots();
       };
       d.postCommand = (ctx, cmd, args) => this.rememberKeys(ctx, cmd, args);
     } else {

@@ -67,6 +67,7 @@ async function same(c: Side, cmds: Cmd[], redir?: Side, normalize?: (frames: str
     });
   const [na, nb] = [scrub(a, 'r'), scrub(b, 'k')];
   const show = cmds.map((x) => x.join(' ')).join(' | ');
+  if (process.env.TRK_DEBUG) console.log(JSON.stringify({ na, nb }));
   if (normalize) expect(normalize(nb), show).toEqual(normalize(na));
   else expect(nb, show).toEqual(na);
   return a;
@@ -371,6 +372,9 @@ describe('tracking table', () => {
       const shape = (frames: string[]) => frames.map((f) => f.replace(/\$1\r\n[abcx]\r\n/, '$1\r\n?\r\n'));
       await same(t, [['GET', 'c'], ['INFO', 'stats']], undefined, (f) => shape(infoCounters(f)));
       await same(t, [['GET', 'x']], undefined, shape);
+      // Inside EXEC nothing is trimmed: the next command trims down to the limit.
+      await same(cfg, [['CONFIG', 'SET', 'tracking-table-max-keys', '1'], ['FLUSHALL']]);
+      await same(t, [['MULTI'], ['GET', 'a'], ['GET', 'b'], ['GET', 'c'], ['EXEC'], ['INFO', 'stats']], undefined, (f) => shape(infoCounters(f)).map((x) => x.replace(/\$1\r\n[abcx]\r\n/, '$1\r\n?\r\n')));
       await same(cfg, [['CONFIG', 'SET', 'tracking-table-max-keys', '0'], ['INFO', 'stats']], undefined, infoCounters);
     } finally {
       await same(cfg, [['CONFIG', 'SET', 'tracking-table-max-keys', '1000000']]);
