@@ -67,7 +67,6 @@ async function same(c: Side, cmds: Cmd[], redir?: Side, normalize?: (frames: str
     });
   const [na, nb] = [scrub(a, 'r'), scrub(b, 'k')];
   const show = cmds.map((x) => x.join(' ')).join(' | ');
-  if (process.env.TRK_DEBUG) console.log(JSON.stringify({ na, nb }));
   if (normalize) expect(normalize(nb), show).toEqual(normalize(na));
   else expect(nb, show).toEqual(na);
   return a;
