@@ -9,9 +9,10 @@ import type { Connection } from '../server/connection.js';
 import type { Context } from '../server/context.js';
 import type { CommandDefinition } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
-import { validateClientName } from './connection.js';
+import { onConnectionReset, validateClientName } from './connection.js';
 import { helpReply } from './server.js';
 import { transactionOf } from './transactions.js';
+import { clientCaching, clientGetredir, clientTracking, clientTrackinginfo, installTracking, trackingFlags, trackingRedir } from '../server/tracking.js';
 import { defineCommands, longAtLeast, timeoutMsArg } from './util.js';
 
 type ClientType = 'normal' | 'slave' | 'pubsub' | 'master';
@@ -36,6 +37,7 @@ export function clientInfoLine(c: Connection, now: number): string {
   if (c.isSubscriber()) flags += 'P';
   if (c.inMulti) flags += 'x';
   if (c.isBusy) flags += 'b';
+  if (c.ext.tracking !== undefined) flags += trackingFlags(c);
   if (tx?.dirtyCas) flags += 'd';
   if (c.noEvict) flags += 'e';
   if (c.noTouch) flags += 'T';
@@ -47,7 +49,7 @@ export function clientInfoLine(c: Connection, now: number): string {
     ` age=${Math.max(0, Math.floor((now - c.createdAt) / 1000))} idle=${Math.max(0, Math.floor((now - c.lastActiveAt) / 1000))} flags=${flags}` +
     ` db=${c.dbIndex} sub=${subs?.channelCount ?? 0} psub=${subs?.patterns ?? 0} ssub=${subs?.shard ?? 0} multi=${queued}` +
     ` qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.command?.fullName ?? 'NULL'}` +
-    ` user=${c.user} redir=-1 resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVer}`
+    ` user=${c.user} redir=${trackingRedir(c)} resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }
 
@@ -193,6 +195,7 @@ const since72 = (summary: string, arity: number): Omit<CommandDefinition, 'handl
 });
 
 export function installClient(server: RedKitServer): void {
+  installTracking(server, (fn) => onConnectionReset(server, fn));
   defineCommands(server, {
     client: {
       handler: () => null,
@@ -232,6 +235,10 @@ export function installClient(server: RedKitServer): void {
           },
         },
         reply: clientReply,
+        tracking: clientTracking,
+        caching: clientCaching,
+        getredir: clientGetredir,
+        trackinginfo: clientTrackinginfo,
         pause: clientPause,
         unpause: (ctx) => {
           ctx.server.unpause();

@@ -95,6 +95,7 @@ function pfadd(ctx: Context, args: string[]): Reply {
       const r = unshare(db, key, v);
       updated = denseAddInPlace(r, args, 1);
       if (updated) {
+        ctx.store.dirty += updated;
         invalidateInPlace(r);
         db.touch(key);
         ctx.store.notify(NOTIFY.STRING, 'pfadd', key, db.id);
@@ -125,6 +126,7 @@ function pfadd(ctx: Context, args: string[]): Reply {
     if (updated) db.touch(key);
   }
   if (updated) ctx.store.notify(NOTIFY.STRING, 'pfadd', key, db.id);
+  ctx.store.dirty += updated;
   return updated ? 1 : 0;
 }
 
@@ -151,6 +153,7 @@ function pfcount(ctx: Context, args: string[]): Reply {
   if (card < 0) throw new ReplyError(HllErr.corrupted);
   // Cache the cardinality in the value: a change WATCH sees, as in Redis.
   setCachedCardInPlace(r, card);
+  ctx.store.dirty++;
   db.touch(key);
   return card;
 }

@@ -20,6 +20,7 @@ import { installStreams } from './streams.js';
 import { installStrings } from './strings.js';
 import { installTransactions } from './transactions.js';
 import { installZsets } from './zsets.js';
+import { installDirty } from '../store/dirty.js';
 
 export function installBuiltins(server: RedKitServer): void {
   installConnection(server);
@@ -40,6 +41,7 @@ export function installBuiltins(server: RedKitServer): void {
   installMonitor(server);
   installTransactions(server);
   installBlocking(server);
+  installDirty(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

@@ -208,13 +208,12 @@ function renameGeneric(ctx: Context, args: string[], nx: boolean): Reply {
   if (src === dst) return nx ? 0 : OK;
   const at = db.getExpireExact(src);
   const lru = db.lru.get(src);
-  if (db.get(dst) !== undefined) {
-    if (nx) return 0;
-    db.delete(dst);
-  }
+  if (nx && db.get(dst) !== undefined) return 0;
+  // Redis signals the source, then the destination (client-side caching sees that order).
+  db.delete(src);
+  db.delete(dst);
   db.set(dst, v);
   carryOver(db, dst, at, lru);
-  db.delete(src);
   ctx.store.notify(NOTIFY.GENERIC, 'rename_from', src, db.id);
   ctx.store.notify(NOTIFY.GENERIC, 'rename_to', dst, db.id);
   signalReady(ctx, db, dst, v);
@@ -405,12 +404,12 @@ export function installKeys(server: RedKitServer): void {
     persist,
     flushdb: (ctx, args) => {
       flushOption(args);
-      ctx.db.flush();
+      ctx.store.dirty += ctx.db.flush();
       return OK;
     },
     flushall: (ctx, args) => {
       flushOption(args);
-      ctx.store.flushAll();
+      ctx.store.dirty += ctx.store.flushAll();
       return OK;
     },
     rename: (ctx, args) => renameGeneric(ctx, args, false),

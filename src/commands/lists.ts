@@ -362,7 +362,9 @@ function ltrim(ctx: Context, args: string[]): Reply {
   const key = args[0];
   const list = getList(db, key);
   if (list === undefined) return OK;
+  const before = list.length;
   list.trim(start, stop);
+  ctx.store.dirty += before - list.length;
   ctx.store.notify(NOTIFY.LIST, 'ltrim', key, db.id);
   if (list.length === 0) {
     db.delete(key);

@@ -11,6 +11,12 @@ import type { RedKitServer } from '../server/server.js';
 import { parseNotifyFlags } from '../store/store.js';
 import { commandDocsReply, commandInfoReply, keysFromSpecs, nativeKeys, redisKeySpecs } from './meta.js';
 import { defineCommands, globMatch } from './util.js';
+import { trackingInfo } from '../server/tracking.js';
+
+function trackingStats(server: RedKitServer): string[] {
+  const t = trackingInfo(server);
+  return [`tracking_total_keys:${t.keys}`, `tracking_total_items:${t.items}`, `tracking_total_prefixes:${t.prefixes}`];
+}
 
 export const REDKIT_VERSION = '0.1.0';
 
@@ -88,7 +94,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'client_recent_max_input_buffer:0',
         'client_recent_max_output_buffer:0',
         `blocked_clients:${blocked}`,
-        'tracking_clients:0',
+        `tracking_clients:${trackingInfo(server).clients}`,
         'clients_in_timeout_table:0',
       ];
     }
@@ -163,7 +169,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'current_fork_perc:0.00',
         'current_save_keys_processed:0',
         'current_save_keys_total:0',
-        'rdb_changes_since_last_save:0',
+        `rdb_changes_since_last_save:${server.store.dirty}`,
         'rdb_bgsave_in_progress:0',
         `rdb_last_save_time:${Math.floor(server.stats.startedAt / 1000)}`,
         'rdb_last_bgsave_status:ok',
@@ -229,9 +235,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'active_defrag_key_misses:0',
         'total_active_defrag_time:0',
         'current_active_defrag_time:0',
-        'tracking_total_keys:0',
-        'tracking_total_items:0',
-        'tracking_total_prefixes:0',
+        ...trackingStats(server),
         'unexpected_error_replies:0',
         `total_error_replies:${d.errorReplies}`,
         'dump_payload_sanitizations:0',

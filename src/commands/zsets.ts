@@ -468,6 +468,7 @@ export function zaddGeneric(ctx: Context, args: string[], incrCommand: boolean):
     }
   }
   if (added || updated) {
+    ctx.store.dirty += added + updated;
     db.touch(key);
     ctx.store.notify(NOTIFY.ZSET, incr ? 'zincr' : 'zadd', key, db.id);
     if (added) ready(ctx, db, key);
@@ -788,6 +789,7 @@ export function zpopGeneric(ctx: Context, keys: readonly string[], max: boolean,
     else items.push(member, dbl(score));
   }
   ctx.store.notify(NOTIFY.ZSET, max ? 'zpopmax' : 'zpopmin', key, db.id);
+  ctx.store.dirty += rangelen;
   if (zs.size === 0) {
     db.delete(key);
     ctx.store.notify(NOTIFY.GENERIC, 'del', key, db.id);

@@ -37,6 +37,11 @@ const BATCH_FLUSH_AT = 1024 * 1024;
 
 export type ReplyMode = 'on' | 'off' | 'skip' | 'skip-next';
 
+/** The connection whose commands are running now (Redis's current_client), or null. */
+export function currentConnection(): Connection | null {
+  return batchOwner;
+}
+
 export class Connection implements Context {
   readonly id: number;
   name = '';
@@ -64,6 +69,11 @@ export class Connection implements Context {
   /** CLIENT NO-EVICT / NO-TOUCH flags. */
   noEvict = false;
   noTouch = false;
+  /**
+   * Called after each reply of this client is written (client-side caching:
+   * invalidations its own command caused go out after the reply). Null unless set.
+   */
+  afterCommand: ((c: Connection) => void) | null = null;
   /** Per-connection extension slots for command groups (MULTI state, subscriptions, ...). */
   readonly ext: Record<string, unknown> = Object.create(null);
   state: ConnState = 'new';
@@ -235,7 +245,10 @@ export class Connection implements Context {
     if (this.state !== 'processing') this.setState('processing');
     let progressed = hasFirst;
     try {
-      if (hasFirst) this.emit(first);
+      if (hasFirst) {
+        this.emit(first);
+        if (this.afterCommand !== null) this.afterCommand(this);
+      }
       const server = this.server;
       while (!this.closeAfterReply && !this.closed) {
         let cmd;
@@ -278,6 +291,7 @@ export class Connection implements Context {
           this.closeAfterReply = true;
           break;
         }
+        if (this.afterCommand !== null) this.afterCommand(this);
         if (batch.pendingBytes > BATCH_FLUSH_AT) {
           // A big batch: hand it to the socket now; stop reading if the client is not reading.
           this.flushBatch();

@@ -81,6 +81,11 @@ export class Dispatcher {
   attention = 0;
   /** Gates that must see every command (see addGate). */
   private alwaysGates = 0;
+  /**
+   * Runs after every command that ran (client-side caching remembers the keys
+   * a tracking client read); set only while someone needs it.
+   */
+  postCommand: ((ctx: Context, cmd: Command, args: string[]) => void) | undefined;
   /** Runs before every command (after lookup, arity and auth); cheap bookkeeping only. */
   prelude: ((ctx: Context, cmd: Command) => void) | undefined;
   /** Commands answered before every other check, as Redis answers QUIT. */
@@ -226,6 +231,7 @@ export class Dispatcher {
   run(ctx: Context, cmd: Command, args: string[]): Reply | Promise<Reply> {
     ctx.command = cmd;
     cmd.stats.calls++;
+    const touches = ctx.store.touches;
     let reply: Reply | Promise<Reply>;
     try {
       reply = this.middleware.length === 0 ? cmd.handler(ctx, args) : this.chain(ctx, cmd, args);
@@ -236,20 +242,22 @@ export class Dispatcher {
       // A command that answers later (a blocked BLPOP...) counts as processed now, as in Redis.
       this.stats.commands++;
       return Promise.resolve(reply).then(
-        (v) => this.finish(ctx, cmd, args, v, false),
-        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd, ctx), false),
+        (v) => this.finish(ctx, cmd, args, v, false, touches),
+        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd, ctx), false, touches),
       );
     }
-    return this.finish(ctx, cmd, args, reply, true);
+    return this.finish(ctx, cmd, args, reply, true, touches);
   }
 
-  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, count: boolean): Reply {
+  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, count: boolean, touches: number): Reply {
     if (count) this.stats.commands++;
+    if (cmd.dirty !== undefined) ctx.store.dirty += cmd.dirty(args, reply, ctx.store.touches - touches);
     if (reply instanceof ReplyError) {
       cmd.stats.failed++;
       this.stats.failedCalls++;
       this.countError(reply);
     }
+    if (this.postCommand !== undefined) this.postCommand(ctx, cmd, args);
     const obs = this.observers;
     for (let i = 0; i < obs.length; i++) obs[i](ctx, cmd, args, reply);
     return reply;

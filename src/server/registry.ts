@@ -125,6 +125,8 @@ export interface Command {
   readonly readLookups: boolean;
   /** Stats: calls, usec, failed (INFO commandstats). */
   stats: { calls: number; usec: number; rejected: number; failed: number };
+  /** Changes the command made, for Store.dirty (store/dirty.ts); from its arguments, reply and keys signalled. */
+  dirty?: (args: string[], reply: Reply, touched: number) => number;
 }
 
 /**

@@ -232,6 +232,8 @@ export class Database {
   flush(): number {
     const n = this.data.size;
     this.touchAllWatched(null);
+    const t = this.store.tracker;
+    if (t !== null) t.flushed();
     this.data.clear();
     this.expires.clear();
     this.bigExpires = null;
@@ -247,7 +249,10 @@ export class Database {
    * only cleared when the key is now gone, and while the expired key is still
    * there the remaining watchers of the key are left alone (Redis's `break`).
    */
-  touch(key: string): void {
+  touch(key: string, expired = false): void {
+    const st = this.store;
+    st.touches++;
+    if (st.tracker !== null) st.tracker.keyModified(key, expired);
     if (this.watched.size === 0) return;
     const ws = this.watched.get(key);
     if (ws === undefined) return;
@@ -305,7 +310,7 @@ export class Database {
     if (this.bigExpires !== null) this.bigExpires.delete(key);
     if (this.lru.size !== 0) this.lru.delete(key);
     this.stampedKey = undefined;
-    this.touch(key);
+    this.touch(key, true);
     this.store.keyExpired(this, key);
   }
 

@@ -82,6 +82,17 @@ export function notifyFlagsToString(f: number): string {
   return s;
 }
 
+/**
+ * Client-side caching (server/tracking.ts) listens to key changes through
+ * this; Store.tracker is null while nobody tracks, so a write pays one test.
+ */
+export interface KeyTracker {
+  /** signalModifiedKey: the key was written, deleted or (`expired`) expired. */
+  keyModified(key: string, expired: boolean): void;
+  /** FLUSHDB / FLUSHALL: every key is invalid. */
+  flushed(): void;
+}
+
 export interface StoreHooks {
   /** Deliver a message on a pub/sub channel (keyspace notifications). */
   publish?: (channel: string, message: string) => void;
@@ -94,6 +105,15 @@ export class Store {
   /** notify-keyspace-events flags. */
   notifyFlags = 0;
   hooks: StoreHooks = {};
+  /** Client-side caching, while any client tracks keys (see KeyTracker). */
+  tracker: KeyTracker | null = null;
+  /**
+   * Changes since the last save (Redis's server.dirty, INFO persistence
+   * rdb_changes_since_last_save): bumped where Redis 7.0 bumps it.
+   */
+  dirty = 0;
+  /** Keys signalled as modified so far (Database.touch); a command's count is the difference. */
+  touches = 0;
   private expiryTimer: ClockTimer | null = null;
   private expiryTimerAt = Infinity;
   private readonly unsubscribeClock: () => void;
@@ -214,8 +234,19 @@ export class Store {
     return d;
   }
 
-  flushAll(): void {
-    for (const d of this.dbs) d.flush();
+  /** Empty every database (FLUSHALL); returns the number of keys removed. */
+  flushAll(): number {
+    let n = 0;
+    // One null invalidation for the whole flush, not one per database.
+    const t = this.tracker;
+    this.tracker = null;
+    try {
+      for (const d of this.dbs) n += d.flush();
+    } finally {
+      this.tracker = t;
+    }
+    if (t !== null) t.flushed();
+    return n;
   }
 
   /**
