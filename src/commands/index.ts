@@ -13,6 +13,7 @@ import { installKeys } from './keys.js';
 import { installMonitor } from './monitor.js';
 import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
+import { installMemory } from './memory.js';
 import { installServer } from './server.js';
 import { installSets } from './sets.js';
 import { installStrings } from './strings.js';
@@ -36,6 +37,7 @@ export function installBuiltins(server: RedKitServer): void {
   installPubSub(server);
   installMonitor(server);
   installTransactions(server);
+  installMemory(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

@@ -10,6 +10,7 @@ import { commandKeyIndexes, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { parseNotifyFlags } from '../store/store.js';
 import { commandDocsReply, commandInfoReply, keysFromSpecs, nativeKeys, redisKeySpecs } from './meta.js';
+import { memorySnapshot } from './memory.js';
 import { defineCommands, globMatch } from './util.js';
 
 export const REDKIT_VERSION = '0.1.0';
@@ -93,10 +94,13 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
       ];
     }
     case 'memory': {
+      // used_memory and friends come from the memory model (store/memory.ts); RSS is the process's.
       const mem = process.memoryUsage();
-      const used = mem.heapUsed;
-      const peak = Math.max(used, mem.heapTotal);
+      const m = memorySnapshot(server);
+      const used = m.used;
+      const peak = m.peak;
       const maxmemory = BigInt(cfg.get('maxmemory') ?? '0');
+      const net = used > m.startup ? used - m.startup : 1;
       return [
         '# Memory',
         `used_memory:${used}`,
@@ -106,13 +110,13 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         `used_memory_peak:${peak}`,
         `used_memory_peak_human:${bytesToHuman(peak)}`,
         `used_memory_peak_perc:${fixed2((used * 100) / peak)}%`,
-        'used_memory_overhead:0',
-        'used_memory_startup:0',
-        `used_memory_dataset:${used}`,
-        'used_memory_dataset_perc:100.00%',
+        `used_memory_overhead:${m.overhead}`,
+        `used_memory_startup:${m.startup}`,
+        `used_memory_dataset:${m.dataset}`,
+        `used_memory_dataset_perc:${fixed2((m.dataset * 100) / net)}%`,
         `allocator_allocated:${used}`,
-        `allocator_active:${mem.heapTotal}`,
-        `allocator_resident:${mem.rss}`,
+        `allocator_active:${used}`,
+        `allocator_resident:${used}`,
         `total_system_memory:${os.totalmem()}`,
         `total_system_memory_human:${bytesToHuman(os.totalmem())}`,
         'used_memory_lua:0',
@@ -131,10 +135,10 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         `maxmemory:${maxmemory}`,
         `maxmemory_human:${bytesToHuman(Number(maxmemory))}`,
         `maxmemory_policy:${cfg.get('maxmemory-policy')}`,
-        `allocator_frag_ratio:${fixed2(mem.heapTotal / Math.max(1, used))}`,
-        `allocator_frag_bytes:${Math.max(0, mem.heapTotal - used)}`,
-        `allocator_rss_ratio:${fixed2(mem.rss / Math.max(1, mem.heapTotal))}`,
-        `allocator_rss_bytes:${Math.max(0, mem.rss - mem.heapTotal)}`,
+        'allocator_frag_ratio:1.00',
+        'allocator_frag_bytes:0',
+        'allocator_rss_ratio:1.00',
+        'allocator_rss_bytes:0',
         'rss_overhead_ratio:1.00',
         'rss_overhead_bytes:0',
         `mem_fragmentation_ratio:${fixed2(mem.rss / Math.max(1, used))}`,
@@ -143,7 +147,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'mem_replication_backlog:0',
         'mem_total_replication_buffers:0',
         'mem_clients_slaves:0',
-        'mem_clients_normal:0',
+        `mem_clients_normal:${m.clients}`,
         'mem_cluster_links:0',
         'mem_aof_buffer:0',
         'mem_allocator:libc',
