@@ -13,7 +13,9 @@ import { installKeys } from './keys.js';
 import { installMonitor } from './monitor.js';
 import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
+import { installLatency } from './latency.js';
 import { installMemory } from './memory.js';
+import { installSlowlog } from './slowlog.js';
 import { installServer } from './server.js';
 import { installSets } from './sets.js';
 import { installStrings } from './strings.js';
@@ -38,6 +40,8 @@ export function installBuiltins(server: RedKitServer): void {
   installMonitor(server);
   installTransactions(server);
   installMemory(server);
+  installSlowlog(server);
+  installLatency(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

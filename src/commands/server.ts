@@ -10,6 +10,7 @@ import { commandKeyIndexes, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { parseNotifyFlags } from '../store/store.js';
 import { commandDocsReply, commandInfoReply, keysFromSpecs, nativeKeys, redisKeySpecs } from './meta.js';
+import { latencyStatsLines } from './latency.js';
 import { memorySnapshot } from './memory.js';
 import { defineCommands, globMatch } from './util.js';
 
@@ -277,7 +278,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         // Redis counts a call once it finished: the INFO running now is not in its own output.
         const calls = c === ctx?.command ? s.calls - 1 : s.calls;
         if (calls === 0 && s.failed === 0 && s.rejected === 0) return;
-        lines.push(`cmdstat_${c.fullName}:calls=${calls},usec=${s.usec},usec_per_call=${fixed2(calls ? s.usec / calls : 0)},rejected_calls=${s.rejected},failed_calls=${s.failed}`);
+        lines.push(`cmdstat_${c.fullName}:calls=${calls},usec=${Math.floor(s.usec)},usec_per_call=${fixed2(calls ? s.usec / calls : 0)},rejected_calls=${s.rejected},failed_calls=${s.failed}`);
       });
       return lines;
     }
@@ -286,14 +287,8 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
       for (const [code, n] of server.dispatcher.stats.errorsByCode) lines.push(`errorstat_${code}:count=${n}`);
       return lines;
     }
-    case 'latencystats': {
-      // RedKit does not keep latency histograms: commands that ran are listed with zero percentiles.
-      const lines = ['# Latencystats'];
-      forEachCommand(server, (c) => {
-        if (c.stats.calls - (c === ctx?.command ? 1 : 0) > 0) lines.push(`latency_percentiles_usec_${c.fullName}:p50=0.000,p99=0.000,p99.9=0.000`);
-      });
-      return lines;
-    }
+    case 'latencystats':
+      return ['# Latencystats', ...latencyStatsLines(server)];
     case 'cluster':
       return ['# Cluster', 'cluster_enabled:0'];
     case 'keyspace': {
