@@ -136,6 +136,11 @@ function timingOf(server: RedKitServer): Timing {
   return t;
 }
 
+/** CONFIG RESETSTAT: forget every command's histogram. */
+export function resetLatencyHistograms(server: RedKitServer): void {
+  timingOf(server).histograms.clear();
+}
+
 /** The INFO latencystats lines (commands that have a histogram). */
 export function latencyStatsLines(server: RedKitServer): string[] {
   const t = timingOf(server);
@@ -173,7 +178,7 @@ const HELP = [
 
 const DOCTOR_DISABLED =
   'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren\'t in a deep space mission I\'d suggest to take a look at https://redis.io/topics/latency-monitor.\n';
-const DOCTOR_NONE = 'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n';
+const DOCTOR_NONE = 'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n';
 
 /** LATENCY DOCTOR: Redis's report, for the events RedKit records (command and fast-command). */
 function doctor(server: RedKitServer): string {

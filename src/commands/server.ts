@@ -10,7 +10,7 @@ import { commandKeyIndexes, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { parseNotifyFlags } from '../store/store.js';
 import { commandDocsReply, commandInfoReply, keysFromSpecs, nativeKeys, redisKeySpecs } from './meta.js';
-import { latencyStatsLines } from './latency.js';
+import { latencyStatsLines, resetLatencyHistograms } from './latency.js';
 import { memorySnapshot } from './memory.js';
 import { defineCommands, globMatch } from './util.js';
 
@@ -375,6 +375,7 @@ function configResetStat(ctx: Context): Reply {
     c.stats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
   });
   server.store.stats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  resetLatencyHistograms(server);
   server.stats.connectionsReceived = 0;
   server.stats.rejectedConnections = 0;
   server.stats.netInputBytes = 0;

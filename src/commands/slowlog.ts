@@ -87,7 +87,7 @@ const HELP = [
 
 function get(ctx: Context, args: string[]): Reply {
   const log = slowlogOf(ctx.server);
-  if (args.length > 1) throw new ReplyError("ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.");
+  if (args.length > 1) throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${ctx.sentArgs[0] ?? 'get'}'. Try SLOWLOG HELP.`);
   let count = 10;
   if (args.length === 1) {
     const s = args[0];
