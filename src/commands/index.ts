@@ -5,6 +5,7 @@ import { setBuiltinInstallers, type RedKitServer } from '../server/server.js';
 import { installBitmaps } from './bitmaps.js';
 import { installClient } from './client.js';
 import { installConnection, installCore } from './connection.js';
+import { installDebug } from './debug.js';
 import { installDump } from './dump.js';
 import { installGeo } from './geo.js';
 import { installHashes } from './hashes.js';
@@ -42,6 +43,7 @@ export function installBuiltins(server: RedKitServer): void {
   installMemory(server);
   installSlowlog(server);
   installLatency(server);
+  installDebug(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);
