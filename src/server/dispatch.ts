@@ -119,6 +119,11 @@ export class Dispatcher {
     private readonly logger: Logger,
   ) {}
 
+  /** A connection starts running a batch of commands: the next timed command reads the clock. */
+  newBatch(): void {
+    this.stampValid = false;
+  }
+
   /** Start time of a timed command. */
   private startStamp(): number {
     if (this.stampValid) return this.stamp;
