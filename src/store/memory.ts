@@ -112,6 +112,15 @@ const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
 const SIZE_SAFETY_LIMIT = 8192;
 const SIZE_ESTIMATE_OVERHEAD = 8;
 
+/** listpackEntrySize with a fast path for elements that cannot be integers. */
+function entrySize(s: string): number {
+  const len = s.length;
+  const c = len === 0 ? 0 : s.charCodeAt(0);
+  if (len !== 0 && len <= 20 && (c === 45 || (c >= 48 && c <= 57))) return listpackEntrySize(s);
+  const enclen = len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len;
+  return enclen + (enclen <= 127 ? 1 : enclen < 16383 ? 2 : enclen < 2097151 ? 3 : enclen < 268435455 ? 4 : 5);
+}
+
 function listSize(l: RList, samples: number, fill: number): number {
   const max = sampleLimit(samples);
   const sizeLimit = fill < 0 ? OPTIMIZATION_LEVEL[Math.min(-fill - 1, 4)] : Infinity;
@@ -138,7 +147,7 @@ function listSize(l: RList, samples: number, fill: number): number {
       lpBytes = 7;
       count = 0;
     }
-    lpBytes += listpackEntrySize(e);
+    lpBytes += entrySize(e);
     count++;
   }
   if (lpBytes !== 0 && sampled < max) {
@@ -182,7 +191,7 @@ function setSize(s: RSet, samples: number): number {
 function hashSize(h: RHash, samples: number): number {
   if (h.isListpack) {
     let bytes = 7;
-    for (const [f, v] of h.map) bytes += listpackEntrySize(f) + listpackEntrySize(v);
+    for (const [f, v] of h.map) bytes += entrySize(f) + entrySize(v);
     return ROBJ + mallocSize(bytes);
   }
   const max = sampleLimit(samples);
@@ -210,7 +219,7 @@ function zsetSize(z: ZSet, samples: number): number {
     let bytes = 7;
     for (let r = 0; r < n; r++) {
       const [m, s] = z.at(r) as [string, number];
-      bytes += listpackEntrySize(m) + listpackEntrySize(scoreString(s));
+      bytes += entrySize(m) + entrySize(scoreString(s));
     }
     return ROBJ + mallocSize(bytes);
   }
