@@ -6,6 +6,7 @@ import { installBitmaps } from './bitmaps.js';
 import { installBlocking } from './blocking.js';
 import { installClient } from './client.js';
 import { installConnection, installCore } from './connection.js';
+import { installDebug } from './debug.js';
 import { installDump } from './dump.js';
 import { installGeo } from './geo.js';
 import { installHashes } from './hashes.js';
@@ -14,6 +15,9 @@ import { installKeys } from './keys.js';
 import { installMonitor } from './monitor.js';
 import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
+import { installLatency } from './latency.js';
+import { installMemory } from './memory.js';
+import { installSlowlog } from './slowlog.js';
 import { installServer } from './server.js';
 import { installSets } from './sets.js';
 import { installStreams } from './streams.js';
@@ -42,6 +46,10 @@ export function installBuiltins(server: RedKitServer): void {
   installTransactions(server);
   installBlocking(server);
   installDirty(server);
+  installMemory(server);
+  installSlowlog(server);
+  installLatency(server);
+  installDebug(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

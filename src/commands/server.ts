@@ -10,6 +10,8 @@ import { commandKeyIndexes, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { parseNotifyFlags } from '../store/store.js';
 import { commandDocsReply, commandInfoReply, keysFromSpecs, nativeKeys, redisKeySpecs } from './meta.js';
+import { latencyStatsLines, resetLatencyHistograms } from './latency.js';
+import { memorySnapshot } from './memory.js';
 import { defineCommands, globMatch } from './util.js';
 import { trackingInfo } from '../server/tracking.js';
 
@@ -99,10 +101,13 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
       ];
     }
     case 'memory': {
+      // used_memory and friends come from the memory model (store/memory.ts); RSS is the process's.
       const mem = process.memoryUsage();
-      const used = mem.heapUsed;
-      const peak = Math.max(used, mem.heapTotal);
+      const m = memorySnapshot(server);
+      const used = m.used;
+      const peak = m.peak;
       const maxmemory = BigInt(cfg.get('maxmemory') ?? '0');
+      const net = used > m.startup ? used - m.startup : 1;
       return [
         '# Memory',
         `used_memory:${used}`,
@@ -112,13 +117,13 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         `used_memory_peak:${peak}`,
         `used_memory_peak_human:${bytesToHuman(peak)}`,
         `used_memory_peak_perc:${fixed2((used * 100) / peak)}%`,
-        'used_memory_overhead:0',
-        'used_memory_startup:0',
-        `used_memory_dataset:${used}`,
-        'used_memory_dataset_perc:100.00%',
+        `used_memory_overhead:${m.overhead}`,
+        `used_memory_startup:${m.startup}`,
+        `used_memory_dataset:${m.dataset}`,
+        `used_memory_dataset_perc:${fixed2((m.dataset * 100) / net)}%`,
         `allocator_allocated:${used}`,
-        `allocator_active:${mem.heapTotal}`,
-        `allocator_resident:${mem.rss}`,
+        `allocator_active:${used}`,
+        `allocator_resident:${used}`,
         `total_system_memory:${os.totalmem()}`,
         `total_system_memory_human:${bytesToHuman(os.totalmem())}`,
         'used_memory_lua:0',
@@ -137,10 +142,10 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         `maxmemory:${maxmemory}`,
         `maxmemory_human:${bytesToHuman(Number(maxmemory))}`,
         `maxmemory_policy:${cfg.get('maxmemory-policy')}`,
-        `allocator_frag_ratio:${fixed2(mem.heapTotal / Math.max(1, used))}`,
-        `allocator_frag_bytes:${Math.max(0, mem.heapTotal - used)}`,
-        `allocator_rss_ratio:${fixed2(mem.rss / Math.max(1, mem.heapTotal))}`,
-        `allocator_rss_bytes:${Math.max(0, mem.rss - mem.heapTotal)}`,
+        'allocator_frag_ratio:1.00',
+        'allocator_frag_bytes:0',
+        'allocator_rss_ratio:1.00',
+        'allocator_rss_bytes:0',
         'rss_overhead_ratio:1.00',
         'rss_overhead_bytes:0',
         `mem_fragmentation_ratio:${fixed2(mem.rss / Math.max(1, used))}`,
@@ -149,7 +154,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'mem_replication_backlog:0',
         'mem_total_replication_buffers:0',
         'mem_clients_slaves:0',
-        'mem_clients_normal:0',
+        `mem_clients_normal:${m.clients}`,
         'mem_cluster_links:0',
         'mem_aof_buffer:0',
         'mem_allocator:libc',
@@ -277,7 +282,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         // Redis counts a call once it finished: the INFO running now is not in its own output.
         const calls = c === ctx?.command ? s.calls - 1 : s.calls;
         if (calls === 0 && s.failed === 0 && s.rejected === 0) return;
-        lines.push(`cmdstat_${c.fullName}:calls=${calls},usec=${s.usec},usec_per_call=${fixed2(calls ? s.usec / calls : 0)},rejected_calls=${s.rejected},failed_calls=${s.failed}`);
+        lines.push(`cmdstat_${c.fullName}:calls=${calls},usec=${Math.floor(s.usec)},usec_per_call=${fixed2(calls ? s.usec / calls : 0)},rejected_calls=${s.rejected},failed_calls=${s.failed}`);
       });
       return lines;
     }
@@ -286,14 +291,8 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
       for (const [code, n] of server.dispatcher.stats.errorsByCode) lines.push(`errorstat_${code}:count=${n}`);
       return lines;
     }
-    case 'latencystats': {
-      // RedKit does not keep latency histograms: commands that ran are listed with zero percentiles.
-      const lines = ['# Latencystats'];
-      forEachCommand(server, (c) => {
-        if (c.stats.calls - (c === ctx?.command ? 1 : 0) > 0) lines.push(`latency_percentiles_usec_${c.fullName}:p50=0.000,p99=0.000,p99.9=0.000`);
-      });
-      return lines;
-    }
+    case 'latencystats':
+      return ['# Latencystats', ...latencyStatsLines(server)];
     case 'cluster':
       return ['# Cluster', 'cluster_enabled:0'];
     case 'keyspace': {
@@ -380,6 +379,7 @@ function configResetStat(ctx: Context): Reply {
     c.stats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
   });
   server.store.stats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  resetLatencyHistograms(server);
   server.stats.connectionsReceived = 0;
   server.stats.rejectedConnections = 0;
   server.stats.netInputBytes = 0;

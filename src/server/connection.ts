@@ -242,6 +242,8 @@ export class Connection implements Context {
     const prevOwner = batchOwner;
     if (prevOwner !== null && prevOwner !== this) prevOwner.flushBatch();
     batchOwner = this;
+    // Command timing restarts here: the previous connection's flush is not this batch's time.
+    this.server.dispatcher.newBatch();
     if (this.state !== 'processing') this.setState('processing');
     let progressed = hasFirst;
     try {

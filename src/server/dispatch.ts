@@ -4,6 +4,7 @@
  * context, loading, pause), then run the middleware chain and the handler.
  * Synchronous handlers stay synchronous: no Promise unless someone returns one.
  */
+import { performance } from 'node:perf_hooks';
 import { Err, ReplyError } from '../errors.js';
 import { isPending, type Reply } from '../resp/reply.js';
 import type { Context } from './context.js';
@@ -33,6 +34,14 @@ export type Gate = (ctx: Context, cmd: Command, args: string[]) => Reply | undef
 
 /** Sees every command that ran, with its reply (recorder, MONITOR, stats). */
 export type Observer = (ctx: Context, cmd: Command, args: string[], reply: Reply) => void;
+
+/**
+ * Gets the duration of every command that ran (SLOWLOG, LATENCY, INFO
+ * latencystats / commandstats usec), in microseconds.
+ */
+export interface CommandTimer {
+  record(ctx: Context, cmd: Command, args: readonly string[], us: number): void;
+}
 
 export interface DispatchStats {
   /** Commands that ran, counted when they finish (Redis's stat_numcommands, after call()). */
@@ -97,10 +106,36 @@ export class Dispatcher {
   readonly observers: Observer[] = [];
   readonly stats: DispatchStats = { commands: 0, received: 0, errorReplies: 0, errorsByCode: new Map(), rejectedCalls: 0, failedCalls: 0 };
 
+  /** Times commands while set (installed by the latency group); null costs nothing per command. */
+  timer: CommandTimer | null = null;
+  /**
+   * performance.now() at the end of the last timed command. Within one run of
+   * synchronous commands (a read batch) it is the next command's start, so a
+   * timed command reads the clock once; a microtask invalidates it after the batch.
+   */
+  private stamp = 0;
+  private stampValid = false;
+  private readonly invalidateStamp = (): void => {
+    this.stampValid = false;
+  };
+
   constructor(
     readonly registry: Registry,
     private readonly logger: Logger,
   ) {}
+
+  /** A connection starts running a batch of commands: the next timed command reads the clock. */
+  newBatch(): void {
+    this.stampValid = false;
+  }
+
+  /** Start time of a timed command. */
+  private startStamp(): number {
+    if (this.stampValid) return this.stamp;
+    this.stampValid = true;
+    queueMicrotask(this.invalidateStamp);
+    return (this.stamp = performance.now());
+  }
 
   /**
    * Someone sees reply values (middleware, observers such as MONITOR or the
@@ -232,6 +267,7 @@ export class Dispatcher {
     ctx.command = cmd;
     cmd.stats.calls++;
     const touches = ctx.store.touches;
+    const t0 = this.timer === null ? -1 : this.startStamp();
     let reply: Reply | Promise<Reply>;
     try {
       reply = this.middleware.length === 0 ? cmd.handler(ctx, args) : this.chain(ctx, cmd, args);
@@ -241,15 +277,36 @@ export class Dispatcher {
     if (isPending(reply)) {
       // A command that answers later (a blocked BLPOP...) counts as processed now, as in Redis.
       this.stats.commands++;
-      return Promise.resolve(reply).then(
-        (v) => this.finish(ctx, cmd, args, v, false, touches),
-        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd, ctx), false, touches),
-      );
+      if (t0 < 0) {
+        return Promise.resolve(reply).then(
+          (v) => this.finish(ctx, cmd, args, v, false, touches, -1),
+          (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd, ctx), false, touches, -1),
+        );
+      }
+      // A command that waits: blocking commands count their synchronous part only (as
+      // Redis does not count the time blocked); anything else (a delay fault...) counts
+      // the wait, on the real clock or the server clock, whichever moved more.
+      const syncEnd = performance.now();
+      const v0 = ctx.clock.now();
+      const blocking = (cmd.flagBits & F.blocking) !== 0;
+      const done = (v: Reply): Reply => {
+        this.stampValid = false;
+        const us = blocking ? (syncEnd - t0) * 1000 : Math.max(performance.now() - t0, ctx.clock.now() - v0) * 1000;
+        return this.finish(ctx, cmd, args, v, false, touches, -1, us);
+      };
+      return Promise.resolve(reply).then(done, (e) => done(this.errorToReply(e, cmd, ctx)));
     }
-    return this.finish(ctx, cmd, args, reply, true, touches);
+    return this.finish(ctx, cmd, args, reply, true, touches, t0);
   }
 
-  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, count: boolean, touches: number): Reply {
+  /** `t0`: start of a timed synchronous command (-1: not timed, or `us` is its duration). */
+  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, count: boolean, touches: number, t0: number, us = -1): Reply {
+    if (t0 >= 0) {
+      const t1 = performance.now();
+      this.stamp = t1;
+      us = (t1 - t0) * 1000;
+    }
+    if (us >= 0 && this.timer !== null) this.timer.record(ctx, cmd, args, us);
     if (count) this.stats.commands++;
     if (cmd.dirty !== undefined) ctx.store.dirty += cmd.dirty(args, reply, ctx.store.touches - touches);
     if (reply instanceof ReplyError) {

@@ -301,8 +301,12 @@ export class Store {
     });
   }
 
+  /** DEBUG SET-ACTIVE-EXPIRE: false leaves expired keys until they are accessed. */
+  activeExpireEnabled = true;
+
   /** Remove expired keys in every database and schedule the next run. */
   activeExpire(): void {
+    if (!this.activeExpireEnabled) return;
     let next = Infinity;
     for (const d of this.dbs) {
       d.expireDue();

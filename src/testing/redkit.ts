@@ -71,6 +71,8 @@ export class RedKit {
       logger: options.logger ?? 'warn',
       directIo: options.directIo,
     });
+    // DEBUG is allowed from local connections in the fixture (redis-server's default is `no`).
+    this.server.config.setRaw('enable-debug-command', 'local');
     this.applyConfig(options.config);
     for (const [name, def] of Object.entries(options.commands ?? {})) this.server.registerCommand(name, def);
     const rec = options.record;

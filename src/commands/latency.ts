@@ -1,0 +1,353 @@
+/**
+ * Command timing and what reads it: LATENCY LATEST | HISTORY | RESET | GRAPH |
+ * DOCTOR | HISTOGRAM | HELP (latency.c), INFO latencystats (per-command
+ * histograms with hdr_histogram's buckets: 2 significant digits, in ns),
+ * INFO commandstats usec, and the slow log (slowlog.ts).
+ *
+ * The dispatcher times a command only while `dispatcher.timer` is set (any of
+ * slowlog-log-slower-than >= 0, latency-monitor-threshold > 0 or
+ * latency-tracking yes); the timer below gets each duration in microseconds.
+ */
+import { ReplyError } from '../errors.js';
+import { MapReply, VerbatimReply, type Reply } from '../resp/reply.js';
+import type { Context } from '../server/context.js';
+import { F, type Command } from '../server/registry.js';
+import type { RedKitServer } from '../server/server.js';
+import { helpReply } from './server.js';
+import { slowlogOf } from './slowlog.js';
+import { defineCommands } from './util.js';
+
+// ---- hdr_histogram-style buckets ----------------------------------------------------------
+
+/** Values below this are their own bucket (2 significant digits: 256 sub-buckets, half of them per power of two above). */
+const SUB = 256;
+const HALF = 128;
+/** Highest value tracked (1 s in ns, LATENCY_HISTOGRAM_MAX_VALUE). */
+const MAX_NS = 1_000_000_000;
+const POWERS = 31 - 8; // 2^8 .. 2^30
+const BUCKETS = SUB + POWERS * HALF;
+
+function bucketOf(ns: number): number {
+  if (ns < SUB) return ns < 1 ? 1 : ns;
+  if (ns > MAX_NS) ns = MAX_NS;
+  const m = 31 - Math.clz32(ns); // 2^m <= ns < 2^(m+1), m >= 8
+  const shift = m - 7;
+  return SUB + (m - 8) * HALF + ((ns >>> shift) - HALF);
+}
+
+/** Highest value that falls in bucket `b` (hdr's highest_equivalent_value). */
+function highestOf(b: number): number {
+  if (b < SUB) return b;
+  const i = b - SUB;
+  const m = 8 + Math.floor(i / HALF);
+  const shift = m - 7;
+  const lowest = (HALF + (i % HALF)) * 2 ** shift;
+  return lowest + 2 ** shift - 1;
+}
+
+export class Histogram {
+  readonly counts = new Uint32Array(BUCKETS);
+  total = 0;
+
+  record(ns: number): void {
+    this.counts[bucketOf(Math.floor(ns))]++;
+    this.total++;
+  }
+
+  /** hdr_value_at_percentile, in ns. */
+  valueAt(p: number): number {
+    let target = Math.floor((p / 100) * this.total + 0.5);
+    if (target < 1) target = 1;
+    let seen = 0;
+    const c = this.counts;
+    for (let b = 0; b < BUCKETS; b++) {
+      seen += c[b];
+      if (seen >= target) return highestOf(b);
+    }
+    return 0;
+  }
+
+  /** LATENCY HISTOGRAM's buckets: cumulative counts at 1024 ns * 2^k, in µs, where the count grew. */
+  cdf(): Reply[] {
+    const out: Reply[] = [];
+    const c = this.counts;
+    let b = 0;
+    let cumulative = 0;
+    let prev = 0;
+    for (let limit = 1024; ; limit *= 2) {
+      // Everything up to the highest value equivalent to `limit`.
+      const top = highestOf(bucketOf(Math.min(limit, MAX_NS)));
+      while (b < BUCKETS && highestOf(b) <= top) cumulative += c[b++];
+      if (cumulative > prev) out.push(Math.floor(top / 1000), cumulative);
+      prev = cumulative;
+      if (cumulative >= this.total || limit >= MAX_NS) break;
+    }
+    return out;
+  }
+}
+
+// ---- latency monitor ---------------------------------------------------------------------
+
+const LATENCY_TS_LEN = 160;
+
+interface TimeSeries {
+  samples: Array<{ time: number; latency: number }>;
+  max: number;
+}
+
+export class LatencyMonitor {
+  readonly events = new Map<string, TimeSeries>();
+  /** latency-monitor-threshold in ms (0 = off). */
+  threshold = 0;
+
+  add(event: string, ms: number, nowSec: number): void {
+    let ts = this.events.get(event);
+    if (ts === undefined) {
+      ts = { samples: [], max: 0 };
+      this.events.set(event, ts);
+    }
+    if (ms > ts.max) ts.max = ms;
+    const last = ts.samples[ts.samples.length - 1];
+    if (last !== undefined && last.time === nowSec) {
+      if (ms > last.latency) last.latency = ms;
+      return;
+    }
+    ts.samples.push({ time: nowSec, latency: ms });
+    if (ts.samples.length > LATENCY_TS_LEN) ts.samples.shift();
+  }
+}
+
+interface Timing {
+  monitor: LatencyMonitor;
+  histograms: Map<Command, Histogram>;
+  tracking: boolean;
+  percentiles: number[];
+  percentileLabels: string[];
+}
+
+const timings = new WeakMap<RedKitServer, Timing>();
+
+function timingOf(server: RedKitServer): Timing {
+  let t = timings.get(server);
+  if (t === undefined) {
+    t = { monitor: new LatencyMonitor(), histograms: new Map(), tracking: true, percentiles: [50, 99, 99.9], percentileLabels: ['50', '99', '99.9'] };
+    timings.set(server, t);
+  }
+  return t;
+}
+
+/** CONFIG RESETSTAT: forget every command's histogram. */
+export function resetLatencyHistograms(server: RedKitServer): void {
+  timingOf(server).histograms.clear();
+}
+
+/** The INFO latencystats lines (commands that have a histogram). */
+export function latencyStatsLines(server: RedKitServer): string[] {
+  const t = timingOf(server);
+  const lines: string[] = [];
+  const each = (c: Command) => {
+    const h = t.histograms.get(c);
+    if (h !== undefined && h.total > 0) {
+      const parts = t.percentiles.map((p, i) => `p${t.percentileLabels[i]}=${(h.valueAt(p) / 1000).toFixed(3)}`);
+      lines.push(`latency_percentiles_usec_${c.fullName}:${parts.join(',')}`);
+    }
+    if (c.subcommands) for (const s of c.subcommands.values()) each(s);
+  };
+  for (const c of server.registry.all()) each(c);
+  return lines;
+}
+
+// ---- LATENCY command -----------------------------------------------------------------------
+
+const HELP = [
+  'DOCTOR',
+  '    Return a human readable latency analysis report.',
+  'GRAPH <event>',
+  '    Return an ASCII latency graph for the <event> class.',
+  'HISTORY <event>',
+  '    Return time-latency samples for the <event> class.',
+  'LATEST',
+  '    Return the latest latency samples for all events.',
+  'RESET [<event> ...]',
+  '    Reset latency data of one or more <event> classes.',
+  '    (default: reset all data for all event classes)',
+  'HISTOGRAM [COMMAND ...]',
+  '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+  '    If no commands are specified then all histograms are replied.',
+];
+
+const DOCTOR_DISABLED =
+  'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren\'t in a deep space mission I\'d suggest to take a look at https://redis.io/topics/latency-monitor.\n';
+const DOCTOR_NONE = 'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n';
+
+/** LATENCY DOCTOR: Redis's report, for the events RedKit records (command and fast-command). */
+function doctor(server: RedKitServer): string {
+  const t = timingOf(server);
+  const m = t.monitor;
+  if (m.events.size === 0 && m.threshold === 0) return DOCTOR_DISABLED;
+  if (m.events.size === 0) return DOCTOR_NONE;
+  let report = 'Dave, I have observed latency spikes in this Redis instance. You don\'t mind talking about it, do you Dave?\n\n';
+  let i = 1;
+  const advices = new Set<string>();
+  for (const [event, ts] of m.events) {
+    if (ts.samples.length === 0) continue;
+    let sum = 0;
+    for (const s of ts.samples) sum += s.latency;
+    const avg = Math.floor(sum / ts.samples.length);
+    const first = ts.samples[0].time;
+    const period = Math.max(0, Math.floor(server.clock.now() / 1000) - first);
+    let mad = 0;
+    for (const s of ts.samples) mad += Math.abs(s.latency - avg);
+    mad = Math.floor(mad / ts.samples.length);
+    const mean = ts.samples.length > 1 ? Math.floor(period / ts.samples.length) : 0;
+    report += `${i++}. ${event}: ${ts.samples.length} latency spikes (average ${avg}ms, mean deviation ${mad}ms, period ${mean} sec). Worst all time event ${ts.max}ms.\n`;
+    if (event === 'command') advices.add('slowlog');
+    if (event === 'fast-command') advices.add('fast');
+  }
+  report += '\nI have a few advices for you:\n\n';
+  if (advices.has('slowlog'))
+    report +=
+      '- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n';
+  if (advices.has('fast'))
+    report +=
+      '- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n  1) Lower the system load.\n  2) Use a computer / VM just for Redis if you are running other software in the same system.\n  3) Check if you have a "noisy neighbour" problem.\n  4) Check with \'redis-cli --intrinsic-latency 100\' what is the intrinsic latency in your system.\n  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n';
+  return report;
+}
+
+/** LATENCY GRAPH: the header and a simple column per sample (the sparkline's height is its latency). */
+function graph(server: RedKitServer, event: string, ts: TimeSeries): string {
+  let min = 0;
+  let max = 0;
+  ts.samples.forEach((s, i) => {
+    if (i === 0) min = max = s.latency;
+    else {
+      if (s.latency > max) max = s.latency;
+      if (s.latency < min) min = s.latency;
+    }
+  });
+  let out = `${event} - high ${max} ms, low ${min} ms (all time high ${ts.max} ms)\n${'-'.repeat(80)}\n`;
+  const rows = 4;
+  const cols = ts.samples.slice(-80);
+  const nowSec = Math.floor(server.clock.now() / 1000);
+  for (let r = rows; r >= 1; r--) {
+    let line = '';
+    for (const s of cols) {
+      const h = max === min ? rows : Math.max(1, Math.round(((s.latency - min) / (max - min)) * (rows - 1)) + 1);
+      line += h >= r ? (h === r ? '_' : '|') : ' ';
+    }
+    out += line.trimEnd() + '\n';
+  }
+  out += '\n';
+  const labels = cols.map((s) => {
+    const e = nowSec - s.time;
+    return e < 60 ? `${e}s` : e < 3600 ? `${Math.floor(e / 60)}m` : e < 86400 ? `${Math.floor(e / 3600)}h` : `${Math.floor(e / 86400)}d`;
+  });
+  const width = Math.max(0, ...labels.map((l) => l.length));
+  for (let row = 0; row < width; row++) out += labels.map((l) => l[row] ?? ' ').join('').trimEnd() + '\n';
+  return out;
+}
+
+function histogramReply(server: RedKitServer, names: string[]): Reply {
+  const t = timingOf(server);
+  const flat: Reply[] = [];
+  const add = (c: Command) => {
+    const h = t.histograms.get(c);
+    if (h !== undefined && h.total > 0) flat.push(c.fullName, new MapReply(['calls', h.total, 'histogram_usec', new MapReply(h.cdf())]));
+  };
+  const addTree = (c: Command) => {
+    add(c);
+    if (c.subcommands) for (const s of c.subcommands.values()) add(s);
+  };
+  if (names.length === 0) {
+    const walk = (c: Command) => {
+      add(c);
+      if (c.subcommands) for (const s of c.subcommands.values()) walk(s);
+    };
+    for (const c of server.registry.all()) walk(c);
+  } else {
+    for (const n of names) {
+      const l = n.toLowerCase();
+      const bar = l.indexOf('|');
+      let c = server.registry.lookup(bar < 0 ? l : l.slice(0, bar));
+      if (c !== undefined && bar >= 0) c = c.subcommands?.get(l.slice(bar + 1));
+      if (c !== undefined) addTree(c);
+    }
+  }
+  return new MapReply(flat);
+}
+
+export function installLatency(server: RedKitServer): void {
+  const t = timingOf(server);
+  const log = slowlogOf(server);
+  const cfg = server.config;
+  const d = server.dispatcher;
+  const timer = {
+    record(ctx: Context, cmd: Command, args: readonly string[], us: number): void {
+      cmd.stats.usec += us;
+      if (t.tracking) {
+        let h = t.histograms.get(cmd);
+        if (h === undefined) {
+          h = new Histogram();
+          t.histograms.set(cmd, h);
+        }
+        h.record(us * 1000);
+      }
+      if (log.slowerThan >= 0 && us >= log.slowerThan && (cmd.flagBits & F.skip_slowlog) === 0) {
+        // The command as the client sent it (inside EXEC: the queued command's own name and arguments).
+        if (ctx.sentArgs === args || (cmd.parent !== undefined && ctx.sentArgs.length === args.length + 1 && ctx.sentName.toLowerCase() === cmd.parent.name))
+          log.maybePush(ctx, ctx.sentName, ctx.sentArgs, us);
+        else if (cmd.parent !== undefined) log.maybePush(ctx, cmd.parent.name, [cmd.name, ...args], us);
+        else log.maybePush(ctx, cmd.name, args, us);
+      }
+      const m = t.monitor;
+      if (m.threshold > 0) {
+        const ms = Math.floor(us / 1000);
+        if (ms >= m.threshold) m.add((cmd.flagBits & F.fast) !== 0 ? 'fast-command' : 'command', ms, Math.floor(ctx.clock.now() / 1000));
+      }
+    },
+  };
+  const apply = () => {
+    t.monitor.threshold = Number(cfg.get('latency-monitor-threshold') ?? '0');
+    t.tracking = (cfg.get('latency-tracking') ?? 'yes') === 'yes';
+    const p = (cfg.get('latency-tracking-info-percentiles') ?? '50 99 99.9').split(' ').filter((s) => s !== '');
+    t.percentileLabels = p;
+    t.percentiles = p.map(Number);
+    const wanted = t.tracking || t.monitor.threshold > 0 || log.slowerThan >= 0;
+    d.timer = wanted ? timer : null;
+  };
+  for (const name of ['latency-monitor-threshold', 'latency-tracking', 'latency-tracking-info-percentiles', 'slowlog-log-slower-than']) cfg.define(name, apply);
+  apply();
+
+  const series = (ctx: Context, event: string) => timingOf(ctx.server).monitor.events.get(event);
+  defineCommands(server, {
+    latency: {
+      handler: () => null,
+      subcommands: {
+        latest: (ctx) => [...timingOf(ctx.server).monitor.events].map(([ev, ts]) => {
+          const last = ts.samples[ts.samples.length - 1];
+          return [ev, last?.time ?? 0, last?.latency ?? 0, ts.max];
+        }),
+        history: (ctx, args) => (series(ctx, args[0])?.samples ?? []).map((s) => [s.time, s.latency]),
+        reset: (ctx, args) => {
+          const ev = timingOf(ctx.server).monitor.events;
+          if (args.length === 0) {
+            const n = ev.size;
+            ev.clear();
+            return n;
+          }
+          let n = 0;
+          for (const a of args) if (ev.delete(a)) n++;
+          return n;
+        },
+        graph: (ctx, args) => {
+          const ts = series(ctx, args[0]);
+          if (ts === undefined) throw new ReplyError(`ERR No samples available for event '${args[0]}'`);
+          return new VerbatimReply(graph(ctx.server, args[0], ts));
+        },
+        doctor: (ctx) => new VerbatimReply(doctor(ctx.server)),
+        histogram: (ctx, args) => histogramReply(ctx.server, args),
+        help: () => helpReply('LATENCY', HELP),
+      },
+    },
+  });
+}
