@@ -11,6 +11,7 @@ import { installHashes } from './hashes.js';
 import { installHyperLogLog } from './hyperloglog.js';
 import { installKeys } from './keys.js';
 import { installMonitor } from './monitor.js';
+import { installPersistence } from './persistence.js';
 import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
 import { installServer } from './server.js';
@@ -36,6 +37,7 @@ export function installBuiltins(server: RedKitServer): void {
   installPubSub(server);
   installMonitor(server);
   installTransactions(server);
+  installPersistence(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

@@ -78,7 +78,7 @@ const QUICKLIST_NODE_CONTAINER_PLAIN = 1;
 const QUICKLIST_NODE_CONTAINER_PACKED = 2;
 
 /** rdbIsObjectType for Redis 7.0: 0-7 and 9-19. */
-const isObjectType = (t: number): boolean => (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
+export const isObjectType = (t: number): boolean => (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
 
 // ---- options ------------------------------------------------------------------------------
 
@@ -106,7 +106,7 @@ export interface LoadOptions {
 // ---- writing ------------------------------------------------------------------------------
 
 /** A growable output buffer with Redis's RDB primitives. */
-class RdbWriter {
+export class RdbWriter {
   buf: Buffer;
   pos = 0;
   constructor(
@@ -425,7 +425,7 @@ function appendScore(w: ListpackWriter, score: number): void {
   }
 }
 
-function writeValue(w: RdbWriter, v: Value, opts: DumpOptions): void {
+export function writeValue(w: RdbWriter, v: Value, opts: DumpOptions): void {
   if (typeof v === 'string' || v.type === 'string') {
     w.byte(RDB_TYPE.STRING);
     w.rawString(typeof v === 'string' ? v : String(v));
@@ -543,8 +543,8 @@ export function verifyDumpPayload(p: Uint8Array): boolean {
 // ---- reading ------------------------------------------------------------------------------
 
 /** Thrown inside the loader; RESTORE answers 'ERR Bad data format'. */
-class BadFormat {}
-const BAD = new BadFormat();
+export class BadFormat {}
+export const BAD = new BadFormat();
 const bad = (): never => {
   throw BAD;
 };
@@ -553,7 +553,7 @@ const bad = (): never => {
  * Reads the RDB primitives from the whole payload. Like Redis's rio buffer it
  * may run into the version/CRC footer: only the end of the payload is a limit.
  */
-class RdbReader {
+export class RdbReader {
   pos = 0;
   constructor(readonly buf: Buffer) {}
 
@@ -831,7 +831,7 @@ function decodeZipmap(zm: Buffer): string[] {
   return out;
 }
 
-interface Limits {
+export interface Limits {
   listFill: number;
   hashEntries: number;
   hashValue: number;
@@ -839,7 +839,7 @@ interface Limits {
   zset: ZsetLimits;
 }
 
-function limitsOf(o: LoadOptions): Limits {
+export function limitsOf(o: LoadOptions): Limits {
   return {
     listFill: o.listMaxListpackSize ?? -2,
     hashEntries: o.hashMaxListpackEntries ?? 128,
@@ -881,7 +881,7 @@ function makeSet(members: string[], maxIntset: number): RSet {
   return RSet.fromDistinct(members, maxIntset);
 }
 
-function readObject(r: RdbReader, type: number, lim: Limits): Value {
+export function readObject(r: RdbReader, type: number, lim: Limits): Value {
   switch (type) {
     case RDB_TYPE.STRING:
       return r.string();

@@ -99,6 +99,8 @@ export class Store {
   private readonly unsubscribeClock: () => void;
   /** Counters for INFO stats. */
   stats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  /** Changes since the last successful save (Redis's server.dirty: rdb_changes_since_last_save). */
+  dirty = 0;
 
   /**
    * What a lookup does to the key's access record: ACCESS_LRU (stamp the LRU
