@@ -397,7 +397,7 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
               value = readObject(r, type, lim);
             } catch (e) {
               if (e !== BAD) throw e;
-              const what = type === RDB_TYPE.STREAM_LISTPACKS || type === RDB_TYPE.STREAM_LISTPACKS_2 || type === RDB_TYPE.MODULE_2 ? `${describeType(type)} RedKit cannot load` : `corrupt ${describeType(type)}`;
+              const what = type === RDB_TYPE.STREAM_LISTPACKS || type === RDB_TYPE.STREAM_LISTPACKS_2 || type === RDB_TYPE.MODULE_2 ? `${describeType(type)} RedKit cannot load` : `corrupt or truncated ${describeType(type)}`;
               throw new RdbLoadError(`Bad RDB data: ${what} for key ${printable(key)} (DB ${db.index}) at offset ${valueStart}`, valueStart, key);
             }
           }
