@@ -23,7 +23,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RdbLoadError, startRedKit, type RedKit } from '../../src/index.js';
 import { decode, type Cmd } from '../support/differential.js';
-import { RawClient } from '../support/raw-client.js';
+import { RawClient, encodeCommand } from '../support/raw-client.js';
 import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
 import { OP, bin, expireMs, expireSec, intset, kv, rdbFile, rdbInt, rdbLen, rdbStr, textScore, ziplist, zipmap } from '../support/rdb-build.js';
 
@@ -370,22 +370,30 @@ describe('BGSAVE', () => {
     await run(c, cmds);
     const before = k.saveRdb();
     const expected = await describeKeyspace(c, [0]);
-    // BGSAVE and, in the same batch, writes to keys it has not reached yet.
-    c.send('BGSAVE');
-    c.send('RPUSH', 'list:1499', 'late');
-    c.send('HSET', 'hash:1498', 'c', 'late');
-    c.send('LPOP', 'list:1497');
-    c.send('DEL', 'str:1499');
-    c.send('SET', 'new', 'late');
-    c.send('RENAME', 'list:1496', 'renamed');
-    c.send('RPUSH', 'renamed', 'late');
-    c.send('INFO', 'persistence');
+    // BGSAVE and, in the same batch (one write), writes to keys it has not reached yet.
+    const batch: Cmd[] = [
+      ['BGSAVE'],
+      ['RPUSH', 'list:1499', 'late'],
+      ['HSET', 'hash:1498', 'c', 'late'],
+      ['LPOP', 'list:1497'],
+      ['DEL', 'str:1499'],
+      ['SET', 'new', 'late'],
+      ['RENAME', 'list:1496', 'renamed'],
+      ['RPUSH', 'renamed', 'late'],
+      ['MULTI'],
+      ['HSET', 'hash:1495', 'in-multi', 'late'],
+      ['EXEC'],
+      ['INFO', 'persistence'],
+      ['BGSAVE'],
+      ['SAVE'],
+    ];
+    c.write(Buffer.concat(batch.map((cmd) => encodeCommand(cmd))));
     expect(await c.read()).toBe('+Background saving started\r\n');
-    for (let i = 0; i < 7; i++) expect((await c.read()).startsWith('-')).toBe(false);
+    for (let i = 0; i < 10; i++) expect((await c.read()).startsWith('-')).toBe(false);
     const info = await c.read();
     expect(info).toContain('rdb_bgsave_in_progress:1');
-    expect(await c.call('BGSAVE')).toBe('-ERR Background save already in progress\r\n');
-    expect(await c.call('SAVE')).toBe('-ERR Background save already in progress\r\n');
+    expect(await c.read()).toBe('-ERR Background save already in progress\r\n');
+    expect(await c.read()).toBe('-ERR Background save already in progress\r\n');
     for (let i = 0; i < 500; i++) {
       if ((await c.call('INFO', 'persistence')).includes('rdb_bgsave_in_progress:0')) break;
       await new Promise((r) => setTimeout(r, 10));
