@@ -93,7 +93,7 @@ export class Persistence {
       } catch {
         // it may not exist
       }
-      this.lastBgsaveOk = false;
+      // A failed SAVE leaves rdb_last_bgsave_status alone (only a success sets it).
       throw e;
     }
     this.lastBgsaveOk = true;
