@@ -274,38 +274,6 @@ const describeType = (t: number): string =>
 const printable = (k: string): string => JSON.stringify(k);
 
 /**
- * Fast path for the most common string: a 6- or 14-bit length and plain
- * bytes. Falls back on the codec for the rest (integers, LZF, long ones).
- */
-function readString(r: RdbReader): string {
-  const buf = r.buf;
-  const p = r.pos;
-  if (p < buf.length) {
-    const b = buf[p];
-    const t = b >> 6;
-    let len = -1;
-    let start = 0;
-    if (t === 0) {
-      len = b & 0x3f;
-      start = p + 1;
-    } else if (t === 1 && p + 1 < buf.length) {
-      len = ((b & 0x3f) << 8) | buf[p + 1];
-      start = p + 2;
-    }
-    if (len >= 0 && start + len <= buf.length) {
-      r.pos = start + len;
-      if (len <= 16) {
-        let s = '';
-        for (let i = start; i < start + len; i++) s += String.fromCharCode(buf[i]);
-        return s;
-      }
-      return buf.latin1Slice(start, start + len);
-    }
-  }
-  return r.string();
-}
-
-/**
  * Parse a whole RDB file (versions 1..10) into new tables. Throws
  * RdbLoadError; the caller's keyspace is untouched until it applies the result.
  */
@@ -385,13 +353,13 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
           continue;
         default: {
           if (!isObjectType(type)) throw new RdbLoadError(`Unknown RDB encoding type ${type}`, opStart);
-          key = readString(r);
+          key = r.string();
           if (type === RDB_TYPE.MODULE_2 || type === RDB_TYPE.MODULE_PRE_GA) {
             throw new RdbLoadError(`The RDB file contains a module value for key ${printable(key)} (DB ${db.index}), but RedKit has no modules`, opStart, key);
           }
           const valueStart = r.pos;
           let value: Value;
-          if (type === RDB_TYPE.STRING) value = readString(r);
+          if (type === RDB_TYPE.STRING) value = r.string();
           else {
             try {
               value = readObject(r, type, lim);

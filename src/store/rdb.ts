@@ -28,6 +28,7 @@
  * width. Every blob is validated in full (as sanitize-dump-payload yes would):
  * a payload Redis would load into a corrupt value is refused instead.
  */
+import { binaryString } from '../resp/bytes.js';
 import { formatDouble, parseIntStrict } from '../resp/format.js';
 import { Crc64 } from './crc64.js';
 import { ListpackWriter, LISTPACK_EMPTY_SIZE, decodeListpack, entryString, listpackEntrySize, type ListpackEntry } from './listpack.js';
@@ -635,6 +636,18 @@ export class RdbReader {
 
   /** A string element as a binary string. */
   string(): string {
+    // Fast path: a 6- or 14-bit length and plain bytes (most strings).
+    const buf = this.buf;
+    const p = this.pos;
+    const h = buf[p];
+    if (h < 0x80 && p + 1 < buf.length) {
+      const start = h < 0x40 ? p + 1 : p + 2;
+      const len = h < 0x40 ? h : ((h & 0x3f) << 8) | buf[p + 1];
+      if (start + len <= buf.length) {
+        this.pos = start + len;
+        return binaryString(buf, start, len);
+      }
+    }
     const b = this.blob();
     return b.latin1Slice(0, b.length);
   }
@@ -668,9 +681,16 @@ function scanDouble(s: string): number | null {
   return Number(t);
 }
 
+const PLAIN_DECIMAL = /^[0-9.eE+-]+$/;
+
 /** strtod on a whole listpack score string (zzlStrtod); NaN when it is not a number. */
 function listpackScore(e: ListpackEntry): number {
   if (typeof e !== 'string') return Number(e);
+  // A plain decimal ("2.5", "-1e300"): what Number() accepts here, strtod reads the same.
+  if (e.length !== 0 && e.length <= 128) {
+    const n = Number(e);
+    if (n === n && PLAIN_DECIMAL.test(e)) return n;
+  }
   const v = scanDouble(e.length > 128 ? e.slice(0, 128) : e);
   return v === null ? 0 : v;
 }
@@ -1028,7 +1048,8 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
       } else {
         const e = decodeListpack(blob);
         if (e === null) bad();
-        pairs = (e as ListpackEntry[]).map(entryString);
+        pairs = e as unknown as string[];
+        for (let i = 0; i < pairs.length; i++) if (typeof pairs[i] !== 'string') pairs[i] = entryString(pairs[i]);
       }
       if (pairs.length % 2 !== 0) bad();
       if (pairs.length === 0) bad();
