@@ -369,11 +369,14 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
               throw new RdbLoadError(`Bad RDB data: ${what} for key ${printable(key)} (DB ${db.index}) at offset ${valueStart}`, valueStart, key);
             }
           }
-          if (db.data.has(key)) throw new RdbLoadError(`RDB has duplicated key ${printable(key)} in DB ${db.index}`, opStart, key);
           if (now !== undefined && expire !== undefined && expire < now) {
+            if (db.data.has(key)) throw new RdbLoadError(`RDB has duplicated key ${printable(key)} in DB ${db.index}`, opStart, key);
             out.keysExpired++;
           } else {
+            // One lookup: a key already there leaves the size unchanged (the tables are thrown away then).
+            const size = db.data.size;
             db.data.set(key, value);
+            if (db.data.size === size) throw new RdbLoadError(`RDB has duplicated key ${printable(key)} in DB ${db.index}`, opStart, key);
             if (expire !== undefined) db.expires.set(key, expire);
             if (freq >= 0) db.freq.set(key, freq);
             if (idle >= 0) db.idle.set(key, idle);
