@@ -17,6 +17,7 @@
  *   answered; corrupt, truncated and module files are refused with the key or
  *   offset named, and the keyspace is left untouched; functions round-trip.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RdbLoadError, startRedKit, type RedKit } from '../../src/index.js';
 import { decode, type Cmd } from '../support/differential.js';
 import { RawClient, encodeCommand } from '../support/raw-client.js';
-import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
+import { freePort, startRedisServer, type RedisProcess } from '../support/redis-server.js';
+import { build } from 'esbuild';
 import { OP, bin, expireMs, expireSec, intset, kv, rdbFile, rdbInt, rdbLen, rdbStr, textScore, ziplist, zipmap } from '../support/rdb-build.js';
 
 let tmp: string;
@@ -466,4 +468,46 @@ describe('refused files', () => {
     expect(k.db(0).keys()).toEqual(['existing']);
     expect(await k.db(0).get('existing')).toBe('stays');
   });
+});
+
+describe('the redkit bin', () => {
+  it('--seed dump.rdb loads the file; SHUTDOWN SAVE writes dir/dbfilename and exits 0', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'cli-'));
+    const cli = path.join(dir, 'cli.mjs');
+    await build({
+      entryPoints: [path.join(__dirname, '../../src/cli.ts')],
+      outfile: cli,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'error',
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+    const seed = path.join(dir, 'seed.rdb');
+    fs.writeFileSync(seed, rdbFile(9, [Buffer.from([OP.SELECTDB, 0]), kv(0, 'greeting', rdbStr('hello')), kv(11, 'nums', rdbStr(intset(2, [1, 2, 3])))]));
+    const port = await freePort();
+    const child = spawn(process.execPath, [cli, '--port', String(port), '--log-level', 'error', '--seed', seed], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        child.once('exit', () => reject(new Error('redkit exited')));
+      });
+      const c = await RawClient.connect(port);
+      expect(await c.call('GET', 'greeting')).toBe('$5\r\nhello\r\n');
+      expect(await c.call('SCARD', 'nums')).toBe(':3\r\n');
+      expect(await c.call('OBJECT', 'ENCODING', 'nums')).toBe('$6\r\nintset\r\n');
+      c.send('SHUTDOWN', 'SAVE');
+      expect(await c.readUntilClose(5000)).toBe('');
+      c.close();
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    // The file it wrote at SHUTDOWN holds what it loaded.
+    const { k } = await kit();
+    k.loadRdb(path.join(dir, 'dump.rdb'));
+    expect(await k.db(0).get('greeting')).toBe('hello');
+  }, 60_000);
 });
