@@ -223,6 +223,38 @@ describe('RedKit writes, redis-server loads', () => {
     expect(await describeKeyspace(loaded, DBS)).toEqual(await describeKeyspace(ref.c, DBS));
   });
 
+  it('byte for byte what redis-server SAVEs (one key per database; AUX values aside)', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'bytes-'));
+    const ref = await redis(['--dir', dir]);
+    const { k, c } = await kit();
+    const values: Cmd[] = [
+      ['SET', 'k', '12345'],
+      ['SET', 'k', 'x'.repeat(100)],
+      ['SET', 'k', 'short'],
+      ['RPUSH', 'k', 'a', '1', '-2', 'hello', '99999999999'],
+      ['RPUSH', 'k', ...Array.from({ length: 2000 }, (_, i) => `element-${i}`)],
+      ['HSET', 'k', 'f1', 'v1', 'f2', '2'],
+      ['SADD', 'k', '1', '5', '-3', '70000'],
+      ['SADD', 'k', '1', '5', '9999999999'],
+      ['ZADD', 'k', '1', 'a', '2.5', 'b', 'inf', 'c', '-3', 'd'],
+      ['ZADD', 'k', ...Array.from({ length: 200 }, (_, i) => [String(i * 1.5), `m${i}`]).flat()],
+      ['SET', 'k', 'with ttl'],
+    ];
+    const cmds: Cmd[] = [];
+    values.forEach((v, db) => {
+      cmds.push(['SELECT', String(db)], v);
+      if (db === values.length - 1) cmds.push(['PEXPIREAT', 'k', String(FAR)]);
+    });
+    await run(ref.c, cmds);
+    await run(c, cmds);
+    await ref.c.call('SAVE');
+    const theirs = fs.readFileSync(path.join(dir, 'dump.rdb'));
+    const ours = k.saveRdb();
+    const body = (b: Buffer) => b.subarray(b.indexOf('aof-base') + 'aof-base'.length + 2, b.length - 8);
+    expect(body(ours).toString('hex')).toBe(body(theirs).toString('hex'));
+    expect(ours.subarray(0, 9).equals(theirs.subarray(0, 9))).toBe(true);
+  });
+
   it('SAVE writes dir/dbfilename; LASTSAVE moves and redis-server loads the file', async () => {
     const { k, c } = await kit();
     const dir = fs.mkdtempSync(path.join(tmp, 'save-'));
