@@ -23,6 +23,7 @@ import { F } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { RdbFileWriter, encodeValue, readRdb, writeRdb, type DbSnapshot, type LoadedRdb, type RdbSaveOptions } from '../store/rdb-file.js';
 import type { DumpOptions } from '../store/rdb.js';
+import { LRU_CLOCK_MAX } from '../store/database.js';
 import type { RObject } from '../store/types.js';
 import { dumpOptions, loadOptions } from './dump.js';
 import { defineCommands } from './util.js';
@@ -216,6 +217,10 @@ function loadOptionsOf(server: RedKitServer) {
 export function snapshotDbs(server: RedKitServer): DbSnapshot[] {
   const now = server.clock.now();
   const out: DbSnapshot[] = [];
+  // Under an LRU / LFU maxmemory-policy Redis saves each key's idle time / counter.
+  const policy = server.config.get('maxmemory-policy') ?? 'noeviction';
+  const lru = policy.endsWith('-lru');
+  const lfu = policy.endsWith('-lfu');
   for (const db of server.store.dbs) {
     if (db.data.size === 0) continue;
     const keys: string[] = [];
@@ -237,7 +242,11 @@ export function snapshotDbs(server: RedKitServer): DbSnapshot[] {
       values.push(v);
       expires.push(at);
     }
-    if (keys.length) out.push({ index: db.id, keys, values, expires, expiresCount });
+    if (keys.length === 0) continue;
+    const snap: DbSnapshot = { index: db.id, keys, values, expires, expiresCount };
+    if (lru) snap.idle = keys.map((k) => db.idleSeconds(k));
+    if (lfu) snap.freq = keys.map((k) => db.frequency(k));
+    out.push(snap);
   }
   return out;
 }
@@ -257,6 +266,9 @@ export function applyLoaded(server: RedKitServer, loaded: LoadedRdb): void {
         const f = d.freq.get(k);
         db.lru.set(k, f === undefined ? init : store.lfuClock * 256 + f);
       }
+    } else if (d.idle.size !== 0) {
+      const clock = store.currentLruClock();
+      for (const [k, idle] of d.idle) db.setAccessStamp(k, (clock - idle + LRU_CLOCK_MAX + 1) % (LRU_CLOCK_MAX + 1));
     }
     // Watchers of keys the file brings in see them change.
     if (db.watched.size !== 0) for (const k of db.watched.keys()) if (d.data.has(k)) db.touch(k);
@@ -360,7 +372,7 @@ class BgSave {
         const end = Math.min(d.keys.length, this.ki + SLICE_KEYS);
         for (let i = this.ki; i < end; i++) {
           const v = d.values[i];
-          w.entry(d.keys[i], v, d.expires[i]);
+          w.entry(d.keys[i], v, d.expires[i], d.idle?.[i], d.freq?.[i]);
           if (typeof v !== 'string') {
             this.pending.delete(v);
             this.preEncoded.delete(v);

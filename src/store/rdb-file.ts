@@ -82,6 +82,10 @@ export interface DbSnapshot {
   expires: Array<number | bigint | undefined>;
   /** Keys with a deadline (RESIZEDB). */
   expiresCount: number;
+  /** Per key, under an LRU maxmemory-policy: idle seconds (RDB_OPCODE_IDLE). */
+  idle?: number[];
+  /** Per key, under an LFU maxmemory-policy: the LFU counter (RDB_OPCODE_FREQ). */
+  freq?: number[];
 }
 
 /**
@@ -151,13 +155,21 @@ export class RdbFileWriter {
   }
 
   /** One key: its deadline, then `<type><key><value>`. */
-  entry(key: string, value: Value, expire: number | bigint | undefined): void {
+  entry(key: string, value: Value, expire: number | bigint | undefined, idle = -1, freq = -1): void {
     const w = this.w;
     if (expire !== undefined) {
       w.byte(RDB_OPCODE.EXPIRETIME_MS);
       if (typeof expire === 'bigint') this.scratch.writeBigInt64LE(expire, 0);
       else this.scratch.writeBigInt64LE(BigInt(expire), 0);
       w.bytes(this.scratch);
+    }
+    if (idle >= 0) {
+      w.byte(RDB_OPCODE.IDLE);
+      w.len(idle);
+    }
+    if (freq >= 0) {
+      w.byte(RDB_OPCODE.FREQ);
+      w.byte(freq);
     }
     if (typeof value === 'string') {
       w.byte(RDB_TYPE.STRING);
@@ -212,9 +224,9 @@ export function writeRdb(dbs: readonly DbSnapshot[], opts: RdbSaveOptions = {}):
   for (const d of dbs) {
     if (d.keys.length === 0) continue;
     f.selectDb(d.index, d.keys.length, d.expiresCount);
-    const { keys, values, expires } = d;
+    const { keys, values, expires, idle, freq } = d;
     for (let i = 0; i < keys.length; i++) {
-      f.entry(keys[i], values[i], expires[i]);
+      f.entry(keys[i], values[i], expires[i], idle?.[i], freq?.[i]);
       if (f.buffered >= 1 << 20) chunks.push(f.take());
     }
   }

@@ -255,6 +255,39 @@ describe('RedKit writes, redis-server loads', () => {
     expect(ours.subarray(0, 9).equals(theirs.subarray(0, 9))).toBe(true);
   });
 
+  it('LFU / LRU policies: FREQ and IDLE opcodes as redis-server writes them, and loaded back', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'lfu-'));
+    const ref = await redis(['--dir', dir, '--maxmemory-policy', 'allkeys-lfu']);
+    const { k, c } = await kit();
+    const cmds: Cmd[] = [['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'], ['SET', 'a', '1'], ['SELECT', '1'], ['RPUSH', 'b', 'x']];
+    await run(ref.c, cmds.slice(1));
+    await run(c, cmds);
+    await ref.c.call('SAVE');
+    const theirs = fs.readFileSync(path.join(dir, 'dump.rdb'));
+    const ours = k.saveRdb();
+    const body = (b: Buffer) => b.subarray(b.indexOf('aof-base') + 'aof-base'.length + 2, b.length - 8);
+    expect(body(ours).toString('hex')).toBe(body(theirs).toString('hex'));
+    expect(body(ours).includes(Buffer.from([0xf9, 5]))).toBe(true);
+    // LRU: idle seconds travel (RedKit's virtual clock → file → redis-server).
+    const { k: k2, c: c2 } = await kit();
+    await run(c2, [['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'], ['SET', 'old', 'v']]);
+    k2.clock.advance(500_000);
+    await run(c2, [['SET', 'new', 'v']]);
+    const file = path.join(tmp, 'lru.rdb');
+    k2.saveRdb(file);
+    const loaded = (await redis(['--dir', tmp, '--dbfilename', 'lru.rdb', '--maxmemory-policy', 'allkeys-lru'])).c;
+    for (let i = 0; i < 500 && (await loaded.call('PING')) !== '+PONG\r\n'; i++) await new Promise((r) => setTimeout(r, 10));
+    const idle = Number((await loaded.call('OBJECT', 'IDLETIME', 'old')).slice(1, -2));
+    expect(idle).toBeGreaterThanOrEqual(500);
+    expect(idle).toBeLessThan(510);
+    expect(Number((await loaded.call('OBJECT', 'IDLETIME', 'new')).slice(1, -2))).toBeLessThan(10);
+    // and back into RedKit
+    const { k: k3, c: c3 } = await kit();
+    await run(c3, [['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']]);
+    k3.loadRdb(file);
+    expect(Number((await c3.call('OBJECT', 'IDLETIME', 'old')).slice(1, -2))).toBeGreaterThanOrEqual(500);
+  });
+
   it('SAVE writes dir/dbfilename; LASTSAVE moves and redis-server loads the file', async () => {
     const { k, c } = await kit();
     const dir = fs.mkdtempSync(path.join(tmp, 'save-'));
