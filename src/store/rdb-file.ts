@@ -24,7 +24,7 @@
  * is left as it was.
  */
 import { Crc64 } from './crc64.js';
-import { BAD, RDB_TYPE, RDB_VERSION, RdbReader, RdbWriter, isObjectType, limitsOf, readObject, writeValue, type DumpOptions, type LoadOptions, type Limits } from './rdb.js';
+import { BAD, EMPTY, RDB_TYPE, RDB_VERSION, RdbReader, RdbWriter, isObjectType, limitsOf, readObject, writeValue, type DumpOptions, type LoadOptions, type Limits } from './rdb.js';
 import type { RObject, Value } from './types.js';
 
 export const RDB_OPCODE = {
@@ -257,6 +257,8 @@ export interface LoadedRdb {
   /** Keys loaded / skipped because their deadline had passed (rdb_last_load_keys_*). */
   keysLoaded: number;
   keysExpired: number;
+  /** Keys skipped because their value had no elements (old or buggy writers). */
+  emptyKeysSkipped: number;
 }
 
 export interface RdbLoadOptions extends LoadOptions {
@@ -300,7 +302,7 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
   const lim: Limits = limitsOf(opts);
   const ndb = opts.databases ?? 16;
   const now = opts.now;
-  const out: LoadedRdb = { version, dbs: [], aux: new Map(), functions: [], keysLoaded: 0, keysExpired: 0 };
+  const out: LoadedRdb = { version, dbs: [], aux: new Map(), functions: [], keysLoaded: 0, keysExpired: 0, emptyKeysSkipped: 0 };
   const dbs = new Map<number, LoadedDb>();
   const dbAt = (i: number): LoadedDb => {
     let d = dbs.get(i);
@@ -376,6 +378,14 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
             try {
               value = readObject(r, type, lim);
             } catch (e) {
+              if (e === EMPTY) {
+                // Redis skips keys whose value has no elements ("empty keys skipped").
+                out.emptyKeysSkipped++;
+                expire = undefined;
+                freq = -1;
+                idle = -1;
+                continue;
+              }
               if (e !== BAD) throw e;
               const what = type === RDB_TYPE.STREAM_LISTPACKS || type === RDB_TYPE.STREAM_LISTPACKS_2 || type === RDB_TYPE.MODULE_2 ? `${describeType(type)} RedKit cannot load` : `corrupt or truncated ${describeType(type)}`;
               throw new RdbLoadError(`Bad RDB data: ${what} for key ${printable(key)} (DB ${db.index}) at offset ${valueStart}`, valueStart, key);

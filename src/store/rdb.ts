@@ -549,6 +549,14 @@ export const BAD = new BadFormat();
 const bad = (): never => {
   throw BAD;
 };
+/**
+ * A value with no elements (rdbLoadObject's `emptykey`): RESTORE refuses it
+ * as bad data, loading a file skips the key.
+ */
+export const EMPTY = new BadFormat();
+const empty = (): never => {
+  throw EMPTY;
+};
 
 /**
  * Reads the RDB primitives from the whole payload. Like Redis's rio buffer it
@@ -908,7 +916,7 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
 
     case RDB_TYPE.LIST: {
       const n = r.count();
-      if (n === 0) bad();
+      if (n === 0) empty();
       const items: string[] = [];
       for (let i = 0; i < n; i++) items.push(r.string());
       return RList.fromArray(items);
@@ -916,7 +924,7 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
 
     case RDB_TYPE.SET: {
       const n = r.count();
-      if (n === 0) bad();
+      if (n === 0) empty();
       const members: string[] = [];
       for (let i = 0; i < n; i++) members.push(r.string());
       return makeSet(members, lim.intsetEntries);
@@ -925,7 +933,7 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
     case RDB_TYPE.ZSET:
     case RDB_TYPE.ZSET_2: {
       const n = r.count();
-      if (n === 0) bad();
+      if (n === 0) empty();
       const members: string[] = [];
       const scores: number[] = [];
       let maxlen = 0;
@@ -942,7 +950,7 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
 
     case RDB_TYPE.HASH: {
       const n = r.count();
-      if (n === 0) bad();
+      if (n === 0) empty();
       const pairs: string[] = [];
       let hashtable = n > lim.hashEntries;
       for (let i = 0; i < n; i++) {
@@ -957,7 +965,7 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
     case RDB_TYPE.LIST_QUICKLIST:
     case RDB_TYPE.LIST_QUICKLIST_2: {
       const n = r.count();
-      if (n === 0) bad();
+      if (n === 0) empty();
       const items: string[] = [];
       const counts: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -984,7 +992,7 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
         if (items.length > before) counts.push(items.length - before);
       }
       // An empty list is not a value.
-      if (items.length === 0) bad();
+      if (items.length === 0) empty();
       const list = RList.fromArray(items);
       // Redis keeps the payload's nodes: remember them when they are not the ones RedKit would make.
       const canonical = canonicalCounts(items, lim.listFill);
@@ -1001,7 +1009,7 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
 
     case RDB_TYPE.LIST_ZIPLIST: {
       const items = decodeZiplist(r.blob());
-      if (items.length === 0) bad();
+      if (items.length === 0) empty();
       return RList.fromArray(items);
     }
 
@@ -1029,7 +1037,7 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
         entries = e as ListpackEntry[];
       }
       if (entries.length % 2 !== 0) bad();
-      if (entries.length === 0) bad();
+      if (entries.length === 0) empty();
       const members: string[] = [];
       const scores: number[] = [];
       for (let i = 0; i < entries.length; i += 2) {
@@ -1052,7 +1060,7 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
         for (let i = 0; i < pairs.length; i++) if (typeof pairs[i] !== 'string') pairs[i] = entryString(pairs[i]);
       }
       if (pairs.length % 2 !== 0) bad();
-      if (pairs.length === 0) bad();
+      if (pairs.length === 0) empty();
       return makeHash(pairs, pairs.length / 2 > lim.hashEntries);
     }
 
@@ -1078,7 +1086,7 @@ export function loadDumpPayload(p: Uint8Array, opts: LoadOptions = {}): Value | 
     if (!isObjectType(type)) return null;
     return readObject(r, type, limitsOf(opts));
   } catch (e) {
-    if (e === BAD) return null;
+    if (e === BAD || e === EMPTY) return null;
     throw e;
   }
 }

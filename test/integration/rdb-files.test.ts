@@ -422,6 +422,42 @@ describe('older RDB versions', () => {
   }
 });
 
+describe('empty values', () => {
+  const emptyLp = Buffer.from([7, 0, 0, 0, 0, 0, 0xff]);
+  it('keys whose value has no elements are skipped, as redis-server skips them', async () => {
+    const body = [
+      Buffer.from([OP.SELECTDB, 0]),
+      kv(1, 'list0', rdbLen(0)),
+      kv(2, 'set0', rdbLen(0)),
+      kv(3, 'zset0', rdbLen(0)),
+      kv(4, 'hash0', rdbLen(0)),
+      kv(10, 'zl-list', rdbStr(ziplist([]))),
+      kv(12, 'zl-zset', rdbStr(ziplist([]))),
+      kv(13, 'zl-hash', rdbStr(ziplist([]))),
+      kv(14, 'ql1', rdbLen(0)),
+      kv(16, 'lp-hash', rdbStr(emptyLp)),
+      kv(17, 'lp-zset', rdbStr(emptyLp)),
+      kv(18, 'ql2', rdbLen(0)),
+      expireMs(FAR), kv(18, 'ql2-empty-node', Buffer.concat([rdbLen(1), rdbLen(2), rdbStr(emptyLp)])),
+      kv(0, 'other', rdbStr('v')),
+    ];
+    const file = path.join(tmp, 'empty.rdb');
+    fs.writeFileSync(file, rdbFile(9, body));
+    const ref = await redisOn(file);
+    const { k, c } = await kit();
+    const res = k.loadRdb(file);
+    expect(res.emptyKeysSkipped).toBe(12);
+    expect(res.keysLoaded).toBe(1);
+    expect(await describeKeyspace(c, [0])).toEqual(await describeKeyspace(ref, [0]));
+  });
+
+  it('an empty intset or zipmap is corrupt (redis-server refuses the file too)', async () => {
+    const { k } = await kit();
+    expect(() => k.loadRdb(rdbFile(9, [Buffer.from([OP.SELECTDB, 0]), kv(11, 'is', rdbStr(intset(2, [])))]))).toThrow(/key "is"/);
+    expect(() => k.loadRdb(rdbFile(9, [Buffer.from([OP.SELECTDB, 0]), kv(9, 'zm', rdbStr(Buffer.from([0, 0xff])))]))).toThrow(/key "zm"/);
+  });
+});
+
 describe('BGSAVE', () => {
   it('writes the keyspace as it was when it answered, whatever runs meanwhile', async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'bg-'));
