@@ -129,11 +129,72 @@ export async function run({ keys = 1000000 } = {}) {
       const load = median(inproc);
       rows.push([path.basename(file, '.rdb'), `${(size / 1048576).toFixed(1)} MB`, r.logged.toFixed(0), load.toFixed(0), (load / r.logged).toFixed(2) + '×', r.wall.toFixed(0), cliWall.toFixed(0)]);
     }
+    const bg = await bgsaveLatency(RedKit, files[1], dir);
     console.log(`\n## Loading a ${keys}-key dump.rdb (written by redis-server 7.0)\n`);
     console.log(table(rows, ['file', 'size', 'redis load ms (log)', 'RedKit loadRdb ms', 'ratio', 'redis spawn→PONG ms', 'redkit --seed spawn→PONG ms']));
+    console.log(`\nBGSAVE of the mixed keyspace in RedKit: ${bg.total.toFixed(0)} ms to write ${(bg.size / 1048576).toFixed(1)} MB; ` +
+      `a client sending PING all along saw at most ${bg.maxPing.toFixed(1)} ms (median ${bg.medianPing.toFixed(2)} ms, ${bg.pings} PINGs); SAVE takes ${bg.save.toFixed(0)} ms`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** BGSAVE of a loaded keyspace: how long clients wait meanwhile. */
+export async function bgsaveLatency(RedKit, file, dir) {
+  const k = new RedKit({ record: false, config: { dir, dbfilename: 'bg.rdb' } });
+  k.loadRdb(file);
+  await k.start();
+  const sock = net.connect(k.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let buf = '';
+  let wake = null;
+  sock.on('data', (d) => {
+    buf += d.toString('latin1');
+    if (wake) wake();
+  });
+  const reply = async () => {
+    for (;;) {
+      const i = buf.indexOf('\r\n');
+      if (i >= 0 && buf[0] !== '$') {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        return line;
+      }
+      if (buf[0] === '$') {
+        const n = Number(buf.slice(1, i));
+        const end = i + 2 + n + 2;
+        if (buf.length >= end) {
+          const body = buf.slice(i + 2, i + 2 + n);
+          buf = buf.slice(end);
+          return body;
+        }
+      }
+      await new Promise((r) => (wake = r));
+      wake = null;
+    }
+  };
+  const cmd = async (...a) => {
+    sock.write(`*${a.length}\r\n${a.map((x) => `$${x.length}\r\n${x}\r\n`).join('')}`);
+    return reply();
+  };
+  const t0 = performance.now();
+  const started = await cmd('BGSAVE');
+  if (started !== '+Background saving started') throw new Error(started);
+  const lat = [];
+  for (;;) {
+    const p0 = performance.now();
+    await cmd('PING');
+    lat.push(performance.now() - p0);
+    if (lat.length % 20 === 0 && (await cmd('INFO', 'persistence')).includes('rdb_bgsave_in_progress:0')) break;
+  }
+  const total = performance.now() - t0;
+  const size = fs.statSync(path.join(dir, 'bg.rdb')).size;
+  const s0 = performance.now();
+  await cmd('SAVE');
+  const save = performance.now() - s0;
+  sock.destroy();
+  await k.stop();
+  return { total, size, save, maxPing: Math.max(...lat), medianPing: median(lat), pings: lat.length };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -292,8 +292,12 @@ class BgSave {
   readonly total: number;
   processed = 0;
   cancelled = false;
-  /** Collections in the snapshot not written yet: a write to one encodes it first. */
-  private readonly pending = new Set<RObject>();
+  /**
+   * Collections already in the file. A write command to any other collection
+   * encodes it first (once); that costs a little for collections created
+   * after the snapshot, and saves a pass over the keyspace at BGSAVE time.
+   */
+  private readonly written = new Set<RObject>();
   private readonly preEncoded = new Map<RObject, Buffer>();
   private readonly writer: RdbFileWriter;
   private readonly opts: RdbSaveOptions;
@@ -311,21 +315,16 @@ class BgSave {
     this.dirtyBefore = (server.store as { dirty?: number }).dirty ?? 0;
     this.snapshot = snapshotDbs(server);
     let total = 0;
-    for (const d of this.snapshot) {
-      total += d.keys.length;
-      for (const v of d.values) if (typeof v !== 'string') this.pending.add(v);
-    }
+    for (const d of this.snapshot) total += d.keys.length;
     this.total = total;
     this.opts = p.saveOptions();
     this.writer = new RdbFileWriter(this.opts);
     this.writer.preEncoded = this.preEncoded;
     this.tmp = path.join(path.dirname(file), `temp-${process.pid}-${tempId++}.rdb`);
-    if (this.pending.size !== 0) {
-      this.removeMiddleware = server.use((ctx, call, next) => {
-        if ((call.command.flagBits & F.write) !== 0 && this.pending.size !== 0) this.copyOnWrite(ctx, call.keys);
-        return next();
-      });
-    }
+    this.removeMiddleware = server.use((ctx, call, next) => {
+      if ((call.command.flagBits & F.write) !== 0) this.copyOnWrite(ctx, call.keys);
+      return next();
+    });
     server.onStop(() => this.cancel());
     server.logger.info('Background saving started');
     realSetImmediate(() => this.step());
@@ -334,9 +333,12 @@ class BgSave {
   private copyOnWrite(ctx: Context, keys: string[]): void {
     for (const k of keys) {
       const v = ctx.db.data.get(k);
-      if (v === undefined || typeof v === 'string' || !this.pending.has(v)) continue;
-      this.pending.delete(v);
-      this.preEncoded.set(v, encodeValue(v, this.opts));
+      if (v === undefined || typeof v === 'string' || this.written.has(v) || this.preEncoded.has(v)) continue;
+      try {
+        this.preEncoded.set(v, encodeValue(v, this.opts));
+      } catch {
+        // a value the codec cannot write: the save fails when it reaches it
+      }
     }
   }
 
@@ -374,7 +376,7 @@ class BgSave {
           const v = d.values[i];
           w.entry(d.keys[i], v, d.expires[i], d.idle?.[i], d.freq?.[i]);
           if (typeof v !== 'string') {
-            this.pending.delete(v);
+            this.written.add(v);
             this.preEncoded.delete(v);
           }
         }
@@ -397,7 +399,7 @@ class BgSave {
   private finish(ok: boolean): void {
     this.removeMiddleware?.();
     this.removeMiddleware = null;
-    this.pending.clear();
+    this.written.clear();
     this.preEncoded.clear();
     if (this.fd >= 0) {
       try {
