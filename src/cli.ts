@@ -19,7 +19,7 @@ Options:
   --tls-ca <file>       CA for client certificates (mutual TLS)
   --databases <n>       number of databases (default 16)
   --log-level <level>   debug | info | warn | error | off (default info)
-  --seed <file.json>    load a RedKit snapshot/seed file at start
+  --seed <file>         load a dump.rdb (RDB v1-10) or a RedKit JSON snapshot/seed at start
   --record <file.jsonl> append every command (with its reply) as a JSON line
   --clock <mode>        real (default) | frozen: time stands still (TTLs never run out)
   --stream-io           use Node's socket streams instead of direct socket I/O
@@ -112,6 +112,12 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`RedKit ready on ${server.url} (pid ${process.pid})\n`);
   let stopping = false;
+  // SHUTDOWN (the command) ends the process, as it ends redis-server.
+  server.ext.onShutdown = () => {
+    server.dispose();
+    if (recordFile) recordFile.end(() => process.exit(0));
+    else process.exit(0);
+  };
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;

@@ -40,6 +40,8 @@ export { toBinary, fromBinary, replyToJs } from './testing/values.js';
 
 // ---- test fixture ----
 export { startRedKit, RedKit } from './testing/redkit.js';
+export { RdbLoadError, readRdb, writeRdb, isRdb } from './store/rdb-file.js';
+export type { LoadedRdb, RdbSaveOptions, RdbLoadOptions } from './store/rdb-file.js';
 export type { RedKitOptions } from './testing/redkit.js';
 export { Recorder, RecordedCommand, DEFAULT_CHATTER, formatEntry } from './testing/recorder.js';
 export type { CommandFilter, CommandPredicate, Mark, RecorderOptions } from './testing/recorder.js';

@@ -13,6 +13,7 @@ import { installHashes } from './hashes.js';
 import { installHyperLogLog } from './hyperloglog.js';
 import { installKeys } from './keys.js';
 import { installMonitor } from './monitor.js';
+import { installPersistence } from './persistence.js';
 import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
 import { installLatency } from './latency.js';
@@ -50,6 +51,7 @@ export function installBuiltins(server: RedKitServer): void {
   installSlowlog(server);
   installLatency(server);
   installDebug(server);
+  installPersistence(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

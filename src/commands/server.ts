@@ -9,6 +9,7 @@ import type { Context } from '../server/context.js';
 import { commandKeyIndexes, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { parseNotifyFlags } from '../store/store.js';
+import { persistenceOf } from './persistence.js';
 import { commandDocsReply, commandInfoReply, keysFromSpecs, nativeKeys, redisKeySpecs } from './meta.js';
 import { latencyStatsLines, resetLatencyHistograms } from './latency.js';
 import { memorySnapshot } from './memory.js';
@@ -164,39 +165,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
       ];
     }
     case 'persistence':
-      return [
-        '# Persistence',
-        `loading:${server.loading ? 1 : 0}`,
-        'async_loading:0',
-        'current_cow_peak:0',
-        'current_cow_size:0',
-        'current_cow_size_age:0',
-        'current_fork_perc:0.00',
-        'current_save_keys_processed:0',
-        'current_save_keys_total:0',
-        `rdb_changes_since_last_save:${server.store.dirty}`,
-        'rdb_bgsave_in_progress:0',
-        `rdb_last_save_time:${Math.floor(server.stats.startedAt / 1000)}`,
-        'rdb_last_bgsave_status:ok',
-        'rdb_last_bgsave_time_sec:-1',
-        'rdb_current_bgsave_time_sec:-1',
-        'rdb_saves:0',
-        'rdb_last_cow_size:0',
-        'rdb_last_load_keys_expired:0',
-        'rdb_last_load_keys_loaded:0',
-        `aof_enabled:${cfg.get('appendonly') === 'yes' ? 1 : 0}`,
-        'aof_rewrite_in_progress:0',
-        'aof_rewrite_scheduled:0',
-        'aof_last_rewrite_time_sec:-1',
-        'aof_current_rewrite_time_sec:-1',
-        'aof_last_bgrewrite_status:ok',
-        'aof_rewrites:0',
-        'aof_rewrites_consecutive_failures:0',
-        'aof_last_write_status:ok',
-        'aof_last_cow_size:0',
-        'module_fork_in_progress:0',
-        'module_fork_last_cow_size:0',
-      ];
+      return persistenceOf(server).info();
     case 'stats': {
       const d = server.dispatcher.stats;
       const ps = server.ext.pubsub as { channels: Map<string, unknown>; patterns: Map<string, unknown>; shardChannels: Map<string, unknown> } | undefined;

@@ -11,6 +11,7 @@
  * stored as an integer, in the smallest of 7/13/16/24/32/64-bit forms;
  * anything else as a string with a 6/12/32-bit length.
  */
+import { binaryString } from '../resp/bytes.js';
 import { parseIntStrict } from '../resp/format.js';
 
 const HDR_SIZE = 6;
@@ -221,7 +222,7 @@ export function decodeListpack(lp: Uint8Array): ListpackEntry[] | null {
   if (total !== size) return null;
   if (lp[size - 1] !== EOF) return null;
   const numele = lp[4] | (lp[5] << 8);
-  const buf = Buffer.from(lp.buffer, lp.byteOffset, lp.byteLength);
+  const buf = Buffer.isBuffer(lp) ? lp : Buffer.from(lp.buffer, lp.byteOffset, lp.byteLength);
   const out: ListpackEntry[] = [];
   let p = HDR_SIZE;
   const end = size - 1; // the terminator
@@ -236,7 +237,7 @@ export function decodeListpack(lp: Uint8Array): ListpackEntry[] | null {
       const len = b & 0x3f;
       enclen = 1 + len;
       if (p + enclen > end) return null;
-      entry = buf.latin1Slice(p + 1, p + 1 + len);
+      entry = binaryString(buf, p + 1, len);
     } else if ((b & 0xe0) === 0xc0) {
       enclen = 2;
       if (p + 2 > end) return null;
@@ -247,7 +248,7 @@ export function decodeListpack(lp: Uint8Array): ListpackEntry[] | null {
       const len = ((b & 0x0f) << 8) | lp[p + 1];
       enclen = 2 + len;
       if (p + enclen > end) return null;
-      entry = buf.latin1Slice(p + 2, p + 2 + len);
+      entry = binaryString(buf, p + 2, len);
     } else if (b === 0xf1) {
       enclen = 3;
       if (p + enclen > end) return null;

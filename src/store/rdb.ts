@@ -31,6 +31,7 @@
  * width. Every blob is validated in full (as sanitize-dump-payload yes would):
  * a payload Redis would load into a corrupt value is refused instead.
  */
+import { binaryString } from '../resp/bytes.js';
 import { formatDouble, parseIntStrict } from '../resp/format.js';
 import { Crc64 } from './crc64.js';
 import { ListpackWriter, LISTPACK_EMPTY_SIZE, decodeListpack, entryString, listpackEntrySize, type ListpackEntry } from './listpack.js';
@@ -82,7 +83,7 @@ const QUICKLIST_NODE_CONTAINER_PLAIN = 1;
 const QUICKLIST_NODE_CONTAINER_PACKED = 2;
 
 /** rdbIsObjectType for Redis 7.0: 0-7 and 9-19. */
-const isObjectType = (t: number): boolean => (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
+export const isObjectType = (t: number): boolean => (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
 
 // ---- options ------------------------------------------------------------------------------
 
@@ -110,7 +111,7 @@ export interface LoadOptions {
 // ---- writing ------------------------------------------------------------------------------
 
 /** A growable output buffer with Redis's RDB primitives. */
-class RdbWriter {
+export class RdbWriter {
   buf: Buffer;
   pos = 0;
   constructor(
@@ -445,7 +446,7 @@ function appendScore(w: ListpackWriter, score: number): void {
   }
 }
 
-function writeValue(w: RdbWriter, v: Value, opts: DumpOptions): void {
+export function writeValue(w: RdbWriter, v: Value, opts: DumpOptions): void {
   if (typeof v === 'string' || v.type === 'string') {
     w.byte(RDB_TYPE.STRING);
     w.rawString(typeof v === 'string' ? v : String(v));
@@ -776,17 +777,25 @@ export function verifyDumpPayload(p: Uint8Array): boolean {
 // ---- reading ------------------------------------------------------------------------------
 
 /** Thrown inside the loader; RESTORE answers 'ERR Bad data format'. */
-class BadFormat {}
-const BAD = new BadFormat();
+export class BadFormat {}
+export const BAD = new BadFormat();
 const bad = (): never => {
   throw BAD;
+};
+/**
+ * A value with no elements (rdbLoadObject's `emptykey`): RESTORE refuses it
+ * as bad data, loading a file skips the key.
+ */
+export const EMPTY = new BadFormat();
+const empty = (): never => {
+  throw EMPTY;
 };
 
 /**
  * Reads the RDB primitives from the whole payload. Like Redis's rio buffer it
  * may run into the version/CRC footer: only the end of the payload is a limit.
  */
-class RdbReader {
+export class RdbReader {
   pos = 0;
   constructor(readonly buf: Buffer) {}
 
@@ -883,6 +892,18 @@ class RdbReader {
 
   /** A string element as a binary string. */
   string(): string {
+    // Fast path: a 6- or 14-bit length and plain bytes (most strings).
+    const buf = this.buf;
+    const p = this.pos;
+    const h = buf[p];
+    if (h < 0x80 && p + 1 < buf.length) {
+      const start = h < 0x40 ? p + 1 : p + 2;
+      const len = h < 0x40 ? h : ((h & 0x3f) << 8) | buf[p + 1];
+      if (start + len <= buf.length) {
+        this.pos = start + len;
+        return binaryString(buf, start, len);
+      }
+    }
     const b = this.blob();
     return b.latin1Slice(0, b.length);
   }
@@ -916,9 +937,16 @@ function scanDouble(s: string): number | null {
   return Number(t);
 }
 
+const PLAIN_DECIMAL = /^[0-9.eE+-]+$/;
+
 /** strtod on a whole listpack score string (zzlStrtod); NaN when it is not a number. */
 function listpackScore(e: ListpackEntry): number {
   if (typeof e !== 'string') return Number(e);
+  // A plain decimal ("2.5", "-1e300"): what Number() accepts here, strtod reads the same.
+  if (e.length !== 0 && e.length <= 128) {
+    const n = Number(e);
+    if (n === n && PLAIN_DECIMAL.test(e)) return n;
+  }
   const v = scanDouble(e.length > 128 ? e.slice(0, 128) : e);
   return v === null ? 0 : v;
 }
@@ -1079,7 +1107,7 @@ function decodeZipmap(zm: Buffer): string[] {
   return out;
 }
 
-interface Limits {
+export interface Limits {
   listFill: number;
   hashEntries: number;
   hashValue: number;
@@ -1087,7 +1115,7 @@ interface Limits {
   zset: ZsetLimits;
 }
 
-function limitsOf(o: LoadOptions): Limits {
+export function limitsOf(o: LoadOptions): Limits {
   return {
     listFill: o.listMaxListpackSize ?? -2,
     hashEntries: o.hashMaxListpackEntries ?? 128,
@@ -1129,14 +1157,14 @@ function makeSet(members: string[], maxIntset: number): RSet {
   return RSet.fromDistinct(members, maxIntset);
 }
 
-function readObject(r: RdbReader, type: number, lim: Limits): Value {
+export function readObject(r: RdbReader, type: number, lim: Limits): Value {
   switch (type) {
     case RDB_TYPE.STRING:
       return r.string();
 
     case RDB_TYPE.LIST: {
       const n = r.count();
-      if (n === 0) bad();
+      if (n === 0) empty();
       const items: string[] = [];
       for (let i = 0; i < n; i++) items.push(r.string());
       return RList.fromArray(items);
@@ -1144,7 +1172,7 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
 
     case RDB_TYPE.SET: {
       const n = r.count();
-      if (n === 0) bad();
+      if (n === 0) empty();
       const members: string[] = [];
       for (let i = 0; i < n; i++) members.push(r.string());
       return makeSet(members, lim.intsetEntries);
@@ -1153,7 +1181,7 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
     case RDB_TYPE.ZSET:
     case RDB_TYPE.ZSET_2: {
       const n = r.count();
-      if (n === 0) bad();
+      if (n === 0) empty();
       const members: string[] = [];
       const scores: number[] = [];
       let maxlen = 0;
@@ -1170,7 +1198,7 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
 
     case RDB_TYPE.HASH: {
       const n = r.count();
-      if (n === 0) bad();
+      if (n === 0) empty();
       const pairs: string[] = [];
       let hashtable = n > lim.hashEntries;
       for (let i = 0; i < n; i++) {
@@ -1185,7 +1213,7 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
     case RDB_TYPE.LIST_QUICKLIST:
     case RDB_TYPE.LIST_QUICKLIST_2: {
       const n = r.count();
-      if (n === 0) bad();
+      if (n === 0) empty();
       const items: string[] = [];
       const counts: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -1212,7 +1240,7 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
         if (items.length > before) counts.push(items.length - before);
       }
       // An empty list is not a value.
-      if (items.length === 0) bad();
+      if (items.length === 0) empty();
       const list = RList.fromArray(items);
       // Redis keeps the payload's nodes: remember them when they are not the ones RedKit would make.
       const canonical = canonicalCounts(items, lim.listFill);
@@ -1229,7 +1257,7 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
 
     case RDB_TYPE.LIST_ZIPLIST: {
       const items = decodeZiplist(r.blob());
-      if (items.length === 0) bad();
+      if (items.length === 0) empty();
       return RList.fromArray(items);
     }
 
@@ -1257,7 +1285,7 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
         entries = e as ListpackEntry[];
       }
       if (entries.length % 2 !== 0) bad();
-      if (entries.length === 0) bad();
+      if (entries.length === 0) empty();
       const members: string[] = [];
       const scores: number[] = [];
       for (let i = 0; i < entries.length; i += 2) {
@@ -1276,10 +1304,11 @@ function readObject(r: RdbReader, type: number, lim: Limits): Value {
       } else {
         const e = decodeListpack(blob);
         if (e === null) bad();
-        pairs = (e as ListpackEntry[]).map(entryString);
+        pairs = e as unknown as string[];
+        for (let i = 0; i < pairs.length; i++) if (typeof pairs[i] !== 'string') pairs[i] = entryString(pairs[i]);
       }
       if (pairs.length % 2 !== 0) bad();
-      if (pairs.length === 0) bad();
+      if (pairs.length === 0) empty();
       return makeHash(pairs, pairs.length / 2 > lim.hashEntries);
     }
 
@@ -1309,7 +1338,7 @@ export function loadDumpPayload(p: Uint8Array, opts: LoadOptions = {}): Value | 
     if (!isObjectType(type)) return null;
     return readObject(r, type, limitsOf(opts));
   } catch (e) {
-    if (e === BAD) return null;
+    if (e === BAD || e === EMPTY) return null;
     throw e;
   }
 }

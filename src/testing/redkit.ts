@@ -11,7 +11,10 @@ import { createServer, type RedKitServer, type TlsOptions } from '../server/serv
 import { Faults } from './faults.js';
 import { DbHandle } from './keyspace.js';
 import { Recorder, type RecordedCommand, type RecorderOptions } from './recorder.js';
-import { readSnapshotFile, restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
+import fs from 'node:fs';
+import { persistenceOf } from '../commands/persistence.js';
+import type { LoadedRdb } from '../store/rdb-file.js';
+import { readSeedFile, restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
 export type { Snapshot };
 
 export interface RedKitOptions {
@@ -28,8 +31,12 @@ export interface RedKitOptions {
   databases?: number;
   /** Version reported by INFO and HELLO (default 7.2.4). */
   redisVersion?: string;
-  /** Initial data: a snapshot object, or the path of a JSON fixture file. */
-  seed?: Snapshot | string;
+  /**
+   * Initial data: a snapshot object, RDB bytes, or the path of a file — a
+   * dump.rdb (recognised by its magic, any RDB version 1..10) or a JSON
+   * snapshot/seed.
+   */
+  seed?: Snapshot | string | Uint8Array;
   /**
    * The clock: 'real' (default; real time plus an offset that advance/set move),
    * 'frozen' (starts frozen), 'fake-timers' (follows the test's faked Date.now()),
@@ -152,9 +159,35 @@ export class RedKit {
     return takeSnapshot(this.server);
   }
 
-  /** Replace the keyspace with a snapshot (`flush: false` adds it on top). */
-  restore(snapshot: Snapshot | string, opts: { flush?: boolean } = {}): void {
-    restoreSnapshot(this.server, typeof snapshot === 'string' ? readSnapshotFile(snapshot) : snapshot, opts);
+  /**
+   * Replace the keyspace with a snapshot (`flush: false` adds it on top).
+   * RDB bytes, or the path of a dump.rdb, always replace the whole keyspace.
+   */
+  restore(snapshot: Snapshot | string | Uint8Array, opts: { flush?: boolean } = {}): void {
+    const s = typeof snapshot === 'string' ? readSeedFile(snapshot) : snapshot;
+    if (s instanceof Uint8Array) this.loadRdb(s);
+    else restoreSnapshot(this.server, s, opts);
+  }
+
+  /**
+   * The keyspace as a dump.rdb (RDB version 10, as redis-server 7.0 writes
+   * it); also written to `path` when given.
+   */
+  saveRdb(path?: string): Buffer {
+    const bytes = persistenceOf(this.server).dump();
+    if (path !== undefined) fs.writeFileSync(path, bytes);
+    return bytes;
+  }
+
+  /**
+   * Replace the keyspace with an RDB file's contents (bytes or a path; RDB
+   * versions 1..10). A corrupt file throws an RdbLoadError naming the key or
+   * offset, and the keyspace is left as it was. Keys whose deadline has
+   * passed on the clock are skipped, as redis-server does.
+   */
+  loadRdb(source: Uint8Array | string): LoadedRdb {
+    const bytes = typeof source === 'string' ? fs.readFileSync(source) : source;
+    return persistenceOf(this.server).load(bytes);
   }
 
   /**

@@ -9,6 +9,7 @@ import { formatDouble } from '../resp/format.js';
 import { MapReply, SetReply, type Reply } from '../resp/reply.js';
 import { InternalClient } from '../server/internal.js';
 import type { RedKitServer } from '../server/server.js';
+import { isRdb } from '../store/rdb-file.js';
 import { typeOf } from '../store/types.js';
 import { RStream } from '../store/types/stream.js';
 import { streamFromSnapshot, streamToSnapshot, type StreamSnapshotValue } from './streams.js';
@@ -137,6 +138,23 @@ function hashFieldExpiry(server: RedKitServer, client: InternalClient, key: stri
     if (typeof t === 'number' && t > 0) (out ??= []).push([enc(fields[i]), t]);
   });
   return out;
+}
+
+/**
+ * Read a seed file: a dump.rdb (recognised by its "REDIS00nn" magic) comes
+ * back as its bytes, anything else is parsed as a JSON snapshot/seed.
+ */
+export function readSeedFile(path: string): Snapshot | Buffer {
+  const bytes = fs.readFileSync(path);
+  if (isRdb(bytes)) return bytes;
+  let data: Snapshot;
+  try {
+    data = JSON.parse(bytes.toString('utf8')) as Snapshot;
+  } catch (e) {
+    throw new TypeError(`RedKit: ${path} is neither an RDB file nor a JSON snapshot (${(e as Error).message})`);
+  }
+  validate(data, path);
+  return data;
 }
 
 /** Load a snapshot or seed file (JSON). */

@@ -1,0 +1,203 @@
+// Loading a 1M-key dump.rdb: RedKit vs redis-server, same file, same run.
+//
+//   node bench/rdb-load.mjs [--keys 1000000]      (after `npm run build`)
+//   npm run bench -- --suite rdb-load
+//
+// Two files, both written by redis-server 7.0 (SAVE):
+//   - strings: DEBUG POPULATE <keys> (key:N -> value:N)
+//   - mixed:   a quarter each of strings, small hashes, small lists and small sorted sets
+// For each file:
+//   - redis-server: started with --dir/--dbfilename on the file; its own
+//     figure from the log ("DB loaded from disk: X seconds"), and the wall
+//     time from spawn until PING answers +PONG;
+//   - RedKit: redkit.loadRdb(file) in this process (median of 3), and the
+//     `redkit --seed file` bin from spawn until PING answers +PONG.
+// The ratio is RedKit's in-process load over redis-server's logged load time.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePort, median, root, table } from './lib.mjs';
+
+function call(port, payload) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(payload));
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      if (buf.endsWith('\r\n')) {
+        s.destroy();
+        resolve(buf);
+      }
+    });
+    s.once('error', reject);
+  });
+}
+
+/** Until PING answers +PONG (a loading server answers -LOADING). */
+async function waitPong(port, child, timeoutMs = 120000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    const r = await call(port, 'PING\r\n').catch(() => '');
+    if (r.startsWith('+PONG')) return;
+    if (Date.now() > deadline) throw new Error('server did not answer PONG');
+    await new Promise((res) => setTimeout(res, 2));
+  }
+}
+
+function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+async function redisOn(file, log) {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', path.dirname(file), '--dbfilename', path.basename(file), '--logfile', log, '--loglevel', 'notice'], { stdio: 'ignore' });
+  await waitPong(port, child);
+  const wall = performance.now() - t0;
+  const m = /DB loaded from disk: ([0-9.]+) seconds/.exec(fs.readFileSync(log, 'utf8'));
+  return { port, child, wall, logged: m ? Number(m[1]) * 1000 : NaN };
+}
+
+/** Make the two files with a redis-server. */
+export async function makeFiles(dir, keys) {
+  const log = path.join(dir, 'make.log');
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', log, '--enable-protected-configs', 'yes', '--enable-debug-command', 'yes'], { stdio: 'ignore' });
+  await waitPong(port, child);
+  const cli = (...args) => {
+    const r = spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return r.stdout;
+  };
+  const pop = cli('DEBUG', 'POPULATE', String(keys));
+  if (!pop.startsWith('OK')) throw new Error(`DEBUG POPULATE: ${pop}`);
+  cli('CONFIG', 'SET', 'dbfilename', 'strings.rdb');
+  cli('SAVE');
+  cli('FLUSHALL');
+  // mixed: redis-cli --pipe with generated commands
+  const q = Math.floor(keys / 4);
+  const lines = [];
+  const cmd = (...a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(String(x))}\r\n${x}\r\n`).join('')}`;
+  for (let i = 0; i < q; i++) {
+    lines.push(cmd('SET', `s:${i}`, `value:${i}`));
+    lines.push(cmd('HSET', `h:${i}`, 'name', `user${i}`, 'age', String(i % 90), 'city', 'somewhere'));
+    lines.push(cmd('RPUSH', `l:${i}`, 'a', 'b', String(i), 'd'));
+    lines.push(cmd('ZADD', `z:${i}`, '1', 'one', '2.5', 'two', String(i), 'three'));
+  }
+  const pipe = spawnSync('redis-cli', ['-p', String(port), '--pipe'], { input: lines.join(''), maxBuffer: 1 << 26 });
+  if (pipe.status !== 0) throw new Error(String(pipe.stderr));
+  cli('CONFIG', 'SET', 'dbfilename', 'mixed.rdb');
+  cli('SAVE');
+  await stop(child);
+  return [path.join(dir, 'strings.rdb'), path.join(dir, 'mixed.rdb')];
+}
+
+export async function run({ keys = 1000000 } = {}) {
+  const { RedKit } = await import(pathToFileURL(path.join(root, 'dist/index.js')).href);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-rdb-bench-'));
+  try {
+    const files = await makeFiles(dir, keys);
+    const rows = [];
+    for (const file of files) {
+      const size = fs.statSync(file).size;
+      const r = await redisOn(file, path.join(dir, `${path.basename(file)}.log`));
+      await stop(r.child);
+      const inproc = [];
+      for (let i = 0; i < 3; i++) {
+        const k = new RedKit({ record: false });
+        const t0 = performance.now();
+        const res = k.loadRdb(file);
+        inproc.push(performance.now() - t0);
+        if (res.keysLoaded !== keys) throw new Error(`loaded ${res.keysLoaded} keys, expected ${keys}`);
+        await k.stop();
+      }
+      const port = await freePort();
+      const t0 = performance.now();
+      const child = spawn(path.join(root, 'dist/cli.js'), ['--port', String(port), '--log-level', 'warn', '--seed', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+      await waitPong(port, child);
+      const cliWall = performance.now() - t0;
+      await stop(child);
+      const load = median(inproc);
+      rows.push([path.basename(file, '.rdb'), `${(size / 1048576).toFixed(1)} MB`, r.logged.toFixed(0), load.toFixed(0), (load / r.logged).toFixed(2) + '×', r.wall.toFixed(0), cliWall.toFixed(0)]);
+    }
+    const bg = await bgsaveLatency(RedKit, files[1], dir);
+    console.log(`\n## Loading a ${keys}-key dump.rdb (written by redis-server 7.0)\n`);
+    console.log(table(rows, ['file', 'size', 'redis load ms (log)', 'RedKit loadRdb ms', 'ratio', 'redis spawn→PONG ms', 'redkit --seed spawn→PONG ms']));
+    console.log(`\nBGSAVE of the mixed keyspace in RedKit: ${bg.total.toFixed(0)} ms to write ${(bg.size / 1048576).toFixed(1)} MB; ` +
+      `a client sending PING all along saw at most ${bg.maxPing.toFixed(1)} ms (median ${bg.medianPing.toFixed(2)} ms, ${bg.pings} PINGs); SAVE takes ${bg.save.toFixed(0)} ms`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** BGSAVE of a loaded keyspace: how long clients wait meanwhile. */
+export async function bgsaveLatency(RedKit, file, dir) {
+  const k = new RedKit({ record: false, config: { dir, dbfilename: 'bg.rdb' } });
+  k.loadRdb(file);
+  await k.start();
+  const sock = net.connect(k.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let buf = '';
+  let wake = null;
+  sock.on('data', (d) => {
+    buf += d.toString('latin1');
+    if (wake) wake();
+  });
+  const reply = async () => {
+    for (;;) {
+      const i = buf.indexOf('\r\n');
+      if (i >= 0 && buf[0] !== '$') {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        return line;
+      }
+      if (buf[0] === '$') {
+        const n = Number(buf.slice(1, i));
+        const end = i + 2 + n + 2;
+        if (buf.length >= end) {
+          const body = buf.slice(i + 2, i + 2 + n);
+          buf = buf.slice(end);
+          return body;
+        }
+      }
+      await new Promise((r) => (wake = r));
+      wake = null;
+    }
+  };
+  const cmd = async (...a) => {
+    sock.write(`*${a.length}\r\n${a.map((x) => `$${x.length}\r\n${x}\r\n`).join('')}`);
+    return reply();
+  };
+  const t0 = performance.now();
+  const started = await cmd('BGSAVE');
+  if (started !== '+Background saving started') throw new Error(started);
+  const lat = [];
+  for (;;) {
+    const p0 = performance.now();
+    await cmd('PING');
+    lat.push(performance.now() - p0);
+    if (lat.length % 20 === 0 && (await cmd('INFO', 'persistence')).includes('rdb_bgsave_in_progress:0')) break;
+  }
+  const total = performance.now() - t0;
+  const size = fs.statSync(path.join(dir, 'bg.rdb')).size;
+  const s0 = performance.now();
+  await cmd('SAVE');
+  const save = performance.now() - s0;
+  sock.destroy();
+  await k.stop();
+  return { total, size, save, maxPing: Math.max(...lat), medianPing: median(lat), pings: lat.length };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({ options: { keys: { type: 'string' } } });
+  await run({ keys: values.keys ? Number(values.keys) : undefined });
+}
