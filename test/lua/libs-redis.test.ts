@@ -257,6 +257,29 @@ describe('cjson vs redis-server', () => {
         return r;
       },
     }));
+    // nesting past the C stack limit (LUAI_MAXCSTACK) once the depth limits are raised
+    for (const [kind, d] of [['arr', 7997], ['arr', 7998], ['arr', 9000], ['obj', 3999], ['obj', 4000], ['obj', 5000]] as const) {
+      cases.push({
+        lua: `local c = cjson.new() c.encode_max_depth(100000) local t = {1} for i = 1, ${d} do t = ${kind === 'arr' ? '{t}' : '{a=t}'} end return #c.encode(t)`,
+        js: () => {
+          const c = openCjson();
+          fn(c, 'encode_max_depth')(100000);
+          let t = T(1);
+          for (let i = 0; i < d; i++) t = kind === 'arr' ? T(t) : T(['a', t]);
+          return [(fn(c, 'encode')(t)[0] as string).length];
+        },
+      });
+      const doc = kind === 'arr' ? '['.repeat(d) + ']'.repeat(d) : '{"a":'.repeat(d) + '1' + '}'.repeat(d);
+      cases.push({
+        lua: `local c = cjson.new() c.decode_max_depth(100000) return type(c.decode(${lit(doc)}))`,
+        js: () => {
+          const c = openCjson();
+          fn(c, 'decode_max_depth')(100000);
+          return [typeof fn(c, 'decode')(doc)[0] === 'object' ? 'table' : '?'];
+        },
+      });
+    }
+    cases.push(call('bit', 'tohex', 1, -(2 ** 31)));
     cases.push({ lua: 'return cjson.new().null == cjson.null, cjson.new()._VERSION, cjson._NAME', js: () => [openCjson().get('null') === LIBS.cjson.get('null'), '2.1.0', 'cjson'] });
     await check(cases);
   });

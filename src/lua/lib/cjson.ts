@@ -11,6 +11,7 @@ import { formatG, str2number, strtod } from './format.js';
 export const CJSON_NULL = new LuaUserdata(null);
 
 const INT_MAX = 2147483647;
+const MAXCSTACK = 8000; // LUAI_MAXCSTACK, the limit of lua_checkstack
 
 interface Config {
   sparseConvert: number;
@@ -105,55 +106,89 @@ function arrayLength(cfg: Config, t: LuaTable): number {
   return max;
 }
 
-function encodeValue(cfg: Config, v: LuaValue, depth: number, out: string[]): void {
-  switch (typeof v) {
-    case 'string':
-      out.push(encodeString(v));
-      return;
-    case 'number':
-      out.push(encodeNumber(cfg, v));
-      return;
-    case 'boolean':
-      out.push(v ? 'true' : 'false');
-      return;
-    case 'undefined':
-      out.push('null');
-      return;
-  }
-  if (v instanceof LuaTable) {
-    depth++;
-    if (depth > cfg.encodeMaxDepth) luaLError(`Cannot serialise, excessive nesting (${depth})`);
-    const len = arrayLength(cfg, v);
-    if (len > 0) {
-      out.push('[');
-      for (let i = 1; i <= len; i++) {
-        if (i > 1) out.push(',');
-        encodeValue(cfg, v.get(i), depth, out);
-      }
-      out.push(']');
-    } else {
-      out.push('{');
-      let e = v.next(undefined);
-      let comma = false;
-      while (e) {
-        if (comma) out.push(',');
-        else comma = true;
-        const k = e[0];
-        if (typeof k === 'number') out.push('"' + encodeNumber(cfg, k) + '":');
-        else if (typeof k === 'string') out.push(encodeString(k) + ':');
-        else encodeException(k, 'table key must be a number or string');
-        encodeValue(cfg, e[1], depth, out);
-        e = v.next(k);
-      }
-      out.push('}');
+interface EncFrame {
+  t: LuaTable;
+  len: number; // > 0: array of len items; -1: object
+  i: number;
+  key: LuaValue;
+  started: boolean;
+  top: number;
+}
+
+/**
+ * json_append_data over v, iteratively (deep tables cannot overflow the JS stack). `top` tracks
+ * the C stack height (the argument is slot 1; an array item adds 1, an object key and value 2):
+ * lua_checkstack(l, 3) fails past LUAI_MAXCSTACK, reported as excessive nesting like the depth limit.
+ */
+function encodeValue(cfg: Config, root: LuaValue): string {
+  const out: string[] = [];
+  const stack: EncFrame[] = [];
+  let v = root;
+  let top = 1;
+  for (;;) {
+    switch (typeof v) {
+      case 'string':
+        out.push(encodeString(v));
+        break;
+      case 'number':
+        out.push(encodeNumber(cfg, v));
+        break;
+      case 'boolean':
+        out.push(v ? 'true' : 'false');
+        break;
+      case 'undefined':
+        out.push('null');
+        break;
+      default:
+        if (v instanceof LuaTable) {
+          const depth = stack.length + 1;
+          if (depth > cfg.encodeMaxDepth || top + 3 > MAXCSTACK) luaLError(`Cannot serialise, excessive nesting (${depth})`);
+          const len = arrayLength(cfg, v);
+          if (len > 0) {
+            out.push('[');
+            stack.push({ t: v, len, i: 0, key: undefined, started: false, top });
+          } else {
+            out.push('{');
+            stack.push({ t: v, len: -1, i: 0, key: undefined, started: false, top });
+          }
+        } else if (v === CJSON_NULL) {
+          out.push('null');
+        } else {
+          encodeException(v, 'type not supported');
+        }
     }
-    return;
+    // the next value to encode, closing finished tables
+    for (;;) {
+      const f = stack.length > 0 ? stack[stack.length - 1] : undefined;
+      if (f === undefined) return out.join('');
+      if (f.len > 0) {
+        if (f.i < f.len) {
+          if (f.i > 0) out.push(',');
+          f.i++;
+          v = f.t.get(f.i);
+          top = f.top + 1;
+          break;
+        }
+        out.push(']');
+      } else {
+        const e = f.t.next(f.started ? f.key : undefined);
+        if (e) {
+          if (f.started) out.push(',');
+          f.started = true;
+          const k = e[0];
+          if (typeof k === 'number') out.push('"' + encodeNumber(cfg, k) + '":');
+          else if (typeof k === 'string') out.push(encodeString(k) + ':');
+          else encodeException(k, 'table key must be a number or string');
+          f.key = k;
+          v = e[1];
+          top = f.top + 2;
+          break;
+        }
+        out.push('}');
+      }
+      stack.pop();
+    }
   }
-  if (v === CJSON_NULL) {
-    out.push('null');
-    return;
-  }
-  encodeException(v, 'type not supported');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,6 +216,8 @@ const ESCAPE2CHAR: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b:
 class Parser {
   pos = 0;
   depth = 0;
+  /** C stack height: the argument, then a table per open container and a key per open object value. */
+  top = 1;
   // current token
   type: Tok = Tok.END;
   index = 0;
@@ -358,75 +395,110 @@ class Parser {
     return luaLError(`Expected ${expected} but found ${found} at character ${this.index + 1}`);
   }
 
-  descend(): void {
+  descend(slots: number): void {
     this.depth++;
-    if (this.depth > this.cfg.decodeMaxDepth) {
+    if (this.depth > this.cfg.decodeMaxDepth || this.top + slots > MAXCSTACK) {
       luaLError(`Found too many nested data structures (${this.depth}) at character ${this.pos}`);
     }
   }
 
+  /** The value starting at the current token (json_process_value), iteratively. */
   value(): LuaValue {
-    switch (this.type) {
-      case Tok.STRING:
-        return this.str;
-      case Tok.NUMBER:
-        return this.num;
-      case Tok.BOOLEAN:
-        return this.bool;
-      case Tok.OBJ_BEGIN:
-        return this.object();
-      case Tok.ARR_BEGIN:
-        return this.array();
-      case Tok.NULL:
-        return CJSON_NULL;
-      default:
-        return this.fail('value');
-    }
-  }
-
-  object(): LuaTable {
-    this.descend();
-    const t = new LuaTable();
-    this.next();
-    if (this.is(Tok.OBJ_END)) {
-      this.depth--;
-      return t;
-    }
+    const frames: { t: LuaTable; arr: boolean; i: number; key: string }[] = [];
     for (;;) {
-      if (!this.is(Tok.STRING)) this.fail('object key string');
-      const key = this.str;
-      this.next();
-      if (!this.is(Tok.COLON)) this.fail('colon');
-      this.next();
-      t.set(key, this.value());
-      this.next();
-      if (this.is(Tok.OBJ_END)) {
-        this.depth--;
-        return t;
+      let v: LuaValue;
+      let opened = false;
+      switch (this.type) {
+        case Tok.STRING:
+          v = this.str;
+          break;
+        case Tok.NUMBER:
+          v = this.num;
+          break;
+        case Tok.BOOLEAN:
+          v = this.bool;
+          break;
+        case Tok.NULL:
+          v = CJSON_NULL;
+          break;
+        case Tok.OBJ_BEGIN: {
+          this.descend(3);
+          const t = new LuaTable();
+          this.next();
+          if (this.is(Tok.OBJ_END)) {
+            this.depth--;
+            v = t;
+            break;
+          }
+          this.top++;
+          const f = { t, arr: false, i: 0, key: '' };
+          frames.push(f);
+          this.objectKey(f);
+          opened = true;
+          break;
+        }
+        case Tok.ARR_BEGIN: {
+          this.descend(2);
+          const t = new LuaTable();
+          this.next();
+          if (this.is(Tok.ARR_END)) {
+            this.depth--;
+            v = t;
+            break;
+          }
+          this.top++;
+          frames.push({ t, arr: true, i: 1, key: '' });
+          opened = true;
+          break;
+        }
+        default:
+          return this.fail('value');
       }
-      if (!this.is(Tok.COMMA)) this.fail('comma or object end');
-      this.next();
+      if (opened) continue;
+      // store v in the open containers, closing the finished ones
+      for (;;) {
+        const f = frames.length > 0 ? frames[frames.length - 1] : undefined;
+        if (f === undefined) return v;
+        if (f.arr) {
+          f.t.set(f.i++, v);
+          this.next();
+          if (this.is(Tok.ARR_END)) {
+            this.depth--;
+            this.top--;
+            frames.pop();
+            v = f.t;
+            continue;
+          }
+          if (!this.is(Tok.COMMA)) this.fail('comma or array end');
+          this.next();
+          break;
+        }
+        this.top--;
+        f.t.set(f.key, v);
+        this.next();
+        if (this.is(Tok.OBJ_END)) {
+          this.depth--;
+          this.top--;
+          frames.pop();
+          v = f.t;
+          continue;
+        }
+        if (!this.is(Tok.COMMA)) this.fail('comma or object end');
+        this.next();
+        this.objectKey(f);
+        break;
+      }
     }
   }
 
-  array(): LuaTable {
-    this.descend();
-    const t = new LuaTable();
+  /** At an object key: reads `"key" :` and leaves the value's first token current. */
+  objectKey(f: { key: string }): void {
+    if (!this.is(Tok.STRING)) this.fail('object key string');
+    f.key = this.str;
     this.next();
-    if (this.is(Tok.ARR_END)) {
-      this.depth--;
-      return t;
-    }
-    for (let i = 1; ; i++) {
-      t.set(i, this.value());
-      this.next();
-      if (this.is(Tok.ARR_END)) {
-        this.depth--;
-        return t;
-      }
-      if (!this.is(Tok.COMMA)) this.fail('comma or array end');
-      this.next();
-    }
+    if (!this.is(Tok.COLON)) this.fail('colon');
+    this.next();
+    this.top++;
   }
 }
 
@@ -496,9 +568,7 @@ export function openCjson(): LuaTable {
   const def = (name: string, fn: (args: LuaValue[]) => LuaValue[]) => t.set(name, nativeFunction(name, fn));
   def('encode', (args) => {
     if (args.length !== 1) argError(1, 'encode', 'expected 1 argument');
-    const out: string[] = [];
-    encodeValue(cfg, args[0], 0, out);
-    return [out.join('')];
+    return [encodeValue(cfg, args[0])];
   });
   def('decode', (args) => {
     if (args.length !== 1) argError(1, 'decode', 'expected 1 argument');
