@@ -31,7 +31,7 @@ function ret(b: number): LuaValue[] {
 
 function hex(b: number, n: number): string {
   let digits = '0123456789abcdef';
-  if (n === -2147483648) n = 8; // -n overflows in C; Redis's build prints 8 lowercase digits
+  if (n === -2147483648) n = -8; // -n overflows in C; Redis's build prints 8 uppercase digits
   if (n < 0) {
     n = -n;
     digits = '0123456789ABCDEF';
