@@ -93,6 +93,26 @@ describe('numberToString vs lua5.1 print', () => {
     const out = lua(vals.map((v) => `print(${lit(v)})`).join('\n')).split('\n');
     for (let i = 0; i < vals.length; i++) expect([vals[i], numberToString(vals[i])]).toEqual([vals[i], out[i]]);
   });
+  it('values next to the 15th-digit midpoints (the rounding fast path must step aside)', () => {
+    const f = new Float64Array(1);
+    const b = new BigInt64Array(f.buffer);
+    const step = (x: number, d: number): number => {
+      f[0] = x;
+      b[0] += BigInt(d);
+      return f[0];
+    };
+    const vals: number[] = [];
+    for (const [m, e] of fc.sample(fc.tuple(fc.integer({ min: 10000000000000, max: 99999999999999 }), fc.integer({ min: -20, max: 20 })), 500)) {
+      const x = Number(`${m}5e${e}`);
+      for (const d of [-3, -2, -1, 0, 1, 2, 3]) vals.push(step(x, d));
+    }
+    const out = lua(vals.map((v) => `print(${lit(v)}, string.format('%.15g|%.13g|%.16g', ${lit(v)}, ${lit(v)}, ${lit(v)}))`).join('\n')).split('\n');
+    for (let i = 0; i < vals.length; i++) {
+      const mine = numberToString(vals[i]) + '\t' + stringFormat('%.15g|%.13g|%.16g', [vals[i], vals[i], vals[i]], ourTostr);
+      expect([vals[i], mine]).toEqual([vals[i], out[i]]);
+    }
+  });
+
   it('ties go to even on the exact binary value', () => {
     expect(numberToString(12345678901234.5)).toBe('12345678901234');
     expect(numberToString(-0)).toBe('-0');

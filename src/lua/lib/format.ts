@@ -71,8 +71,48 @@ function roundTo(x: Digits, n: number): Digits {
   return { d: inc, pt };
 }
 
+/**
+ * The shortest decimal that reads back as a (JS's String(a), at most 17 digits): digits without
+ * leading or trailing zeros and pt (value = 0.<d> * 10^pt).
+ */
+function shortestDigits(a: number): Digits {
+  const s = String(a);
+  const e = s.indexOf('e');
+  let mant = e < 0 ? s : s.slice(0, e);
+  let pt: number;
+  const dot = mant.indexOf('.');
+  if (dot < 0) pt = mant.length;
+  else {
+    pt = dot;
+    mant = mant.slice(0, dot) + mant.slice(dot + 1);
+  }
+  if (e >= 0) pt += +s.slice(e + 1);
+  let i = 0;
+  while (i < mant.length - 1 && mant.charCodeAt(i) === 48) i++;
+  pt -= i;
+  let end = mant.length;
+  while (end > i + 1 && mant.charCodeAt(end - 1) === 48) end--;
+  return { d: mant.slice(i, end), pt };
+}
+
 /** n significant digits (1..100) of a positive finite number, correctly rounded: d has exactly n digits. */
 function sigDigits(a: number, n: number): Digits {
+  if (n <= 15 && a >= 2.2250738585072014e-308) {
+    // Normal numbers and n <= 15 only (so half an ulp is far below half a unit of the nth digit). From the shortest representation D (k digits): when k <= n, rounding the exact value gives D
+    // (it lies within half an ulp of D, far less than half a unit of the nth digit). Otherwise
+    // round D's tail, unless the exact value could sit on the other side of the midpoint: D is
+    // within ~11 units of the 17th digit of the exact value.
+    const sd = shortestDigits(a);
+    const k = sd.d.length;
+    if (k <= n) return k === n ? sd : { d: sd.d + '0'.repeat(n - k), pt: sd.pt };
+    const tail = +sd.d.slice(n) * 10 ** (17 - k);
+    const mid = 5 * 10 ** (16 - n);
+    if (tail > mid + 12) {
+      const inc = incDigits(sd.d.slice(0, n));
+      return inc === null ? { d: '1' + '0'.repeat(n - 1), pt: sd.pt + 1 } : { d: inc, pt: sd.pt };
+    }
+    if (tail < mid - 12) return { d: sd.d.slice(0, n), pt: sd.pt };
+  }
   if (n <= 100) {
     const s = a.toExponential(n - 1);
     // A tie is only possible when the (n+1)th significant digit printed exactly is a 5.
