@@ -56,6 +56,8 @@ function descArg(e: Expr): string {
 }
 
 interface FnCtx {
+  /** The first zero constant of the function (5.1's constant table merges 0 and -0). */
+  zero: number | undefined;
   ntemps: number;
   maxTemps: number;
   vararg: boolean;
@@ -63,6 +65,17 @@ interface FnCtx {
 }
 
 const ARITH_JS: Record<string, string> = { '+': '+', '-': '-', '*': '*', '/': '/' };
+
+function evalArith(op: string, x: number, y: number): number {
+  switch (op) {
+    case '+': return x + y;
+    case '-': return x - y;
+    case '*': return x * y;
+    case '/': return x / y;
+    case '%': return x - Math.floor(x / y) * y;
+    default: return y !== y ? (x === 1 ? 1 : NaN) : (x === 1 || x === -1) && !isFinite(y) ? 1 : Math.pow(x, y);
+  }
+}
 
 export class Compiler {
   private fn!: FnCtx;
@@ -89,7 +102,7 @@ export class Compiler {
 
   private func(f: FuncNode, isMain: boolean): string {
     const saved = this.fn;
-    this.fn = { ntemps: 0, maxTemps: 0, vararg: f.isVararg, line: f.line };
+    this.fn = { zero: undefined, ntemps: 0, maxTemps: 0, vararg: f.isVararg, line: f.line };
     const np = f.params.length;
     const body = this.block(f.body);
     let head = `let $ln = ${f.line};`;
@@ -344,20 +357,20 @@ ${body}}`;
       case 'nil': return 'undefined';
       case 'true': return 'true';
       case 'false': return 'false';
-      case 'num': return jsNum(e.v);
+      case 'num': return this.numK(e.v);
       case 'str': return jsStr(e.v);
       case 'vararg': return 'va[0]';
       case 'func': return this.func(e.f, false);
       case 'local': case 'upval': return e.v.js;
-      case 'global': return `getGlobal(F.env, ${jsStr(e.name)})`;
+      case 'global': return `GG(F.env, ${jsStr(e.name)})`;
       case 'paren': return this.exp(e.e);
       case 'index': {
         const o = this.exp(e.obj);
         const d = descArg(e.obj);
-        if (e.key.k === 'str') return `indexStr(${o}, ${jsStr(e.key.v)}, ${d})`;
-        return `index(${o}, ${this.exp(e.key)}, ${d})`;
+        if (e.key.k === 'str') return `IS(${o}, ${jsStr(e.key.v)}, ${d})`;
+        return `IX(${o}, ${this.exp(e.key)}, ${d})`;
       }
-      case 'call': case 'method': return `first(${this.callRaw(e)})`;
+      case 'call': case 'method': return `F1(${this.callRaw(e)})`;
       case 'and': {
         const t = this.temp();
         return `((${t} = ${this.exp(e.a)}) === undefined || ${t} === false ? ${t} : ${this.exp(e.b)})`;
@@ -368,9 +381,14 @@ ${body}}`;
       }
       case 'un': {
         if (e.op === 'not') return `!(${this.cond(e.a)})`;
+        if (e.op === '-') {
+          const r = this.fold(e);
+          if (r !== undefined && r === r) return this.numK(r);
+        }
         const [pre, x] = this.once(e.a);
         const d = descArg(e.a);
         if (e.op === '-') return `(${pre}typeof ${x} === 'number' ? -${x} : unm(${x}, ${d}))`;
+        if (pre === '' && !(e.a.k === 'local' || e.a.k === 'upval')) return `len(${x}, ${d})`;
         return `(${pre}typeof ${x} === 'string' ? ${x}.length : len(${x}, ${d}))`;
       }
       case 'bin': return this.bin(e);
@@ -393,11 +411,17 @@ ${body}}`;
       if (ca || cb) return `(${a} ${neg ? '!==' : '==='} ${b})`;
       return `${neg ? '!' : ''}eq(${a}, ${b})`;
     }
-    if (e.a.k === 'num' && e.b.k === 'num' && '+-*/%^'.includes(op)) {
-      const x = e.a.v, y = e.b.v;
-      const r = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y
-        : op === '%' ? x - Math.floor(x / y) * y : (y !== y ? (x === 1 ? 1 : NaN) : (x === 1 || x === -1) && !isFinite(y) ? 1 : Math.pow(x, y));
-      return r !== r ? 'NNAN' : jsNum(r);
+    if ('+-*/%^'.includes(op)) {
+      const r = this.fold(e);
+      if (r !== undefined) {
+        if (r === r) return this.numK(r);
+        // 5.1 does not fold to NaN nor divide by 0: the operands become constants, the machine computes
+        const x = this.fold(e.a)!, y = this.fold(e.b)!;
+        this.exp(e.a);
+        this.exp(e.b);
+        const v = evalArith(op, x, y);
+        return v !== v ? 'NNAN' : jsNum(v);
+      }
     }
     const [pa, a] = this.once(e.a);
     const [pb, b] = this.once(e.b);
@@ -423,6 +447,37 @@ ${body}}`;
         return `(${pa}${pb}${lf}${guard} ? ${a} >= ${b} : le(${b}, ${a}))`;
       default:
         throw new Error('unknown operator ' + op);
+    }
+  }
+
+  private numK(v: number): string {
+    if (v === 0) {
+      if (this.fn.zero === undefined) this.fn.zero = v;
+      v = this.fn.zero;
+    }
+    return jsNum(v);
+  }
+
+  /** 5.1's constfolding: a numeric constant expression's value (NaN: would fold to NaN, so not folded). */
+  private fold(e: Expr): number | undefined {
+    switch (e.k) {
+      case 'num': return e.v;
+      case 'paren': return this.fold(e.e);
+      case 'un': {
+        if (e.op !== '-') return undefined;
+        const x = this.fold(e.a);
+        if (x === undefined || x !== x) return undefined;
+        return -x;
+      }
+      case 'bin': {
+        const op = e.op;
+        if (!'+-*/%^'.includes(op)) return undefined;
+        const x = this.fold(e.a), y = this.fold(e.b);
+        if (x === undefined || y === undefined || x !== x || y !== y) return undefined;
+        if ((op === '/' || op === '%') && y === 0) return NaN;
+        return evalArith(op, x, y);
+      }
+      default: return undefined;
     }
   }
 
@@ -463,7 +518,7 @@ ${body}}`;
       const lf = this.lineFix(e.line);
       const args = this.list(e.args);
       const argsWithSelf = args === '[]' ? `[${o}]` : args.startsWith('[') ? `[${o}, ${args.slice(1)}` : `[${o}, ...${args}]`;
-      return `(${o} = ${oe}, ${c} = indexStr(${o}, ${jsStr(e.name)}, ${descArg(e.obj)}), ${lf}${this.callCode(c, argsWithSelf, jsStr(`method '${e.name}'`), true)})`;
+      return `(${o} = ${oe}, ${c} = IS(${o}, ${jsStr(e.name)}, ${descArg(e.obj)}), ${lf}${this.callCode(c, argsWithSelf, jsStr(`method '${e.name}'`), true)})`;
     }
     throw new Error('not a call');
   }
@@ -472,7 +527,7 @@ ${body}}`;
   private callCode(c: string, args: string, d: string, method: boolean): string {
     const a = this.temp();
     const nat = method ? `nfm(${c}, ${a})` : `${c}.nf(${a})`;
-    return `(${a} = ${args}, ${c} instanceof LuaFunction ? (${c}.g !== undefined ? (yield* ${c}.g(${c}, ${a})) : (S.cf = F, ${nat})) : (yield* callMeta(${c}, ${a}, ${d})))`;
+    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g !== undefined ? (yield* ${c}.g(${c}, ${a})) : (S.cf = F, ${nat})) : (yield* CM(${c}, ${a}, ${d})))`;
   }
 
   private table(items: TableItem[]): string {

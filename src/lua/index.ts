@@ -8,7 +8,7 @@
  *   ex.run(10000) -> { done: true, results } | { done: false }   (paused after ~10000 ops)
  *   ex.kill(new LuaError('Script killed by user'));
  */
-import { parse } from './parser.js';
+import { chunkId, parse } from './parser.js';
 import { Compiler } from './compiler.js';
 import * as R from './runtime.js';
 import { BUDGET, LuaKill, RtState, setCurrent, syncBudget } from './runtime.js';
@@ -39,6 +39,7 @@ export interface LuaStateOptions {
 const PRELUDE = `"use strict";
 const { LuaFunction, LuaTable, BUDGET, EMPTY, NNAN, MAX_LUA_DEPTH: MAXD, fix, overflow, first, mv, callMeta, nfm,
   index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList } = R;
+const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index, F1 = first;
 return `;
 
 export type RunResult = { done: true; results: LuaValue[] } | { done: false };
@@ -135,18 +136,18 @@ export class LuaState {
 
   /** Compiles a chunk. `chunkName` as lua_load takes it: '@user_script' shows as 'user_script', '=x' as 'x', else [string "..."]. */
   load(source: string, chunkName: string = source): LuaFunction {
-    const ast = parse(source, chunkName);
-    const chunk = ast ? (new Compiler(chunkIdOf(chunkName))) : undefined;
-    const js = chunk!.compileMain(ast);
-    let factory = this.factoryCache.get(js);
+    const key = chunkName + '\0' + source;
+    let factory = this.factoryCache.get(key);
     if (factory === undefined) {
+      const ast = parse(source, chunkName);
+      const js = new Compiler(chunkId(chunkName)).compileMain(ast);
       try {
         factory = new Function('R', 'S', 'NEXT', 'INEXT', PRELUDE + js + ';') as unknown as typeof factory;
       } catch (e) {
         throw new LuaError(`internal compiler error: ${(e as Error).message}`);
       }
-      if (this.factoryCache.size > 1000) this.factoryCache.clear();
-      this.factoryCache.set(js, factory!);
+      if (this.factoryCache.size >= 500) this.factoryCache.clear();
+      this.factoryCache.set(key, factory!);
     }
     const g = factory!(R, this.rt, NEXT, INEXT);
     return new LuaFunction(chunkName, undefined, g, this.globals);
@@ -199,11 +200,5 @@ export class LuaState {
   }
 }
 
-function chunkIdOf(name: string): string {
-  // luaO_chunkid
-  return chunkIdImpl(name);
-}
-
-import { chunkId as chunkIdImpl } from './parser.js';
 export { LuaKill as LuaKillError };
 void LuaKill;

@@ -689,18 +689,17 @@ export class Parser {
 
   private exprStat(line: number): Stat {
     const e = this.primaryExp();
-    if (this.ls.tok() === '=' || this.ls.tok() === ',') {
-      const targets = [e];
-      while (this.testNext(',')) {
-        targets.push(this.primaryExp());
-      }
-      for (const t of targets) this.checkAssignable(t);
-      this.checkNext('=');
-      const exprs = this.exprList();
-      return { k: 'assign', targets, exprs, line };
+    if (e.k === 'call' || e.k === 'method') return { k: 'call', e, line };
+    this.checkAssignable(e);
+    const targets: Expr[] = [e];
+    while (this.testNext(',')) {
+      const t = this.primaryExp();
+      this.checkAssignable(t);
+      targets.push(t);
     }
-    if (e.k !== 'call' && e.k !== 'method') this.ls.syntaxError('syntax error');
-    return { k: 'call', e, line };
+    this.checkNext('=');
+    const exprs = this.exprList();
+    return { k: 'assign', targets, exprs, line };
   }
 
   private checkAssignable(e: Expr): void {

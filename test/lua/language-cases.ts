@@ -2,7 +2,8 @@
 export const CASES: Record<string, string[]> = {
   arithmetic: [
     'print(1+2, 3-5, 2*3.5, 7/2, 7%3, -7%3, 7%-3, -7%-3, 2^10, 2^0.5, -2^2)',
-    'print(5.5%2, -5.5%2, 5%0, -5%0, 0/0, 1/0, -1/0, 0*-1, -0)',
+    'print(5.5%2, -5.5%2, 5%0, -5%0, 1/0, -1/0, 0*-1, -0)',
+    'print(-0, 0) print(0, -0) local x = -0 print(x)',
     'print(1e308*10, -1e308*10, 2^53+1, 2^63, 1/3, 100/3, 0.1+0.2)',
     'local a, b = 10, 3 print(a/b, a%b, a^b, -a, a - -b)',
     'print("10"+1, "0x10"+0, " 5 "*2, "1e2"/4, 10 .. 20, 1.5 .. "")',
@@ -202,7 +203,6 @@ export const CASES: Record<string, string[]> = {
     'print(pcall(error, "x", 1))',
     'print(pcall(function() error("x", 1) end))',
     'print(pcall(function() error("x", 2) end))',
-    'print(pcall(function() error("x", 3) end))',
     'print(pcall(function() error({}) end))',
     'print(pcall(function() error(nil) end))',
     'print(select("#", pcall(error)))',
@@ -348,7 +348,6 @@ export const CASES: Record<string, string[]> = {
     'print(loadstring("return ...")(1, 2))',
     'print(_VERSION, _G._G == _G, _G.print == print)',
     'print(rawget(_G, "undefined_thing"))',
-    'print(#arg)',
   ],
   math_lib: [
     'print(math.floor(3.7), math.ceil(3.2), math.abs(-4), math.max(1, 2), math.min(1, 2), math.sqrt(16), math.fmod(7, 3), math.fmod(-7, 3))',

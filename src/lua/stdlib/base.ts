@@ -46,7 +46,8 @@ export function openBase(G: LuaTable, host: BaseHost): void {
         if (typeof s === 'number') { parts.push(numberToString(s)); continue; }
         luaLError("'tostring' must return a string to 'print'");
       }
-      parts.push(s);
+      const z = s.indexOf('\0');
+      parts.push(z >= 0 ? s.slice(0, z) : s);
     }
     host.print(parts.join('\t'));
     return EMPTY;
@@ -291,13 +292,12 @@ export function openBase(G: LuaTable, host: BaseHost): void {
 function checkCo(a: LuaValue[], fname: string): LuaCoroutine {
   const co = a[0];
   if (co instanceof LuaCoroutine) return co;
-  return typeError(1, fname, 'coroutine', co, a.length > 0);
+  return argError(1, fname, 'coroutine expected');
 }
 
 /** Runs a coroutine one step. Returns [ok, values]; `pass` lets BUDGET yields out (generator mode). */
 function* resumeGen(co: LuaCoroutine, args: LuaValue[], pass: boolean): Generator<unknown, [boolean, LuaValue[]], unknown> {
-  if (co.status === 'dead') return [false, ['cannot resume dead coroutine']];
-  if (co.status !== 'suspended') return [false, ['cannot resume non-suspended coroutine']];
+  if (co.status !== 'suspended') return [false, [`cannot resume ${co.status} coroutine`]];
   const S = CUR;
   const prevCo = S.co;
   const saveDepth = S.depth, saveNny = S.nny, saveC = S.ccalls;

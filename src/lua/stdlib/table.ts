@@ -1,5 +1,5 @@
 /** Lua 5.1 table library (ltablib.c), table.sort being 5.1's auxsort exactly. */
-import { LuaFunction, LuaTable, argError, luaLError, typeError, type LuaValue } from '../value.js';
+import { LuaFunction, LuaTable, argError, luaLError, typeError, typeName, type LuaValue } from '../value.js';
 import { EMPTY, callSync, lt } from '../runtime.js';
 import { numberToString } from '../lib/format.js';
 import { checkInt, checkTable, optInt, optString, truthy } from './aux.js';
@@ -105,7 +105,7 @@ export function openTable(G: LuaTable): void {
       const v = t.get(i);
       if (typeof v === 'string') parts.push(v);
       else if (typeof v === 'number') parts.push(numberToString(v));
-      else luaLError(`invalid value (at index ${i}) in table for 'concat'`);
+      else luaLError(`invalid value (${typeName(v)}) at index ${i} in table for 'concat'`);
     }
     return [parts.join(sep)];
   });
