@@ -10,7 +10,9 @@ import { openBit } from '../../src/lua/lib/bit.js';
 import { openCjson, CJSON_NULL } from '../../src/lua/lib/cjson.js';
 import { openCmsgpack } from '../../src/lua/lib/cmsgpack.js';
 import { openStruct } from '../../src/lua/lib/struct.js';
-import { lit, ours, redisRun, T } from './libs-oracle.js';
+import { lit, ours, redisRun, T, PRELUDE } from './libs-oracle.js';
+import { LuaState } from '../../src/lua/index.js';
+import { openRedisLibs } from '../../src/lua/lib/index.js';
 import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
 import { RawClient } from '../support/raw-client.js';
 
@@ -45,12 +47,34 @@ function call(lib: keyof Libs, name: string, ...args: LuaValue[]): Case {
   return { lua: `return ${lib}.${name}(${args.map(lit).join(', ')})`, js: () => fn(LIBS[lib], name)(...args) };
 }
 
+/** Our Lua engine with the Redis libraries, running the same prelude as redis-server. */
+const engine = (() => {
+  const L = new LuaState({ print: () => {} });
+  openRedisLibs(L.globals);
+  const prelude = L.load(PRELUDE, '@user_script');
+  return (chunk: string): string => {
+    const argv = new LuaTable();
+    argv.set(1, chunk);
+    L.globals.set('ARGV', argv);
+    try {
+      return String(L.call(prelude, [])[0]);
+    } catch (e) {
+      return 'ENGINE ' + String(e instanceof Error ? e.message : e);
+    }
+  };
+})();
+
+/** Mismatches of the same chunks run through our engine (asserted by the last test). */
+const engineBad: { lua: string; engine: string; redis: string }[] = [];
+
 async function check(cases: Case[]): Promise<void> {
   const theirs = await redisRun(client, cases.map((c) => c.lua));
   const bad: { lua: string; ours: string; redis: string }[] = [];
   for (let i = 0; i < cases.length; i++) {
     const mine = ours(cases[i].js);
     if (mine !== theirs[i] && bad.length < 12) bad.push({ lua: cases[i].lua.slice(0, 200), ours: mine.slice(0, 300), redis: theirs[i].slice(0, 300) });
+    const viaEngine = engine(cases[i].lua);
+    if (viaEngine !== theirs[i] && engineBad.length < 30) engineBad.push({ lua: cases[i].lua.slice(0, 200), engine: viaEngine.slice(0, 300), redis: theirs[i].slice(0, 300) });
   }
   expect(bad).toEqual([]);
 }
@@ -304,5 +328,11 @@ describe('library tables', () => {
       });
     }
     await check(cases);
+  });
+});
+
+describe('through our Lua engine', () => {
+  it('every chunk above gives the same result as in redis-server', () => {
+    expect(engineBad).toEqual([]);
   });
 });
