@@ -20,6 +20,7 @@ import { openString } from './stdlib/string.js';
 import { openTable } from './stdlib/table.js';
 import { openMath, type RandomSource, glibcRandom } from './stdlib/math.js';
 import { openOs } from './stdlib/os.js';
+import { openRedisLibs } from './lib/index.js';
 
 export * from './value.js';
 export { LuaKill } from './runtime.js';
@@ -27,6 +28,8 @@ export { tostr as tostring, tonum as tonumber } from './runtime.js';
 export type { RandomSource } from './stdlib/math.js';
 
 export interface LuaStateOptions {
+  /** Also open Redis's libraries (cjson, struct, cmsgpack, bit) like Redis's scripting engine. */
+  redisLibs?: boolean;
   /** Output of print(); default: process.stdout. */
   print?: (line: string) => void;
   /** math.random's generator; default: glibc rand()/srand() as Debian's lua5.1 uses. */
@@ -108,6 +111,11 @@ function finalError(e: unknown): LuaError {
   return new LuaError(R.errorValue(e));
 }
 
+/** A state with the Lua 5.1 standard libraries and Redis's four C libraries. */
+export function createState(opts: LuaStateOptions = {}): LuaState {
+  return new LuaState({ ...opts, redisLibs: opts.redisLibs ?? true });
+}
+
 export class LuaState {
   globals: LuaTable;
   readonly rt = new RtState();
@@ -132,6 +140,7 @@ export class LuaState {
     openTable(G);
     openMath(G, () => this.random);
     openOs(G, opts.time, opts.clock);
+    if (opts.redisLibs) openRedisLibs(G);
   }
 
   /** Compiles a chunk. `chunkName` as lua_load takes it: '@user_script' shows as 'user_script', '=x' as 'x', else [string "..."]. */
