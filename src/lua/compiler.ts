@@ -46,6 +46,9 @@ function describe(e: Expr): string | undefined {
     case 'global': return `global '${e.name}'`;
     case 'index': return e.key.k === 'str' ? `field '${e.key.v}'` : "field '?'";
     case 'paren': return e.e.k === 'call' || e.e.k === 'method' || e.e.k === 'vararg' ? undefined : describe(e.e);
+    // a constant left operand that decides nothing compiles to the right operand alone
+    case 'and': return e.a.k === 'num' || e.a.k === 'str' || e.a.k === 'true' ? describe(e.b) : undefined;
+    case 'or': return e.a.k === 'nil' || e.a.k === 'false' ? describe(e.b) : undefined;
     default: return undefined;
   }
 }
