@@ -349,6 +349,179 @@ export const CASES: Record<string, string[]> = {
     'print(_VERSION, _G._G == _G, _G.print == print)',
     'print(rawget(_G, "undefined_thing"))',
   ],
+  realworld: [
+    `local store = {}
+redis = {}
+function redis.call(cmd, ...)
+  cmd = string.upper(cmd)
+  local a = {...}
+  if cmd == 'GET' then return store[a[1]] or false
+  elseif cmd == 'SET' then store[a[1]] = tostring(a[2]) return {ok = 'OK'}
+  elseif cmd == 'DEL' then local n = 0 for i = 1, #a do if store[a[i]] ~= nil then n = n + 1 store[a[i]] = nil end end return n
+  elseif cmd == 'INCR' or cmd == 'INCRBY' then local v = (tonumber(store[a[1]]) or 0) + (tonumber(a[2]) or 1) store[a[1]] = tostring(v) return v
+  elseif cmd == 'HSET' or cmd == 'HMSET' then local h = store[a[1]] or {} store[a[1]] = h local n = 0 for i = 2, #a, 2 do if h[a[i]] == nil then n = n + 1 end h[a[i]] = tostring(a[i + 1]) end return n
+  elseif cmd == 'HGET' then local h = store[a[1]] return h and h[a[2]] or false
+  elseif cmd == 'HMGET' then local h = store[a[1]] or {} local r = {} for i = 2, #a do r[i - 1] = h[a[i]] or false end return r
+  elseif cmd == 'EXISTS' then return store[a[1]] ~= nil and 1 or 0
+  elseif cmd == 'PEXPIRE' or cmd == 'EXPIRE' then return store[a[1]] ~= nil and 1 or 0
+  elseif cmd == 'RPUSH' or cmd == 'LPUSH' then local l = store[a[1]] or {} store[a[1]] = l for i = 2, #a do if cmd == 'RPUSH' then table.insert(l, a[i]) else table.insert(l, 1, a[i]) end end return #l
+  elseif cmd == 'LRANGE' then local l = store[a[1]] or {} local r = {} for i = tonumber(a[2]) + 1, math.min(#l, tonumber(a[3]) >= 0 and tonumber(a[3]) + 1 or #l + tonumber(a[3]) + 1) do r[#r + 1] = l[i] end return r
+  end
+  error('ERR unknown command ' .. cmd)
+end
+function redis.pcall(...) local ok, r = pcall(redis.call, ...) if ok then return r end return {err = r} end
+local function dump(v, ind) ind = ind or '' if type(v) ~= 'table' then return tostring(v) end local keys = {} for k in pairs(v) do keys[#keys + 1] = k end table.sort(keys, function(x, y) return tostring(x) < tostring(y) end) local o = {} for _, k in ipairs(keys) do o[#o + 1] = tostring(k) .. '=' .. dump(v[k]) end return '{' .. table.concat(o, ',') .. '}' end
+KEYS = {'rl:user1'} ARGV = {'10', '1', '1700000000', '1'}
+local key = KEYS[1]
+local capacity, rate, now, requested = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local fill_time = capacity / rate
+local ttl = math.floor(fill_time * 2)
+for step = 1, 14 do
+  local state = redis.call('HMGET', key, 'tokens', 'ts')
+  local last_tokens = tonumber(state[1]) or capacity
+  local last_refreshed = tonumber(state[2]) or 0
+  local delta = math.max(0, now - last_refreshed)
+  local filled = math.min(capacity, last_tokens + (delta * rate))
+  local allowed = filled >= requested
+  local new_tokens = filled
+  if allowed then new_tokens = filled - requested end
+  redis.call('HMSET', key, 'tokens', new_tokens, 'ts', now)
+  redis.call('PEXPIRE', key, ttl * 1000)
+  print(step, allowed and 1 or 0, new_tokens)
+  if step % 5 == 0 then now = now + 3 end
+end`,
+    `local store = {}
+redis = {}
+function redis.call(cmd, ...)
+  cmd = string.upper(cmd)
+  local a = {...}
+  if cmd == 'GET' then return store[a[1]] or false
+  elseif cmd == 'SET' then store[a[1]] = tostring(a[2]) return {ok = 'OK'}
+  elseif cmd == 'DEL' then local n = 0 for i = 1, #a do if store[a[i]] ~= nil then n = n + 1 store[a[i]] = nil end end return n
+  elseif cmd == 'INCR' or cmd == 'INCRBY' then local v = (tonumber(store[a[1]]) or 0) + (tonumber(a[2]) or 1) store[a[1]] = tostring(v) return v
+  elseif cmd == 'HSET' or cmd == 'HMSET' then local h = store[a[1]] or {} store[a[1]] = h local n = 0 for i = 2, #a, 2 do if h[a[i]] == nil then n = n + 1 end h[a[i]] = tostring(a[i + 1]) end return n
+  elseif cmd == 'HGET' then local h = store[a[1]] return h and h[a[2]] or false
+  elseif cmd == 'HMGET' then local h = store[a[1]] or {} local r = {} for i = 2, #a do r[i - 1] = h[a[i]] or false end return r
+  elseif cmd == 'EXISTS' then return store[a[1]] ~= nil and 1 or 0
+  elseif cmd == 'PEXPIRE' or cmd == 'EXPIRE' then return store[a[1]] ~= nil and 1 or 0
+  elseif cmd == 'RPUSH' or cmd == 'LPUSH' then local l = store[a[1]] or {} store[a[1]] = l for i = 2, #a do if cmd == 'RPUSH' then table.insert(l, a[i]) else table.insert(l, 1, a[i]) end end return #l
+  elseif cmd == 'LRANGE' then local l = store[a[1]] or {} local r = {} for i = tonumber(a[2]) + 1, math.min(#l, tonumber(a[3]) >= 0 and tonumber(a[3]) + 1 or #l + tonumber(a[3]) + 1) do r[#r + 1] = l[i] end return r
+  end
+  error('ERR unknown command ' .. cmd)
+end
+function redis.pcall(...) local ok, r = pcall(redis.call, ...) if ok then return r end return {err = r} end
+local function dump(v, ind) ind = ind or '' if type(v) ~= 'table' then return tostring(v) end local keys = {} for k in pairs(v) do keys[#keys + 1] = k end table.sort(keys, function(x, y) return tostring(x) < tostring(y) end) local o = {} for _, k in ipairs(keys) do o[#o + 1] = tostring(k) .. '=' .. dump(v[k]) end return '{' .. table.concat(o, ',') .. '}' end
+KEYS = {'lock:res'} ARGV = {'token-123'}
+redis.call('SET', KEYS[1], 'token-123')
+local function release()
+  if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end
+end
+print(release(), release())
+local r = redis.pcall('NOPE', 'x') print(type(r), r.err)`,
+    `local store = {}
+redis = {}
+function redis.call(cmd, ...)
+  cmd = string.upper(cmd)
+  local a = {...}
+  if cmd == 'GET' then return store[a[1]] or false
+  elseif cmd == 'SET' then store[a[1]] = tostring(a[2]) return {ok = 'OK'}
+  elseif cmd == 'DEL' then local n = 0 for i = 1, #a do if store[a[i]] ~= nil then n = n + 1 store[a[i]] = nil end end return n
+  elseif cmd == 'INCR' or cmd == 'INCRBY' then local v = (tonumber(store[a[1]]) or 0) + (tonumber(a[2]) or 1) store[a[1]] = tostring(v) return v
+  elseif cmd == 'HSET' or cmd == 'HMSET' then local h = store[a[1]] or {} store[a[1]] = h local n = 0 for i = 2, #a, 2 do if h[a[i]] == nil then n = n + 1 end h[a[i]] = tostring(a[i + 1]) end return n
+  elseif cmd == 'HGET' then local h = store[a[1]] return h and h[a[2]] or false
+  elseif cmd == 'HMGET' then local h = store[a[1]] or {} local r = {} for i = 2, #a do r[i - 1] = h[a[i]] or false end return r
+  elseif cmd == 'EXISTS' then return store[a[1]] ~= nil and 1 or 0
+  elseif cmd == 'PEXPIRE' or cmd == 'EXPIRE' then return store[a[1]] ~= nil and 1 or 0
+  elseif cmd == 'RPUSH' or cmd == 'LPUSH' then local l = store[a[1]] or {} store[a[1]] = l for i = 2, #a do if cmd == 'RPUSH' then table.insert(l, a[i]) else table.insert(l, 1, a[i]) end end return #l
+  elseif cmd == 'LRANGE' then local l = store[a[1]] or {} local r = {} for i = tonumber(a[2]) + 1, math.min(#l, tonumber(a[3]) >= 0 and tonumber(a[3]) + 1 or #l + tonumber(a[3]) + 1) do r[#r + 1] = l[i] end return r
+  end
+  error('ERR unknown command ' .. cmd)
+end
+function redis.pcall(...) local ok, r = pcall(redis.call, ...) if ok then return r end return {err = r} end
+local function dump(v, ind) ind = ind or '' if type(v) ~= 'table' then return tostring(v) end local keys = {} for k in pairs(v) do keys[#keys + 1] = k end table.sort(keys, function(x, y) return tostring(x) < tostring(y) end) local o = {} for _, k in ipairs(keys) do o[#o + 1] = tostring(k) .. '=' .. dump(v[k]) end return '{' .. table.concat(o, ',') .. '}' end
+KEYS = {'q:wait', 'q:meta', 'q:id', 'q:events'} ARGV = {'q:', '', 'job-name', '1700000000123', '{"a":1}'}
+local rcall = redis.call
+local opts = {attempts = 3, delay = 0, lifo = false, priority = 0, backoff = {type = 'exponential', delay = 1000}}
+local function storeJob(jobIdKey, jobId, name, data, opts, timestamp)
+  local optsFields = {}
+  for k, v in pairs(opts) do
+    if type(v) ~= 'table' then table.insert(optsFields, k) table.insert(optsFields, tostring(v)) end
+  end
+  rcall("HMSET", jobIdKey, "name", name, "data", data, "timestamp", timestamp, unpack(optsFields))
+  return #optsFields / 2
+end
+local ids = {}
+for i = 1, 5 do
+  local jobCounter = rcall("INCR", KEYS[3])
+  local jobId = ARGV[2] == "" and jobCounter or ARGV[2]
+  local jobIdKey = ARGV[1] .. jobId
+  local n = storeJob(jobIdKey, jobId, ARGV[3], ARGV[5], opts, ARGV[4])
+  local pushCmd = opts['lifo'] and 'RPUSH' or 'LPUSH'
+  rcall(pushCmd, KEYS[1], jobId)
+  ids[#ids + 1] = jobId .. ""
+  print(jobIdKey, n, rcall("HGET", jobIdKey, "timestamp"), string.format("%s:%d:%.2f", jobIdKey, jobCounter, jobCounter / 3))
+end
+print(table.concat(rcall('LRANGE', KEYS[1], 0, -1), ','), dump(ids))`,
+    `local store = {}
+redis = {}
+function redis.call(cmd, ...)
+  cmd = string.upper(cmd)
+  local a = {...}
+  if cmd == 'GET' then return store[a[1]] or false
+  elseif cmd == 'SET' then store[a[1]] = tostring(a[2]) return {ok = 'OK'}
+  elseif cmd == 'DEL' then local n = 0 for i = 1, #a do if store[a[i]] ~= nil then n = n + 1 store[a[i]] = nil end end return n
+  elseif cmd == 'INCR' or cmd == 'INCRBY' then local v = (tonumber(store[a[1]]) or 0) + (tonumber(a[2]) or 1) store[a[1]] = tostring(v) return v
+  elseif cmd == 'HSET' or cmd == 'HMSET' then local h = store[a[1]] or {} store[a[1]] = h local n = 0 for i = 2, #a, 2 do if h[a[i]] == nil then n = n + 1 end h[a[i]] = tostring(a[i + 1]) end return n
+  elseif cmd == 'HGET' then local h = store[a[1]] return h and h[a[2]] or false
+  elseif cmd == 'HMGET' then local h = store[a[1]] or {} local r = {} for i = 2, #a do r[i - 1] = h[a[i]] or false end return r
+  elseif cmd == 'EXISTS' then return store[a[1]] ~= nil and 1 or 0
+  elseif cmd == 'PEXPIRE' or cmd == 'EXPIRE' then return store[a[1]] ~= nil and 1 or 0
+  elseif cmd == 'RPUSH' or cmd == 'LPUSH' then local l = store[a[1]] or {} store[a[1]] = l for i = 2, #a do if cmd == 'RPUSH' then table.insert(l, a[i]) else table.insert(l, 1, a[i]) end end return #l
+  elseif cmd == 'LRANGE' then local l = store[a[1]] or {} local r = {} for i = tonumber(a[2]) + 1, math.min(#l, tonumber(a[3]) >= 0 and tonumber(a[3]) + 1 or #l + tonumber(a[3]) + 1) do r[#r + 1] = l[i] end return r
+  end
+  error('ERR unknown command ' .. cmd)
+end
+function redis.pcall(...) local ok, r = pcall(redis.call, ...) if ok then return r end return {err = r} end
+local function dump(v, ind) ind = ind or '' if type(v) ~= 'table' then return tostring(v) end local keys = {} for k in pairs(v) do keys[#keys + 1] = k end table.sort(keys, function(x, y) return tostring(x) < tostring(y) end) local o = {} for _, k in ipairs(keys) do o[#o + 1] = tostring(k) .. '=' .. dump(v[k]) end return '{' .. table.concat(o, ',') .. '}' end
+local keys = {}
+for i = 1, 12000 do keys[i] = 'k' .. i redis.call('SET', keys[i], i) end
+local deleted = 0
+for i = 1, #keys, 5000 do
+  deleted = deleted + redis.call('DEL', unpack(keys, i, math.min(i + 4999, #keys)))
+end
+print(deleted, #keys, redis.call('EXISTS', 'k1'))
+print(pcall(unpack, keys))`,
+    `local store = {}
+redis = {}
+function redis.call(cmd, ...)
+  cmd = string.upper(cmd)
+  local a = {...}
+  if cmd == 'GET' then return store[a[1]] or false
+  elseif cmd == 'SET' then store[a[1]] = tostring(a[2]) return {ok = 'OK'}
+  elseif cmd == 'DEL' then local n = 0 for i = 1, #a do if store[a[i]] ~= nil then n = n + 1 store[a[i]] = nil end end return n
+  elseif cmd == 'INCR' or cmd == 'INCRBY' then local v = (tonumber(store[a[1]]) or 0) + (tonumber(a[2]) or 1) store[a[1]] = tostring(v) return v
+  elseif cmd == 'HSET' or cmd == 'HMSET' then local h = store[a[1]] or {} store[a[1]] = h local n = 0 for i = 2, #a, 2 do if h[a[i]] == nil then n = n + 1 end h[a[i]] = tostring(a[i + 1]) end return n
+  elseif cmd == 'HGET' then local h = store[a[1]] return h and h[a[2]] or false
+  elseif cmd == 'HMGET' then local h = store[a[1]] or {} local r = {} for i = 2, #a do r[i - 1] = h[a[i]] or false end return r
+  elseif cmd == 'EXISTS' then return store[a[1]] ~= nil and 1 or 0
+  elseif cmd == 'PEXPIRE' or cmd == 'EXPIRE' then return store[a[1]] ~= nil and 1 or 0
+  elseif cmd == 'RPUSH' or cmd == 'LPUSH' then local l = store[a[1]] or {} store[a[1]] = l for i = 2, #a do if cmd == 'RPUSH' then table.insert(l, a[i]) else table.insert(l, 1, a[i]) end end return #l
+  elseif cmd == 'LRANGE' then local l = store[a[1]] or {} local r = {} for i = tonumber(a[2]) + 1, math.min(#l, tonumber(a[3]) >= 0 and tonumber(a[3]) + 1 or #l + tonumber(a[3]) + 1) do r[#r + 1] = l[i] end return r
+  end
+  error('ERR unknown command ' .. cmd)
+end
+function redis.pcall(...) local ok, r = pcall(redis.call, ...) if ok then return r end return {err = r} end
+local function dump(v, ind) ind = ind or '' if type(v) ~= 'table' then return tostring(v) end local keys = {} for k in pairs(v) do keys[#keys + 1] = k end table.sort(keys, function(x, y) return tostring(x) < tostring(y) end) local o = {} for _, k in ipairs(keys) do o[#o + 1] = tostring(k) .. '=' .. dump(v[k]) end return '{' .. table.concat(o, ',') .. '}' end
+local function split(s, sep) local out = {} for piece in string.gmatch(s, "([^" .. sep .. "]+)") do out[#out + 1] = piece end return out end
+local parts = split("bull:queue:job:42", ":")
+print(#parts, parts[4], table.concat(parts, "/"))
+local prefix, id = string.match("bull:queue:42", "^(.*):(%d+)$") print(prefix, id, tonumber(id) + 1)
+local s = string.gsub("a.b.c", "%.", ":") print(s)
+local t = {} for w in string.gmatch("one,two,,three", "([^,]*)") do t[#t + 1] = "[" .. w .. "]" end print(table.concat(t))
+local cnt = 0 for k, v in pairs({a = 1, b = 2, c = 3, [1] = "x", [2] = "y"}) do cnt = cnt + 1 end print(cnt)
+print(string.format("%q", "line1\\nline2\\t\\"quoted\\"\\0end"))
+print(tostring(1e15), tostring(123456789012), 2^31, 2^32 + 0.5, -2^63, 100 / 3, 0.1 * 3)`,
+  ],
   math_lib: [
     'print(math.floor(3.7), math.ceil(3.2), math.abs(-4), math.max(1, 2), math.min(1, 2), math.sqrt(16), math.fmod(7, 3), math.fmod(-7, 3))',
     'print(math.modf(3.7), math.modf(-3.7), math.frexp(8), math.ldexp(0.5, 4), math.log(1), math.log10(1000), math.exp(0))',
