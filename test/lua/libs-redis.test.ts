@@ -132,7 +132,8 @@ describe('struct vs redis-server', () => {
       ['ss', 'a\0b\0'], ['b', 'abc', 2], ['b', 'abc', 3], ['b', 'abc', 4], ['b', 'abc', 0], ['b', 'abc', -1], ['', 'abc', 0], ['', 'abc', -5], ['', 'abc', 7], ['x', 'a'],
       ['!4bi', '\x01\0\0\0\x02\0\0\0'], ['!4bi', '\x01\0\0\0\x02\0\0'], ['>i3', '\xff\xfe\xfd'], ['<i3', '\xff\xfe\xfd'], ['i9', '\xff'.repeat(9)], ['>i9', '\xff'.repeat(9)],
       ['I9', '\x01\x02\x03\x04\x05\x06\x07\x08\x09'], ['>I9', '\x01\x02\x03\x04\x05\x06\x07\x08\x09'], ['i16', '\x80'.repeat(16)], ['L', '\xff'.repeat(8)], ['l', '\xff'.repeat(8)],
-      ['z', 'abc'], ['b', 'abc', 'x'], ['b', 'abc', 1.9], ['c', ''], ['d', '\0\0\0\0\0\0\xf8\x7f'], ['bc0', '\xffab'],
+      ['z', 'abc'], ['b', 'abc', 'x'], ['b', 'abc', 1.9], ['c', ''], ['d', '\0\0\0\0\0\0\xf8\x7f'], ['bc0', '\xffab'], ['fc0s', '\xa0\x7e\x2c\x74\x0b\x80'], ['dc0', '\0\0\0\0\0\0\xe0\xbf'],
+      ['dc0', '\0\0\0\0\0\0\xf8\x7f' + 'x'.repeat(9)], ['dc0', '\0\0\0\0\0\0\xf0\x43xy'],
     ];
     for (const [f, d, ...a] of unpacks) cases.push(call('struct', 'unpack', f, d, ...a));
     cases.push(call('struct', 'unpack', 'b'), call('struct', 'unpack'));
@@ -327,6 +328,41 @@ describe('library tables', () => {
         },
       });
     }
+    await check(cases);
+  });
+});
+
+describe('fuzzed inputs vs redis-server', () => {
+  it('random bytes to cmsgpack.unpack / unpack_limit and cjson.decode, random formats to struct', async () => {
+    const bytes = fc.uint8Array({ maxLength: 24 }).map((a) => String.fromCharCode(...a));
+    const msgpackish = fc.array(fc.oneof(fc.constantFrom(0x90, 0x91, 0x92, 0x81, 0x82, 0xc0, 0xc2, 0xc3, 0xcc, 0xcd, 0xd0, 0xd1, 0xd2, 0xca, 0xcb, 0xa1, 0xa2, 0xd9, 0xdc, 0xde, 0x7f, 0xff, 0xe0),
+      fc.integer({ min: 0, max: 255 })), { maxLength: 30 }).map((a) => String.fromCharCode(...a));
+    const jsonish = fc.array(fc.constantFrom('[', ']', '{', '}', ',', ':', '"', '\\', 'u', 'd83d', 'de00', '1', '-', '.', 'e', '0', 'x', 'true', 'null', 'nan', 'inf', ' ', 'a', '\0', 'é'),
+      { maxLength: 20 }).map((a) => a.join(''));
+    const fmt = fc.array(fc.constantFrom('b', 'B', 'h', 'H', 'l', 'L', 'T', 'i', 'I', 'i3', 'I5', 'c', 'c0', 'c2', 's', 'f', 'd', 'x', '<', '>', '!', '!2', '!4', ' ', '1', 'z'),
+      { maxLength: 6 }).map((a) => a.join(''));
+    const cases: Case[] = [];
+    for (const b of fc.sample(fc.oneof(bytes, msgpackish), 600)) {
+      cases.push(call('cmsgpack', 'unpack', b), call('cmsgpack', 'unpack_limit', b, 2, 1));
+    }
+    for (const j of fc.sample(fc.oneof(jsonish, bytes), 600)) cases.push(call('cjson', 'decode', j));
+    for (const [f, d] of fc.sample(fc.tuple(fmt, bytes), 400)) cases.push(call('struct', 'unpack', f, d), call('struct', 'size', f));
+    for (const [f, a, b] of fc.sample(fc.tuple(fmt, fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.string({ maxLength: 5 })), fc.oneof(fc.integer({ min: -5, max: 300 }), fc.string({ maxLength: 5 }))), 400)) {
+      cases.push(call('struct', 'pack', f, a, b, a, b, a, b));
+    }
+    await check(cases);
+  });
+
+  it('random tables to cjson.encode', async () => {
+    const leaf = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(CJSON_NULL));
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof({ maxDepth: 4 }, leaf,
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: -2, max: 30 }), fc.string({ maxLength: 4 }), fc.constantFrom(0.5, 1e20)), tie('node')), { maxLength: 8 }).map((kv) => {
+          const seen = new Set<LuaValue>();
+          return T(...(kv as [LuaValue, LuaValue][]).filter(([k]) => (seen.has(k) ? false : (seen.add(k), true))));
+        })),
+    })).node;
+    const cases = fc.sample(tree, 500).map((v) => call('cjson', 'encode', v as LuaValue));
     await check(cases);
   });
 });

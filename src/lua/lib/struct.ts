@@ -253,7 +253,7 @@ function unpack(args: LuaValue[]): LuaValue[] {
           const prev = res.length > 0 ? res[res.length - 1] : undefined;
           const pn = typeof prev === 'number' ? prev : typeof prev === 'string' ? str2number(prev) : undefined;
           if (res.length === 0 || pn === undefined) luaLError("format 'c0' needs a previous size");
-          size = pn! >= 0 ? Math.trunc(pn!) : Infinity;
+          size = Number(toUlong(pn!)); // (size_t) of the double, as x86-64 converts it (>= 2^64 gives 0)
           res.pop();
           if (!(size <= ld && pos <= ld - size)) argError(2, fname, 'data string too short');
         }
