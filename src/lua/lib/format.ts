@@ -239,6 +239,7 @@ export function numberToString(n: number): string {
 
 /** printf("%.<p>g", n) for 1 <= p <= 99 (used by numberToString and cjson's number precision). */
 export function formatG(n: number, p: number): string {
+  if (Number.isInteger(n) && n < 1e14 && n > -1e14 && n !== 0 && (p >= 14 || (n < 10 ** p && n > -(10 ** p)))) return String(n);
   if (n !== n) return signBit(n) ? '-nan' : 'nan';
   if (n === Infinity) return 'inf';
   if (n === -Infinity) return '-inf';
