@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { numberToString, stringFormat, str2number } from '../../src/lua/lib/format.js';
+import { numberToString, stringFormat, str2number, formatG } from '../../src/lua/lib/format.js';
 import { LuaError, type LuaValue } from '../../src/lua/value.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lualibs-'));
@@ -111,6 +111,13 @@ describe('numberToString vs lua5.1 print', () => {
       const mine = numberToString(vals[i]) + '\t' + stringFormat('%.15g|%.13g|%.16g', [vals[i], vals[i], vals[i]], ourTostr);
       expect([vals[i], mine]).toEqual([vals[i], out[i]]);
     }
+  });
+
+  it('formatG(n, p) is printf %.<p>g (integers, halves, random doubles)', () => {
+    const vals = [...NUMS, ...fc.sample(fc.oneof(fc.integer({ min: -(2 ** 53), max: 2 ** 53 }), fc.double({ noNaN: true }), fc.integer().map((i) => i / 2)), 400)];
+    const ps = [1, 2, 5, 13, 14, 15, 16, 17, 20];
+    const out = lua(vals.map((v) => `print(${ps.map((p) => `string.format('%.${p}g', ${lit(v)})`).join(" .. '|' .. ")})`).join('\n')).split('\n');
+    for (let i = 0; i < vals.length; i++) expect([vals[i], ps.map((p) => formatG(vals[i], p)).join('|')]).toEqual([vals[i], out[i]]);
   });
 
   it('ties go to even on the exact binary value', () => {

@@ -237,9 +237,13 @@ export function numberToString(n: number): string {
   return formatG(n, 14);
 }
 
-/** printf("%.<p>g", n) for 1 <= p <= 99 (used by numberToString and cjson's number precision). */
+/**
+ * printf("%.<p>g", n) for 1 <= p <= 99: numberToString (p = 14), cjson's number precision, and
+ * formatG(n, 17) is how Redis 7.0 turns a Lua number into a command argument in redis.call.
+ */
 export function formatG(n: number, p: number): string {
-  if (Number.isInteger(n) && n < 1e14 && n > -1e14 && n !== 0 && (p >= 14 || (n < 10 ** p && n > -(10 ** p)))) return String(n);
+  // Integers below 2^53 print exactly; with at most p digits %g prints them as they are.
+  if (Number.isInteger(n) && n < 9007199254740992 && n > -9007199254740992 && n !== 0 && (p >= 16 || (n < 10 ** p && n > -(10 ** p)))) return String(n);
   if (n !== n) return signBit(n) ? '-nan' : 'nan';
   if (n === Infinity) return 'inf';
   if (n === -Infinity) return '-inf';
