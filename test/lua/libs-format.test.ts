@@ -154,6 +154,20 @@ describe('string.format vs lua5.1', () => {
     const cases = fc.sample(fc.tuple(flag, width, prec, conv, num).map(([f, w, p, c, n]) => ['%' + f + w + p + c, [n]] as [string, LuaValue[]]), 4000);
     compareFormats(cases);
   });
+
+  it('generated %s / %q / %c items and mixed format strings (fast-check)', () => {
+    const flag = fc.constantFrom('', '-', '0', '-0', ' ', '+', '#');
+    const width = fc.oneof(fc.constant(''), fc.integer({ min: 0, max: 30 }).map(String));
+    const prec = fc.oneof(fc.constant(''), fc.constant('.'), fc.integer({ min: 0, max: 30 }).map((p) => '.' + p));
+    const str = fc.oneof(fc.string({ maxLength: 12 }), fc.uint8Array({ maxLength: 12 }).map((a) => String.fromCharCode(...a)),
+      fc.integer({ min: 95, max: 130 }).map((n) => 'x'.repeat(n) + '\0y'), fc.double(), fc.integer());
+    const item = fc.tuple(flag, width, prec, fc.constantFrom('s', 'q', 'c', 's', 'd', 'g'), str);
+    const cases = fc.sample(fc.tuple(fc.array(item, { maxLength: 4 }), fc.string({ maxLength: 4 })).map(([items, sep]) => {
+      const fmt = items.map(([f, w, p, c]) => (c === 'q' ? '%' + c : '%' + f + w + p + c)).join(sep.replace(/%/g, '%%'));
+      return [fmt, items.map(([, , , c, v]) => (c === 'c' && typeof v === 'string' ? v.length : v))] as [string, LuaValue[]];
+    }), 1500);
+    compareFormats(cases);
+  });
 });
 
 describe('str2number vs lua5.1 tonumber', () => {
