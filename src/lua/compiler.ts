@@ -111,6 +111,7 @@ export class Compiler {
     let head = `let $ln = ${f.line};`;
     for (let i = 0; i < np; i++) head += `let ${f.params[i]!.js} = A[${i}];`;
     if (f.isVararg) head += `let va = A.length > ${np} ? A.slice(${np}) : EMPTY;`;
+    if (f.argVar) head += f.usesVararg ? `let ${f.argVar.js};` : `let ${f.argVar.js} = argTable(va);`;
     if (this.fn.maxTemps > 0) {
       const ts: string[] = [];
       for (let i = 0; i < this.fn.maxTemps; i++) ts.push(`$${i}`);

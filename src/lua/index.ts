@@ -41,7 +41,7 @@ export interface LuaStateOptions {
 
 const PRELUDE = `"use strict";
 const { LuaFunction, LuaTable, BUDGET, EMPTY, NNAN, MAX_LUA_DEPTH: MAXD, fix, overflow, first, mv, callMeta, nfm,
-  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList } = R;
+  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable } = R;
 const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index, F1 = first;
 return `;
 

@@ -52,6 +52,9 @@ export type Stat =
 export interface FuncNode {
   params: VarInfo[];
   isVararg: boolean;
+  /** 5.1's LUA_COMPAT_VARARG: the implicit local `arg` of vararg functions ({...; n = count} unless `...` is used). */
+  argVar?: VarInfo;
+  usesVararg?: boolean;
   body: Stat[];
   line: number;
   lastLine: number;
@@ -369,6 +372,7 @@ interface FuncState {
   nactvar: number;
   line: number;
   upvals: Set<VarInfo>;
+  usesVararg: boolean;
 }
 
 const BINPRI: Record<string, [number, number]> = {
@@ -451,7 +455,7 @@ export class Parser {
   }
 
   private openFunc(isVararg: boolean, line: number): void {
-    this.fs = { parent: this.fs, blocks: [{ vars: [], isLoop: false }], isVararg, nactvar: 0, line, upvals: new Set() };
+    this.fs = { parent: this.fs, blocks: [{ vars: [], isLoop: false }], isVararg, nactvar: 0, line, upvals: new Set(), usesVararg: false };
   }
 
   private newVar(name: string): VarInfo {
@@ -731,13 +735,17 @@ export class Parser {
       } while (!isVararg && this.testNext(','));
     }
     this.fs.isVararg = isVararg;
+    let argVar: VarInfo | undefined;
+    if (isVararg) { argVar = this.newVar('arg'); params.push(argVar); }
     for (const p of params) this.addLocal(p);
+    if (argVar) params.pop();
     this.checkNext(')');
     const body = this.chunkBody();
     const lastLine = ls.line;
     this.checkMatch('end', 'function', line);
+    const usesVararg = this.fs.usesVararg;
     this.fs = this.fs.parent!;
-    return { params, isVararg, body, line, lastLine, name };
+    return { params, isVararg, argVar, usesVararg, body, line, lastLine, name };
   }
 
   // ---- expressions
@@ -792,6 +800,7 @@ export class Parser {
       case 'false': ls.next(); return { k: 'false' };
       case '...': {
         if (!this.fs.isVararg) ls.syntaxError("cannot use '...' outside a vararg function");
+        this.fs.usesVararg = true;
         ls.next();
         return { k: 'vararg' };
       }

@@ -73,7 +73,8 @@ export function fix(e: unknown, line: number, chunk: string): unknown {
     return e;
   }
   if (e instanceof RangeError) {
-    return new LuaError(`${chunk}:${line}: stack overflow`);
+    if (/call stack/i.test(e.message)) return new LuaError(`${chunk}:${line}: stack overflow`);
+    return new LuaError('not enough memory');
   }
   const msg = e instanceof Error ? e.message : String(e);
   return new LuaError(`${chunk}:${line}: ${msg}`);
@@ -91,7 +92,7 @@ export function errorValue(e: unknown): LuaValue {
     }
     return e.value;
   }
-  if (e instanceof RangeError) return 'stack overflow';
+  if (e instanceof RangeError) return /call stack/i.test(e.message) ? 'stack overflow' : 'not enough memory';
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -454,6 +455,14 @@ export function setList(t: LuaTable, base: number, vals: LuaValue[]): void {
   if (last > t.arr.length) t.resizeArray(last);
   const arr = t.arr;
   for (let i = 0; i < vals.length; i++) arr[base + i] = vals[i];
+}
+
+/** The `arg` table of a 5.1 vararg function that does not use `...`. */
+export function argTable(va: LuaValue[]): LuaTable {
+  const t = new LuaTable(va.length, 1);
+  for (let i = 0; i < va.length; i++) t.arr[i] = va[i];
+  t.setStr('n', va.length);
+  return t;
 }
 
 export function overflow(): never {

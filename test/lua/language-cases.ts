@@ -347,6 +347,11 @@ export const CASES: Record<string, string[]> = {
     'print(pcall(loadstring(("x = 1\\n"):rep(3) .. "error(\'line4\')")))',
     'print(loadstring("return ...")(1, 2))',
     'print(_VERSION, _G._G == _G, _G.print == print)',
+    'local function f(...) return arg end local t = f(1, nil, 3) print(t.n, t[1], t[2], t[3], #f())',
+    'local function f(...) local x = ... return arg end print(f(1, 2))',
+    'arg = "global" local function f(a, ...) return arg end local function g() return arg end print(type(f(1)), g())',
+    'print(select("#", unpack({}, 1, 7997)), pcall(unpack, {}, 1, 7998))',
+    'print(pcall(string.byte, string.rep("x", 8000), 1, -1))',
     'print(rawget(_G, "undefined_thing"))',
   ],
   realworld: [

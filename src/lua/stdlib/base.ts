@@ -110,7 +110,7 @@ export function openBase(G: LuaTable, host: BaseHost): void {
     const e = a[2] === undefined ? t.length() : checkInt(a, 2, 'unpack');
     if (i > e) return EMPTY;
     const n = e - i + 1;
-    if (n <= 0 || n >= 8000) luaLError('too many results to unpack');
+    if (n <= 0 || a.length + n > 8000) luaLError('too many results to unpack');
     const out = new Array<LuaValue>(n);
     for (let k = 0; k < n; k++) out[k] = t.get(i + k);
     return out;

@@ -420,7 +420,7 @@ export function openString(G: LuaTable, rt: RtState): void {
     const s = checkString(a, 0, 'rep');
     const n = checkInteger(a, 1, 'rep');
     if (n <= 0) return [''];
-    if (s.length * n > 0x1fffffe8) luaLError('not enough memory');
+    if (s.length * n > 0x1fffffe8) throw new LuaError('not enough memory');
     return [s.repeat(n)];
   });
   def('byte', (a) => {
@@ -432,7 +432,7 @@ export function openString(G: LuaTable, rt: RtState): void {
     const e = pose > l ? l : pose;
     if (i > e) return EMPTY;
     const n = e - i + 1;
-    if (n >= 8000) luaLError('string slice too long');
+    if (a.length + n > 8000) luaLError('stack overflow (string slice too long)');
     const out: LuaValue[] = [];
     for (; i <= e; i++) out.push(s.charCodeAt(i - 1));
     return out;
