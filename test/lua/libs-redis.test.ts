@@ -139,6 +139,10 @@ describe('struct vs redis-server', () => {
     cases.push(call('struct', 'unpack', 'b'), call('struct', 'unpack'));
     for (const f of ['b', 'bhil', '!bhil', '!4bd', 'c10', 'c0', 's', 'bx', 'z', '<>!', '!3', 'i40', '', 'Tc3!2h', 'b\0s']) cases.push(call('struct', 'size', f));
     cases.push(call('struct', 'size'));
+    for (const n of [7996, 7997, 7998, 8000]) {
+      cases.push({ lua: `return select('#', struct.unpack(string.rep('b', ${n}), string.rep('\\1', ${n})))`, js: () => [fn(LIBS.struct, 'unpack')('b'.repeat(n), '\x01'.repeat(n)).length] });
+      cases.push({ lua: `return select('#', struct.unpack(string.rep('b', ${n}), string.rep('\\1', ${n}), 1))`, js: () => [fn(LIBS.struct, 'unpack')('b'.repeat(n), '\x01'.repeat(n), 1).length] });
+    }
     await check(cases);
   });
 });
