@@ -63,6 +63,12 @@ export function rtError(msg: string): never {
   throw new LuaError(msg, undefined, 1);
 }
 
+/** RangeError: a too long string/array (memory) rather than the JS stack. No regexp here: the stack may be full. */
+function isMemoryError(e: RangeError): boolean {
+  const m = e.message;
+  return m === 'Invalid string length' || m === 'Invalid array length' || m === 'Array buffer allocation failed';
+}
+
 /** In a Lua function's catch: finish a pending position, convert host errors. */
 export function fix(e: unknown, line: number, chunk: string): unknown {
   if (e instanceof LuaError) {
@@ -73,8 +79,8 @@ export function fix(e: unknown, line: number, chunk: string): unknown {
     return e;
   }
   if (e instanceof RangeError) {
-    if (/call stack/i.test(e.message)) return new LuaError(`${chunk}:${line}: stack overflow`);
-    return new LuaError('not enough memory');
+    if (isMemoryError(e)) return new LuaError('not enough memory');
+    return new LuaError(`${chunk}:${line}: stack overflow`);
   }
   const msg = e instanceof Error ? e.message : String(e);
   return new LuaError(`${chunk}:${line}: ${msg}`);
@@ -92,7 +98,7 @@ export function errorValue(e: unknown): LuaValue {
     }
     return e.value;
   }
-  if (e instanceof RangeError) return /call stack/i.test(e.message) ? 'stack overflow' : 'not enough memory';
+  if (e instanceof RangeError) return isMemoryError(e) ? 'not enough memory' : 'stack overflow';
   return e instanceof Error ? e.message : String(e);
 }
 
