@@ -54,7 +54,8 @@ export function setCurrent(s: RtState): RtState {
   return prev;
 }
 
-export const MAX_LUA_DEPTH = 7000;
+/** Lua call depth limit: below what the JS stack holds (generator frames), so overflow is a clean Lua error. */
+export const MAX_LUA_DEPTH = 2200;
 const MAXCCALLS = 200;
 
 // ------------------------------------------------------------------ errors

@@ -177,7 +177,7 @@ let matchDepth = 0;
 
 /** do_match: index in src after the match, or -1. */
 function doMatch(ms: MatchState, s: number, p: number): number {
-  if (++matchDepth > 7000) { matchDepth = 0; luaLError('pattern too complex'); }
+  if (++matchDepth > 3000) { matchDepth = 0; luaLError('pattern too complex'); }
   try {
     const pat = ms.p;
     const src = ms.src;
