@@ -250,6 +250,12 @@ export function formatG(n: number, p: number): string {
   if (n === 0) return 1 / n < 0 ? '-0' : '0';
   const neg = n < 0;
   const a = neg ? -n : n;
+  if (p <= 15 && a >= 1e-4 && a < 10 ** p) {
+    // Both %g and JS write these in plain notation: when JS's shortest digits are at most p (<= 15),
+    // they are what %g prints (no rounding, trailing zeros stripped).
+    const js = String(a);
+    if (js.length <= p + 1) return neg ? '-' + js : js;
+  }
   const r = sigDigits(a, p);
   const x = r.pt - 1;
   const d = r.d;
