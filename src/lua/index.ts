@@ -24,7 +24,7 @@ import { openRedisLibs } from './lib/index.js';
 
 export * from './value.js';
 export { LuaKill } from './runtime.js';
-export { tostr as tostring, tonum as tonumber } from './runtime.js';
+export { tostr as tostring, tonum as tonumber, callSync } from './runtime.js';
 export type { RandomSource } from './stdlib/math.js';
 
 export interface LuaStateOptions {
