@@ -1,0 +1,591 @@
+/**
+ * Lua AST -> JavaScript source. Every Lua function becomes a generator `function*(F, A)`:
+ * F is the LuaFunction being run (its `env` holds the globals), A the arguments array.
+ * Results: one value, or an array for 0 or several values (EMPTY for none).
+ *
+ * Fast paths are inline (numbers, plain tables, strings); everything else goes through runtime.ts
+ * helpers, which raise errors with the variable descriptions 5.1's getobjname would give.
+ * `$ln` holds the current line; each function's catch turns pending errors into "chunk:line: msg".
+ * `--S.b < 0` at function entries and loop back-edges yields BUDGET so a driver can pause.
+ */
+import type { Expr, FuncNode, Stat, TableItem } from './parser.js';
+import { fbRound } from './value.js';
+
+const LFIELDS_PER_FLUSH = 50;
+
+function jsStr(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34) out += '\\"';
+    else if (c === 92) out += '\\\\';
+    else if (c >= 32 && c < 127) out += s[i];
+    else out += '\\x' + (c < 16 ? '0' : '') + c.toString(16);
+  }
+  return out + '"';
+}
+
+function jsNum(v: number): string {
+  if (v !== v) return '(0/0)';
+  if (v === Infinity) return '(1/0)';
+  if (v === -Infinity) return '(-1/0)';
+  if (Object.is(v, -0)) return '(-0)';
+  const s = String(v);
+  return v < 0 ? `(${s})` : s;
+}
+
+function isMulti(e: Expr): boolean {
+  return e.k === 'call' || e.k === 'method' || e.k === 'vararg';
+}
+
+/** What 5.1's getobjname would say about the register holding e. */
+function describe(e: Expr): string | undefined {
+  switch (e.k) {
+    case 'local': return `local '${e.v.name}'`;
+    case 'upval': return `upvalue '${e.v.name}'`;
+    case 'global': return `global '${e.name}'`;
+    case 'index': return e.key.k === 'str' ? `field '${e.key.v}'` : "field '?'";
+    case 'paren': return e.e.k === 'call' || e.e.k === 'method' || e.e.k === 'vararg' ? undefined : describe(e.e);
+    // a constant left operand that decides nothing compiles to the right operand alone
+    case 'and': return e.a.k === 'num' || e.a.k === 'str' || e.a.k === 'true' ? describe(e.b) : undefined;
+    case 'or': return e.a.k === 'nil' || e.a.k === 'false' ? describe(e.b) : undefined;
+    default: return undefined;
+  }
+}
+
+function descArg(e: Expr): string {
+  const d = describe(e);
+  return d === undefined ? 'undefined' : jsStr(d);
+}
+
+interface FnCtx {
+  /** The first zero constant of the function (5.1's constant table merges 0 and -0). */
+  zero: number | undefined;
+  ntemps: number;
+  maxTemps: number;
+  vararg: boolean;
+  line: number;
+}
+
+const ARITH_JS: Record<string, string> = { '+': '+', '-': '-', '*': '*', '/': '/' };
+
+function evalArith(op: string, x: number, y: number): number {
+  switch (op) {
+    case '+': return x + y;
+    case '-': return x - y;
+    case '*': return x * y;
+    case '/': return x / y;
+    case '%': return x - Math.floor(x / y) * y;
+    default: return y !== y ? (x === 1 ? 1 : NaN) : (x === 1 || x === -1) && !isFinite(y) ? 1 : Math.pow(x, y);
+  }
+}
+
+export class Compiler {
+  private fn!: FnCtx;
+  private uid = 0;
+
+  constructor(private readonly chunk: string) {}
+
+  compileMain(f: FuncNode): string {
+    return this.func(f, true);
+  }
+
+  // ---- temps
+
+  private temp(): string {
+    const n = this.fn.ntemps++;
+    if (this.fn.ntemps > this.fn.maxTemps) this.fn.maxTemps = this.fn.ntemps;
+    return `$${n}`;
+  }
+
+  private mark(): number { return this.fn.ntemps; }
+  private release(m: number): void { this.fn.ntemps = m; }
+
+  // ---- functions
+
+  private func(f: FuncNode, isMain: boolean): string {
+    const saved = this.fn;
+    this.fn = { zero: undefined, ntemps: 0, maxTemps: 0, vararg: f.isVararg, line: f.line };
+    const np = f.params.length;
+    const body = this.block(f.body);
+    let head = `let $ln = ${f.line};`;
+    for (let i = 0; i < np; i++) head += `let ${f.params[i]!.js} = A[${i}];`;
+    if (f.isVararg) head += `let va = A.length > ${np} ? A.slice(${np}) : EMPTY;`;
+    if (f.argVar) head += f.usesVararg ? `let ${f.argVar.js};` : `let ${f.argVar.js} = argTable(va);`;
+    if (this.fn.maxTemps > 0) {
+      const ts: string[] = [];
+      for (let i = 0; i < this.fn.maxTemps; i++) ts.push(`$${i}`);
+      head += `let ${ts.join(', ')};`;
+    }
+    this.fn = saved;
+    const chunkLit = jsStr(this.chunk);
+    const src = `function* (F, A) {${head}
+if (--S.b < 0) yield BUDGET;
+try { if (++S.depth > MAXD) overflow();
+${body}
+return EMPTY;
+} catch ($e) { throw fix($e, $ln, ${chunkLit}); } finally { S.depth--; }
+}`;
+    if (isMain) return src;
+    return `new LuaFunction(${jsStr(f.name)}, undefined, ${src}, F.env)`;
+  }
+
+  // ---- statements
+
+  private block(stats: Stat[]): string {
+    let out = '';
+    for (const s of stats) out += this.stat(s) + '\n';
+    return out;
+  }
+
+  private setLine(line: number): string {
+    this.fn.line = line;
+    return `$ln = ${line};`;
+  }
+
+  private stat(s: Stat): string {
+    const m = this.mark();
+    try {
+      switch (s.k) {
+        case 'local': return this.setLine(s.line) + this.localStat(s.vars.map((v) => v.js), s.exprs);
+        case 'localfunc': return this.setLine(s.line) + `let ${s.v.js}; ${s.v.js} = ${this.func(s.f, false)};`;
+        case 'assign': return this.setLine(s.line) + this.assign(s.targets, s.exprs);
+        case 'call': return this.setLine(s.line) + this.callRaw(s.e) + ';';
+        case 'do': return `{${this.block(s.body)}}`;
+        case 'while': {
+          const ln = this.setLine(s.line);
+          const c = this.cond(s.cond);
+          return `for (;;) { ${ln} if (--S.b < 0) yield BUDGET; if (!(${c})) break;\n${this.block(s.body)}}`;
+        }
+        case 'repeat': {
+          const body = this.block(s.body);
+          const ln = this.setLine(s.line);
+          const c = this.cond(s.cond);
+          return `for (;;) { if (--S.b < 0) yield BUDGET;\n${body} ${ln} if (${c}) break; }`;
+        }
+        case 'if': {
+          let out = this.setLine(s.line);
+          for (let i = 0; i < s.conds.length; i++) {
+            const c = this.cond(s.conds[i]!);
+            out += `${i > 0 ? ' else ' : ''}if (${c}) {\n${this.block(s.blocks[i]!)}}`;
+          }
+          if (s.orelse) out += ` else {\n${this.block(s.orelse)}}`;
+          return out;
+        }
+        case 'numfor': return this.numFor(s);
+        case 'genfor': return this.genFor(s);
+        case 'return': return this.setLine(s.line) + this.returnStat(s.exprs);
+        case 'break': return 'break;';
+      }
+    } finally {
+      this.release(m);
+    }
+  }
+
+  private localStat(names: string[], exprs: Expr[]): string {
+    if (exprs.length === 0) return `let ${names.join(', ')};`;
+    if (names.length === exprs.length && !isMulti(exprs[exprs.length - 1]!)) {
+      if (names.length === 1) return `let ${names[0]} = ${this.exp(exprs[0]!)};`;
+      const temps: string[] = [];
+      const ts = exprs.map((e) => { const t = this.temp(); temps.push(t); return `${t} = ${this.exp(e)}`; });
+      return `${ts.join(', ')}; let ${names.map((n, i) => `${n} = ${temps[i]}`).join(', ')};`;
+    }
+    const vals = this.adjust(exprs, names.length);
+    return `${vals.pre} let ${names.map((n, i) => `${n} = ${vals.get(i)}`).join(', ')};`;
+  }
+
+  /** Evaluate exprs into temps adjusted to n values; returns setup code and accessors. */
+  private adjust(exprs: Expr[], n: number): { pre: string; get: (i: number) => string } {
+    const parts: string[] = [];
+    const slots: string[] = [];
+    for (let i = 0; i < exprs.length; i++) {
+      const e = exprs[i]!;
+      const last = i === exprs.length - 1;
+      if (last && isMulti(e) && i < n) {
+        const t = this.temp();
+        parts.push(`${t} = ${this.multi(e)}`);
+        for (let j = 0; i + j < n; j++) slots.push(`${t}[${j}]`);
+      } else if (i < n) {
+        const t = this.temp();
+        parts.push(`${t} = ${this.exp(e)}`);
+        slots.push(t);
+      } else {
+        parts.push(this.isPure(e) ? '' : isMulti(e) ? this.callRawOrVa(e) : this.exp(e));
+      }
+    }
+    const pre = parts.filter((p) => p !== '').join(', ');
+    return { pre: pre === '' ? '' : pre + ';', get: (i) => (i < slots.length ? slots[i]! : 'undefined') };
+  }
+
+  private isPure(e: Expr): boolean {
+    return e.k === 'nil' || e.k === 'true' || e.k === 'false' || e.k === 'num' || e.k === 'str' || e.k === 'local' || e.k === 'upval' || e.k === 'vararg' || e.k === 'func';
+  }
+
+  private assign(targets: Expr[], exprs: Expr[]): string {
+    if (targets.length === 1 && exprs.length === 1) {
+      const t = targets[0]!;
+      const e = exprs[0]!;
+      switch (t.k) {
+        case 'local': case 'upval': return `${t.v.js} = ${this.exp(e)};`;
+        case 'global': return `setGlobal(F.env, ${jsStr(t.name)}, ${this.exp(e)});`;
+        case 'index': {
+          const o = this.exp(t.obj);
+          const k = this.exp(t.key);
+          return `setIndex(${o}, ${k}, ${this.exp(e)}, ${descArg(t.obj)});`;
+        }
+        default: throw new Error('bad assignment target');
+      }
+    }
+    // general case: evaluate table/key subexpressions, then values, then store right to left
+    let pre = '';
+    const stores: string[] = [];
+    const tk: { o: string; k: string }[] = [];
+    for (const t of targets) {
+      if (t.k === 'index') {
+        const o = this.temp();
+        const k = this.temp();
+        pre += `${o} = ${this.exp(t.obj)}; ${k} = ${this.exp(t.key)};`;
+        tk.push({ o, k });
+      } else {
+        tk.push({ o: '', k: '' });
+      }
+    }
+    const vals = this.adjust(exprs, targets.length);
+    pre += vals.pre;
+    for (let i = targets.length - 1; i >= 0; i--) {
+      const t = targets[i]!;
+      const v = vals.get(i);
+      switch (t.k) {
+        case 'local': case 'upval': stores.push(`${t.v.js} = ${v};`); break;
+        case 'global': stores.push(`setGlobal(F.env, ${jsStr(t.name)}, ${v});`); break;
+        case 'index': stores.push(`setIndex(${tk[i]!.o}, ${tk[i]!.k}, ${v}, ${descArg(t.obj)});`); break;
+        default: throw new Error('bad assignment target');
+      }
+    }
+    return pre + stores.join(' ');
+  }
+
+  private returnStat(exprs: Expr[]): string {
+    if (exprs.length === 0) return 'return EMPTY;';
+    if (exprs.length === 1) {
+      const e = exprs[0]!;
+      if (e.k === 'call' || e.k === 'method') return `return ${this.callRaw(e)};`;
+      if (e.k === 'vararg') return 'return va;';
+      return `return ${this.exp(e)};`;
+    }
+    return `return ${this.list(exprs)};`;
+  }
+
+  private numFor(s: Extract<Stat, { k: 'numfor' }>): string {
+    const id = ++this.uid;
+    const v = `$v${id}`, l = `$l${id}`, st = `$s${id}`;
+    const ln = this.setLine(s.line);
+    const start = this.exp(s.start);
+    const limit = this.exp(s.limit);
+    const step = s.step ? this.exp(s.step) : '1';
+    let head = `${ln} let ${v} = ${start}, ${l} = ${limit}, ${st} = ${step};`;
+    head += `if (typeof ${v} !== 'number') ${v} = forNum(${v}, 'initial value');`;
+    head += `if (typeof ${l} !== 'number') ${l} = forNum(${l}, 'limit');`;
+    if (s.step) head += `if (typeof ${st} !== 'number') ${st} = forNum(${st}, 'step');`;
+    head += `${v} -= ${st};`;
+    let test: string;
+    if (!s.step || (s.step.k === 'num' && s.step.v > 0)) test = `${v} <= ${l}`;
+    else if (s.step.k === 'num' && s.step.v <= 0) test = `${l} <= ${v}`;
+    else test = `(${st} > 0 ? ${v} <= ${l} : ${l} <= ${v})`;
+    const body = this.block(s.body);
+    return `{${head}\nfor (;;) { if (--S.b < 0) yield BUDGET; ${v} += ${st}; if (!(${test})) break; let ${s.v.js} = ${v};\n${body}}}`;
+  }
+
+  private genFor(s: Extract<Stat, { k: 'genfor' }>): string {
+    const id = ++this.uid;
+    const f = `$f${id}`, st = `$t${id}`, c = `$c${id}`, r = `$r${id}`;
+    const ln = this.setLine(s.line);
+    const vals = this.adjust(s.exprs, 3);
+    let head = `${ln} ${vals.pre} let ${f} = ${vals.get(0)}, ${st} = ${vals.get(1)}, ${c} = ${vals.get(2)}, ${r};`;
+    const vars = s.vars.map((v) => v.js);
+    const k0 = vars[0]!;
+    let assignGeneric = `${k0} = first(${r})`;
+    if (vars.length > 1) {
+      assignGeneric = `if (Array.isArray(${r})) { ${vars.map((n, i) => `${n} = ${r}[${i}]`).join('; ')}; } else { ${k0} = ${r}; }`;
+    }
+    const v1 = vars.length > 1 ? `${vars[1]} = ${r}[1];` : '';
+    const callCode = this.callCode(f, `[${st}, ${c}]`, 'undefined', false);
+    const body = this.block(s.body);
+    head += `
+for (;;) { if (--S.b < 0) yield BUDGET; let ${vars.join(', ')};
+if (${f} === NEXT && ${st} instanceof LuaTable) { ${r} = ${st}.next(${c}); if (${r} === undefined) break; ${k0} = ${r}[0]; ${v1} }
+else if (${f} === INEXT && ${st} instanceof LuaTable && typeof ${c} === 'number') { ${r} = ${st}.get(${c} + 1); if (${r} === undefined) break; ${k0} = ${c} + 1; ${vars.length > 1 ? `${vars[1]} = ${r};` : ''} }
+else { $ln = ${s.line}; ${r} = ${callCode}; ${assignGeneric}; if (${k0} === undefined) break; }
+${c} = ${k0};
+${body}}`;
+    return `{${head}}`;
+  }
+
+  // ---- expressions
+
+  /** A value list as an array expression (last expression expanded). */
+  private list(exprs: Expr[]): string {
+    if (exprs.length === 0) return '[]';
+    const last = exprs[exprs.length - 1]!;
+    if (isMulti(last)) {
+      if (exprs.length === 1) return last.k === 'vararg' ? 'va' : `mv(${this.callRaw(last)})`;
+      const init = exprs.slice(0, -1).map((e) => this.exp(e));
+      return `[${init.join(', ')}, ...${last.k === 'vararg' ? 'va' : `mv(${this.callRaw(last)})`}]`;
+    }
+    return `[${exprs.map((e) => this.exp(e)).join(', ')}]`;
+  }
+
+  private multi(e: Expr): string {
+    if (e.k === 'vararg') return 'va';
+    return `mv(${this.callRaw(e)})`;
+  }
+
+  private callRawOrVa(e: Expr): string {
+    return e.k === 'vararg' ? 'undefined' : this.callRaw(e);
+  }
+
+  private isSimple(e: Expr): boolean {
+    return e.k === 'nil' || e.k === 'true' || e.k === 'false' || e.k === 'num' || e.k === 'str' || e.k === 'local' || e.k === 'upval';
+  }
+
+  /** Evaluate e once: returns [setup expression or '', name to use]. */
+  private once(e: Expr): [string, string] {
+    const x = this.exp(e);
+    if (this.isSimple(e)) return ['', x];
+    const t = this.temp();
+    return [`${t} = ${x}, `, t];
+  }
+
+  exp(e: Expr): string {
+    switch (e.k) {
+      case 'nil': return 'undefined';
+      case 'true': return 'true';
+      case 'false': return 'false';
+      case 'num': return this.numK(e.v);
+      case 'str': return jsStr(e.v);
+      case 'vararg': return 'va[0]';
+      case 'func': return this.func(e.f, false);
+      case 'local': case 'upval': return e.v.js;
+      case 'global': return `GG(F.env, ${jsStr(e.name)})`;
+      case 'paren': return this.exp(e.e);
+      case 'index': {
+        const o = this.exp(e.obj);
+        const d = descArg(e.obj);
+        if (e.key.k === 'str') return `IS(${o}, ${jsStr(e.key.v)}, ${d})`;
+        return `IX(${o}, ${this.exp(e.key)}, ${d})`;
+      }
+      case 'call': case 'method': return `F1(${this.callRaw(e)})`;
+      case 'and': {
+        const t = this.temp();
+        return `((${t} = ${this.exp(e.a)}) === undefined || ${t} === false ? ${t} : ${this.exp(e.b)})`;
+      }
+      case 'or': {
+        const t = this.temp();
+        return `((${t} = ${this.exp(e.a)}) !== undefined && ${t} !== false ? ${t} : ${this.exp(e.b)})`;
+      }
+      case 'un': {
+        if (e.op === 'not') return `!(${this.cond(e.a)})`;
+        if (e.op === '-') {
+          const r = this.fold(e);
+          if (r !== undefined && r === r) return this.numK(r);
+        }
+        const [pre, x] = this.once(e.a);
+        const d = descArg(e.a);
+        if (e.op === '-') return `(${pre}typeof ${x} === 'number' ? -${x} : unm(${x}, ${d}))`;
+        if (pre === '' && !(e.a.k === 'local' || e.a.k === 'upval')) return `len(${x}, ${d})`;
+        return `(${pre}typeof ${x} === 'string' ? ${x}.length : len(${x}, ${d}))`;
+      }
+      case 'bin': return this.bin(e);
+      case 'table': return this.table(e.items);
+    }
+  }
+
+  private lineFix(line: number): string {
+    if (line === this.fn.line) return '';
+    return `$ln = ${line}, `;
+  }
+
+  private bin(e: Extract<Expr, { k: 'bin' }>): string {
+    const op = e.op;
+    if (op === '==' || op === '~=') {
+      const neg = op === '~=';
+      const ca = e.a.k === 'nil' || e.a.k === 'true' || e.a.k === 'false' || e.a.k === 'num' || e.a.k === 'str';
+      const cb = e.b.k === 'nil' || e.b.k === 'true' || e.b.k === 'false' || e.b.k === 'num' || e.b.k === 'str';
+      const a = this.exp(e.a), b = this.exp(e.b);
+      if (ca || cb) return `(${a} ${neg ? '!==' : '==='} ${b})`;
+      return `${neg ? '!' : ''}eq(${a}, ${b})`;
+    }
+    if ('+-*/%^'.includes(op)) {
+      const r = this.fold(e);
+      if (r !== undefined) {
+        if (r === r) return this.numK(r);
+        // 5.1 does not fold to NaN nor divide by 0: the operands become constants, the machine computes
+        const x = this.fold(e.a)!, y = this.fold(e.b)!;
+        this.exp(e.a);
+        this.exp(e.b);
+        const v = evalArith(op, x, y);
+        return v !== v ? 'NNAN' : jsNum(v);
+      }
+    }
+    const [pa, a] = this.once(e.a);
+    const [pb, b] = this.once(e.b);
+    const lf = this.lineFix(e.line);
+    const numA = e.a.k === 'num', numB = e.b.k === 'num';
+    const guard = numA && numB ? 'true' : numA ? `typeof ${b} === 'number'` : numB ? `typeof ${a} === 'number'` : `typeof ${a} === 'number' && typeof ${b} === 'number'`;
+    switch (op) {
+      case '+': case '-': case '*': case '/':
+        return `(${pa}${pb}${lf}${guard} ? ${a} ${ARITH_JS[op]} ${b} : arith(${jsStr(op)}, ${a}, ${b}, ${descArg(e.a)}, ${descArg(e.b)}))`;
+      case '%':
+        return `(${pa}${pb}${lf}${guard} ? mod(${a}, ${b}) : arith("%", ${a}, ${b}, ${descArg(e.a)}, ${descArg(e.b)}))`;
+      case '^':
+        return `(${pa}${pb}${lf}${guard} ? pow(${a}, ${b}) : arith("^", ${a}, ${b}, ${descArg(e.a)}, ${descArg(e.b)}))`;
+      case '..':
+        return `(${pa}${pb}${lf}typeof ${a} === 'string' && typeof ${b} === 'string' ? ${a} + ${b} : concat(${a}, ${b}, ${descArg(e.a)}, ${descArg(e.b)}))`;
+      case '<':
+        return `(${pa}${pb}${lf}${guard} ? ${a} < ${b} : lt(${a}, ${b}))`;
+      case '<=':
+        return `(${pa}${pb}${lf}${guard} ? ${a} <= ${b} : le(${a}, ${b}))`;
+      case '>':
+        return `(${pa}${pb}${lf}${guard} ? ${a} > ${b} : lt(${b}, ${a}))`;
+      case '>=':
+        return `(${pa}${pb}${lf}${guard} ? ${a} >= ${b} : le(${b}, ${a}))`;
+      default:
+        throw new Error('unknown operator ' + op);
+    }
+  }
+
+  private numK(v: number): string {
+    if (v === 0) {
+      if (this.fn.zero === undefined) this.fn.zero = v;
+      v = this.fn.zero;
+    }
+    return jsNum(v);
+  }
+
+  /** 5.1's constfolding: a numeric constant expression's value (NaN: would fold to NaN, so not folded). */
+  private fold(e: Expr): number | undefined {
+    switch (e.k) {
+      case 'num': return e.v;
+      case 'paren': return this.fold(e.e);
+      case 'un': {
+        if (e.op !== '-') return undefined;
+        const x = this.fold(e.a);
+        if (x === undefined || x !== x) return undefined;
+        return -x;
+      }
+      case 'bin': {
+        const op = e.op;
+        if (!'+-*/%^'.includes(op)) return undefined;
+        const x = this.fold(e.a), y = this.fold(e.b);
+        if (x === undefined || y === undefined || x !== x || y !== y) return undefined;
+        if ((op === '/' || op === '%') && y === 0) return NaN;
+        return evalArith(op, x, y);
+      }
+      default: return undefined;
+    }
+  }
+
+  /** A JS boolean expression: is e truthy. */
+  cond(e: Expr): string {
+    switch (e.k) {
+      case 'true': return 'true';
+      case 'false': case 'nil': return 'false';
+      case 'num': case 'str': case 'func': case 'table': return `(${this.exp(e)}, true)`;
+      case 'un':
+        if (e.op === 'not') return `!(${this.cond(e.a)})`;
+        break;
+      case 'and': return `(${this.cond(e.a)} && ${this.cond(e.b)})`;
+      case 'or': return `(${this.cond(e.a)} || ${this.cond(e.b)})`;
+      case 'bin':
+        if (e.op === '==' || e.op === '~=' || e.op === '<' || e.op === '<=' || e.op === '>' || e.op === '>=') return this.exp(e);
+        break;
+      case 'local': case 'upval': return `(${e.v.js} !== undefined && ${e.v.js} !== false)`;
+      default: break;
+    }
+    const t = this.temp();
+    return `((${t} = ${this.exp(e)}) !== undefined && ${t} !== false)`;
+  }
+
+  /** The raw result (value or array) of a call expression. */
+  callRaw(e: Expr): string {
+    if (e.k === 'call') {
+      const c = this.temp();
+      const fe = this.exp(e.fn);
+      const lf = this.lineFix(e.line);
+      const args = this.list(e.args);
+      return `(${c} = ${fe}, ${lf}${this.callCode(c, args, descArg(e.fn), false)})`;
+    }
+    if (e.k === 'method') {
+      const o = this.temp();
+      const c = this.temp();
+      const oe = this.exp(e.obj);
+      const lf = this.lineFix(e.line);
+      const args = this.list(e.args);
+      const argsWithSelf = args === '[]' ? `[${o}]` : args.startsWith('[') ? `[${o}, ${args.slice(1)}` : `[${o}, ...${args}]`;
+      return `(${o} = ${oe}, ${c} = IS(${o}, ${jsStr(e.name)}, ${descArg(e.obj)}), ${lf}${this.callCode(c, argsWithSelf, jsStr(`method '${e.name}'`), true)})`;
+    }
+    throw new Error('not a call');
+  }
+
+  /** Call the function in variable `c` with the array expression `args`. */
+  private callCode(c: string, args: string, d: string, method: boolean): string {
+    const a = this.temp();
+    const nat = method ? `nfm(${c}, ${a})` : `${c}.nf(${a})`;
+    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g !== undefined ? (yield* ${c}.g(${c}, ${a})) : (S.cf = F, ${nat})) : (yield* CM(${c}, ${a}, ${d})))`;
+  }
+
+  private table(items: TableItem[]): string {
+    if (items.length === 0) return 'new LuaTable()';
+    let na = 0, nh = 0;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      if (it.pos) { if (!(i === items.length - 1 && isMulti(it.e))) na++; } else nh++;
+    }
+    const t = this.temp();
+    const parts: string[] = [`${t} = new LuaTable(${fbRound(na)}, ${fbRound(nh)})`];
+    // positional values pending a flush; a named item between them forces the push form
+    let pending: string[] = [];
+    let base = 0;
+    let pushTemp: string | undefined;
+    const flush = (tail?: string) => {
+      if (pushTemp !== undefined) {
+        if (tail) parts.push(`${pushTemp}.push(...${tail})`);
+        parts.push(`setList(${t}, ${base}, ${pushTemp})`);
+        pushTemp = undefined;
+      } else if (pending.length > 0 || tail) {
+        const arr = tail ? (pending.length ? `[${pending.join(', ')}, ...${tail}]` : tail) : `[${pending.join(', ')}]`;
+        parts.push(`setList(${t}, ${base}, ${arr})`);
+      }
+      pending = [];
+    };
+    let count = 0;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      if (it.pos) {
+        const last = i === items.length - 1;
+        if (last && isMulti(it.e)) {
+          flush(this.multi(it.e));
+          continue;
+        }
+        const v = this.exp(it.e);
+        if (pushTemp !== undefined) parts.push(`${pushTemp}.push(${v})`);
+        else pending.push(v);
+        count++;
+        if (count % LFIELDS_PER_FLUSH === 0) {
+          flush();
+          base = count;
+        }
+      } else {
+        if (pending.length > 0 && !(this.isSimple(it.key) && this.isSimple(it.e))) {
+          pushTemp = this.temp();
+          parts.push(`${pushTemp} = [${pending.join(', ')}]`);
+          pending = [];
+        }
+        parts.push(`${t}.set(${this.exp(it.key)}, ${this.exp(it.e)})`);
+      }
+    }
+    flush();
+    parts.push(t);
+    return `(${parts.join(', ')})`;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * RedKit's Lua 5.1.5 engine. Public API:
+ *
+ *   const L = new LuaState();
+ *   const f = L.load(source, '@user_script');      // LuaError with 5.1's compile message
+ *   L.call(f, [arg1, ...]);                         // runs to completion
+ *   const ex = L.start(f, args);                    // resumable run
+ *   ex.run(10000) -> { done: true, results } | { done: false }   (paused after ~10000 ops)
+ *   ex.kill(new LuaError('Script killed by user'));
+ */
+import { chunkId, parse } from './parser.js';
+import { Compiler } from './compiler.js';
+import * as R from './runtime.js';
+import { BUDGET, LuaKill, RtState, setCurrent, syncBudget } from './runtime.js';
+import {
+  LuaError, LuaFunction, LuaTable, type LuaValue,
+} from './value.js';
+import { INEXT, NEXT, openBase } from './stdlib/base.js';
+import { openString } from './stdlib/string.js';
+import { openTable } from './stdlib/table.js';
+import { openMath, type RandomSource, glibcRandom } from './stdlib/math.js';
+import { openOs } from './stdlib/os.js';
+import { openRedisLibs } from './lib/index.js';
+
+export * from './value.js';
+export { LuaKill } from './runtime.js';
+export { tostr as tostring, tonum as tonumber, callSync } from './runtime.js';
+export type { RandomSource } from './stdlib/math.js';
+
+export interface LuaStateOptions {
+  /** Also open Redis's libraries (cjson, struct, cmsgpack, bit) like Redis's scripting engine. */
+  redisLibs?: boolean;
+  /** Output of print(); default: process.stdout. */
+  print?: (line: string) => void;
+  /** math.random's generator; default: glibc rand()/srand() as Debian's lua5.1 uses. */
+  random?: RandomSource;
+  /** os.time() / os.clock() sources (seconds). */
+  time?: () => number;
+  clock?: () => number;
+}
+
+const PRELUDE = `"use strict";
+const { LuaFunction, LuaTable, BUDGET, EMPTY, NNAN, MAX_LUA_DEPTH: MAXD, fix, overflow, first, mv, callMeta, nfm,
+  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable } = R;
+const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index, F1 = first;
+return `;
+
+export type RunResult = { done: true; results: LuaValue[] } | { done: false };
+
+export class Execution {
+  private gen: Generator<unknown, unknown, unknown> | undefined;
+  private depth = 0;
+  private nny = 0;
+  finished = false;
+
+  constructor(private readonly state: LuaState, fn: LuaValue, args: LuaValue[]) {
+    this.gen = R.startCall(fn, args, undefined);
+  }
+
+  /** Runs about `budgetOps` ops (function entries + loop iterations), then pauses. */
+  run(budgetOps: number): RunResult {
+    const gen = this.gen;
+    if (gen === undefined) throw new Error('execution already finished');
+    const rt = this.state.rt;
+    const prev = setCurrent(rt);
+    const saved = [rt.depth, rt.nny, rt.ccalls] as const;
+    const savedCo = rt.co;
+    rt.depth = this.depth; rt.nny = this.nny; rt.ccalls = 0; rt.co = undefined;
+    rt.b = budgetOps; rt.windowStart = budgetOps;
+    try {
+      const r = gen.next();
+      if (r.done) {
+        this.finish();
+        return { done: true, results: R.mv(r.value) };
+      }
+      if (r.value !== BUDGET) throw new LuaError('attempt to yield from outside a coroutine');
+      return { done: false };
+    } catch (e) {
+      this.finish();
+      throw finalError(e);
+    } finally {
+      rt.opsBase += rt.windowStart - rt.b;
+      rt.windowStart = rt.b;
+      this.depth = rt.depth; this.nny = rt.nny;
+      rt.depth = saved[0]; rt.nny = saved[1]; rt.ccalls = saved[2]; rt.co = savedCo;
+      setCurrent(prev);
+    }
+  }
+
+  /** Abandons a paused execution. The error is what a later run() would throw. */
+  kill(error?: LuaError): void {
+    const g = this.gen;
+    this.finish();
+    if (g !== undefined) {
+      try { g.return(undefined); } catch { /* finally blocks of Lua frames only adjust counters */ }
+    }
+    void error;
+  }
+
+  private finish(): void {
+    this.gen = undefined;
+    this.finished = true;
+  }
+}
+
+function finalError(e: unknown): LuaError {
+  if (e instanceof LuaError) {
+    if (e.level > 0) R.errorValue(e);
+    return e;
+  }
+  return new LuaError(R.errorValue(e));
+}
+
+/** A state with the Lua 5.1 standard libraries and Redis's four C libraries. */
+export function createState(opts: LuaStateOptions = {}): LuaState {
+  return new LuaState({ ...opts, redisLibs: opts.redisLibs ?? true });
+}
+
+export class LuaState {
+  globals: LuaTable;
+  readonly rt = new RtState();
+  print: (line: string) => void;
+  random: RandomSource;
+  private factoryCache = new Map<string, (r: unknown, s: unknown, n: unknown, i: unknown) => LuaFunction['g']>();
+
+  constructor(opts: LuaStateOptions = {}) {
+    this.print = opts.print ?? ((line) => { process.stdout.write(Buffer.from(line + '\n', 'latin1')); });
+    this.random = opts.random ?? glibcRandom();
+    const G = new LuaTable();
+    this.globals = G;
+    const self = this;
+    openBase(G, {
+      get globals() { return self.globals; },
+      set globals(t: LuaTable) { self.globals = t; },
+      print: (line) => this.print(line),
+      loadString: (src, name) => this.load(src, name),
+      currentFunction: () => this.rt.cf,
+    });
+    openString(G, this.rt);
+    openTable(G);
+    openMath(G, () => this.random);
+    openOs(G, opts.time, opts.clock);
+    if (opts.redisLibs) openRedisLibs(G);
+  }
+
+  /** Compiles a chunk. `chunkName` as lua_load takes it: '@user_script' shows as 'user_script', '=x' as 'x', else [string "..."]. */
+  load(source: string, chunkName: string = source): LuaFunction {
+    const key = chunkName + '\0' + source;
+    let factory = this.factoryCache.get(key);
+    if (factory === undefined) {
+      const ast = parse(source, chunkName);
+      const js = new Compiler(chunkId(chunkName)).compileMain(ast);
+      try {
+        factory = new Function('R', 'S', 'NEXT', 'INEXT', PRELUDE + js + ';') as unknown as typeof factory;
+      } catch (e) {
+        throw new LuaError(`internal compiler error: ${(e as Error).message}`);
+      }
+      if (this.factoryCache.size >= 500) this.factoryCache.clear();
+      this.factoryCache.set(key, factory!);
+    }
+    const g = factory!(R, this.rt, NEXT, INEXT);
+    return new LuaFunction(chunkName, undefined, g, this.globals);
+  }
+
+  /** Runs fn(args) to completion. */
+  call(fn: LuaValue, args: LuaValue[] = []): LuaValue[] {
+    const rt = this.rt;
+    const prev = setCurrent(rt);
+    const saved = [rt.depth, rt.nny, rt.ccalls, rt.b, rt.windowStart] as const;
+    const savedCo = rt.co;
+    rt.co = undefined;
+    rt.b = rt.syncBudget; rt.windowStart = rt.b;
+    try {
+      const gen = R.startCall(fn, args, undefined);
+      let r = gen.next();
+      while (!r.done) {
+        if (r.value === BUDGET) syncBudget(rt);
+        else r = gen.throw(new LuaError('attempt to yield from outside a coroutine', undefined, 1));
+        if (!r.done) r = gen.next();
+      }
+      return R.mv(r.value);
+    } catch (e) {
+      throw finalError(e);
+    } finally {
+      rt.opsBase += rt.windowStart - rt.b;
+      rt.depth = saved[0]; rt.nny = saved[1]; rt.ccalls = saved[2]; rt.b = saved[3]; rt.windowStart = saved[4];
+      rt.co = savedCo;
+      setCurrent(prev);
+    }
+  }
+
+  /** A resumable run of fn(args): step it with run(budget). */
+  start(fn: LuaValue, args: LuaValue[] = []): Execution {
+    return new Execution(this, fn, args);
+  }
+
+  /**
+   * Host hook for synchronous sections (call(), natives calling Lua, metamethods): `hook` runs every
+   * `count` ops; it may throw (e.g. a LuaKill) to stop the script.
+   */
+  setHook(hook: (() => void) | undefined, count = 1e15): void {
+    this.rt.onSyncBudget = hook;
+    this.rt.syncBudget = hook ? count : 1e15;
+  }
+
+  /** Ops (function entries + loop iterations) run so far in this state. */
+  get ops(): number {
+    return this.rt.opsBase + (this.rt.windowStart - this.rt.b);
+  }
+}
+
+export { LuaKill as LuaKillError };
+void LuaKill;

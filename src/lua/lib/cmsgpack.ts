@@ -1,0 +1,422 @@
+/**
+ * lua-cmsgpack 0.4.0 (`cmsgpack`) as Redis 7.0 builds it: pack(...) of several values
+ * concatenated, unpack / unpack_one / unpack_limit; integral numbers as the smallest integer
+ * type, others as float32 when exact else float64; a table is an array when its keys are exactly
+ * 1..n (table_is_an_array), else a map; tables nested 16 deep encode as nil.
+ */
+import { LuaTable, argError, luaLError, nativeFunction, typeError, type LuaValue } from '../value.js';
+import { numberToString, str2number } from './format.js';
+
+const MAX_NESTING = 16;
+const MAXCSTACK = 8000; // LUAI_MAXCSTACK: lua_checkstack's limit
+
+const f64 = new Float64Array(1);
+const f64b = new Uint8Array(f64.buffer);
+const f32 = new Float32Array(1);
+const f32b = new Uint8Array(f32.buffer);
+
+function be(n: number, bytes: number): string {
+  let s = '';
+  for (let i = bytes - 1; i >= 0; i--) s += String.fromCharCode(Math.floor(n / 2 ** (8 * i)) & 0xff);
+  return s;
+}
+
+function be64(n: bigint): string {
+  const u = BigInt.asUintN(64, n);
+  let s = '';
+  for (let i = 7; i >= 0; i--) s += String.fromCharCode(Number((u >> BigInt(8 * i)) & 0xffn));
+  return s;
+}
+
+function encodeInt(n: number): string {
+  if (n >= 0) {
+    if (n <= 127) return String.fromCharCode(n);
+    if (n <= 0xff) return '\xcc' + String.fromCharCode(n);
+    if (n <= 0xffff) return '\xcd' + be(n, 2);
+    if (n <= 0xffffffff) return '\xce' + be(n, 4);
+    return '\xcf' + be64(BigInt(n));
+  }
+  if (n >= -32) return String.fromCharCode(n & 0xff);
+  if (n >= -128) return '\xd0' + String.fromCharCode(n & 0xff);
+  if (n >= -32768) return '\xd1' + String.fromCharCode((n >> 8) & 0xff, n & 0xff);
+  if (n >= -2147483648) return '\xd2' + String.fromCharCode((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+  return '\xd3' + be64(BigInt(n));
+}
+
+function encodeDouble(d: number): string {
+  f32[0] = d;
+  if (f32[0] === d) {
+    return '\xca' + String.fromCharCode(f32b[3], f32b[2], f32b[1], f32b[0]);
+  }
+  f64[0] = d;
+  return '\xcb' + String.fromCharCode(f64b[7], f64b[6], f64b[5], f64b[4], f64b[3], f64b[2], f64b[1], f64b[0]);
+}
+
+function encodeBytes(s: string): string {
+  const len = s.length;
+  if (len < 32) return String.fromCharCode(0xa0 | len) + s;
+  if (len <= 0xff) return '\xd9' + String.fromCharCode(len) + s;
+  if (len <= 0xffff) return '\xda' + be(len, 2) + s;
+  return '\xdb' + be(len, 4) + s;
+}
+
+/** table_is_an_array: keys exactly the integers 1..count (as C ints). */
+function isArray(t: LuaTable): boolean {
+  let count = 0;
+  let max = 0;
+  let e = t.next(undefined);
+  while (e) {
+    const k = e[0];
+    if (typeof k !== 'number' || !(k > 0) || k >= 2147483648 || Math.trunc(k) !== k) return false;
+    if (k > max) max = k;
+    count++;
+    e = t.next(k);
+  }
+  return max === count;
+}
+
+function encode(v: LuaValue, level: number, out: string[]): void {
+  switch (typeof v) {
+    case 'string':
+      out.push(encodeBytes(v));
+      return;
+    case 'boolean':
+      out.push(v ? '\xc3' : '\xc2');
+      return;
+    case 'number':
+      // IS_INT64_EQUIVALENT: not inf and (int64_t)n == n
+      if (Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) out.push(encodeInt(v === 0 ? 0 : v));
+      else out.push(encodeDouble(v));
+      return;
+  }
+  if (v instanceof LuaTable && level !== MAX_NESTING) {
+    if (isArray(v)) {
+      const len = v.length();
+      out.push(len <= 15 ? String.fromCharCode(0x90 | len) : len <= 0xffff ? '\xdc' + be(len, 2) : '\xdd' + be(len, 4));
+      for (let j = 1; j <= len; j++) encode(v.get(j), level + 1, out);
+    } else {
+      let len = 0;
+      let e = v.next(undefined);
+      while (e) {
+        len++;
+        e = v.next(e[0]);
+      }
+      out.push(len <= 15 ? String.fromCharCode(0x80 | len) : len <= 0xffff ? '\xde' + be(len, 2) : '\xdf' + be(len, 4));
+      e = v.next(undefined);
+      while (e) {
+        encode(e[0], level + 1, out);
+        encode(e[1], level + 1, out);
+        e = v.next(e[0]);
+      }
+    }
+    return;
+  }
+  out.push('\xc0');
+}
+
+/** cmsgpack.pack(...) */
+export function pack(args: LuaValue[]): string {
+  const nargs = args.length;
+  if (nargs === 0) argError(0, 'pack', 'MessagePack pack needs input.');
+  if (nargs + nargs > MAXCSTACK) argError(0, 'pack', 'Too many arguments for MessagePack pack.');
+  const out: string[] = [];
+  for (let i = 0; i < nargs; i++) encode(args[i], 0, out);
+  return out.join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+const EOF = 1;
+const BADFMT = 2;
+
+class Cursor {
+  p: number;
+  err = 0;
+  /** values pushed on the C function's stack so far (argument included) */
+  top = 1;
+  constructor(readonly s: string, start: number) {
+    this.p = start;
+  }
+  left(): number {
+    return this.s.length - this.p;
+  }
+  b(i: number): number {
+    return this.s.charCodeAt(this.p + i);
+  }
+  checkStack(extra: number, msg: string): void {
+    if (this.top + extra > MAXCSTACK) luaLError(`stack overflow (${msg})`);
+  }
+}
+
+const TOO_MANY = 'too many return values at once; use unpack_one or unpack_limit instead.';
+
+function readUint(c: Cursor, off: number, bytes: number): number {
+  let n = 0;
+  for (let i = 0; i < bytes; i++) n = n * 256 + c.b(off + i);
+  return n;
+}
+
+function readU64(c: Cursor, off: number): bigint {
+  let n = 0n;
+  for (let i = 0; i < 8; i++) n = (n << 8n) | BigInt(c.b(off + i));
+  return n;
+}
+
+interface Frame {
+  t: LuaTable;
+  map: boolean;
+  left: number;
+  index: number;
+  key: LuaValue;
+  haveKey: boolean;
+}
+
+/** Stack slots the C decoder holds for the containers being filled (array: table + index; map: table [+ key]). */
+function frameSlots(f: Frame): number {
+  return f.map ? (f.haveKey ? 2 : 1) : 2;
+}
+
+/**
+ * One value at the cursor (mp_decode_to_lua_type), iteratively so that deep nesting cannot
+ * overflow the JS stack; on error c.err is set and the value is meaningless.
+ */
+function decode(c: Cursor): LuaValue {
+  const frames: Frame[] = [];
+  let slots = 0;
+  for (;;) {
+    // read one item: a scalar (v) or the header of a container (pushed on frames)
+    let v: LuaValue;
+    let container = false;
+    if (c.left() < 1) {
+      c.err = EOF;
+      return undefined;
+    }
+    c.checkStack(slots + 1, TOO_MANY);
+    const t = c.b(0);
+    const left = c.left();
+    let clen = -1; // container length
+    let isMap = false;
+    switch (t) {
+      case 0xcc:
+        if (left < 2) return eof(c);
+        v = c.b(1);
+        c.p += 2;
+        break;
+      case 0xd0:
+        if (left < 2) return eof(c);
+        v = (c.b(1) << 24) >> 24;
+        c.p += 2;
+        break;
+      case 0xcd:
+        if (left < 3) return eof(c);
+        v = readUint(c, 1, 2);
+        c.p += 3;
+        break;
+      case 0xd1:
+        if (left < 3) return eof(c);
+        v = (readUint(c, 1, 2) << 16) >> 16;
+        c.p += 3;
+        break;
+      case 0xce:
+        if (left < 5) return eof(c);
+        v = readUint(c, 1, 4);
+        c.p += 5;
+        break;
+      case 0xd2:
+        if (left < 5) return eof(c);
+        v = readUint(c, 1, 4) | 0;
+        c.p += 5;
+        break;
+      case 0xcf:
+      case 0xd3:
+        if (left < 9) return eof(c);
+        // lua_pushunsigned is lua_pushinteger in Redis's 5.1 build: a uint64 goes through int64 too
+        v = Number(BigInt.asIntN(64, readU64(c, 1)));
+        c.p += 9;
+        break;
+      case 0xc0:
+        v = undefined;
+        c.p += 1;
+        break;
+      case 0xc3:
+        v = true;
+        c.p += 1;
+        break;
+      case 0xc2:
+        v = false;
+        c.p += 1;
+        break;
+      case 0xca:
+        if (left < 5) return eof(c);
+        for (let i = 0; i < 4; i++) f32b[3 - i] = c.b(1 + i);
+        v = f32[0];
+        c.p += 5;
+        break;
+      case 0xcb:
+        if (left < 9) return eof(c);
+        for (let i = 0; i < 8; i++) f64b[7 - i] = c.b(1 + i);
+        v = f64[0];
+        c.p += 9;
+        break;
+      case 0xd9: {
+        if (left < 2) return eof(c);
+        const l = c.b(1);
+        if (left < 2 + l) return eof(c);
+        c.p += 2 + l;
+        v = c.s.slice(c.p - l, c.p);
+        break;
+      }
+      case 0xda: {
+        if (left < 3) return eof(c);
+        const l = readUint(c, 1, 2);
+        if (left < 3 + l) return eof(c);
+        c.p += 3 + l;
+        v = c.s.slice(c.p - l, c.p);
+        break;
+      }
+      case 0xdb: {
+        if (left < 5) return eof(c);
+        const l = readUint(c, 1, 4);
+        if (left - 5 < l) return eof(c);
+        c.p += 5 + l;
+        v = c.s.slice(c.p - l, c.p);
+        break;
+      }
+      case 0xdc:
+      case 0xde:
+        if (left < 3) return eof(c);
+        clen = readUint(c, 1, 2);
+        isMap = t === 0xde;
+        c.p += 3;
+        break;
+      case 0xdd:
+      case 0xdf:
+        if (left < 5) return eof(c);
+        clen = readUint(c, 1, 4);
+        isMap = t === 0xdf;
+        c.p += 5;
+        break;
+      default:
+        if ((t & 0x80) === 0) {
+          v = t;
+          c.p += 1;
+        } else if ((t & 0xe0) === 0xe0) {
+          v = (t << 24) >> 24;
+          c.p += 1;
+        } else if ((t & 0xe0) === 0xa0) {
+          const l = t & 0x1f;
+          if (left < 1 + l) return eof(c);
+          c.p += 1 + l;
+          v = c.s.slice(c.p - l, c.p);
+        } else if ((t & 0xf0) === 0x90 || (t & 0xf0) === 0x80) {
+          clen = t & 0xf;
+          isMap = (t & 0xf0) === 0x80;
+          c.p += 1;
+        } else {
+          c.err = BADFMT;
+          return undefined;
+        }
+    }
+    if (clen >= 0) {
+      const tbl = new LuaTable();
+      if (!isMap) c.checkStack(slots + 2, 'in function mp_decode_to_lua_array');
+      if (clen > 0) {
+        const f: Frame = { t: tbl, map: isMap, left: clen, index: 1, key: undefined, haveKey: false };
+        frames.push(f);
+        slots += frameSlots(f);
+        container = true;
+      } else v = tbl;
+    }
+    if (container) continue;
+    // deliver v to the enclosing containers, closing those that are full
+    for (;;) {
+      const f = frames.length > 0 ? frames[frames.length - 1] : undefined;
+      if (f === undefined) return v;
+      slots -= frameSlots(f);
+      if (f.map && !f.haveKey) {
+        f.key = v;
+        f.haveKey = true;
+        slots += frameSlots(f);
+        break;
+      }
+      if (f.map) {
+        f.t.set(f.key, v);
+        f.key = undefined;
+        f.haveKey = false;
+      } else f.t.set(f.index++, v);
+      if (--f.left > 0) {
+        slots += frameSlots(f);
+        break;
+      }
+      frames.pop();
+      v = f.t;
+    }
+  }
+}
+
+function eof(c: Cursor): undefined {
+  c.err = EOF;
+  return undefined;
+}
+
+function unpackFull(s: string, limit: number, offset: number): LuaValue[] {
+  const len = s.length;
+  const decodeAll = !limit && !offset;
+  if (offset < 0 || limit < 0) luaLError(`Invalid request to unpack with offset of ${offset} and limit of ${len}.`);
+  else if (offset > len) luaLError(`Start offset ${offset} greater than input length ${len}.`);
+  if (decodeAll) limit = 2147483647;
+  const c = new Cursor(s, offset);
+  const out: LuaValue[] = decodeAll ? [] : [undefined];
+  for (let cnt = 0; c.left() > 0 && cnt < limit; cnt++) {
+    const v = decode(c);
+    if (c.err === EOF) luaLError('Missing bytes in input.');
+    else if (c.err === BADFMT) luaLError('Bad data format in input.');
+    out.push(v);
+    c.top++;
+  }
+  if (!decodeAll) out[0] = c.left() === 0 ? -1 : len - c.left();
+  return out;
+}
+
+function checkString(args: LuaValue[], i: number, fname: string): string {
+  const v = args[i];
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return numberToString(v);
+  return typeError(i + 1, fname, 'string', v, i < args.length);
+}
+
+/** luaL_checkinteger (or luaL_optinteger when opt) converted to C int. */
+function intArg(args: LuaValue[], i: number, fname: string, opt: boolean): number {
+  const v = args[i];
+  if (opt && v === undefined) return 0;
+  let n: number | undefined;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string') n = str2number(v);
+  if (n === undefined) return typeError(i + 1, fname, 'number', v, i < args.length);
+  if (n !== n || n >= 9223372036854775808 || n < -9223372036854775808) return 0;
+  const t = Math.trunc(n);
+  if (t >= -2147483648 && t <= 2147483647) return t;
+  return Number(BigInt.asIntN(32, BigInt(t)));
+}
+
+/** The `cmsgpack` table (luaopen_create). */
+export function openCmsgpack(): LuaTable {
+  const t = new LuaTable();
+  t.set('pack', nativeFunction('pack', (args) => [pack(args)]));
+  t.set('unpack', nativeFunction('unpack', (args) => unpackFull(checkString(args, 0, 'unpack'), 0, 0)));
+  t.set('unpack_one', nativeFunction('unpack_one', (args) => {
+    const offset = intArg(args, 1, 'unpack_one', true);
+    return unpackFull(checkString(args, 0, 'unpack_one'), 1, offset);
+  }));
+  t.set('unpack_limit', nativeFunction('unpack_limit', (args) => {
+    const limit = intArg(args, 1, 'unpack_limit', false);
+    const offset = intArg(args, 2, 'unpack_limit', true);
+    return unpackFull(checkString(args, 0, 'unpack_limit'), limit, offset);
+  }));
+  t.set('_NAME', 'cmsgpack');
+  t.set('_VERSION', 'lua-cmsgpack 0.4.0');
+  t.set('_COPYRIGHT', 'Copyright (C) 2012, Salvatore Sanfilippo');
+  t.set('_DESCRIPTION', 'MessagePack C implementation for Lua');
+  return t;
+}

@@ -1,0 +1,480 @@
+/**
+ * Runtime support for compiled Lua code: metamethods, coercions, errors with positions, calls.
+ *
+ * Compiled functions are generators `function*(F, A)` (F = the LuaFunction itself, A = the argument
+ * array) returning one value or an array of values. They `yield BUDGET` when the op budget is spent
+ * (the driver may pause there), and coroutine.yield yields an array (the values). Natives are called
+ * directly (`nf(args) => results[]`).
+ */
+import {
+  LuaCoroutine, LuaError, LuaFunction, LuaTable, LuaUserdata, addressOf, typeName,
+  type LuaValue, type NativeFn,
+} from './value.js';
+import { numberToString } from './lib/format.js';
+import { str2number } from './number.js';
+
+export { numberToString };
+
+/** Yielded by compiled code when the op budget is spent. */
+export const BUDGET: { readonly budget: true } = Object.freeze({ budget: true as const });
+/** x86's default NaN (sign bit set), what 0/0 gives in C. */
+export const NNAN = (() => { const f = new Float64Array(1); new Uint32Array(f.buffer)[1] = 0xfff80000; return f[0]!; })();
+export const EMPTY: LuaValue[] = Object.freeze([]) as unknown as LuaValue[];
+
+/** Raised by Execution.kill: pcall does not catch it. */
+export class LuaKill extends LuaError {}
+
+/** Per-LuaState mutable runtime state (the compiled code reads `S.b`). */
+export class RtState {
+  /** Ops left before the next BUDGET yield. */
+  b = 1e15;
+  /** Lua call depth (stack overflow check). */
+  depth = 0;
+  /** Non-yieldable nesting (natives calling Lua) in the running coroutine. */
+  nny = 0;
+  /** Native -> Lua reentries (LUAI_MAXCCALLS). */
+  ccalls = 0;
+  /** The Lua function that made the latest native call (getfenv/setfenv level 1). */
+  cf: LuaFunction | undefined = undefined;
+  /** Running coroutine, undefined in the main thread. */
+  co: LuaCoroutine | undefined = undefined;
+  stringMeta: LuaTable | undefined = undefined;
+  /** Called when the budget is spent where the code cannot pause (inside natives/metamethods) or in call(). */
+  onSyncBudget: (() => void) | undefined = undefined;
+  syncBudget = 1e15;
+  /** Ops counted before the current budget window (host counter). */
+  opsBase = 0;
+  windowStart = 1e15;
+}
+
+export let CUR: RtState = new RtState();
+export function setCurrent(s: RtState): RtState {
+  const prev = CUR;
+  CUR = s;
+  return prev;
+}
+
+/** Lua call depth limit: below what the JS stack holds (generator frames), so overflow is a clean Lua error. */
+export const MAX_LUA_DEPTH = 2200;
+const MAXCCALLS = 200;
+
+// ------------------------------------------------------------------ errors
+
+export function rtError(msg: string): never {
+  throw new LuaError(msg, undefined, 1);
+}
+
+/** RangeError: a too long string/array (memory) rather than the JS stack. No regexp here: the stack may be full. */
+function isMemoryError(e: RangeError): boolean {
+  const m = e.message;
+  return m === 'Invalid string length' || m === 'Invalid array length' || m === 'Array buffer allocation failed';
+}
+
+/** In a Lua function's catch: finish a pending position, convert host errors. */
+export function fix(e: unknown, line: number, chunk: string): unknown {
+  if (e instanceof LuaError) {
+    if (e.level > 0 && --e.level === 0 && typeof e.value === 'string') {
+      e.value = `${chunk}:${line}: ${e.value}`;
+      e.message = e.value;
+    }
+    return e;
+  }
+  if (e instanceof RangeError) {
+    if (isMemoryError(e)) return new LuaError('not enough memory');
+    return new LuaError(`${chunk}:${line}: stack overflow`);
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  return new LuaError(`${chunk}:${line}: ${msg}`);
+}
+
+/** The message value of a caught error (pcall, resume): pending levels point at a C function: no position. */
+export function errorValue(e: unknown): LuaValue {
+  if (e instanceof LuaError) {
+    if (e.level > 0) {
+      e.level = 0;
+      if (typeof e.value === 'string') {
+        const m = /^bad argument #(\d+) to '[^']*'/.exec(e.value);
+        if (m) e.value = `bad argument #${m[1]} to '?'` + e.value.slice(m[0].length);
+      }
+    }
+    return e.value;
+  }
+  if (e instanceof RangeError) return isMemoryError(e) ? 'not enough memory' : 'stack overflow';
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function typeErr(v: LuaValue, op: string, d?: string): never {
+  const t = typeName(v);
+  return rtError(d ? `attempt to ${op} ${d} (a ${t} value)` : `attempt to ${op} a ${t} value`);
+}
+
+// ------------------------------------------------------------------ conversions
+
+export function tonum(v: LuaValue): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return str2number(v);
+  return undefined;
+}
+
+export function tostr(v: LuaValue): string {
+  switch (typeof v) {
+    case 'string': return v;
+    case 'number': return numberToString(v);
+    case 'undefined': return 'nil';
+    case 'boolean': return v ? 'true' : 'false';
+    default: {
+      const mt = getMetatable(v);
+      if (mt !== undefined) {
+        const h = mt.getStr('__tostring');
+        if (h !== undefined) {
+          const r = first(callSync(h, [v]));
+          if (typeof r !== 'string') {
+            if (typeof r === 'number') return numberToString(r);
+            rtError("'__tostring' must return a string");
+          }
+          return r;
+        }
+      }
+      return `${typeName(v)}: ${addressOf(v as { id: number })}`;
+    }
+  }
+}
+
+export function getMetatable(v: LuaValue): LuaTable | undefined {
+  if (v instanceof LuaTable || v instanceof LuaUserdata) return v.metatable;
+  if (typeof v === 'string') return CUR.stringMeta;
+  return undefined;
+}
+
+function metaOf(v: LuaValue, event: string): LuaValue {
+  const mt = getMetatable(v);
+  return mt === undefined ? undefined : mt.getStr(event);
+}
+
+// ------------------------------------------------------------------ results
+
+export function first(r: unknown): LuaValue {
+  return Array.isArray(r) ? r[0] : (r as LuaValue);
+}
+
+export function mv(r: unknown): LuaValue[] {
+  return Array.isArray(r) ? r : [r as LuaValue];
+}
+
+// ------------------------------------------------------------------ calls
+
+/** Call from host/native code: runs to completion synchronously; results as an array. */
+export function callSync(f: LuaValue, args: LuaValue[]): LuaValue[] {
+  if (f instanceof LuaFunction && f.nf !== undefined) return f.nf(args);
+  const S = CUR;
+  if (++S.ccalls >= MAXCCALLS) {
+    S.ccalls--;
+    rtError('C stack overflow');
+  }
+  S.nny++;
+  try {
+    const gen = startCall(f, args, undefined);
+    let r = gen.next();
+    while (!r.done) {
+      if (r.value === BUDGET) syncBudget(S);
+      else r = gen.throw(new LuaError('attempt to yield across metamethod/C-call boundary'));
+      if (!r.done) r = gen.next();
+    }
+    return mv(r.value);
+  } catch (e) {
+    if (e instanceof LuaError && e.level > 0) e.level--;
+    throw e;
+  } finally {
+    S.nny--;
+    S.ccalls--;
+  }
+}
+
+export function syncBudget(S: RtState): void {
+  S.opsBase += S.windowStart - S.b;
+  S.b = S.syncBudget;
+  S.windowStart = S.b;
+  if (S.onSyncBudget !== undefined) S.onSyncBudget();
+}
+
+/** A generator running `f(args)` (any callable value), for drivers. */
+export function* startCall(f: LuaValue, args: LuaValue[], d: string | undefined): Generator<unknown, unknown, unknown> {
+  if (f instanceof LuaFunction) {
+    if (f.g !== undefined) return yield* f.g(f, args);
+    return f.nf!(args);
+  }
+  return yield* callMeta(f, args, d);
+}
+
+/** Calling a non-function: __call or an error. */
+export function* callMeta(f: LuaValue, args: LuaValue[], d: string | undefined): Generator<unknown, unknown, unknown> {
+  const h = metaOf(f, '__call');
+  if (h instanceof LuaFunction) {
+    const a = [f, ...args];
+    if (h.g !== undefined) return yield* h.g(h, a);
+    return h.nf!(a);
+  }
+  return typeErr(f, 'call', d);
+}
+
+/** A native called as a method (o:name()): argument numbers shift like luaL_argerror's "method" case. */
+export function nfm(f: LuaFunction, args: LuaValue[]): LuaValue[] {
+  try {
+    return f.nf!(args);
+  } catch (e) {
+    if (e instanceof LuaError && e.level === 1 && typeof e.value === 'string') {
+      const m = /^bad argument #(\d+) to '([^']*)'/.exec(e.value);
+      if (m) {
+        const n = Number(m[1]) - 1;
+        e.value = n === 0 ? `calling '${m[2]}' on bad self` + e.value.slice(m[0].length).replace(/^ \(/, ' (') : `bad argument #${n} to '${m[2]}'` + e.value.slice(m[0].length);
+        e.message = e.value;
+      }
+    }
+    throw e;
+  }
+}
+
+// ------------------------------------------------------------------ indexing
+
+export function index(o: LuaValue, k: LuaValue, d?: string): LuaValue {
+  if (o instanceof LuaTable) {
+    const v = o.get(k);
+    if (v !== undefined || o.metatable === undefined) return v;
+  }
+  return indexSlow(o, k, d);
+}
+
+export function indexStr(o: LuaValue, k: string, d?: string): LuaValue {
+  if (o instanceof LuaTable) {
+    const n = o.map.get(k);
+    if (n !== undefined && n.val !== undefined) return n.val;
+    if (o.metatable === undefined) return undefined;
+  }
+  return indexSlow(o, k, d);
+}
+
+export function indexSlow(o: LuaValue, k: LuaValue, d: string | undefined): LuaValue {
+  for (let loop = 0; loop < 100; loop++) {
+    let h: LuaValue;
+    if (o instanceof LuaTable) {
+      const v = o.get(k);
+      if (v !== undefined) return v;
+      const mt = o.metatable;
+      if (mt === undefined) return undefined;
+      h = mt.getStr('__index');
+      if (h === undefined) return undefined;
+    } else {
+      h = metaOf(o, '__index');
+      if (h === undefined) typeErr(o, 'index', loop === 0 ? d : undefined);
+    }
+    if (h instanceof LuaFunction) return first(callSync(h, [o, k]));
+    o = h;
+    d = undefined;
+  }
+  return rtError('loop in gettable');
+}
+
+export function setIndex(o: LuaValue, k: LuaValue, v: LuaValue, d?: string): void {
+  if (o instanceof LuaTable && o.metatable === undefined) {
+    o.set(k, v);
+    return;
+  }
+  setIndexSlow(o, k, v, d);
+}
+
+export function setIndexSlow(o: LuaValue, k: LuaValue, v: LuaValue, d: string | undefined): void {
+  for (let loop = 0; loop < 100; loop++) {
+    let h: LuaValue;
+    if (o instanceof LuaTable) {
+      const mt = o.metatable;
+      if (mt === undefined || o.get(k) !== undefined) { o.set(k, v); return; }
+      h = mt.getStr('__newindex');
+      if (h === undefined) { o.set(k, v); return; }
+      if (o.readonly) rtError('Attempt to modify a readonly table');
+      o.touch(k);
+    } else {
+      h = metaOf(o, '__newindex');
+      if (h === undefined) typeErr(o, 'index', loop === 0 ? d : undefined);
+    }
+    if (h instanceof LuaFunction) { callSync(h, [o, k, v]); return; }
+    o = h;
+    d = undefined;
+  }
+  rtError('loop in settable');
+}
+
+export function getGlobal(env: LuaTable, k: string): LuaValue {
+  const n = env.map.get(k);
+  if (n !== undefined && n.val !== undefined) return n.val;
+  if (env.metatable === undefined) return undefined;
+  return indexSlow(env, k, undefined);
+}
+
+export function setGlobal(env: LuaTable, k: string, v: LuaValue): void {
+  if (env.metatable === undefined && !env.readonly) {
+    const n = env.map.get(k);
+    if (n !== undefined) { n.val = v; return; }
+    env.rawset(k, v);
+    return;
+  }
+  setIndexSlow(env, k, v, undefined);
+}
+
+// ------------------------------------------------------------------ arithmetic
+
+const ARITH_EVENTS: Record<string, string> = {
+  '+': '__add', '-': '__sub', '*': '__mul', '/': '__div', '%': '__mod', '^': '__pow',
+};
+
+export function pow(a: number, b: number): number {
+  if (b !== b) return a === 1 ? 1 : NaN;
+  if ((a === 1 || a === -1) && (b === Infinity || b === -Infinity)) return 1;
+  return Math.pow(a, b);
+}
+
+export function mod(a: number, b: number): number {
+  return a - Math.floor(a / b) * b;
+}
+
+function rawArith(op: string, x: number, y: number): number {
+  switch (op) {
+    case '+': return x + y;
+    case '-': return x - y;
+    case '*': return x * y;
+    case '/': return x / y;
+    case '%': return mod(x, y);
+    case '^': return pow(x, y);
+    default: return -x;
+  }
+}
+
+export function arith(op: string, a: LuaValue, b: LuaValue, da?: string, db?: string): LuaValue {
+  const x = tonum(a), y = tonum(b);
+  if (x !== undefined && y !== undefined) return rawArith(op, x, y);
+  const ev = ARITH_EVENTS[op]!;
+  let h = metaOf(a, ev);
+  if (h === undefined) h = metaOf(b, ev);
+  if (h !== undefined) return first(callSync(h, [a, b]));
+  if (x === undefined) typeErr(a, 'perform arithmetic on', da);
+  return typeErr(b, 'perform arithmetic on', db);
+}
+
+export function unm(a: LuaValue, d?: string): LuaValue {
+  const x = tonum(a);
+  if (x !== undefined) return -x;
+  const h = metaOf(a, '__unm');
+  if (h !== undefined) return first(callSync(h, [a, a]));
+  return typeErr(a, 'perform arithmetic on', d);
+}
+
+export function len(a: LuaValue, d?: string): LuaValue {
+  if (typeof a === 'string') return a.length;
+  if (a instanceof LuaTable) return a.length();
+  const h = metaOf(a, '__len');
+  if (h !== undefined) return first(callSync(h, [a, undefined]));
+  return typeErr(a, 'get length of', d);
+}
+
+export function concat(a: LuaValue, b: LuaValue, da?: string, db?: string): LuaValue {
+  const ta = typeof a, tb = typeof b;
+  if ((ta === 'string' || ta === 'number') && (tb === 'string' || tb === 'number')) {
+    return (ta === 'number' ? numberToString(a as number) : (a as string)) + (tb === 'number' ? numberToString(b as number) : (b as string));
+  }
+  let h = metaOf(a, '__concat');
+  if (h === undefined) h = metaOf(b, '__concat');
+  if (h !== undefined) return first(callSync(h, [a, b]));
+  if (ta === 'string' || ta === 'number') return typeErr(b, 'concatenate', db);
+  return typeErr(a, 'concatenate', da);
+}
+
+// ------------------------------------------------------------------ comparison
+
+function compareError(a: LuaValue, b: LuaValue): never {
+  const t1 = typeName(a), t2 = typeName(b);
+  if (t1 === t2) rtError(`attempt to compare two ${t1} values`);
+  return rtError(`attempt to compare ${t1} with ${t2}`);
+}
+
+function compTM(a: LuaValue, b: LuaValue, ev: string): LuaValue {
+  const h1 = metaOf(a, ev);
+  if (h1 === undefined) return undefined;
+  const h2 = metaOf(b, ev);
+  if (h1 !== h2) return undefined; // raw equality of the two handlers
+  return h1;
+}
+
+export function lt(a: LuaValue, b: LuaValue): boolean {
+  const ta = typeof a;
+  if (ta !== typeof b) return compareError(a, b);
+  if (ta === 'number') return (a as number) < (b as number);
+  if (ta === 'string') return (a as string) < (b as string);
+  const h = compTM(a, b, '__lt');
+  if (h === undefined) return compareError(a, b);
+  const r = first(callSync(h, [a, b]));
+  return r !== undefined && r !== false;
+}
+
+export function le(a: LuaValue, b: LuaValue): boolean {
+  const ta = typeof a;
+  if (ta !== typeof b) return compareError(a, b);
+  if (ta === 'number') return (a as number) <= (b as number);
+  if (ta === 'string') return (a as string) <= (b as string);
+  let h = compTM(a, b, '__le');
+  if (h !== undefined) {
+    const r = first(callSync(h, [a, b]));
+    return r !== undefined && r !== false;
+  }
+  h = compTM(b, a, '__lt');
+  if (h !== undefined) {
+    const r = first(callSync(h, [b, a]));
+    return !(r !== undefined && r !== false);
+  }
+  return compareError(a, b);
+}
+
+/** a == b for two objects that are not the same (tables/userdata with __eq). */
+export function eqObj(a: LuaValue, b: LuaValue): boolean {
+  if (a === b) return true;
+  if (!((a instanceof LuaTable && b instanceof LuaTable) || (a instanceof LuaUserdata && b instanceof LuaUserdata))) return false;
+  const h = compTM(a, b, '__eq');
+  if (h === undefined) return false;
+  const r = first(callSync(h, [a, b]));
+  return r !== undefined && r !== false;
+}
+
+export function eq(a: LuaValue, b: LuaValue): boolean {
+  return a === b || (typeof a === 'object' && typeof b === 'object' && eqObj(a, b));
+}
+
+// ------------------------------------------------------------------ for loops
+
+export function forNum(v: LuaValue, what: string): number {
+  const n = tonum(v);
+  if (n === undefined) rtError(`'for' ${what} must be a number`);
+  return n;
+}
+
+// ------------------------------------------------------------------ tables
+
+/** SETLIST of a constructor: values from `base`+1; grows the array part like OP_SETLIST. */
+export function setList(t: LuaTable, base: number, vals: LuaValue[]): void {
+  const last = base + vals.length;
+  if (last > t.arr.length) t.resizeArray(last);
+  const arr = t.arr;
+  for (let i = 0; i < vals.length; i++) arr[base + i] = vals[i];
+}
+
+/** The `arg` table of a 5.1 vararg function that does not use `...`. */
+export function argTable(va: LuaValue[]): LuaTable {
+  const t = new LuaTable(va.length, 1);
+  for (let i = 0; i < va.length; i++) t.arr[i] = va[i];
+  t.setStr('n', va.length);
+  return t;
+}
+
+export function overflow(): never {
+  return rtError('stack overflow');
+}
+
+export type { NativeFn };
+export { LuaFunction, LuaTable, LuaError, LuaCoroutine, LuaUserdata };

@@ -1,0 +1,540 @@
+/**
+ * Lua 5.1 values for RedKit's Lua engine.
+ *
+ * nil = undefined; booleans, numbers (doubles) and strings are JS primitives (strings are byte
+ * strings: one char per byte, latin1); tables, functions, coroutines and userdata are classes below.
+ *
+ * LuaTable reproduces ltable.c's layout (array part + node part with main positions, collision
+ * chains and the `lastfree` pointer, rehash/computesizes) so that `#t`, `next`/`pairs` order and
+ * everything depending on them match C Lua 5.1.5. A JS Map indexes the nodes by key for speed; the
+ * nodes themselves keep C's positions.
+ */
+
+export type LuaValue = undefined | boolean | number | string | LuaTable | LuaFunction | LuaCoroutine | LuaUserdata;
+
+/** A Lua error carrying any Lua value. `level` > 0: the message still waits for its "chunk:line: " prefix. */
+export class LuaError extends Error {
+  value: LuaValue;
+  traceback: string | undefined;
+  /** Internal: levels still to climb before the position prefix is added (0 = final). */
+  level: number;
+  constructor(value: LuaValue, traceback?: string, level = 0) {
+    super(typeof value === 'string' ? value : 'Lua error');
+    this.value = value;
+    this.traceback = traceback;
+    this.level = level;
+  }
+}
+
+/** luaL_error for natives: the runtime prefixes the caller's position ("user_script:3: "). */
+export function luaLError(message: string): never {
+  throw new LuaError(message, undefined, 1);
+}
+
+/** luaL_argerror: "bad argument #1 to 'rep' (...)". */
+export function argError(n: number, fname: string, extra: string): never {
+  throw new LuaError(`bad argument #${n} to '${fname}' (${extra})`, undefined, 1);
+}
+
+/** luaL_typerror: "bad argument #1 to 'rep' (number expected, got no value)". */
+export function typeError(n: number, fname: string, expected: string, got: LuaValue | undefined, present: boolean): never {
+  return argError(n, fname, `${expected} expected, got ${present ? typeName(got) : 'no value'}`);
+}
+
+export function typeName(v: LuaValue): string {
+  switch (typeof v) {
+    case 'undefined': return 'nil';
+    case 'boolean': return 'boolean';
+    case 'number': return 'number';
+    case 'string': return 'string';
+    default:
+      if (v instanceof LuaTable) return 'table';
+      if (v instanceof LuaFunction) return 'function';
+      if (v instanceof LuaCoroutine) return 'thread';
+      return 'userdata';
+  }
+}
+
+let nextId = 1;
+/** A stable pseudo address for tostring ("table: 0x...") and for hashing objects as keys. */
+export function objectId(o: { id: number }): number {
+  if (o.id === 0) o.id = nextId++;
+  return o.id;
+}
+export function addressOf(o: { id: number }): string {
+  return '0x' + (0x55d0c0a01000 + objectId(o) * 0x40).toString(16);
+}
+
+/** A host (C-like) function: gets exactly the arguments passed; returns its results. */
+export type NativeFn = (args: LuaValue[]) => LuaValue[];
+/** Compiled Lua function / resumable native: a generator taking (self, args), returning one value or an array of values. */
+export type GenFn = (self: LuaFunction, args: LuaValue[]) => Generator<unknown, unknown, unknown>;
+
+export class LuaFunction {
+  readonly name: string;
+  /** Native implementation (C-like function); undefined for Lua closures. */
+  nf: NativeFn | undefined;
+  /** Compiled (resumable) implementation: Lua closures, and natives that must let yields through (pcall...). */
+  g: GenFn | undefined;
+  /** The function environment (getfenv/setfenv); natives: undefined unless set. */
+  env: LuaTable | undefined;
+  id = 0;
+  constructor(name: string, nf: NativeFn | undefined, g: GenFn | undefined, env: LuaTable | undefined) {
+    this.name = name;
+    this.nf = nf;
+    this.g = g;
+    this.env = env;
+  }
+}
+
+export function nativeFunction(name: string, fn: NativeFn): LuaFunction {
+  return new LuaFunction(name, fn, undefined, undefined);
+}
+
+export class LuaCoroutine {
+  id = 0;
+  /** 'suspended' | 'running' | 'normal' | 'dead' */
+  status: 'suspended' | 'running' | 'normal' | 'dead' = 'suspended';
+  fn: LuaFunction;
+  gen: Generator<unknown, unknown, unknown> | undefined = undefined;
+  /** Saved per-thread engine state while not running. */
+  depth = 0;
+  nny = 0;
+  constructor(fn: LuaFunction) {
+    this.fn = fn;
+  }
+}
+
+export class LuaUserdata {
+  id = 0;
+  metatable: LuaTable | undefined = undefined;
+  data: unknown;
+  env: LuaTable | undefined = undefined;
+  constructor(data: unknown) {
+    this.data = data;
+  }
+}
+
+// ---------------------------------------------------------------- table
+
+const MAXBITS = 26;
+const MAXASIZE = 1 << MAXBITS;
+
+class Node {
+  key: LuaValue = undefined;
+  val: LuaValue = undefined;
+  next: Node | null = null;
+  constructor(public readonly idx: number) {}
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** Lua 5.1's luaS_hash (seeded by the length, one char in `step` for long strings). */
+export function luaStringHash(s: string): number {
+  const l = s.length;
+  let h = l >>> 0;
+  const step = (l >> 5) + 1;
+  for (let l1 = l; l1 >= step; l1 -= step) {
+    h = (h ^ ((h << 5) + (h >>> 2) + (s.charCodeAt(l1 - 1) & 0xff))) >>> 0;
+  }
+  return h;
+}
+
+function ceillog2(x: number): number {
+  // ceil(log2(x)) for x >= 1
+  let l = 0;
+  x--;
+  while (x >= 256) { l += 8; x = Math.floor(x / 256); }
+  while (x > 0) { l++; x >>>= 1; }
+  return l;
+}
+
+/** The int index of a number key, or -1 (arrayindex). */
+function arrayIndex(k: LuaValue): number {
+  if (typeof k === 'number' && (k | 0) === k) return k;
+  return -1;
+}
+
+function tableIndexError(msg: string): never {
+  throw new LuaError(msg, undefined, 1);
+}
+
+const EMPTY_NODES: Node[] = [];
+
+export class LuaTable {
+  /** Array part: arr[i-1] is t[i] for 1 <= i <= arr.length (sizearray = arr.length). */
+  arr: LuaValue[];
+  /** Node part (length 0 = C's dummynode, else a power of 2). */
+  nodes: Node[];
+  /** key -> node holding it. */
+  map: Map<LuaValue, Node>;
+  lastfree: number;
+  metatable: LuaTable | undefined = undefined;
+  readonly = false;
+  id = 0;
+
+  constructor(narray = 0, nhash = 0) {
+    const arr = new Array<LuaValue>(narray);
+    for (let i = 0; i < narray; i++) arr[i] = undefined;
+    this.arr = arr;
+    this.nodes = EMPTY_NODES;
+    this.map = new Map();
+    this.lastfree = 0;
+    if (nhash > 0) this.setNodeVector(nhash);
+  }
+
+  // ---- lookups
+
+  get(key: LuaValue): LuaValue {
+    if (typeof key === 'number') {
+      const arr = this.arr;
+      if (key >= 1 && key <= arr.length && (key | 0) === key) return arr[key - 1];
+    }
+    const n = this.map.get(key);
+    return n === undefined ? undefined : n.val;
+  }
+
+  /** Raw get with a string key (no array part check). */
+  getStr(key: string): LuaValue {
+    const n = this.map.get(key);
+    return n === undefined ? undefined : n.val;
+  }
+
+  /** Raw get with an integer key. */
+  getInt(key: number): LuaValue {
+    const arr = this.arr;
+    if (key >= 1 && key <= arr.length) return arr[key - 1];
+    const n = this.map.get(key);
+    return n === undefined ? undefined : n.val;
+  }
+
+  // ---- stores
+
+  set(key: LuaValue, value: LuaValue): void {
+    if (this.readonly) tableIndexError('Attempt to modify a readonly table');
+    this.rawset(key, value);
+  }
+
+  /** Store ignoring the readonly flag (host use). */
+  rawset(key: LuaValue, value: LuaValue): void {
+    if (typeof key === 'number') {
+      const arr = this.arr;
+      if (key >= 1 && key <= arr.length && (key | 0) === key) { arr[key - 1] = value; return; }
+      if (key !== key) tableIndexError('table index is NaN');
+    }
+    const n = this.map.get(key);
+    if (n !== undefined) { n.val = value; return; }
+    if (key === undefined) tableIndexError('table index is nil');
+    // Like luaH_set, a new key gets a node even when the value is nil (it can trigger a rehash).
+    this.newKey(key).val = value;
+  }
+
+  /** luaH_set without a store: make sure `key` has a slot (what C Lua does before calling __newindex). */
+  touch(key: LuaValue): void {
+    if (typeof key === 'number') {
+      if (key >= 1 && key <= this.arr.length && (key | 0) === key) return;
+      if (key !== key) tableIndexError('table index is NaN');
+    }
+    if (key === undefined) tableIndexError('table index is nil');
+    if (this.map.get(key) === undefined) this.newKey(key);
+  }
+
+  setStr(key: string, value: LuaValue): void {
+    if (this.readonly) tableIndexError('Attempt to modify a readonly table');
+    const n = this.map.get(key);
+    if (n !== undefined) { n.val = value; return; }
+    this.newKey(key).val = value;
+  }
+
+  setInt(key: number, value: LuaValue): void {
+    if (this.readonly) tableIndexError('Attempt to modify a readonly table');
+    const arr = this.arr;
+    if (key >= 1 && key <= arr.length) { arr[key - 1] = value; return; }
+    const n = this.map.get(key);
+    if (n !== undefined) { n.val = value; return; }
+    this.newKey(key).val = value;
+  }
+
+  // ---- length and traversal
+
+  length(): number {
+    const arr = this.arr;
+    let j = arr.length;
+    if (j > 0 && arr[j - 1] === undefined) {
+      let i = 0;
+      while (j - i > 1) {
+        const m = Math.floor((i + j) / 2);
+        if (arr[m - 1] === undefined) j = m;
+        else i = m;
+      }
+      return i;
+    }
+    if (this.nodes.length === 0) return j;
+    return this.unboundSearch(j);
+  }
+
+  private unboundSearch(j: number): number {
+    let i = j;
+    j++;
+    while (this.getInt(j) !== undefined) {
+      i = j;
+      j *= 2;
+      if (j > 2147483647) {
+        i = 1;
+        while (this.getInt(i) !== undefined) i++;
+        return i - 1;
+      }
+    }
+    while (j - i > 1) {
+      const m = Math.floor((i + j) / 2);
+      if (this.getInt(m) === undefined) j = m;
+      else i = m;
+    }
+    return i;
+  }
+
+  next(key: LuaValue): [LuaValue, LuaValue] | undefined {
+    let i = this.findIndex(key);
+    const arr = this.arr;
+    const asize = arr.length;
+    for (i++; i < asize; i++) {
+      if (arr[i] !== undefined) return [i + 1, arr[i]];
+    }
+    const nodes = this.nodes;
+    for (i -= asize; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (n.val !== undefined) return [n.key, n.val];
+    }
+    return undefined;
+  }
+
+  private findIndex(key: LuaValue): number {
+    if (key === undefined) return -1;
+    const i = arrayIndex(key);
+    if (i > 0 && i <= this.arr.length) return i - 1;
+    const n = this.map.get(key);
+    if (n === undefined) throw new LuaError("invalid key to 'next'", undefined, 1);
+    return n.idx + this.arr.length;
+  }
+
+  /** Count of non-nil values (host helper; not a Lua operation). */
+  count(): number {
+    let c = 0;
+    for (const v of this.arr) if (v !== undefined) c++;
+    for (const n of this.nodes) if (n.val !== undefined) c++;
+    return c;
+  }
+
+  // ---- ltable.c internals
+
+  private mainPosition(key: LuaValue): number {
+    const size = this.nodes.length;
+    switch (typeof key) {
+      case 'string':
+        return luaStringHash(key) & (size - 1);
+      case 'number': {
+        if (key === 0) return 0;
+        f64[0] = key;
+        const a = (u32[0]! + u32[1]!) >>> 0;
+        return a % ((size - 1) | 1);
+      }
+      case 'boolean':
+        return (key ? 1 : 0) & (size - 1);
+      default:
+        return objectId(key as { id: number }) % ((size - 1) | 1);
+    }
+  }
+
+  private getFreePos(): Node | null {
+    const nodes = this.nodes;
+    while (this.lastfree > 0) {
+      this.lastfree--;
+      const n = nodes[this.lastfree]!;
+      if (n.key === undefined) return n;
+    }
+    return null;
+  }
+
+  /** luaH_newkey: returns the node now holding `key` (value nil). */
+  private newKey(key: LuaValue): Node {
+    const nodes = this.nodes;
+    if (nodes.length === 0) {
+      this.rehash(key);
+      return this.nodeForSet(key);
+    }
+    let mp = nodes[this.mainPosition(key)]!;
+    if (mp.val !== undefined) {
+      const n = this.getFreePos();
+      if (n === null) {
+        this.rehash(key);
+        return this.nodeForSet(key);
+      }
+      let othern = nodes[this.mainPosition(mp.key)]!;
+      if (othern !== mp) {
+        while (othern.next !== mp) othern = othern.next!;
+        othern.next = n;
+        n.key = mp.key;
+        n.val = mp.val;
+        n.next = mp.next;
+        this.map.set(n.key, n);
+        mp.next = null;
+        mp.val = undefined;
+      } else {
+        n.next = mp.next;
+        mp.next = n;
+        mp = n;
+      }
+    }
+    if (mp.key !== undefined && this.map.get(mp.key) === mp) this.map.delete(mp.key);
+    mp.key = key;
+    this.map.set(key, mp);
+    return mp;
+  }
+
+  /** luaH_set after a rehash: the key may now live in the array part. */
+  private nodeForSet(key: LuaValue): Node {
+    const k = arrayIndex(key);
+    if (k > 0 && k <= this.arr.length) {
+      // Caller stores into node.val: redirect through a proxy node writing the array slot.
+      return new ArraySlot(this.arr, k - 1) as unknown as Node;
+    }
+    const n = this.map.get(key);
+    if (n !== undefined) return n;
+    return this.newKey(key);
+  }
+
+  private setNodeVector(size: number): void {
+    if (size === 0) {
+      this.nodes = EMPTY_NODES;
+      this.lastfree = 0;
+      return;
+    }
+    const lsize = ceillog2(size);
+    if (lsize > MAXBITS) tableIndexError('table overflow');
+    size = 2 ** lsize;
+    const nodes = new Array<Node>(size);
+    for (let i = 0; i < size; i++) nodes[i] = new Node(i);
+    this.nodes = nodes;
+    this.lastfree = size;
+  }
+
+  /** luaH_resizearray (used by SETLIST and lua_createtable-like growth). */
+  resizeArray(nasize: number): void {
+    this.resize(nasize, this.nodes.length);
+  }
+
+  private resize(nasize: number, nhsize: number): void {
+    const arr = this.arr;
+    const oldasize = arr.length;
+    const oldNodes = this.nodes;
+    if (nasize > oldasize) {
+      for (let i = oldasize; i < nasize; i++) arr.push(undefined);
+    }
+    this.map = new Map();
+    this.setNodeVector(nhsize);
+    if (nasize < oldasize) {
+      const vanishing = arr.slice(nasize, oldasize);
+      arr.length = nasize;
+      for (let i = 0; i < vanishing.length; i++) {
+        const v = vanishing[i];
+        if (v !== undefined) this.setNumRaw(nasize + i + 1, v);
+      }
+    }
+    for (let i = oldNodes.length - 1; i >= 0; i--) {
+      const old = oldNodes[i]!;
+      if (old.val !== undefined) this.setRawNoCheck(old.key, old.val);
+    }
+  }
+
+  private setNumRaw(k: number, v: LuaValue): void {
+    const arr = this.arr;
+    if (k >= 1 && k <= arr.length) { arr[k - 1] = v; return; }
+    const n = this.map.get(k);
+    if (n !== undefined) { n.val = v; return; }
+    this.newKey(k).val = v;
+  }
+
+  private setRawNoCheck(key: LuaValue, v: LuaValue): void {
+    const k = arrayIndex(key);
+    if (k > 0 && k <= this.arr.length) { this.arr[k - 1] = v; return; }
+    const n = this.map.get(key);
+    if (n !== undefined) { n.val = v; return; }
+    this.newKey(key).val = v;
+  }
+
+  private rehash(ek: LuaValue): void {
+    const nums = new Array<number>(MAXBITS + 1).fill(0);
+    let nasize = this.numUseArray(nums);
+    let totaluse = nasize;
+    // numusehash
+    let ause = 0;
+    const nodes = this.nodes;
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const n = nodes[i]!;
+      if (n.val !== undefined) {
+        ause += countInt(n.key, nums);
+        totaluse++;
+      }
+    }
+    nasize += ause;
+    nasize += countInt(ek, nums);
+    totaluse++;
+    // computesizes
+    let a = 0, na = 0, n = 0;
+    for (let i = 0, twotoi = 1; twotoi / 2 < nasize; i++, twotoi *= 2) {
+      if (nums[i]! > 0) {
+        a += nums[i]!;
+        if (a > twotoi / 2) { n = twotoi; na = a; }
+      }
+      if (a === nasize) break;
+    }
+    this.resize(n, totaluse - na);
+  }
+
+  private numUseArray(nums: number[]): number {
+    const arr = this.arr;
+    const sizearray = arr.length;
+    let ause = 0;
+    let i = 1;
+    for (let lg = 0, ttlg = 1; lg <= MAXBITS; lg++, ttlg *= 2) {
+      let lc = 0;
+      let lim = ttlg;
+      if (lim > sizearray) {
+        lim = sizearray;
+        if (i > lim) break;
+      }
+      for (; i <= lim; i++) if (arr[i - 1] !== undefined) lc++;
+      nums[lg]! += lc;
+      ause += lc;
+    }
+    return ause;
+  }
+}
+
+function countInt(key: LuaValue, nums: number[]): number {
+  const k = arrayIndex(key);
+  if (k > 0 && k <= MAXASIZE) {
+    nums[ceillog2(k)]!++;
+    return 1;
+  }
+  return 0;
+}
+
+/** Stands for an array slot where newKey's caller expects a node (after a rehash moved the key to the array). */
+class ArraySlot {
+  constructor(private readonly arr: LuaValue[], private readonly i: number) {}
+  get val(): LuaValue { return this.arr[this.i]; }
+  set val(v: LuaValue) { this.arr[this.i] = v; }
+}
+
+/** luaO_int2fb then luaO_fb2int: the size a table constructor preallocates for n items. */
+export function fbRound(x: number): number {
+  let e = 0;
+  if (x < 8) return x;
+  while (x >= 16) { x = (x + 1) >> 1; e++; }
+  const fb = ((e + 1) << 3) | (x - 8);
+  const ee = (fb >> 3) & 31;
+  if (ee === 0) return fb;
+  return ((fb & 7) + 8) * 2 ** (ee - 1);
+}

@@ -1,0 +1,89 @@
+/**
+ * Differential harness for the Lua engine: runs chunks in Debian's /usr/bin/lua5.1 and in our
+ * engine, through the same Lua driver (each chunk loaded with loadstring(src, '@user_script') and
+ * run under pcall; compile and runtime errors are printed), and returns each chunk's output.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LuaState, LuaError } from '../../src/lua/index.js';
+
+export const LUA51 = '/usr/bin/lua5.1';
+
+/** A Lua string literal for any byte string. */
+export function luaQuote(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34 || c === 92) out += '\\' + s[i];
+    else if (c >= 32 && c < 127) out += s[i];
+    else out += '\\' + String(c & 0xff).padStart(3, '0');
+  }
+  return out + '"';
+}
+
+const DRIVER = `
+for i = 1, #CASES do
+  print('##CASE ' .. i)
+  local f, err = loadstring(CASES[i], '@user_script')
+  if not f then print('COMPILE: ' .. tostring(err))
+  else
+    local ok, e = pcall(f)
+    if not ok then print('ERROR: ' .. tostring(e)) end
+  end
+end
+`;
+
+export function buildProgram(cases: string[]): string {
+  return `local CASES = {\n${cases.map(luaQuote).join(',\n')}\n}\n${DRIVER}`;
+}
+
+/** Table/function addresses differ between the two engines. */
+export function normalize(out: string): string {
+  return out.replace(/0x[0-9a-f]{4,}/g, '0xADDR');
+}
+
+function split(out: string, n: number): string[] {
+  const res: string[] = new Array(n).fill('<missing>');
+  const parts = out.split(/^##CASE (\d+)\n/m);
+  for (let i = 1; i < parts.length; i += 2) res[Number(parts[i]) - 1] = normalize(parts[i + 1] ?? '');
+  return res;
+}
+
+export function runReference(cases: string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'lua-oracle-'));
+  try {
+    const file = join(dir, 'prog.lua');
+    writeFileSync(file, Buffer.from(buildProgram(cases), 'latin1'));
+    const r = spawnSync(LUA51, [file], { encoding: 'latin1', timeout: 60_000, maxBuffer: 64 << 20 });
+    return split(r.stdout + (r.stderr ? `##STDERR\n${r.stderr}` : ''), cases.length);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function runOurs(cases: string[], state?: LuaState): string[] {
+  let out = '';
+  const L = state ?? new LuaState({ print: (line) => { out += line + '\n'; } });
+  if (state) L.print = (line) => { out += line + '\n'; };
+  try {
+    const f = L.load(buildProgram(cases), '=driver');
+    L.call(f, []);
+  } catch (e) {
+    out += `##STDERR\n${e instanceof LuaError ? String(e.value) : String(e)}\n`;
+  }
+  return split(out, cases.length);
+}
+
+export interface Mismatch { index: number; src: string; expected: string; actual: string }
+
+export function compare(cases: string[]): Mismatch[] {
+  const ref = runReference(cases);
+  const ours = runOurs(cases);
+  const bad: Mismatch[] = [];
+  for (let i = 0; i < cases.length; i++) {
+    if (ref[i] !== ours[i]) bad.push({ index: i, src: cases[i]!, expected: ref[i]!, actual: ours[i]! });
+  }
+  return bad;
+}
