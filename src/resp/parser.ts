@@ -174,8 +174,9 @@ export class RequestParser {
    * Throws ProtocolError on malformed input (the caller replies and closes).
    */
   next(): ParsedCommand | null {
-    // A new read starts, or the read carried over from the last chunk goes on into this one.
-    if ((this.pos === this.end || this.carry > 0) && this.end < this.buf.length) this.startRead();
+    // A new read starts, or the read carried over from the last chunk goes on into this one
+    // (after a big bulk that feed() completed: once it is taken, in the loop below).
+    if ((this.pos === this.end || this.carry > 0) && this.end < this.buf.length && (this.big === null || this.bigFilled < this.big.length)) this.startRead();
     for (;;) {
       // Fast path: a whole, ordinary multibulk command already in the buffer.
       if (this.mbRemaining === 0 && this.big === null && !this.unauthenticated && this.pos < this.end && this.buf[this.pos] === 0x2a) {

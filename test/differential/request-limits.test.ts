@@ -219,6 +219,15 @@ describe('request limits against redis-server', () => {
     });
   });
 
+  it('a big bulk in its own write, then a long line in a later one', async () => {
+    // Redis reads exactly to the end of the bulk, hands its query buffer to the value
+    // and reads next into a new one of the bulk's size (40954 bytes of room).
+    const v = 'w'.repeat(40_000);
+    const big = `*3\r\n$3\r\nSET\r\n$2\r\nbw\r\n$${v.length}\r\n${v}\r\n`;
+    for (const nl of [30_000, 60_000, 200_000]) await probe(pair, [big, inline(nl)], 100);
+    await witnessOk(13);
+  });
+
   it('the limits hold for a client that has not authenticated yet', async () => {
     const p = await startPair({ redisArgs: ['--requirepass', 'pw'], redkit: { requirepass: 'pw' } });
     try {
