@@ -624,6 +624,32 @@ describe.each([2, 3] as const)('streams (RESP%i)', (proto) => {
     ]);
   });
 
+  it('WATCH: which stream commands signal the key as modified', async () => {
+    await expectSame(r, k, [
+      ['XADD', 's', '1-0', 'f', 'v'],
+      ['XGROUP', 'CREATE', 's', 'g', '0'],
+      ['XGROUP', 'CREATE', 's', 'g2', '0'],
+    ]);
+    const probes: Cmd[] = [
+      ['XGROUP', 'CREATE', 's', 'g3', '0'],
+      ['XGROUP', 'SETID', 's', 'g', '0'],
+      ['XGROUP', 'CREATECONSUMER', 's', 'g', 'c9'],
+      ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 's', '>'],
+      ['XACK', 's', 'g', '1-0'],
+      ['XCLAIM', 's', 'g', 'c2', '0', '1-0'],
+      ['XAUTOCLAIM', 's', 'g', 'c3', '0', '0'],
+      ['XGROUP', 'DELCONSUMER', 's', 'g', 'c3'],
+      ['XGROUP', 'DESTROY', 's', 'g2'],
+      ['XSETID', 's', '5-0'],
+      ['XDEL', 's', '9-9'],
+      ['XTRIM', 's', 'MAXLEN', '5'],
+      ['XADD', 's', '8-0', 'f', 'v'],
+      ['XDEL', 's', '1-0'],
+      ['XTRIM', 's', 'MAXLEN', '0'],
+    ];
+    for (const p of probes) await expectSame(r, k, [['WATCH', 's'], p, ['MULTI'], ['EXEC']]);
+  });
+
   it('keyspace notifications', async () => {
     await expectSameEvents(pair, proto, [
       ['XADD', 's', '1-0', 'f', '1'],
