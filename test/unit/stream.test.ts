@@ -122,6 +122,9 @@ describe('RStream against a model', () => {
           expect(s.rangeReply(a, b, count, rev).map(([id, fv]) => `${id}:${fv.join(',')}`)).toEqual(modelRange(m, a, b, count, rev));
         }
         expect(s.length).toBe(m.filter((x) => !x.deleted).length);
+        const lastLive = [...m].reverse().find((x) => !x.deleted);
+        const lv = s.lastValidId();
+        expect(lastLive ? `${lastLive.ms}-${lastLive.seq}` : '0-0').toBe(`${lv.ms}-${lv.seq}`);
       }
       // Node invariants: entries per node within the limit, live/dead counts add up.
       let total = 0;
