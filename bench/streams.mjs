@@ -59,10 +59,12 @@ const OPS = [
 
 export async function scaling({ rounds, requests }) {
   const rows = [];
+  const only = process.env.BENCH_STREAM_OPS ? new RegExp(process.env.BENCH_STREAM_OPS, 'i') : null;
   for (const kind of ['redis', 'redkit']) {
     const server = await startProcess(kind);
     try {
       for (const op of OPS) {
+        if (only !== null && !only.test(op.label)) continue;
         const costs = [];
         for (const n of SIZES) {
           await pipeline(server.port, 1, () => ['DEL', 'bigstream']);
@@ -89,6 +91,6 @@ export async function scaling({ rounds, requests }) {
 }
 
 export async function run(opts) {
-  await memory();
+  if (process.env.BENCH_STREAM_SKIP_MEMORY !== '1') await memory();
   await scaling(opts);
 }

@@ -14,6 +14,10 @@
  *   serve, a BLOCK read answers as a timeout until the blocking layer is
  *   wired (TODO(blocking)); inside MULTI it answers as a timeout, as Redis
  *   does. Writes that can serve a blocked reader call signalStreamReady().
+ * - WATCH: as in Redis 7.0, only XADD, XDEL and XTRIM that change entries (and
+ *   XGROUP CREATE MKSTREAM creating the key) signal the key as modified;
+ *   group commands (XGROUP, XREADGROUP, XACK, XCLAIM, XAUTOCLAIM) and XSETID
+ *   do not.
  */
 import { Err, ReplyError } from '../errors.js';
 import { parseIntStrict } from '../resp/format.js';
@@ -757,7 +761,6 @@ function xgroupCreate(ctx: Context, args: string[]): Reply {
   }
   const g = s.createGroup(args[1], id, x.entriesRead);
   if (g === null) throw new ReplyError(ERR_BUSYGROUP);
-  ctx.db.touch(key);
   ctx.store.notify(NOTIFY.STREAM, 'xgroup-create', key, ctx.db.id);
   return OK;
 }
@@ -771,7 +774,6 @@ function xgroupSetid(ctx: Context, args: string[]): Reply {
   const id = args[2] === '$' ? s.lastId : parseId(args[2]);
   g.lastId = id;
   g.entriesRead = x.entriesRead;
-  ctx.db.touch(args[0]);
   ctx.store.notify(NOTIFY.STREAM, 'xgroup-setid', args[0], ctx.db.id);
   signalStreamReady(ctx, args[0]);
   return OK;
@@ -781,7 +783,6 @@ function xgroupDestroy(ctx: Context, args: string[]): Reply {
   const x = xgroupPrepare(ctx, ctx.sentArgs[0] ?? 'destroy', args, 'none', false);
   if (x.g === undefined) return 0;
   x.s!.groups!.delete(args[1]);
-  ctx.db.touch(args[0]);
   ctx.store.notify(NOTIFY.STREAM, 'xgroup-destroy', args[0], ctx.db.id);
   signalStreamReady(ctx, args[0]);
   return 1;
@@ -792,7 +793,6 @@ function xgroupCreateConsumer(ctx: Context, args: string[]): Reply {
   const g = x.g!;
   if (g.consumers.has(args[2])) return 0;
   g.consumers.set(args[2], new Consumer(args[2], ctx.clock.now()));
-  ctx.db.touch(args[0]);
   ctx.store.notify(NOTIFY.STREAM, 'xgroup-createconsumer', args[0], ctx.db.id);
   return 1;
 }
@@ -807,7 +807,6 @@ function xgroupDelConsumer(ctx: Context, args: string[]): Reply {
     g.pel.delete(ms, seq);
   });
   g.consumers.delete(args[2]);
-  ctx.db.touch(args[0]);
   ctx.store.notify(NOTIFY.STREAM, 'xgroup-delconsumer', args[0], ctx.db.id);
   return pending;
 }
@@ -828,7 +827,6 @@ function xack(ctx: Context, args: string[]): Reply {
       acked++;
     }
   }
-  if (acked) ctx.db.touch(args[0]);
   return acked;
 }
 
@@ -935,7 +933,6 @@ function xclaim(ctx: Context, args: string[]): Reply {
   } else deliverytime = now;
   let consumer: Consumer | null = null;
   const out: Reply[] = [];
-  let changed = false;
   for (const id of ids) {
     let nack = g.pel.get(id.ms, id.seq);
     const entry = s.get(id.ms, id.seq);
@@ -943,7 +940,6 @@ function xclaim(ctx: Context, args: string[]): Reply {
       if (nack !== undefined) {
         g.pel.delete(id.ms, id.seq);
         nack.consumer?.pel.delete(id.ms, id.seq);
-        changed = true;
       }
       continue;
     }
@@ -965,9 +961,7 @@ function xclaim(ctx: Context, args: string[]): Reply {
       nack.consumer = consumer;
     }
     out.push(justid ? idReply(id) : entryReply(entry));
-    changed = true;
   }
-  if (changed) ctx.db.touch(key);
   return out;
 }
 
@@ -1054,7 +1048,6 @@ function xautoclaim(ctx: Context, args: string[]): Reply {
     }
   }
   attempts = 0;
-  if (claimed.length || deletedIds.length) ctx.db.touch(key);
   return [next !== null ? idReply(next) : '0-0', claimed, deletedIds];
 }
 
@@ -1226,7 +1219,6 @@ function xsetid(ctx: Context, args: string[]): Reply {
   s.lastId = id;
   if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
   if (!idIsZero(maxDel)) s.maxDeletedId = maxDel;
-  ctx.db.touch(key);
   ctx.store.notify(NOTIFY.STREAM, 'xsetid', key, ctx.db.id);
   return OK;
 }

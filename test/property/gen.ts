@@ -81,6 +81,7 @@ export const KEYS = {
   zset: ['z1', 'z2', 'z3'],
   bits: ['b1', 'b2', 'b3'],
   hll: ['p1', 'p2'],
+  stream: ['t1', 't2'],
 } as const;
 export type KeyType = keyof typeof KEYS;
 /** Every key name, plus `x`, which no command prefers. */
@@ -172,7 +173,7 @@ const numkeys = (ts: KeyType[], max = 3) => keysOf(ts, max).map((ks) => [String(
 
 // ---- op constructors ---------------------------------------------------------------------------
 
-export const GROUPS = ['string', 'keys', 'hash', 'list', 'set', 'zset', 'geo', 'bits', 'hll', 'sort', 'dump'] as const;
+export const GROUPS = ['string', 'keys', 'hash', 'list', 'set', 'zset', 'geo', 'bits', 'hll', 'sort', 'dump', 'stream'] as const;
 export type Group = (typeof GROUPS)[number];
 
 interface Entry {
@@ -263,6 +264,20 @@ const bitfieldOp = fc.oneof(
   cmd('SET', BIT_TYPES, BF_OFFSETS, BF_VALUES),
   cmd('INCRBY', BIT_TYPES, BF_OFFSETS, BF_VALUES),
   cmd('OVERFLOW', from(['WRAP', 'SAT', 'FAIL', 'BAD'])),
+);
+
+// Streams: explicit IDs over a small space (`*` IDs come from each server's own clock), a few groups and consumers.
+const xid = mostly(['1-0', '1-1', '2-0', '2-1', '3-0', '3-5', '4-0', '5-0', '5-2', '0-1'], ['0-0', 'x', '18446744073709551615-18446744073709551615', '-1'], 8);
+const xaddId = fc.oneof({ weight: 8, arbitrary: xid }, { weight: 2, arbitrary: from(['1-*', '3-*', '5-*', '6', '7-*']) });
+const xbound = mostly(['-', '+', '1', '2-0', '(2-0', '3', '(3-0', '5-2', '0'], ['(-', 'x']);
+const xreadId = mostly(['0', '1-0', '2-1', '$', '5-0'], ['>', 'x']);
+const xfield = fc.constantFrom('f', 'g', 'f', '1');
+const xgroup = fc.constantFrom('g1', 'g1', 'g2');
+const xconsumer = fc.constantFrom('c1', 'c2', 'c3');
+const xtrimOpts = fc.oneof(
+  { weight: 3, arbitrary: fc.constant([] as string[]) },
+  { weight: 2, arbitrary: cmd(from(['MAXLEN', 'MINID']), opt(from(['=', '~'])), from(['0', '1', '2', '3-0', '5'])) },
+  { weight: 1, arbitrary: cmd('MAXLEN', '~', from(['1', '2']), 'LIMIT', from(['0', '1', '100'])) },
 );
 
 function randomEntry(name: string, weight: number, t: KeyType, content: (k: string) => Cmd, withFlag: string | null): Entry {
@@ -564,6 +579,28 @@ export function entries(): Entry[] {
     ],
     dump: [
       dumpEntry(3),
+    ],
+    stream: [
+      ...generic('stream'),
+      exact('XADD', 8, cmd('XADD', k('stream'), opt('NOMKSTREAM'), xtrimOpts, xaddId, pairsOf(xfield, val, 2))),
+      exact('XRANGE', 3, cmd('XRANGE', k('stream'), xbound, xbound, opt('COUNT', from(['0', '1', '2', '5', '-1', 'x'])))),
+      exact('XREVRANGE', 2, cmd('XREVRANGE', k('stream'), xbound, xbound, opt('COUNT', from(['0', '1', '3'])))),
+      exact('XLEN', 1, cmd('XLEN', k('stream'))),
+      exact('XDEL', 3, cmd('XDEL', k('stream'), some(xid, 3))),
+      exact('XTRIM', 2, cmd('XTRIM', k('stream'), fc.oneof(xtrimOpts, fc.constant(['MAXLEN', '0'] as string[])))),
+      exact('XREAD', 2, cmd('XREAD', opt('COUNT', from(['1', '2', '0'])), 'STREAMS', fc.oneof(cmd(k('stream'), xreadId), cmd(k('stream'), k('stream'), xreadId, xreadId)))),
+      exact('XGROUP', 4, cmd('XGROUP', 'CREATE', k('stream'), xgroup, fc.oneof(xid, fc.constant('$')), fc.oneof({ weight: 3, arbitrary: fc.constant(['MKSTREAM'] as string[]) }, { weight: 1, arbitrary: fc.constant([] as string[]) }), opt('ENTRIESREAD', from(['0', '2', '-1', '-2'])))),
+      exact('XGROUP', 1, cmd('XGROUP', 'SETID', k('stream'), xgroup, fc.oneof(xid, fc.constant('$')), opt('ENTRIESREAD', from(['0', '3', '-1'])))),
+      exact('XGROUP', 0.5, cmd('XGROUP', from(['DESTROY']), k('stream'), xgroup)),
+      exact('XGROUP', 0.7, cmd('XGROUP', from(['CREATECONSUMER', 'DELCONSUMER']), k('stream'), xgroup, xconsumer)),
+      exact('XREADGROUP', 5, cmd('XREADGROUP', 'GROUP', xgroup, xconsumer, opt('COUNT', from(['1', '2', '0'])), opt('NOACK'), 'STREAMS', k('stream'), mostly(['>', '>', '0', '2-0'], ['$', 'x']))),
+      exact('XACK', 3, cmd('XACK', k('stream'), xgroup, some(xid, 3))),
+      exact('XPENDING', 2, cmd('XPENDING', k('stream'), xgroup)),
+      exact('XCLAIM', 2, cmd('XCLAIM', k('stream'), xgroup, xconsumer, mostly(['0', '0', '3600000'], ['x']), some(xid, 3), opt('JUSTID'), opt('FORCE'), opt('RETRYCOUNT', from(['0', '5'])), opt('LASTID', xid))),
+      exact('XAUTOCLAIM', 2, cmd('XAUTOCLAIM', k('stream'), xgroup, xconsumer, from(['0', '3600000']), xbound, opt('COUNT', from(['1', '2', '10', '0'])), opt('JUSTID'))),
+      exact('XINFO', 2, cmd('XINFO', 'STREAM', k('stream'))),
+      exact('XINFO', 1, cmd('XINFO', 'GROUPS', k('stream'))),
+      exact('XSETID', 1, cmd('XSETID', k('stream'), xid, opt('ENTRIESADDED', from(['0', '5', '100'])), opt('MAXDELETEDID', xid))),
     ],
   };
   for (const [g, es] of Object.entries(groups)) for (const e of es) e.group = g as Group;

@@ -146,6 +146,7 @@ export class Runner {
         else if (type === 'set') reads.push({ cmd: ['SMEMBERS', key], mode: enc === 'intset' ? 'exact' : 'sorted' });
         else if (type === 'hash') reads.push({ cmd: ['HGETALL', key], mode: enc === 'listpack' ? 'exact' : 'pairs' });
         else if (type === 'zset') reads.push({ cmd: ['ZRANGE', key, '0', '-1', 'WITHSCORES'], mode: 'exact' });
+        else if (type === 'stream') reads.push({ cmd: ['XINFO', 'STREAM', key], mode: 'exact' }, { cmd: ['XINFO', 'GROUPS', key], mode: 'exact' }, { cmd: ['XPENDING', key, 'g1'], mode: 'exact' });
       }
       if (!reads.length) continue;
       const [a, b] = await this.both(reads.map((x) => x.cmd));

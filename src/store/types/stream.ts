@@ -241,6 +241,8 @@ export class StreamNode {
   /** ID of the last entry (live or deleted). */
   lastMs: U64;
   lastSeq: U64;
+  /** The last entry is live (not a tombstone). */
+  lastLive = true;
   /**
    * Bytes of Redis's listpack for this node except the two counters (valid and
    * deleted entries) of the master entry.
@@ -548,6 +550,7 @@ export class RStream implements RObject {
     node.live++;
     node.lastMs = ms;
     node.lastSeq = seq;
+    node.lastLive = true;
     this.length++;
     this.entriesAdded++;
     const id = { ms, seq };
@@ -644,6 +647,13 @@ export class RStream implements RObject {
 
   /** streamLastValidID: the last live entry's ID (0-0 when empty). */
   lastValidId(): StreamID {
+    const N = this.nodes;
+    for (let i = N.length - 1; i >= 0; i--) {
+      const n = N[i];
+      if (n.live === 0) continue;
+      if (n.lastLive) return n.lastMs === this.lastId.ms && n.lastSeq === this.lastId.seq ? this.lastId : { ms: n.lastMs, seq: n.lastSeq };
+      break;
+    }
     const r = this.range(MIN_ID, MAX_ID, 1, true);
     return r.length > 0 ? { ms: r[0].ms, seq: r[0].seq } : MIN_ID;
   }
@@ -712,6 +722,7 @@ export class RStream implements RObject {
           node.data = s.slice(0, fpos) + ONE_CHAR[flags | F_DELETED] + s.slice(fpos + 1);
           node.live--;
           node.dead++;
+          if (node.lastMs === ms && node.lastSeq === seq) node.lastLive = false;
         }
         this.length--;
         return true;
@@ -773,6 +784,7 @@ export class RStream implements RObject {
         node.data = out + s.slice(copied);
         node.live -= fromLp;
         node.dead += fromLp;
+        if (node.live === 0) node.lastLive = false;
         deleted += fromLp;
       }
       break;
@@ -802,6 +814,7 @@ export class RStream implements RObject {
       else node.live++;
       node.lastMs = e.ms;
       node.lastSeq = e.seq;
+      node.lastLive = (e.flags & F_DELETED) === 0;
     }
     node.data = data;
     node.lpBytes = lpBytes - lpIntSize(node.live) - lpIntSize(node.dead);
@@ -890,6 +903,7 @@ export class RStream implements RObject {
       m.dead = n.dead;
       m.lastMs = n.lastMs;
       m.lastSeq = n.lastSeq;
+      m.lastLive = n.lastLive;
       m.lpBytes = n.lpBytes;
       c.nodes.push(m);
     }
