@@ -125,6 +125,8 @@ function restore(ctx: Context, args: string[]): Reply {
   }
 
   db.set(key, value);
+  // dbAdd signals the key ready: a restored list, sorted set or stream may serve blocked clients.
+  if (typeof value !== 'string') ctx.store.hooks.keyReady?.(db, key);
   if (ttl !== 0n) db.setExpire(key, Number.isSafeInteger(Number(ttl)) ? Number(ttl) : ttl);
 
   // objectSetLRUOrLFU: FREQ under an LFU policy, IDLETIME under any other.

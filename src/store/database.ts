@@ -156,14 +156,6 @@ export class Database {
       if (this.bigExpires !== null) this.bigExpires.delete(key);
     }
     if (signal) this.touch(key);
-    // dbAdd's signalKeyAsReady: a new list, sorted set or stream may serve blocked clients.
-    if (typeof value !== 'string') {
-      const ready = st.hooks.keyReady;
-      if (ready !== undefined) {
-        const t = value.type;
-        if (t === 'list' || t === 'zset' || t === 'stream') ready(this, key);
-      }
-    }
   }
 
   /** Replace the value in place (same key, TTL kept) without signalling. */

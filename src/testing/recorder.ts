@@ -3,7 +3,7 @@
  * order the server received them. Commands run inside MULTI/EXEC or a script
  * are nested under their parent entry.
  */
-import { realClearTimeout, realSetTimeout } from '../clock/timers.js';
+import { realClearTimeout, realDateNow, realSetTimeout } from '../clock/timers.js';
 import { ReplyError } from '../errors.js';
 import { NoReply, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
@@ -55,6 +55,11 @@ export class RecordedCommand {
   errorMessage: string | undefined = undefined;
   /** True once the command has answered. */
   done = false;
+  /**
+   * Clock time (virtual ms) when it answered: later than `time` for a
+   * command that blocked (BLPOP served or timed out) or was held (pause, fault).
+   */
+  answeredAt: number | undefined = undefined;
   /** Set when a fault rule acted on this command ('error', 'delay 100ms', 'hang', 'drop', ...). */
   fault: string | undefined = undefined;
   /** @internal The real reply when a fault sent the client something else. */
@@ -115,7 +120,7 @@ export class RecordedCommand {
       clientName: this.clientName,
       libName: this.libName,
       time: this.time,
-      ...(this.done ? {} : { pending: true }),
+      ...(this.done ? { answeredAt: this.answeredAt } : { pending: true }),
       reply: jsonSafe(this.reply),
       error: this.error,
       ...(this.parent ? { parent: this.parent.seq } : {}),
@@ -172,6 +177,8 @@ export class Recorder {
   private readonly recordReplies: boolean;
   private readonly limit: number;
   private waiters: Waiter[] = [];
+  /** The attached server's clock (answer times). */
+  private now: () => number = realDateNow;
   /** Open transaction/script parents per client id. */
   private readonly parents = new Map<number, RecordedCommand>();
   enabled = true;
@@ -192,6 +199,7 @@ export class Recorder {
   attach(server: RedKitServer): () => void {
     const mw: Middleware = (ctx, call, next) => this.around(ctx, call, next);
     server.dispatcher.middleware.unshift(mw);
+    this.now = () => server.clock.now();
     const prevReject = server.dispatcher.onReject;
     server.dispatcher.onReject = (ctx, err, cmd) => {
       prevReject?.(ctx, err, cmd);
@@ -294,6 +302,7 @@ export class Recorder {
   private end(e: RecordedCommand, r: Reply): void {
     if (e.done) return;
     e.done = true;
+    e.answeredAt = this.now();
     // A fault that cut the reply short (partial) recorded what the command answered.
     const kept = e.replyFromFault;
     if (kept !== undefined) r = kept;

@@ -646,6 +646,22 @@ export function sequenceArbitrary(has: (name: string, sub?: string) => boolean, 
     );
     txOps.push(fc.oneof({ weight: 4, arbitrary: some(anyKey, 2).map((ks): Op => ({ t: 'exact', cmd: ['WATCH', ...ks] })) }, { weight: 1, arbitrary: fc.constant<Op>({ t: 'exact', cmd: ['UNWATCH'] }) }));
   }
+  // Blocking commands inside MULTI never block: they pop at once or answer as on timeout
+  // (outside MULTI an empty key would hold the sequence; the differential blocking tests cover that).
+  if (has('MULTI') && has('EXEC') && has('BLPOP') && has('BLMOVE') && has('BLMPOP') && has('BZPOPMIN') && has('BZMPOP')) {
+    const timeout = mostly(['0', '1', '0.5', '0.0001'], ['-1', 'x', 'inf', '1e300', '']);
+    const blockingCmd = fc.oneof(
+      cmd('BLPOP', keysOf(['list'], 3), timeout),
+      cmd('BRPOP', keysOf(['list'], 3), timeout),
+      cmd('BLMOVE', key('list'), key('list'), from(['LEFT', 'RIGHT']), mostly(['LEFT', 'RIGHT'], ['UP']), timeout),
+      cmd('BRPOPLPUSH', key('list'), key('list'), timeout),
+      cmd('BLMPOP', timeout, numkeys(['list'], 2), from(['LEFT', 'RIGHT']), opt('COUNT', from(['1', '2', '10', '0', 'x']))),
+      cmd('BZPOPMIN', keysOf(['zset'], 3), timeout),
+      cmd('BZPOPMAX', keysOf(['zset'], 3), timeout),
+      cmd('BZMPOP', timeout, numkeys(['zset'], 2), from(['MIN', 'MAX']), opt('COUNT', from(['1', '2', '10', '0']))),
+    );
+    txOps.push(fc.array(blockingCmd, { minLength: 1, maxLength: 3 }).map((cmds): Op => ({ t: 'tx', cmd: ['EXEC'], inner: cmds, before: [] })));
+  }
   const seq = (focus: fc.Arbitrary<Op>[]) =>
     fc.array(
       fc.oneof(
