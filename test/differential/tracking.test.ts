@@ -360,6 +360,32 @@ describe('redirects', () => {
   });
 });
 
+describe('CLIENT LIST', () => {
+  it('flags of a subscribed, watching tracking client in MULTI with a broken BCAST redirect', async () => {
+    const a = await client(3);
+    const gone = await client(2);
+    const b = await client(2);
+    await same(a, [['CLIENT', 'TRACKING', 'on', 'bcast', 'redirect', '@R'], ['WATCH', 'k'], ['SUBSCRIBE', 'x']], gone);
+    // (A marker PING would be queued after MULTI.)
+    expect(await a.k.call('MULTI')).toBe(await a.r.call('MULTI'));
+    gone.r.close();
+    gone.k.close();
+    for (const [c, id] of [[b.r, gone.ids.r], [b.k, gone.ids.k]] as const) {
+      while ((await c.call('CLIENT', 'LIST', 'ID', String(id))).length > 10) await new Promise((r) => setTimeout(r, 5));
+    }
+    await same(b, [['SET', 'k', '1']]);
+    // The broadcast happens after SET's turn: ask in the next one.
+    await same(b, [['CLIENT', 'LIST', 'ID', '@R']], a, (f) => infoFields(f).map((x) => x.replace(/redir=[1-9]\d*/, 'redir=(an id)')));
+    // The broken redirect is reported to the client, then EXEC fails (k was touched).
+    a.r.send('EXEC');
+    a.k.send('EXEC');
+    for (let i = 0; i < 2; i++) {
+      const [x, y] = await Promise.all([a.r.read(), a.k.read()]);
+      expect(y.replace(`:${gone.ids.k}\r\n`, ':@ID\r\n')).toBe(x.replace(`:${gone.ids.r}\r\n`, ':@ID\r\n'));
+    }
+  });
+});
+
 describe('tracking table', () => {
   it('tracking-table-max-keys evicts keys with an invalidation', async () => {
     const t = await client(3);
