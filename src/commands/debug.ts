@@ -215,10 +215,12 @@ function sdslen(ctx: Context, key: string): Reply {
 /** Save every key as a DUMP payload and load it back (encodings as after a restart). */
 function reload(ctx: Context, opts: string[]): Reply {
   let nosave = false;
+  let noflush = false;
   for (const o of opts) {
     const l = o.toLowerCase();
     if (l === 'nosave') nosave = true;
-    else if (l !== 'merge' && l !== 'noflush') throw new ReplyError(E.reloadOptions);
+    else if (l === 'noflush') noflush = true;
+    else if (l !== 'merge') throw new ReplyError(E.reloadOptions);
   }
   // Loading a file from disk is the persistence group's (dump.rdb); without it there is nothing to load.
   if (nosave) throw new ReplyError(E.reloadLoad);
@@ -239,6 +241,8 @@ function reload(ctx: Context, opts: string[]): Reply {
     }
     saved.push({ db, entries });
   }
+  // Emptying the databases before the load touches every watched key (signalFlushedDb).
+  if (!noflush) for (const db of ctx.store.dbs) db.touchAllWatched(null);
   for (const { db, entries } of saved) {
     // Same keys and TTLs; each value as a load rebuilds it (encodings chosen afresh).
     for (const [k, payload] of entries) {

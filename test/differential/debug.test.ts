@@ -109,6 +109,20 @@ describe('DEBUG', () => {
       ['DEBUG', 'RELOAD', 'foo'],
       ['DEBUG', 'DIGEST'],
     ]);
+    // The flush before the load breaks WATCHes (not with NOFLUSH).
+    await expectSame(r, k, [
+      ['WATCH', 'str'],
+      ['DEBUG', 'RELOAD'],
+      ['MULTI'],
+      ['SET', 'str', 'changed'],
+      ['EXEC'],
+      ['WATCH', 'str'],
+      ['DEBUG', 'RELOAD', 'NOFLUSH', 'MERGE'],
+      ['MULTI'],
+      ['SET', 'str', 'changed'],
+      ['EXEC'],
+      ['GET', 'str'],
+    ]);
   });
 
   for (const proto of [2, 3] as const) {
