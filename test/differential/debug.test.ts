@@ -133,6 +133,33 @@ describe('DEBUG', () => {
     });
   }
 
+  for (const proto of [2, 3] as const) {
+    it(`DEBUG SLEEP is a latency spike: LATENCY LATEST / HISTORY / GRAPH / DOCTOR (RESP${proto})`, async () => {
+      const { r, k } = await pair.clients(proto);
+      const digits = (s: string) => s.replace(/\d+/g, 'N');
+      await expectSame(r, k, [
+        ['CONFIG', 'SET', 'latency-monitor-threshold', '50'],
+        ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'],
+        ['LATENCY', 'RESET'],
+        ['DEBUG', 'SLEEP', '0.1'],
+        { cmd: ['LATENCY', 'LATEST'], normalize: digits },
+        { cmd: ['LATENCY', 'HISTORY', 'command'], normalize: digits },
+        { cmd: ['LATENCY', 'GRAPH', 'command'], normalize: digits },
+        { cmd: ['LATENCY', 'DOCTOR'], normalize: digits },
+        ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'],
+        { cmd: ['LATENCY', 'DOCTOR'], normalize: digits },
+        ['CONFIG', 'SET', 'slowlog-log-slower-than', '1000000'],
+        { cmd: ['LATENCY', 'DOCTOR'], normalize: digits },
+        ['CONFIG', 'SET', 'slowlog-log-slower-than', '-1'],
+        { cmd: ['LATENCY', 'DOCTOR'], normalize: digits },
+        ['LATENCY', 'RESET', 'command'],
+        ['LATENCY', 'DOCTOR'],
+        ['CONFIG', 'SET', 'latency-monitor-threshold', '0'],
+        ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'],
+      ]);
+    });
+  }
+
   it('small subcommands and errors', async () => {
     const { r, k } = await pair.clients(2);
     await expectSame(r, k, [
