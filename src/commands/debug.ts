@@ -6,7 +6,7 @@
  * digest), RELOAD (every key through a DUMP payload and back, src/store/rdb.ts),
  * SLEEP (blocks the process, as Redis does), SET-ACTIVE-EXPIRE, PROTOCOL
  * (every RESP3 type), LISTPACK, QUICKLIST, QUICKLIST-PACKED-THRESHOLD,
- * CHANGE-REPL-ID, ERROR, LOG, POPULATE, SDSLEN, PAUSE-CRON, REPLYBUFFER,
+ * CHANGE-REPL-ID, ERROR, LOG, POPULATE, SDSLEN, STRUCTSIZE, LEAK (a no-op), PAUSE-CRON, REPLYBUFFER,
  * SET-SKIP-CHECKSUM-VALIDATION and HELP. Everything else (the crash helpers,
  * AOF, allocator and cluster ones, and STRINGMATCH-LEN / JMAP, which Redis
  * 7.0 does not have) answers as Redis answers an unknown subcommand.
@@ -552,6 +552,12 @@ function debug(ctx: Context, args: string[]): Reply {
       break;
     case 'populate':
       if (n >= 3 && n <= 5) return populate(ctx, rest);
+      break;
+    case 'structsize':
+      if (n === 2) return 'bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ';
+      break;
+    case 'leak':
+      if (n === 3) return OK;
       break;
     case 'pause-cron':
     case 'set-skip-checksum-validation':

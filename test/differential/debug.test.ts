@@ -206,6 +206,8 @@ describe('DEBUG', () => {
       ['SET', 'r2', 'x'.repeat(1000)],
       ['DEBUG', 'SDSLEN', 'r2'],
       ['DEBUG', 'SDSLEN', 'nokey'],
+      ['DEBUG', 'STRUCTSIZE'],
+      ['DEBUG', 'LEAK', 'x'],
       ['DEBUG', 'PAUSE-CRON', '0'],
       ['DEBUG', 'SET-SKIP-CHECKSUM-VALIDATION', '0'],
       ['DBSIZE'],
