@@ -6,7 +6,7 @@
  * digest), RELOAD (every key through a DUMP payload and back, src/store/rdb.ts),
  * SLEEP (blocks the process, as Redis does), SET-ACTIVE-EXPIRE, PROTOCOL
  * (every RESP3 type), LISTPACK, QUICKLIST, QUICKLIST-PACKED-THRESHOLD,
- * CHANGE-REPL-ID, ERROR, LOG, POPULATE, SDSLEN, PAUSE-CRON, REPLYBUFFER,
+ * CHANGE-REPL-ID, ERROR, LOG, POPULATE, SDSLEN, STRUCTSIZE, LEAK (a no-op), PAUSE-CRON, REPLYBUFFER,
  * SET-SKIP-CHECKSUM-VALIDATION and HELP. Everything else (the crash helpers,
  * AOF, allocator and cluster ones, and STRINGMATCH-LEN / JMAP, which Redis
  * 7.0 does not have) answers as Redis answers an unknown subcommand.
@@ -215,10 +215,12 @@ function sdslen(ctx: Context, key: string): Reply {
 /** Save every key as a DUMP payload and load it back (encodings as after a restart). */
 function reload(ctx: Context, opts: string[]): Reply {
   let nosave = false;
+  let noflush = false;
   for (const o of opts) {
     const l = o.toLowerCase();
     if (l === 'nosave') nosave = true;
-    else if (l !== 'merge' && l !== 'noflush') throw new ReplyError(E.reloadOptions);
+    else if (l === 'noflush') noflush = true;
+    else if (l !== 'merge') throw new ReplyError(E.reloadOptions);
   }
   // Loading a file from disk is the persistence group's (dump.rdb); without it there is nothing to load.
   if (nosave) throw new ReplyError(E.reloadLoad);
@@ -239,6 +241,8 @@ function reload(ctx: Context, opts: string[]): Reply {
     }
     saved.push({ db, entries });
   }
+  // Emptying the databases before the load touches every watched key (signalFlushedDb).
+  if (!noflush) for (const db of ctx.store.dbs) db.touchAllWatched(null);
   for (const { db, entries } of saved) {
     // Same keys and TTLs; each value as a load rebuilds it (encodings chosen afresh).
     for (const [k, payload] of entries) {
@@ -548,6 +552,12 @@ function debug(ctx: Context, args: string[]): Reply {
       break;
     case 'populate':
       if (n >= 3 && n <= 5) return populate(ctx, rest);
+      break;
+    case 'structsize':
+      if (n === 2) return 'bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ';
+      break;
+    case 'leak':
+      if (n === 3) return OK;
       break;
     case 'pause-cron':
     case 'set-skip-checksum-validation':

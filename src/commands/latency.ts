@@ -180,41 +180,127 @@ const DOCTOR_DISABLED =
   'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren\'t in a deep space mission I\'d suggest to take a look at https://redis.io/topics/latency-monitor.\n';
 const DOCTOR_NONE = 'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n';
 
-/** LATENCY DOCTOR: Redis's report, for the events RedKit records (command and fast-command). */
+/** LATENCY DOCTOR: Redis's report (createLatencyReport) for the events RedKit records (command, fast-command). */
 function doctor(server: RedKitServer): string {
   const t = timingOf(server);
   const m = t.monitor;
   if (m.events.size === 0 && m.threshold === 0) return DOCTOR_DISABLED;
   if (m.events.size === 0) return DOCTOR_NONE;
-  let report = 'Dave, I have observed latency spikes in this Redis instance. You don\'t mind talking about it, do you Dave?\n\n';
-  let i = 1;
-  const advices = new Set<string>();
+  const slowerThan = slowlogOf(server).slowerThan;
+  const nowSec = Math.floor(server.clock.now() / 1000);
+  let report = "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n";
+  let n = 0;
+  let slowlogEnabled = false;
+  let slowlogTuning = false;
+  let slowlogInspect = false;
+  let scheduler = false;
+  let largeObjects = false;
   for (const [event, ts] of m.events) {
-    if (ts.samples.length === 0) continue;
+    n++;
+    const samples = ts.samples.length;
     let sum = 0;
-    for (const s of ts.samples) sum += s.latency;
-    const avg = Math.floor(sum / ts.samples.length);
-    const first = ts.samples[0].time;
-    const period = Math.max(0, Math.floor(server.clock.now() / 1000) - first);
-    let mad = 0;
-    for (const s of ts.samples) mad += Math.abs(s.latency - avg);
-    mad = Math.floor(mad / ts.samples.length);
-    const mean = ts.samples.length > 1 ? Math.floor(period / ts.samples.length) : 0;
-    report += `${i++}. ${event}: ${ts.samples.length} latency spikes (average ${avg}ms, mean deviation ${mad}ms, period ${mean} sec). Worst all time event ${ts.max}ms.\n`;
-    if (event === 'command') advices.add('slowlog');
-    if (event === 'fast-command') advices.add('fast');
+    let first = Infinity;
+    for (const x of ts.samples) {
+      sum += x.latency;
+      if (x.time < first) first = x.time;
+    }
+    const avg = samples ? Math.floor(sum / samples) : 0;
+    let period = samples ? nowSec - first : 0;
+    if (samples && period === 0) period = 1;
+    let dev = 0;
+    for (const x of ts.samples) dev += Math.abs(avg - x.latency);
+    const mad = samples ? Math.floor(dev / samples) : 0;
+    report += `${n}. ${event}: ${samples} latency spikes (average ${avg}ms, mean deviation ${mad}ms, period ${(period / samples).toFixed(2)} sec). Worst all time event ${ts.max}ms.`;
+    if (event === 'command') {
+      if (slowerThan < 0) slowlogEnabled = true;
+      else if (Math.trunc(slowerThan / 1000) > m.threshold) slowlogTuning = true;
+      slowlogInspect = true;
+      largeObjects = true;
+    }
+    if (event === 'fast-command') scheduler = true;
+    report += '\n';
+  }
+  if (!(slowlogEnabled || slowlogTuning || slowlogInspect || scheduler || largeObjects)) {
+    return report + "\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis community to get some help, providing this report in your help request.\n";
   }
   report += '\nI have a few advices for you:\n\n';
-  if (advices.has('slowlog'))
+  if (slowlogEnabled)
+    report += `- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than ${m.threshold * 1000}'. If the Slow log is disabled Redis is not able to log slow commands execution for you.\n`;
+  if (slowlogTuning)
+    report += `- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than ${m.threshold * 1000}'.\n`;
+  if (slowlogInspect)
+    report += '- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n';
+  if (scheduler)
     report +=
-      '- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n';
-  if (advices.has('fast'))
+      '- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n' +
+      '  1) Lower the system load.\n' +
+      '  2) Use a computer / VM just for Redis if you are running other softawre in the same system.\n' +
+      '  3) Check if you have a "noisy neighbour" problem.\n' +
+      "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n" +
+      '  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n';
+  if (largeObjects)
     report +=
-      '- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n  1) Lower the system load.\n  2) Use a computer / VM just for Redis if you are running other software in the same system.\n  3) Check if you have a "noisy neighbour" problem.\n  4) Check with \'redis-cli --intrinsic-latency 100\' what is the intrinsic latency in your system.\n  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n';
+      '- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n';
   return report;
 }
 
-/** LATENCY GRAPH: the header and a simple column per sample (the sparkline's height is its latency). */
+/**
+ * Redis's ASCII sparkline (sparkline.c, with SPARKLINE_FILL): `rows` rows of
+ * `_o#` / `|` over at most `columns` samples per block, a blank line, then the
+ * labels written vertically.
+ */
+export function sparkline(values: number[], labels: string[], columns = 80, rows = 4): string {
+  const FILL = '_o#';
+  const levels = FILL.length;
+  let min = 0;
+  let max = 0;
+  values.forEach((v, i) => {
+    if (i === 0) min = max = v;
+    else if (v < min) min = v;
+    else if (v > max) max = v;
+  });
+  const anyLabel = labels.some((l) => l !== '');
+  let out = '';
+  for (let offset = 0; offset < values.length; offset += columns) {
+    const len = Math.min(columns, values.length - offset);
+    if (offset !== 0) out += '\n';
+    const relmax = max - min === 0 ? 1 : max - min;
+    const steps = levels * rows;
+    for (let row = 0; ; row++) {
+      const chars: string[] = new Array<string>(len).fill(' ');
+      let more = false;
+      for (let j = 0; j < len; j++) {
+        const v = values[offset + j];
+        let step = Math.trunc(Math.trunc((v - min) * steps) / relmax);
+        if (step < 0) step = 0;
+        if (step >= steps) step = steps - 1;
+        if (row < rows) {
+          more = true;
+          const idx = step - (rows - row - 1) * levels;
+          if (idx >= 0 && idx < levels) chars[j] = FILL[idx];
+          else if (idx >= levels) chars[j] = '|';
+        } else {
+          // One blank line between the graph and the labels.
+          if (anyLabel && row - rows < 1) {
+            more = true;
+            break;
+          }
+          const label = labels[offset + j];
+          const at = row - rows - 1;
+          if (label.length > at) {
+            more = true;
+            chars[j] = label[at];
+          }
+        }
+      }
+      if (!more) break;
+      out += chars.join('') + '\n';
+    }
+  }
+  return out;
+}
+
+/** LATENCY GRAPH: Redis's header, then the sparkline of the samples labelled with their age. */
 function graph(server: RedKitServer, event: string, ts: TimeSeries): string {
   let min = 0;
   let max = 0;
@@ -225,26 +311,16 @@ function graph(server: RedKitServer, event: string, ts: TimeSeries): string {
       if (s.latency < min) min = s.latency;
     }
   });
-  let out = `${event} - high ${max} ms, low ${min} ms (all time high ${ts.max} ms)\n${'-'.repeat(80)}\n`;
-  const rows = 4;
-  const cols = ts.samples.slice(-80);
   const nowSec = Math.floor(server.clock.now() / 1000);
-  for (let r = rows; r >= 1; r--) {
-    let line = '';
-    for (const s of cols) {
-      const h = max === min ? rows : Math.max(1, Math.round(((s.latency - min) / (max - min)) * (rows - 1)) + 1);
-      line += h >= r ? (h === r ? '_' : '|') : ' ';
-    }
-    out += line.trimEnd() + '\n';
-  }
-  out += '\n';
-  const labels = cols.map((s) => {
+  const labels = ts.samples.map((s) => {
     const e = nowSec - s.time;
     return e < 60 ? `${e}s` : e < 3600 ? `${Math.floor(e / 60)}m` : e < 86400 ? `${Math.floor(e / 3600)}h` : `${Math.floor(e / 86400)}d`;
   });
-  const width = Math.max(0, ...labels.map((l) => l.length));
-  for (let row = 0; row < width; row++) out += labels.map((l) => l[row] ?? ' ').join('').trimEnd() + '\n';
-  return out;
+  const head = `${event} - high ${max} ms, low ${min} ms (all time high ${ts.max} ms)\n${'-'.repeat(80)}\n`;
+  return head + sparkline(
+    ts.samples.map((s) => s.latency),
+    labels,
+  );
 }
 
 function histogramReply(server: RedKitServer, names: string[]): Reply {

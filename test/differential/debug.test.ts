@@ -109,6 +109,20 @@ describe('DEBUG', () => {
       ['DEBUG', 'RELOAD', 'foo'],
       ['DEBUG', 'DIGEST'],
     ]);
+    // The flush before the load breaks WATCHes (not with NOFLUSH).
+    await expectSame(r, k, [
+      ['WATCH', 'str'],
+      ['DEBUG', 'RELOAD'],
+      ['MULTI'],
+      ['SET', 'str', 'changed'],
+      ['EXEC'],
+      ['WATCH', 'str'],
+      ['DEBUG', 'RELOAD', 'NOFLUSH', 'MERGE'],
+      ['MULTI'],
+      ['SET', 'str', 'changed'],
+      ['EXEC'],
+      ['GET', 'str'],
+    ]);
   });
 
   for (const proto of [2, 3] as const) {
@@ -116,6 +130,33 @@ describe('DEBUG', () => {
       const { r, k } = await pair.clients(proto);
       const types = ['string', 'integer', 'double', 'bignum', 'null', 'array', 'set', 'map', 'attrib', 'push', 'verbatim', 'true', 'false', 'STRING', 'nope'];
       await expectSame(r, k, [...types.map((t): Cmd => ['DEBUG', 'PROTOCOL', t]), ['PING']]);
+    });
+  }
+
+  for (const proto of [2, 3] as const) {
+    it(`DEBUG SLEEP is a latency spike: LATENCY LATEST / HISTORY / GRAPH / DOCTOR (RESP${proto})`, async () => {
+      const { r, k } = await pair.clients(proto);
+      const digits = (s: string) => s.replace(/\d+/g, 'N');
+      await expectSame(r, k, [
+        ['CONFIG', 'SET', 'latency-monitor-threshold', '50'],
+        ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'],
+        ['LATENCY', 'RESET'],
+        ['DEBUG', 'SLEEP', '0.1'],
+        { cmd: ['LATENCY', 'LATEST'], normalize: digits },
+        { cmd: ['LATENCY', 'HISTORY', 'command'], normalize: digits },
+        { cmd: ['LATENCY', 'GRAPH', 'command'], normalize: digits },
+        { cmd: ['LATENCY', 'DOCTOR'], normalize: digits },
+        ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'],
+        { cmd: ['LATENCY', 'DOCTOR'], normalize: digits },
+        ['CONFIG', 'SET', 'slowlog-log-slower-than', '1000000'],
+        { cmd: ['LATENCY', 'DOCTOR'], normalize: digits },
+        ['CONFIG', 'SET', 'slowlog-log-slower-than', '-1'],
+        { cmd: ['LATENCY', 'DOCTOR'], normalize: digits },
+        ['LATENCY', 'RESET', 'command'],
+        ['LATENCY', 'DOCTOR'],
+        ['CONFIG', 'SET', 'latency-monitor-threshold', '0'],
+        ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'],
+      ]);
     });
   }
 
@@ -165,6 +206,8 @@ describe('DEBUG', () => {
       ['SET', 'r2', 'x'.repeat(1000)],
       ['DEBUG', 'SDSLEN', 'r2'],
       ['DEBUG', 'SDSLEN', 'nokey'],
+      ['DEBUG', 'STRUCTSIZE'],
+      ['DEBUG', 'LEAK', 'x'],
       ['DEBUG', 'PAUSE-CRON', '0'],
       ['DEBUG', 'SET-SKIP-CHECKSUM-VALIDATION', '0'],
       ['DBSIZE'],
