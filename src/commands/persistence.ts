@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ReplyError, Err } from '../errors.js';
 import { OK, SimpleString, type Reply } from '../resp/reply.js';
-import { realDateNow, realSetImmediate } from '../clock/timers.js';
+import { realClearInterval, realDateNow, realSetImmediate, realSetInterval } from '../clock/timers.js';
 import type { Context } from '../server/context.js';
 import { F } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
@@ -181,6 +181,63 @@ export class Persistence {
 
   /** BGREWRITEAOF asked while a background save ran: done when it ends. */
   aofScheduled = false;
+
+  // ---- save points (`save <seconds> <changes> ...`) -------------------------------------
+
+  private savePoints: Array<[number, number]> = [];
+  private saveTimer: ReturnType<typeof setInterval> | null = null;
+  private unsubscribeClock: (() => void) | null = null;
+  /** Unix seconds of the last BGSAVE a save point started (a failed one is retried after 5 s). */
+  private lastBgsaveTry = 0;
+
+  /** Apply the `save` parameter: while it has points, they are checked every second and when the clock moves. */
+  setSavePoints(value: string): void {
+    const nums = value.trim() === '' ? [] : value.trim().split(/\s+/).map(Number);
+    const points: Array<[number, number]> = [];
+    for (let i = 0; i + 1 < nums.length; i += 2) points.push([nums[i], nums[i + 1]]);
+    this.savePoints = points;
+    if (points.length === 0) {
+      this.stopSavePoints();
+      return;
+    }
+    if (this.saveTimer === null) {
+      const t = realSetInterval(() => this.checkSavePoints(), 1000);
+      t.unref?.();
+      this.saveTimer = t;
+      this.unsubscribeClock = this.server.clock.onChange(() => this.checkSavePoints());
+    }
+  }
+
+  stopSavePoints(): void {
+    if (this.saveTimer !== null) realClearInterval(this.saveTimer);
+    this.saveTimer = null;
+    this.unsubscribeClock?.();
+    this.unsubscribeClock = null;
+  }
+
+  /** serverCron's check: a BGSAVE when enough changes are older than a save point's seconds. */
+  checkSavePoints(): void {
+    if (this.bg !== null || this.savePoints.length === 0) return;
+    const now = Math.floor(this.server.clock.now() / 1000);
+    const dirty = (this.server.store as { dirty?: number }).dirty ?? 0;
+    for (const [seconds, changes] of this.savePoints) {
+      if (dirty >= changes && now - this.lastSave > seconds && (this.lastBgsaveOk || now - this.lastBgsaveTry > 5)) {
+        this.server.logger.info(`${changes} changes in ${seconds} seconds. Saving...`);
+        this.lastBgsaveTry = now;
+        try {
+          this.startBackground();
+        } catch (e) {
+          this.server.logger.warn(`Background saving error: ${(e as Error).message}`);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Whether `save` has points (SHUTDOWN and SIGTERM save then). */
+  get hasSavePoints(): boolean {
+    return this.savePoints.length !== 0;
+  }
 }
 
 let tempId = 0;
@@ -497,7 +554,7 @@ function shutdown(ctx: Context, args: string[]): Reply | Promise<Reply> {
   if (abort) throw new ReplyError('ERR No shutdown in progress.');
   const server = ctx.server;
   const p = persistenceOf(server);
-  const savePoints = (server.config.get('save') ?? '') !== '';
+  const savePoints = p.hasSavePoints;
   if (p.bg !== null) {
     server.logger.warn('There is a child saving an .rdb. Killing it!');
     p.bg.cancel();
@@ -530,7 +587,10 @@ function shutdown(ctx: Context, args: string[]): Reply | Promise<Reply> {
 }
 
 export function installPersistence(server: RedKitServer): void {
-  persistenceOf(server);
+  const p = persistenceOf(server);
+  p.setSavePoints(server.config.get('save') ?? '');
+  server.config.define('save', (v) => p.setSavePoints(v));
+  server.onStop(() => p.stopSavePoints());
   defineCommands(server, {
     save,
     bgsave,
