@@ -99,6 +99,7 @@ export class Persistence {
     }
     this.lastBgsaveOk = true;
     this.saved(dirty);
+    this.updateMisconf();
     this.server.logger.info('DB saved on disk');
   }
 
@@ -116,6 +117,7 @@ export class Persistence {
     if (!bg.cancelled) {
       this.lastBgsaveOk = ok;
       if (ok) this.saved(bg.dirtyBefore);
+      this.updateMisconf();
     }
     if (this.bgScheduled) {
       this.bgScheduled = false;
@@ -196,6 +198,7 @@ export class Persistence {
     const points: Array<[number, number]> = [];
     for (let i = 0; i + 1 < nums.length; i += 2) points.push([nums[i], nums[i + 1]]);
     this.savePoints = points;
+    this.updateMisconf();
     if (points.length === 0) {
       this.stopSavePoints();
       return;
@@ -233,6 +236,21 @@ export class Persistence {
       }
     }
   }
+
+  /**
+   * writeCommandsDeniedByDiskError: with stop-writes-on-bgsave-error yes,
+   * save points set and the last background save failed, write commands
+   * (and PING) answer -MISCONF. The gate only runs while that holds.
+   */
+  updateMisconf(): void {
+    const on = this.savePoints.length !== 0 && !this.lastBgsaveOk && this.server.config.get('stop-writes-on-bgsave-error') !== 'no';
+    if (on !== this.misconf) {
+      this.misconf = on;
+      this.server.setAttention(ATTENTION_DISK_ERROR, on);
+    }
+  }
+
+  misconf = false;
 
   /** Whether `save` has points (SHUTDOWN and SIGTERM save then). */
   get hasSavePoints(): boolean {
@@ -586,10 +604,31 @@ function shutdown(ctx: Context, args: string[]): Reply | Promise<Reply> {
   });
 }
 
+/**
+ * Server attention bit of this module (dispatch.ts ATTENTION holds the
+ * built-in ones): set while writes are refused with -MISCONF.
+ */
+const ATTENTION_DISK_ERROR = 1 << 20;
+
+const MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 export function installPersistence(server: RedKitServer): void {
   const p = persistenceOf(server);
   p.setSavePoints(server.config.get('save') ?? '');
   server.config.define('save', (v) => p.setSavePoints(v));
+  server.config.define('stop-writes-on-bgsave-error', () => p.updateMisconf());
+  // Before pub/sub and loading checks, as in processCommand.
+  server.addGate(
+    (ctx, cmd) => {
+      if (!p.misconf) return undefined;
+      const flags = cmd.flagBits | (server.pauseFlags === undefined ? 0 : server.pauseFlags(ctx, cmd));
+      if ((flags & F.write) !== 0 || cmd.name === 'ping') return new ReplyError(MISCONF);
+      return undefined;
+    },
+    5,
+    { onAttention: true },
+  );
   server.onStop(() => p.stopSavePoints());
   defineCommands(server, {
     save,

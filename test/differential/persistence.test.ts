@@ -159,6 +159,48 @@ describe.each([2, 3] as const)('persistence commands (RESP%i)', (proto) => {
   });
 });
 
+describe('stop-writes-on-bgsave-error', () => {
+  it('after a failed BGSAVE with save points, writes and PING answer -MISCONF until a save succeeds', async () => {
+    const { r, k } = await pair.clients(2);
+    const gone = [fs.mkdtempSync(path.join(tmp, 'mis-')), fs.mkdtempSync(path.join(tmp, 'mis-'))];
+    await r.call('CONFIG', 'SET', 'dir', gone[0]);
+    await k.call('CONFIG', 'SET', 'dir', gone[1]);
+    for (const d of gone) fs.rmSync(d, { recursive: true });
+    await expectSame(r, k, [['CONFIG', 'SET', 'save', '3600 1'], ['SET', 'x', '1'], ['BGSAVE']]);
+    for (const c of [r, k]) {
+      for (let i = 0; i < 500; i++) {
+        const p = await persistence(c);
+        if (p.get('rdb_bgsave_in_progress') === '0' && p.get('rdb_last_bgsave_status') === 'err') break;
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    }
+    await expectSame(r, k, [
+      ['SET', 'x', '2'],
+      ['PING'],
+      ['GET', 'x'],
+      ['INCR', 'x'],
+      ['MULTI'],
+      ['SET', 'y', '1'],
+      ['GET', 'x'],
+      ['EXEC'],
+      ['MULTI'],
+      ['GET', 'x'],
+      ['EXEC'],
+      ['CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no'],
+      ['SET', 'x', '3'],
+      ['CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'yes'],
+      ['PING'],
+      ['CONFIG', 'SET', 'save', ''],
+      ['PING'],
+      ['CONFIG', 'SET', 'save', '3600 1'],
+      ['PING'],
+    ]);
+    await r.call('CONFIG', 'SET', 'dir', rdir);
+    await k.call('CONFIG', 'SET', 'dir', kdir);
+    await expectSame(r, k, [['SAVE'], ['SET', 'x', '4'], ['PING'], ['CONFIG', 'SET', 'save', '']]);
+  });
+});
+
 describe('INFO persistence', () => {
   it('has the same fields in the same order; counters agree after the same commands', async () => {
     const { r, k } = await pair.clients(2);
