@@ -24,6 +24,7 @@ import type { RedKitServer } from '../server/server.js';
 import { RdbFileWriter, encodeValue, readRdb, writeRdb, type DbSnapshot, type LoadedRdb, type RdbSaveOptions } from '../store/rdb-file.js';
 import type { DumpOptions } from '../store/rdb.js';
 import { LRU_CLOCK_MAX } from '../store/database.js';
+import { hashFieldExpiry, RHash } from '../store/types/hash.js';
 import type { RObject } from '../store/types.js';
 import { dumpOptions, loadOptions } from './dump.js';
 import { defineCommands } from './util.js';
@@ -304,6 +305,8 @@ export function snapshotDbs(server: RedKitServer): DbSnapshot[] {
     let expiresCount = 0;
     const hasExpires = db.expires.size !== 0;
     for (const [k, v] of db.data) {
+      // Hash fields past their TTL do not travel (RDB 10 has no field TTLs: the others are saved without).
+      if (v instanceof RHash && v.hasTtl && hashFieldExpiry(server.store).expireFields(db, k, v, now)) continue;
       let at: number | bigint | undefined;
       if (hasExpires) {
         at = db.expires.get(k);

@@ -337,6 +337,16 @@ describe('RedKit writes, redis-server loads', () => {
     expect((await c.call('INFO', 'persistence'))).toContain('rdb_saves:1\r\n');
   });
 
+  it('hash fields past their TTL (HPEXPIRE, RedKit 7.4 feature) are not saved', async () => {
+    const { k, c } = await kit();
+    await run(c, [['HSET', 'h', 'a', '1', 'b', '2'], ['HPEXPIRE', 'h', '1000', 'FIELDS', '1', 'a'], ['HSET', 'gone', 'x', '1'], ['HPEXPIRE', 'gone', '1000', 'FIELDS', '1', 'x']]);
+    k.clock.advance(2000);
+    const { k: k2, c: c2 } = await kit();
+    k2.loadRdb(k.saveRdb());
+    expect(await c2.call('HGETALL', 'h')).toBe('*2\r\n$1\r\nb\r\n$1\r\n2\r\n');
+    expect(await c2.call('EXISTS', 'gone')).toBe(':0\r\n');
+  });
+
   it('rdbcompression no and rdbchecksum no are honoured (redis-server loads both)', async () => {
     const { k, c } = await kit();
     await run(c, [['SET', 'long', 'a'.repeat(500)], ['RPUSH', 'l', ...Array.from({ length: 50 }, () => 'b'.repeat(30))]]);
