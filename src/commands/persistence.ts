@@ -289,39 +289,36 @@ function loadOptionsOf(server: RedKitServer) {
   return loadOptions({ server } as Context);
 }
 
-/** Every database's live keys as they are now: one pass over the tables, no value copied. */
-export function snapshotDbs(server: RedKitServer): DbSnapshot[] {
-  const now = server.clock.now();
+/**
+ * Every database's keys as they are now: native copies of the key and value
+ * lists (no value copied) and of the deadlines. Like Redis, keys whose
+ * deadline has passed but are still stored are saved too (a loader drops
+ * them). `expireHashFields` first deletes hash fields past their TTL (a pass
+ * over the values: SAVE does it, BGSAVE leaves them to active expiry).
+ */
+export function snapshotDbs(server: RedKitServer, expireHashFields = true): DbSnapshot[] {
   const out: DbSnapshot[] = [];
   // Under an LRU / LFU maxmemory-policy Redis saves each key's idle time / counter.
   const policy = server.config.get('maxmemory-policy') ?? 'noeviction';
   const lru = policy.endsWith('-lru');
   const lfu = policy.endsWith('-lfu');
+  const now = server.clock.now();
   for (const db of server.store.dbs) {
     if (db.data.size === 0) continue;
-    const keys: string[] = [];
-    const values: DbSnapshot['values'] = [];
-    const expires: DbSnapshot['expires'] = [];
-    let expiresCount = 0;
-    const hasExpires = db.expires.size !== 0;
-    for (const [k, v] of db.data) {
+    if (expireHashFields) {
+      const fx = hashFieldExpiry(server.store);
       // Hash fields past their TTL do not travel (RDB 10 has no field TTLs: the others are saved without).
-      if (v instanceof RHash && v.hasTtl && hashFieldExpiry(server.store).expireFields(db, k, v, now)) continue;
-      let at: number | bigint | undefined;
-      if (hasExpires) {
-        at = db.expires.get(k);
-        if (at !== undefined) {
-          if (at <= now) continue; // logically gone already
-          if (!Number.isSafeInteger(at)) at = db.getExpireExact(k);
-          expiresCount++;
-        }
-      }
-      keys.push(k);
-      values.push(v);
-      expires.push(at);
+      for (const [k, v] of db.data) if (v instanceof RHash && v.hasTtl) fx.expireFields(db, k, v, now);
+      if (db.data.size === 0) continue;
     }
-    if (keys.length === 0) continue;
-    const snap: DbSnapshot = { index: db.id, keys, values, expires, expiresCount };
+    const keys = Array.from(db.data.keys());
+    const values = Array.from(db.data.values());
+    let expires: DbSnapshot['expires'] = null;
+    if (db.expires.size !== 0) {
+      expires = new Map(db.expires);
+      for (const [k, at] of db.expires) if (!Number.isSafeInteger(at)) expires.set(k, db.getExpireExact(k) ?? at);
+    }
+    const snap: DbSnapshot = { index: db.id, keys, values, expires };
     if (lru) snap.idle = keys.map((k) => db.idleSeconds(k));
     if (lfu) snap.freq = keys.map((k) => db.frequency(k));
     out.push(snap);
@@ -391,7 +388,7 @@ class BgSave {
   ) {
     const server = p.server;
     this.dirtyBefore = (server.store as { dirty?: number }).dirty ?? 0;
-    this.snapshot = snapshotDbs(server);
+    this.snapshot = snapshotDbs(server, false);
     let total = 0;
     for (const d of this.snapshot) total += d.keys.length;
     this.total = total;
@@ -448,11 +445,13 @@ class BgSave {
           return;
         }
         const d = snap[this.dbi];
-        if (this.ki === 0) w.selectDb(d.index, d.keys.length, d.expiresCount);
+        if (this.ki === 0) w.selectDb(d.index, d.keys.length, d.expires?.size ?? 0);
         const end = Math.min(d.keys.length, this.ki + SLICE_KEYS);
+        const exp = d.expires;
         for (let i = this.ki; i < end; i++) {
           const v = d.values[i];
-          w.entry(d.keys[i], v, d.expires[i], d.idle?.[i], d.freq?.[i]);
+          const k = d.keys[i];
+          w.entry(k, v, exp === null ? undefined : exp.get(k), d.idle?.[i], d.freq?.[i]);
           if (typeof v !== 'string') {
             this.written.add(v);
             this.preEncoded.delete(v);
