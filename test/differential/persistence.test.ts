@@ -229,19 +229,22 @@ describe('INFO persistence', () => {
 });
 
 describe('SHUTDOWN', () => {
-  it('NOSAVE: no reply, the connection closes, the server stops listening; SAVE writes the file first', async () => {
-    for (const mode of ['NOSAVE', 'SAVE']) {
+  it('no reply, the connection closes, the server stops listening; SAVE (or save points) writes the file first, FORCE exits even when it cannot', async () => {
+    for (const mode of ['NOSAVE', 'SAVE', 'SAVE NOW FORCE (dir gone)', 'NOW (save points)']) {
       const dirs = [fs.mkdtempSync(path.join(tmp, 'sd-')), fs.mkdtempSync(path.join(tmp, 'sd-'))];
       const own = await startPair({ redisArgs: ['--enable-protected-configs', 'yes', '--dir', dirs[0]], redkit: { config: { 'enable-protected-configs': 'yes', dir: dirs[1] } } });
       try {
         const { r, k } = await own.clients(2);
         await expectSame(r, k, [['SET', 'k', 'v']]);
-        r.send('SHUTDOWN', mode);
-        k.send('SHUTDOWN', mode);
+        if (mode.includes('gone')) for (const d of dirs) fs.rmSync(d, { recursive: true });
+        if (mode.includes('points')) await expectSame(r, k, [['CONFIG', 'SET', 'save', '3600 1']]);
+        const args = mode.replace(/ \(.*\)$/, '').split(' ');
+        r.send('SHUTDOWN', ...args);
+        k.send('SHUTDOWN', ...args);
         const [a, b] = await Promise.all([r.readUntilClose(3000), k.readUntilClose(3000)]);
         expect(b).toBe(a);
         expect(b).toBe('');
-        for (const d of dirs) expect(fs.existsSync(path.join(d, 'dump.rdb')), `${mode} ${d}`).toBe(mode === 'SAVE');
+        for (const d of dirs) expect(fs.existsSync(path.join(d, 'dump.rdb')), `${mode} ${d}`).toBe(mode === 'SAVE' || mode.includes('points'));
         expect(own.redkit.isListening).toBe(false);
       } finally {
         await own.stop();
