@@ -1,6 +1,6 @@
 // Loading a 1M-key dump.rdb: RedKit vs redis-server, same file, same run.
 //
-//   node bench/rdb-load.mjs [--keys 1000000]      (after `npm run build`)
+//   node bench/rdb-load.mjs [--keys 1000000] [--runs 1]     (after `npm run build`)
 //   npm run bench -- --suite rdb-load
 //
 // Two files, both written by redis-server 7.0 (SAVE):
@@ -10,7 +10,7 @@
 //   - redis-server: started with --dir/--dbfilename on the file; its own
 //     figure from the log ("DB loaded from disk: X seconds"), and the wall
 //     time from spawn until PING answers +PONG;
-//   - RedKit: redkit.loadRdb(file) in this process (median of 3), and the
+//   - RedKit: redkit.loadRdb(file) in this process (median of --runs, default 1), and the
 //     `redkit --seed file` bin from spawn until PING answers +PONG.
 // The ratio is RedKit's in-process load over redis-server's logged load time.
 import { spawn, spawnSync } from 'node:child_process';
@@ -101,18 +101,24 @@ export async function makeFiles(dir, keys) {
   return [path.join(dir, 'strings.rdb'), path.join(dir, 'mixed.rdb')];
 }
 
-export async function run({ keys = 1000000 } = {}) {
+export async function run({ keys = 1000000, runs = 1 } = {}) {
   const { RedKit } = await import(pathToFileURL(path.join(root, 'dist/index.js')).href);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-rdb-bench-'));
+  // The files are made once per key count and kept in .bench/ (generating 1M keys takes a while).
+  const cache = path.join(root, '.bench', `rdb-${keys}`);
   try {
-    const files = await makeFiles(dir, keys);
+    let files = [path.join(cache, 'strings.rdb'), path.join(cache, 'mixed.rdb')];
+    if (!files.every((f) => fs.existsSync(f))) {
+      fs.mkdirSync(cache, { recursive: true });
+      files = await makeFiles(cache, keys);
+    }
     const rows = [];
     for (const file of files) {
       const size = fs.statSync(file).size;
       const r = await redisOn(file, path.join(dir, `${path.basename(file)}.log`));
       await stop(r.child);
       const inproc = [];
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < runs; i++) {
         const k = new RedKit({ record: false });
         const t0 = performance.now();
         const res = k.loadRdb(file);
@@ -130,6 +136,7 @@ export async function run({ keys = 1000000 } = {}) {
       rows.push([path.basename(file, '.rdb'), `${(size / 1048576).toFixed(1)} MB`, r.logged.toFixed(0), load.toFixed(0), (load / r.logged).toFixed(2) + '×', r.wall.toFixed(0), cliWall.toFixed(0)]);
     }
     const bg = await bgsaveLatency(RedKit, files[1], dir);
+    void os;
     console.log(`\n## Loading a ${keys}-key dump.rdb (written by redis-server 7.0)\n`);
     console.log(table(rows, ['file', 'size', 'redis load ms (log)', 'RedKit loadRdb ms', 'ratio', 'redis spawn→PONG ms', 'redkit --seed spawn→PONG ms']));
     console.log(`\nBGSAVE of the mixed keyspace in RedKit: ${bg.total.toFixed(0)} ms to write ${(bg.size / 1048576).toFixed(1)} MB; ` +
@@ -198,6 +205,6 @@ export async function bgsaveLatency(RedKit, file, dir) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { keys: { type: 'string' } } });
-  await run({ keys: values.keys ? Number(values.keys) : undefined });
+  const { values } = parseArgs({ options: { keys: { type: 'string' }, runs: { type: 'string' } } });
+  await run({ keys: values.keys ? Number(values.keys) : undefined, runs: values.runs ? Number(values.runs) : undefined });
 }

@@ -9,6 +9,7 @@
 //   npm run bench -- --suite streams    memory per entry of a 1M-entry stream; XADD/XRANGE/XREADGROUP/XACK cost at 1k..1M entries
 //   npm run bench -- --suite startup    startRedKit() → first PONG, 100 starts, vs a spawned redis-server
 //   npm run bench -- --suite floor      SET vs a do-nothing Node TCP server on net.Socket streams
+//   npm run bench -- --suite rdb-load   load a 1M-key dump.rdb (redis-server's): RedKit vs redis-server (bench/rdb-load.mjs)
 //   npm run bench -- --suite all
 //   options: --rounds N (default 3), --requests N (default 200000), --quick (one round, no warm-up pass),
 //            --only REGEX (core/types: only the tests whose label matches, e.g. --only 'INCR|GET')
@@ -159,6 +160,7 @@ async function main() {
     else if (s === 'memory') await (await import('./memory.mjs')).run();
     else if (s === 'streams') await (await import('./streams.mjs')).run({ rounds, requests });
     else if (s === 'startup') await (await import('./startup.mjs')).run();
+    else if (s === 'rdb-load') await (await import('./rdb-load.mjs')).run();
     else if (s === 'floor') await floor();
     else throw new Error(`unknown suite ${s}`);
   }

@@ -3,6 +3,7 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { persistenceOf } from './commands/persistence.js';
 import { createServer, RedKit, type RedKitServer } from './index.js';
 import type { LogLevel } from './server/logger.js';
 
@@ -122,6 +123,15 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     server.logger.info(`${signal} received, shutting down`);
+    // As redis-server on SIGINT/SIGTERM: save first when `save` points are configured.
+    const persistence = persistenceOf(server);
+    if (persistence.hasSavePoints) {
+      try {
+        persistence.saveSync();
+      } catch (e) {
+        server.logger.error(`Error trying to save the DB: ${(e as Error).message}`);
+      }
+    }
     await server.shutdown({ timeout: 5000 });
     server.dispose();
     // Let the --record file reach the disk before exiting.

@@ -17,13 +17,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ReplyError, Err } from '../errors.js';
 import { OK, SimpleString, type Reply } from '../resp/reply.js';
-import { realDateNow, realSetImmediate } from '../clock/timers.js';
+import { realClearInterval, realDateNow, realSetImmediate, realSetInterval } from '../clock/timers.js';
 import type { Context } from '../server/context.js';
 import { F } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { RdbFileWriter, encodeValue, readRdb, writeRdb, type DbSnapshot, type LoadedRdb, type RdbSaveOptions } from '../store/rdb-file.js';
 import type { DumpOptions } from '../store/rdb.js';
 import { LRU_CLOCK_MAX } from '../store/database.js';
+import { hashFieldExpiry, RHash } from '../store/types/hash.js';
 import type { RObject } from '../store/types.js';
 import { dumpOptions, loadOptions } from './dump.js';
 import { defineCommands } from './util.js';
@@ -99,6 +100,7 @@ export class Persistence {
     }
     this.lastBgsaveOk = true;
     this.saved(dirty);
+    this.updateMisconf();
     this.server.logger.info('DB saved on disk');
   }
 
@@ -116,6 +118,7 @@ export class Persistence {
     if (!bg.cancelled) {
       this.lastBgsaveOk = ok;
       if (ok) this.saved(bg.dirtyBefore);
+      this.updateMisconf();
     }
     if (this.bgScheduled) {
       this.bgScheduled = false;
@@ -181,6 +184,79 @@ export class Persistence {
 
   /** BGREWRITEAOF asked while a background save ran: done when it ends. */
   aofScheduled = false;
+
+  // ---- save points (`save <seconds> <changes> ...`) -------------------------------------
+
+  private savePoints: Array<[number, number]> = [];
+  private saveTimer: ReturnType<typeof setInterval> | null = null;
+  private unsubscribeClock: (() => void) | null = null;
+  /** Unix seconds of the last BGSAVE a save point started (a failed one is retried after 5 s). */
+  private lastBgsaveTry = 0;
+
+  /** Apply the `save` parameter: while it has points, they are checked every second and when the clock moves. */
+  setSavePoints(value: string): void {
+    const nums = value.trim() === '' ? [] : value.trim().split(/\s+/).map(Number);
+    const points: Array<[number, number]> = [];
+    for (let i = 0; i + 1 < nums.length; i += 2) points.push([nums[i], nums[i + 1]]);
+    this.savePoints = points;
+    this.updateMisconf();
+    if (points.length === 0) {
+      this.stopSavePoints();
+      return;
+    }
+    if (this.saveTimer === null) {
+      const t = realSetInterval(() => this.checkSavePoints(), 1000);
+      t.unref?.();
+      this.saveTimer = t;
+      this.unsubscribeClock = this.server.clock.onChange(() => this.checkSavePoints());
+    }
+  }
+
+  stopSavePoints(): void {
+    if (this.saveTimer !== null) realClearInterval(this.saveTimer);
+    this.saveTimer = null;
+    this.unsubscribeClock?.();
+    this.unsubscribeClock = null;
+  }
+
+  /** serverCron's check: a BGSAVE when enough changes are older than a save point's seconds. */
+  checkSavePoints(): void {
+    if (this.bg !== null || this.savePoints.length === 0) return;
+    const now = Math.floor(this.server.clock.now() / 1000);
+    const dirty = (this.server.store as { dirty?: number }).dirty ?? 0;
+    for (const [seconds, changes] of this.savePoints) {
+      if (dirty >= changes && now - this.lastSave > seconds && (this.lastBgsaveOk || now - this.lastBgsaveTry > 5)) {
+        this.server.logger.info(`${changes} changes in ${seconds} seconds. Saving...`);
+        this.lastBgsaveTry = now;
+        try {
+          this.startBackground();
+        } catch (e) {
+          this.server.logger.warn(`Background saving error: ${(e as Error).message}`);
+        }
+        return;
+      }
+    }
+  }
+
+  /**
+   * writeCommandsDeniedByDiskError: with stop-writes-on-bgsave-error yes,
+   * save points set and the last background save failed, write commands
+   * (and PING) answer -MISCONF. The gate only runs while that holds.
+   */
+  updateMisconf(): void {
+    const on = this.savePoints.length !== 0 && !this.lastBgsaveOk && this.server.config.get('stop-writes-on-bgsave-error') !== 'no';
+    if (on !== this.misconf) {
+      this.misconf = on;
+      this.server.setAttention(ATTENTION_DISK_ERROR, on);
+    }
+  }
+
+  misconf = false;
+
+  /** Whether `save` has points (SHUTDOWN and SIGTERM save then). */
+  get hasSavePoints(): boolean {
+    return this.savePoints.length !== 0;
+  }
 }
 
 let tempId = 0;
@@ -213,37 +289,36 @@ function loadOptionsOf(server: RedKitServer) {
   return loadOptions({ server } as Context);
 }
 
-/** Every database's live keys as they are now: one pass over the tables, no value copied. */
-export function snapshotDbs(server: RedKitServer): DbSnapshot[] {
-  const now = server.clock.now();
+/**
+ * Every database's keys as they are now: native copies of the key and value
+ * lists (no value copied) and of the deadlines. Like Redis, keys whose
+ * deadline has passed but are still stored are saved too (a loader drops
+ * them). `expireHashFields` first deletes hash fields past their TTL (a pass
+ * over the values: SAVE does it, BGSAVE leaves them to active expiry).
+ */
+export function snapshotDbs(server: RedKitServer, expireHashFields = true): DbSnapshot[] {
   const out: DbSnapshot[] = [];
   // Under an LRU / LFU maxmemory-policy Redis saves each key's idle time / counter.
   const policy = server.config.get('maxmemory-policy') ?? 'noeviction';
   const lru = policy.endsWith('-lru');
   const lfu = policy.endsWith('-lfu');
+  const now = server.clock.now();
   for (const db of server.store.dbs) {
     if (db.data.size === 0) continue;
-    const keys: string[] = [];
-    const values: DbSnapshot['values'] = [];
-    const expires: DbSnapshot['expires'] = [];
-    let expiresCount = 0;
-    const hasExpires = db.expires.size !== 0;
-    for (const [k, v] of db.data) {
-      let at: number | bigint | undefined;
-      if (hasExpires) {
-        at = db.expires.get(k);
-        if (at !== undefined) {
-          if (at <= now) continue; // logically gone already
-          if (!Number.isSafeInteger(at)) at = db.getExpireExact(k);
-          expiresCount++;
-        }
-      }
-      keys.push(k);
-      values.push(v);
-      expires.push(at);
+    if (expireHashFields) {
+      const fx = hashFieldExpiry(server.store);
+      // Hash fields past their TTL do not travel (RDB 10 has no field TTLs: the others are saved without).
+      for (const [k, v] of db.data) if (v instanceof RHash && v.hasTtl) fx.expireFields(db, k, v, now);
+      if (db.data.size === 0) continue;
     }
-    if (keys.length === 0) continue;
-    const snap: DbSnapshot = { index: db.id, keys, values, expires, expiresCount };
+    const keys = Array.from(db.data.keys());
+    const values = Array.from(db.data.values());
+    let expires: DbSnapshot['expires'] = null;
+    if (db.expires.size !== 0) {
+      expires = new Map(db.expires);
+      for (const [k, at] of db.expires) if (!Number.isSafeInteger(at)) expires.set(k, db.getExpireExact(k) ?? at);
+    }
+    const snap: DbSnapshot = { index: db.id, keys, values, expires };
     if (lru) snap.idle = keys.map((k) => db.idleSeconds(k));
     if (lfu) snap.freq = keys.map((k) => db.frequency(k));
     out.push(snap);
@@ -313,7 +388,7 @@ class BgSave {
   ) {
     const server = p.server;
     this.dirtyBefore = (server.store as { dirty?: number }).dirty ?? 0;
-    this.snapshot = snapshotDbs(server);
+    this.snapshot = snapshotDbs(server, false);
     let total = 0;
     for (const d of this.snapshot) total += d.keys.length;
     this.total = total;
@@ -370,11 +445,13 @@ class BgSave {
           return;
         }
         const d = snap[this.dbi];
-        if (this.ki === 0) w.selectDb(d.index, d.keys.length, d.expiresCount);
+        if (this.ki === 0) w.selectDb(d.index, d.keys.length, d.expires?.size ?? 0);
         const end = Math.min(d.keys.length, this.ki + SLICE_KEYS);
+        const exp = d.expires;
         for (let i = this.ki; i < end; i++) {
           const v = d.values[i];
-          w.entry(d.keys[i], v, d.expires[i], d.idle?.[i], d.freq?.[i]);
+          const k = d.keys[i];
+          w.entry(k, v, exp === null ? undefined : exp.get(k), d.idle?.[i], d.freq?.[i]);
           if (typeof v !== 'string') {
             this.written.add(v);
             this.preEncoded.delete(v);
@@ -497,7 +574,7 @@ function shutdown(ctx: Context, args: string[]): Reply | Promise<Reply> {
   if (abort) throw new ReplyError('ERR No shutdown in progress.');
   const server = ctx.server;
   const p = persistenceOf(server);
-  const savePoints = (server.config.get('save') ?? '') !== '';
+  const savePoints = p.hasSavePoints;
   if (p.bg !== null) {
     server.logger.warn('There is a child saving an .rdb. Killing it!');
     p.bg.cancel();
@@ -529,8 +606,32 @@ function shutdown(ctx: Context, args: string[]): Reply | Promise<Reply> {
   });
 }
 
+/**
+ * Server attention bit of this module (dispatch.ts ATTENTION holds the
+ * built-in ones): set while writes are refused with -MISCONF.
+ */
+const ATTENTION_DISK_ERROR = 1 << 20;
+
+const MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 export function installPersistence(server: RedKitServer): void {
-  persistenceOf(server);
+  const p = persistenceOf(server);
+  p.setSavePoints(server.config.get('save') ?? '');
+  server.config.define('save', (v) => p.setSavePoints(v));
+  server.config.define('stop-writes-on-bgsave-error', () => p.updateMisconf());
+  // Before pub/sub and loading checks, as in processCommand.
+  server.addGate(
+    (ctx, cmd) => {
+      if (!p.misconf) return undefined;
+      const flags = cmd.flagBits | (server.pauseFlags === undefined ? 0 : server.pauseFlags(ctx, cmd));
+      if ((flags & F.write) !== 0 || cmd.name === 'ping') return new ReplyError(MISCONF);
+      return undefined;
+    },
+    5,
+    { onAttention: true },
+  );
+  server.onStop(() => p.stopSavePoints());
   defineCommands(server, {
     save,
     bgsave,

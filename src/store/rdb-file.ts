@@ -78,10 +78,8 @@ export interface DbSnapshot {
   index: number;
   keys: string[];
   values: Value[];
-  /** Absolute deadline in ms (bigint beyond 2^53), undefined when none. */
-  expires: Array<number | bigint | undefined>;
-  /** Keys with a deadline (RESIZEDB). */
-  expiresCount: number;
+  /** key -> absolute deadline in ms (bigint beyond 2^53); null when no key has one. */
+  expires: Map<string, number | bigint> | null;
   /** Per key, under an LRU maxmemory-policy: idle seconds (RDB_OPCODE_IDLE). */
   idle?: number[];
   /** Per key, under an LFU maxmemory-policy: the LFU counter (RDB_OPCODE_FREQ). */
@@ -223,10 +221,10 @@ export function writeRdb(dbs: readonly DbSnapshot[], opts: RdbSaveOptions = {}):
   f.header();
   for (const d of dbs) {
     if (d.keys.length === 0) continue;
-    f.selectDb(d.index, d.keys.length, d.expiresCount);
+    f.selectDb(d.index, d.keys.length, d.expires?.size ?? 0);
     const { keys, values, expires, idle, freq } = d;
     for (let i = 0; i < keys.length; i++) {
-      f.entry(keys[i], values[i], expires[i], idle?.[i], freq?.[i]);
+      f.entry(keys[i], values[i], expires === null ? undefined : expires.get(keys[i]), idle?.[i], freq?.[i]);
       if (f.buffered >= 1 << 20) chunks.push(f.take());
     }
   }

@@ -159,6 +159,48 @@ describe.each([2, 3] as const)('persistence commands (RESP%i)', (proto) => {
   });
 });
 
+describe('stop-writes-on-bgsave-error', () => {
+  it('after a failed BGSAVE with save points, writes and PING answer -MISCONF until a save succeeds', async () => {
+    const { r, k } = await pair.clients(2);
+    const gone = [fs.mkdtempSync(path.join(tmp, 'mis-')), fs.mkdtempSync(path.join(tmp, 'mis-'))];
+    await r.call('CONFIG', 'SET', 'dir', gone[0]);
+    await k.call('CONFIG', 'SET', 'dir', gone[1]);
+    for (const d of gone) fs.rmSync(d, { recursive: true });
+    await expectSame(r, k, [['CONFIG', 'SET', 'save', '3600 1'], ['SET', 'x', '1'], ['BGSAVE']]);
+    for (const c of [r, k]) {
+      for (let i = 0; i < 500; i++) {
+        const p = await persistence(c);
+        if (p.get('rdb_bgsave_in_progress') === '0' && p.get('rdb_last_bgsave_status') === 'err') break;
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    }
+    await expectSame(r, k, [
+      ['SET', 'x', '2'],
+      ['PING'],
+      ['GET', 'x'],
+      ['INCR', 'x'],
+      ['MULTI'],
+      ['SET', 'y', '1'],
+      ['GET', 'x'],
+      ['EXEC'],
+      ['MULTI'],
+      ['GET', 'x'],
+      ['EXEC'],
+      ['CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no'],
+      ['SET', 'x', '3'],
+      ['CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'yes'],
+      ['PING'],
+      ['CONFIG', 'SET', 'save', ''],
+      ['PING'],
+      ['CONFIG', 'SET', 'save', '3600 1'],
+      ['PING'],
+    ]);
+    await r.call('CONFIG', 'SET', 'dir', rdir);
+    await k.call('CONFIG', 'SET', 'dir', kdir);
+    await expectSame(r, k, [['SAVE'], ['SET', 'x', '4'], ['PING'], ['CONFIG', 'SET', 'save', '']]);
+  });
+});
+
 describe('INFO persistence', () => {
   it('has the same fields in the same order; counters agree after the same commands', async () => {
     const { r, k } = await pair.clients(2);
@@ -187,19 +229,22 @@ describe('INFO persistence', () => {
 });
 
 describe('SHUTDOWN', () => {
-  it('NOSAVE: no reply, the connection closes, the server stops listening; SAVE writes the file first', async () => {
-    for (const mode of ['NOSAVE', 'SAVE']) {
+  it('no reply, the connection closes, the server stops listening; SAVE (or save points) writes the file first, FORCE exits even when it cannot', async () => {
+    for (const mode of ['NOSAVE', 'SAVE', 'SAVE NOW FORCE (dir gone)', 'NOW (save points)']) {
       const dirs = [fs.mkdtempSync(path.join(tmp, 'sd-')), fs.mkdtempSync(path.join(tmp, 'sd-'))];
       const own = await startPair({ redisArgs: ['--enable-protected-configs', 'yes', '--dir', dirs[0]], redkit: { config: { 'enable-protected-configs': 'yes', dir: dirs[1] } } });
       try {
         const { r, k } = await own.clients(2);
         await expectSame(r, k, [['SET', 'k', 'v']]);
-        r.send('SHUTDOWN', mode);
-        k.send('SHUTDOWN', mode);
+        if (mode.includes('gone')) for (const d of dirs) fs.rmSync(d, { recursive: true });
+        if (mode.includes('points')) await expectSame(r, k, [['CONFIG', 'SET', 'save', '3600 1']]);
+        const args = mode.replace(/ \(.*\)$/, '').split(' ');
+        r.send('SHUTDOWN', ...args);
+        k.send('SHUTDOWN', ...args);
         const [a, b] = await Promise.all([r.readUntilClose(3000), k.readUntilClose(3000)]);
         expect(b).toBe(a);
         expect(b).toBe('');
-        for (const d of dirs) expect(fs.existsSync(path.join(d, 'dump.rdb')), `${mode} ${d}`).toBe(mode === 'SAVE');
+        for (const d of dirs) expect(fs.existsSync(path.join(d, 'dump.rdb')), `${mode} ${d}`).toBe(mode === 'SAVE' || mode.includes('points'));
         expect(own.redkit.isListening).toBe(false);
       } finally {
         await own.stop();

@@ -307,6 +307,46 @@ describe('RedKit writes, redis-server loads', () => {
     expect(await describeKeyspace(loaded, [0])).toEqual(await describeKeyspace(c, [0]));
   });
 
+  it('save points: a BGSAVE once enough changes are older than the seconds (on the fixture clock)', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'points-'));
+    const k = await startRedKit({ record: false, clock: 'frozen', config: { dir, save: '100 2', 'enable-protected-configs': 'yes' } });
+    kits.push(k);
+    const c = await RawClient.connect(k.port);
+    clients.push(c);
+    await run(c, [['SET', 'a', '1'], ['SET', 'b', '2']]);
+    // The dirty counter is bumped by the write commands (store.dirty); set here so this test does not depend on them.
+    const store = k.server.store as unknown as { dirty: number };
+    store.dirty = 1;
+    k.clock.advance(200_000);
+    expect(fs.existsSync(path.join(dir, 'dump.rdb'))).toBe(false); // too few changes
+    store.dirty = 2;
+    k.clock.advance(50_000);
+    expect(await c.call('INFO', 'persistence')).toMatch(/rdb_bgsave_in_progress:1|rdb_saves:1/);
+    for (let i = 0; i < 500 && !(await c.call('INFO', 'persistence')).includes('rdb_bgsave_in_progress:0'); i++) await new Promise((r) => setTimeout(r, 10));
+    const info = await c.call('INFO', 'persistence');
+    expect(info).toContain('rdb_saves:1\r\n');
+    expect(info).toContain('rdb_changes_since_last_save:0\r\n');
+    expect(info).toContain(`rdb_last_save_time:${Math.floor(k.clock.now() / 1000)}\r\n`);
+    const { k: k2 } = await kit();
+    k2.loadRdb(path.join(dir, 'dump.rdb'));
+    expect(k2.db(0).keys().sort()).toEqual(['a', 'b']);
+    // CONFIG SET save "" turns them off.
+    await run(c, [['CONFIG', 'SET', 'save', '']]);
+    store.dirty = 10;
+    k.clock.advance(500_000);
+    expect((await c.call('INFO', 'persistence'))).toContain('rdb_saves:1\r\n');
+  });
+
+  it('hash fields past their TTL (HPEXPIRE, RedKit 7.4 feature) are not saved', async () => {
+    const { k, c } = await kit();
+    await run(c, [['HSET', 'h', 'a', '1', 'b', '2'], ['HPEXPIRE', 'h', '1000', 'FIELDS', '1', 'a'], ['HSET', 'gone', 'x', '1'], ['HPEXPIRE', 'gone', '1000', 'FIELDS', '1', 'x']]);
+    k.clock.advance(2000);
+    const { k: k2, c: c2 } = await kit();
+    k2.loadRdb(k.saveRdb());
+    expect(await c2.call('HGETALL', 'h')).toBe('*2\r\n$1\r\nb\r\n$1\r\n2\r\n');
+    expect(await c2.call('EXISTS', 'gone')).toBe(':0\r\n');
+  });
+
   it('rdbcompression no and rdbchecksum no are honoured (redis-server loads both)', async () => {
     const { k, c } = await kit();
     await run(c, [['SET', 'long', 'a'.repeat(500)], ['RPUSH', 'l', ...Array.from({ length: 50 }, () => 'b'.repeat(30))]]);
