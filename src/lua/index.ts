@@ -40,10 +40,15 @@ export interface LuaStateOptions {
 }
 
 const PRELUDE = `"use strict";
+const { R, S, NEXT, INEXT } = this;
 const { LuaFunction, LuaTable, BUDGET, EMPTY, NNAN, MAX_LUA_DEPTH: MAXD, fix, overflow, first, mv, callMeta, nfm,
-  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable } = R;
+  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
 const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index, F1 = first;
-return `;
+`;
+
+// eslint-disable-next-line @typescript-eslint/no-empty-function
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as new (...args: string[]) => (this: unknown, F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
+type MainGen = (this: unknown, F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
 
 export type RunResult = { done: true; results: LuaValue[] } | { done: false };
 
@@ -121,7 +126,7 @@ export class LuaState {
   readonly rt = new RtState();
   print: (line: string) => void;
   random: RandomSource;
-  private factoryCache = new Map<string, (r: unknown, s: unknown, n: unknown, i: unknown) => LuaFunction['g']>();
+  private factoryCache = new Map<string, MainGen>();
 
   constructor(opts: LuaStateOptions = {}) {
     this.print = opts.print ?? ((line) => { process.stdout.write(Buffer.from(line + '\n', 'latin1')); });
@@ -151,15 +156,16 @@ export class LuaState {
       const ast = parse(source, chunkName);
       const js = new Compiler(chunkId(chunkName)).compileMain(ast);
       try {
-        factory = new Function('R', 'S', 'NEXT', 'INEXT', PRELUDE + js + ';') as unknown as typeof factory;
+        factory = new GeneratorFunction('F', 'A', PRELUDE + js);
       } catch (e) {
         throw new LuaError(`internal compiler error: ${(e as Error).message}`);
       }
       if (this.factoryCache.size >= 500) this.factoryCache.clear();
       this.factoryCache.set(key, factory!);
     }
-    const g = factory!(R, this.rt, NEXT, INEXT);
-    return new LuaFunction(chunkName, undefined, g, this.globals);
+    const main = factory!;
+    const ctx = { R, S: this.rt, NEXT, INEXT };
+    return new LuaFunction(chunkName, undefined, (F, A) => main.call(ctx, F, A), this.globals);
   }
 
   /** Runs fn(args) to completion. */
