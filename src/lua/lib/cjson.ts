@@ -75,6 +75,7 @@ function encodeNumber(cfg: Config, n: number): string {
   if (n !== n || n === Infinity || n === -Infinity) {
     if (cfg.encodeInvalidNumbers === 0) encodeException(n, 'must not be NaN or Inf');
     if (cfg.encodeInvalidNumbers === 2) return 'null';
+    if (n !== n) return 'nan'; // never "-nan" (lua-cjson writes NaN itself)
   }
   return formatG(n, cfg.precision);
 }
