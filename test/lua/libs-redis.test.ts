@@ -376,6 +376,22 @@ describe('fuzzed inputs vs redis-server', () => {
   });
 });
 
+describe('engine-only chunks vs redis-server', () => {
+  it('NaN signs (0/0 is -nan on x86) through cmsgpack, struct, cjson and string.format', async () => {
+    const chunks = [
+      'local z = 0 return cmsgpack.pack(z/z, -(z/z), 0/0, -(0/0))', "local z = 0 return struct.pack('>d<d>f', z/z, -(z/z), z/z)",
+      'local z = 0 local c = cjson.new() c.encode_invalid_numbers(true) return c.encode({z/z, -(z/z), 1/z, -1/z})',
+      "local z = 0 return string.format('%f %e %g %5.1f %d %x', z/z, -(z/z), z/z, -(z/z), z/z, z/z)", 'local z = 0 return tostring(z/z) .. tostring(-(z/z))',
+      "local z = 0 return bit.tobit(z/z), bit.tohex(z/z)", "local z = 0 return cmsgpack.unpack(cmsgpack.pack(z/z)) ~= cmsgpack.unpack(cmsgpack.pack(z/z))",
+      "local z = 0 return tostring(struct.unpack('d', struct.pack('d', z/z)))", "return tostring(cmsgpack.unpack('\\203\\255\\248\\0\\0\\0\\0\\0\\0'))",
+      "return tostring(cmsgpack.unpack('\\202\\255\\192\\0\\0'))",
+    ];
+    const theirs = await redisRun(client, chunks);
+    const mine = chunks.map((c) => engine(c));
+    expect(mine.map((m, i) => [chunks[i], m])).toEqual(theirs.map((t, i) => [chunks[i], t]));
+  });
+});
+
 describe('through our Lua engine', () => {
   it('every chunk above gives the same result as in redis-server', () => {
     expect(engineBad).toEqual([]);
