@@ -53,6 +53,33 @@ function describe(e: Expr): string | undefined {
   }
 }
 
+/** No calls, loops nor closures inside: the function cannot yield nor run long (compiled as a plain function). */
+function isLeaf(stats: Stat[]): boolean {
+  const e = (x: Expr): boolean => {
+    switch (x.k) {
+      case 'call': case 'method': case 'func': return false;
+      case 'index': return e(x.obj) && e(x.key);
+      case 'bin': case 'and': case 'or': return e(x.a) && e(x.b);
+      case 'un': return e(x.a);
+      case 'paren': return e(x.e);
+      case 'table': return x.items.every((it) => e(it.e) && (it.pos || e(it.key)));
+      default: return true;
+    }
+  };
+  const st = (s: Stat): boolean => {
+    switch (s.k) {
+      case 'local': return s.exprs.every(e);
+      case 'assign': return s.targets.every(e) && s.exprs.every(e);
+      case 'do': return isLeaf(s.body);
+      case 'if': return s.conds.every(e) && s.blocks.every(isLeaf) && (s.orelse === undefined || isLeaf(s.orelse));
+      case 'return': return s.exprs.every(e);
+      case 'break': return true;
+      default: return false;
+    }
+  };
+  return stats.every(st);
+}
+
 /** ", d1, d2" for error descriptions, trailing undefined ones left out. */
 function descs(...es: Expr[]): string {
   const ds = es.map(descArg);
@@ -118,6 +145,7 @@ export class Compiler {
     const saved = this.fn;
     this.fn = { zero: undefined, ntemps: 0, maxTemps: 0, vararg: f.isVararg, line: f.line };
     const np = f.params.length;
+    const leaf = !isMain && isLeaf(f.body);
     const body = this.block(f.body);
     let head = `let $ln = ${f.line};`;
     for (let i = 0; i < np; i++) head += `let ${f.params[i]!.js} = A[${i}];`;
@@ -138,8 +166,16 @@ return EMPTY;
 } catch ($e) { throw fix($e, $ln, ${chunkLit}); } finally { S.depth--; }`;
     // the main chunk is the body of a GeneratorFunction (one V8 parse instead of two)
     if (isMain) return inner;
-    const src = `function* (F, A) {${inner}\n}`;
-    return `new LuaFunction(${jsStr(f.name)}, undefined, ${src}, F.env)`;
+    if (leaf) {
+      return `mkLeaf(${jsStr(f.name)}, F.env, function (F, A) {${head}
+S.b--;
+try {
+${body}
+return EMPTY;
+} catch ($e) { throw fix($e, $ln, ${chunkLit}); }
+})`;
+    }
+    return `mkFn(${jsStr(f.name)}, F.env, function* (F, A) {${inner}\n})`;
   }
 
   // ---- statements

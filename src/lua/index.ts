@@ -42,7 +42,7 @@ export interface LuaStateOptions {
 const PRELUDE = `"use strict";
 const { R, S, NEXT, INEXT } = this;
 const { LuaFunction, LuaTable, BUDGET, EMPTY, NNAN, MAX_LUA_DEPTH: MAXD, fix, overflow, first, mv, callMeta, nfm,
-  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
+  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, mkFn, mkLeaf, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
 const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index, F1 = first;
 `;
 
@@ -165,7 +165,9 @@ export class LuaState {
     }
     const main = factory!;
     const ctx = { R, S: this.rt, NEXT, INEXT };
-    return new LuaFunction(chunkName, undefined, (F, A) => main.call(ctx, F, A), this.globals);
+    const fn = new LuaFunction(chunkName, undefined, (F, A) => main.call(ctx, F, A), this.globals);
+    fn.lua = true;
+    return fn;
   }
 
   /** Runs fn(args) to completion. */

@@ -165,7 +165,7 @@ export function mv(r: unknown): LuaValue[] {
 
 /** Call from host/native code: runs to completion synchronously; results as an array. */
 export function callSync(f: LuaValue, args: LuaValue[]): LuaValue[] {
-  if (f instanceof LuaFunction && f.nf !== undefined) return f.nf(args);
+  if (f instanceof LuaFunction && f.nf !== undefined) return f.lua ? mv(f.nf(args)) : f.nf(args);
   const S = CUR;
   if (++S.ccalls >= MAXCCALLS) {
     S.ccalls--;
@@ -497,6 +497,25 @@ export function setList(t: LuaTable, base: number, vals: LuaValue[]): void {
   if (last > t.arr.length) t.resizeArray(last);
   const arr = t.arr;
   for (let i = 0; i < vals.length; i++) arr[base + i] = vals[i];
+}
+
+/** A compiled Lua function. */
+export function mkFn(name: string, env: LuaTable | undefined, g: LuaFunction['g']): LuaFunction {
+  const f = new LuaFunction(name, undefined, g, env);
+  f.lua = true;
+  return f;
+}
+
+/**
+ * A leaf Lua function (no calls, loops or closures: it cannot yield nor run long): compiled as a plain
+ * function run through `nf` (a direct call, no generator). Its results follow the compiled-code
+ * convention (one value or an array); callSync normalises them.
+ */
+export function mkLeaf(name: string, env: LuaTable | undefined, s: (F: LuaFunction, A: LuaValue[]) => unknown): LuaFunction {
+  const f = new LuaFunction(name, undefined, undefined, env);
+  f.nf = (A) => s(f, A) as LuaValue[];
+  f.lua = true;
+  return f;
 }
 
 /** The `arg` table of a 5.1 vararg function that does not use `...`. */

@@ -54,7 +54,10 @@ ESCAPES[47] = '\\/';
 ESCAPES[92] = '\\\\';
 ESCAPES[127] = '\\u007f';
 
+const NEEDS_ESCAPE = /[\x00-\x1f"/\\\x7f]/;
+
 function encodeString(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
   let out = '"';
   let from = 0;
   for (let i = 0; i < s.length; i++) {
