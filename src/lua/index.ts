@@ -65,7 +65,7 @@ export class Execution {
   /** Runs about `budgetOps` ops (function entries + loop iterations), then pauses. */
   run(budgetOps: number): RunResult {
     const gen = this.gen;
-    if (gen === undefined) throw new Error('execution already finished');
+    if (gen === undefined) throw this.killedWith ?? new LuaError('execution already finished');
     const rt = this.state.rt;
     const prev = setCurrent(rt);
     const saved = [rt.depth, rt.nny, rt.ccalls] as const;
@@ -92,15 +92,16 @@ export class Execution {
     }
   }
 
-  /** Abandons a paused execution. The error is what a later run() would throw. */
-  kill(error?: LuaError): void {
-    const g = this.gen;
+  /**
+   * Abandons a paused execution (its frames are dropped, no Lua code runs). A later run() throws
+   * `error`. To stop a script while it runs (from a hook or a native), throw a LuaKill instead.
+   */
+  kill(error: LuaError = new LuaKill('Script killed')): void {
     this.finish();
-    if (g !== undefined) {
-      try { g.return(undefined); } catch { /* finally blocks of Lua frames only adjust counters */ }
-    }
-    void error;
+    this.killedWith = error;
   }
+
+  private killedWith: LuaError | undefined;
 
   private finish(): void {
     this.gen = undefined;
