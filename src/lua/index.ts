@@ -154,12 +154,15 @@ export class LuaState {
     const key = chunkName + '\0' + source;
     let factory = this.factoryCache.get(key);
     if (factory === undefined) {
-      const ast = parse(source, chunkName);
-      const js = new Compiler(chunkId(chunkName)).compileMain(ast);
       try {
+        const ast = parse(source, chunkName);
+        const js = new Compiler(chunkId(chunkName)).compileMain(ast);
         factory = new GeneratorFunction('F', 'A', PRELUDE + js);
       } catch (e) {
-        throw new LuaError(`internal compiler error: ${(e as Error).message}`);
+        if (e instanceof LuaError) throw e;
+        // a chunk too deeply nested for the JS stack (C Lua's limits are elsewhere)
+        if (e instanceof RangeError) throw new LuaError(`${chunkId(chunkName)}: chunk has too many syntax levels`);
+        throw new LuaError(`${chunkId(chunkName)}: internal compiler error: ${(e as Error).message}`);
       }
       if (this.factoryCache.size >= 500) this.factoryCache.clear();
       this.factoryCache.set(key, factory!);
