@@ -53,6 +53,40 @@ function describe(e: Expr): string | undefined {
   }
 }
 
+/** No calls, loops nor closures inside: the function cannot yield nor run long (compiled as a plain function). */
+function isLeaf(stats: Stat[]): boolean {
+  const e = (x: Expr): boolean => {
+    switch (x.k) {
+      case 'call': case 'method': case 'func': return false;
+      case 'index': return e(x.obj) && e(x.key);
+      case 'bin': case 'and': case 'or': return e(x.a) && e(x.b);
+      case 'un': return e(x.a);
+      case 'paren': return e(x.e);
+      case 'table': return x.items.every((it) => e(it.e) && (it.pos || e(it.key)));
+      default: return true;
+    }
+  };
+  const st = (s: Stat): boolean => {
+    switch (s.k) {
+      case 'local': return s.exprs.every(e);
+      case 'assign': return s.targets.every(e) && s.exprs.every(e);
+      case 'do': return isLeaf(s.body);
+      case 'if': return s.conds.every(e) && s.blocks.every(isLeaf) && (s.orelse === undefined || isLeaf(s.orelse));
+      case 'return': return s.exprs.every(e);
+      case 'break': return true;
+      default: return false;
+    }
+  };
+  return stats.every(st);
+}
+
+/** ", d1, d2" for error descriptions, trailing undefined ones left out. */
+function descs(...es: Expr[]): string {
+  const ds = es.map(descArg);
+  while (ds.length > 0 && ds[ds.length - 1] === 'undefined') ds.pop();
+  return ds.map((d) => ', ' + d).join('');
+}
+
 function descArg(e: Expr): string {
   const d = describe(e);
   return d === undefined ? 'undefined' : jsStr(d);
@@ -68,6 +102,10 @@ interface FnCtx {
 }
 
 const ARITH_JS: Record<string, string> = { '+': '+', '-': '-', '*': '*', '/': '/' };
+const BIN_HELPER: Record<string, string> = {
+  '+': 'ADD', '-': 'SUB', '*': 'MUL', '/': 'DIV', '%': 'MOD', '^': 'POW', '..': 'CAT',
+  '<': 'LT', '<=': 'LE', '>': 'GT', '>=': 'GE',
+};
 
 function evalArith(op: string, x: number, y: number): number {
   switch (op) {
@@ -107,6 +145,7 @@ export class Compiler {
     const saved = this.fn;
     this.fn = { zero: undefined, ntemps: 0, maxTemps: 0, vararg: f.isVararg, line: f.line };
     const np = f.params.length;
+    const leaf = !isMain && isLeaf(f.body);
     const body = this.block(f.body);
     let head = `let $ln = ${f.line};`;
     for (let i = 0; i < np; i++) head += `let ${f.params[i]!.js} = A[${i}];`;
@@ -119,15 +158,24 @@ export class Compiler {
     }
     this.fn = saved;
     const chunkLit = jsStr(this.chunk);
-    const src = `function* (F, A) {${head}
+    const inner = `${head}
 if (--S.b < 0) yield BUDGET;
 try { if (++S.depth > MAXD) overflow();
 ${body}
 return EMPTY;
-} catch ($e) { throw fix($e, $ln, ${chunkLit}); } finally { S.depth--; }
-}`;
-    if (isMain) return src;
-    return `new LuaFunction(${jsStr(f.name)}, undefined, ${src}, F.env)`;
+} catch ($e) { throw fix($e, $ln, ${chunkLit}); } finally { S.depth--; }`;
+    // the main chunk is the body of a GeneratorFunction (one V8 parse instead of two)
+    if (isMain) return inner;
+    if (leaf) {
+      return `mkLeaf(${jsStr(f.name)}, F.env, function (F, A) {${head}
+S.b--;
+try {
+${body}
+return EMPTY;
+} catch ($e) { throw fix($e, $ln, ${chunkLit}); }
+})`;
+    }
+    return `mkFn(${jsStr(f.name)}, F.env, function* (F, A) {${inner}\n})`;
   }
 
   // ---- statements
@@ -370,9 +418,9 @@ ${body}}`;
       case 'paren': return this.exp(e.e);
       case 'index': {
         const o = this.exp(e.obj);
-        const d = descArg(e.obj);
-        if (e.key.k === 'str') return `IS(${o}, ${jsStr(e.key.v)}, ${d})`;
-        return `IX(${o}, ${this.exp(e.key)}, ${d})`;
+        const ds = descs(e.obj);
+        if (e.key.k === 'str') return `IS(${o}, ${jsStr(e.key.v)}${ds})`;
+        return `IX(${o}, ${this.exp(e.key)}${ds})`;
       }
       case 'call': case 'method': return `F1(${this.callRaw(e)})`;
       case 'and': {
@@ -427,20 +475,27 @@ ${body}}`;
         return v !== v ? 'NNAN' : jsNum(v);
       }
     }
+    const lf = this.lineFix(e.line);
+    if (lf === '') {
+      // small helpers (inlined by V8) keep the generated code short
+      const A = this.exp(e.a), B = this.exp(e.b);
+      const H = BIN_HELPER[op]!;
+      if (op === '<' || op === '<=' || op === '>' || op === '>=') return `${H}(${A}, ${B})`;
+      return `${H}(${A}, ${B}${descs(e.a, e.b)})`;
+    }
     const [pa, a] = this.once(e.a);
     const [pb, b] = this.once(e.b);
-    const lf = this.lineFix(e.line);
     const numA = e.a.k === 'num', numB = e.b.k === 'num';
     const guard = numA && numB ? 'true' : numA ? `typeof ${b} === 'number'` : numB ? `typeof ${a} === 'number'` : `typeof ${a} === 'number' && typeof ${b} === 'number'`;
     switch (op) {
       case '+': case '-': case '*': case '/':
-        return `(${pa}${pb}${lf}${guard} ? ${a} ${ARITH_JS[op]} ${b} : arith(${jsStr(op)}, ${a}, ${b}, ${descArg(e.a)}, ${descArg(e.b)}))`;
+        return `(${pa}${pb}${lf}${guard} ? ${a} ${ARITH_JS[op]} ${b} : arith(${jsStr(op)}, ${a}, ${b}${descs(e.a, e.b)}))`;
       case '%':
-        return `(${pa}${pb}${lf}${guard} ? mod(${a}, ${b}) : arith("%", ${a}, ${b}, ${descArg(e.a)}, ${descArg(e.b)}))`;
+        return `(${pa}${pb}${lf}${guard} ? mod(${a}, ${b}) : arith("%", ${a}, ${b}${descs(e.a, e.b)}))`;
       case '^':
-        return `(${pa}${pb}${lf}${guard} ? pow(${a}, ${b}) : arith("^", ${a}, ${b}, ${descArg(e.a)}, ${descArg(e.b)}))`;
+        return `(${pa}${pb}${lf}${guard} ? pow(${a}, ${b}) : arith("^", ${a}, ${b}${descs(e.a, e.b)}))`;
       case '..':
-        return `(${pa}${pb}${lf}typeof ${a} === 'string' && typeof ${b} === 'string' ? ${a} + ${b} : concat(${a}, ${b}, ${descArg(e.a)}, ${descArg(e.b)}))`;
+        return `(${pa}${pb}${lf}typeof ${a} === 'string' && typeof ${b} === 'string' ? ${a} + ${b} : concat(${a}, ${b}${descs(e.a, e.b)}))`;
       case '<':
         return `(${pa}${pb}${lf}${guard} ? ${a} < ${b} : lt(${a}, ${b}))`;
       case '<=':
@@ -513,7 +568,10 @@ ${body}}`;
       const fe = this.exp(e.fn);
       const lf = this.lineFix(e.line);
       const args = this.list(e.args);
-      return `(${c} = ${fe}, ${lf}${this.callCode(c, args, descArg(e.fn), false)})`;
+      const fn = e.fn;
+      const name = fn.k === 'global' ? fn.name : fn.k === 'local' || fn.k === 'upval' ? fn.v.name : '';
+      const fenv = name === 'getfenv' || name === 'setfenv';
+      return `(${c} = ${fe}, ${lf}${this.callCode(c, args, descArg(e.fn), false, fenv)})`;
     }
     if (e.k === 'method') {
       const o = this.temp();
@@ -528,10 +586,12 @@ ${body}}`;
   }
 
   /** Call the function in variable `c` with the array expression `args`. */
-  private callCode(c: string, args: string, d: string, method: boolean): string {
+  private callCode(c: string, args: string, d: string, method: boolean, fenv = false): string {
     const a = this.temp();
-    const nat = method ? `nfm(${c}, ${a})` : `${c}.nf(${a})`;
-    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g !== undefined ? (yield* ${c}.g(${c}, ${a})) : (S.cf = F, ${nat})) : (yield* CM(${c}, ${a}, ${d})))`;
+    let nat = method ? `nfm(${c}, ${a})` : `${c}.nf(${a})`;
+    // getfenv/setfenv(1) need the calling function: only calls through those names record it
+    if (fenv) nat = `(S.cf = F, ${nat})`;
+    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g ? (yield* ${c}.g(${c}, ${a})) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;
   }
 
   private table(items: TableItem[]): string {

@@ -40,10 +40,15 @@ export interface LuaStateOptions {
 }
 
 const PRELUDE = `"use strict";
+const { R, S, NEXT, INEXT } = this;
 const { LuaFunction, LuaTable, BUDGET, EMPTY, NNAN, MAX_LUA_DEPTH: MAXD, fix, overflow, first, mv, callMeta, nfm,
-  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable } = R;
+  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, mkFn, mkLeaf, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
 const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index, F1 = first;
-return `;
+`;
+
+// eslint-disable-next-line @typescript-eslint/no-empty-function
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as new (...args: string[]) => (this: unknown, F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
+type MainGen = (this: unknown, F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
 
 export type RunResult = { done: true; results: LuaValue[] } | { done: false };
 
@@ -60,7 +65,7 @@ export class Execution {
   /** Runs about `budgetOps` ops (function entries + loop iterations), then pauses. */
   run(budgetOps: number): RunResult {
     const gen = this.gen;
-    if (gen === undefined) throw new Error('execution already finished');
+    if (gen === undefined) throw this.killedWith ?? new LuaError('execution already finished');
     const rt = this.state.rt;
     const prev = setCurrent(rt);
     const saved = [rt.depth, rt.nny, rt.ccalls] as const;
@@ -87,15 +92,16 @@ export class Execution {
     }
   }
 
-  /** Abandons a paused execution. The error is what a later run() would throw. */
-  kill(error?: LuaError): void {
-    const g = this.gen;
+  /**
+   * Abandons a paused execution (its frames are dropped, no Lua code runs). A later run() throws
+   * `error`. To stop a script while it runs (from a hook or a native), throw a LuaKill instead.
+   */
+  kill(error: LuaError = new LuaKill('Script killed')): void {
     this.finish();
-    if (g !== undefined) {
-      try { g.return(undefined); } catch { /* finally blocks of Lua frames only adjust counters */ }
-    }
-    void error;
+    this.killedWith = error;
   }
+
+  private killedWith: LuaError | undefined;
 
   private finish(): void {
     this.gen = undefined;
@@ -121,7 +127,7 @@ export class LuaState {
   readonly rt = new RtState();
   print: (line: string) => void;
   random: RandomSource;
-  private factoryCache = new Map<string, (r: unknown, s: unknown, n: unknown, i: unknown) => LuaFunction['g']>();
+  private factoryCache = new Map<string, MainGen>();
 
   constructor(opts: LuaStateOptions = {}) {
     this.print = opts.print ?? ((line) => { process.stdout.write(Buffer.from(line + '\n', 'latin1')); });
@@ -148,18 +154,24 @@ export class LuaState {
     const key = chunkName + '\0' + source;
     let factory = this.factoryCache.get(key);
     if (factory === undefined) {
-      const ast = parse(source, chunkName);
-      const js = new Compiler(chunkId(chunkName)).compileMain(ast);
       try {
-        factory = new Function('R', 'S', 'NEXT', 'INEXT', PRELUDE + js + ';') as unknown as typeof factory;
+        const ast = parse(source, chunkName);
+        const js = new Compiler(chunkId(chunkName)).compileMain(ast);
+        factory = new GeneratorFunction('F', 'A', PRELUDE + js);
       } catch (e) {
-        throw new LuaError(`internal compiler error: ${(e as Error).message}`);
+        if (e instanceof LuaError) throw e;
+        // a chunk too deeply nested for the JS stack (C Lua's limits are elsewhere)
+        if (e instanceof RangeError) throw new LuaError(`${chunkId(chunkName)}: chunk has too many syntax levels`);
+        throw new LuaError(`${chunkId(chunkName)}: internal compiler error: ${(e as Error).message}`);
       }
       if (this.factoryCache.size >= 500) this.factoryCache.clear();
       this.factoryCache.set(key, factory!);
     }
-    const g = factory!(R, this.rt, NEXT, INEXT);
-    return new LuaFunction(chunkName, undefined, g, this.globals);
+    const main = factory!;
+    const ctx = { R, S: this.rt, NEXT, INEXT };
+    const fn = new LuaFunction(chunkName, undefined, (F, A) => main.call(ctx, F, A), this.globals);
+    fn.lua = true;
+    return fn;
   }
 
   /** Runs fn(args) to completion. */

@@ -78,6 +78,8 @@ export class LuaFunction {
   g: GenFn | undefined;
   /** The function environment (getfenv/setfenv); natives: undefined unless set. */
   env: LuaTable | undefined;
+  /** A compiled Lua function (leaf functions run through `nf`, others through `g`). */
+  lua = false;
   id = 0;
   constructor(name: string, nf: NativeFn | undefined, g: GenFn | undefined, env: LuaTable | undefined) {
     this.name = name;

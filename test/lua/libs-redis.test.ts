@@ -29,7 +29,10 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-interface Case { lua: string; js: () => LuaValue[] }
+interface Case { lua: string; js: () => LuaValue[]; fuzz?: boolean }
+
+/** A table used as a key: C Lua hashes it by address, so its place in next() order cannot be reproduced. */
+const TABLE_KEY = /[{,]\{/;
 
 type Libs = { cjson: LuaTable; cmsgpack: LuaTable; bit: LuaTable; struct: LuaTable };
 function freshLibs(): Libs {
@@ -71,6 +74,7 @@ async function check(cases: Case[]): Promise<void> {
   const theirs = await redisRun(client, cases.map((c) => c.lua));
   const bad: { lua: string; ours: string; redis: string }[] = [];
   for (let i = 0; i < cases.length; i++) {
+    if (cases[i].fuzz && TABLE_KEY.test(theirs[i])) continue;
     const mine = ours(cases[i].js);
     if (mine !== theirs[i] && bad.length < 12) bad.push({ lua: cases[i].lua.slice(0, 200), ours: mine.slice(0, 300), redis: theirs[i].slice(0, 300) });
     const viaEngine = engine(cases[i].lua);
@@ -272,7 +276,8 @@ describe('cjson vs redis-server', () => {
       [['encode_number_precision', [15]]], [['encode_number_precision', [0]]], [['encode_number_precision', ['x']]],
       [['encode_keep_buffer', []]], [['encode_keep_buffer', [false]]], [['encode_keep_buffer', ['on']]], [['encode_keep_buffer', ['off']], ['encode', [T(1)]]], [['encode_keep_buffer', [1]]],
       [['encode_invalid_numbers', []]], [['encode_invalid_numbers', [true]], ['encode', [T(Infinity, -Infinity)]]], [['encode_invalid_numbers', ['null']], ['encode', [T(Infinity, -Infinity)]]],
-      [['encode_invalid_numbers', ['on']], ['encode', [T([Infinity, 1])]]], [['encode_invalid_numbers', ['bogus']]], [['encode_invalid_numbers', [false]], ['encode', [Infinity]]],
+      [['encode_invalid_numbers', ['on']], ['encode', [T([Infinity, 1])]]], [['encode_invalid_numbers', [true]], ['encode', [T(NaN, -NaN, T(['k', NaN]))]]],
+      [['encode_invalid_numbers', ['null']], ['encode', [T(NaN, 1)]]], [['encode_invalid_numbers', ['bogus']]], [['encode_invalid_numbers', [false]], ['encode', [Infinity]]],
       [['decode_invalid_numbers', []]], [['decode_invalid_numbers', [false]], ['decode', ['NaN']]], [['decode_invalid_numbers', [false]], ['decode', ['0x10']]],
       [['decode_invalid_numbers', [false]], ['decode', ['+1']]], [['decode_invalid_numbers', [false]], ['decode', ['01']]], [['decode_invalid_numbers', [false]], ['decode', ['-inf']]],
       [['decode_invalid_numbers', [false]], ['decode', ['[1, 2.5e3, -0.5]']]], [['decode_invalid_numbers', ['off']], ['decode', ['Infinity']]], [['decode_invalid_numbers', ['maybe']]],
@@ -347,7 +352,7 @@ describe('fuzzed inputs vs redis-server', () => {
       { maxLength: 6 }).map((a) => a.join(''));
     const cases: Case[] = [];
     for (const b of fc.sample(fc.oneof(bytes, msgpackish), 600)) {
-      cases.push(call('cmsgpack', 'unpack', b), call('cmsgpack', 'unpack_limit', b, 2, 1));
+      cases.push({ ...call('cmsgpack', 'unpack', b), fuzz: true }, { ...call('cmsgpack', 'unpack_limit', b, 2, 1), fuzz: true });
     }
     for (const j of fc.sample(fc.oneof(jsonish, bytes), 600)) cases.push(call('cjson', 'decode', j));
     for (const [f, d] of fc.sample(fc.tuple(fmt, bytes), 400)) cases.push(call('struct', 'unpack', f, d), call('struct', 'size', f));
@@ -368,6 +373,22 @@ describe('fuzzed inputs vs redis-server', () => {
     })).node;
     const cases = fc.sample(tree, 500).map((v) => call('cjson', 'encode', v as LuaValue));
     await check(cases);
+  });
+});
+
+describe('engine-only chunks vs redis-server', () => {
+  it('NaN signs (0/0 is -nan on x86) through cmsgpack, struct, cjson and string.format', async () => {
+    const chunks = [
+      'local z = 0 return cmsgpack.pack(z/z, -(z/z), 0/0, -(0/0))', "local z = 0 return struct.pack('>d<d>f', z/z, -(z/z), z/z)",
+      'local z = 0 local c = cjson.new() c.encode_invalid_numbers(true) return c.encode({z/z, -(z/z), 1/z, -1/z})',
+      "local z = 0 return string.format('%f %e %g %5.1f %d %x', z/z, -(z/z), z/z, -(z/z), z/z, z/z)", 'local z = 0 return tostring(z/z) .. tostring(-(z/z))',
+      "local z = 0 return bit.tobit(z/z), bit.tohex(z/z)", "local z = 0 return cmsgpack.unpack(cmsgpack.pack(z/z)) ~= cmsgpack.unpack(cmsgpack.pack(z/z))",
+      "local z = 0 return tostring(struct.unpack('d', struct.pack('d', z/z)))", "return tostring(cmsgpack.unpack('\\203\\255\\248\\0\\0\\0\\0\\0\\0'))",
+      "return tostring(cmsgpack.unpack('\\202\\255\\192\\0\\0'))",
+    ];
+    const theirs = await redisRun(client, chunks);
+    const mine = chunks.map((c) => engine(c));
+    expect(mine.map((m, i) => [chunks[i], m])).toEqual(theirs.map((t, i) => [chunks[i], t]));
   });
 });
 

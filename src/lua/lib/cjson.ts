@@ -54,7 +54,10 @@ ESCAPES[47] = '\\/';
 ESCAPES[92] = '\\\\';
 ESCAPES[127] = '\\u007f';
 
+const NEEDS_ESCAPE = /[\x00-\x1f"/\\\x7f]/;
+
 function encodeString(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
   let out = '"';
   let from = 0;
   for (let i = 0; i < s.length; i++) {
@@ -75,6 +78,7 @@ function encodeNumber(cfg: Config, n: number): string {
   if (n !== n || n === Infinity || n === -Infinity) {
     if (cfg.encodeInvalidNumbers === 0) encodeException(n, 'must not be NaN or Inf');
     if (cfg.encodeInvalidNumbers === 2) return 'null';
+    if (n !== n) return 'nan'; // never "-nan" (lua-cjson writes NaN itself)
   }
   return formatG(n, cfg.precision);
 }

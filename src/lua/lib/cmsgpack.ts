@@ -21,11 +21,12 @@ function be(n: number, bytes: number): string {
   return s;
 }
 
-function be64(n: bigint): string {
-  const u = BigInt.asUintN(64, n);
-  let s = '';
-  for (let i = 7; i >= 0; i--) s += String.fromCharCode(Number((u >> BigInt(8 * i)) & 0xffn));
-  return s;
+/** The 8 big-endian bytes of the integer n (-2^63 <= n < 2^64), two's complement when negative. */
+function be64(n: number): string {
+  const hi = Math.floor(n / 4294967296);
+  const lo = n - hi * 4294967296;
+  const h = hi >>> 0;
+  return String.fromCharCode(h >>> 24, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
 }
 
 function encodeInt(n: number): string {
@@ -34,13 +35,13 @@ function encodeInt(n: number): string {
     if (n <= 0xff) return '\xcc' + String.fromCharCode(n);
     if (n <= 0xffff) return '\xcd' + be(n, 2);
     if (n <= 0xffffffff) return '\xce' + be(n, 4);
-    return '\xcf' + be64(BigInt(n));
+    return '\xcf' + be64(n);
   }
   if (n >= -32) return String.fromCharCode(n & 0xff);
   if (n >= -128) return '\xd0' + String.fromCharCode(n & 0xff);
   if (n >= -32768) return '\xd1' + String.fromCharCode((n >> 8) & 0xff, n & 0xff);
   if (n >= -2147483648) return '\xd2' + String.fromCharCode((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-  return '\xd3' + be64(BigInt(n));
+  return '\xd3' + be64(n);
 }
 
 function encodeDouble(d: number): string {
@@ -157,10 +158,11 @@ function readUint(c: Cursor, off: number, bytes: number): number {
   return n;
 }
 
-function readU64(c: Cursor, off: number): bigint {
-  let n = 0n;
-  for (let i = 0; i < 8; i++) n = (n << 8n) | BigInt(c.b(off + i));
-  return n;
+/** 8 big-endian bytes as an int64, converted to the nearest double (one rounding, as (double)int64_t). */
+function readI64(c: Cursor, off: number): number {
+  const hi = readUint(c, off, 4);
+  const lo = readUint(c, off + 4, 4);
+  return (hi >= 2147483648 ? hi - 4294967296 : hi) * 4294967296 + lo;
 }
 
 interface Frame {
@@ -232,7 +234,7 @@ function decode(c: Cursor): LuaValue {
       case 0xd3:
         if (left < 9) return eof(c);
         // lua_pushunsigned is lua_pushinteger in Redis's 5.1 build: a uint64 goes through int64 too
-        v = Number(BigInt.asIntN(64, readU64(c, 1)));
+        v = readI64(c, 1);
         c.p += 9;
         break;
       case 0xc0:

@@ -113,15 +113,17 @@ function sigDigits(a: number, n: number): Digits {
     }
     if (tail < mid - 12) return { d: sd.d.slice(0, n), pt: sd.pt };
   }
-  if (n <= 100) {
-    const s = a.toExponential(n - 1);
-    // A tie is only possible when the (n+1)th significant digit printed exactly is a 5.
-    const check = n < 100 ? a.toExponential(n) : '';
-    const ei = check.indexOf('e');
-    if (n < 100 && check.charCodeAt(ei - 1) !== 53) {
+  if (n < 100) {
+    // One more digit than needed, rounded by JS: below 5 the exact value rounds down to its first
+    // n digits; above 5 JS's own rounding at n digits is right; only a 5 can be a tie.
+    const s1 = a.toExponential(n);
+    const e1 = s1.indexOf('e');
+    const last = s1.charCodeAt(e1 - 1);
+    if (last < 53) return { d: s1[0] + s1.slice(2, e1 - 1), pt: +s1.slice(e1 + 1) + 1 };
+    if (last > 53) {
+      const s = a.toExponential(n - 1);
       const e = s.indexOf('e');
-      const d = n === 1 ? s.slice(0, 1) : s[0] + s.slice(2, e);
-      return { d, pt: +s.slice(e + 1) + 1 };
+      return { d: n === 1 ? s.slice(0, 1) : s[0] + s.slice(2, e), pt: +s.slice(e + 1) + 1 };
     }
   }
   const r = roundTo(exactDigits(a), n);
@@ -134,12 +136,21 @@ function fixedBody(a: number, p: number, alt: boolean): string {
   let s: string;
   if (a === 0) {
     s = p > 0 ? '0.' + '0'.repeat(p) : '0';
-  } else if (a < 1e21 && p < 100 && a.toFixed(p + 1).charCodeAt(a.toFixed(p + 1).length - 1) !== 53) {
-    s = a.toFixed(p);
   } else {
-    const x = exactDigits(a);
-    const r = roundTo(x, x.pt + p);
-    s = digitsToFixed(r.d, r.pt, p);
+    // As in sigDigits: one more digit by JS, then truncate (below 5) or round by JS (above 5).
+    let last = 53;
+    let s1 = '';
+    if (a < 1e21 && p < 100) {
+      s1 = a.toFixed(p + 1);
+      last = s1.charCodeAt(s1.length - 1);
+    }
+    if (last < 53) s = s1.slice(0, p > 0 ? -1 : -2);
+    else if (last > 53) s = a.toFixed(p);
+    else {
+      const x = exactDigits(a);
+      const r = roundTo(x, x.pt + p);
+      s = digitsToFixed(r.d, r.pt, p);
+    }
   }
   if (alt && p === 0) s += '.';
   return s;

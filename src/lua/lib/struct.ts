@@ -115,23 +115,23 @@ function toUlong(n: number): bigint {
 }
 
 function putinteger(n: number, endian: number, size: number): string {
-  let value: bigint | number;
-  if (n >= 0 && n < 4294967296) value = Math.trunc(n);
-  else value = toUlong(n);
-  const bytes = new Array<number>(size);
-  if (typeof value === 'number') {
+  let s = '';
+  if (n >= 0 && n < 4294967296) {
+    // common case: the low 32 bits, zeros above
+    const v = Math.trunc(n);
     for (let i = 0; i < size; i++) {
-      bytes[i] = value & 0xff;
-      value = Math.floor(value / 256);
+      const b = i < 4 ? (v >>> (8 * i)) & 0xff : 0;
+      s = endian === LITTLE ? s + String.fromCharCode(b) : String.fromCharCode(b) + s;
     }
-  } else {
-    for (let i = 0; i < size; i++) {
-      bytes[i] = Number(value & 0xffn);
-      value >>= 8n;
-    }
+    return s;
   }
-  if (endian !== LITTLE) bytes.reverse();
-  return String.fromCharCode(...bytes);
+  let value = toUlong(n);
+  for (let i = 0; i < size; i++) {
+    const b = Number(value & 0xffn);
+    value >>= 8n;
+    s = endian === LITTLE ? s + String.fromCharCode(b) : String.fromCharCode(b) + s;
+  }
+  return s;
 }
 
 const f32 = new Float32Array(1);
@@ -162,16 +162,14 @@ function pack(args: LuaValue[]): string {
         break;
       case 'f': {
         f32[0] = checkNumber(args, arg++, fname, true);
-        const b = [f32b[0], f32b[1], f32b[2], f32b[3]];
-        if (h.endian !== LITTLE) b.reverse();
-        out.push(String.fromCharCode(...b));
+        out.push(h.endian === LITTLE ? String.fromCharCode(f32b[0], f32b[1], f32b[2], f32b[3]) : String.fromCharCode(f32b[3], f32b[2], f32b[1], f32b[0]));
         break;
       }
       case 'd': {
         f64[0] = checkNumber(args, arg++, fname, true);
-        const b = Array.from(f64b);
-        if (h.endian !== LITTLE) b.reverse();
-        out.push(String.fromCharCode(...b));
+        const b = f64b;
+        out.push(h.endian === LITTLE ? String.fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])
+          : String.fromCharCode(b[7], b[6], b[5], b[4], b[3], b[2], b[1], b[0]));
         break;
       }
       case 'c': case 's': {

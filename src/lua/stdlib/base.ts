@@ -269,7 +269,7 @@ export function openBase(G: LuaTable, host: BaseHost): void {
       return EMPTY;
     }
     const f = getFuncArg(a, 'setfenv');
-    if (f === undefined || f.g === undefined || f.nf !== undefined) luaLError("'setfenv' cannot change environment of given object");
+    if (f === undefined || !f.lua) luaLError("'setfenv' cannot change environment of given object");
     f.env = t;
     return [f];
   });
@@ -358,7 +358,7 @@ function openCoroutine(G: LuaTable): void {
   G.rawset('coroutine', C);
   fn(C, 'create', (a) => {
     const f = a[0];
-    if (!(f instanceof LuaFunction) || f.g === undefined || f.nf !== undefined) argError(1, 'create', 'Lua function expected');
+    if (!(f instanceof LuaFunction) || !f.lua) argError(1, 'create', 'Lua function expected');
     return [new LuaCoroutine(f)];
   });
   genFn(C, 'resume', (a) => {
@@ -385,7 +385,7 @@ function openCoroutine(G: LuaTable): void {
   fn(C, 'running', () => [CUR.co]);
   fn(C, 'wrap', (a) => {
     const f = a[0];
-    if (!(f instanceof LuaFunction) || f.g === undefined || f.nf !== undefined) argError(1, 'wrap', 'Lua function expected');
+    if (!(f instanceof LuaFunction) || !f.lua) argError(1, 'wrap', 'Lua function expected');
     const co = new LuaCoroutine(f);
     const fail = (vals: LuaValue[]): never => {
       const v = vals[0];

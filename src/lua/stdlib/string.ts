@@ -1,6 +1,6 @@
 /** Lua 5.1 string library (lstrlib.c), patterns included. Strings are byte strings. */
 import { LuaError, LuaFunction, LuaTable, argError, luaLError, typeError, type LuaValue } from '../value.js';
-import { EMPTY, callSync, type RtState } from '../runtime.js';
+import { EMPTY, callSync, index, type RtState } from '../runtime.js';
 import { numberToString, stringFormat } from '../lib/format.js';
 import { checkInt, checkString, optInt, checkInteger, toNumberOrNil } from './aux.js';
 
@@ -362,9 +362,9 @@ function addValue(ms: MatchState, s: number, e: number, repl: LuaValue, out: str
   else luaLError(`invalid replacement value (a ${v instanceof LuaTable ? 'table' : v instanceof LuaFunction ? 'function' : typeof v === 'boolean' ? 'boolean' : 'userdata'})`);
 }
 
-let gettableHook: (t: LuaTable, k: LuaValue) => LuaValue = (t, k) => t.get(k);
-function indexForGsub(t: LuaTable, k: LuaValue): LuaValue { return gettableHook(t, k); }
-export function setGsubIndex(f: (t: LuaTable, k: LuaValue) => LuaValue): void { gettableHook = f; }
+function indexForGsub(t: LuaTable, k: LuaValue): LuaValue {
+  return index(t, k);
+}
 
 function gsub(a: LuaValue[]): LuaValue[] {
   const src = checkString(a, 0, 'gsub');

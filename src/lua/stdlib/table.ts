@@ -1,12 +1,18 @@
 /** Lua 5.1 table library (ltablib.c), table.sort being 5.1's auxsort exactly. */
-import { LuaFunction, LuaTable, argError, luaLError, typeError, typeName, type LuaValue } from '../value.js';
+import { LuaError, LuaFunction, LuaTable, argError, luaLError, typeError, typeName, type LuaValue } from '../value.js';
 import { EMPTY, callSync, lt } from '../runtime.js';
 import { numberToString } from '../lib/format.js';
 import { checkInt, checkTable, optInt, optString, truthy } from './aux.js';
 
 function sortComp(f: LuaValue, a: LuaValue, b: LuaValue): boolean {
   if (f !== undefined) return truthy(callSync(f, [a, b])[0]);
-  return lt(a, b);
+  try {
+    return lt(a, b);
+  } catch (e) {
+    // luaG_ordererror inside sort (a C function): no position
+    if (e instanceof LuaError && e.level === 1) e.level = 0;
+    throw e;
+  }
 }
 
 function auxsort(t: LuaTable, l: number, u: number, f: LuaValue): void {
