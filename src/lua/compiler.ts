@@ -122,7 +122,7 @@ export class Compiler {
   private fn!: FnCtx;
   private uid = 0;
 
-  constructor(private readonly chunk: string) {}
+  constructor(private readonly chunk: string, private readonly source: string = chunk) {}
 
   compileMain(f: FuncNode): string {
     return this.func(f, true);
@@ -158,12 +158,13 @@ export class Compiler {
     }
     this.fn = saved;
     const chunkLit = jsStr(this.chunk);
+    const sourceLit = jsStr(this.source);
     const inner = `${head}
 if (--S.b < 0) yield BUDGET;
 try { if (++S.depth > MAXD) overflow();
 ${body}
 return EMPTY;
-} catch ($e) { throw fix($e, $ln, ${chunkLit}); } finally { S.depth--; }`;
+} catch ($e) { throw fix($e, $ln, ${chunkLit}, ${sourceLit}); } finally { S.depth--; }`;
     // the main chunk is the body of a GeneratorFunction (one V8 parse instead of two)
     if (isMain) return inner;
     if (leaf) {
@@ -172,7 +173,7 @@ S.b--;
 try {
 ${body}
 return EMPTY;
-} catch ($e) { throw fix($e, $ln, ${chunkLit}); }
+} catch ($e) { throw fix($e, $ln, ${chunkLit}, ${sourceLit}); }
 })`;
     }
     return `mkFn(${jsStr(f.name)}, F.env, function* (F, A) {${inner}\n})`;
@@ -419,7 +420,10 @@ ${body}}`;
       case 'index': {
         const o = this.exp(e.obj);
         const ds = descs(e.obj);
-        if (e.key.k === 'str') return `IS(${o}, ${jsStr(e.key.v)}${ds})`;
+        if (e.key.k === 'str') {
+          const lf = this.lineFix(e.line);
+          return lf === '' ? `IS(${o}, ${jsStr(e.key.v)}${ds})` : `IS(${o}, (${lf}${jsStr(e.key.v)})${ds})`;
+        }
         return `IX(${o}, ${this.exp(e.key)}${ds})`;
       }
       case 'call': case 'method': return `F1(${this.callRaw(e)})`;

@@ -156,7 +156,7 @@ export class LuaState {
     if (factory === undefined) {
       try {
         const ast = parse(source, chunkName);
-        const js = new Compiler(chunkId(chunkName)).compileMain(ast);
+        const js = new Compiler(chunkId(chunkName), chunkName).compileMain(ast);
         factory = new GeneratorFunction('F', 'A', PRELUDE + js);
       } catch (e) {
         if (e instanceof LuaError) throw e;

@@ -71,20 +71,25 @@ function isMemoryError(e: RangeError): boolean {
 }
 
 /** In a Lua function's catch: finish a pending position, convert host errors. */
-export function fix(e: unknown, line: number, chunk: string): unknown {
+export function fix(e: unknown, line: number, chunk: string, source: string): unknown {
   if (e instanceof LuaError) {
     if (e.level > 0 && --e.level === 0 && typeof e.value === 'string') {
       e.value = `${chunk}:${line}: ${e.value}`;
       e.message = e.value;
     }
+    if (e.line === undefined) { e.line = line; e.source = source; }
     return e;
   }
+  let err: LuaError;
   if (e instanceof RangeError) {
-    if (isMemoryError(e)) return new LuaError('not enough memory');
-    return new LuaError(`${chunk}:${line}: stack overflow`);
+    err = isMemoryError(e) ? new LuaError('not enough memory') : new LuaError(`${chunk}:${line}: stack overflow`);
+  } else {
+    const msg = e instanceof Error ? e.message : String(e);
+    err = new LuaError(`${chunk}:${line}: ${msg}`);
   }
-  const msg = e instanceof Error ? e.message : String(e);
-  return new LuaError(`${chunk}:${line}: ${msg}`);
+  err.line = line;
+  err.source = source;
+  return err;
 }
 
 /** The message value of a caught error (pcall, resume): pending levels point at a C function: no position. */

@@ -18,6 +18,13 @@ export class LuaError extends Error {
   traceback: string | undefined;
   /** Internal: levels still to climb before the position prefix is added (0 = final). */
   level: number;
+  /**
+   * Where the error was raised: the chunk name as given to load() (e.g. '@user_script') and the
+   * current line of the innermost Lua function it went through (what Redis's error handler reads
+   * with debug.getinfo). Undefined when no Lua function saw it.
+   */
+  source: string | undefined = undefined;
+  line: number | undefined = undefined;
   constructor(value: LuaValue, traceback?: string, level = 0) {
     super(typeof value === 'string' ? value : 'Lua error');
     this.value = value;

@@ -141,6 +141,19 @@ describe('host values', () => {
     expect(errOf(() => L.call(L.load('\n\nfail()', '@user_script')))).toBe('user_script:3: boom');
   });
 
+  it('errors tell the source and line where they were raised (what Redis appends to script errors)', () => {
+    const { L } = state();
+    L.globals.set('fail', nativeFunction('fail', () => { throw new LuaError(new LuaTable()); }));
+    const where = (src: string) => {
+      try { L.call(L.load(src, '@user_script')); } catch (e) { return [(e as LuaError).source, (e as LuaError).line]; }
+      return undefined;
+    };
+    expect(where('local a = 1\n\nfail()')).toEqual(['@user_script', 3]);
+    expect(where('local function f()\n  error({})\nend\nf()')).toEqual(['@user_script', 2]);
+    expect(where('local x\nreturn\n x.y')).toEqual(['@user_script', 3]);
+    expect(where('error("boom", 0)')).toEqual(['@user_script', 1]);
+  });
+
   it('createState opens the Redis libraries', () => {
     const L = createState({ print: () => {} });
     expect(L.call(L.load('return type(cjson), type(cmsgpack), type(bit), type(struct)', '@s'))).toEqual(['table', 'table', 'table', 'table']);

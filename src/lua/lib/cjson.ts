@@ -261,6 +261,23 @@ class Parser {
 
   numberToken(): void {
     this.type = Tok.NUMBER;
+    // fast path: a short plain integer (what strtod would read, exactly)
+    const s = this.s;
+    let i = this.pos;
+    const neg = s.charCodeAt(i) === 45;
+    if (neg) i++;
+    const start = i;
+    let acc = 0;
+    let c = s.charCodeAt(i);
+    while (c >= 48 && c <= 57 && i - start < 15) {
+      acc = acc * 10 + (c - 48);
+      c = s.charCodeAt(++i);
+    }
+    if (i > start && !(c >= 48 && c <= 57) && c !== 46 && (c | 0x20) !== 101 && (c | 0x20) !== 120) {
+      this.num = neg ? -acc : acc;
+      this.pos = i;
+      return;
+    }
     const [v, end] = strtod(this.s, this.pos);
     // strtod skips no whitespace here: tokens never start with it
     if (end === this.pos) this.setError('invalid number');
