@@ -198,7 +198,7 @@ export class RedKitServer {
     this.setAttention(ATTENTION.PAUSED, true);
     this.pauseMode = mode;
     if (this.pauseTimer !== null) realClearTimeout(this.pauseTimer);
-    this.pauseTimer = realSetTimeout(() => this.unpause(), Math.max(0, this.pausedUntil - realDateNow()));
+    this.pauseTimer = realSetTimeout(() => this.guarded('ending CLIENT PAUSE', () => this.unpause()), Math.max(0, this.pausedUntil - realDateNow()));
   }
 
   /** CLIENT UNPAUSE: let held commands run. */
@@ -212,6 +212,15 @@ export class RedKitServer {
     const ws = this.pauseWaiters;
     this.pauseWaiters = [];
     for (const w of ws) w();
+  }
+
+  /** Run a server timer's work: what it throws is logged, never thrown into Node's timer loop. */
+  guarded(doing: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.logger.error(`internal error while ${doing}: ${errorStack(e)}`);
+    }
   }
 
   /** Turn a server-level attention bit on or off (gates run while any is on). */
@@ -409,7 +418,7 @@ export class RedKitServer {
     const deadline = realDateNow() + timeout;
     await new Promise<void>((resolve) => {
       const tick = () => {
-        for (const c of this.connections.values()) if (!c.isBusy) c.end();
+        for (const c of this.connections.values()) if (!c.isBusy) this.guarded('closing a connection', () => c.end());
         if (this.connections.size === 0) return resolve();
         if (realDateNow() >= deadline) {
           for (const c of this.connections.values()) c.destroy();
