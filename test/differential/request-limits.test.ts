@@ -228,6 +228,17 @@ describe('request limits against redis-server', () => {
     await witnessOk(13);
   });
 
+  it("on Node's stream path (directIo: false) too", async () => {
+    const p = await startPair({ redkit: { directIo: false } });
+    try {
+      for (const bytes of [inline(70_000), inline(81_800), inline(82_000), 'A'.repeat(LIMIT + 5), '*' + '1'.repeat(200_000) + '\r\n', 'PING\r\n' + inline(70_000)]) await probe(p, [bytes]);
+      await probe(p, ['A'.repeat(60_000), 'A'.repeat(30_000) + '\r\n'], 100);
+      await probe(p, ['A'.repeat(100), Buffer.alloc(LIMIT, 'A')], 100);
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('the limits hold for a client that has not authenticated yet', async () => {
     const p = await startPair({ redisArgs: ['--requirepass', 'pw'], redkit: { requirepass: 'pw' } });
     try {
