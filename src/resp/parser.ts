@@ -195,7 +195,7 @@ export class RequestParser {
    * growth left (jemalloc size classes), or exactly the rest of a bulk of
    * 32 KB or more. `end` moves to where that read stops.
    */
-  private startRead(): void {
+  private startRead(qlenAt = -1): void {
     const avail = this.buf.length - this.end;
     if (this.carry > 0) {
       const take = avail < this.carry ? avail : this.carry;
@@ -204,7 +204,7 @@ export class RequestParser {
       return;
     }
     // What Redis's query buffer still holds: the unconsumed bytes (a big bulk: what has arrived of it).
-    const qlen = this.big !== null ? this.bigFilled : this.end - this.pos;
+    const qlen = qlenAt >= 0 ? qlenAt : this.big !== null ? this.bigFilled : this.end - this.pos;
     let readlen = IOBUF_LEN;
     if (this.big !== null || (this.mbRemaining > 0 && this.bulkLen >= BIG_ARG)) {
       const remaining = (this.big !== null ? this.big.length : this.bulkLen + 2) - qlen;
@@ -261,7 +261,9 @@ export class RequestParser {
    */
   private fastCommand(): ParsedCommand | undefined {
     const buf = this.buf;
-    const len = this.end;
+    // The whole buffer: a command that goes past the replayed read is taken at once,
+    // and the reads it spans are replayed after (replayReads), which costs nothing here.
+    const len = buf.length;
     let p = this.pos + 1;
     let c = buf[p];
     if (c < 49 || c > 57) return undefined; // first digit 1-9
@@ -290,9 +292,45 @@ export class RequestParser {
       else args[i - 1] = l <= ARG_INTERN_MAX ? intern(buf, p, l) : binaryString(buf, p, l);
       p += l + 2; // CRLF after the data is skipped, not checked (as Redis)
     }
+    if (p > this.end) this.replayReads(this.pos, p);
     this.pos = p;
     if (p >= buf.length) this.setBuffer(EMPTY);
     return { name: name as string, args };
+  }
+
+  /**
+   * The reads Redis made while the command at [start, stop) arrived (parsed
+   * whole by fastCommand, past `end`): at each read's end Redis held the
+   * bytes from the first element (count line, bulk header, bulk data) not
+   * yet complete. No line of it can be too big; only the query buffer's
+   * growth, and so where later reads stop, depends on them.
+   */
+  private replayReads(start: number, stop: number): void {
+    const buf = this.buf;
+    let e0 = start; // the element Redis is reading: [e0, e1)
+    let i = start + 1;
+    while (buf[i] !== 13) i++;
+    let e1 = i + 2; // after the count line
+    let dataNext = false;
+    let dataLen = 0;
+    while (this.end < stop) {
+      while (e1 <= this.end) {
+        e0 = e1;
+        if (dataNext) {
+          e1 = e0 + dataLen + 2;
+          dataNext = false;
+        } else {
+          i = e0 + 1;
+          dataLen = 0;
+          while (buf[i] !== 13) dataLen = dataLen * 10 + buf[i++] - 48;
+          e1 = i + 2;
+          dataNext = true;
+        }
+      }
+      const before = this.end;
+      this.startRead(this.end - e0);
+      if (this.end === before) return; // no more input (cannot happen: the command is all here)
+    }
   }
 
   private slowNext(): ParsedCommand | null {

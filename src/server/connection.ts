@@ -539,6 +539,6 @@ export class Connection implements Context {
 
   /** An error reply for a thrown value. */
   static toErrorReply(e: unknown): ReplyError {
-    return e instanceof ReplyError ? e : new ReplyError(`ERR ${(e as Error)?.message ?? String(e)}`);
+    return e instanceof ReplyError ? e : new ReplyError(`ERR ${errorMessage(e)}`);
   }
 }

@@ -206,7 +206,7 @@ export class RedKitServer {
     if (this.pauseTimer !== null) this.pauseTimer.cancel();
     this.pauseTimer = this.clock.at(this.pausedUntil, () => {
       this.pauseTimer = null;
-      this.unpause();
+      this.guarded('ending CLIENT PAUSE', () => this.unpause());
     });
   }
 
@@ -223,6 +223,15 @@ export class RedKitServer {
     for (const w of ws) w();
     // Keys made ready while paused serve their blocked clients now.
     if (this.blocking.hasReady) this.blocking.handleReady();
+  }
+
+  /** Run a server timer's work: what it throws is logged, never thrown into Node's timer loop. */
+  guarded(doing: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.logger.error(`internal error while ${doing}: ${errorStack(e)}`);
+    }
   }
 
   /** Turn a server-level attention bit on or off (gates run while any is on). */
@@ -420,7 +429,7 @@ export class RedKitServer {
     const deadline = realDateNow() + timeout;
     await new Promise<void>((resolve) => {
       const tick = () => {
-        for (const c of this.connections.values()) if (!c.isBusy) c.end();
+        for (const c of this.connections.values()) if (!c.isBusy) this.guarded('closing a connection', () => c.end());
         if (this.connections.size === 0) return resolve();
         if (realDateNow() >= deadline) {
           for (const c of this.connections.values()) c.destroy();

@@ -235,6 +235,79 @@ export function generateFrame(r: Rand): Frame {
   }
 }
 
+/**
+ * Commands whose replies redis-server and RedKit must give byte for byte
+ * (nothing with time, ids, versions or unspecified order).
+ */
+const DETERMINISTIC: string[][] = [
+  ['PING'],
+  ['PING', 'hello'],
+  ['ECHO', 'x'],
+  ['SET', 'fz:a', 'v'],
+  ['SET', 'fz:b', '\x00\xff\r\n', 'EX', '100'],
+  ['GET', 'fz:a'],
+  ['MGET', 'fz:a', 'fz:b', 'fz:c'],
+  ['INCR', 'fz:n'],
+  ['INCRBY', 'fz:n', '-7'],
+  ['APPEND', 'fz:a', 'tail'],
+  ['STRLEN', 'fz:a'],
+  ['LPUSH', 'fz:l', 'a', 'b', 'c'],
+  ['LRANGE', 'fz:l', '0', '-1'],
+  ['HSET', 'fz:h', 'f1', 'v1'],
+  ['HGET', 'fz:h', 'f1'],
+  ['SADD', 'fz:s', 'm1'],
+  ['SISMEMBER', 'fz:s', 'm1'],
+  ['ZADD', 'fz:z', '1', 'a', '2.5', 'b'],
+  ['ZRANGE', 'fz:z', '0', '-1', 'WITHSCORES'],
+  ['ZSCORE', 'fz:z', 'b'],
+  ['TYPE', 'fz:h'],
+  ['EXISTS', 'fz:a', 'fz:zz'],
+  ['DEL', 'fz:a', 'fz:l'],
+  ['SELECT', '3'],
+  ['SELECT', '0'],
+  ['MULTI'],
+  ['EXEC'],
+  ['DISCARD'],
+  ['GETRANGE', 'fz:a', '0', '-1'],
+  ['SETRANGE', 'fz:r', '10', 'x'],
+];
+
+/**
+ * A frame whose answer does not depend on timing or on where reads stop
+ * (small, written at once, deterministic commands only): redis-server and
+ * RedKit must answer it byte for byte, and close the connection alike.
+ */
+export function generateDeterministicFrame(r: Rand): Frame {
+  for (;;) {
+    const cmd = () => {
+      const c = pick(r, DETERMINISTIC);
+      return r() < 0.25 ? c.map((a) => (/[\s"'\\]|^$|[^ -~]/.test(a) ? JSON.stringify(a).replace(/\\u00/g, '\\x') : a)).join(' ') + '\r\n' : mb(c);
+    };
+    let kind: string;
+    let bytes: Buffer;
+    const k = r();
+    if (k < 0.15) {
+      kind = 'random';
+      bytes = randomBytes(r, 1 + int(r, 200), r() < 0.7);
+    } else if (k < 0.35) {
+      kind = 'valid';
+      bytes = Buffer.from(Array.from({ length: 1 + int(r, 4) }, cmd).join(''), 'latin1');
+    } else if (k < 0.8) {
+      kind = 'mutated';
+      bytes = mutate(r, Buffer.from(Array.from({ length: 1 + int(r, 3) }, cmd).join(''), 'latin1'));
+    } else if (k < 0.92) {
+      kind = 'hostile';
+      bytes = hostile(r);
+    } else {
+      kind = 'nested';
+      bytes = Buffer.from(nested(r).subarray(0, 4000));
+    }
+    const text = bytes.latin1Slice();
+    if (DENY.test(text) || /hello|info|command|scan|ttl|xadd|time|object|randomkey|lastsave|memory|latency|slowlog|srandmember|spop|blpop|brpop|bzpop|subscribe|publish|auth|reset|lolwut/i.test(text)) continue;
+    return { kind, bytes, cuts: [bytes.length], pause: false };
+  }
+}
+
 export interface FuzzOptions {
   frames: number;
   seed: number;

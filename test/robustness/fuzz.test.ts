@@ -41,7 +41,7 @@ describe('protocol fuzzer', () => {
     [4242, false],
   ] as const) {
     it(`seed ${seed} (${directIo ? 'direct I/O' : 'streams'}): the server stays up, the witness is always right, memory stays bounded`, async () => {
-      const stats = await fuzz({ frames: 1500, seed, directIo, maxMs: 6000 });
+      const stats = await fuzz({ frames: 2000, seed, directIo, connections: 8, maxMs: 3000 });
       expect(stats.witnessChecks).toBe(stats.rounds);
       expect(stats.rounds).toBeGreaterThan(5);
       expect(Object.keys(stats.byKind).length).toBeGreaterThanOrEqual(6);

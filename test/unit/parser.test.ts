@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Err } from '../../src/errors.js';
 import { ProtocolError, RequestParser, UNAUTH_MAX_BULK, UNAUTH_MAX_MULTIBULK } from '../../src/resp/parser.js';
+import { rng as prng } from '../support/random.js';
 
 const B = (s: string) => Buffer.from(s, 'latin1');
 
@@ -677,5 +678,47 @@ describe("Redis's reads, replayed for the line limits", () => {
     const c = p.next();
     expect(c?.args[0].length).toBe(n);
     expect(c?.args[1]).toBe('A'.repeat(1000) + 'y'.repeat(n));
+  });
+});
+
+describe('replayed reads: whole commands taken at once replay the same reads', () => {
+  it('a pipeline then a long line: the fast path and the element-by-element path agree', () => {
+    // An unauthenticated parser never takes the fast path; with at most 10 arguments of
+    // at most 16 KB it accepts the same input, element by element, as Redis reads it.
+    const r = prng(99);
+    for (let round = 0; round < 150; round++) {
+      let s = '';
+      const n = 1 + Math.floor(r() * 40);
+      for (let i = 0; i < n; i++) {
+        const args = ['SET', `k${i}`];
+        const big = r() < 0.3;
+        for (let j = Math.floor(r() * 3); j >= 0; j--) args.push('v'.repeat(big ? 1000 + Math.floor(r() * 15_000) : Math.floor(r() * 40)));
+        s += mb(...args);
+      }
+      s += `ECHO ${'A'.repeat(55_000 + Math.floor(r() * 50_000))}\r\n`;
+      const buf = B(s);
+      const cut = [1 + Math.floor(r() * 70_000)];
+      const run = (unauth: boolean): Outcome => {
+        const p = new RequestParser();
+        p.unauthenticated = unauth;
+        p.sourceReadSize = 64 * 1024;
+        const cmds: Cmd[] = [];
+        let at = 0;
+        const sizes = [...cut];
+        try {
+          while (at < buf.length) {
+            const k = Math.min(sizes.shift() ?? 64 * 1024, 64 * 1024, buf.length - at);
+            p.feed(buf.subarray(at, at + k));
+            at += k;
+            for (let c = p.next(); c !== null; c = p.next()) cmds.push([c.name, String(c.args.length)]);
+          }
+        } catch (e) {
+          if (e instanceof ProtocolError) return { cmds, error: e.message };
+          throw e;
+        }
+        return { cmds, error: undefined };
+      };
+      expect(run(false), `round ${round}`).toEqual(run(true));
+    }
   });
 });
