@@ -21,7 +21,7 @@
  */
 import { Err, ReplyError } from '../errors.js';
 import { parseIntStrict } from '../resp/format.js';
-import { EMPTY_ARRAY, MapReply, NULL_ARRAY, OK, SimpleString, type Reply } from '../resp/reply.js';
+import { EMPTY_ARRAY, ENCODED_NESTED, EncodedArray, MapReply, NULL_ARRAY, OK, SimpleString, type Reply } from '../resp/reply.js';
 import type { Config } from '../server/config.js';
 import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
@@ -450,6 +450,12 @@ function xrangeGeneric(ctx: Context, args: string[], rev: boolean): Reply {
   const s = getStream(ctx, args[0]);
   if (s === undefined) return EMPTY_ARRAY;
   if (count === 0) return NULL_ARRAY;
+  // A forward paging read for a client connection nobody observes the reply
+  // of: copy the entries' cached RESP encodings (as sorted sets do).
+  if (!rev && count > 0 && ctx.conn !== undefined && !ctx.server.dispatcher.repliesObserved) {
+    const e = s.encodedRange(start, end, count);
+    if (e !== null) return new EncodedArray(e.count, e.segments, ENCODED_NESTED);
+  }
   return s.rangeReply(start, end, count === -1 ? 0 : count, rev);
 }
 

@@ -35,6 +35,9 @@ export class RawReply {
  * and RESP3); 1 that and its score as a bulk string (RESP2 WITHSCORES); 2 a
  * `*2` pair of both, the score a double (RESP3 WITHSCORES).
  */
+/** EncodedArray kind: elements are any RESP arrays / bulk strings (stream entries). */
+export const ENCODED_NESTED = 3;
+
 export class EncodedArray {
   constructor(
     readonly count: number,
@@ -64,7 +67,21 @@ export class EncodedArray {
         return s;
       };
       const score = (text: string) => new DoubleReply(text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text));
+      // ENCODED_NESTED: arrays of arrays and bulk strings.
+      const nested = (): Reply => {
+        if (b[p] === 42) {
+          const n = Number(line().slice(1));
+          const arr: Reply[] = [];
+          for (let j = 0; j < n; j++) arr.push(nested());
+          return arr;
+        }
+        return bulk();
+      };
       while (p < end) {
+        if (this.kind === 3) {
+          out.push(nested());
+          continue;
+        }
         if (this.kind === 0) out.push(bulk());
         else if (this.kind === 1) out.push(bulk(), score(bulk()));
         else {

@@ -155,6 +155,10 @@ const READ_LOOKUP_WRITES = new Set([
   'georadius',
   'georadiusbymember',
   'geosearchstore',
+  'xreadgroup',
+  'xack',
+  'xclaim',
+  'xautoclaim',
 ]);
 
 export function makeCommand(name: string, def: CommandDefinition, builtin: boolean, parent?: Command): Command {

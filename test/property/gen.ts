@@ -682,6 +682,7 @@ export interface RunConfig {
   'zset-max-listpack-entries': string;
   'zset-max-listpack-value': string;
   'hll-sparse-max-bytes': string;
+  'stream-node-max-entries': string;
 }
 
 export function configArbitrary(defaults: RunConfig): fc.Arbitrary<RunConfig> {
@@ -693,6 +694,7 @@ export function configArbitrary(defaults: RunConfig): fc.Arbitrary<RunConfig> {
     'zset-max-listpack-entries': pick('zset-max-listpack-entries', ['2', '4']),
     'zset-max-listpack-value': pick('zset-max-listpack-value', ['3', '8']),
     'hll-sparse-max-bytes': pick('hll-sparse-max-bytes', ['40', '200']),
+    'stream-node-max-entries': pick('stream-node-max-entries', ['1', '2', '3']),
   });
 }
 

@@ -9,7 +9,7 @@ import { decode, readUntilMarker, type Pair, type RawClient } from '../support/d
 import { configArbitrary, script, sequenceArbitrary, type Op, type RunConfig } from './gen.js';
 import { Mismatch, newStats, Runner, type Stats } from './runner.js';
 
-const CONFIG_NAMES = ['set-max-intset-entries', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'zset-max-listpack-entries', 'zset-max-listpack-value', 'hll-sparse-max-bytes'] as const;
+const CONFIG_NAMES = ['set-max-intset-entries', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'zset-max-listpack-entries', 'zset-max-listpack-value', 'hll-sparse-max-bytes', 'stream-node-max-entries'] as const;
 
 async function configOf(c: RawClient): Promise<RunConfig> {
   const d: Partial<RunConfig> = {};

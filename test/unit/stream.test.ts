@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { cmpId, decrId, IdMap, incrId, MAX_ID, MIN_ID, RStream, u64, U64_MAX, type StreamID, type U64 } from '../../src/store/types/stream.js';
 import { string2ull } from '../../src/commands/streams.js';
+import { ENCODED_NESTED, EncodedArray } from '../../src/resp/reply.js';
 import { rng } from '../support/random.js';
 
 interface MEntry {
@@ -158,6 +159,28 @@ describe('RStream against a model', () => {
     const one = new RStream();
     one.append(1, 1, ['a', 'b']);
     expect(one.radixTreeNodes()).toBe(2);
+  });
+});
+
+describe('cached entry encodings', () => {
+  it('are built on the second read of an unchanged node, and decode to the same entries', () => {
+    const s = new RStream();
+    for (let i = 1; i <= 30; i++) s.append(i, 0, i % 3 ? ['f', String(i)] : ['g', 'x'.repeat(i), 'h', '']);
+    s.deleteEntry(4, 0);
+    const from = { ms: 2, seq: 0 };
+    expect(s.encodedRange(from, MAX_ID, 6)).toBeNull();
+    const e = s.encodedRange(from, MAX_ID, 6)!;
+    expect(e).not.toBeNull();
+    expect(e.count).toBe(6);
+    const decoded = new EncodedArray(e.count, e.segments, ENCODED_NESTED).toReplies();
+    expect(decoded).toEqual(s.rangeReply(from, MAX_ID, 6));
+    // A change invalidates: the next read builds again only on its second time.
+    s.append(31, 0, ['f', '31']);
+    expect(s.encodedRange(from, MAX_ID, 6)).toBeNull();
+    expect(new EncodedArray(6, s.encodedRange(from, MAX_ID, 6)!.segments, ENCODED_NESTED).toReplies()).toEqual(s.rangeReply(from, MAX_ID, 6));
+    // Large or unbounded reads never use (or build) encodings.
+    expect(s.encodedRange(MIN_ID, MAX_ID, 0)).toBeNull();
+    expect(s.encodedRange(MIN_ID, MAX_ID, 5000)).toBeNull();
   });
 });
 

@@ -244,6 +244,14 @@ export class StreamNode {
   /** The last entry is live (not a tombstone). */
   lastLive = true;
   /**
+   * RESP encodings of the node's entries (`*2 $id *2n $f $v ...`, the same
+   * in RESP2 and RESP3), built on the second small forward read of an
+   * unchanged node; null when not built or invalidated by a change.
+   */
+  enc: NodeEncoding | null = null;
+  /** Reads since the last change (an encoding is built on the second). */
+  reads = 0;
+  /**
    * Bytes of Redis's listpack for this node except the two counters (valid and
    * deleted entries) of the master entry.
    */
@@ -267,6 +275,15 @@ export class StreamNode {
   redisBytes(): number {
     return this.lpBytes + lpIntSize(this.live) + lpIntSize(this.dead);
   }
+}
+
+/** Cached RESP encodings of a node's entries (tombstones have start === end). */
+export interface NodeEncoding {
+  buf: Buffer;
+  ms: U64[];
+  seq: U64[];
+  /** Byte offsets: entry i is buf[start[i], start[i + 1]). */
+  start: Int32Array;
 }
 
 /** An entry as the commands see it: ID and flat field/value list. */
@@ -546,6 +563,8 @@ export class RStream implements RObject {
       lpb += lpIntSize(2 * nf + 4);
     }
     node.data += rec;
+    node.enc = null;
+    node.reads = 0;
     node.lpBytes += lpb;
     node.live++;
     node.lastMs = ms;
@@ -638,6 +657,68 @@ export class RStream implements RObject {
     return out;
   }
 
+  /**
+   * A forward range as byte ranges of cached entry encodings: [count,
+   * segments (buffer, start, end)...], or null when some node on the way has
+   * no encoding yet (it counts a read, and builds one on the second read of an
+   * unchanged node). For small paging reads (COUNT up to 1000).
+   */
+  encodedRange(start: StreamID, end: StreamID, count: number): { count: number; segments: Array<Buffer | number> } | null {
+    if (count <= 0 || count > 1000 || this.length === 0 || compareIds(start, end) > 0) return null;
+    const N = this.nodes;
+    let ni = this.nodeIndexFor(start.ms, start.seq);
+    if (ni < 0) ni = 0;
+    const segments: Array<Buffer | number> = [];
+    let n = 0;
+    let missing = false;
+    for (; ni < N.length && n < count; ni++) {
+      const node = N[ni];
+      if (node.live === 0) continue;
+      if (cmpId(node.ms, node.seq, end.ms, end.seq) > 0) break;
+      if (cmpId(node.lastMs, node.lastSeq, start.ms, start.seq) < 0) continue;
+      let e = node.enc;
+      if (e === null) {
+        if (++node.reads < 2) {
+          missing = true;
+          n += node.live; // at most this many from here: enough to know where to stop
+          continue;
+        }
+        e = node.enc = encodeNode(node);
+      }
+      if (missing) {
+        n += node.live;
+        continue;
+      }
+      const ems = e.ms;
+      const eseq = e.seq;
+      const st = e.start;
+      let i = 0;
+      const k = ems.length;
+      while (i < k && cmpId(ems[i], eseq[i], start.ms, start.seq) < 0) i++;
+      let segStart = -1;
+      let segEnd = -1;
+      for (; i < k && n < count; i++) {
+        if (cmpId(ems[i], eseq[i], end.ms, end.seq) > 0) {
+          ni = N.length;
+          break;
+        }
+        const a = st[i];
+        const b = st[i + 1];
+        if (a === b) continue; // tombstone
+        if (segEnd === a) segEnd = b;
+        else {
+          if (segStart >= 0) segments.push(e.buf, segStart, segEnd);
+          segStart = a;
+          segEnd = b;
+        }
+        n++;
+      }
+      if (segStart >= 0) segments.push(e.buf, segStart, segEnd);
+    }
+    if (missing) return null;
+    return { count: n, segments };
+  }
+
   /** The entry with this ID (not deleted), or null. */
   get(ms: U64, seq: U64): StreamEntry | null {
     const id = { ms, seq };
@@ -720,6 +801,8 @@ export class RStream implements RObject {
           this.nodes.splice(ni, 1);
         } else {
           node.data = s.slice(0, fpos) + ONE_CHAR[flags | F_DELETED] + s.slice(fpos + 1);
+          node.enc = null;
+          node.reads = 0;
           node.live--;
           node.dead++;
           if (node.lastMs === ms && node.lastSeq === seq) node.lastLive = false;
@@ -782,6 +865,8 @@ export class RStream implements RObject {
       }
       if (fromLp > 0) {
         node.data = out + s.slice(copied);
+        node.enc = null;
+        node.reads = 0;
         node.live -= fromLp;
         node.dead += fromLp;
         if (node.live === 0) node.lastLive = false;
@@ -979,6 +1064,27 @@ function scanNode(node: StreamNode, start: StreamID, end: StreamID, count: numbe
     if (count > 0 && out.length >= count) return true;
   }
   return false;
+}
+
+const CRLF = '\r\n';
+const bulkOf = (v: string): string => '$' + v.length + CRLF + v + CRLF;
+
+/** RESP encodings of every entry of a node (tombstones empty). */
+function encodeNode(node: StreamNode): NodeEncoding {
+  const ms: U64[] = [];
+  const seq: U64[] = [];
+  const starts: number[] = [];
+  let text = '';
+  RStream.forEachRaw(node, (flags, m, q, fv) => {
+    ms.push(m);
+    seq.push(q);
+    starts.push(text.length);
+    if (flags & F_DELETED) return;
+    text += '*2\r\n' + bulkOf(typeof m === 'number' && typeof q === 'number' ? m + '-' + q : idString(m, q)) + '*' + fv.length + CRLF;
+    for (let i = 0; i < fv.length; i++) text += bulkOf(fv[i]);
+  });
+  starts.push(text.length);
+  return { buf: Buffer.from(text, 'latin1'), ms, seq, start: Int32Array.from(starts) };
 }
 
 /** scanNode() building reply values directly. */
