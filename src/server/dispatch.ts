@@ -31,8 +31,12 @@ export type Middleware = (ctx: Context, cmd: CommandCall, next: Next) => Reply |
  */
 export type Gate = (ctx: Context, cmd: Command, args: string[]) => Reply | undefined;
 
-/** Sees every command that ran, with its reply (recorder, MONITOR, stats). */
-export type Observer = (ctx: Context, cmd: Command, args: string[], reply: Reply) => void;
+/**
+ * Sees every command that ran, with its reply (recorder, MONITOR, stats).
+ * `late`: the command answered asynchronously (it blocked, or was held);
+ * Dispatcher.pendingObservers saw it when it started waiting.
+ */
+export type Observer = (ctx: Context, cmd: Command, args: string[], reply: Reply, late?: boolean) => void;
 
 export interface DispatchStats {
   /** Commands that ran, counted when they finish (Redis's stat_numcommands, after call()). */
@@ -90,6 +94,8 @@ export class Dispatcher {
   readonly gates: Gate[] = [];
   private readonly gateOrder: number[] = [];
   readonly observers: Observer[] = [];
+  /** See a command when it starts waiting for its answer (MONITOR shows a blocked BLPOP when it arrives, as Redis). */
+  readonly pendingObservers: Array<(ctx: Context, cmd: Command, args: string[]) => void> = [];
   readonly stats: DispatchStats = { commands: 0, received: 0, errorReplies: 0, errorsByCode: new Map(), rejectedCalls: 0, failedCalls: 0 };
 
   constructor(
@@ -235,23 +241,25 @@ export class Dispatcher {
     if (isPending(reply)) {
       // A command that answers later (a blocked BLPOP...) counts as processed now, as in Redis.
       this.stats.commands++;
+      const po = this.pendingObservers;
+      for (let i = 0; i < po.length; i++) po[i](ctx, cmd, args);
       return Promise.resolve(reply).then(
-        (v) => this.finish(ctx, cmd, args, v, false),
-        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd), false),
+        (v) => this.finish(ctx, cmd, args, v, true),
+        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd), true),
       );
     }
-    return this.finish(ctx, cmd, args, reply, true);
+    return this.finish(ctx, cmd, args, reply, false);
   }
 
-  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, count: boolean): Reply {
-    if (count) this.stats.commands++;
+  private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, late: boolean): Reply {
+    if (!late) this.stats.commands++;
     if (reply instanceof ReplyError) {
       cmd.stats.failed++;
       this.stats.failedCalls++;
       this.countError(reply);
     }
     const obs = this.observers;
-    for (let i = 0; i < obs.length; i++) obs[i](ctx, cmd, args, reply);
+    for (let i = 0; i < obs.length; i++) obs[i](ctx, cmd, args, reply, late);
     return reply;
   }
 

@@ -456,6 +456,27 @@ describe.each([2, 3] as const)('blocking commands (RESP%i)', (proto) => {
     for (const l of ['HELLO 3', 'error', 'BZPOPMIN in RESP3', 'HELLO 2', 'timeout in RESP2']) await (l.startsWith('HELLO') ? readSameType(w, l) : readSame(w, l));
   });
 
+  it('MONITOR shows a blocked command when it arrives, before the push that serves it', async () => {
+    const ctl = await pair.clients(proto);
+    const w = await pair.clients(proto);
+    const mon = await pair.clients(proto);
+    await expectSame(mon.r, mon.k, [['MONITOR']]);
+    await block(w, ctl, 1, 'BLPOP', 'k', '0');
+    await expectSame(ctl.r, ctl.k, [['RPUSH', 'k', 'v']]);
+    await readSame(w, 'served');
+    await expectSame(ctl.r, ctl.k, [['ECHO', 'end']]);
+    // Each line without its timestamp and client address: the commands in order.
+    const strip = (m: string) => m.replace(/^\+\d+\.\d+ \[(\d+) [^\]]*\]/, '[$1]');
+    const lines: Array<[string, string]> = [];
+    for (;;) {
+      const [a, b] = await Promise.all([mon.r.read(), mon.k.read()]);
+      lines.push([strip(a), strip(b)]);
+      if (a.includes('"ECHO"')) break;
+    }
+    expect(lines.map((l) => l[1])).toEqual(lines.map((l) => l[0]));
+    expect(lines.map((l) => l[0]).filter((l) => /BLPOP|RPUSH/.test(l))).toEqual(['[0] "BLPOP" "k" "0"\r\n', '[0] "RPUSH" "k" "v"\r\n']);
+  });
+
   it('keyspace events and WATCH see the served command', async () => {
     const ctl = await pair.clients(proto);
     const w = await pair.clients(proto);
