@@ -378,7 +378,14 @@ describe.each([2, 3] as const)('blocking commands (RESP%i)', (proto) => {
     await block(w, ctl, 1, 'BRPOPLPUSH', 'a', 'b', '0');
     const fields = (b: string) => b.split('\n').filter((l) => l.includes('cmd=brpoplpush')).map((l) => `${/flags=\S+/.exec(l)?.[0]} ${/cmd=\S+/.exec(l)?.[0]} ${/db=\S+/.exec(l)?.[0]}`);
     await expectSame(ctl.r, ctl.k, [{ cmd: ['CLIENT', 'LIST'], normalize: fields }]);
-    await expectSame(ctl.r, ctl.k, [{ cmd: ['INFO', 'clients'], normalize: (b) => /blocked_clients:\d+/.exec(b)?.[0] }]);
+    const counts = (b: string) => `${/blocked_clients:\d+/.exec(b)?.[0]} ${/clients_in_timeout_table:\d+/.exec(b)?.[0]}`;
+    await expectSame(ctl.r, ctl.k, [{ cmd: ['INFO', 'clients'], normalize: counts }]);
+    const t = await pair.clients(proto);
+    await block(t, ctl, 2, 'BZPOPMIN', 'z', '100');
+    await expectSame(ctl.r, ctl.k, [{ cmd: ['INFO', 'clients'], normalize: counts }]);
+    await expectSame(ctl.r, ctl.k, [['ZADD', 'z', '1', 'm']]);
+    await readSame(t, 'BZPOPMIN served');
+    await expectSame(ctl.r, ctl.k, [{ cmd: ['INFO', 'clients'], normalize: counts }]);
     await expectSame(ctl.r, ctl.k, [['RPUSH', 'a', 'x']]);
     await readSame(w, 'served');
     await expectSame(w.r, w.k, [{ cmd: ['CLIENT', 'INFO'], normalize: (b) => `${/flags=\S+/.exec(b)?.[0]} ${/cmd=\S+/.exec(b)?.[0]}` }]);
