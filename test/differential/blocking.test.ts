@@ -400,6 +400,17 @@ describe.each([2, 3] as const)('blocking commands (RESP%i)', (proto) => {
     const [a, b] = await Promise.all([ctl.r.call('CLIENT', 'KILL', 'ID', rid.slice(1, -2)), ctl.k.call('CLIENT', 'KILL', 'ID', kid.slice(1, -2))]);
     expect(b).toBe(a);
     await waitBlocked(ctl, 0);
+    // CLIENT KILL and a push in one pipeline: the killed waiter takes nothing.
+    const w3 = await pair.clients(proto);
+    const [r3, k3] = await Promise.all([w3.r.call('CLIENT', 'ID'), w3.k.call('CLIENT', 'ID')]);
+    await block(w3, ctl, 1, 'BLPOP', 'k', '0');
+    ctl.r.send('CLIENT', 'KILL', 'ID', r3.slice(1, -2));
+    ctl.k.send('CLIENT', 'KILL', 'ID', k3.slice(1, -2));
+    sendBoth(ctl, 'RPUSH', 'k', 'kept');
+    await readSame(ctl, 'CLIENT KILL');
+    await readSame(ctl, 'RPUSH');
+    await expectSame(ctl.r, ctl.k, [['LRANGE', 'k', '0', '-1'], ['DEL', 'k']]);
+    await waitBlocked(ctl, 0);
     const w2 = await pair.clients(proto);
     await block(w2, ctl, 1, 'BZPOPMIN', 'z', '0');
     w2.r.close();
