@@ -7,7 +7,7 @@ import { OK, RawReply } from '../resp/reply.js';
 import type { Connection } from '../server/connection.js';
 import type { Context } from '../server/context.js';
 import { ATTENTION } from '../server/dispatch.js';
-import { F } from '../server/registry.js';
+import { F, type Command } from '../server/registry.js';
 import { GATE, type RedKitServer } from '../server/server.js';
 import { onConnectionReset } from './connection.js';
 import { defineCommands } from './util.js';
@@ -81,14 +81,25 @@ export function feedMonitors(ctx: Context): void {
 export function installMonitor(server: RedKitServer): void {
   const mons = monitors(server);
   let unobserve: (() => void) | null = null;
+  const feed = (ctx: Context, cmd: Command) => {
+    if (mons.size === 0 || cmd.flagBits & (F.admin | F.skip_monitor)) return;
+    const origin = ctx.inScript ? 'lua' : ctx.remoteAddress;
+    const line = Buffer.from(monitorLine(server, ctx.dbIndex, origin, ctx.sentName, ctx.sentArgs), 'latin1');
+    for (const m of mons) if (m !== ctx.conn) m.writeRaw(new RawReply(line));
+  };
   const observe = () => {
     if (unobserve) return;
-    unobserve = server.observe((ctx, cmd) => {
-      if (mons.size === 0 || cmd.flagBits & (F.admin | F.skip_monitor)) return;
-      const origin = ctx.inScript ? 'lua' : ctx.remoteAddress;
-      const line = Buffer.from(monitorLine(server, ctx.dbIndex, origin, ctx.sentName, ctx.sentArgs), 'latin1');
-      for (const m of mons) if (m !== ctx.conn) m.writeRaw(new RawReply(line));
+    // A command that waits (a blocked BLPOP) shows when it starts, as Redis feeds monitors in call().
+    const pending = server.dispatcher.pendingObservers;
+    pending.push(feed);
+    const off = server.observe((ctx, cmd, _args, _reply, late) => {
+      if (!late) feed(ctx, cmd);
     });
+    unobserve = () => {
+      off();
+      const i = pending.indexOf(feed);
+      if (i >= 0) pending.splice(i, 1);
+    };
   };
   const stop = (c: Connection) => {
     mons.delete(c);

@@ -98,7 +98,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'client_recent_max_output_buffer:0',
         `blocked_clients:${blocked}`,
         `tracking_clients:${trackingInfo(server).clients}`,
-        'clients_in_timeout_table:0',
+        `clients_in_timeout_table:${server.blocking.inTimeoutTable}`,
       ];
     }
     case 'memory': {

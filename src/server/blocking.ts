@@ -203,6 +203,13 @@ export class Blocking {
     for (const w of snapshot) {
       if (w.done) continue;
       const ctx = w.ctx;
+      const conn = ctx.conn;
+      if (conn !== undefined && (conn.isClosed || conn.socket.destroyed)) {
+        // Killed (CLIENT KILL) and not yet closed: gone for Redis, it must not take the data.
+        this.remove(w);
+        w.resolve(NO_REPLY);
+        continue;
+      }
       let reply: Reply | undefined;
       const prevCommand = ctx.command;
       try {

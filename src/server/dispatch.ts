@@ -32,8 +32,12 @@ export type Middleware = (ctx: Context, cmd: CommandCall, next: Next) => Reply |
  */
 export type Gate = (ctx: Context, cmd: Command, args: string[]) => Reply | undefined;
 
-/** Sees every command that ran, with its reply (recorder, MONITOR, stats). */
-export type Observer = (ctx: Context, cmd: Command, args: string[], reply: Reply) => void;
+/**
+ * Sees every command that ran, with its reply (recorder, MONITOR, stats).
+ * `late`: the command answered asynchronously (it blocked, or was held);
+ * Dispatcher.pendingObservers saw it when it started waiting.
+ */
+export type Observer = (ctx: Context, cmd: Command, args: string[], reply: Reply, late?: boolean) => void;
 
 /**
  * Gets the duration of every command that ran (SLOWLOG, LATENCY, INFO
@@ -104,6 +108,8 @@ export class Dispatcher {
   readonly gates: Gate[] = [];
   private readonly gateOrder: number[] = [];
   readonly observers: Observer[] = [];
+  /** See a command when it starts waiting for its answer (MONITOR shows a blocked BLPOP when it arrives, as Redis). */
+  readonly pendingObservers: Array<(ctx: Context, cmd: Command, args: string[]) => void> = [];
   readonly stats: DispatchStats = { commands: 0, received: 0, errorReplies: 0, errorsByCode: new Map(), rejectedCalls: 0, failedCalls: 0 };
 
   /** Times commands while set (installed by the latency group); null costs nothing per command. */
@@ -277,6 +283,8 @@ export class Dispatcher {
     if (isPending(reply)) {
       // A command that answers later (a blocked BLPOP...) counts as processed now, as in Redis.
       this.stats.commands++;
+      const po = this.pendingObservers;
+      for (let i = 0; i < po.length; i++) po[i](ctx, cmd, args);
       if (t0 < 0) {
         return Promise.resolve(reply).then(
           (v) => this.finish(ctx, cmd, args, v, false, touches, -1),
@@ -309,6 +317,7 @@ export class Dispatcher {
     if (us >= 0 && this.timer !== null) this.timer.record(ctx, cmd, args, us);
     if (count) this.stats.commands++;
     if (cmd.dirty !== undefined) ctx.store.dirty += cmd.dirty(args, reply, ctx.store.touches - touches);
+    const late = !count;
     if (reply instanceof ReplyError) {
       cmd.stats.failed++;
       this.stats.failedCalls++;
@@ -316,7 +325,7 @@ export class Dispatcher {
     }
     if (this.postCommand !== undefined) this.postCommand(ctx, cmd, args);
     const obs = this.observers;
-    for (let i = 0; i < obs.length; i++) obs[i](ctx, cmd, args, reply);
+    for (let i = 0; i < obs.length; i++) obs[i](ctx, cmd, args, reply, late);
     return reply;
   }
 

@@ -429,7 +429,8 @@ export class RedKitServer {
     const deadline = realDateNow() + timeout;
     await new Promise<void>((resolve) => {
       const tick = () => {
-        for (const c of this.connections.values()) if (!c.isBusy) this.guarded('closing a connection', () => c.end());
+        // A client blocked on keys (BLPOP k 0) would hold the shutdown for its whole timeout: it goes too.
+        for (const c of this.connections.values()) if (!c.isBusy || this.blocking.isBlocked(c.id)) this.guarded('closing a connection', () => c.end());
         if (this.connections.size === 0) return resolve();
         if (realDateNow() >= deadline) {
           for (const c of this.connections.values()) c.destroy();

@@ -378,7 +378,14 @@ describe.each([2, 3] as const)('blocking commands (RESP%i)', (proto) => {
     await block(w, ctl, 1, 'BRPOPLPUSH', 'a', 'b', '0');
     const fields = (b: string) => b.split('\n').filter((l) => l.includes('cmd=brpoplpush')).map((l) => `${/flags=\S+/.exec(l)?.[0]} ${/cmd=\S+/.exec(l)?.[0]} ${/db=\S+/.exec(l)?.[0]}`);
     await expectSame(ctl.r, ctl.k, [{ cmd: ['CLIENT', 'LIST'], normalize: fields }]);
-    await expectSame(ctl.r, ctl.k, [{ cmd: ['INFO', 'clients'], normalize: (b) => /blocked_clients:\d+/.exec(b)?.[0] }]);
+    const counts = (b: string) => `${/blocked_clients:\d+/.exec(b)?.[0]} ${/clients_in_timeout_table:\d+/.exec(b)?.[0]}`;
+    await expectSame(ctl.r, ctl.k, [{ cmd: ['INFO', 'clients'], normalize: counts }]);
+    const t = await pair.clients(proto);
+    await block(t, ctl, 2, 'BZPOPMIN', 'z', '100');
+    await expectSame(ctl.r, ctl.k, [{ cmd: ['INFO', 'clients'], normalize: counts }]);
+    await expectSame(ctl.r, ctl.k, [['ZADD', 'z', '1', 'm']]);
+    await readSame(t, 'BZPOPMIN served');
+    await expectSame(ctl.r, ctl.k, [{ cmd: ['INFO', 'clients'], normalize: counts }]);
     await expectSame(ctl.r, ctl.k, [['RPUSH', 'a', 'x']]);
     await readSame(w, 'served');
     await expectSame(w.r, w.k, [{ cmd: ['CLIENT', 'INFO'], normalize: (b) => `${/flags=\S+/.exec(b)?.[0]} ${/cmd=\S+/.exec(b)?.[0]}` }]);
@@ -392,6 +399,17 @@ describe.each([2, 3] as const)('blocking commands (RESP%i)', (proto) => {
     await block(w, ctl, 1, 'BLPOP', 'k', '0');
     const [a, b] = await Promise.all([ctl.r.call('CLIENT', 'KILL', 'ID', rid.slice(1, -2)), ctl.k.call('CLIENT', 'KILL', 'ID', kid.slice(1, -2))]);
     expect(b).toBe(a);
+    await waitBlocked(ctl, 0);
+    // CLIENT KILL and a push in one pipeline: the killed waiter takes nothing.
+    const w3 = await pair.clients(proto);
+    const [r3, k3] = await Promise.all([w3.r.call('CLIENT', 'ID'), w3.k.call('CLIENT', 'ID')]);
+    await block(w3, ctl, 1, 'BLPOP', 'k', '0');
+    ctl.r.send('CLIENT', 'KILL', 'ID', r3.slice(1, -2));
+    ctl.k.send('CLIENT', 'KILL', 'ID', k3.slice(1, -2));
+    sendBoth(ctl, 'RPUSH', 'k', 'kept');
+    await readSame(ctl, 'CLIENT KILL');
+    await readSame(ctl, 'RPUSH');
+    await expectSame(ctl.r, ctl.k, [['LRANGE', 'k', '0', '-1'], ['DEL', 'k']]);
     await waitBlocked(ctl, 0);
     const w2 = await pair.clients(proto);
     await block(w2, ctl, 1, 'BZPOPMIN', 'z', '0');
@@ -454,6 +472,27 @@ describe.each([2, 3] as const)('blocking commands (RESP%i)', (proto) => {
     sendBoth(w, 'HELLO', '2');
     sendBoth(w, 'BZPOPMIN', 'nothing', '0.01');
     for (const l of ['HELLO 3', 'error', 'BZPOPMIN in RESP3', 'HELLO 2', 'timeout in RESP2']) await (l.startsWith('HELLO') ? readSameType(w, l) : readSame(w, l));
+  });
+
+  it('MONITOR shows a blocked command when it arrives, before the push that serves it', async () => {
+    const ctl = await pair.clients(proto);
+    const w = await pair.clients(proto);
+    const mon = await pair.clients(proto);
+    await expectSame(mon.r, mon.k, [['MONITOR']]);
+    await block(w, ctl, 1, 'BLPOP', 'k', '0');
+    await expectSame(ctl.r, ctl.k, [['RPUSH', 'k', 'v']]);
+    await readSame(w, 'served');
+    await expectSame(ctl.r, ctl.k, [['ECHO', 'end']]);
+    // Each line without its timestamp and client address: the commands in order.
+    const strip = (m: string) => m.replace(/^\+\d+\.\d+ \[(\d+) [^\]]*\]/, '[$1]');
+    const lines: Array<[string, string]> = [];
+    for (;;) {
+      const [a, b] = await Promise.all([mon.r.read(), mon.k.read()]);
+      lines.push([strip(a), strip(b)]);
+      if (a.includes('"ECHO"')) break;
+    }
+    expect(lines.map((l) => l[1])).toEqual(lines.map((l) => l[0]));
+    expect(lines.map((l) => l[0]).filter((l) => /BLPOP|RPUSH/.test(l))).toEqual(['[0] "BLPOP" "k" "0"\r\n', '[0] "RPUSH" "k" "v"\r\n']);
   });
 
   it('keyspace events and WATCH see the served command', async () => {

@@ -126,3 +126,19 @@ describe.each(VARIANTS)('$label', (variant) => {
     dropped.push(killed);
   });
 });
+
+describe('shutdown', () => {
+  it('a graceful shutdown does not wait for clients blocked on keys', async () => {
+    const s = createServer({ logger: 'error' });
+    await s.listen(0);
+    const c = await connect(VARIANTS[0], { port: s.port, name: 'blocked' });
+    const p = call(c, ['BLPOP', 'k', '0']).catch(() => 'closed');
+    await until(() => s.blocking.blockedCount === 1, 'the client to block');
+    await s.shutdown({ timeout: 60_000 });
+    expect(s.blocking.blockedCount).toBe(0);
+    expect(s.connections.size).toBe(0);
+    disconnect(c);
+    await p;
+    s.dispose();
+  }, 10_000);
+});
