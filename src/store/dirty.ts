@@ -112,6 +112,7 @@ const TABLE: Record<string, DirtyCount> = {
   copy: byReply,
   swapdb: one,
   restore: one,
+  'restore-asking': one,
   // lists
   lpush: (a, r) => (failed(r) ? 0 : a.length - 1),
   rpush: (a, r) => (failed(r) ? 0 : a.length - 1),
