@@ -252,6 +252,12 @@ describe.each([2, 3] as const)('invalidations (RESP%i)', (proto) => {
     await same(inbox, [], t);
   });
 
+  it('CLIENT TRACKING OFF inside the transaction: what EXEC changed is still sent after its reply', async () => {
+    const { t, inbox } = await tracker();
+    await same(t, [['GET', 'k'], ['GET', 'j'], ['MULTI'], ['SET', 'k', '1'], ['FLUSHDB'], ['CLIENT', 'TRACKING', 'off'], ['SET', 'j', '1'], ['EXEC'], ['SET', 'k', '2'], ['CLIENT', 'TRACKINGINFO']], inbox);
+    await same(inbox, [], t);
+  });
+
   it('FLUSHDB / FLUSHALL send a null invalidation to every tracking client', async () => {
     const { t, inbox } = await tracker();
     const other = await tracker();
