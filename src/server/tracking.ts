@@ -185,9 +185,10 @@ export class Tracking implements KeyTracker {
       this.clients.delete(c);
       st.on = false;
       st.brokenRedir = st.bcast = st.optin = st.optout = st.caching = st.noloop = false;
-      c.afterCommand = null;
+      // Invalidations its running command caused still go out after its reply, as in Redis
+      // (MULTI, SET k, CLIENT TRACKING OFF, EXEC): the hook goes once they are sent.
+      if (st.pending.length === 0) c.afterCommand = null;
     }
-    st.pending.length = 0;
     this.updateHooks();
   }
 
@@ -333,10 +334,11 @@ export class Tracking implements KeyTracker {
     if (st.pending.length !== 0) {
       const p = st.pending;
       st.pending = [];
-      for (const key of p) {
-        if (!st.on) break;
-        this.send(c, st, key === null ? (c.protocol === 3 ? NULL3 : NULL2) : keysArray([key]));
-      }
+      for (const key of p) this.send(c, st, key === null ? (c.protocol === 3 ? NULL3 : NULL2) : keysArray([key]));
+    }
+    if (!st.on) {
+      c.afterCommand = null;
+      return;
     }
     if (st.caching && !c.inMulti && !isClientCommand(c)) st.caching = false;
   }

@@ -66,12 +66,15 @@ const bitfield: DirtyCount = (a, r) => {
   return n;
 };
 
-/** SORT ... STORE: the number of elements stored, or one for deleting the destination. */
-const sortStore: DirtyCount = (a, r, t) => {
-  if (failed(r) || !a.some((x) => x.toLowerCase() === 'store')) return 0;
+/** SORT ... STORE, GEORADIUS ... STORE: the number of elements stored, or one for deleting the destination. */
+const storedCount: DirtyCount = (_a, r, t) => {
+  if (failed(r)) return 0;
   const n = num(r);
   return n > 0 ? n : t > 0 ? 1 : 0;
 };
+const hasStore = (a: string[], re: RegExp): boolean => a.some((x) => re.test(x));
+const sortStore: DirtyCount = (a, r, t) => (hasStore(a, /^store$/i) ? storedCount(a, r, t) : 0);
+const geoStore: DirtyCount = (a, r, t) => (hasStore(a, /^store(dist)?$/i) ? storedCount(a, r, t) : 0);
 
 const TABLE: Record<string, DirtyCount> = {
   // strings
@@ -109,6 +112,7 @@ const TABLE: Record<string, DirtyCount> = {
   copy: byReply,
   swapdb: one,
   restore: one,
+  'restore-asking': one,
   // lists
   lpush: (a, r) => (failed(r) ? 0 : a.length - 1),
   rpush: (a, r) => (failed(r) ? 0 : a.length - 1),
@@ -152,9 +156,9 @@ const TABLE: Record<string, DirtyCount> = {
   zinterstore: stored,
   zdiffstore: stored,
   zrangestore: stored,
-  geosearchstore: stored,
-  georadius: (a, r, t) => (a.some((x) => /^store(dist)?$/i.test(x)) ? stored(a, r, t) : 0),
-  georadiusbymember: (a, r, t) => (a.some((x) => /^store(dist)?$/i.test(x)) ? stored(a, r, t) : 0),
+  geosearchstore: storedCount,
+  georadius: geoStore,
+  georadiusbymember: geoStore,
   sort: sortStore,
 };
 

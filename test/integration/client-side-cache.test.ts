@@ -1,5 +1,5 @@
 /**
- * node-redis 5's client-side cache (`clientSideCache`, RESP3) against RedKit,
+ * node-redis 5's and 6's client-side cache (`clientSideCache`, RESP3) against RedKit,
  * unchanged: the client turns CLIENT TRACKING on, a second GET of a key is
  * served from its local cache (RedKit's recorder shows it never reached the
  * server), and another client's SET, an expiry on the virtual clock or a
@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from 'redis5';
+import { createClient as createClient6 } from 'redis6';
 import { startRedKit, type RedKit } from '../../src/index.js';
 
 let redkit: RedKit;
@@ -22,8 +23,10 @@ afterAll(async () => {
   for (const c of open) if (c.isOpen) c.destroy();
 });
 
+let create: typeof createClient = createClient;
+
 async function client(opts: Record<string, unknown> = {}): Promise<Client> {
-  const c = createClient({ url: redkit.url, socket: { reconnectStrategy: false }, ...opts } as Parameters<typeof createClient>[0]) as Client;
+  const c = create({ url: redkit.url, socket: { reconnectStrategy: false }, ...opts } as Parameters<typeof createClient>[0]) as Client;
   c.on('error', () => {});
   open.push(c);
   await c.connect();
@@ -55,7 +58,14 @@ async function cachingClient(): Promise<{ c: Client; cache: Cache; invalidations
 
 const gets = (since: ReturnType<RedKit['recorder']['mark']>) => redkit.recorder.since(since, 'GET').length;
 
-describe('node-redis 5 clientSideCache', () => {
+describe.each([
+  ['node-redis 5', createClient],
+  ['node-redis 6', createClient6 as unknown as typeof createClient],
+] as const)('%s clientSideCache', (_label, factory) => {
+  beforeEach(() => {
+    create = factory;
+  });
+
   it('turns tracking on over RESP3', async () => {
     const { c } = await cachingClient();
     const info = String(await c.sendCommand(['CLIENT', 'INFO']));
