@@ -358,7 +358,7 @@ export function installLatency(server: RedKitServer): void {
   const cfg = server.config;
   const d = server.dispatcher;
   const timer = {
-    record(ctx: Context, cmd: Command, args: readonly string[], us: number): void {
+    record(ctx: Context, cmd: Command, args: readonly string[], us: number, sentName: string, sentArgs: readonly string[]): void {
       cmd.stats.usec += us;
       if (t.tracking) {
         let h = t.histograms.get(cmd);
@@ -370,8 +370,8 @@ export function installLatency(server: RedKitServer): void {
       }
       if (log.slowerThan >= 0 && us >= log.slowerThan && (cmd.flagBits & F.skip_slowlog) === 0) {
         // The command as the client sent it (inside EXEC: the queued command's own name and arguments).
-        if (ctx.sentArgs === args || (cmd.parent !== undefined && ctx.sentArgs.length === args.length + 1 && ctx.sentName.toLowerCase() === cmd.parent.name))
-          log.maybePush(ctx, ctx.sentName, ctx.sentArgs, us);
+        if (sentArgs === args || (cmd.parent !== undefined && sentArgs.length === args.length + 1 && sentName.toLowerCase() === cmd.parent.name))
+          log.maybePush(ctx, sentName, sentArgs, us);
         else if (cmd.parent !== undefined) log.maybePush(ctx, cmd.parent.name, [cmd.name, ...args], us);
         else log.maybePush(ctx, cmd.name, args, us);
       }
