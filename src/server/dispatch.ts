@@ -122,7 +122,10 @@ export class Dispatcher {
   private readonly pendingArgs: string[][] = [];
   private readonly pendingSentName: string[] = [];
   private readonly pendingSentArgs: string[][] = [];
+  /** A microtask ends the batch for callers that do not (one at a time). */
+  private endScheduled = false;
   private readonly endOfBatch = (): void => {
+    this.endScheduled = false;
     this.newBatch();
   };
 
@@ -177,7 +180,10 @@ export class Dispatcher {
     if (this.pendingCount !== 0) return this.settlePending();
     if (this.stampValid) return this.stamp;
     this.stampValid = true;
-    queueMicrotask(this.endOfBatch);
+    if (!this.endScheduled) {
+      this.endScheduled = true;
+      queueMicrotask(this.endOfBatch);
+    }
     return (this.stamp = performance.now());
   }
 
@@ -185,7 +191,10 @@ export class Dispatcher {
   private queueFast(ctx: Context, cmd: Command, args: string[]): void {
     if (!this.stampValid) {
       this.stampValid = true;
-      queueMicrotask(this.endOfBatch);
+      if (!this.endScheduled) {
+        this.endScheduled = true;
+        queueMicrotask(this.endOfBatch);
+      }
       this.stamp = performance.now();
     }
     const i = this.pendingCount++;
