@@ -120,6 +120,9 @@ export class LatencyMonitor {
 interface Timing {
   monitor: LatencyMonitor;
   histograms: Map<Command, Histogram>;
+  /** The last command recorded and its histogram (runs of one command skip the map). */
+  lastCmd: Command | null;
+  lastHist: Histogram | null;
   tracking: boolean;
   percentiles: number[];
   percentileLabels: string[];
@@ -130,7 +133,7 @@ const timings = new WeakMap<RedKitServer, Timing>();
 function timingOf(server: RedKitServer): Timing {
   let t = timings.get(server);
   if (t === undefined) {
-    t = { monitor: new LatencyMonitor(), histograms: new Map(), tracking: true, percentiles: [50, 99, 99.9], percentileLabels: ['50', '99', '99.9'] };
+    t = { monitor: new LatencyMonitor(), histograms: new Map(), lastCmd: null, lastHist: null, tracking: true, percentiles: [50, 99, 99.9], percentileLabels: ['50', '99', '99.9'] };
     timings.set(server, t);
   }
   return t;
@@ -138,7 +141,10 @@ function timingOf(server: RedKitServer): Timing {
 
 /** CONFIG RESETSTAT: forget every command's histogram. */
 export function resetLatencyHistograms(server: RedKitServer): void {
-  timingOf(server).histograms.clear();
+  const t = timingOf(server);
+  t.histograms.clear();
+  t.lastCmd = null;
+  t.lastHist = null;
 }
 
 /** The INFO latencystats lines (commands that have a histogram). */
@@ -357,21 +363,35 @@ export function installLatency(server: RedKitServer): void {
   const log = slowlogOf(server);
   const cfg = server.config;
   const d = server.dispatcher;
+  let lastUs = -1;
+  let lastBucket = 0;
   const timer = {
-    record(ctx: Context, cmd: Command, args: readonly string[], us: number): void {
+    record(ctx: Context, cmd: Command, args: readonly string[], us: number, sentName: string, sentArgs: readonly string[]): void {
       cmd.stats.usec += us;
       if (t.tracking) {
-        let h = t.histograms.get(cmd);
-        if (h === undefined) {
-          h = new Histogram();
-          t.histograms.set(cmd, h);
+        // Fast commands of one run come with the same command and duration: remember the last ones.
+        let h: Histogram | undefined;
+        if (cmd === t.lastCmd && t.lastHist !== null) h = t.lastHist;
+        else {
+          h = t.histograms.get(cmd);
+          if (h === undefined) {
+            h = new Histogram();
+            t.histograms.set(cmd, h);
+          }
+          t.lastCmd = cmd;
+          t.lastHist = h;
         }
-        h.record(us * 1000);
+        if (us !== lastUs) {
+          lastUs = us;
+          lastBucket = bucketOf(Math.floor(us * 1000));
+        }
+        h.counts[lastBucket]++;
+        h.total++;
       }
       if (log.slowerThan >= 0 && us >= log.slowerThan && (cmd.flagBits & F.skip_slowlog) === 0) {
         // The command as the client sent it (inside EXEC: the queued command's own name and arguments).
-        if (ctx.sentArgs === args || (cmd.parent !== undefined && ctx.sentArgs.length === args.length + 1 && ctx.sentName.toLowerCase() === cmd.parent.name))
-          log.maybePush(ctx, ctx.sentName, ctx.sentArgs, us);
+        if (sentArgs === args || (cmd.parent !== undefined && sentArgs.length === args.length + 1 && sentName.toLowerCase() === cmd.parent.name))
+          log.maybePush(ctx, sentName, sentArgs, us);
         else if (cmd.parent !== undefined) log.maybePush(ctx, cmd.parent.name, [cmd.name, ...args], us);
         else log.maybePush(ctx, cmd.name, args, us);
       }

@@ -304,6 +304,8 @@ export class Connection implements Context {
         }
       }
     } finally {
+      // Queued fast commands get their time before the write, which is not theirs.
+      this.server.dispatcher.newBatch();
       if (this.aborted) batch.take();
       else this.flushBatch();
       batchOwner = prevOwner === this ? null : prevOwner;

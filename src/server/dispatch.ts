@@ -44,7 +44,8 @@ export type Observer = (ctx: Context, cmd: Command, args: string[], reply: Reply
  * latencystats / commandstats usec), in microseconds.
  */
 export interface CommandTimer {
-  record(ctx: Context, cmd: Command, args: readonly string[], us: number): void;
+  /** `sentName` / `sentArgs`: the client's command as it sent it (ctx.sentName / ctx.sentArgs when it ran). */
+  record(ctx: Context, cmd: Command, args: readonly string[], us: number, sentName: string, sentArgs: readonly string[]): void;
 }
 
 export interface DispatchStats {
@@ -115,14 +116,28 @@ export class Dispatcher {
   /** Times commands while set (installed by the latency group); null costs nothing per command. */
   timer: CommandTimer | null = null;
   /**
-   * performance.now() at the end of the last timed command. Within one run of
-   * synchronous commands (a read batch) it is the next command's start, so a
-   * timed command reads the clock once; a microtask invalidates it after the batch.
+   * Command timing reads the clock as little as it can. `stamp` is the last
+   * clock reading of the current batch (valid while `stampValid`): a command
+   * starts where the previous one ended. Commands with Redis's `fast` flag
+   * (O(1) / O(log N): GET, HGET, INCR...) do not read the clock: they queue
+   * here until the next reading (a non-fast command, the end of the batch),
+   * and share the time since `stamp` equally. Other commands are timed one by
+   * one (one reading each), so a slow KEYS or SORT in a pipeline is measured
+   * exactly. A command that waits (a delay fault...) is always timed alone.
    */
   private stamp = 0;
   private stampValid = false;
-  private readonly invalidateStamp = (): void => {
-    this.stampValid = false;
+  private pendingCount = 0;
+  private readonly pendingCtx: Context[] = [];
+  private readonly pendingCmd: Command[] = [];
+  private readonly pendingArgs: string[][] = [];
+  private readonly pendingSentName: string[] = [];
+  private readonly pendingSentArgs: string[][] = [];
+  /** A microtask ends the batch for callers that do not (one at a time). */
+  private endScheduled = false;
+  private readonly endOfBatch = (): void => {
+    this.endScheduled = false;
+    this.newBatch();
   };
 
   constructor(
@@ -130,17 +145,75 @@ export class Dispatcher {
     private readonly logger: Logger,
   ) {}
 
-  /** A connection starts running a batch of commands: the next timed command reads the clock. */
+  /**
+   * A batch of commands ends or a new one starts: settle the queued fast
+   * commands; the next timed command reads the clock.
+   */
   newBatch(): void {
+    if (this.pendingCount !== 0) this.settlePending();
     this.stampValid = false;
   }
 
-  /** Start time of a timed command. */
+  /** Read the clock, give the queued fast commands their share of the time since `stamp`. */
+  private settlePending(): number {
+    const now = performance.now();
+    const n = this.pendingCount;
+    this.pendingCount = 0;
+    const timer = this.timer;
+    const us = this.stampValid ? ((now - this.stamp) * 1000) / n : 0;
+    const ctxs = this.pendingCtx;
+    const cmds = this.pendingCmd;
+    const argss = this.pendingArgs;
+    const sentArgss = this.pendingSentArgs;
+    for (let i = 0; i < n; i++) {
+      const ctx = ctxs[i];
+      const cmd = cmds[i];
+      const args = argss[i];
+      const sentArgs = sentArgss[i];
+      (ctxs as unknown[])[i] = undefined;
+      (argss as unknown[])[i] = undefined;
+      (sentArgss as unknown[])[i] = undefined;
+      if (timer !== null) {
+        try {
+          timer.record(ctx, cmd, args, us, this.pendingSentName[i], sentArgs);
+        } catch (e) {
+          this.logger.error(`command timer: ${(e as Error)?.stack ?? e}`);
+        }
+      }
+    }
+    this.stamp = now;
+    this.stampValid = true;
+    return now;
+  }
+
+  /** Start time of a timed command that is measured alone. */
   private startStamp(): number {
+    if (this.pendingCount !== 0) return this.settlePending();
     if (this.stampValid) return this.stamp;
     this.stampValid = true;
-    queueMicrotask(this.invalidateStamp);
+    if (!this.endScheduled) {
+      this.endScheduled = true;
+      queueMicrotask(this.endOfBatch);
+    }
     return (this.stamp = performance.now());
+  }
+
+  /** Queue a fast command: it shares the time until the next clock reading. */
+  private queueFast(ctx: Context, cmd: Command, args: string[]): void {
+    if (!this.stampValid) {
+      this.stampValid = true;
+      if (!this.endScheduled) {
+        this.endScheduled = true;
+        queueMicrotask(this.endOfBatch);
+      }
+      this.stamp = performance.now();
+    }
+    const i = this.pendingCount++;
+    this.pendingCtx[i] = ctx;
+    this.pendingCmd[i] = cmd;
+    this.pendingArgs[i] = args;
+    this.pendingSentName[i] = ctx.sentName;
+    this.pendingSentArgs[i] = ctx.sentArgs;
   }
 
   /**
@@ -273,7 +346,8 @@ export class Dispatcher {
     ctx.command = cmd;
     cmd.stats.calls++;
     const touches = ctx.store.touches;
-    const t0 = this.timer === null ? -1 : this.startStamp();
+    // -1: not timed; -2: a fast command queued for a shared reading; else its start.
+    const t0 = this.timer === null ? -1 : (cmd.flagBits & F.fast) !== 0 ? (this.queueFast(ctx, cmd, args), -2) : this.startStamp();
     let reply: Reply | Promise<Reply>;
     try {
       reply = this.middleware.length === 0 ? cmd.handler(ctx, args) : this.chain(ctx, cmd, args);
@@ -285,36 +359,48 @@ export class Dispatcher {
       this.stats.commands++;
       const po = this.pendingObservers;
       for (let i = 0; i < po.length; i++) po[i](ctx, cmd, args);
-      if (t0 < 0) {
+      if (t0 === -1) {
         return Promise.resolve(reply).then(
           (v) => this.finish(ctx, cmd, args, v, false, touches, -1),
           (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd, ctx), false, touches, -1),
         );
       }
-      // A command that waits: blocking commands count their synchronous part only (as
-      // Redis does not count the time blocked); anything else (a delay fault...) counts
-      // the wait, on the real clock or the server clock, whichever moved more.
+      // A command that waits is timed alone (a queued fast one leaves the queue, where it is last).
+      let start = t0;
+      if (t0 === -2) {
+        if (this.pendingCount !== 0 && this.pendingCmd[this.pendingCount - 1] === cmd) {
+          this.pendingCount--;
+          this.pendingCtx[this.pendingCount] = undefined as unknown as Context;
+          this.pendingArgs[this.pendingCount] = undefined as unknown as string[];
+          this.pendingSentArgs[this.pendingCount] = undefined as unknown as string[];
+        }
+        start = this.stamp;
+      }
+      // Blocking commands count their synchronous part only (Redis does not count the
+      // time blocked); anything else (a delay fault...) counts the wait, on the real
+      // clock or the server clock, whichever moved more.
       const syncEnd = performance.now();
       const v0 = ctx.clock.now();
       const blocking = (cmd.flagBits & F.blocking) !== 0;
       const done = (v: Reply): Reply => {
-        this.stampValid = false;
-        const us = blocking ? (syncEnd - t0) * 1000 : Math.max(performance.now() - t0, ctx.clock.now() - v0) * 1000;
+        const us = blocking ? (syncEnd - start) * 1000 : Math.max(performance.now() - start, ctx.clock.now() - v0) * 1000;
         return this.finish(ctx, cmd, args, v, false, touches, -1, us);
       };
+      // The batch goes on without this command: what comes next starts now.
+      this.stamp = syncEnd;
       return Promise.resolve(reply).then(done, (e) => done(this.errorToReply(e, cmd, ctx)));
     }
     return this.finish(ctx, cmd, args, reply, true, touches, t0);
   }
 
-  /** `t0`: start of a timed synchronous command (-1: not timed, or `us` is its duration). */
+  /** `t0`: start of a command timed alone (-1: not timed now, or `us` is its duration; -2: queued fast). */
   private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, count: boolean, touches: number, t0: number, us = -1): Reply {
     if (t0 >= 0) {
       const t1 = performance.now();
       this.stamp = t1;
       us = (t1 - t0) * 1000;
     }
-    if (us >= 0 && this.timer !== null) this.timer.record(ctx, cmd, args, us);
+    if (us >= 0 && this.timer !== null) this.timer.record(ctx, cmd, args, us, ctx.sentName, ctx.sentArgs);
     if (count) this.stats.commands++;
     if (cmd.dirty !== undefined) ctx.store.dirty += cmd.dirty(args, reply, ctx.store.touches - touches);
     const late = !count;

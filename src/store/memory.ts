@@ -86,7 +86,10 @@ export function dictSlots(n: number): number {
 
 /** The range of a signed long: string2l accepts it. */
 function isLongInt(s: string): boolean {
-  if (s.length === 0 || s.length > 20) return false;
+  const len = s.length;
+  if (len === 0 || len > 20) return false;
+  const c = s.charCodeAt(0);
+  if (c !== 45 && (c < 48 || c > 57)) return false;
   return parseIntStrict(s) !== null;
 }
 
