@@ -238,6 +238,8 @@ describe('RedKit writes, redis-server loads', () => {
       ['SADD', 'k', '1', '5', '9999999999'],
       ['ZADD', 'k', '1', 'a', '2.5', 'b', 'inf', 'c', '-3', 'd'],
       ['ZADD', 'k', ...Array.from({ length: 200 }, (_, i) => [String(i * 1.5), `m${i}`]).flat()],
+      ['SET', 'k', Array.from({ length: 300000 }, (_, i) => String.fromCharCode((i * 7919) % 251)).join('')],
+      ['RPUSH', 'k', ...Array.from({ length: 30000 }, (_, i) => (i % 3 ? `v${i}` : String(i * 1000)))],
       ['SET', 'k', 'with ttl'],
     ];
     const cmds: Cmd[] = [];
