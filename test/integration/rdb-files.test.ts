@@ -450,7 +450,7 @@ describe('older RDB versions', () => {
     return parts;
   };
 
-  for (const version of [3, 6, 7, 9]) {
+  for (const version of [1, 3, 6, 7, 9]) {
     it(`RDB version ${version}: RedKit loads what redis-server loads`, async () => {
       const file = path.join(tmp, `old-v${version}.rdb`);
       fs.writeFileSync(file, rdbFile(version, oldBody(version)));
