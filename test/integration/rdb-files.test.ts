@@ -138,7 +138,8 @@ function generate(seed: number, scale = 1): Cmd[] {
     cmds.push(['SELECT', String(db)]);
     const n = (db === 0 ? 40 : 10) * scale;
     for (let i = 0; i < n; i++) {
-      const key = `k${db}:${i}:${str(3)}`;
+      // Some keys are integers (RDB int-encodes those), some binary.
+      const key = i % 5 === 0 ? String(db * 100000 + i - 20) : i % 9 === 0 ? `bin\x00\xff${str(4, 256, 0)}` : `k${db}:${i}:${str(3)}`;
       switch (i % 12) {
         case 0: // strings: int / embstr / raw / binary / compressible
           cmds.push(['SET', key, String(int(1e9) - 5e8)]);
