@@ -5,8 +5,8 @@
  *
  * The file goes to `dir`/`dbfilename`, written to a temp file first and
  * renamed, as Redis does. SAVE writes synchronously. BGSAVE takes a snapshot
- * of the key tables (keys, value references, deadlines: one pass, no value
- * copied) and writes it in slices across event-loop turns. Collections are
+ * of the key tables (native copies of the key list, value references and
+ * deadlines; no value copied) and writes it in slices across event-loop turns. Collections are
  * mutated in place by commands, so while a background save runs a middleware
  * copies on write: before a write command runs, each collection it names
  * that the save has not written yet is encoded as it is now. The file is the
@@ -89,7 +89,7 @@ export class Persistence {
       writeFileDurable(tmp, bytes);
       fs.renameSync(tmp, file);
     } catch (e) {
-      this.server.logger.warn(`Failed opening the temp RDB file ${path.basename(tmp)} (in server root dir ${path.dirname(file)}) for saving: ${(e as Error).message}`);
+      this.server.logger.warn(`Failed saving the DB to ${file} (temp file ${path.basename(tmp)}): ${(e as Error).message}`);
       try {
         fs.unlinkSync(tmp);
       } catch {
