@@ -405,6 +405,34 @@ describe('redis-server writes, RedKit loads', () => {
     expect(await c.call('INFO', 'persistence')).toContain('rdb_last_load_keys_expired:1\r\nrdb_last_load_keys_loaded:3\r\n');
   });
 
+  it('a stream: loaded with its groups once RedKit has streams, else refused naming the key (nothing kept)', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'stream-'));
+    const ref = await redis(['--dir', dir]);
+    await run(ref.c, [['SET', 'plain', 'v'], ['XADD', 'mystream', '1-1', 'f', 'v'], ['XADD', 'mystream', '2-1', 'g', 'w'], ['XGROUP', 'CREATE', 'mystream', 'grp', '0'], ['XREADGROUP', 'GROUP', 'grp', 'alice', 'COUNT', '1', 'STREAMS', 'mystream', '>']]);
+    await ref.c.call('SAVE');
+    const { k, c } = await kit();
+    await k.db(0).set('before', 'x');
+    let loaded = true;
+    try {
+      k.loadRdb(path.join(dir, 'dump.rdb'));
+    } catch (e) {
+      loaded = false;
+      expect(e).toBeInstanceOf(RdbLoadError);
+      expect((e as RdbLoadError).key).toBe('mystream');
+      expect((e as Error).message).toMatch(/stream.*"mystream"/);
+      expect(k.db(0).keys()).toEqual(['before']);
+    }
+    if (loaded) {
+      for (const cmd of [['XLEN', 'mystream'], ['XRANGE', 'mystream', '-', '+'], ['XINFO', 'GROUPS', 'mystream'], ['XPENDING', 'mystream', 'grp']] as Cmd[]) {
+        expect(await c.call(...cmd), cmd.join(' ')).toBe(await ref.c.call(...cmd));
+      }
+      const file = path.join(dir, 'back.rdb');
+      k.saveRdb(file);
+      const back = await redisOn(file);
+      expect(await back.call('DEBUG', 'DIGEST')).toBe(await ref.c.call('DEBUG', 'DIGEST'));
+    }
+  });
+
   it('functions (RDB_OPCODE_FUNCTION2) survive RedKit: redis → RedKit → redis', async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'fn-'));
     const ref = await redis(['--dir', dir]);
