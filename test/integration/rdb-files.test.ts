@@ -540,10 +540,14 @@ describe('BGSAVE', () => {
       cmds.push(['RPUSH', `list:${i}`, ...Array.from({ length: 20 }, (_, j) => `item-${i}-${j}`)]);
       cmds.push(['HSET', `hash:${i}`, 'a', String(i), 'b', 'x'.repeat(i % 50)]);
       cmds.push(['SET', `str:${i}`, `value-${i}`]);
+      if (i % 10 === 0) {
+        cmds.push(['SADD', `set:${i}`, ...Array.from({ length: i % 20 === 0 ? 5 : 600 }, (_, j) => String(j * 3))]);
+        cmds.push(['ZADD', `zset:${i}`, ...Array.from({ length: i % 20 === 0 ? 5 : 200 }, (_, j) => [String(j / 4), `m${j}`]).flat()]);
+      }
     }
     await run(c, cmds);
     const before = k.saveRdb();
-    const expected = await describeKeyspace(c, [0]);
+    const expected = await describeKeyspace(c, [0, 1]);
     // BGSAVE and, in the same batch (one write), writes to keys it has not reached yet.
     const batch: Cmd[] = [
       ['BGSAVE'],
@@ -557,13 +561,36 @@ describe('BGSAVE', () => {
       ['MULTI'],
       ['HSET', 'hash:1495', 'in-multi', 'late'],
       ['EXEC'],
+      ['SADD', 'set:1490', 'late'],
+      ['SREM', 'set:1480', '0', '3'],
+      ['SPOP', 'set:1470'],
+      ['ZADD', 'zset:1490', '99', 'late'],
+      ['ZINCRBY', 'zset:1480', '5', 'm1'],
+      ['ZREM', 'zset:1470', 'm0'],
+      ['LSET', 'list:1494', '0', 'late'],
+      ['LREM', 'list:1493', '0', 'item-1493-3'],
+      ['HDEL', 'hash:1492', 'a'],
+      ['HINCRBY', 'hash:1491', 'a', '7'],
+      ['APPEND', 'str:1490', 'late'],
+      ['COPY', 'list:1489', 'copied'],
+      ['RPUSH', 'copied', 'late'],
+      ['MOVE', 'list:1488', '1'],
+      ['SELECT', '1'],
+      ['RPUSH', 'list:1488', 'late'],
+      ['SELECT', '0'],
+      ['SORT', 'set:1460', 'STORE', 'list:1487'],
+      ['FLUSHDB'],
+      ['SET', 'after-flush', 'x'],
       ['INFO', 'persistence'],
       ['BGSAVE'],
       ['SAVE'],
     ];
     c.write(Buffer.concat(batch.map((cmd) => encodeCommand(cmd))));
     expect(await c.read()).toBe('+Background saving started\r\n');
-    for (let i = 0; i < 10; i++) expect((await c.read()).startsWith('-')).toBe(false);
+    for (let i = 0; i < batch.length - 4; i++) {
+      const rep = await c.read();
+      expect(rep.startsWith('-'), `${batch[i + 1].join(' ')}: ${rep}`).toBe(false);
+    }
     const info = await c.read();
     expect(info).toContain('rdb_bgsave_in_progress:1');
     expect(await c.read()).toBe('-ERR Background save already in progress\r\n');
@@ -576,7 +603,7 @@ describe('BGSAVE', () => {
     const written = fs.readFileSync(file);
     // Same contents as a synchronous save before the writes (ctime/used-mem aside).
     const loaded = await redisOn(file);
-    expect(await describeKeyspace(loaded, [0])).toEqual(expected);
+    expect(await describeKeyspace(loaded, [0, 1])).toEqual(expected);
     expect(written.length).toBeGreaterThan(before.length / 2);
     const info2 = await c.call('INFO', 'persistence');
     expect(info2).toContain('rdb_last_bgsave_status:ok');
