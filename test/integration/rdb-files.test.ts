@@ -612,6 +612,26 @@ describe('BGSAVE', () => {
   });
 });
 
+describe('BGSAVE and the in-process keyspace API', () => {
+  it('writes through redkit.db() right after BGSAVE do not reach the file', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'bgapi-'));
+    const { k, c } = await kit();
+    await run(c, [['CONFIG', 'SET', 'dir', dir], ['RPUSH', 'l', 'a', 'b'], ['HSET', 'h', 'f', 'v'], ['SADD', 's', '1', '2'], ['ZADD', 'z', '1', 'm']]);
+    const before = await describeKeyspace(c, [0]);
+    const db = k.db(0);
+    // BGSAVE takes its snapshot now and writes on later turns; these writes run before any of it.
+    expect(db.command('BGSAVE')).toBe('Background saving started');
+    db.rpush('l', 'late');
+    db.hset('h', 'g', 'late');
+    db.command('SADD', 's', '3');
+    db.command('ZADD', 'z', '2', 'n');
+    for (let i = 0; i < 500 && !(await c.call('INFO', 'persistence')).includes('rdb_bgsave_in_progress:0'); i++) await new Promise((r) => setTimeout(r, 10));
+    const { k: k2, c: c2 } = await kit();
+    k2.loadRdb(path.join(dir, 'dump.rdb'));
+    expect(await describeKeyspace(c2, [0])).toEqual(before);
+  });
+});
+
 describe('refused files', () => {
   const good = () =>
     rdbFile(10, [Buffer.from([OP.SELECTDB, 0]), kv(0, 'keep', rdbStr('me')), kv(18, 'mylist', Buffer.concat([rdbLen(1), rdbLen(2), rdbStr(Buffer.from([10, 0, 0, 0, 1, 0, 0x81, 0x61, 2, 0xff]))]))]);
