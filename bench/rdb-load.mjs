@@ -1,6 +1,6 @@
 // Loading a 1M-key dump.rdb: RedKit vs redis-server, same file, same run.
 //
-//   node bench/rdb-load.mjs [--keys 1000000] [--runs 1]     (after `npm run build`)
+//   node bench/rdb-load.mjs [--keys 1000000] [--runs 1] [--cli] [--bgsave]     (after `npm run build`)
 //   npm run bench -- --suite rdb-load
 //
 // Two files, both written by redis-server 7.0 (SAVE):
@@ -10,9 +10,13 @@
 //   - redis-server: started with --dir/--dbfilename on the file; its own
 //     figure from the log ("DB loaded from disk: X seconds"), and the wall
 //     time from spawn until PING answers +PONG;
-//   - RedKit: redkit.loadRdb(file) in this process (median of --runs, default 1), and the
-//     `redkit --seed file` bin from spawn until PING answers +PONG.
-// The ratio is RedKit's in-process load over redis-server's logged load time.
+//   - RedKit: redkit.loadRdb(file) in this process (median of --runs, default 1), and
+//     with --cli the `redkit --seed file` bin from spawn until PING answers +PONG.
+// --bgsave adds a BGSAVE of the mixed keyspace with a client PINGing all along
+// (the longest wait it sees) and a SAVE of it.
+// The ratio is RedKit's in-process load over redis-server's logged load time;
+// the CPU ratio compares CPU time (redis-server: the process until PONG), which
+// a busy machine distorts less than wall time.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -20,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, median, root, table } from './lib.mjs';
+import { cpuSeconds, freePort, median, root, table } from './lib.mjs';
 
 function call(port, payload) {
   return new Promise((resolve, reject) => {
@@ -63,8 +67,9 @@ async function redisOn(file, log) {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', path.dirname(file), '--dbfilename', path.basename(file), '--logfile', log, '--loglevel', 'notice'], { stdio: 'ignore' });
   await waitPong(port, child);
   const wall = performance.now() - t0;
+  const cpu = cpuSeconds(child.pid) * 1000;
   const m = /DB loaded from disk: ([0-9.]+) seconds/.exec(fs.readFileSync(log, 'utf8'));
-  return { port, child, wall, logged: m ? Number(m[1]) * 1000 : NaN };
+  return { port, child, wall, cpu, logged: m ? Number(m[1]) * 1000 : NaN };
 }
 
 /** Make the two files with a redis-server. */
@@ -101,7 +106,7 @@ export async function makeFiles(dir, keys) {
   return [path.join(dir, 'strings.rdb'), path.join(dir, 'mixed.rdb')];
 }
 
-export async function run({ keys = 1000000, runs = 1 } = {}) {
+export async function run({ keys = 1000000, runs = 1, cli = false, bgsave = false } = {}) {
   const { RedKit } = await import(pathToFileURL(path.join(root, 'dist/index.js')).href);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-rdb-bench-'));
   // The files are made once per key count and kept in .bench/ (generating 1M keys takes a while).
@@ -118,29 +123,44 @@ export async function run({ keys = 1000000, runs = 1 } = {}) {
       const r = await redisOn(file, path.join(dir, `${path.basename(file)}.log`));
       await stop(r.child);
       const inproc = [];
+      const inprocCpu = [];
       for (let i = 0; i < runs; i++) {
         const k = new RedKit({ record: false });
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const res = k.loadRdb(file);
+        const c = process.cpuUsage(c0);
         inproc.push(performance.now() - t0);
+        inprocCpu.push((c.user + c.system) / 1000);
         if (res.keysLoaded !== keys) throw new Error(`loaded ${res.keysLoaded} keys, expected ${keys}`);
         await k.stop();
       }
-      const port = await freePort();
-      const t0 = performance.now();
-      const child = spawn(path.join(root, 'dist/cli.js'), ['--port', String(port), '--log-level', 'warn', '--seed', file], { stdio: ['ignore', 'ignore', 'inherit'] });
-      await waitPong(port, child);
-      const cliWall = performance.now() - t0;
-      await stop(child);
+      let cliWall = NaN;
+      if (cli) {
+        const port = await freePort();
+        const t0 = performance.now();
+        const child = spawn(path.join(root, 'dist/cli.js'), ['--port', String(port), '--log-level', 'warn', '--seed', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+        await waitPong(port, child);
+        cliWall = performance.now() - t0;
+        await stop(child);
+      }
       const load = median(inproc);
-      rows.push([path.basename(file, '.rdb'), `${(size / 1048576).toFixed(1)} MB`, r.logged.toFixed(0), load.toFixed(0), (load / r.logged).toFixed(2) + '×', r.wall.toFixed(0), cliWall.toFixed(0)]);
+      const loadCpu = median(inprocCpu);
+      const row = [path.basename(file, '.rdb'), `${(size / 1048576).toFixed(1)} MB`, r.logged.toFixed(0), load.toFixed(0), (load / r.logged).toFixed(2) + '×', r.cpu.toFixed(0), loadCpu.toFixed(0), (loadCpu / r.cpu).toFixed(2) + '×', r.wall.toFixed(0)];
+      if (cli) row.push(cliWall.toFixed(0));
+      rows.push(row);
     }
-    const bg = await bgsaveLatency(RedKit, files[1], dir);
     void os;
     console.log(`\n## Loading a ${keys}-key dump.rdb (written by redis-server 7.0)\n`);
-    console.log(table(rows, ['file', 'size', 'redis load ms (log)', 'RedKit loadRdb ms', 'ratio', 'redis spawn→PONG ms', 'redkit --seed spawn→PONG ms']));
-    console.log(`\nBGSAVE of the mixed keyspace in RedKit: ${bg.total.toFixed(0)} ms to write ${(bg.size / 1048576).toFixed(1)} MB; ` +
-      `a client sending PING all along saw at most ${bg.maxPing.toFixed(1)} ms (median ${bg.medianPing.toFixed(2)} ms, ${bg.pings} PINGs); SAVE takes ${bg.save.toFixed(0)} ms`);
+    // CPU: redis-server's whole process until PONG (utime+stime), RedKit's process during loadRdb (GC threads included).
+    const headers = ['file', 'size', 'redis load ms (log)', 'RedKit loadRdb ms', 'ratio', 'redis CPU ms', 'RedKit CPU ms', 'CPU ratio', 'redis spawn→PONG ms'];
+    if (cli) headers.push('redkit --seed spawn→PONG ms');
+    console.log(table(rows, headers));
+    if (bgsave) {
+      const bg = await bgsaveLatency(RedKit, files[1], dir);
+      console.log(`\nBGSAVE of the mixed keyspace in RedKit: ${bg.total.toFixed(0)} ms to write ${(bg.size / 1048576).toFixed(1)} MB; ` +
+        `a client sending PING all along saw at most ${bg.maxPing.toFixed(1)} ms (median ${bg.medianPing.toFixed(2)} ms, ${bg.pings} PINGs); SAVE takes ${bg.save.toFixed(0)} ms`);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -205,6 +225,6 @@ export async function bgsaveLatency(RedKit, file, dir) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { keys: { type: 'string' }, runs: { type: 'string' } } });
-  await run({ keys: values.keys ? Number(values.keys) : undefined, runs: values.runs ? Number(values.runs) : undefined });
+  const { values } = parseArgs({ options: { keys: { type: 'string' }, runs: { type: 'string' }, cli: { type: 'boolean' }, bgsave: { type: 'boolean' } } });
+  await run({ keys: values.keys ? Number(values.keys) : undefined, runs: values.runs ? Number(values.runs) : undefined, cli: values.cli, bgsave: values.bgsave });
 }

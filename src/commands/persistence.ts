@@ -5,13 +5,15 @@
  *
  * The file goes to `dir`/`dbfilename`, written to a temp file first and
  * renamed, as Redis does. SAVE writes synchronously. BGSAVE takes a snapshot
- * of the key tables (keys, value references, deadlines: one pass, no value
- * copied) and writes it in slices across event-loop turns. Collections are
+ * of the key tables (native copies of the key list, value references and
+ * deadlines; no value copied) and writes it in slices across event-loop turns. Collections are
  * mutated in place by commands, so while a background save runs a middleware
  * copies on write: before a write command runs, each collection it names
  * that the save has not written yet is encoded as it is now. The file is the
- * keyspace as it was when BGSAVE answered. (Values changed without a command
- * naming their key — the in-process keyspace API — are not covered.)
+ * keyspace as it was when BGSAVE answered (the in-process keyspace API has
+ * the same hook, server.ext.beforeInternalCommand). Not covered: a value
+ * changed with no command naming its key (the destination of a BLMOVE served
+ * later).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +21,7 @@ import { ReplyError, Err } from '../errors.js';
 import { OK, SimpleString, type Reply } from '../resp/reply.js';
 import { realClearInterval, realDateNow, realSetImmediate, realSetInterval } from '../clock/timers.js';
 import type { Context } from '../server/context.js';
-import { F } from '../server/registry.js';
+import { F, commandKeyIndexes, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { RdbFileWriter, encodeValue, readRdb, writeRdb, type DbSnapshot, type LoadedRdb, type RdbSaveOptions } from '../store/rdb-file.js';
 import type { DumpOptions } from '../store/rdb.js';
@@ -89,7 +91,7 @@ export class Persistence {
       writeFileDurable(tmp, bytes);
       fs.renameSync(tmp, file);
     } catch (e) {
-      this.server.logger.warn(`Failed opening the temp RDB file ${path.basename(tmp)} (in server root dir ${path.dirname(file)}) for saving: ${(e as Error).message}`);
+      this.server.logger.warn(`Failed saving the DB to ${file} (temp file ${path.basename(tmp)}): ${(e as Error).message}`);
       try {
         fs.unlinkSync(tmp);
       } catch {
@@ -396,10 +398,18 @@ class BgSave {
     this.writer = new RdbFileWriter(this.opts);
     this.writer.preEncoded = this.preEncoded;
     this.tmp = path.join(path.dirname(file), `temp-${process.pid}-${tempId++}.rdb`);
-    this.removeMiddleware = server.use((ctx, call, next) => {
+    const removeMw = server.use((ctx, call, next) => {
       if ((call.command.flagBits & F.write) !== 0) this.copyOnWrite(ctx, call.keys);
       return next();
     });
+    // The in-process keyspace API (redkit.db()) runs commands without middleware: it has its own hook.
+    server.ext.beforeInternalCommand = (ctx: Context, cmd: Command, args: string[]) => {
+      if ((cmd.flagBits & F.write) !== 0) this.copyOnWrite(ctx, commandKeyIndexes(cmd, args).map((i) => args[i]));
+    };
+    this.removeMiddleware = () => {
+      removeMw();
+      delete server.ext.beforeInternalCommand;
+    };
     server.onStop(() => this.cancel());
     server.logger.info('Background saving started');
     realSetImmediate(() => this.step());

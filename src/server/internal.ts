@@ -72,6 +72,9 @@ export class InternalClient implements Context {
     store.lookupStats = false;
     store.lfuLastKey = undefined;
     let reply: Reply | Promise<Reply>;
+    // Middleware does not see these commands; a hook that must see writes does (BGSAVE's copy on write).
+    const beforeWrite = this.server.ext.beforeInternalCommand as ((ctx: Context, cmd: Command, args: string[]) => void) | undefined;
+    if (beforeWrite !== undefined) beforeWrite(this, r.cmd, r.args);
     try {
       reply = r.cmd.handler(this, r.args);
     } finally {

@@ -385,7 +385,8 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
                 continue;
               }
               if (e !== BAD) throw e;
-              const what = type === RDB_TYPE.STREAM_LISTPACKS || type === RDB_TYPE.STREAM_LISTPACKS_2 || type === RDB_TYPE.MODULE_2 ? `${describeType(type)} RedKit cannot load` : `corrupt or truncated ${describeType(type)}`;
+              // Streams: corrupt, or (before RedKit has the stream type) not loadable at all.
+              const what = type === RDB_TYPE.STREAM_LISTPACKS || type === RDB_TYPE.STREAM_LISTPACKS_2 ? `${describeType(type)} RedKit cannot load (corrupt, or streams unsupported)` : `corrupt or truncated ${describeType(type)}`;
               throw new RdbLoadError(`Bad RDB data: ${what} for key ${printable(key)} (DB ${db.index}) at offset ${valueStart}`, valueStart, key);
             }
           }

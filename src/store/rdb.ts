@@ -441,6 +441,10 @@ export function encodeIntset(sorted: readonly string[], minWidth = 2): Buffer {
 function appendScore(w: ListpackWriter, score: number): void {
   if (Number.isInteger(score) && score >= -4611686018427387904 && score <= 4611686018427387904) {
     w.appendInteger(Number.isSafeInteger(score) ? score + 0 : BigInt(score));
+  } else if (score > -1e6 && score < 1e6 && Number.isInteger(score * 1024)) {
+    // A short binary fraction (2.5, -0.375): its exact decimal has at most 16
+    // significant digits and is also its shortest form, so String() is `%.17g`.
+    w.append(String(score));
   } else {
     w.append(formatDouble(score));
   }

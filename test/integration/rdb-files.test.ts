@@ -138,7 +138,8 @@ function generate(seed: number, scale = 1): Cmd[] {
     cmds.push(['SELECT', String(db)]);
     const n = (db === 0 ? 40 : 10) * scale;
     for (let i = 0; i < n; i++) {
-      const key = `k${db}:${i}:${str(3)}`;
+      // Some keys are integers (RDB int-encodes those), some binary.
+      const key = i % 5 === 0 ? String(db * 100000 + i - 20) : i % 9 === 0 ? `bin\x00\xff${str(4, 256, 0)}` : `k${db}:${i}:${str(3)}`;
       switch (i % 12) {
         case 0: // strings: int / embstr / raw / binary / compressible
           cmds.push(['SET', key, String(int(1e9) - 5e8)]);
@@ -238,6 +239,8 @@ describe('RedKit writes, redis-server loads', () => {
       ['SADD', 'k', '1', '5', '9999999999'],
       ['ZADD', 'k', '1', 'a', '2.5', 'b', 'inf', 'c', '-3', 'd'],
       ['ZADD', 'k', ...Array.from({ length: 200 }, (_, i) => [String(i * 1.5), `m${i}`]).flat()],
+      ['SET', 'k', Array.from({ length: 300000 }, (_, i) => String.fromCharCode((i * 7919) % 251)).join('')],
+      ['RPUSH', 'k', ...Array.from({ length: 30000 }, (_, i) => (i % 3 ? `v${i}` : String(i * 1000)))],
       ['SET', 'k', 'with ttl'],
     ];
     const cmds: Cmd[] = [];
@@ -402,6 +405,34 @@ describe('redis-server writes, RedKit loads', () => {
     expect(await c.call('INFO', 'persistence')).toContain('rdb_last_load_keys_expired:1\r\nrdb_last_load_keys_loaded:3\r\n');
   });
 
+  it('a stream: loaded with its groups once RedKit has streams, else refused naming the key (nothing kept)', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'stream-'));
+    const ref = await redis(['--dir', dir]);
+    await run(ref.c, [['SET', 'plain', 'v'], ['XADD', 'mystream', '1-1', 'f', 'v'], ['XADD', 'mystream', '2-1', 'g', 'w'], ['XGROUP', 'CREATE', 'mystream', 'grp', '0'], ['XREADGROUP', 'GROUP', 'grp', 'alice', 'COUNT', '1', 'STREAMS', 'mystream', '>']]);
+    await ref.c.call('SAVE');
+    const { k, c } = await kit();
+    await k.db(0).set('before', 'x');
+    let loaded = true;
+    try {
+      k.loadRdb(path.join(dir, 'dump.rdb'));
+    } catch (e) {
+      loaded = false;
+      expect(e).toBeInstanceOf(RdbLoadError);
+      expect((e as RdbLoadError).key).toBe('mystream');
+      expect((e as Error).message).toMatch(/stream.*"mystream"/);
+      expect(k.db(0).keys()).toEqual(['before']);
+    }
+    if (loaded) {
+      for (const cmd of [['XLEN', 'mystream'], ['XRANGE', 'mystream', '-', '+'], ['XINFO', 'GROUPS', 'mystream'], ['XPENDING', 'mystream', 'grp']] as Cmd[]) {
+        expect(await c.call(...cmd), cmd.join(' ')).toBe(await ref.c.call(...cmd));
+      }
+      const file = path.join(dir, 'back.rdb');
+      k.saveRdb(file);
+      const back = await redisOn(file);
+      expect(await back.call('DEBUG', 'DIGEST')).toBe(await ref.c.call('DEBUG', 'DIGEST'));
+    }
+  });
+
   it('functions (RDB_OPCODE_FUNCTION2) survive RedKit: redis → RedKit → redis', async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'fn-'));
     const ref = await redis(['--dir', dir]);
@@ -448,7 +479,7 @@ describe('older RDB versions', () => {
     return parts;
   };
 
-  for (const version of [3, 6, 7, 9]) {
+  for (const version of [1, 3, 6, 7, 9]) {
     it(`RDB version ${version}: RedKit loads what redis-server loads`, async () => {
       const file = path.join(tmp, `old-v${version}.rdb`);
       fs.writeFileSync(file, rdbFile(version, oldBody(version)));
@@ -509,10 +540,14 @@ describe('BGSAVE', () => {
       cmds.push(['RPUSH', `list:${i}`, ...Array.from({ length: 20 }, (_, j) => `item-${i}-${j}`)]);
       cmds.push(['HSET', `hash:${i}`, 'a', String(i), 'b', 'x'.repeat(i % 50)]);
       cmds.push(['SET', `str:${i}`, `value-${i}`]);
+      if (i % 10 === 0) {
+        cmds.push(['SADD', `set:${i}`, ...Array.from({ length: i % 20 === 0 ? 5 : 600 }, (_, j) => String(j * 3))]);
+        cmds.push(['ZADD', `zset:${i}`, ...Array.from({ length: i % 20 === 0 ? 5 : 200 }, (_, j) => [String(j / 4), `m${j}`]).flat()]);
+      }
     }
     await run(c, cmds);
     const before = k.saveRdb();
-    const expected = await describeKeyspace(c, [0]);
+    const expected = await describeKeyspace(c, [0, 1]);
     // BGSAVE and, in the same batch (one write), writes to keys it has not reached yet.
     const batch: Cmd[] = [
       ['BGSAVE'],
@@ -526,13 +561,36 @@ describe('BGSAVE', () => {
       ['MULTI'],
       ['HSET', 'hash:1495', 'in-multi', 'late'],
       ['EXEC'],
+      ['SADD', 'set:1490', 'late'],
+      ['SREM', 'set:1480', '0', '3'],
+      ['SPOP', 'set:1470'],
+      ['ZADD', 'zset:1490', '99', 'late'],
+      ['ZINCRBY', 'zset:1480', '5', 'm1'],
+      ['ZREM', 'zset:1470', 'm0'],
+      ['LSET', 'list:1494', '0', 'late'],
+      ['LREM', 'list:1493', '0', 'item-1493-3'],
+      ['HDEL', 'hash:1492', 'a'],
+      ['HINCRBY', 'hash:1491', 'a', '7'],
+      ['APPEND', 'str:1490', 'late'],
+      ['COPY', 'list:1489', 'copied'],
+      ['RPUSH', 'copied', 'late'],
+      ['MOVE', 'list:1488', '1'],
+      ['SELECT', '1'],
+      ['RPUSH', 'list:1488', 'late'],
+      ['SELECT', '0'],
+      ['SORT', 'set:1460', 'STORE', 'list:1487'],
+      ['FLUSHDB'],
+      ['SET', 'after-flush', 'x'],
       ['INFO', 'persistence'],
       ['BGSAVE'],
       ['SAVE'],
     ];
     c.write(Buffer.concat(batch.map((cmd) => encodeCommand(cmd))));
     expect(await c.read()).toBe('+Background saving started\r\n');
-    for (let i = 0; i < 10; i++) expect((await c.read()).startsWith('-')).toBe(false);
+    for (let i = 0; i < batch.length - 4; i++) {
+      const rep = await c.read();
+      expect(rep.startsWith('-'), `${batch[i + 1].join(' ')}: ${rep}`).toBe(false);
+    }
     const info = await c.read();
     expect(info).toContain('rdb_bgsave_in_progress:1');
     expect(await c.read()).toBe('-ERR Background save already in progress\r\n');
@@ -545,12 +603,32 @@ describe('BGSAVE', () => {
     const written = fs.readFileSync(file);
     // Same contents as a synchronous save before the writes (ctime/used-mem aside).
     const loaded = await redisOn(file);
-    expect(await describeKeyspace(loaded, [0])).toEqual(expected);
+    expect(await describeKeyspace(loaded, [0, 1])).toEqual(expected);
     expect(written.length).toBeGreaterThan(before.length / 2);
     const info2 = await c.call('INFO', 'persistence');
     expect(info2).toContain('rdb_last_bgsave_status:ok');
     expect(info2).toContain('rdb_saves:1');
     expect(fs.readdirSync(dir)).toEqual(['dump.rdb']);
+  });
+});
+
+describe('BGSAVE and the in-process keyspace API', () => {
+  it('writes through redkit.db() right after BGSAVE do not reach the file', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'bgapi-'));
+    const { k, c } = await kit();
+    await run(c, [['CONFIG', 'SET', 'dir', dir], ['RPUSH', 'l', 'a', 'b'], ['HSET', 'h', 'f', 'v'], ['SADD', 's', '1', '2'], ['ZADD', 'z', '1', 'm']]);
+    const before = await describeKeyspace(c, [0]);
+    const db = k.db(0);
+    // BGSAVE takes its snapshot now and writes on later turns; these writes run before any of it.
+    expect(db.command('BGSAVE')).toBe('Background saving started');
+    db.rpush('l', 'late');
+    db.hset('h', 'g', 'late');
+    db.command('SADD', 's', '3');
+    db.command('ZADD', 'z', '2', 'n');
+    for (let i = 0; i < 500 && !(await c.call('INFO', 'persistence')).includes('rdb_bgsave_in_progress:0'); i++) await new Promise((r) => setTimeout(r, 10));
+    const { k: k2, c: c2 } = await kit();
+    k2.loadRdb(path.join(dir, 'dump.rdb'));
+    expect(await describeKeyspace(c2, [0])).toEqual(before);
   });
 });
 
