@@ -133,7 +133,31 @@ const MAXASIZE = 1 << MAXBITS;
 class Node {
   val: LuaValue = undefined;
   next: Node | null = null;
+  /** The key's raw hash (see rawHash): computed once per key. */
+  h = 0;
   constructor(public idx: number, public key: LuaValue) {}
+}
+
+/**
+ * The hash C Lua 5.1 derives a key's main position from: strings luaS_hash, booleans 0/1 (both taken
+ * modulo the power-of-2 size: returned as is), numbers the sum of the double's two 32-bit halves and
+ * objects an id (taken modulo size-1|1: returned negated - 1 so the two kinds are told apart).
+ */
+function rawHash(key: LuaValue): number {
+  switch (typeof key) {
+    case 'string': return luaStringHash(key);
+    case 'boolean': return key ? 1 : 0;
+    case 'number': {
+      if (key === 0) return 0;
+      f64[0] = key;
+      return -((u32[0]! + u32[1]!) >>> 0) - 1;
+    }
+    default: return -objectId(key as { id: number }) - 1;
+  }
+}
+
+function positionOf(h: number, size: number): number {
+  return h >= 0 ? h & (size - 1) : (-h - 1) % ((size - 1) | 1);
 }
 
 const f64 = new Float64Array(1);
@@ -337,24 +361,6 @@ export class LuaTable {
 
   // ---- ltable.c internals
 
-  private mainPosition(key: LuaValue): number {
-    const size = this.nodes.length;
-    switch (typeof key) {
-      case 'string':
-        return luaStringHash(key) & (size - 1);
-      case 'number': {
-        if (key === 0) return 0;
-        f64[0] = key;
-        const a = (u32[0]! + u32[1]!) >>> 0;
-        return a % ((size - 1) | 1);
-      }
-      case 'boolean':
-        return (key ? 1 : 0) & (size - 1);
-      default:
-        return objectId(key as { id: number }) % ((size - 1) | 1);
-    }
-  }
-
   /** getfreepos: index of a never-used slot below lastfree, or -1. */
   private getFreePos(): number {
     const nodes = this.nodes;
@@ -376,7 +382,9 @@ export class LuaTable {
       this.rehash(key);
       return this.nodeForSet(key);
     }
-    const mpi = this.mainPosition(key);
+    const h = reuse !== undefined ? reuse.h : rawHash(key);
+    const size = nodes.length;
+    const mpi = positionOf(h, size);
     const mp = nodes[mpi]!;
     if (mp !== null && mp.val !== undefined) {
       const fi = this.getFreePos();
@@ -385,7 +393,7 @@ export class LuaTable {
         return this.nodeForSet(key);
       }
       const nn = reuse ?? new Node(0, key);
-      if (this.mainPosition(mp.key) !== mpi) {
+      if (positionOf(mp.h, size) !== mpi) {
         // colliding node out of its main position: it moves to the free slot, the new key takes mp's
         mp.idx = fi;
         nodes[fi] = mp;
@@ -400,12 +408,14 @@ export class LuaTable {
         nodes[fi] = nn;
       }
       nn.key = key;
+      nn.h = h;
       nn.val = undefined;
       if (reuse === undefined) this.map.set(key, nn);
       return nn;
     }
     if (mp === null) {
       const nn = reuse ?? new Node(mpi, key);
+      nn.h = h;
       nn.idx = mpi;
       nn.key = key;
       nn.val = undefined;
@@ -417,6 +427,7 @@ export class LuaTable {
     // a dead node (key whose value is nil) in the main position: C overwrites its key, keeps its chain
     if (this.map.get(mp.key) === mp) this.map.delete(mp.key);
     mp.key = key;
+    mp.h = h;
     this.map.set(key, mp);
     return mp;
   }
@@ -492,14 +503,6 @@ export class LuaTable {
     const n = this.map.get(k);
     if (n !== undefined) { n.val = v; return; }
     this.newKey(k).val = v;
-  }
-
-  private setRawNoCheck(key: LuaValue, v: LuaValue): void {
-    const k = arrayIndex(key);
-    if (k > 0 && k <= this.arr.length) { this.arr[k - 1] = v; return; }
-    const n = this.map.get(key);
-    if (n !== undefined) { n.val = v; return; }
-    this.newKey(key).val = v;
   }
 
   private rehash(ek: LuaValue): void {

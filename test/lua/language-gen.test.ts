@@ -61,6 +61,23 @@ table.sort(nums, function(x, y) return x > y end) print(table.concat(nums, ","))
     expect(bad.slice(0, 5).map((m) => `${m.src}\n exp ${m.expected} act ${m.actual}`).join('\n')).toBe('');
   });
 
+  it('long random insert/delete sequences (math.random drives both: glibc rand) keep C Lua\'s layout', () => {
+    const cases: string[] = [];
+    for (let seed = 1; seed <= 20; seed++) {
+      cases.push(`math.randomseed(${SEED % 1000 + seed}) local t = {}
+for i = 1, 3000 do
+  local r = math.random(10)
+  local k
+  if r <= 3 then k = math.random(200) elseif r <= 6 then k = "s" .. math.random(300) elseif r <= 7 then k = math.random(50) + 0.5 else k = math.random(2000) end
+  if math.random(4) == 1 then t[k] = nil else t[k] = i end
+  if i % 500 == 0 then local n = 0 for kk in pairs(t) do n = n + 1 end print(i, n, #t) end
+end
+local o = {} for k, v in pairs(t) do o[#o + 1] = tostring(k) end print(table.concat(o, " "))`);
+    }
+    const bad = compare(cases);
+    expect(bad.slice(0, 2).map((m) => `${m.src}\n exp ${m.expected.slice(0, 400)}\n act ${m.actual.slice(0, 400)}`).join('\n')).toBe('');
+  });
+
   it('patterns: find, match, gsub, gmatch', () => {
     const pitem = fc.constantFrom('a', 'b', '.', '%a', '%d', '%s', '%w', '[ab]', '[^a]', '[%d%.]', 'x', '%%', '%.', ' ', '%p', '%u', '%l', '[a-c]');
     const quant = fc.constantFrom('', '', '', '*', '+', '-', '?');
