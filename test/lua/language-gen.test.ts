@@ -102,6 +102,23 @@ print(pcall(function() local o = {} for a, b in string.gmatch(${S}, ${P}) do o[#
     expect(bad.slice(0, 5).map((m) => `${m.src}\n exp ${m.expected} act ${m.actual}`).join('\n')).toBe('');
   });
 
+  it('runtime errors name the variable as 5.1 does (local, global, upvalue, field, method)', () => {
+    const val = fc.constantFrom('nil', '1', '"s"', '{}', 'true', 'print');
+    const ref = fc.constantFrom('L', 'G', 'U', 'T.f', 'T[1]', 'T["k"]', 'T.sub.x', '(L)', 'L2 or L', 'nil and L', '1 and L', 'f1()', '(f1())');
+    const op = fc.constantFrom(
+      (r: string) => `return ${r}.x`, (r: string) => `return ${r}[1]`, (r: string) => `return ${r}()`, (r: string) => `return ${r}:m()`,
+      (r: string) => `return ${r} + 1`, (r: string) => `return 2 * ${r}`, (r: string) => `return -${r}`, (r: string) => `return #${r}`,
+      (r: string) => `return ${r} .. "x"`, (r: string) => `return "x" .. ${r} .. "y"`, (r: string) => `return ${r} < 1`, (r: string) => `return ${r} <= ${r}`,
+      (r: string) => `${r}.x = 1`, (r: string) => `return ${r} == 1`, (r: string) => `for i = ${r}, 2 do end`, (r: string) => `return ${r}.y.z`,
+    );
+    const prog = fc.tuple(val, ref, op).map(([v, r, o]) => `local L = ${v} G = ${v} local L2 = false local U = ${v} local T = {f = ${v}, [1] = ${v}, k = ${v}, sub = {x = ${v}}}
+local function f1() return ${v} end
+print(pcall(function() local _ = U ${o(r)} end))`);
+    const cases = fc.sample(prog, { numRuns: 300, seed: SEED + 4 });
+    const bad = compare(cases);
+    expect(bad.slice(0, 5).map((m) => `${m.src}\n exp ${m.expected} act ${m.actual}`).join('\n')).toBe('');
+  });
+
   it('numbers through tostring, tonumber and string.format', () => {
     const num = fc.oneof(
       fc.double({ noNaN: true }),
