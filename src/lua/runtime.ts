@@ -10,10 +10,16 @@ import {
   LuaCoroutine, LuaError, LuaFunction, LuaTable, LuaUserdata, addressOf, typeName,
   type LuaValue, type NativeFn,
 } from './value.js';
-import { numberToString } from './lib/format.js';
+import { numberToString as formatNumber } from './lib/format.js';
 import { str2number } from './number.js';
 
-export { numberToString };
+/**
+ * tostring/concat of a number (%.14g). NaN: V8 does not keep a NaN's sign bit (double arrays
+ * canonicalise it), so NaN prints as x86's default NaN does, "-nan" (0/0, inf-inf, 5%0 in C Lua).
+ */
+export function numberToString(n: number): string {
+  return n !== n ? '-nan' : formatNumber(n);
+}
 
 /** Yielded by compiled code when the op budget is spent. */
 export const BUDGET: { readonly budget: true } = Object.freeze({ budget: true as const });

@@ -6,7 +6,7 @@ import {
 import {
   BUDGET, CUR, EMPTY, LuaKill, callSync, errorValue, getMetatable, mv, startCall, syncBudget, tostr,
 } from '../runtime.js';
-import { numberToString } from '../lib/format.js';
+import { numberToString } from '../runtime.js';
 import { strtoulNumber } from '../number.js';
 import { checkAny, checkInt, checkString, checkTable, optInt, optString, toNumberOrNil, truthy } from './aux.js';
 
