@@ -105,7 +105,7 @@ export function errorValue(e: unknown): LuaValue {
       e.level = 0;
       if (typeof e.value === 'string') {
         const m = /^bad argument #(\d+) to '[^']*'/.exec(e.value);
-        if (m) e.value = `bad argument #${m[1]} to '?'` + e.value.slice(m[0].length);
+        if (m) e.value = e.message = `bad argument #${m[1]} to '?'` + e.value.slice(m[0].length);
       }
     }
     return e.value;
@@ -184,7 +184,17 @@ export function callTM(f: LuaValue, args: LuaValue[]): LuaValue[] {
 
 /** Call from host/native code: runs to completion synchronously; results as an array. */
 export function callSync(f: LuaValue, args: LuaValue[], tm = false): LuaValue[] {
-  if (f instanceof LuaFunction && f.nf !== undefined) return f.lua ? mv(f.nf(args)) : f.nf(args);
+  if (f instanceof LuaFunction && f.nf !== undefined) {
+    if (tm) return f.lua ? mv(f.nf(args)) : f.nf(args);
+    try {
+      return f.lua ? mv(f.nf(args)) : f.nf(args);
+    } catch (e) {
+      // a native called by a native: its luaL_where(1) is a C function (no position, name '?')
+      if (e instanceof LuaError && e.level === 1) errorValue(e);
+      else if (e instanceof LuaError && e.level > 1) e.level--;
+      throw e;
+    }
+  }
   const S = CUR;
   if (++S.ccalls >= MAXCCALLS) {
     S.ccalls--;

@@ -94,6 +94,8 @@ export const CASES: Record<string, string[]> = {
     'local t = {} for i = 1, 30 do t[i] = (i * 7) % 11 end table.sort(t, function(a, b) return a >= b end) print(table.concat(t, ","))',
     'local t = {1, "x", 2} print(pcall(table.sort, t))',
     'print(pcall(function() table.sort({3, "x", 1}) end))',
+    'print(pcall(function() table.sort({3, 2, 1}, math.max) end), pcall(function() table.sort({{}, {}}, math.max) end))',
+    'print(pcall(function() return ("abc"):gsub("%w", string.rep) end))',
     'print(pcall(function() table.sort({3, 2, 1}, function(a, b) return a.x < b end) end))',
     'print(string.gsub("abc", "%w", setmetatable({}, {__index = function(t, k) return k:upper() end})))',
     'local t = {} for i = 1, 100 do t[i] = {k = i % 7, i = i} end table.sort(t, function(a, b) return a.k < b.k end) local o = {} for i = 1, 100 do o[i] = t[i].i end print(table.concat(o, ","))',
