@@ -59,7 +59,7 @@ export class Execution {
   finished = false;
 
   constructor(private readonly state: LuaState, fn: LuaValue, args: LuaValue[]) {
-    this.gen = R.startCall(fn, args, undefined);
+    this.gen = fn instanceof LuaFunction && fn.g !== undefined ? fn.g(fn, args) : R.startCall(fn, args, undefined);
   }
 
   /** Runs about `budgetOps` ops (function entries + loop iterations), then pauses. */
@@ -183,7 +183,7 @@ export class LuaState {
     rt.co = undefined;
     rt.b = rt.syncBudget; rt.windowStart = rt.b;
     try {
-      const gen = R.startCall(fn, args, undefined);
+      const gen = fn instanceof LuaFunction && fn.g !== undefined ? fn.g(fn, args) : R.startCall(fn, args, undefined);
       let r = gen.next();
       while (!r.done) {
         if (r.value === BUDGET) syncBudget(rt);

@@ -10,10 +10,16 @@ import {
   LuaCoroutine, LuaError, LuaFunction, LuaTable, LuaUserdata, addressOf, typeName,
   type LuaValue, type NativeFn,
 } from './value.js';
-import { numberToString } from './lib/format.js';
+import { numberToString as formatNumber } from './lib/format.js';
 import { str2number } from './number.js';
 
-export { numberToString };
+/**
+ * tostring/concat of a number (%.14g). NaN: V8 does not keep a NaN's sign bit (double arrays
+ * canonicalise it), so NaN prints as x86's default NaN does, "-nan" (0/0, inf-inf, 5%0 in C Lua).
+ */
+export function numberToString(n: number): string {
+  return n !== n ? '-nan' : formatNumber(n);
+}
 
 /** Yielded by compiled code when the op budget is spent. */
 export const BUDGET: { readonly budget: true } = Object.freeze({ budget: true as const });
@@ -99,7 +105,7 @@ export function errorValue(e: unknown): LuaValue {
       e.level = 0;
       if (typeof e.value === 'string') {
         const m = /^bad argument #(\d+) to '[^']*'/.exec(e.value);
-        if (m) e.value = `bad argument #${m[1]} to '?'` + e.value.slice(m[0].length);
+        if (m) e.value = e.message = `bad argument #${m[1]} to '?'` + e.value.slice(m[0].length);
       }
     }
     return e.value;
@@ -168,9 +174,27 @@ export function mv(r: unknown): LuaValue[] {
 
 // ------------------------------------------------------------------ calls
 
+/**
+ * A metamethod called by the VM on behalf of the running Lua code: no C frame in between, so an
+ * error level (error(msg, 2) in __index...) counts the Lua function that triggered it.
+ */
+export function callTM(f: LuaValue, args: LuaValue[]): LuaValue[] {
+  return callSync(f, args, true);
+}
+
 /** Call from host/native code: runs to completion synchronously; results as an array. */
-export function callSync(f: LuaValue, args: LuaValue[]): LuaValue[] {
-  if (f instanceof LuaFunction && f.nf !== undefined) return f.lua ? mv(f.nf(args)) : f.nf(args);
+export function callSync(f: LuaValue, args: LuaValue[], tm = false): LuaValue[] {
+  if (f instanceof LuaFunction && f.nf !== undefined) {
+    if (tm) return f.lua ? mv(f.nf(args)) : f.nf(args);
+    try {
+      return f.lua ? mv(f.nf(args)) : f.nf(args);
+    } catch (e) {
+      // a native called by a native: its luaL_where(1) is a C function (no position, name '?')
+      if (e instanceof LuaError && e.level === 1) errorValue(e);
+      else if (e instanceof LuaError && e.level > 1) e.level--;
+      throw e;
+    }
+  }
   const S = CUR;
   if (++S.ccalls >= MAXCCALLS) {
     S.ccalls--;
@@ -187,7 +211,7 @@ export function callSync(f: LuaValue, args: LuaValue[]): LuaValue[] {
     }
     return mv(r.value);
   } catch (e) {
-    if (e instanceof LuaError && e.level > 0) e.level--;
+    if (!tm && e instanceof LuaError && e.level > 0) e.level--;
     throw e;
   } finally {
     S.nny--;
@@ -272,7 +296,7 @@ export function indexSlow(o: LuaValue, k: LuaValue, d: string | undefined): LuaV
       h = metaOf(o, '__index');
       if (h === undefined) typeErr(o, 'index', loop === 0 ? d : undefined);
     }
-    if (h instanceof LuaFunction) return first(callSync(h, [o, k]));
+    if (h instanceof LuaFunction) return first(callTM(h, [o, k]));
     o = h;
     d = undefined;
   }
@@ -301,7 +325,7 @@ export function setIndexSlow(o: LuaValue, k: LuaValue, v: LuaValue, d: string | 
       h = metaOf(o, '__newindex');
       if (h === undefined) typeErr(o, 'index', loop === 0 ? d : undefined);
     }
-    if (h instanceof LuaFunction) { callSync(h, [o, k, v]); return; }
+    if (h instanceof LuaFunction) { callTM(h, [o, k, v]); return; }
     o = h;
     d = undefined;
   }
@@ -359,7 +383,7 @@ export function arith(op: string, a: LuaValue, b: LuaValue, da?: string, db?: st
   const ev = ARITH_EVENTS[op]!;
   let h = metaOf(a, ev);
   if (h === undefined) h = metaOf(b, ev);
-  if (h !== undefined) return first(callSync(h, [a, b]));
+  if (h !== undefined) return first(callTM(h, [a, b]));
   if (x === undefined) typeErr(a, 'perform arithmetic on', da);
   return typeErr(b, 'perform arithmetic on', db);
 }
@@ -368,7 +392,7 @@ export function unm(a: LuaValue, d?: string): LuaValue {
   const x = tonum(a);
   if (x !== undefined) return -x;
   const h = metaOf(a, '__unm');
-  if (h !== undefined) return first(callSync(h, [a, a]));
+  if (h !== undefined) return first(callTM(h, [a, a]));
   return typeErr(a, 'perform arithmetic on', d);
 }
 
@@ -376,7 +400,7 @@ export function len(a: LuaValue, d?: string): LuaValue {
   if (typeof a === 'string') return a.length;
   if (a instanceof LuaTable) return a.length();
   const h = metaOf(a, '__len');
-  if (h !== undefined) return first(callSync(h, [a, undefined]));
+  if (h !== undefined) return first(callTM(h, [a, undefined]));
   return typeErr(a, 'get length of', d);
 }
 
@@ -387,7 +411,7 @@ export function concat(a: LuaValue, b: LuaValue, da?: string, db?: string): LuaV
   }
   let h = metaOf(a, '__concat');
   if (h === undefined) h = metaOf(b, '__concat');
-  if (h !== undefined) return first(callSync(h, [a, b]));
+  if (h !== undefined) return first(callTM(h, [a, b]));
   if (ta === 'string' || ta === 'number') return typeErr(b, 'concatenate', db);
   return typeErr(a, 'concatenate', da);
 }
@@ -450,7 +474,7 @@ export function lt(a: LuaValue, b: LuaValue): boolean {
   if (ta === 'string') return (a as string) < (b as string);
   const h = compTM(a, b, '__lt');
   if (h === undefined) return compareError(a, b);
-  const r = first(callSync(h, [a, b]));
+  const r = first(callTM(h, [a, b]));
   return r !== undefined && r !== false;
 }
 
@@ -461,12 +485,12 @@ export function le(a: LuaValue, b: LuaValue): boolean {
   if (ta === 'string') return (a as string) <= (b as string);
   let h = compTM(a, b, '__le');
   if (h !== undefined) {
-    const r = first(callSync(h, [a, b]));
+    const r = first(callTM(h, [a, b]));
     return r !== undefined && r !== false;
   }
   h = compTM(b, a, '__lt');
   if (h !== undefined) {
-    const r = first(callSync(h, [b, a]));
+    const r = first(callTM(h, [b, a]));
     return !(r !== undefined && r !== false);
   }
   return compareError(a, b);
@@ -478,7 +502,7 @@ export function eqObj(a: LuaValue, b: LuaValue): boolean {
   if (!((a instanceof LuaTable && b instanceof LuaTable) || (a instanceof LuaUserdata && b instanceof LuaUserdata))) return false;
   const h = compTM(a, b, '__eq');
   if (h === undefined) return false;
-  const r = first(callSync(h, [a, b]));
+  const r = first(callTM(h, [a, b]));
   return r !== undefined && r !== false;
 }
 

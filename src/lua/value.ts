@@ -129,11 +129,35 @@ export class LuaUserdata {
 const MAXBITS = 26;
 const MAXASIZE = 1 << MAXBITS;
 
+/** A hash node. Slots of the node vector hold null until a key is placed (C: key nil). */
 class Node {
-  key: LuaValue = undefined;
   val: LuaValue = undefined;
   next: Node | null = null;
-  constructor(public readonly idx: number) {}
+  /** The key's raw hash (see rawHash): computed once per key. */
+  h = 0;
+  constructor(public idx: number, public key: LuaValue) {}
+}
+
+/**
+ * The hash C Lua 5.1 derives a key's main position from: strings luaS_hash, booleans 0/1 (both taken
+ * modulo the power-of-2 size: returned as is), numbers the sum of the double's two 32-bit halves and
+ * objects an id (taken modulo size-1|1: returned negated - 1 so the two kinds are told apart).
+ */
+function rawHash(key: LuaValue): number {
+  switch (typeof key) {
+    case 'string': return luaStringHash(key);
+    case 'boolean': return key ? 1 : 0;
+    case 'number': {
+      if (key === 0) return 0;
+      f64[0] = key;
+      return -((u32[0]! + u32[1]!) >>> 0) - 1;
+    }
+    default: return -objectId(key as { id: number }) - 1;
+  }
+}
+
+function positionOf(h: number, size: number): number {
+  return h >= 0 ? h & (size - 1) : (-h - 1) % ((size - 1) | 1);
 }
 
 const f64 = new Float64Array(1);
@@ -169,13 +193,13 @@ function tableIndexError(msg: string): never {
   throw new LuaError(msg, undefined, 1);
 }
 
-const EMPTY_NODES: Node[] = [];
+const EMPTY_NODES: (Node | null)[] = [];
 
 export class LuaTable {
   /** Array part: arr[i-1] is t[i] for 1 <= i <= arr.length (sizearray = arr.length). */
   arr: LuaValue[];
-  /** Node part (length 0 = C's dummynode, else a power of 2). */
-  nodes: Node[];
+  /** Node part (length 0 = C's dummynode, else a power of 2); null = a slot never used since the last resize. */
+  nodes: (Node | null)[];
   /** key -> node holding it. */
   map: Map<LuaValue, Node>;
   lastfree: number;
@@ -313,7 +337,7 @@ export class LuaTable {
     const nodes = this.nodes;
     for (i -= asize; i < nodes.length; i++) {
       const n = nodes[i]!;
-      if (n.val !== undefined) return [n.key, n.val];
+      if (n !== null && n.val !== undefined) return [n.key, n.val];
     }
     return undefined;
   }
@@ -331,72 +355,79 @@ export class LuaTable {
   count(): number {
     let c = 0;
     for (const v of this.arr) if (v !== undefined) c++;
-    for (const n of this.nodes) if (n.val !== undefined) c++;
+    for (const n of this.nodes) if (n !== null && n.val !== undefined) c++;
     return c;
   }
 
   // ---- ltable.c internals
 
-  private mainPosition(key: LuaValue): number {
-    const size = this.nodes.length;
-    switch (typeof key) {
-      case 'string':
-        return luaStringHash(key) & (size - 1);
-      case 'number': {
-        if (key === 0) return 0;
-        f64[0] = key;
-        const a = (u32[0]! + u32[1]!) >>> 0;
-        return a % ((size - 1) | 1);
-      }
-      case 'boolean':
-        return (key ? 1 : 0) & (size - 1);
-      default:
-        return objectId(key as { id: number }) % ((size - 1) | 1);
-    }
-  }
-
-  private getFreePos(): Node | null {
+  /** getfreepos: index of a never-used slot below lastfree, or -1. */
+  private getFreePos(): number {
     const nodes = this.nodes;
     while (this.lastfree > 0) {
       this.lastfree--;
-      const n = nodes[this.lastfree]!;
-      if (n.key === undefined) return n;
+      if (nodes[this.lastfree] === null) return this.lastfree;
     }
-    return null;
+    return -1;
   }
 
-  /** luaH_newkey: returns the node now holding `key` (value nil). */
-  private newKey(key: LuaValue): Node {
+  /**
+   * luaH_newkey: places `key` in the node part and returns its node (value nil). `reuse`: the node
+   * object already holding this key (re-insertion by a resize: the map entry stays valid).
+   * Moving a colliding node moves the object itself, so chains and map entries stay valid.
+   */
+  private newKey(key: LuaValue, reuse?: Node): Node {
     const nodes = this.nodes;
     if (nodes.length === 0) {
       this.rehash(key);
       return this.nodeForSet(key);
     }
-    let mp = nodes[this.mainPosition(key)]!;
-    if (mp.val !== undefined) {
-      const n = this.getFreePos();
-      if (n === null) {
+    const h = reuse !== undefined ? reuse.h : rawHash(key);
+    const size = nodes.length;
+    const mpi = positionOf(h, size);
+    const mp = nodes[mpi]!;
+    if (mp !== null && mp.val !== undefined) {
+      const fi = this.getFreePos();
+      if (fi < 0) {
         this.rehash(key);
         return this.nodeForSet(key);
       }
-      let othern = nodes[this.mainPosition(mp.key)]!;
-      if (othern !== mp) {
-        while (othern.next !== mp) othern = othern.next!;
-        othern.next = n;
-        n.key = mp.key;
-        n.val = mp.val;
-        n.next = mp.next;
-        this.map.set(n.key, n);
-        mp.next = null;
-        mp.val = undefined;
+      const nn = reuse ?? new Node(0, key);
+      if (positionOf(mp.h, size) !== mpi) {
+        // colliding node out of its main position: it moves to the free slot, the new key takes mp's
+        mp.idx = fi;
+        nodes[fi] = mp;
+        nn.idx = mpi;
+        nn.next = null;
+        nodes[mpi] = nn;
       } else {
-        n.next = mp.next;
-        mp.next = n;
-        mp = n;
+        // colliding node in its main position: the new key goes to the free slot, chained after it
+        nn.idx = fi;
+        nn.next = mp.next;
+        mp.next = nn;
+        nodes[fi] = nn;
       }
+      nn.key = key;
+      nn.h = h;
+      nn.val = undefined;
+      if (reuse === undefined) this.map.set(key, nn);
+      return nn;
     }
-    if (mp.key !== undefined && this.map.get(mp.key) === mp) this.map.delete(mp.key);
+    if (mp === null) {
+      const nn = reuse ?? new Node(mpi, key);
+      nn.h = h;
+      nn.idx = mpi;
+      nn.key = key;
+      nn.val = undefined;
+      nn.next = null;
+      nodes[mpi] = nn;
+      if (reuse === undefined) this.map.set(key, nn);
+      return nn;
+    }
+    // a dead node (key whose value is nil) in the main position: C overwrites its key, keeps its chain
+    if (this.map.get(mp.key) === mp) this.map.delete(mp.key);
     mp.key = key;
+    mp.h = h;
     this.map.set(key, mp);
     return mp;
   }
@@ -422,9 +453,7 @@ export class LuaTable {
     const lsize = ceillog2(size);
     if (lsize > MAXBITS) tableIndexError('table overflow');
     size = 2 ** lsize;
-    const nodes = new Array<Node>(size);
-    for (let i = 0; i < size; i++) nodes[i] = new Node(i);
-    this.nodes = nodes;
+    this.nodes = new Array<Node | null>(size).fill(null);
     this.lastfree = size;
   }
 
@@ -440,7 +469,6 @@ export class LuaTable {
     if (nasize > oldasize) {
       for (let i = oldasize; i < nasize; i++) arr.push(undefined);
     }
-    this.map = new Map();
     this.setNodeVector(nhsize);
     if (nasize < oldasize) {
       const vanishing = arr.slice(nasize, oldasize);
@@ -450,9 +478,22 @@ export class LuaTable {
         if (v !== undefined) this.setNumRaw(nasize + i + 1, v);
       }
     }
+    const map = this.map;
     for (let i = oldNodes.length - 1; i >= 0; i--) {
       const old = oldNodes[i]!;
-      if (old.val !== undefined) this.setRawNoCheck(old.key, old.val);
+      if (old === null) continue;
+      if (old.val === undefined) {
+        if (map.get(old.key) === old) map.delete(old.key);
+        continue;
+      }
+      const k = arrayIndex(old.key);
+      if (k > 0 && k <= this.arr.length) {
+        this.arr[k - 1] = old.val;
+        map.delete(old.key);
+        continue;
+      }
+      const v = old.val;
+      this.newKey(old.key, old).val = v;
     }
   }
 
@@ -464,14 +505,6 @@ export class LuaTable {
     this.newKey(k).val = v;
   }
 
-  private setRawNoCheck(key: LuaValue, v: LuaValue): void {
-    const k = arrayIndex(key);
-    if (k > 0 && k <= this.arr.length) { this.arr[k - 1] = v; return; }
-    const n = this.map.get(key);
-    if (n !== undefined) { n.val = v; return; }
-    this.newKey(key).val = v;
-  }
-
   private rehash(ek: LuaValue): void {
     const nums = new Array<number>(MAXBITS + 1).fill(0);
     let nasize = this.numUseArray(nums);
@@ -481,7 +514,7 @@ export class LuaTable {
     const nodes = this.nodes;
     for (let i = nodes.length - 1; i >= 0; i--) {
       const n = nodes[i]!;
-      if (n.val !== undefined) {
+      if (n !== null && n.val !== undefined) {
         ause += countInt(n.key, nums);
         totaluse++;
       }

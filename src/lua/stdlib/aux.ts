@@ -1,6 +1,6 @@
 /** lauxlib-like argument checks for native functions. */
 import { LuaTable, argError, typeError, typeName, type LuaValue } from '../value.js';
-import { numberToString } from '../lib/format.js';
+import { numberToString } from '../runtime.js';
 import { str2number } from '../number.js';
 
 export function checkAny(a: LuaValue[], i: number, fname: string): void {

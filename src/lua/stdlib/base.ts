@@ -6,7 +6,7 @@ import {
 import {
   BUDGET, CUR, EMPTY, LuaKill, callSync, errorValue, getMetatable, mv, startCall, syncBudget, tostr,
 } from '../runtime.js';
-import { numberToString } from '../lib/format.js';
+import { numberToString } from '../runtime.js';
 import { strtoulNumber } from '../number.js';
 import { checkAny, checkInt, checkString, checkTable, optInt, optString, toNumberOrNil, truthy } from './aux.js';
 
@@ -28,6 +28,16 @@ function genFn(t: LuaTable, name: string, nf: (a: LuaValue[]) => LuaValue[], g: 
   const lf = new LuaFunction(name, nf, g, undefined);
   t.rawset(name, lf);
   return lf;
+}
+
+/** xpcall's message handler; an error inside it gives 5.1's LUA_ERRERR message. */
+function handleError(h: LuaValue, err: LuaValue): LuaValue {
+  try {
+    return callSync(h, [err])[0];
+  } catch (e) {
+    if (e instanceof LuaKill) throw e;
+    return 'error in error handling';
+  }
 }
 
 export let NEXT: LuaFunction;
@@ -199,7 +209,7 @@ export function openBase(G: LuaTable, host: BaseHost): void {
       return [true, ...callSync(a[0], EMPTY)];
     } catch (e) {
       if (e instanceof LuaKill) throw e;
-      return [false, callSync(a[1], [errorValue(e)])[0]];
+      return [false, handleError(a[1], errorValue(e))];
     }
   };
   genFn(G, 'xpcall', xpcallNf, function* (_F, a) {
@@ -218,7 +228,7 @@ export function openBase(G: LuaTable, host: BaseHost): void {
     } finally {
       S.nny--;
     }
-    return [false, callSync(a[1], [err])[0]];
+    return [false, handleError(a[1], err)];
   });
 
   fn(G, 'loadstring', (a) => {

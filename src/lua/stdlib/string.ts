@@ -1,7 +1,8 @@
 /** Lua 5.1 string library (lstrlib.c), patterns included. Strings are byte strings. */
 import { LuaError, LuaFunction, LuaTable, argError, luaLError, typeError, type LuaValue } from '../value.js';
 import { EMPTY, callSync, index, type RtState } from '../runtime.js';
-import { numberToString, stringFormat } from '../lib/format.js';
+import { stringFormat } from '../lib/format.js';
+import { numberToString } from '../runtime.js';
 import { checkInt, checkString, optInt, checkInteger, toNumberOrNil } from './aux.js';
 
 const L_ESC = 37; // '%'

@@ -1,7 +1,7 @@
 /** Lua 5.1 table library (ltablib.c), table.sort being 5.1's auxsort exactly. */
 import { LuaError, LuaFunction, LuaTable, argError, luaLError, typeError, typeName, type LuaValue } from '../value.js';
 import { EMPTY, callSync, lt } from '../runtime.js';
-import { numberToString } from '../lib/format.js';
+import { numberToString } from '../runtime.js';
 import { checkInt, checkTable, optInt, optString, truthy } from './aux.js';
 
 function sortComp(f: LuaValue, a: LuaValue, b: LuaValue): boolean {
