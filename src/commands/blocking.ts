@@ -241,6 +241,7 @@ export function installBlocking(server: RedKitServer): void {
   const blocking = server.blocking;
   // Every list/zset creation and push tells the blocking layer (a Map lookup when nobody waits).
   server.store.hooks.keyReady = (db, key) => blocking.signalKeyReady(db.id, key);
+  server.store.hooks.dbEmptied = (db) => blocking.signalWaitedKeys(db.id);
   server.onStop(() => blocking.dispose());
   defineCommands(server, {
     blpop: (ctx, args) => bpop(ctx, args, LEFT),

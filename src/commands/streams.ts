@@ -11,9 +11,10 @@
  *   PEL delivery times, consumer seen-times, idle times and XAUTOCLAIM /
  *   XCLAIM min-idle-time all read the same clock.
  * - Reads with BLOCK: the serving logic is serveStreamRead(); with nothing to
- *   serve, a BLOCK read answers as a timeout until the blocking layer is
- *   wired (TODO(blocking)); inside MULTI it answers as a timeout, as Redis
- *   does. Writes that can serve a blocked reader call signalStreamReady().
+ *   serve, a BLOCK read waits through server.blocking (its keys, its timeout
+ *   on the server clock) and serveStreamRead(ctx, req, key) answers it when a
+ *   key becomes ready; inside MULTI and scripts it answers as a timeout, as
+ *   Redis does. Writes that can serve a blocked reader call signalStreamReady().
  * - WATCH: as in Redis 7.0, only XADD, XDEL and XTRIM that change entries (and
  *   XGROUP CREATE MKSTREAM creating the key) signal the key as modified;
  *   group commands (XGROUP, XREADGROUP, XACK, XCLAIM, XAUTOCLAIM) and XSETID
@@ -69,6 +70,7 @@ const ERR_XGROUP_NOKEY =
   'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.';
 const ERR_ENTRIESREAD = 'ERR value for ENTRIESREAD must be positive or -1';
 const ERR_NO_SUCH_KEY = 'ERR no such key';
+const ERR_STREAM_GONE = 'UNBLOCKED the stream key no longer exists';
 const ERR_NOGROUP_BLOCKED = 'NOGROUP the consumer group this client was blocked on no longer exists';
 
 const STREAM_LISTPACK_MAX_SIZE = 1 << 30;
@@ -643,7 +645,8 @@ export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?:
     const idx = req.keys.indexOf(readyKey);
     if (idx < 0) return undefined;
     const v = ctx.db.peek(readyKey);
-    if (!(v instanceof RStream)) return undefined;
+    // XREADGROUP on a stream that was deleted or replaced: unblocked with an error (Redis 7.0).
+    if (!(v instanceof RStream)) return req.group !== null ? new ReplyError(ERR_STREAM_GONE) : undefined;
     const s = v;
     let gt = req.ids[idx];
     let g: ConsumerGroup | undefined;
@@ -704,16 +707,20 @@ export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?:
   return resp3 ? new MapReply(flat) : flat;
 }
 
-function xreadGeneric(ctx: Context, args: string[], group: boolean): Reply {
+function xreadGeneric(ctx: Context, args: string[], group: boolean): Reply | Promise<Reply> {
   const req = parseStreamRead(ctx, args, group);
   const r = serveStreamRead(ctx, req);
   if (r !== undefined) return r;
-  if (req.timeout !== -1) {
-    // Inside MULTI / scripts Redis never blocks: it answers as a timeout.
-    if (ctx.inMulti || ctx.inScript) return NULL_ARRAY;
-    return NULL_ARRAY; // TODO(blocking): block on streamReadKeys(req) until serveStreamRead(ctx, req, key) answers or the timeout.
-  }
-  return NULL_ARRAY;
+  if (req.timeout === -1) return NULL_ARRAY;
+  // Inside MULTI / scripts Redis never blocks: it answers as a timeout.
+  const blocking = ctx.server.blocking;
+  if (!blocking.canBlock(ctx)) return NULL_ARRAY;
+  return blocking.block(ctx, {
+    keys: streamReadKeys(req),
+    timeoutMs: req.timeout,
+    serve: (key) => serveStreamRead(ctx, req, key),
+    onTimeout: () => NULL_ARRAY,
+  });
 }
 
 // ---- XGROUP ----------------------------------------------------------------------------------

@@ -119,6 +119,13 @@ export class Blocking {
     return this.byClient.has(id);
   }
 
+  /** FLUSHDB / FLUSHALL / SWAPDB: signal every key waited on in that database (a blocked XREADGROUP may have lost its stream). */
+  signalWaitedKeys(dbIndex: number): void {
+    const m = this.waiting[dbIndex];
+    if (m === undefined || m.size === 0) return;
+    for (const key of [...m.keys()]) this.signalKeyReady(dbIndex, key);
+  }
+
   /** Whether a command of ctx may block (not in MULTI, a script, or without a connection). */
   canBlock(ctx: Context): boolean {
     return !ctx.inMulti && !ctx.inScript && ctx.conn !== undefined;
@@ -138,6 +145,7 @@ export class Blocking {
         else if (list[list.length - 1] !== w) list.push(w); // a key named twice waits once
       }
       this.byClient.set(ctx.id, w);
+      this.server.store.keyWaiters = this.byClient.size;
       const conn = ctx.conn;
       if (conn !== undefined && !this.hooked.has(conn)) {
         this.hooked.add(conn);
@@ -245,6 +253,7 @@ export class Blocking {
       }
     }
     if (this.byClient.get(w.ctx.id) === w) this.byClient.delete(w.ctx.id);
+    this.server.store.keyWaiters = this.byClient.size;
     if (w.heapIndex >= 0) {
       this.heapRemove(w);
       this.rearm();

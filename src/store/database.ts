@@ -150,12 +150,22 @@ export class Database {
     } else if (!this.data.has(key)) this.lru.set(key, st.lfuInit());
     // An overwrite keeps the counter (dbSetValue), bumped once by the command's own lookup.
     else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
+    if (st.keyWaiters !== 0) this.streamGone(key, this.data.get(key));
     this.data.set(key, value);
     if (!keepTtl && this.expires.size !== 0) {
       this.expires.delete(key);
       if (this.bigExpires !== null) this.bigExpires.delete(key);
     }
     if (signal) this.touch(key);
+  }
+
+  /**
+   * A stream left the key (deleted, expired or overwritten): clients blocked
+   * in XREADGROUP on it are answered -UNBLOCKED when the key is served, as in
+   * Redis 7.0 (signalDeletedKeyAsReady).
+   */
+  private streamGone(key: string, old: Value | undefined): void {
+    if (old !== undefined && typeof old !== 'string' && old.type === 'stream') this.store.hooks.keyReady?.(this, key);
   }
 
   /** Replace the value in place (same key, TTL kept) without signalling. */
@@ -165,8 +175,10 @@ export class Database {
 
   /** Delete a key; returns whether it existed (and was not expired). */
   delete(key: string): boolean {
-    if (this.peek(key) === undefined) return false;
+    const old = this.peek(key);
+    if (old === undefined) return false;
     this.data.delete(key);
+    if (this.store.keyWaiters !== 0) this.streamGone(key, old);
     if (this.lru.size !== 0) this.lru.delete(key);
     this.stampedKey = undefined;
     if (this.expires.size !== 0) {
@@ -226,6 +238,7 @@ export class Database {
     this.touchAllWatched(null);
     const t = this.store.tracker;
     if (t !== null) t.flushed();
+    if (this.store.keyWaiters !== 0) this.store.hooks.dbEmptied?.(this);
     this.data.clear();
     this.expires.clear();
     this.bigExpires = null;
@@ -297,6 +310,7 @@ export class Database {
 
   /** Delete an expired key and tell the world (keyspace event `expired`). */
   private expireKey(key: string): void {
+    if (this.store.keyWaiters !== 0) this.streamGone(key, this.data.get(key));
     this.data.delete(key);
     this.expires.delete(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);

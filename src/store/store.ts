@@ -98,6 +98,12 @@ export interface StoreHooks {
   publish?: (channel: string, message: string) => void;
   /** A key became ready for clients blocked on it (lists, zsets, streams). */
   keyReady?: (db: Database, key: string) => void;
+  /**
+   * Every key of the database may be gone (FLUSHDB, FLUSHALL, SWAPDB): the
+   * blocking layer signals the keys clients wait on there, so a blocked
+   * XREADGROUP learns its stream no longer exists.
+   */
+  dbEmptied?: (db: Database) => void;
 }
 
 export class Store {
@@ -105,6 +111,11 @@ export class Store {
   /** notify-keyspace-events flags. */
   notifyFlags = 0;
   hooks: StoreHooks = {};
+  /**
+   * Clients blocked on keys (kept by the blocking layer). While 0, deletions
+   * and overwrites skip the check for a stream someone may be reading.
+   */
+  keyWaiters = 0;
   /** Client-side caching, while any client tracks keys (see KeyTracker). */
   tracker: KeyTracker | null = null;
   /**
@@ -264,6 +275,10 @@ export class Store {
     da.touchAllWatched(db);
     db.touchAllWatched(da);
     da.swapContents(db);
+    if (this.keyWaiters !== 0 && this.hooks.dbEmptied !== undefined) {
+      this.hooks.dbEmptied(da);
+      this.hooks.dbEmptied(db);
+    }
     const ready = this.hooks.keyReady;
     if (ready !== undefined) {
       for (const d of [da, db]) {
