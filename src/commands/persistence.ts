@@ -404,7 +404,14 @@ class BgSave {
     });
     // The in-process keyspace API (redkit.db()) runs commands without middleware: it has its own hook.
     server.ext.beforeInternalCommand = (ctx: Context, cmd: Command, args: string[]) => {
-      if ((cmd.flagBits & F.write) !== 0) this.copyOnWrite(ctx, commandKeyIndexes(cmd, args).map((i) => args[i]));
+      if ((cmd.flagBits & F.write) === 0) return;
+      let keys: string[];
+      try {
+        keys = commandKeyIndexes(cmd, args).map((i) => args[i]);
+      } catch {
+        return; // arguments the command itself will refuse
+      }
+      this.copyOnWrite(ctx, keys);
     };
     this.removeMiddleware = () => {
       removeMw();
