@@ -26,6 +26,7 @@ import { encodingOf, type Value } from '../store/types.js';
 import type { RHash } from '../store/types/hash.js';
 import type { RList } from '../store/types/list.js';
 import type { RSet } from '../store/types/set.js';
+import { MAX_ID, MIN_ID, RStream } from '../store/types/stream.js';
 import type { ZSet } from '../store/types/zset.js';
 import { dumpOptions, loadOptions } from './dump.js';
 import { defineCommands } from './util.js';
@@ -104,8 +105,12 @@ function objectDigest(db: Database, key: string, v: Value, digest: Buffer): void
       }
       break;
     case 'stream':
-      // TODO(streams): mix each entry ID ("ms.seq"), then its fields and values, as debug.c does.
-      throw new ReplyError('ERR TODO: DEBUG DIGEST of streams is not implemented yet');
+      // Each entry's ID as "ms.seq", then its fields and values (groups are not part of the digest).
+      for (const e of (v as unknown as RStream).range(MIN_ID, MAX_ID, 0)) {
+        mixDigest(digest, bytes(`${e.ms}.${e.seq}`));
+        for (const f of e.fv) mixDigest(digest, bytes(f));
+      }
+      break;
     default:
       throw new ReplyError('ERR Unknown object type');
   }

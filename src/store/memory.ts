@@ -28,6 +28,7 @@ import type { Value } from './types.js';
 import type { RHash } from './types/hash.js';
 import type { RList } from './types/list.js';
 import type { RSet } from './types/set.js';
+import { DEFAULT_STREAM_LIMITS, RStream } from './types/stream.js';
 import type { ZSet } from './types/zset.js';
 
 /** sizeof(robj). */
@@ -245,6 +246,62 @@ function zsetSize(z: ZSet, samples: number): number {
 /** Thrown for value types this model does not know yet. */
 export class UnsupportedValueError extends Error {}
 
+/** streamRadixTreeMemoryUsage: 16 bytes per ID, a raxNode header and 30 words per node. */
+function streamRaxSize(numele: number, numnodes: number): number {
+  return numele * 16 + numnodes * 4 + numnodes * 8 * 30;
+}
+
+/**
+ * The allocation of one stream node's listpack. Redis preallocates a new
+ * node at stream-node-max-bytes (4096 by default), grows it by realloc, and
+ * shrinks it to fit when the node closes on its entry count; a node closed on
+ * its byte size keeps its preallocation. (Nodes loaded by RESTORE or from an
+ * RDB file are exact-size in Redis; they are modelled as appended ones.)
+ */
+function streamNodeAlloc(bytes: number, closedOnCount: boolean): number {
+  const prealloc = DEFAULT_STREAM_LIMITS.maxBytes;
+  if (closedOnCount || bytes > prealloc) return mallocSize(bytes);
+  return prealloc;
+}
+
+/** objectComputeSize of a stream: robj + stream, its rax, sampled listpacks, groups, PELs and consumers. */
+function streamSize(s: RStream, samples: number): number {
+  let size = 16 + 80;
+  const nodes = s.nodes;
+  const numele = nodes.length;
+  size += streamRaxSize(numele, s.radixTreeNodes());
+  const maxEntries = DEFAULT_STREAM_LIMITS.maxEntries;
+  const alloc = (i: number): number => {
+    const n = nodes[i];
+    return streamNodeAlloc(n.redisBytes(), i !== numele - 1 && maxEntries > 0 && n.live + n.dead >= maxEntries);
+  };
+  const max = sampleLimit(samples);
+  let lp = 0;
+  let sampled = 0;
+  while (sampled < max && sampled < numele) lp += alloc(sampled++);
+  if (numele <= sampled) size += lp;
+  else {
+    if (sampled > 0) lp = Math.floor(lp / sampled);
+    size += lp * (numele - 1) + alloc(numele - 1);
+  }
+  if (s.groups !== null) for (const g of s.groups.values()) {
+    size += 40;
+    let pel = 0;
+    g.pel.forEach(() => {
+      pel++;
+    });
+    size += streamRaxSize(pel, RStream.raxNodesOf(g.pel)) + 24 * pel;
+    for (const c of g.consumers.values()) {
+      let cpel = 0;
+      c.pel.forEach(() => {
+        cpel++;
+      });
+      size += 24 + c.name.length + streamRaxSize(cpel, RStream.raxNodesOf(c.pel));
+    }
+  }
+  return size;
+}
+
 /** objectComputeSize: the value's allocation, robj included. */
 export function valueSize(v: Value, samples: number = DEFAULT_SAMPLES, listFill = -2): number {
   if (typeof v === 'string') return stringSize(v);
@@ -260,8 +317,7 @@ export function valueSize(v: Value, samples: number = DEFAULT_SAMPLES, listFill 
     case 'zset':
       return zsetSize(v as unknown as ZSet, samples);
     case 'stream':
-      // TODO(streams): the stream type lands in another branch; size its rax and listpacks here.
-      throw new UnsupportedValueError('TODO: MEMORY USAGE of streams is not modelled yet');
+      return streamSize(v as unknown as RStream, samples);
     default:
       throw new UnsupportedValueError(`unknown value type`);
   }

@@ -979,6 +979,16 @@ export class RStream implements RObject {
     return countRax(keys, 0, n, 0);
   }
 
+  /** numnodes of a rax holding the IDs of `ids` (a consumer group's or consumer's PEL). */
+  static raxNodesOf(ids: IdMap<unknown>): number {
+    const keys: string[] = [];
+    ids.forEach((ms, seq) => {
+      keys.push(keyBytes(ms, seq));
+    });
+    if (keys.length === 0) return 1;
+    return countRax(keys, 0, keys.length, 0);
+  }
+
   clone(): RStream {
     const c = new RStream();
     for (const n of this.nodes) {
