@@ -70,8 +70,8 @@ const ERR_XGROUP_NOKEY =
   'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.';
 const ERR_ENTRIESREAD = 'ERR value for ENTRIESREAD must be positive or -1';
 const ERR_NO_SUCH_KEY = 'ERR no such key';
-const ERR_STREAM_GONE = 'UNBLOCKED the stream key no longer exists';
 const ERR_NOGROUP_BLOCKED = 'NOGROUP the consumer group this client was blocked on no longer exists';
+const ERR_UNBLOCKED_DELETED = 'UNBLOCKED the stream key no longer exists';
 
 const STREAM_LISTPACK_MAX_SIZE = 1 << 30;
 
@@ -636,7 +636,11 @@ function readHistory(ctx: Context, s: RStream, start: StreamID, count: number, c
  * With `readyKey` (a blocked reader whose key became ready), serve that key
  * alone as Redis serves blocked stream clients (serveClientsBlockedOnStreamKey):
  * a group that no longer exists answers a NOGROUP error; `>` reads after the
- * group's current last ID.
+ * group's current last ID; when the key was deleted or is no longer a stream,
+ * XREADGROUP answers `-UNBLOCKED the stream key no longer exists` and XREAD
+ * keeps waiting (undefined). Redis 7.0.15 signals a deleted or overwritten
+ * stream key as ready (DEL, SET over it...), so the blocking layer must call
+ * this for those too.
  */
 export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?: string): Reply | undefined {
   const flat: Reply[] = [];
@@ -645,8 +649,9 @@ export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?:
     const idx = req.keys.indexOf(readyKey);
     if (idx < 0) return undefined;
     const v = ctx.db.peek(readyKey);
-    // XREADGROUP on a stream that was deleted or replaced: unblocked with an error (Redis 7.0).
-    if (!(v instanceof RStream)) return req.group !== null ? new ReplyError(ERR_STREAM_GONE) : undefined;
+    // Deleted, or replaced by another type (7.0's signalDeletedKeyAsReady):
+    // XREADGROUP readers are released with an error, XREAD readers keep waiting.
+    if (!(v instanceof RStream)) return req.group !== null ? new ReplyError(ERR_UNBLOCKED_DELETED) : undefined;
     const s = v;
     let gt = req.ids[idx];
     let g: ConsumerGroup | undefined;

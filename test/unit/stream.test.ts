@@ -121,6 +121,15 @@ describe('RStream against a model', () => {
           const rev = r() < 0.4;
           expect(show(s.range(a, b, count, rev))).toEqual(modelRange(m, a, b, count, rev));
           expect(s.rangeReply(a, b, count, rev).map(([id, fv]) => `${id}:${fv.join(',')}`)).toEqual(modelRange(m, a, b, count, rev));
+          if (!rev && count > 0) {
+            for (let t = 0; t < 2; t++) {
+              const enc = s.encodedRange(a, b, count);
+              if (enc !== null) {
+                const got = new EncodedArray(enc.count, enc.segments, ENCODED_NESTED).toReplies() as Array<[string, string[]]>;
+                expect(got.map(([id, fv]) => `${id}:${fv.join(',')}`)).toEqual(modelRange(m, a, b, count, rev));
+              }
+            }
+          }
         }
         expect(s.length).toBe(m.filter((x) => !x.deleted).length);
         const lastLive = [...m].reverse().find((x) => !x.deleted);
@@ -141,6 +150,7 @@ describe('RStream against a model', () => {
         total += live;
       }
       expect(total).toBe(s.length);
+      expect(s.encBytes).toBe(s.nodes.reduce((a, n) => a + (n.enc?.buf.length ?? 0), 0));
       const c = s.clone();
       expect(show(c.range(MIN_ID, MAX_ID, 0))).toEqual(show(s.range(MIN_ID, MAX_ID, 0)));
     });
@@ -178,6 +188,12 @@ describe('cached entry encodings', () => {
     s.append(31, 0, ['f', '31']);
     expect(s.encodedRange(from, MAX_ID, 6)).toBeNull();
     expect(new EncodedArray(6, s.encodedRange(from, MAX_ID, 6)!.segments, ENCODED_NESTED).toReplies()).toEqual(s.rangeReply(from, MAX_ID, 6));
+    // A stream keeps at most ~1 MiB of them.
+    const big = new RStream();
+    for (let i = 1; i <= 5000; i++) big.append(i, 0, ['f', 'x'.repeat(500)]);
+    for (let i = 1; i <= 5000; i += 10) for (let t = 0; t < 2; t++) big.encodedRange({ ms: i, seq: 0 }, MAX_ID, 10);
+    expect(big.encBytes).toBeLessThan((1 << 20) + 64 * 1024);
+    expect(big.encBytes).toBeGreaterThan(0);
     // Large or unbounded reads never use (or build) encodings.
     expect(s.encodedRange(MIN_ID, MAX_ID, 0)).toBeNull();
     expect(s.encodedRange(MIN_ID, MAX_ID, 5000)).toBeNull();

@@ -299,6 +299,8 @@ export interface StreamLimits {
   maxBytes: number;
 }
 export const DEFAULT_STREAM_LIMITS: Readonly<StreamLimits> = Object.freeze({ maxEntries: 100, maxBytes: 4096 });
+/** Most bytes of cached entry encodings a stream keeps (a few hundred nodes of small entries). */
+const ENC_BUDGET = 1 << 20;
 /** STREAM_LISTPACK_MAX_SIZE */
 const LISTPACK_MAX_SIZE = 1 << 30;
 
@@ -499,6 +501,13 @@ export class RStream implements RObject {
   maxDeletedId: StreamID = MIN_ID;
   entriesAdded: number = 0;
   groups: Map<string, ConsumerGroup> | null = null;
+  /** Bytes of the nodes' cached encodings (bounded by ENC_BUDGET). */
+  encBytes = 0;
+
+  private dropEnc(node: StreamNode): void {
+    this.encBytes -= node.enc!.buf.length;
+    node.enc = null;
+  }
 
   encoding(): string {
     return 'stream';
@@ -563,7 +572,7 @@ export class RStream implements RObject {
       lpb += lpIntSize(2 * nf + 4);
     }
     node.data += rec;
-    node.enc = null;
+    if (node.enc !== null) this.dropEnc(node);
     node.reads = 0;
     node.lpBytes += lpb;
     node.live++;
@@ -683,7 +692,14 @@ export class RStream implements RObject {
           n += node.live; // at most this many from here: enough to know where to stop
           continue;
         }
+        if (this.encBytes >= ENC_BUDGET) {
+          // The stream's budget for cached encodings is spent: serve as values.
+          missing = true;
+          n += node.live;
+          continue;
+        }
         e = node.enc = encodeNode(node);
+        this.encBytes += e.buf.length;
       }
       if (missing) {
         n += node.live;
@@ -798,10 +814,11 @@ export class RStream implements RObject {
       if (c === 0) {
         if (flags & F_DELETED) return false;
         if (node.live === 1) {
+          if (node.enc !== null) this.dropEnc(node);
           this.nodes.splice(ni, 1);
         } else {
           node.data = s.slice(0, fpos) + ONE_CHAR[flags | F_DELETED] + s.slice(fpos + 1);
-          node.enc = null;
+          if (node.enc !== null) this.dropEnc(node);
           node.reads = 0;
           node.live--;
           node.dead++;
@@ -865,7 +882,7 @@ export class RStream implements RObject {
       }
       if (fromLp > 0) {
         node.data = out + s.slice(copied);
-        node.enc = null;
+        if (node.enc !== null) this.dropEnc(node);
         node.reads = 0;
         node.live -= fromLp;
         node.dead += fromLp;
@@ -874,7 +891,10 @@ export class RStream implements RObject {
       }
       break;
     }
-    if (removeCount > 0) N.splice(0, removeCount);
+    if (removeCount > 0) {
+      for (let i = 0; i < removeCount; i++) if (N[i].enc !== null) this.dropEnc(N[i]);
+      N.splice(0, removeCount);
+    }
     if (this.length === 0) this.firstId = MIN_ID;
     else this.firstId = this.firstValidId() ?? MIN_ID;
     return deleted;
