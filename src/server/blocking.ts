@@ -42,7 +42,7 @@
  */
 import type { ClockTimer } from '../clock/clock.js';
 import { ReplyError } from '../errors.js';
-import { NO_REPLY, type Reply } from '../resp/reply.js';
+import type { Reply } from '../resp/reply.js';
 import type { Connection } from './connection.js';
 import type { Context } from './context.js';
 import type { RedKitServer } from './server.js';
@@ -217,7 +217,6 @@ export class Blocking {
       if (conn !== undefined && (conn.isClosed || conn.socket.destroyed)) {
         // Killed (CLIENT KILL) and not yet closed: gone for Redis, it must not take the data.
         this.remove(w);
-        w.resolve(NO_REPLY);
         continue;
       }
       let reply: Reply | undefined;
@@ -295,12 +294,14 @@ export class Blocking {
     }
   }
 
-  /** A blocked client went away: nothing is answered, nothing is left behind. */
+  /**
+   * A blocked client went away: nothing is left behind, and its command is
+   * never answered (the recorder keeps it pending, as Redis never replied).
+   */
   private disconnected(c: Connection): void {
     const w = this.byClient.get(c.id);
     if (w === undefined) return;
     this.remove(w);
-    w.resolve(NO_REPLY);
   }
 
   /** Answer every waiter whose deadline has passed, then arm the timer for the next. */
