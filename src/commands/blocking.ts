@@ -33,11 +33,12 @@ const TWO63 = 1n << 63n;
 
 /**
  * getTimeoutFromObjectOrReply(UNIT_SECONDS): a long double number of
- * seconds, times 1000 in long double precision, truncated to a long long.
- * Returns ms (0 = forever). Redis 7.0 quirks kept: anything that truncates
- * to 0 (0.0009, -0.0001) blocks forever; a product past the long long range
- * (inf, 1e300) converts to LLONG_MIN on x86-64, hence "timeout is negative";
- * a deadline past the range (now + ms overflows) never fires.
+ * seconds, times 1000 in long double precision, rounded up to a long long.
+ * Returns ms (0 = forever). Redis 7.0.15 quirks kept (checked against it): a
+ * positive fraction of a ms waits 1 ms (0.0009, 1e-400), a negative one
+ * rounds to 0 and blocks forever (-0.0001, -0); a product past the long long
+ * range (inf, 1e300) converts to LLONG_MIN on x86-64, hence "timeout is
+ * negative"; a deadline past the int64 range never comes.
  */
 export function parseSecondsTimeout(s: string): number {
   const x = parseLongDouble(s);
@@ -57,14 +58,26 @@ export function parseSecondsTimeout(s: string): number {
     p = q;
     e += bl - 64;
   }
-  // Truncate toward zero.
+  // Rounded up (toward +inf): a positive fraction of a ms is 1 ms, a negative one is 0 (forever).
   let ms: bigint;
   if (e >= 0) ms = e > 70 ? TWO63 : p << BigInt(e);
-  else ms = -e > 80 ? 0n : p >> BigInt(-e);
+  else {
+    ms = -e > 80 ? 0n : p >> BigInt(-e);
+    if (!x.neg && ms << BigInt(-e) !== p) ms += 1n;
+  }
   if (ms >= TWO63) throw new ReplyError(ERR_TIMEOUT_NEGATIVE);
   if (ms === 0n) return 0;
   if (x.neg) throw new ReplyError(ERR_TIMEOUT_NEGATIVE);
-  // A deadline past what the clock can hold never comes (as an overflowed Redis deadline).
+  return timeoutMs(ms);
+}
+
+/**
+ * A timeout in ms for server.blocking.block(): a deadline too far for the
+ * clock to reach (past 2^52 ms, or past the int64 range, which Redis 7.0.15
+ * lets overflow and then never fires) is Infinity: it never comes, but the
+ * client counts in INFO's clients_in_timeout_table, as in Redis.
+ */
+export function timeoutMs(ms: number | bigint): number {
   const n = Number(ms);
   return n > Number.MAX_SAFE_INTEGER / 2 ? Infinity : n;
 }
@@ -210,8 +223,7 @@ function wait(ctx: Context, args: string[]): Reply | Promise<Reply> {
   const t = timeoutMsArg(args[1]);
   const blocking = ctx.server.blocking;
   if (numreplicas <= 0 || !blocking.canBlock(ctx)) return 0;
-  const ms = typeof t === 'bigint' || t > Number.MAX_SAFE_INTEGER / 2 ? Infinity : t;
-  return blocking.block(ctx, { keys: [], timeoutMs: ms, serve: () => undefined, onTimeout: () => 0 });
+  return blocking.block(ctx, { keys: [], timeoutMs: timeoutMs(t), serve: () => undefined, onTimeout: () => 0 });
 }
 
 // ---- CLIENT UNBLOCK -----------------------------------------------------------------------

@@ -42,7 +42,7 @@
  */
 import type { ClockTimer } from '../clock/clock.js';
 import { ReplyError } from '../errors.js';
-import { NO_REPLY, type Reply } from '../resp/reply.js';
+import type { Reply } from '../resp/reply.js';
 import type { Connection } from './connection.js';
 import type { Context } from './context.js';
 import type { RedKitServer } from './server.js';
@@ -50,7 +50,10 @@ import type { RedKitServer } from './server.js';
 export interface BlockRequest {
   keys: readonly string[];
   dbIndex?: number;
-  /** Relative timeout in ms on the server clock; 0 (or Infinity) = forever. */
+  /**
+   * Relative timeout in ms on the server clock; 0 = forever; Infinity = a
+   * deadline that never comes (but counts in INFO's timeout table).
+   */
   timeoutMs: number;
   serve: (key: string) => Reply | undefined;
   onTimeout: () => Reply;
@@ -64,6 +67,8 @@ class Waiter {
   /** Position in the deadline heap, -1 when not in it. */
   heapIndex = -1;
   done = false;
+  /** A timeout past the clock's range: never fires, but Redis keeps it in its timeout table. */
+  endless = false;
   constructor(
     readonly seq: number,
     readonly ctx: Context,
@@ -104,8 +109,9 @@ export class Blocking {
 
   /** Blocked clients with a deadline (INFO clients_in_timeout_table). */
   get inTimeoutTable(): number {
-    return this.heap.length;
+    return this.heap.length + this.endless;
   }
+  private endless = 0;
 
   /** Keys (over all databases) that have waiters. */
   get waitedKeys(): number {
@@ -135,7 +141,8 @@ export class Blocking {
     return new Promise<Reply>((resolve) => {
       const dbIndex = req.dbIndex ?? ctx.dbIndex;
       const t = req.timeoutMs;
-      const deadline = t > 0 && Number.isFinite(t) ? ctx.clock.now() + t : Infinity;
+      const now = ctx.clock.now();
+      const deadline = t > 0 && Number.isFinite(t) ? now + t : Infinity;
       const w = new Waiter(this.seq++, ctx, dbIndex, req.keys, Number.isSafeInteger(deadline) ? deadline : Infinity, req, resolve);
       let m = this.waiting[dbIndex];
       if (m === undefined) m = this.waiting[dbIndex] = new Map();
@@ -154,6 +161,9 @@ export class Blocking {
       if (w.deadline !== Infinity) {
         this.heapPush(w);
         this.rearm();
+      } else if (t !== 0) {
+        w.endless = true;
+        this.endless++;
       }
     });
   }
@@ -215,7 +225,6 @@ export class Blocking {
       if (conn !== undefined && (conn.isClosed || conn.socket.destroyed)) {
         // Killed (CLIENT KILL) and not yet closed: gone for Redis, it must not take the data.
         this.remove(w);
-        w.resolve(NO_REPLY);
         continue;
       }
       let reply: Reply | undefined;
@@ -254,6 +263,10 @@ export class Blocking {
     }
     if (this.byClient.get(w.ctx.id) === w) this.byClient.delete(w.ctx.id);
     this.server.store.keyWaiters = this.byClient.size;
+    if (w.endless) {
+      w.endless = false;
+      this.endless--;
+    }
     if (w.heapIndex >= 0) {
       this.heapRemove(w);
       this.rearm();
@@ -290,12 +303,14 @@ export class Blocking {
     }
   }
 
-  /** A blocked client went away: nothing is answered, nothing is left behind. */
+  /**
+   * A blocked client went away: nothing is left behind, and its command is
+   * never answered (the recorder keeps it pending, as Redis never replied).
+   */
   private disconnected(c: Connection): void {
     const w = this.byClient.get(c.id);
     if (w === undefined) return;
     this.remove(w);
-    w.resolve(NO_REPLY);
   }
 
   /** Answer every waiter whose deadline has passed, then arm the timer for the next. */

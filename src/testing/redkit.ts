@@ -213,9 +213,10 @@ export class RedKit {
   }
 
   /**
-   * Hold clients' commands for `ms` (real time; a number or '500ms', '2s'),
-   * like CLIENT PAUSE: 'all' (default) holds every command, 'write' only
-   * writes. Held commands run, in order, when the pause ends.
+   * Hold clients' commands for `ms` of the server clock (a number or
+   * '500ms', '2s'; `clock.advance()` past the end ends it, a frozen clock
+   * keeps it), like CLIENT PAUSE: 'all' (default) holds every command,
+   * 'write' only writes. Held commands run, in order, when the pause ends.
    */
   pause(ms: Duration, mode: 'all' | 'write' = 'all'): void {
     this.server.pause(parseDuration(ms), mode);

@@ -362,6 +362,25 @@ describe.each([2, 3] as const)('blocking commands (RESP%i)', (proto) => {
     await block(w, ctl, 1, 'WAIT', '2', '0');
     await unblock('ERROR');
     await readSame(w, 'WAIT unblocked with an error');
+    // Negative fractions of a ms round to 0: for ever; deadlines past the int64 range never come.
+    const forever: Cmd[] = [
+      ['BLPOP', 'k', '-0.0001'],
+      ['BLPOP', 'k', '-0'],
+      ['BRPOP', 'k', '-0.00099'],
+      ['BLPOP', 'k', '9223372036853'],
+      ['BLPOP', 'k', '9223372036854775'],
+      ['BZPOPMIN', 'k', '9223372036854775.807'],
+      ['WAIT', '1', '9223372036854775807'],
+      ['WAIT', '1', '9223370000000000000'],
+    ];
+    for (const cmd of forever) {
+      await block(w, ctl, 1, ...cmd);
+      await expectSame(ctl.r, ctl.k, [{ cmd: ['INFO', 'clients'], normalize: (b: string) => `${/blocked_clients:\d+/.exec(b)?.[0]} ${/clients_in_timeout_table:\d+/.exec(b)?.[0]}` }]);
+      await unblock();
+      await readSame(w, `${cmd.join(' ')} unblocked`);
+    }
+    // A positive fraction of a millisecond is a short timeout, not for ever.
+    await expectSame(w.r, w.k, [['BLPOP', 'k', '0.0009'], ['BRPOP', 'k', '1e-400'], ['BZPOPMAX', 'k', '0x0.0001']]);
     await block(w, ctl, 1, 'BLMPOP', '0', '1', 'k', 'LEFT');
     await unblock('maybe');
     await unblock('error', 'x');
