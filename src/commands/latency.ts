@@ -11,6 +11,7 @@
 import { ReplyError } from '../errors.js';
 import { MapReply, VerbatimReply, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
+import type { CommandTimer } from '../server/dispatch.js';
 import { F, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { helpReply } from './server.js';
@@ -365,7 +366,7 @@ export function installLatency(server: RedKitServer): void {
   const d = server.dispatcher;
   let lastUs = -1;
   let lastBucket = 0;
-  const timer = {
+  const timer: CommandTimer = {
     record(ctx: Context, cmd: Command, args: readonly string[], us: number, sentName: string, sentArgs: readonly string[]): void {
       cmd.stats.usec += us;
       if (t.tracking) {
@@ -399,6 +400,35 @@ export function installLatency(server: RedKitServer): void {
       if (m.threshold > 0) {
         const ms = Math.floor(us / 1000);
         if (ms >= m.threshold) m.add((cmd.flagBits & F.fast) !== 0 ? 'fast-command' : 'command', ms, Math.floor(ctx.clock.now() / 1000));
+      }
+    },
+    recordShared(n: number, us: number, ctxs: Context[], cmds: Command[], argss: string[][], names: string[], sentArgss: string[][]): void {
+      const m = t.monitor;
+      if ((log.slowerThan >= 0 && us >= log.slowerThan) || (m.threshold > 0 && us / 1000 >= m.threshold)) {
+        // Slow enough for the slow log or the monitor (rare): each one the full way.
+        for (let i = 0; i < n; i++) timer.record(ctxs[i], cmds[i], argss[i], us, names[i], sentArgss[i]);
+        return;
+      }
+      const tracking = t.tracking;
+      const b = tracking ? bucketOf(Math.floor(us * 1000)) : 0;
+      for (let i = 0; i < n; i++) {
+        const cmd = cmds[i];
+        cmd.stats.usec += us;
+        if (tracking) {
+          let h: Histogram | undefined;
+          if (cmd === t.lastCmd && t.lastHist !== null) h = t.lastHist;
+          else {
+            h = t.histograms.get(cmd);
+            if (h === undefined) {
+              h = new Histogram();
+              t.histograms.set(cmd, h);
+            }
+            t.lastCmd = cmd;
+            t.lastHist = h;
+          }
+          h.counts[b]++;
+          h.total++;
+        }
       }
     },
   };

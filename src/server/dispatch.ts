@@ -46,6 +46,18 @@ export type Observer = (ctx: Context, cmd: Command, args: string[], reply: Reply
 export interface CommandTimer {
   /** `sentName` / `sentArgs`: the client's command as it sent it (ctx.sentName / ctx.sentArgs when it ran). */
   record(ctx: Context, cmd: Command, args: readonly string[], us: number, sentName: string, sentArgs: readonly string[]): void;
+  /** The first `n` commands of the arrays took `us` each (commands sharing a clock reading). */
+  recordShared(n: number, us: number, ctxs: Context[], cmds: Command[], argss: string[][], sentNames: string[], sentArgss: string[][]): void;
+}
+
+/**
+ * Commands that cannot take long share one clock reading with their
+ * neighbours (see Dispatcher.stamp): Redis's `fast` ones, and the O(1) ones
+ * it does not flag fast (SET, SETEX, SETBIT, RENAME, LMOVE...) except INFO,
+ * whose RedKit version walks the keyspace (and reads the timings).
+ */
+function sharesTiming(cmd: Command): boolean {
+  return (cmd.flagBits & F.fast) !== 0 || (cmd.complexity === 'O(1)' && cmd.name !== 'info');
 }
 
 export interface DispatchStats {
@@ -118,8 +130,8 @@ export class Dispatcher {
   /**
    * Command timing reads the clock as little as it can. `stamp` is the last
    * clock reading of the current batch (valid while `stampValid`): a command
-   * starts where the previous one ended. Commands with Redis's `fast` flag
-   * (O(1) / O(log N): GET, HGET, INCR...) do not read the clock: they queue
+   * starts where the previous one ended. Commands that cannot take long
+   * (sharesTiming: GET, SET, HGET, INCR...) do not read the clock: they queue
    * here until the next reading (a non-fast command, the end of the batch),
    * and share the time since `stamp` equally. Other commands are timed one by
    * one (one reading each), so a slow KEYS or SORT in a pipeline is measured
@@ -161,25 +173,19 @@ export class Dispatcher {
     this.pendingCount = 0;
     const timer = this.timer;
     const us = this.stampValid ? ((now - this.stamp) * 1000) / n : 0;
-    const ctxs = this.pendingCtx;
-    const cmds = this.pendingCmd;
+    if (timer !== null) {
+      try {
+        timer.recordShared(n, us, this.pendingCtx, this.pendingCmd, this.pendingArgs, this.pendingSentName, this.pendingSentArgs);
+      } catch (e) {
+        this.logger.error(`command timer: ${(e as Error)?.stack ?? e}`);
+      }
+    }
+    // Arguments can be large: do not keep them past the batch.
     const argss = this.pendingArgs;
     const sentArgss = this.pendingSentArgs;
     for (let i = 0; i < n; i++) {
-      const ctx = ctxs[i];
-      const cmd = cmds[i];
-      const args = argss[i];
-      const sentArgs = sentArgss[i];
-      (ctxs as unknown[])[i] = undefined;
       (argss as unknown[])[i] = undefined;
       (sentArgss as unknown[])[i] = undefined;
-      if (timer !== null) {
-        try {
-          timer.record(ctx, cmd, args, us, this.pendingSentName[i], sentArgs);
-        } catch (e) {
-          this.logger.error(`command timer: ${(e as Error)?.stack ?? e}`);
-        }
-      }
     }
     this.stamp = now;
     this.stampValid = true;
@@ -347,50 +353,53 @@ export class Dispatcher {
     cmd.stats.calls++;
     const touches = ctx.store.touches;
     // -1: not timed; -2: a fast command queued for a shared reading; else its start.
-    const t0 = this.timer === null ? -1 : (cmd.flagBits & F.fast) !== 0 ? (this.queueFast(ctx, cmd, args), -2) : this.startStamp();
+    const t0 = this.timer === null ? -1 : sharesTiming(cmd) ? (this.queueFast(ctx, cmd, args), -2) : this.startStamp();
     let reply: Reply | Promise<Reply>;
     try {
       reply = this.middleware.length === 0 ? cmd.handler(ctx, args) : this.chain(ctx, cmd, args);
     } catch (e) {
       reply = this.errorToReply(e, cmd, ctx);
     }
-    if (isPending(reply)) {
-      // A command that answers later (a blocked BLPOP...) counts as processed now, as in Redis.
-      this.stats.commands++;
-      const po = this.pendingObservers;
-      for (let i = 0; i < po.length; i++) po[i](ctx, cmd, args);
-      if (t0 === -1) {
-        return Promise.resolve(reply).then(
-          (v) => this.finish(ctx, cmd, args, v, false, touches, -1),
-          (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd, ctx), false, touches, -1),
-        );
-      }
-      // A command that waits is timed alone (a queued fast one leaves the queue, where it is last).
-      let start = t0;
-      if (t0 === -2) {
-        if (this.pendingCount !== 0 && this.pendingCmd[this.pendingCount - 1] === cmd) {
-          this.pendingCount--;
-          this.pendingCtx[this.pendingCount] = undefined as unknown as Context;
-          this.pendingArgs[this.pendingCount] = undefined as unknown as string[];
-          this.pendingSentArgs[this.pendingCount] = undefined as unknown as string[];
-        }
-        start = this.stamp;
-      }
-      // Blocking commands count their synchronous part only (Redis does not count the
-      // time blocked); anything else (a delay fault...) counts the wait, on the real
-      // clock or the server clock, whichever moved more.
-      const syncEnd = performance.now();
-      const v0 = ctx.clock.now();
-      const blocking = (cmd.flagBits & F.blocking) !== 0;
-      const done = (v: Reply): Reply => {
-        const us = blocking ? (syncEnd - start) * 1000 : Math.max(performance.now() - start, ctx.clock.now() - v0) * 1000;
-        return this.finish(ctx, cmd, args, v, false, touches, -1, us);
-      };
-      // The batch goes on without this command: what comes next starts now.
-      this.stamp = syncEnd;
-      return Promise.resolve(reply).then(done, (e) => done(this.errorToReply(e, cmd, ctx)));
-    }
+    if (isPending(reply)) return this.later(ctx, cmd, args, reply, t0, touches);
     return this.finish(ctx, cmd, args, reply, true, touches, t0);
+  }
+
+  /** A command that answers later (a Promise): finish it then (kept out of run(), whose closures would cost every call). */
+  private later(ctx: Context, cmd: Command, args: string[], reply: Promise<Reply> | PromiseLike<Reply>, t0: number, touches: number): Promise<Reply> {
+    // A command that answers later (a blocked BLPOP...) counts as processed now, as in Redis.
+    this.stats.commands++;
+    const po = this.pendingObservers;
+    for (let i = 0; i < po.length; i++) po[i](ctx, cmd, args);
+    if (t0 === -1) {
+      return Promise.resolve(reply).then(
+        (v) => this.finish(ctx, cmd, args, v, false, touches, -1),
+        (e) => this.finish(ctx, cmd, args, this.errorToReply(e, cmd, ctx), false, touches, -1),
+      );
+    }
+    // A command that waits is timed alone (a queued fast one leaves the queue, where it is last).
+    let start = t0;
+    if (t0 === -2) {
+      if (this.pendingCount !== 0 && this.pendingCmd[this.pendingCount - 1] === cmd) {
+        this.pendingCount--;
+        this.pendingCtx[this.pendingCount] = undefined as unknown as Context;
+        this.pendingArgs[this.pendingCount] = undefined as unknown as string[];
+        this.pendingSentArgs[this.pendingCount] = undefined as unknown as string[];
+      }
+      start = this.stamp;
+    }
+    // Blocking commands count their synchronous part only (Redis does not count the
+    // time blocked); anything else (a delay fault...) counts the wait, on the real
+    // clock or the server clock, whichever moved more.
+    const syncEnd = performance.now();
+    const v0 = ctx.clock.now();
+    const blocking = (cmd.flagBits & F.blocking) !== 0;
+    const done = (v: Reply): Reply => {
+      const us = blocking ? (syncEnd - start) * 1000 : Math.max(performance.now() - start, ctx.clock.now() - v0) * 1000;
+      return this.finish(ctx, cmd, args, v, false, touches, -1, us);
+    };
+    // The batch goes on without this command: what comes next starts now.
+    this.stamp = syncEnd;
+    return Promise.resolve(reply).then(done, (e) => done(this.errorToReply(e, cmd, ctx)));
   }
 
   /** `t0`: start of a command timed alone (-1: not timed now, or `us` is its duration; -2: queued fast). */
