@@ -164,5 +164,8 @@ describe('host values', () => {
     expect(errOf(() => L.load('function f() return 1\n', '@user_script'))).toBe("user_script:2: 'end' expected (to close 'function' at line 1) near '<eof>'");
     expect(errOf(() => L.load('x = = 1', 'x = = 1'))).toBe(`[string "x = = 1"]:1: unexpected symbol near '='`);
     expect(errOf(() => L.load('x = = 1', '=stdin'))).toBe("stdin:1: unexpected symbol near '='");
+    const P = new LuaState({ chunkNamePrefix: '@', print: () => {} });
+    expect(errOf(() => P.load('x = = 1', 'user_script'))).toBe("user_script:1: unexpected symbol near '='");
+    expect(P.call(P.load('return loadstring("x = = 1")', 'user_script'))[1]).toBe(`[string "x = = 1"]:1: unexpected symbol near '='`);
   });
 });
