@@ -600,8 +600,8 @@ ${body}}`;
       const args = this.list(e.args);
       const fn = e.fn;
       const name = fn.k === 'global' ? fn.name : fn.k === 'local' || fn.k === 'upval' ? fn.v.name : '';
-      const fenv = name === 'getfenv' || name === 'setfenv';
-      return `(${c} = ${fe}, ${lf}${this.callCode(c, args, descArg(e.fn), false, fenv)})`;
+      const mark = name === 'getfenv' || name === 'setfenv' ? 'fenv' : name === 'pcall' || name === 'xpcall' ? 'pcall' : '';
+      return `(${c} = ${fe}, ${lf}${this.callCode(c, args, descArg(e.fn), false, mark)})`;
     }
     if (e.k === 'method') {
       const o = this.temp();
@@ -616,12 +616,19 @@ ${body}}`;
   }
 
   /** Call the function in variable `c` with the array expression `args`. */
-  private callCode(c: string, args: string, d: string, method: boolean, fenv = false): string {
+  private callCode(c: string, args: string, d: string, method: boolean, mark = ''): string {
     const a = this.temp();
     let nat = method ? `nfm(${c}, ${a})` : `${c}.nf(${a})`;
+    let gen = `yield* ${c}.g(${c}, ${a})`;
     // getfenv/setfenv(1) need the calling function: only calls through those names record it
-    if (fenv) nat = `(S.cf = F, ${nat})`;
-    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g ? (yield* ${c}.g(${c}, ${a})) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;
+    if (mark === 'fenv') nat = `(S.cf = F, ${nat})`;
+    // pcall/xpcall record their caller's position (error(msg, level) pointing at that caller)
+    if (mark === 'pcall') {
+      const at = `S.cl = $ln, S.cs = ${jsStr(this.chunk)}`;
+      nat = `(${at}, ${nat})`;
+      gen = `${at}, ${gen}`;
+    }
+    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g ? (${gen}) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;
   }
 
   private table(items: TableItem[]): string {

@@ -42,6 +42,9 @@ export class RtState {
   ccalls = 0;
   /** The Lua function that made the latest native call (getfenv/setfenv level 1). */
   cf: LuaFunction | undefined = undefined;
+  /** Chunk and line of the latest direct call to pcall/xpcall (for error levels above it). */
+  cs: string | undefined = undefined;
+  cl = 0;
   /** Running coroutine, undefined in the main thread. */
   co: LuaCoroutine | undefined = undefined;
   stringMeta: LuaTable | undefined = undefined;
@@ -96,6 +99,28 @@ export function fix(e: unknown, line: number, chunk: string, source: string): un
   err.line = line;
   err.source = source;
   return err;
+}
+
+/**
+ * pcall/xpcall's view of a caught error: a pending level of 2 points at pcall's caller, whose
+ * position the call site recorded (S.cs/S.cl, taken at pcall's entry as `at`).
+ */
+export function caughtValue(e: unknown, at: string | undefined): LuaValue {
+  if (e instanceof LuaError && e.level === 2 && at !== undefined && typeof e.value === 'string') {
+    e.level = 0;
+    e.value = e.message = at + e.value;
+    return e.value;
+  }
+  return errorValue(e);
+}
+
+/** Position prefix recorded by a pcall/xpcall call site; consumed once. */
+export function takeCallerAt(): string | undefined {
+  const S = CUR;
+  const cs = S.cs;
+  if (cs === undefined) return undefined;
+  S.cs = undefined;
+  return `${cs}:${S.cl}: `;
 }
 
 /** The message value of a caught error (pcall, resume): pending levels point at a C function: no position. */
