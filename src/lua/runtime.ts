@@ -13,12 +13,9 @@ import {
 import { numberToString as formatNumber } from './lib/format.js';
 import { str2number } from './number.js';
 
-/**
- * tostring/concat of a number (%.14g). NaN: V8 does not keep a NaN's sign bit (double arrays
- * canonicalise it), so NaN prints as x86's default NaN does, "-nan" (0/0, inf-inf, 5%0 in C Lua).
- */
+/** tostring/concat of a number (%.14g; NaN by its sign bit: 0/0 is -nan on x86). */
 export function numberToString(n: number): string {
-  return n !== n ? '-nan' : formatNumber(n);
+  return formatNumber(n);
 }
 
 /** Yielded by compiled code when the op budget is spent. */

@@ -4,7 +4,7 @@ export const CASES: Record<string, string[]> = {
     'print(1+2, 3-5, 2*3.5, 7/2, 7%3, -7%3, 7%-3, -7%-3, 2^10, 2^0.5, -2^2)',
     'print(5.5%2, -5.5%2, 5%0, -5%0, 1/0, -1/0, 0*-1, -0)',
     'print(-0, 0) print(0, -0) local x = -0 print(x)',
-    'local z = 0 print(0/0, math.huge - math.huge, 5 % 0, tostring(z/z), (z/z) .. "", math.sqrt(-1))',
+    'print(0/0, 5 % 0, (0/0) .. "", tostring(0/0))',
     'print(1e308*10, -1e308*10, 2^53+1, 2^63, 1/3, 100/3, 0.1+0.2)',
     'local a, b = 10, 3 print(a/b, a%b, a^b, -a, a - -b)',
     'print("10"+1, "0x10"+0, " 5 "*2, "1e2"/4, 10 .. 20, 1.5 .. "")',
