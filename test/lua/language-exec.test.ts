@@ -169,3 +169,26 @@ describe('host values', () => {
     expect(P.call(P.load('return loadstring("x = = 1")', 'user_script'))[1]).toBe(`[string "x = = 1"]:1: unexpected symbol near '='`);
   });
 });
+
+describe('stepping does not change results', () => {
+  it('the differential cases give the same output run by call() and stepped 3 ops at a time', async () => {
+    const { CASES } = await import('./language-cases.js');
+    const { buildProgram } = await import('./oracle.js');
+    const all = Object.values(CASES).flat();
+    const run = (stepped: boolean): string => {
+      let out = '';
+      const L = new LuaState({ print: (l) => { out += l + '\n'; } });
+      const f = L.load(buildProgram(all), '=driver');
+      try {
+        if (!stepped) L.call(f);
+        else { const ex = L.start(f); while (!ex.run(3).done); }
+      } catch (e) {
+        out += `ERR ${e instanceof LuaError ? String(e.value) : String(e)}`;
+      }
+      return out.replace(/0x[0-9a-f]+/g, '0xADDR');
+    };
+    const a = run(false), b = run(true);
+    expect(b.length).toBeGreaterThan(1000);
+    expect(b).toBe(a);
+  });
+});
