@@ -73,6 +73,8 @@ export class Execution {
     const saved = [rt.depth, rt.nny, rt.ccalls] as const;
     const savedCo = rt.co;
     rt.depth = this.depth; rt.nny = this.nny; rt.ccalls = 0; rt.co = undefined;
+    const savedSync = rt.syncDepth, savedOwe = rt.owe;
+    rt.syncDepth = 0; rt.owe = false;
     rt.b = budgetOps; rt.windowStart = budgetOps;
     try {
       const r = gen.next();
@@ -90,6 +92,7 @@ export class Execution {
       rt.windowStart = rt.b;
       this.depth = rt.depth; this.nny = rt.nny;
       rt.depth = saved[0]; rt.nny = saved[1]; rt.ccalls = saved[2]; rt.co = savedCo;
+      rt.syncDepth = savedSync; rt.owe = savedOwe;
       setCurrent(prev);
     }
   }

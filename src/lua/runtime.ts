@@ -48,6 +48,10 @@ export class RtState {
   /** Called when the budget is spent where the code cannot pause (inside natives/metamethods) or in call(). */
   onSyncBudget: (() => void) | undefined = undefined;
   syncBudget = 1e15;
+  /** callSync nesting (natives/metamethods running Lua synchronously). */
+  syncDepth = 0;
+  /** The budget ran out inside a synchronous section: pause at the first check after it. */
+  owe = false;
   /** Ops counted before the current budget window (host counter). */
   opsBase = 0;
   windowStart = 1e15;
@@ -223,11 +227,12 @@ export function callSync(f: LuaValue, args: LuaValue[], tm = false): LuaValue[] 
     rtError('C stack overflow');
   }
   S.nny++;
+  S.syncDepth++;
   try {
     const gen = startCall(f, args, undefined);
     let r = gen.next();
     while (!r.done) {
-      if (r.value === BUDGET) syncBudget(S);
+      if (r.value === BUDGET) { syncBudget(S); S.owe = true; }
       else r = gen.throw(new LuaError('attempt to yield across metamethod/C-call boundary'));
       if (!r.done) r = gen.next();
     }
@@ -238,6 +243,8 @@ export function callSync(f: LuaValue, args: LuaValue[], tm = false): LuaValue[] 
   } finally {
     S.nny--;
     S.ccalls--;
+    // back in resumable code after the budget ran out in here: its next check pauses
+    if (--S.syncDepth === 0 && S.owe) { S.owe = false; S.b = 0; }
   }
 }
 

@@ -60,6 +60,21 @@ describe('resumable execution', () => {
     }
   });
 
+  it('still pauses after the budget ran out inside a metamethod (synchronous section)', () => {
+    const { L } = state();
+    const f = L.load(`local t = setmetatable({}, {__index = function() local n = 0 for i = 1, 5000 do n = n + i end return n end})
+      local x = t.a
+      for i = 1, 1e7 do end
+      return x`, '@user_script');
+    const ex = L.start(f);
+    expect(ex.run(1000)).toEqual({ done: false });
+    let r = ex.run(1e6);
+    let n = 1;
+    while (!r.done) { r = ex.run(1e6); n++; }
+    expect(r.results).toEqual([12502500]);
+    expect(n).toBeGreaterThan(5);
+  });
+
   it('reports errors with positions from run()', () => {
     const { L } = state();
     const ex = L.start(L.load('local x\nfor i = 1, 100 do end\nreturn x.y', '@user_script'));
