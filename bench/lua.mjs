@@ -92,7 +92,21 @@ const lua = L.load('local function f(x) return x end for i = 1, 1e6 do f(i) end'
 const emptyL = L.load('local function f(x) return x end for i = 1, 1e6 do end', '@luaempty');
 const tLuaCall = best(5, () => L.call(lua, []));
 const tLuaEmpty = best(5, () => L.call(emptyL, []));
-rows.push(['Lua -> Lua call', `${((tLuaCall - tLuaEmpty) / 1e6 * 1e6).toFixed(1)} ns`]);
+rows.push(['Lua -> Lua call (leaf function: plain JS call)', `${((tLuaCall - tLuaEmpty) / 1e6 * 1e6).toFixed(1)} ns`]);
+
+// 5. Lua -> Lua call of a non-leaf function (generator, resumable)
+const gen = L.load('local function f(x) if x < 0 then nop() end return x end for i = 1, 1e6 do f(i) end', '@gencall');
+const tGen = best(5, () => L.call(gen, []));
+rows.push(['Lua -> Lua call (non-leaf: generator + yield*)', `${((tGen - tLuaEmpty) / 1e6 * 1e6).toFixed(1)} ns`]);
+
+// 6. a whole small script run, as EVALSHA would: start() + run()
+L.globals.set('KEYS', (() => { const t = new L.globals.constructor(); t.set(1, 'k'); return t; })());
+const redisT = new L.globals.constructor();
+redisT.set('call', nativeFunction('call', () => [1]));
+L.globals.set('redis', redisT);
+const evalsha = L.load("return redis.call('INCR', KEYS[1])", '@user_script');
+const tRun = best(5, () => { for (let i = 0; i < 1e5; i++) L.start(evalsha, []).run(1e6); });
+rows.push(["start()+run() of return redis.call('INCR', KEYS[1])", `${(tRun / 1e5 * 1e6).toFixed(0)} ns`]);
 
 const w = Math.max(...rows.map((r) => r[0].length));
 for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);

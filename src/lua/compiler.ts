@@ -47,8 +47,8 @@ function describe(e: Expr): string | undefined {
     case 'index': return e.key.k === 'str' ? `field '${e.key.v}'` : "field '?'";
     case 'paren': return e.e.k === 'call' || e.e.k === 'method' || e.e.k === 'vararg' ? undefined : describe(e.e);
     // a constant left operand that decides nothing compiles to the right operand alone
-    case 'and': return e.a.k === 'num' || e.a.k === 'str' || e.a.k === 'true' ? describe(e.b) : undefined;
-    case 'or': return e.a.k === 'nil' || e.a.k === 'false' ? describe(e.b) : undefined;
+    case 'and': return constTruth(e.a) === true ? describe(e.b) : undefined;
+    case 'or': return constTruth(e.a) === false ? describe(e.b) : undefined;
     default: return undefined;
   }
 }
@@ -106,6 +106,50 @@ const BIN_HELPER: Record<string, string> = {
   '+': 'ADD', '-': 'SUB', '*': 'MUL', '/': 'DIV', '%': 'MOD', '^': 'POW', '..': 'CAT',
   '<': 'LT', '<=': 'LE', '>': 'GT', '>=': 'GE',
 };
+
+/** 5.1's constfolding: a numeric constant expression's value (NaN: would fold to NaN, so not folded). */
+function foldConst(e: Expr): number | undefined {
+  switch (e.k) {
+    case 'num': return e.v;
+    case 'paren': return foldConst(e.e);
+    case 'un': {
+      if (e.op !== '-') return undefined;
+      const x = foldConst(e.a);
+      if (x === undefined || x !== x) return undefined;
+      return -x;
+    }
+    case 'bin': {
+      const op = e.op;
+      if (!'+-*/%^'.includes(op)) return undefined;
+      const x = foldConst(e.a), y = foldConst(e.b);
+      if (x === undefined || y === undefined || x !== x || y !== y) return undefined;
+      if ((op === '/' || op === '%') && y === 0) return NaN;
+      return evalArith(op, x, y);
+    }
+    default: return undefined;
+  }
+}
+
+/** The truth of an expression 5.1's code generator knows as a constant (it then drops and/or jumps). */
+function constTruth(e: Expr): boolean | undefined {
+  switch (e.k) {
+    case 'nil': case 'false': return false;
+    case 'true': case 'str': case 'num': return true;
+    case 'paren': return constTruth(e.e);
+    case 'un': {
+      if (e.op === 'not') { const c = constTruth(e.a); return c === undefined ? undefined : !c; }
+      const v = foldConst(e);
+      return v !== undefined && v === v ? true : undefined;
+    }
+    case 'bin': {
+      const v = foldConst(e);
+      return v !== undefined && v === v ? true : undefined;
+    }
+    case 'and': return constTruth(e.a) === true ? constTruth(e.b) : undefined;
+    case 'or': return constTruth(e.a) === false ? constTruth(e.b) : undefined;
+    default: return undefined;
+  }
+}
 
 function evalArith(op: string, x: number, y: number): number {
   switch (op) {
@@ -523,25 +567,7 @@ ${body}}`;
 
   /** 5.1's constfolding: a numeric constant expression's value (NaN: would fold to NaN, so not folded). */
   private fold(e: Expr): number | undefined {
-    switch (e.k) {
-      case 'num': return e.v;
-      case 'paren': return this.fold(e.e);
-      case 'un': {
-        if (e.op !== '-') return undefined;
-        const x = this.fold(e.a);
-        if (x === undefined || x !== x) return undefined;
-        return -x;
-      }
-      case 'bin': {
-        const op = e.op;
-        if (!'+-*/%^'.includes(op)) return undefined;
-        const x = this.fold(e.a), y = this.fold(e.b);
-        if (x === undefined || y === undefined || x !== x || y !== y) return undefined;
-        if ((op === '/' || op === '%') && y === 0) return NaN;
-        return evalArith(op, x, y);
-      }
-      default: return undefined;
-    }
+    return foldConst(e);
   }
 
   /** A JS boolean expression: is e truthy. */
@@ -574,8 +600,8 @@ ${body}}`;
       const args = this.list(e.args);
       const fn = e.fn;
       const name = fn.k === 'global' ? fn.name : fn.k === 'local' || fn.k === 'upval' ? fn.v.name : '';
-      const fenv = name === 'getfenv' || name === 'setfenv';
-      return `(${c} = ${fe}, ${lf}${this.callCode(c, args, descArg(e.fn), false, fenv)})`;
+      const mark = name === 'getfenv' || name === 'setfenv' ? 'fenv' : name === 'pcall' || name === 'xpcall' ? 'pcall' : '';
+      return `(${c} = ${fe}, ${lf}${this.callCode(c, args, descArg(e.fn), false, mark)})`;
     }
     if (e.k === 'method') {
       const o = this.temp();
@@ -590,12 +616,19 @@ ${body}}`;
   }
 
   /** Call the function in variable `c` with the array expression `args`. */
-  private callCode(c: string, args: string, d: string, method: boolean, fenv = false): string {
+  private callCode(c: string, args: string, d: string, method: boolean, mark = ''): string {
     const a = this.temp();
     let nat = method ? `nfm(${c}, ${a})` : `${c}.nf(${a})`;
+    let gen = `yield* ${c}.g(${c}, ${a})`;
     // getfenv/setfenv(1) need the calling function: only calls through those names record it
-    if (fenv) nat = `(S.cf = F, ${nat})`;
-    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g ? (yield* ${c}.g(${c}, ${a})) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;
+    if (mark === 'fenv') nat = `(S.cf = F, ${nat})`;
+    // pcall/xpcall record their caller's position (error(msg, level) pointing at that caller)
+    if (mark === 'pcall') {
+      const at = `S.cl = $ln, S.cs = ${jsStr(this.chunk)}`;
+      nat = `(${at}, ${nat})`;
+      gen = `${at}, ${gen}`;
+    }
+    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g ? (${gen}) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;
   }
 
   private table(items: TableItem[]): string {

@@ -28,6 +28,8 @@ export { tostr as tostring, tonum as tonumber, callSync } from './runtime.js';
 export type { RandomSource } from './stdlib/math.js';
 
 export interface LuaStateOptions {
+  /** Prepended to the chunk names given to load(): with '@', load(src, 'user_script') names it '@user_script' (shown as user_script:1:). */
+  chunkNamePrefix?: string;
   /** Also open Redis's libraries (cjson, struct, cmsgpack, bit) like Redis's scripting engine. */
   redisLibs?: boolean;
   /** Output of print(); default: process.stdout. */
@@ -71,6 +73,8 @@ export class Execution {
     const saved = [rt.depth, rt.nny, rt.ccalls] as const;
     const savedCo = rt.co;
     rt.depth = this.depth; rt.nny = this.nny; rt.ccalls = 0; rt.co = undefined;
+    const savedSync = rt.syncDepth, savedOwe = rt.owe;
+    rt.syncDepth = 0; rt.owe = false;
     rt.b = budgetOps; rt.windowStart = budgetOps;
     try {
       const r = gen.next();
@@ -88,6 +92,7 @@ export class Execution {
       rt.windowStart = rt.b;
       this.depth = rt.depth; this.nny = rt.nny;
       rt.depth = saved[0]; rt.nny = saved[1]; rt.ccalls = saved[2]; rt.co = savedCo;
+      rt.syncDepth = savedSync; rt.owe = savedOwe;
       setCurrent(prev);
     }
   }
@@ -127,11 +132,13 @@ export class LuaState {
   readonly rt = new RtState();
   print: (line: string) => void;
   random: RandomSource;
+  readonly chunkNamePrefix: string;
   private factoryCache = new Map<string, MainGen>();
 
   constructor(opts: LuaStateOptions = {}) {
     this.print = opts.print ?? ((line) => { process.stdout.write(Buffer.from(line + '\n', 'latin1')); });
     this.random = opts.random ?? glibcRandom();
+    this.chunkNamePrefix = opts.chunkNamePrefix ?? '';
     const G = new LuaTable();
     this.globals = G;
     const self = this;
@@ -139,7 +146,7 @@ export class LuaState {
       get globals() { return self.globals; },
       set globals(t: LuaTable) { self.globals = t; },
       print: (line) => this.print(line),
-      loadString: (src, name) => this.load(src, name),
+      loadString: (src, name) => this.loadRaw(src, name),
       currentFunction: () => this.rt.cf,
     });
     openString(G, this.rt);
@@ -150,7 +157,8 @@ export class LuaState {
   }
 
   /** Compiles a chunk. `chunkName` as lua_load takes it: '@user_script' shows as 'user_script', '=x' as 'x', else [string "..."]. */
-  load(source: string, chunkName: string = source): LuaFunction {
+  load(source: string, name: string = source): LuaFunction {
+    const chunkName = this.chunkNamePrefix + name;
     const key = chunkName + '\0' + source;
     let factory = this.factoryCache.get(key);
     if (factory === undefined) {
@@ -172,6 +180,18 @@ export class LuaState {
     const fn = new LuaFunction(chunkName, undefined, (F, A) => main.call(ctx, F, A), this.globals);
     fn.lua = true;
     return fn;
+  }
+
+  /** load() without the chunk name prefix (loadstring inside scripts names chunks itself). */
+  loadRaw(source: string, chunkName: string): LuaFunction {
+    const prefix = this.chunkNamePrefix;
+    if (prefix === '') return this.load(source, chunkName);
+    (this as { chunkNamePrefix: string }).chunkNamePrefix = '';
+    try {
+      return this.load(source, chunkName);
+    } finally {
+      (this as { chunkNamePrefix: string }).chunkNamePrefix = prefix;
+    }
   }
 
   /** Runs fn(args) to completion. */

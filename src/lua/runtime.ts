@@ -13,12 +13,9 @@ import {
 import { numberToString as formatNumber } from './lib/format.js';
 import { str2number } from './number.js';
 
-/**
- * tostring/concat of a number (%.14g). NaN: V8 does not keep a NaN's sign bit (double arrays
- * canonicalise it), so NaN prints as x86's default NaN does, "-nan" (0/0, inf-inf, 5%0 in C Lua).
- */
+/** tostring/concat of a number (%.14g; NaN by its sign bit: 0/0 is -nan on x86). */
 export function numberToString(n: number): string {
-  return n !== n ? '-nan' : formatNumber(n);
+  return formatNumber(n);
 }
 
 /** Yielded by compiled code when the op budget is spent. */
@@ -42,12 +39,19 @@ export class RtState {
   ccalls = 0;
   /** The Lua function that made the latest native call (getfenv/setfenv level 1). */
   cf: LuaFunction | undefined = undefined;
+  /** Chunk and line of the latest direct call to pcall/xpcall (for error levels above it). */
+  cs: string | undefined = undefined;
+  cl = 0;
   /** Running coroutine, undefined in the main thread. */
   co: LuaCoroutine | undefined = undefined;
   stringMeta: LuaTable | undefined = undefined;
   /** Called when the budget is spent where the code cannot pause (inside natives/metamethods) or in call(). */
   onSyncBudget: (() => void) | undefined = undefined;
   syncBudget = 1e15;
+  /** callSync nesting (natives/metamethods running Lua synchronously). */
+  syncDepth = 0;
+  /** The budget ran out inside a synchronous section: pause at the first check after it. */
+  owe = false;
   /** Ops counted before the current budget window (host counter). */
   opsBase = 0;
   windowStart = 1e15;
@@ -96,6 +100,28 @@ export function fix(e: unknown, line: number, chunk: string, source: string): un
   err.line = line;
   err.source = source;
   return err;
+}
+
+/**
+ * pcall/xpcall's view of a caught error: a pending level of 2 points at pcall's caller, whose
+ * position the call site recorded (S.cs/S.cl, taken at pcall's entry as `at`).
+ */
+export function caughtValue(e: unknown, at: string | undefined): LuaValue {
+  if (e instanceof LuaError && e.level === 2 && at !== undefined && typeof e.value === 'string') {
+    e.level = 0;
+    e.value = e.message = at + e.value;
+    return e.value;
+  }
+  return errorValue(e);
+}
+
+/** Position prefix recorded by a pcall/xpcall call site; consumed once. */
+export function takeCallerAt(): string | undefined {
+  const S = CUR;
+  const cs = S.cs;
+  if (cs === undefined) return undefined;
+  S.cs = undefined;
+  return `${cs}:${S.cl}: `;
 }
 
 /** The message value of a caught error (pcall, resume): pending levels point at a C function: no position. */
@@ -201,11 +227,12 @@ export function callSync(f: LuaValue, args: LuaValue[], tm = false): LuaValue[] 
     rtError('C stack overflow');
   }
   S.nny++;
+  S.syncDepth++;
   try {
     const gen = startCall(f, args, undefined);
     let r = gen.next();
     while (!r.done) {
-      if (r.value === BUDGET) syncBudget(S);
+      if (r.value === BUDGET) { syncBudget(S); S.owe = true; }
       else r = gen.throw(new LuaError('attempt to yield across metamethod/C-call boundary'));
       if (!r.done) r = gen.next();
     }
@@ -216,6 +243,8 @@ export function callSync(f: LuaValue, args: LuaValue[], tm = false): LuaValue[] 
   } finally {
     S.nny--;
     S.ccalls--;
+    // back in resumable code after the budget ran out in here: its next check pauses
+    if (--S.syncDepth === 0 && S.owe) { S.owe = false; S.b = 0; }
   }
 }
 

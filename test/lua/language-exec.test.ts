@@ -60,6 +60,21 @@ describe('resumable execution', () => {
     }
   });
 
+  it('still pauses after the budget ran out inside a metamethod (synchronous section)', () => {
+    const { L } = state();
+    const f = L.load(`local t = setmetatable({}, {__index = function() local n = 0 for i = 1, 5000 do n = n + i end return n end})
+      local x = t.a
+      for i = 1, 1e7 do end
+      return x`, '@user_script');
+    const ex = L.start(f);
+    expect(ex.run(1000)).toEqual({ done: false });
+    let r = ex.run(1e6);
+    let n = 1;
+    while (!r.done) { r = ex.run(1e6); n++; }
+    expect(r.results).toEqual([12502500]);
+    expect(n).toBeGreaterThan(5);
+  });
+
   it('reports errors with positions from run()', () => {
     const { L } = state();
     const ex = L.start(L.load('local x\nfor i = 1, 100 do end\nreturn x.y', '@user_script'));
@@ -164,5 +179,31 @@ describe('host values', () => {
     expect(errOf(() => L.load('function f() return 1\n', '@user_script'))).toBe("user_script:2: 'end' expected (to close 'function' at line 1) near '<eof>'");
     expect(errOf(() => L.load('x = = 1', 'x = = 1'))).toBe(`[string "x = = 1"]:1: unexpected symbol near '='`);
     expect(errOf(() => L.load('x = = 1', '=stdin'))).toBe("stdin:1: unexpected symbol near '='");
+    const P = new LuaState({ chunkNamePrefix: '@', print: () => {} });
+    expect(errOf(() => P.load('x = = 1', 'user_script'))).toBe("user_script:1: unexpected symbol near '='");
+    expect(P.call(P.load('return loadstring("x = = 1")', 'user_script'))[1]).toBe(`[string "x = = 1"]:1: unexpected symbol near '='`);
+  });
+});
+
+describe('stepping does not change results', () => {
+  it('the differential cases give the same output run by call() and stepped 3 ops at a time', async () => {
+    const { CASES } = await import('./language-cases.js');
+    const { buildProgram } = await import('./oracle.js');
+    const all = Object.values(CASES).flat();
+    const run = (stepped: boolean): string => {
+      let out = '';
+      const L = new LuaState({ print: (l) => { out += l + '\n'; } });
+      const f = L.load(buildProgram(all), '=driver');
+      try {
+        if (!stepped) L.call(f);
+        else { const ex = L.start(f); while (!ex.run(3).done); }
+      } catch (e) {
+        out += `ERR ${e instanceof LuaError ? String(e.value) : String(e)}`;
+      }
+      return out.replace(/0x[0-9a-f]+/g, '0xADDR');
+    };
+    const a = run(false), b = run(true);
+    expect(b.length).toBeGreaterThan(1000);
+    expect(b).toBe(a);
   });
 });

@@ -78,9 +78,15 @@ export function runOurs(cases: string[], state?: LuaState): string[] {
 
 export interface Mismatch { index: number; src: string; expected: string; actual: string }
 
-export function compare(cases: string[]): Mismatch[] {
-  const ref = runReference(cases);
-  const ours = runOurs(cases);
+/** `nanSign: false`: compare NaNs without their sign (the engine prints every NaN as -nan; see docs/lua.md). */
+export function compare(cases: string[], opts: { nanSign?: boolean } = {}): Mismatch[] {
+  let ref = runReference(cases);
+  let ours = runOurs(cases);
+  if (opts.nanSign === false) {
+    const strip = (s: string) => s.replace(/-nan/g, 'nan');
+    ref = ref.map(strip);
+    ours = ours.map(strip);
+  }
   const bad: Mismatch[] = [];
   for (let i = 0; i < cases.length; i++) {
     if (ref[i] !== ours[i]) bad.push({ index: i, src: cases[i]!, expected: ref[i]!, actual: ours[i]! });

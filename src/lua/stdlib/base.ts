@@ -4,7 +4,7 @@ import {
   type GenFn, type LuaValue,
 } from '../value.js';
 import {
-  BUDGET, CUR, EMPTY, LuaKill, callSync, errorValue, getMetatable, mv, startCall, syncBudget, tostr,
+  BUDGET, CUR, EMPTY, LuaKill, callSync, caughtValue, errorValue, takeCallerAt, getMetatable, mv, startCall, syncBudget, tostr,
 } from '../runtime.js';
 import { numberToString } from '../runtime.js';
 import { strtoulNumber } from '../number.js';
@@ -178,15 +178,17 @@ export function openBase(G: LuaTable, host: BaseHost): void {
   });
 
   const pcallNf = (a: LuaValue[]): LuaValue[] => {
+    const at = takeCallerAt();
     checkAny(a, 0, 'pcall');
     try {
-      return [true, ...callSync(a[0], a.slice(1))];
+      return [true, ...callSync(a[0], a.slice(1), true)];
     } catch (e) {
       if (e instanceof LuaKill) throw e;
-      return [false, errorValue(e)];
+      return [false, caughtValue(e, at)];
     }
   };
   genFn(G, 'pcall', pcallNf, function* (_F, a) {
+    const at = takeCallerAt();
     checkAny(a, 0, 'pcall');
     const S = CUR;
     const depth = S.depth;
@@ -197,22 +199,24 @@ export function openBase(G: LuaTable, host: BaseHost): void {
     } catch (e) {
       if (e instanceof LuaKill) throw e;
       S.depth = depth;
-      return [false, errorValue(e)];
+      return [false, caughtValue(e, at)];
     } finally {
       S.nny--;
     }
   });
 
   const xpcallNf = (a: LuaValue[]): LuaValue[] => {
+    const at = takeCallerAt();
     checkAny(a, 1, 'xpcall');
     try {
-      return [true, ...callSync(a[0], EMPTY)];
+      return [true, ...callSync(a[0], EMPTY, true)];
     } catch (e) {
       if (e instanceof LuaKill) throw e;
-      return [false, handleError(a[1], errorValue(e))];
+      return [false, handleError(a[1], caughtValue(e, at))];
     }
   };
   genFn(G, 'xpcall', xpcallNf, function* (_F, a) {
+    const at = takeCallerAt();
     checkAny(a, 1, 'xpcall');
     const S = CUR;
     const depth = S.depth;
@@ -224,7 +228,7 @@ export function openBase(G: LuaTable, host: BaseHost): void {
     } catch (e) {
       if (e instanceof LuaKill) throw e;
       S.depth = depth;
-      err = errorValue(e);
+      err = caughtValue(e, at);
     } finally {
       S.nny--;
     }
