@@ -168,7 +168,7 @@ function debugObject(ctx: Context, key: string): Reply {
   try {
     serialized = createDumpPayload(v, dumpOptions(ctx)).length - 11;
   } catch (e) {
-    if (e instanceof RdbUnsupportedError) throw new ReplyError('ERR TODO: DEBUG OBJECT of this type is not implemented yet');
+    if (e instanceof RdbUnsupportedError) throw new ReplyError(`ERR ${e.message}`);
     throw e;
   }
   const store = ctx.store;
@@ -240,7 +240,7 @@ function reload(ctx: Context, opts: string[]): Reply {
       try {
         entries.push([k, createDumpPayload(v, dump)]);
       } catch (e) {
-        if (e instanceof RdbUnsupportedError) throw new ReplyError('ERR TODO: DEBUG RELOAD of this type is not implemented yet');
+        if (e instanceof RdbUnsupportedError) throw new ReplyError(`ERR ${e.message}`);
         throw e;
       }
     }

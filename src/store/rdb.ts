@@ -743,7 +743,7 @@ function readStream(r: RdbReader, type: number): RStream {
   return s;
 }
 
-/** A value RedKit cannot serialize (streams and other types RedKit does not have). */
+/** A value RedKit cannot serialize (a type a framework user added that RDB has no encoding for). */
 export class RdbUnsupportedError extends Error {
   constructor(type: string) {
     super(`RedKit cannot serialize a value of type '${type}'`);
