@@ -13,7 +13,10 @@ import { fbRound } from './value.js';
 
 const LFIELDS_PER_FLUSH = 50;
 
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 function jsStr(s: string): string {
+  if (PLAIN.test(s)) return '"' + s + '"';
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -81,10 +84,11 @@ function isLeaf(stats: Stat[]): boolean {
 }
 
 /** ", d1, d2" for error descriptions, trailing undefined ones left out. */
-function descs(...es: Expr[]): string {
-  const ds = es.map(descArg);
-  while (ds.length > 0 && ds[ds.length - 1] === 'undefined') ds.pop();
-  return ds.map((d) => ', ' + d).join('');
+function descs(a: Expr, b?: Expr): string {
+  const da = describe(a);
+  const db = b === undefined ? undefined : describe(b);
+  if (db !== undefined) return `, ${da === undefined ? 'undefined' : jsStr(da)}, ${jsStr(db)}`;
+  return da === undefined ? '' : `, ${jsStr(da)}`;
 }
 
 function descArg(e: Expr): string {

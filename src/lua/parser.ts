@@ -222,6 +222,22 @@ class Lexer {
   private readString(del: number): string {
     const start = this.pos;
     this.pos++;
+    // fast path: no escape, no newline before the closing quote
+    {
+      const src = this.src;
+      let i = this.pos;
+      for (;;) {
+        const c = i < src.length ? src.charCodeAt(i) : -1;
+        if (c === del) {
+          const out = src.slice(this.pos, i);
+          this.pos = i + 1;
+          this.buf = src.slice(start, i + 1);
+          return out;
+        }
+        if (c === 92 || c === 10 || c === 13 || c === -1) break;
+        i++;
+      }
+    }
     let out = '';
     for (;;) {
       const c = this.cur();

@@ -249,6 +249,7 @@ export function callSync(f: LuaValue, args: LuaValue[], tm = false): LuaValue[] 
 }
 
 export function syncBudget(S: RtState): void {
+  if (S.syncDepth > 0) S.owe = true;
   S.opsBase += S.windowStart - S.b;
   S.b = S.syncBudget;
   S.windowStart = S.b;
