@@ -13,8 +13,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, REDIS_VERSION, DEFAULT_REDIS_VERSION, type RedKitServer } from '../../src/index.js';
+import { versionNum } from '../../src/server/version.js';
 import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
-import { VARIANTS, call, close, connect, connectIORedis, connectNodeRedis, IOREDIS_VARIANTS, NODE_REDIS_VARIANTS, type AnyClient, type Variant } from '../support/clients.js';
+import { VARIANTS, call, close, connect, connectNodeRedis, IOREDIS_VARIANTS, NODE_REDIS_VARIANTS, type AnyClient, type Variant } from '../support/clients.js';
 import { RawClient, decode } from '../support/differential.js';
 
 let redis: RedisProcess;
@@ -86,6 +87,12 @@ describe('the reported version', () => {
       const [sa, sb] = await both(v, async (c) => (c.client as unknown as { serverInfo: Record<string, string> }).serverInfo?.redis_version);
       expect(sb).toBe(sa);
     }
+  });
+
+  it('versionNum gives REDIS_VERSION_NUM as Redis computes it (for scripts)', () => {
+    expect(versionNum()).toBe(0x07000f);
+    expect(versionNum('7.2.4')).toBe(0x070204);
+    expect(versionNum('6.2.14')).toBe(0x06020e);
   });
 
   it('the redisVersion option reports another version', async () => {
@@ -220,6 +227,5 @@ describe('extras beyond 7.0 (redis-server 7.0.15 rejects them)', () => {
       const [a, b] = await both(v, async (c) => call(c, ['PING']));
       expect(b).toEqual(a);
     }
-    void connectIORedis;
   });
 });
