@@ -33,7 +33,16 @@ export default defineConfig([
       'jest-global-setup': 'adapters/jest-global-setup.ts',
       'jest-global-teardown': 'adapters/jest-global-teardown.ts',
     },
-    dts: { entry: { vitest: 'adapters/vitest.ts', jest: 'adapters/jest.ts' } },
+    // Types for every entry point, global-setup/teardown included (publint, attw --pack).
+    dts: {
+      entry: {
+        vitest: 'adapters/vitest.ts',
+        'vitest-global-setup': 'adapters/vitest-global-setup.ts',
+        jest: 'adapters/jest.ts',
+        'jest-global-setup': 'adapters/jest-global-setup.ts',
+        'jest-global-teardown': 'adapters/jest-global-teardown.ts',
+      },
+    },
     external: ['vitest', 'redkit'],
   },
 ]);

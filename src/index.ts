@@ -4,6 +4,7 @@
 import './commands/index.js';
 
 export { createServer, RedKitServer, DEFAULT_REDIS_VERSION } from './server/server.js';
+export { REDIS_VERSION } from './server/version.js';
 export type { ServerOptions, TlsOptions } from './server/server.js';
 export { Connection } from './server/connection.js';
 export type { ConnState } from './server/connection.js';

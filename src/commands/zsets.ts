@@ -501,11 +501,25 @@ function zmscore(ctx: Context, args: string[]): Reply {
   return out;
 }
 
+/**
+ * ZRANK / ZREVRANK key member [WITHSCORE]. WITHSCORE is Redis 7.2's (RedKit
+ * reports 7.0.15 but clients such as ioredis expose it): the command takes
+ * arity -3 as in 7.2, but a third argument other than WITHSCORE answers 7.0's
+ * arity error, so every form Redis 7.0 knows answers as 7.0 does. With
+ * WITHSCORE: [rank, score] (score a double in RESP3, a bulk in RESP2), or a
+ * null array (RESP2 *-1, RESP3 _) when the member or key is missing.
+ */
 function zrank(ctx: Context, args: string[], reverse: boolean): Reply {
+  let withScore = false;
+  if (args.length !== 2) {
+    if (args.length !== 3 || args[2].toLowerCase() !== 'withscore') throw new ReplyError(Err.arity(reverse ? 'zrevrank' : 'zrank'));
+    withScore = true;
+  }
   const zs = getZset(ctx.db, args[0]);
-  if (zs === undefined) return null;
+  if (zs === undefined) return withScore ? NULL_ARRAY : null;
   const r = zs.rank(args[1], reverse);
-  return r < 0 ? null : r;
+  if (r < 0) return withScore ? NULL_ARRAY : null;
+  return withScore ? [r, new DoubleReply(zs.score(args[1]) as number)] : r;
 }
 
 function zcount(ctx: Context, args: string[]): Reply {
@@ -1154,8 +1168,9 @@ export function installZsets(server: RedKitServer): void {
     zcard,
     zscore,
     zmscore,
-    zrank: (ctx, args) => zrank(ctx, args, false),
-    zrevrank: (ctx, args) => zrank(ctx, args, true),
+    // Arity -3 for 7.2's WITHSCORE (see zrank()).
+    zrank: { arity: -3, handler: (ctx, args) => zrank(ctx, args, false) },
+    zrevrank: { arity: -3, handler: (ctx, args) => zrank(ctx, args, true) },
     zcount,
     zlexcount,
     zrange: (ctx, args) => zrangeGeneric(ctx, args, 0, undefined, RangeType.Auto, Direction.Auto),

@@ -11,6 +11,7 @@ import type { Reply } from '../resp/reply.js';
 import { encodeReply } from '../resp/writer.js';
 import { Store } from '../store/store.js';
 import { Config } from './config.js';
+import { REDIS_VERSION } from './version.js';
 import { Connection, type ConnState } from './connection.js';
 import type { Context } from './context.js';
 import { ATTENTION, Dispatcher, errorStack, type Gate, type Middleware, type Observer } from './dispatch.js';
@@ -48,7 +49,7 @@ export interface ServerOptions {
   users?: Record<string, string>;
   /** Number of databases. Default 16. */
   databases?: number;
-  /** Version reported by INFO and HELLO. Default 7.2.4. */
+  /** Version reported by INFO and HELLO (and to scripts). Default REDIS_VERSION, 7.0.15: see server/version.ts. */
   redisVersion?: string;
   /** The clock, or its mode ('real' | 'frozen' | 'fake-timers'). */
   clock?: Clock | ClockMode;
@@ -64,7 +65,8 @@ export interface ServerOptions {
   directIo?: boolean;
 }
 
-export const DEFAULT_REDIS_VERSION = '7.2.4';
+/** The version reported when no `redisVersion` is given (server/version.ts). */
+export const DEFAULT_REDIS_VERSION = REDIS_VERSION;
 
 export interface ServerStats {
   connectionsReceived: number;

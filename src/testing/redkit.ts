@@ -29,7 +29,7 @@ export interface RedKitOptions {
   tls?: TlsOptions;
   /** Number of databases (default 16). */
   databases?: number;
-  /** Version reported by INFO and HELLO (default 7.2.4). */
+  /** Version reported by INFO and HELLO (default 7.0.15, REDIS_VERSION: see server/version.ts). */
   redisVersion?: string;
   /**
    * Initial data: a snapshot object, RDB bytes, or the path of a file — a
