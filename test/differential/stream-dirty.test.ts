@@ -93,7 +93,7 @@ function randomSteps(seed: number, n: number): C[] {
     next.set(k, v);
     return `${v}-0`;
   };
-  // Start with both keys holding both groups (DESTROY and DEL-free trims take them away later).
+  // Start with both keys holding both groups (DESTROY takes them away later).
   const out: C[] = [];
   for (const k of keys) {
     out.push(['XADD', k, newId(k), 'f', 'init']);
