@@ -192,6 +192,38 @@ describe.each([2, 3] as const)('stream commands and rdb_changes_since_last_save 
     expect(changed).toBeGreaterThan(50);
   });
 
+  it.each([
+    ['XGROUP', 'DESTROY', 'bs', 'bg'],
+    ['DEL', 'bs'],
+    ['SET', 'bs', 'x'],
+    ['XGROUP', 'SETID', 'bs', 'bg', '0'],
+    ['XADD', 'bs', 'MAXLEN', '0', '5-1', 'f', 'v'],
+  ])('a blocked XREADGROUP released by %s %s %s', async (...wake) => {
+    const a = await pair.clients(proto);
+    const b = await pair.clients(proto);
+    for (const cmd of [['XADD', 'bs', '1-1', 'f', 'v'], ['XGROUP', 'CREATE', 'bs', 'bg', '$']]) {
+      await Promise.all([a.r.call(...cmd), a.k.call(...cmd)]);
+    }
+    const [dr, dk] = [await dirty(a.r), await dirty(a.k)];
+    const blocked = [b.r, b.k].map((c) => c.call('XREADGROUP', 'GROUP', 'bg', 'bc', 'BLOCK', '0', 'STREAMS', 'bs', '>'));
+    for (const c of [a.r, a.k]) {
+      for (;;) {
+        const info = await c.call('INFO', 'clients');
+        if (/blocked_clients:1/.test(info)) break;
+      }
+    }
+    const [wr, wk] = await Promise.all([a.r.call(...wake), a.k.call(...wake)]);
+    expect(wk).toBe(wr);
+    // Still blocked after the wake-up (XGROUP SETID to an ID with nothing after it in RedKit and Redis): unblock it.
+    const still = await Promise.all([a.r.call('INFO', 'clients'), a.k.call('INFO', 'clients')]);
+    if (/blocked_clients:1/.test(still[0])) {
+      await Promise.all([a.r.call('XADD', 'bs', '9-1', 'f', 'v'), a.k.call('XADD', 'bs', '9-1', 'f', 'v')]);
+    }
+    const [br, bk] = await Promise.all(blocked);
+    expect(bk).toBe(br);
+    expect((await dirty(a.k)) - dk).toBe((await dirty(a.r)) - dr);
+  });
+
   it('a blocked XREADGROUP served by XADD', async () => {
     const a = await pair.clients(proto);
     const b = await pair.clients(proto);
