@@ -118,6 +118,31 @@ describe('stream reads tracked, stream writes invalidate (RESP3)', () => {
     }
   });
 
+  it.each([
+    [['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$']],
+    [['XREADGROUP', 'GROUP', 'g', 'c5', 'BLOCK', '0', 'STREAMS', 's', '>']],
+  ])('a blocked read by a tracking client: %s', async (read) => {
+    const t = await pair.clients(3);
+    const w = await pair.clients(3);
+    await same(w, [...SETUP, ['XREADGROUP', 'GROUP', 'g', 'c0', 'STREAMS', 's', '>']]);
+    await Promise.all([t.r.call('CLIENT', 'TRACKING', 'ON'), t.k.call('CLIENT', 'TRACKING', 'ON')]);
+    const blocked = [t.r, t.k].map((c) => c.call(...read));
+    for (const c of [w.r, w.k]) {
+      for (;;) {
+        if (/blocked_clients:1/.test(await c.call('INFO', 'clients'))) break;
+      }
+    }
+    await same(w, [['XADD', 's', '10-1', 'a', '10']]);
+    const [br, bk] = await Promise.all(blocked);
+    expect(bk).toBe(br);
+    // Pushes that came with or after the served reply, then after more writes.
+    await same(t, []);
+    await same(w, [['XADD', 's', '11-1', 'a', '11']]);
+    await same(t, []);
+    await same(w, [['XDEL', 's', '1-1']]);
+    await same(t, [['XLEN', 's']]);
+  });
+
   it('BCAST with a prefix, and a RESP2 redirection', async () => {
     const t = await pair.clients(3);
     const w = await pair.clients(3);
