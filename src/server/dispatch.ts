@@ -109,7 +109,8 @@ export class Dispatcher {
   private alwaysGates = 0;
   /**
    * Runs after every command that ran (client-side caching remembers the keys
-   * a tracking client read); set only while someone needs it.
+   * a tracking client read); a blocking command runs it when it blocks, not
+   * when served. Set only while someone needs it.
    */
   postCommand: ((ctx: Context, cmd: Command, args: string[]) => void) | undefined;
   /** Runs before every command (after lookup, arity and auth); cheap bookkeeping only. */
