@@ -438,6 +438,8 @@ function hexpireGeneric(ctx: Context, args: string[], relative: boolean, seconds
   }
   const db = ctx.db;
   if (updated + deleted !== 0) {
+    // Redis 7.4 (hashTypeSetExDone): one change per field updated or deleted.
+    ctx.store.dirty += updated + deleted;
     if (h.size === 0) {
       db.delete(key);
       ctx.store.notify(NOTIFY.HASH, 'hdel', key, db.id);
@@ -489,6 +491,8 @@ function hpersist(ctx: Context, args: string[]): Reply {
     } else out.push(-1);
   }
   if (changed) {
+    // Redis 7.4's hpersistCommand: one change when any field lost its TTL.
+    ctx.store.dirty++;
     ctx.store.notify(NOTIFY.HASH, 'hpersist', key, ctx.db.id);
     ctx.db.touch(key);
   }

@@ -86,7 +86,7 @@ const subcommandSyntax = (sub: string, cmd: string): string =>
 // ---- hooks for the blocking layer ------------------------------------------------------------
 
 /**
- * A stream key may now serve blocked readers (XADD, XGROUP SETID/DESTROY...).
+ * A stream key may now serve blocked readers (XADD, XGROUP DESTROY...).
  * Goes to the store's keyReady hook, which the blocking layer installs.
  */
 export function signalStreamReady(ctx: Context, key: string): void {
@@ -412,6 +412,7 @@ function xadd(ctx: Context, args: string[]): Reply {
   else db.touch(key);
   s.append(ms, seq, args, fieldPos, streamLimits(ctx), tot);
   const st = ctx.store;
+  st.dirty++;
   st.notify(NOTIFY.STREAM, 'xadd', key, db.id);
   if (t !== null && t.strategy !== 0) {
     if (trimStream(s, t) > 0) st.notify(NOTIFY.STREAM, 'xtrim', key, db.id);
@@ -430,6 +431,7 @@ function xtrim(ctx: Context, args: string[]): Reply {
   if (deleted) {
     ctx.store.notify(NOTIFY.STREAM, 'xtrim', key, ctx.db.id);
     ctx.db.touch(key);
+    ctx.store.dirty += deleted;
   }
   return deleted;
 }
@@ -481,6 +483,7 @@ function xdel(ctx: Context, args: string[]): Reply {
     else if (firstEntry) s.firstId = s.firstValidId() ?? MIN_ID;
     ctx.db.touch(key);
     ctx.store.notify(NOTIFY.STREAM, 'xdel', key, ctx.db.id);
+    ctx.store.dirty += deleted;
   }
   return deleted;
 }
@@ -571,6 +574,7 @@ function consumerFor(ctx: Context, g: ConsumerGroup, name: string, key: string):
   if (c === undefined) {
     c = new Consumer(name, now);
     g.consumers.set(name, c);
+    ctx.store.dirty++;
     ctx.store.notify(NOTIFY.STREAM, 'xgroup-createconsumer', key, ctx.db.id);
   } else c.seenTime = now;
   return c;
@@ -702,6 +706,8 @@ export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?:
     if (g !== undefined) {
       const c = consumerFor(ctx, g, req.consumer!, key);
       items = history ? readHistory(ctx, s, start, req.count, c) : readForGroup(ctx, s, start, req.count, g, c, req.noack);
+      // xreadCommand counts one change per stream a group read served (not when serving a blocked reader).
+      ctx.store.dirty++;
     } else {
       items = s.rangeReply(start, MAX_ID, req.count);
     }
@@ -779,6 +785,7 @@ function xgroupCreate(ctx: Context, args: string[]): Reply {
   }
   const g = s.createGroup(args[1], id, x.entriesRead);
   if (g === null) throw new ReplyError(ERR_BUSYGROUP);
+  ctx.store.dirty++;
   ctx.store.notify(NOTIFY.STREAM, 'xgroup-create', key, ctx.db.id);
   return OK;
 }
@@ -792,8 +799,10 @@ function xgroupSetid(ctx: Context, args: string[]): Reply {
   const id = args[2] === '$' ? s.lastId : parseId(args[2]);
   g.lastId = id;
   g.entriesRead = x.entriesRead;
+  ctx.store.dirty++;
   ctx.store.notify(NOTIFY.STREAM, 'xgroup-setid', args[0], ctx.db.id);
-  signalStreamReady(ctx, args[0]);
+  // Redis 7.0 does not signal the key as ready here: readers blocked on the
+  // group wait for the next XADD (then read from the new last ID).
   return OK;
 }
 
@@ -801,6 +810,7 @@ function xgroupDestroy(ctx: Context, args: string[]): Reply {
   const x = xgroupPrepare(ctx, ctx.sentArgs[0] ?? 'destroy', args, 'none', false);
   if (x.g === undefined) return 0;
   x.s!.groups!.delete(args[1]);
+  ctx.store.dirty++;
   ctx.store.notify(NOTIFY.STREAM, 'xgroup-destroy', args[0], ctx.db.id);
   signalStreamReady(ctx, args[0]);
   return 1;
@@ -811,6 +821,7 @@ function xgroupCreateConsumer(ctx: Context, args: string[]): Reply {
   const g = x.g!;
   if (g.consumers.has(args[2])) return 0;
   g.consumers.set(args[2], new Consumer(args[2], ctx.clock.now()));
+  ctx.store.dirty++;
   ctx.store.notify(NOTIFY.STREAM, 'xgroup-createconsumer', args[0], ctx.db.id);
   return 1;
 }
@@ -825,6 +836,7 @@ function xgroupDelConsumer(ctx: Context, args: string[]): Reply {
     g.pel.delete(ms, seq);
   });
   g.consumers.delete(args[2]);
+  ctx.store.dirty++;
   ctx.store.notify(NOTIFY.STREAM, 'xgroup-delconsumer', args[0], ctx.db.id);
   return pending;
 }
@@ -845,6 +857,7 @@ function xack(ctx: Context, args: string[]): Reply {
       acked++;
     }
   }
+  ctx.store.dirty += acked;
   return acked;
 }
 
@@ -945,7 +958,14 @@ function xclaim(ctx: Context, args: string[]): Reply {
       lastId = parseStrictId(args[j]);
     } else throw new ReplyError(`ERR Unrecognized XCLAIM option '${cstr(opt)}'`);
   }
-  if (compareIds(lastId, g.lastId) > 0) g.lastId = lastId;
+  // Moving the group's last ID counts one change, unless an entry was claimed
+  // or dropped (then only those count, as xclaimCommand does).
+  let lastIdMoved = false;
+  if (compareIds(lastId, g.lastId) > 0) {
+    g.lastId = lastId;
+    lastIdMoved = true;
+  }
+  let changes = 0;
   if (deliverytime !== -1) {
     if (deliverytime < 0 || deliverytime > now) deliverytime = now;
   } else deliverytime = now;
@@ -958,6 +978,7 @@ function xclaim(ctx: Context, args: string[]): Reply {
       if (nack !== undefined) {
         g.pel.delete(id.ms, id.seq);
         nack.consumer?.pel.delete(id.ms, id.seq);
+        changes++;
       }
       continue;
     }
@@ -979,7 +1000,9 @@ function xclaim(ctx: Context, args: string[]): Reply {
       nack.consumer = consumer;
     }
     out.push(justid ? idReply(id) : entryReply(entry));
+    changes++;
   }
+  ctx.store.dirty += changes > 0 ? changes : lastIdMoved ? 1 : 0;
   return out;
 }
 
@@ -1036,6 +1059,7 @@ function xautoclaim(ctx: Context, args: string[]): Reply {
       g.pel.delete(id.ms, id.seq);
       nack.consumer?.pel.delete(id.ms, id.seq);
       deletedIds.push(idReply(id));
+      ctx.store.dirty++;
       cnt--;
       continue;
     }
@@ -1049,6 +1073,7 @@ function xautoclaim(ctx: Context, args: string[]): Reply {
       nack.consumer = consumer;
     }
     claimed.push(justid ? idReply(id) : entryReply(entry));
+    ctx.store.dirty++;
     cnt--;
   }
   if (!eof && k < keys.length) next = keys[k];
@@ -1237,6 +1262,7 @@ function xsetid(ctx: Context, args: string[]): Reply {
   s.lastId = id;
   if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
   if (!idIsZero(maxDel)) s.maxDeletedId = maxDel;
+  ctx.store.dirty++;
   ctx.store.notify(NOTIFY.STREAM, 'xsetid', key, ctx.db.id);
   return OK;
 }

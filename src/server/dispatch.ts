@@ -109,7 +109,8 @@ export class Dispatcher {
   private alwaysGates = 0;
   /**
    * Runs after every command that ran (client-side caching remembers the keys
-   * a tracking client read); set only while someone needs it.
+   * a tracking client read); a blocking command runs it when it blocks, not
+   * when served. Set only while someone needs it.
    */
   postCommand: ((ctx: Context, cmd: Command, args: string[]) => void) | undefined;
   /** Runs before every command (after lookup, arity and auth); cheap bookkeeping only. */
@@ -370,6 +371,8 @@ export class Dispatcher {
     this.stats.commands++;
     const po = this.pendingObservers;
     for (let i = 0; i < po.length; i++) po[i](ctx, cmd, args);
+    // A command that blocks (XREAD BLOCK) is a read of its keys now, as Redis's call() sees it, not when served.
+    if (this.postCommand !== undefined && (cmd.flagBits & F.blocking) !== 0) this.postCommand(ctx, cmd, args);
     if (t0 === -1) {
       return Promise.resolve(reply).then(
         (v) => this.finish(ctx, cmd, args, v, false, touches, -1),
@@ -418,7 +421,7 @@ export class Dispatcher {
       this.stats.failedCalls++;
       this.countError(reply);
     }
-    if (this.postCommand !== undefined) this.postCommand(ctx, cmd, args);
+    if (this.postCommand !== undefined && !(late && (cmd.flagBits & F.blocking) !== 0)) this.postCommand(ctx, cmd, args);
     const obs = this.observers;
     for (let i = 0; i < obs.length; i++) obs[i](ctx, cmd, args, reply, late);
     return reply;

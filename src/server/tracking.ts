@@ -372,7 +372,14 @@ export class Tracking implements KeyTracker {
  * key specs, as COMMAND GETKEYS reads them.
  */
 function commandKeys(cmd: Command, args: string[]): string[] {
-  if ((cmd.flagBits & F.movablekeys) === 0 || cmd.getKeys !== undefined || !cmd.builtin) return commandKeyIndexes(cmd, args).map((i) => args[i]);
+  if ((cmd.flagBits & F.movablekeys) === 0 || cmd.getKeys !== undefined || !cmd.builtin) {
+    // A subcommand's key positions count the subcommand name (XINFO STREAM key: first key 2).
+    if (cmd.parent !== undefined && cmd.getKeys === undefined) {
+      const argv = [cmd.name, ...args];
+      return commandKeyIndexes(cmd, argv).map((i) => argv[i]);
+    }
+    return commandKeyIndexes(cmd, args).map((i) => args[i]);
+  }
   const argv = cmd.parent !== undefined ? [cmd.parent.name, cmd.name, ...args] : [cmd.name, ...args];
   const specs = redisKeySpecs(cmd.fullName);
   let found = specs !== undefined && !specs.some((s) => s.flags.includes('variable_flags')) ? keysFromSpecs(specs, argv, cmd.arity) : null;
