@@ -7,6 +7,7 @@
  * unblocking commands run and both blocked clients' replies are compared.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { block, nothingPending, readSame, sendBoth, waitBlocked, type Both } from '../support/blocking.js';
 import { expectSame, RawClient, startPair, type Cmd, type Pair } from '../support/differential.js';
 
 let pair: Pair;
@@ -24,58 +25,10 @@ beforeEach(async () => {
   }
 });
 
-type Both = { r: RawClient; k: RawClient };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function blockedClients(c: RawClient): Promise<number> {
-  const info = await c.call('INFO', 'clients');
-  return Number(/blocked_clients:(\d+)/.exec(info)?.[1] ?? -1);
-}
-
-/** Wait until each server counts `n` blocked clients (asked through `ctl`). */
-async function waitBlocked(ctl: Both, n: number): Promise<void> {
-  for (const c of [ctl.r, ctl.k]) {
-    for (let i = 0; ; i++) {
-      if ((await blockedClients(c)) === n) break;
-      if (i > 1000) throw new Error(`never saw ${n} blocked clients`);
-      await sleep(2);
-    }
-  }
-}
-
-/** Send a command on both without waiting for its reply. */
-function sendBoth(c: Both, ...cmd: Cmd): void {
-  c.r.send(...cmd);
-  c.k.send(...cmd);
-}
-
-/** Read the next reply on both and expect the same bytes. */
-async function readSame(c: Both, label: string): Promise<string> {
-  const [a, b] = await Promise.all([c.r.read(), c.k.read()]);
-  expect(b, label).toBe(a);
-  return a;
-}
-
 /** Read the next reply on both and expect the same type (HELLO: versions and ids differ). */
 async function readSameType(c: Both, label: string): Promise<void> {
   const [a, b] = await Promise.all([c.r.read(), c.k.read()]);
   expect(b[0], label).toBe(a[0]);
-}
-
-/** Send a blocking command on `c` and wait until both servers count it blocked (blocked in total). */
-async function block(c: Both, ctl: Both, blocked: number, ...cmd: Cmd): Promise<void> {
-  sendBoth(c, ...cmd);
-  await waitBlocked(ctl, blocked);
-}
-
-/** Nothing more has arrived on either client. */
-async function nothingPending(...cs: Both[]): Promise<void> {
-  // A PING on the controller round-trips through both servers' event loops first.
-  await sleep(5);
-  for (const c of cs) {
-    expect(c.k.pending(), 'redkit sent nothing more').toBe('');
-    expect(c.r.pending(), 'redis sent nothing more').toBe('');
-  }
 }
 
 describe.each([2, 3] as const)('blocking commands (RESP%i)', (proto) => {
