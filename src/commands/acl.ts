@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { Err, ReplyError } from '../errors.js';
 import { parseIntStrict } from '../resp/format.js';
-import { DoubleReply, MapReply, OK, type Reply } from '../resp/reply.js';
+import { DoubleReply, MapReply, OK, SetReply, type Reply } from '../resp/reply.js';
 import {
   ACL_OK,
   CATEGORIES,
@@ -54,6 +54,9 @@ const ACL_HELP = [
   '    Return the current connection username.',
 ];
 
+/** Too many arguments for a subcommand whose arity is open-ended (Redis checks them in the handler). */
+const wrongArgs = (ctx: Context): ReplyError => new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${ctx.sentArgs[0]}'. Try ACL HELP.`);
+
 const NO_ACLFILE =
   'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.';
 
@@ -65,7 +68,7 @@ function sortedNames(server: RedKitServer): string[] {
 function selectorMap(s: Selector, root: boolean, u?: AclUser): Reply[] {
   const out: Reply[] = [];
   if (root && u) {
-    out.push('flags', u.flags(), 'passwords', u.passwords.slice());
+    out.push('flags', new SetReply(u.flags()), 'passwords', u.passwords.slice());
   }
   out.push('commands', s.describeCommands(), 'keys', s.describeKeys(), 'channels', s.describeChannels());
   return out;
@@ -99,7 +102,7 @@ function dryrun(ctx: Context, args: string[]): Reply {
 function log(ctx: Context, args: string[]): Reply {
   const acl = ctx.server.acl;
   let count = 10;
-  if (args.length > 1) throw new ReplyError(Err.syntax);
+  if (args.length > 1) throw wrongArgs(ctx);
   if (args.length === 1) {
     if (args[0].toLowerCase() === 'reset') {
       acl.log.length = 0;
@@ -136,6 +139,7 @@ function log(ctx: Context, args: string[]): Reply {
 }
 
 function cat(ctx: Context, args: string[]): Reply {
+  if (args.length > 1) throw wrongArgs(ctx);
   if (args.length === 0) return CATEGORIES.slice();
   const i = CATEGORIES.indexOf(args[0].toLowerCase() as (typeof CATEGORIES)[number]);
   if (i < 0) throw new ReplyError(`ERR Unknown category '${args[0]}'`);
@@ -143,15 +147,17 @@ function cat(ctx: Context, args: string[]): Reply {
   const out: string[] = [];
   const table = ctx.server.acl.table;
   for (const c of table.top.values()) {
+    // Commands Redis 7.0 does not have (7.2+) are left out, as 7.0 lists them.
+    if (c.extra === true) continue;
     if (c.cats & bit) out.push(c.fullName);
-    if (c.subs) for (const s of c.subs.values()) if (s.cats & bit) out.push(s.fullName);
+    if (c.subs) for (const s of c.subs.values()) if (s.cats & bit && s.extra !== true) out.push(s.fullName);
   }
   return out;
 }
 
-function genpass(_ctx: Context, args: string[]): Reply {
+function genpass(ctx: Context, args: string[]): Reply {
   let bits = 256;
-  if (args.length > 1) throw new ReplyError(Err.syntax);
+  if (args.length > 1) throw wrongArgs(ctx);
   if (args.length === 1) {
     const n = parseIntStrict(args[0]);
     if (n === null) throw new ReplyError(Err.notInteger);

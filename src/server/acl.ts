@@ -56,6 +56,7 @@ const ALL = 3;
 
 interface KeySpecInfo {
   flags: number; // READ / WRITE needed
+  notKey: boolean; // a shard channel (SPUBLISH...): not checked as a key
   index: number; // begin_search index (1-based position), 0 if not an index search
   lastkey: number;
   keystep: number;
@@ -71,6 +72,8 @@ export interface AclCmd {
   specs: KeySpecInfo[];
   /** Union of every spec's needs (for keys no simple spec covers). */
   anyFlags: number;
+  /** Not a Redis 7.0 command: left out of the category counts ACL LIST's description uses. */
+  extra?: boolean;
 }
 
 type Tag = unknown;
@@ -97,7 +100,8 @@ function specsOf(entry: Tag[]): { specs: KeySpecInfo[]; any: number } {
     let f = 0;
     if (fl.includes('access')) f |= READ;
     if (fl.includes('insert') || fl.includes('delete') || fl.includes('update')) f |= WRITE;
-    any |= f;
+    const notKey = fl.includes('not_key');
+    if (!notKey) any |= f;
     const bs = mapOf(m.begin_search);
     const fk = mapOf(m.find_keys);
     let index = 0;
@@ -109,7 +113,7 @@ function specsOf(entry: Tag[]): { specs: KeySpecInfo[]; any: number } {
       lastkey = Number(r.lastkey);
       keystep = Number(r.keystep) || 1;
     }
-    specs.push({ flags: f, index, lastkey, keystep });
+    specs.push({ flags: f, notKey, index, lastkey, keystep });
   }
   return { specs, any };
 }
@@ -159,7 +163,7 @@ export class AclCommands {
   addRegistered(cmd: Command, parent?: AclCmd): AclCmd {
     let c = this.byName.get(cmd.fullName);
     if (c === undefined) {
-      c = { id: this.all.length, fullName: cmd.fullName, cats: catBits(cmd.aclCategories), parent, noAuth: (cmd.flagBits & F.no_auth) !== 0, specs: [], anyFlags: ALL };
+      c = { id: this.all.length, fullName: cmd.fullName, cats: catBits(cmd.aclCategories), parent, noAuth: (cmd.flagBits & F.no_auth) !== 0, specs: [], anyFlags: ALL, extra: true };
       this.all.push(c);
       this.byName.set(cmd.fullName, c);
       if (parent === undefined) this.top.set(cmd.fullName, c);
@@ -263,7 +267,7 @@ export class Selector {
     let on = 0;
     let off = 0;
     for (const c of this.table.all) {
-      if (c.cats & bit) {
+      if (c.cats & bit && c.extra !== true) {
         if (this.has(c)) on++;
         else off++;
       }
@@ -394,6 +398,7 @@ export class Selector {
       applied[best] = true;
     }
     const single = (c: AclCmd): void => {
+      if (c.extra === true) return; // Redis 7.0 does not know it: not described
       const u = this.has(c);
       if (u !== fake.has(c)) {
         rules.push((u ? '+' : '-') + c.fullName);
@@ -448,15 +453,20 @@ export class Selector {
       for (const i of idx) {
         const pos = i + off;
         let need = -1;
+        let notKey = false;
         for (const s of c.specs) {
           if (s.index === 0) continue;
           const last = s.lastkey >= 0 ? s.index + s.lastkey : args.length + off + s.lastkey;
           if (pos >= s.index && pos <= last && (pos - s.index) % s.keystep === 0) {
             need = s.flags;
+            notKey = s.notKey;
             break;
           }
         }
+        if (notKey) continue;
         if (need < 0) need = c.anyFlags;
+        if (c.fullName === 'set') need = args.some((a, j) => j >= 2 && a.toLowerCase() === 'get') ? READ | WRITE : WRITE;
+        else if (c.fullName === 'bitfield') need = bitfieldWrites(args) ? READ | WRITE : READ;
         if (!this.keyAllowed(args[i], need)) return [DENIED_KEY, i];
       }
     }
@@ -487,6 +497,15 @@ export class Selector {
     }
     return false;
   }
+}
+
+/** BITFIELD with a SET or INCRBY writes (Redis's bitfieldGetKeys flags). */
+function bitfieldWrites(args: string[]): boolean {
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i].toLowerCase();
+    if (a === 'set' || a === 'incrby') return true;
+  }
+  return false;
 }
 
 /** Channel arguments the ACL checks (publish / subscribe forms), as indexes into args. */
@@ -891,6 +910,8 @@ export function aclCheckCommand(ctx: Context, cmd: Command, args: string[]): Rep
   const acl = ctx.server.acl;
   const [r, idx] = acl.checkUser(u, cmd, args);
   if (r === ACL_OK) return undefined;
+  // Redis refuses DEBUG (enable-debug-command) before its ACL check: the handler answers.
+  if (cmd.fullName === 'debug' && !debugAllowed(ctx)) return undefined;
   const context = ctx.inScript ? 'lua' : ctx.inMulti ? 'multi' : 'toplevel';
   acl.addLog(ctx, r, context, r === DENIED_CMD ? cmd.fullName : args[idx], u.name);
   return acl.errorFor(r, cmd);
@@ -916,4 +937,12 @@ export function aclExecCheck(ctx: Context, cmd: Command, args: string[]): ReplyE
   return new ReplyError(
     `NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${EXEC_REASONS[r] ?? 'no permission'}`,
   );
+}
+
+function debugAllowed(ctx: Context): boolean {
+  const mode = ctx.server.config.get('enable-debug-command') ?? 'no';
+  if (mode === 'yes') return true;
+  if (mode !== 'local') return false;
+  const a = ctx.remoteAddress;
+  return ctx.conn === undefined || a.startsWith('127.') || a.startsWith('::1') || a.startsWith('[::1]') || a.startsWith(':');
 }
