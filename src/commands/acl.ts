@@ -224,7 +224,7 @@ export function installAcl(server: RedKitServer): void {
       handler: () => null,
       subcommands: {
         setuser: (ctx, args) => {
-          ctx.server.acl.setUser(args[0], args.slice(1));
+          ctx.server.acl.setUser(args[0], args.slice(1), ctx);
           return OK;
         },
         getuser: getUser,
@@ -233,7 +233,7 @@ export function installAcl(server: RedKitServer): void {
           for (const name of args) {
             if (name === 'default') throw new ReplyError("ERR The 'default' user cannot be removed");
           }
-          for (const name of args) if (ctx.server.acl.deleteUser(name)) n++;
+          for (const name of args) if (ctx.server.acl.deleteUser(name, ctx)) n++;
           return n;
         },
         list: (ctx) => aclListLines(ctx.server),

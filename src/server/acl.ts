@@ -776,7 +776,7 @@ export class Acl {
   /** Stats for INFO (acl_access_denied_*). */
   readonly denied = { auth: 0, cmd: 0, key: 0, channel: 0 };
   /** Called after a user changed or was deleted (close its connections...). */
-  onUserChanged: ((u: AclUser, deleted: boolean) => void) | undefined;
+  onUserChanged: ((u: AclUser, deleted: boolean, by: Context | undefined) => void) | undefined;
   logMaxLen = 128;
 
   constructor(
@@ -822,7 +822,7 @@ export class Acl {
    * SETUSER: apply rules atomically (a refused rule changes nothing). Throws
    * ReplyError with Redis's text.
    */
-  setUser(name: string, ops: string[]): AclUser {
+  setUser(name: string, ops: string[], by?: Context): AclUser {
     const merged = mergeSelectorArgs(ops);
     this.sync();
     const existing = this.users.get(name);
@@ -838,18 +838,18 @@ export class Acl {
     u.refresh();
     if (existing) {
       existing.copyFrom(u);
-      this.onUserChanged?.(existing, false);
+      this.onUserChanged?.(existing, false, by);
       return existing;
     }
     this.users.set(name, u);
     return u;
   }
 
-  deleteUser(name: string): boolean {
+  deleteUser(name: string, by?: Context): boolean {
     const u = this.users.get(name);
     if (u === undefined) return false;
     this.users.delete(name);
-    this.onUserChanged?.(u, true);
+    this.onUserChanged?.(u, true, by);
     return true;
   }
 
