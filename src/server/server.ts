@@ -416,6 +416,13 @@ export class RedKitServer {
       socket.resume();
       return;
     }
+    if (protectedModeDenies(this.config.get('protected-mode') === 'yes', this.acl.defaultUser.nopass, socket.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => {});
+      socket.end(PROTECTED_MODE_DENIED);
+      socket.resume();
+      return;
+    }
     let conn: Connection;
     try {
       conn = new Connection(this, socket, this.nextClientId++);
@@ -543,4 +550,20 @@ export function userSpecToRules(spec: string): string[] {
     // not rules: a password
   }
   return ['on', '>' + spec, '~*', '&*', '+@all'];
+}
+
+/** What Redis 7.0.15 writes, then closes, to a non-loopback client in protected mode. */
+export const PROTECTED_MODE_DENIED =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/**
+ * Redis's protected mode: with `protected-mode yes` and a default user
+ * without password (`nopass`), only loopback clients are accepted. Like
+ * Redis's connIsLocal, loopback is exactly 127.0.0.1 or ::1 (127.0.0.2 is
+ * not); a socket without a remote address (unix socket) is local.
+ */
+export function protectedModeDenies(protectedMode: boolean, defaultNopass: boolean, remoteAddress: string | undefined): boolean {
+  if (!protectedMode || !defaultNopass || remoteAddress === undefined || remoteAddress === '') return false;
+  const a = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
+  return a !== '127.0.0.1' && a !== '::1';
 }

@@ -8,7 +8,9 @@
  * are compared sorted (category rules keep their order). ACL LOG's age and
  * the per-process fields of its client-info are masked.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { protectedModeDenies } from '../../src/server/server.js';
 import { decode, expectSame, RawClient, startPair, type Cmd, type Pair, type Step } from '../support/differential.js';
 
 const VOLATILE = new Set(['id', 'addr', 'laddr', 'fd', 'age', 'idle', 'qbuf', 'qbuf-free', 'argv-mem', 'multi-mem', 'rbs', 'rbp', 'obl', 'oll', 'omem', 'tot-mem']);
@@ -432,4 +434,55 @@ describe('ACL property: random rule sequences', () => {
     }
     await expectSame(r, k, [R('ACL', 'LIST')]);
   }, 120_000);
+});
+
+/** Connect from 127.0.0.2 (loopback network, but not Redis's "local" address) and read until close. */
+function fromOtherAddress(port: number, send: string): Promise<string> {
+  return new Promise((resolve) => {
+    let out = '';
+    const s = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
+    s.setEncoding('latin1');
+    s.on('connect', () => s.write(send));
+    s.on('data', (d: string) => (out += d));
+    s.on('error', () => resolve(out + '<error>'));
+    s.on('close', () => resolve(out + '<closed>'));
+    setTimeout(() => {
+      s.destroy();
+      resolve(out + '<open>');
+    }, 500);
+  });
+}
+
+describe('protected mode', () => {
+  it('DENIED for a client that is not 127.0.0.1 / ::1 while the default user has no password', async () => {
+    const both = async (send: string) => Promise.all([fromOtherAddress(pair.redis.port, send), fromOtherAddress(pair.redkit.port, send)]);
+    const [a, b] = await both('PING\r\n');
+    expect(a.startsWith('-DENIED Redis is running in protected mode')).toBe(true);
+    expect(b).toBe(a);
+    const { r, k } = await pair.clients(2);
+    // With a password for the default user: accepted (and asked to authenticate).
+    await expectSame(r, k, [['CONFIG', 'SET', 'requirepass', 'pw']]);
+    const [c, d] = await both('PING\r\n');
+    expect(c).toBe('-NOAUTH Authentication required.\r\n<open>');
+    expect(d).toBe(c);
+    await expectSame(r, k, [['AUTH', 'pw'], ['CONFIG', 'SET', 'requirepass', ''], ['CONFIG', 'SET', 'protected-mode', 'no']]);
+    const [e, f] = await both('PING\r\n');
+    expect(e).toBe('+PONG\r\n<open>');
+    expect(f).toBe(e);
+    await expectSame(r, k, [['CONFIG', 'SET', 'protected-mode', 'yes'], ['CONFIG', 'GET', 'protected-mode']]);
+    const [g, h] = await both('');
+    expect(h).toBe(g);
+  });
+
+  it('the decision: loopback is exactly 127.0.0.1 or ::1; unix sockets are local', () => {
+    expect(protectedModeDenies(true, true, '127.0.0.1')).toBe(false);
+    expect(protectedModeDenies(true, true, '::1')).toBe(false);
+    expect(protectedModeDenies(true, true, '::ffff:127.0.0.1')).toBe(false);
+    expect(protectedModeDenies(true, true, undefined)).toBe(false);
+    expect(protectedModeDenies(true, true, '127.0.0.2')).toBe(true);
+    expect(protectedModeDenies(true, true, '10.1.2.3')).toBe(true);
+    expect(protectedModeDenies(true, true, 'fe80::1')).toBe(true);
+    expect(protectedModeDenies(false, true, '10.1.2.3')).toBe(false);
+    expect(protectedModeDenies(true, false, '10.1.2.3')).toBe(false);
+  });
 });
