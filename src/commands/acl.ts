@@ -208,7 +208,21 @@ export function loadAclText(server: RedKitServer, text: string, file: string): v
   if (!keep.has('default')) acl.setUser('default', ['reset', 'on', 'nopass', '~*', '&*', '+@all']);
 }
 
+/** ACL LOAD, and the aclfile at start: throws ReplyError (users unchanged) when the file cannot be used. */
+function loadAclFile(server: RedKitServer): void {
+  const file = server.config.get('aclfile') ?? '';
+  if (file === '') throw new ReplyError(NO_ACLFILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch (e) {
+    throw new ReplyError(`ERR Error loading ACLs, opening file '${file}': ${(e as Error).message}`);
+  }
+  loadAclText(server, text, file);
+}
+
 export function installAcl(server: RedKitServer): void {
+  server.ext.loadAclFile = () => loadAclFile(server);
   server.ext.clientInfoLine = (c: Context) => (c.conn ? clientInfoLine(c.conn as Connection, server.clock.now()) : `id=${c.id}`);
   server.ext.pubsubLostAccess = (c: Connection, u: AclUser): boolean => {
     const subs = c.ext.subscriptions as { channels?: Map<string, unknown> | Set<string>; patternSet?: Map<string, unknown> | Set<string> } | undefined;
@@ -244,15 +258,7 @@ export function installAcl(server: RedKitServer): void {
         log,
         dryrun,
         load: (ctx) => {
-          const file = ctx.server.config.get('aclfile') ?? '';
-          if (file === '') throw new ReplyError(NO_ACLFILE);
-          let text: string;
-          try {
-            text = readFileSync(file, 'latin1');
-          } catch (e) {
-            throw new ReplyError(`ERR Error loading ACLs, opening file '${file}': ${(e as Error).message}`);
-          }
-          loadAclText(ctx.server, text, file);
+          loadAclFile(ctx.server);
           return OK;
         },
         save: (ctx) => {

@@ -51,6 +51,11 @@ export interface ServerOptions {
    * list: the user gets `on >password ~* &* +@all`).
    */
   users?: Record<string, string>;
+  /**
+   * An ACL file (`user <name> <rules...>` lines, Redis's `aclfile`): loaded
+   * at start (a bad file throws), reloaded by ACL LOAD, written by ACL SAVE.
+   */
+  aclfile?: string;
   /** Number of databases. Default 16. */
   databases?: number;
   /** Version reported by INFO and HELLO. Default 7.2.4. */
@@ -140,13 +145,19 @@ export class RedKitServer {
     );
     this.acl.onUserChanged = (u, deleted, by) => this.onAclUserChanged(u, deleted, by);
     if (options.requirepass) this.setPassword('default', options.requirepass);
-    for (const [u, p] of Object.entries(options.users ?? {})) this.acl.setUser(u, userSpecToRules(p));
     // What clock-scheduled work (expiry, blocking timeouts, user timers) throws is logged, not thrown.
     if (this.clock.onError === undefined) this.clock.onError = (e) => this.logger.error(`scheduled work threw: ${errorStack(e)}`);
     this.stats = { connectionsReceived: 0, rejectedConnections: 0, protocolErrors: 0, startedAt: this.clock.now(), netInputBytes: 0, netOutputBytes: 0 };
     this.installCoreGates();
     if (options.builtins === false) coreInstaller?.(this);
     else builtinsInstaller?.(this);
+    // Users: the ACL file first (it defines the whole set), then the `users` option.
+    const aclfile = options.aclfile ?? options.config?.aclfile;
+    if (aclfile) {
+      this.config.setRaw('aclfile', aclfile);
+      (this.ext.loadAclFile as (() => void) | undefined)?.();
+    }
+    for (const [u, p] of Object.entries(options.users ?? {})) this.acl.setUser(u, userSpecToRules(p));
   }
 
   // ---- command table and middleware -------------------------------------------------

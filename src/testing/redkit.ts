@@ -30,6 +30,8 @@ export interface RedKitOptions {
    * (a string that is not a list of rules: `on >password ~* &* +@all`).
    */
   users?: Record<string, string>;
+  /** An ACL file (`user <name> <rules...>` lines): loaded at start, ACL LOAD / ACL SAVE use it. */
+  aclfile?: string;
   tls?: TlsOptions;
   /** Number of databases (default 16). */
   databases?: number;
@@ -75,6 +77,7 @@ export class RedKit {
       port: options.port ?? 0,
       requirepass: options.password,
       users: options.users,
+      aclfile: options.aclfile,
       tls: options.tls,
       databases: options.databases,
       redisVersion: options.redisVersion,
