@@ -223,6 +223,14 @@ function loadAclFile(server: RedKitServer): void {
 
 export function installAcl(server: RedKitServer): void {
   server.ext.loadAclFile = () => loadAclFile(server);
+  // New users (and `reset`) start with these channel permissions.
+  server.config.define('acl-pubsub-default', (v) => {
+    server.acl.pubsubAll = v === 'allchannels';
+  });
+  server.config.define('acllog-max-len', (v) => {
+    // As in Redis, a smaller limit trims the log when the next entry is added.
+    server.acl.logMaxLen = Number(v);
+  });
   server.ext.clientInfoLine = (c: Context) => (c.conn ? clientInfoLine(c.conn as Connection, server.clock.now()) : `id=${c.id}`);
   server.ext.pubsubLostAccess = (c: Connection, u: AclUser): boolean => {
     const subs = c.ext.subscriptions as { channels?: Map<string, unknown> | Set<string>; patternSet?: Map<string, unknown> | Set<string> } | undefined;

@@ -55,6 +55,10 @@ const WRITE = 2;
 const ALL = 3;
 
 interface KeySpecInfo {
+  /** How to find the keys (Redis's key spec), or undefined when this spec cannot be evaluated here. */
+  bs?: { index: number } | { keyword: string; startfrom: number };
+  fk?: { lastkey: number; keystep: number; limit: number } | { keynumidx: number; firstkey: number; keystep: number };
+  incomplete: boolean;
   flags: number; // READ / WRITE needed
   notKey: boolean; // a shard channel (SPUBLISH...): not checked as a key
   index: number; // begin_search index (1-based position), 0 if not an index search
@@ -113,7 +117,17 @@ function specsOf(entry: Tag[]): { specs: KeySpecInfo[]; any: number } {
       lastkey = Number(r.lastkey);
       keystep = Number(r.keystep) || 1;
     }
-    specs.push({ flags: f, notKey, index, lastkey, keystep });
+    const bss = mapOf(bs.spec);
+    const fks = mapOf(fk.spec);
+    const bsInfo = bs.type === 'index' ? { index: Number(bss.index) } : bs.type === 'keyword' ? { keyword: String(bss.keyword).toLowerCase(), startfrom: Number(bss.startfrom) } : undefined;
+    const fkInfo =
+      fk.type === 'range'
+        ? { lastkey: Number(fks.lastkey), keystep: Number(fks.keystep) || 1, limit: Number(fks.limit) }
+        : fk.type === 'keynum'
+          ? { keynumidx: Number(fks.keynumidx), firstkey: Number(fks.firstkey), keystep: Number(fks.keystep) || 1 }
+          : undefined;
+    const incomplete = fl.includes('incomplete') || fl.includes('variable_flags') || bsInfo === undefined || fkInfo === undefined;
+    specs.push({ bs: bsInfo, fk: fkInfo, incomplete, flags: f, notKey, index, lastkey, keystep });
   }
   return { specs, any };
 }
@@ -448,7 +462,26 @@ export class Selector {
       if (!fa.includes(a)) return [DENIED_CMD, 0];
     }
     if (!this.allKeys && (c.specs.length > 0 || cmd.firstKey > 0 || cmd.getKeys !== undefined)) {
-      const idx = commandKeyIndexes(cmd, args);
+      const bySpec =
+        c.fullName === 'sort' || c.fullName === 'sort_ro'
+          ? sortKeys(args)
+          : c.specs.length > 0 && !c.specs.some((x) => x.incomplete)
+            ? keysBySpecs(c, args)
+            : undefined;
+      if (bySpec !== undefined) {
+        for (let j = 0; j < bySpec.length; j += 2) {
+          const i = bySpec[j];
+          if (!this.keyAllowed(args[i], bySpec[j + 1])) return [DENIED_KEY, i];
+        }
+        return this.checkChannels(c, args);
+      }
+      let idx: number[];
+      try {
+        idx = commandKeyIndexes(cmd, args);
+      } catch {
+        // Malformed key arguments (a bad numkeys...): no keys, the command answers the error, as in Redis.
+        idx = [];
+      }
       const off = c.parent ? 2 : 1; // position of args[0] in Redis's argv
       for (const i of idx) {
         const pos = i + off;
@@ -470,6 +503,10 @@ export class Selector {
         if (!this.keyAllowed(args[i], need)) return [DENIED_KEY, i];
       }
     }
+    return this.checkChannels(c, args);
+  }
+
+  private checkChannels(c: AclCmd, args: string[]): [number, number] {
     if (!this.allChannels) {
       const ch = channelArgs(c.fullName, args);
       if (ch !== undefined) {
@@ -497,6 +534,77 @@ export class Selector {
     }
     return false;
   }
+}
+
+/**
+ * Keys of a command from its Redis key specs (Redis's getKeysUsingKeySpecs):
+ * flat [argument index, needs] pairs; not_key specs are skipped.
+ */
+function keysBySpecs(c: AclCmd, args: string[]): number[] {
+  const off = c.parent ? 2 : 1; // argv position of args[0]
+  const argc = args.length + off;
+  const argv = (i: number): string => args[i - off];
+  const out: number[] = [];
+  for (const s of c.specs) {
+    if (s.notKey || s.bs === undefined || s.fk === undefined) continue;
+    let first: number;
+    if ('index' in s.bs) first = s.bs.index;
+    else {
+      const { keyword, startfrom } = s.bs;
+      const start = startfrom > 0 ? startfrom : argc + startfrom;
+      const end = startfrom > 0 ? argc - 1 : 0;
+      const step = startfrom > 0 ? 1 : -1;
+      first = -1;
+      for (let i = start; i !== end + step; i += step) {
+        if (i >= argc || i < 1) break;
+        if (argv(i).toLowerCase() === keyword) {
+          first = i + 1;
+          break;
+        }
+      }
+      if (first < 0) continue;
+    }
+    let last: number;
+    let step: number;
+    if ('lastkey' in s.fk) {
+      const { lastkey, keystep, limit } = s.fk;
+      if (lastkey >= 0) last = first + lastkey;
+      else if (limit <= 1) last = argc + lastkey;
+      else last = first + (Math.floor((argc - first) / limit) + lastkey);
+      step = keystep;
+    } else {
+      const { keynumidx, firstkey, keystep } = s.fk;
+      const ki = first + keynumidx;
+      if (ki >= argc) continue;
+      const n = /^(0|-?[1-9][0-9]*)$/.test(argv(ki)) ? Number(argv(ki)) : NaN;
+      if (!(n >= 0)) continue;
+      first += firstkey;
+      last = first + n * keystep - 1;
+      step = keystep;
+    }
+    for (let i = first; i <= last; i += step) {
+      if (i >= argc || i < first) break;
+      out.push(i - off, s.flags);
+    }
+  }
+  return out;
+}
+
+/** SORT's keys as Redis's sortGetKeys finds them: the key (read), the STORE destination (write). */
+function sortKeys(args: string[]): number[] {
+  const out = [0, READ];
+  const skip: Record<string, number> = { limit: 2, get: 1, by: 1 };
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i].toLowerCase();
+    if (a in skip) i += skip[a];
+    else if (a === 'store' && i + 1 < args.length) {
+      // The last STORE wins, as in Redis.
+      for (let j = 2; j < out.length; j += 2) out.splice(j, 2);
+      out.push(i + 1, WRITE);
+      i++;
+    }
+  }
+  return out;
 }
 
 /** BITFIELD with a SET or INCRBY writes (Redis's bitfieldGetKeys flags). */
@@ -894,7 +1002,7 @@ export class Acl {
       }
     }
     this.log.unshift({ count: 1, reason: reasonName, context, object, username, ctime: now, clientInfo: info });
-    if (this.log.length > this.logMaxLen) this.log.length = this.logMaxLen;
+    while (this.log.length > this.logMaxLen) this.log.pop();
   }
 }
 

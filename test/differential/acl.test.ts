@@ -335,6 +335,47 @@ for (const proto of [2, 3] as const) {
         ['ACL', 'DRYRUN', 'nouser', 'get', 'a'],
         ['ACL', 'DRYRUN', 'd2'],
         ['ACL', 'DRYRUN', 'd2', 'auth', 'x'],
+        // Keys in variable positions (key specs with keywords, numkeys).
+        ['ACL', 'SETUSER', 'kk', 'on', 'nopass', '~a*', '+@all'],
+        ...[
+          ['zunionstore', 'a', 'x', 'b'],
+          ['zunionstore', 'a', '1', 'b'],
+          ['zunionstore', 'a', '2', 'a1', 'b'],
+          ['xread', 'count', '1', 'streams', 'a', 'b', '0'],
+          ['xread', 'count', '1', 'streams', 'a', 'b', '0', '0'],
+          ['sort', 'a', 'by', 'x', 'store', 'b'],
+          ['georadius', 'a', '0', '0', '1', 'km', 'store', 'b'],
+          ['lmpop', '2', 'a', 'b', 'left'],
+          ['object', 'encoding', 'b'],
+          ['memory', 'usage', 'b'],
+          ['bitfield', 'a', 'get', 'u8', '0'],
+          ['xreadgroup', 'group', 'g', 'c', 'streams', 'a', 'b', '0', '0'],
+          ['mset', 'a1', 'x', 'b', 'y'],
+          ['rename', 'a', 'b'],
+          ['copy', 'b', 'a'],
+        ].map((c) => ['ACL', 'DRYRUN', 'kk', ...c]),
+        ['ACL', 'SETUSER', 'rw', 'on', 'nopass', '%R~r*', '%W~w*', '+@all'],
+        ...[
+          ['set', 'w', 'x'],
+          ['set', 'w', 'x', 'get'],
+          ['set', 'r', 'x'],
+          ['getdel', 'r'],
+          ['getdel', 'w'],
+          ['bitfield', 'r', 'get', 'u8', '0'],
+          ['bitfield', 'r', 'set', 'u8', '0', '1'],
+          ['bitfield', 'w', 'incrby', 'u8', '0', '1'],
+          ['lmove', 'r', 'w', 'left', 'right'],
+          ['lmove', 'w', 'r', 'left', 'right'],
+          ['sunionstore', 'w', 'r', 'r2'],
+          ['sunionstore', 'r', 'w'],
+          ['exists', 'w'],
+          ['type', 'w'],
+          ['del', 'r'],
+          ['del', 'w'],
+          ['expire', 'w', '10'],
+          ['touch', 'r', 'w'],
+          ['spublish', 'x', 'y'],
+        ].map((c) => ['ACL', 'DRYRUN', 'rw', ...c]),
       ]);
     });
 
@@ -367,6 +408,31 @@ for (const proto of [2, 3] as const) {
       await expectSame(admin.r, admin.k, [['ACL', 'SETUSER', 'sub', 'resetchannels', '&a*']]);
       const [a, b] = await Promise.all([r.call('PING').catch(() => 'closed'), k.call('PING').catch(() => 'closed')]);
       expect(b).toBe(a);
+    });
+
+    it('acl-pubsub-default and acllog-max-len', async () => {
+      const { r, k } = await pair.clients(proto);
+      await expectSame(r, k, [
+        ['CONFIG', 'SET', 'acl-pubsub-default', 'allchannels'],
+        ['ACL', 'SETUSER', 'ch1', '~*'],
+        R('ACL', 'GETUSER', 'ch1'),
+        ['ACL', 'SETUSER', 'ch1', 'reset'],
+        R('ACL', 'GETUSER', 'ch1'),
+        ['ACL', 'SETUSER', 'ch2', '(~x +get)'],
+        R('ACL', 'LIST'),
+        ['CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels'],
+        ['ACL', 'SETUSER', 'ch3'],
+        R('ACL', 'LIST'),
+        ['CONFIG', 'SET', 'acllog-max-len', '2'],
+        ['ACL', 'DRYRUN', 'ch3', 'get', 'x'],
+        ['AUTH', 'ch3', 'a'],
+        ['AUTH', 'ch2', 'b'],
+        ['AUTH', 'ch1', 'c'],
+        { cmd: ['ACL', 'LOG'], normalize: logNorm },
+        ['CONFIG', 'SET', 'acllog-max-len', '1'],
+        { cmd: ['ACL', 'LOG'], normalize: logNorm },
+        ['CONFIG', 'SET', 'acllog-max-len', '128'],
+      ]);
     });
 
     it('requirepass is the default user password', async () => {
