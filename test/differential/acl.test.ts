@@ -458,7 +458,7 @@ describe('ACL property: random rule sequences', () => {
   const KEYS = ['~a*', '%R~b*', '%W~c*', '%RW~d', '~*', 'allkeys', 'resetkeys'];
   const CHANS = ['&x*', '&y', 'allchannels', 'resetchannels', '&*'];
   const OTHER = ['on', 'off', '>p', '<p', 'nopass', 'resetpass', 'allcommands', 'nocommands', 'clearselectors', 'reset', '+select|0', '+debug|object'];
-  let seed = 12345;
+  let seed = Number(process.env.ACL_SEED ?? 12345);
   const rnd = (n: number) => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
@@ -487,10 +487,21 @@ describe('ACL property: random rule sequences', () => {
     ['debug', 'object', 'a'],
     ['hset', 'd', 'f', 'v'],
     ['flushall'],
+    ['lmove', 'b1', 'c1', 'left', 'right'],
+    ['sunionstore', 'c1', 'b1', 'a1'],
+    ['xread', 'streams', 'a1', 'b1', '0', '0'],
+    ['zunionstore', 'a1', '2', 'b1', 'c1'],
+    ['copy', 'b1', 'd'],
+    ['getdel', 'b1'],
+    ['set', 'c1', 'v', 'get'],
+    ['psubscribe', 'x*'],
+    ['ssubscribe', 'y'],
+    ['sort', 'a1', 'store', 'c1'],
+    ['exists', 'c1'],
   ];
-  it('200 random users', async () => {
+  it('300 random users', async () => {
     const { r, k } = await pair.clients(2);
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 300; i++) {
       const n = 1 + rnd(8);
       const rs: string[] = [];
       for (let j = 0; j < n; j++) rs.push(rule());
