@@ -173,39 +173,51 @@ export function aclListLines(server: RedKitServer): string[] {
 }
 
 /**
- * Users from an ACL file's text (`user <name> <rules...>` lines). All or
- * nothing: throws ReplyError (nothing changed) on the first bad line.
+ * Users from an ACL file's text (`user <name> <rules...>` lines), as Redis
+ * 7.0's ACLLoadFromFile: all or nothing (throws ReplyError with Redis's
+ * text, users unchanged); every user is built from scratch; connections of
+ * the previous users (but the default user) are closed.
  */
 export function loadAclText(server: RedKitServer, text: string, file: string): void {
+  const WARN = 'WARNING: ACL errors detected, no change to the previously active ACL rules was performed';
+  const acl = server.acl;
   const lines = text.split('\n');
-  const parsed: Array<[string, string[]]> = [];
-  const seen = new Set<string>();
+  const built = new Map<string, AclUser>();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === '' || line[0] === '#') continue;
     const toks = line.split(/[ \t]+/);
-    if (toks[0] !== 'user' || toks.length < 2) throw new ReplyError(`ERR ${file}:${i + 1}: line should start with user keyword`);
-    if (seen.has(toks[1])) throw new ReplyError(`ERR ${file}:${i + 1}: Duplicate user '${toks[1]}' found`);
-    seen.add(toks[1]);
-    parsed.push([toks[1], toks.slice(2)]);
-  }
-  // Validate on a scratch copy first.
-  const acl = server.acl;
-  for (const [name, rules] of parsed) {
+    if (toks[0] !== 'user' || toks.length < 2) throw new ReplyError(`ERR ${file}:${i + 1} should start with user keyword followed by the username. ${WARN}`);
+    const name = toks[1];
+    if (built.has(name)) throw new ReplyError(`ERR WARNING: Duplicate user '${name}' found on line ${i + 1}. ${WARN}`);
+    const u = acl.createScratch(name);
+    let rules: string[];
     try {
-      const probe = acl.users.get(name)?.clone();
-      const merged = mergeSelectorArgs(rules);
-      const u = probe ?? acl.createScratch(name);
-      u.apply('reset', acl.pubsubAll);
-      for (const r of merged) u.apply(r, acl.pubsubAll);
+      rules = mergeSelectorArgs(toks.slice(2));
     } catch (e) {
-      throw new ReplyError(`ERR ${file}: ${(e as Error).message}`);
+      throw new ReplyError(`ERR ${file}:${i + 1}: ${(e as Error).message.replace(/^ERR /, '')} ${WARN}`);
     }
+    for (const r of rules) {
+      try {
+        u.apply(r, acl.pubsubAll);
+      } catch (e) {
+        throw new ReplyError(`ERR ${file}:${i + 1}: Error in applying operation '${r}': ${(e as Error).message}. ${WARN}`);
+      }
+    }
+    u.refresh();
+    built.set(name, u);
   }
-  const keep = new Set(parsed.map((p) => p[0]));
-  for (const name of [...acl.users.keys()]) if (name !== 'default' && !keep.has(name)) acl.deleteUser(name);
-  for (const [name, rules] of parsed) acl.setUser(name, ['reset', ...rules]);
-  if (!keep.has('default')) acl.setUser('default', ['reset', 'on', 'nopass', '~*', '&*', '+@all']);
+  for (const name of [...acl.users.keys()]) if (name !== 'default') acl.deleteUser(name);
+  const def = built.get('default');
+  if (def !== undefined) {
+    acl.defaultUser.copyFrom(def);
+    built.delete('default');
+  } else {
+    const d = acl.createScratch('default');
+    for (const r of ['on', 'nopass', '~*', '&*', '+@all']) d.apply(r, acl.pubsubAll);
+    acl.defaultUser.copyFrom(d);
+  }
+  for (const [name, u] of built) acl.users.set(name, u);
 }
 
 /** ACL LOAD, and the aclfile at start: throws ReplyError (users unchanged) when the file cannot be used. */
