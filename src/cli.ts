@@ -15,6 +15,8 @@ Options:
   --port <n>            TCP port (default 6379; 0 = any free port)
   --host <addr>         interface to bind (default 127.0.0.1)
   --requirepass <pw>    password for the default user
+  --user '<name> <rules>' an ACL user, as a redis.conf user line (repeatable)
+  --aclfile <file>      ACL file: users loaded at start, ACL LOAD / ACL SAVE
   --tls-cert <file>     serve TLS with this certificate (PEM)
   --tls-key <file>      private key for --tls-cert (PEM)
   --tls-ca <file>       CA for client certificates (mutual TLS)
@@ -34,6 +36,8 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       requirepass: { type: 'string' },
+      user: { type: 'string', multiple: true },
+      aclfile: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'tls-ca': { type: 'string' },
@@ -75,6 +79,15 @@ async function main(): Promise<void> {
   if (clock !== 'real' && clock !== 'frozen') throw new Error(`invalid --clock ${clock} (real | frozen)`);
   const host = values.host ?? '127.0.0.1';
   const directIo = !values['stream-io'];
+  // --user "alice on >pw ~* +@all": name, then its rules.
+  const users: Record<string, string> = {};
+  for (const u of values.user ?? []) {
+    const t = u.trim().split(/\s+/);
+    if (t[0] === '') throw new Error('invalid --user (expected "<name> <rules...>")');
+    // No rules: a user that exists and is off, as `user alice` in redis.conf.
+    users[t[0]] = t.length > 1 ? t.slice(1).join(' ') : 'off';
+  }
+  const acl = { users, aclfile: values.aclfile };
   let server: RedKitServer;
   let recordFile: fs.WriteStream | undefined;
   if (values.seed || values.record || clock !== 'real') {
@@ -83,6 +96,7 @@ async function main(): Promise<void> {
       port,
       host,
       password: values.requirepass,
+      ...acl,
       databases,
       tls,
       logger: { level },
@@ -108,7 +122,7 @@ async function main(): Promise<void> {
     await redkit.start();
     server = redkit.server;
   } else {
-    server = createServer({ port, host, requirepass: values.requirepass, databases, tls, logger: { level }, directIo });
+    server = createServer({ port, host, requirepass: values.requirepass, ...acl, databases, tls, logger: { level }, directIo });
     await server.listen();
   }
   process.stdout.write(`RedKit ready on ${server.url} (pid ${process.pid})\n`);

@@ -9,6 +9,7 @@ import type { Context } from '../server/context.js';
 import type { Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { dbIndexArg, defineCommands } from './util.js';
+import { DENIED_AUTH } from '../server/acl.js';
 
 /** Hooks run by RESET (and by HELLO/AUTH where relevant) so command groups can clear their state. */
 export function onConnectionReset(server: RedKitServer, fn: (ctx: Context) => void): void {
@@ -27,6 +28,7 @@ export function validateClientName(name: string): void {
 export function setAuthenticated(ctx: Context, user: string): void {
   ctx.user = user;
   ctx.authenticated = true;
+  ctx.aclUser = ctx.server.acl.users.get(user);
   if (ctx.conn) ctx.conn.parser.unauthenticated = false;
 }
 
@@ -64,7 +66,7 @@ function hello(ctx: Context, args: string[]): Reply {
     } else throw new ReplyError(`ERR Syntax error in HELLO option '${args[i]}'`);
   }
   if (user !== undefined && pass !== undefined) {
-    if (!server.checkPassword(user, pass)) throw new ReplyError(Err.wrongPass);
+    if (!server.checkPassword(user, pass)) throw authFailed(ctx, user);
     setAuthenticated(ctx, user);
   }
   if (!ctx.authenticated) throw new ReplyError(Err.helloNoAuth);
@@ -91,6 +93,12 @@ function hello(ctx: Context, args: string[]): Reply {
   ]);
 }
 
+/** A failed AUTH / HELLO AUTH: logged in ACL LOG (reason auth, object the command), WRONGPASS. */
+function authFailed(ctx: Context, user: string): ReplyError {
+  ctx.server.acl.addLog(ctx, DENIED_AUTH, ctx.inMulti ? 'multi' : 'toplevel', ctx.sentName, user);
+  return new ReplyError(Err.wrongPass);
+}
+
 function auth(ctx: Context, args: string[]): Reply {
   if (args.length > 2) throw new ReplyError(Err.syntax);
   const server = ctx.server;
@@ -103,7 +111,7 @@ function auth(ctx: Context, args: string[]): Reply {
     user = args[0];
     pass = args[1];
   }
-  if (!server.checkPassword(user, pass)) throw new ReplyError(Err.wrongPass);
+  if (!server.checkPassword(user, pass)) throw authFailed(ctx, user);
   setAuthenticated(ctx, user);
   return OK;
 }
@@ -132,6 +140,7 @@ function reset(ctx: Context): Reply {
   }
   // De-authenticate unless the default user needs no password.
   ctx.user = 'default';
+  ctx.aclUser = server.acl.defaultUser;
   ctx.authenticated = !server.requiresAuth();
   if (ctx.conn) ctx.conn.parser.unauthenticated = !ctx.authenticated;
   return RESET;

@@ -2,6 +2,7 @@
  * The built-in command set: each group registers its commands.
  */
 import { setBuiltinInstallers, type RedKitServer } from '../server/server.js';
+import { installAcl } from './acl.js';
 import { installBitmaps } from './bitmaps.js';
 import { installBlocking } from './blocking.js';
 import { installClient } from './client.js';
@@ -52,6 +53,7 @@ export function installBuiltins(server: RedKitServer): void {
   installLatency(server);
   installDebug(server);
   installPersistence(server);
+  installAcl(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

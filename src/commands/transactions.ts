@@ -15,6 +15,7 @@
  * (FLUSHDB, FLUSHALL, SWAPDB) mark the client's transaction dirty, and an
  * EXEC whose watched keys changed or expired answers a null array.
  */
+import { aclExecCheck } from '../server/acl.js';
 import { ReplyError } from '../errors.js';
 import { NULL_ARRAY, OK, QUEUED, RawReply, type Reply } from '../resp/reply.js';
 import { encodeReply } from '../resp/writer.js';
@@ -232,7 +233,8 @@ function exec(ctx: Context): Reply | Promise<Reply> {
       ctx.sentArgs = q.sentArgs;
       dispatcher.prelude?.(ctx, q.cmd);
       if (conn !== undefined) conn.pushCapture = [];
-      const r = dispatcher.run(ctx, q.cmd, q.args);
+      const denied = ctx.aclUser === undefined || ctx.aclUser.unrestricted ? undefined : aclExecCheck(ctx, q.cmd, q.args);
+      const r = denied ?? dispatcher.run(ctx, q.cmd, q.args);
       if (r instanceof Promise) {
         // A custom asynchronous handler: the rest of the queue waits for it.
         const at = i;

@@ -48,6 +48,7 @@ export class Connection implements Context {
   protocol: 2 | 3 = 2;
   user = 'default';
   authenticated: boolean;
+  aclUser: import('./acl.js').AclUser | undefined;
   libName = '';
   libVer = '';
   readonly createdAt: number;
@@ -108,6 +109,7 @@ export class Connection implements Context {
     this.remoteAddress = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
     this.localAddress = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`.replace(/^::ffff:/, '');
     this.authenticated = !server.requiresAuth();
+    this.aclUser = server.acl.defaultUser;
     this.parser.unauthenticated = !this.authenticated;
     this.parser.maxBulkLen = server.config.protoMaxBulkLen;
     // Node reads a socket 64 KB at a time (the stream path and direct I/O alike).

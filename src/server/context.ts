@@ -17,6 +17,11 @@ export interface ClientInfo {
   /** Authenticated user name ('default' when no password is set). */
   user: string;
   authenticated: boolean;
+  /**
+   * The ACL user whose permissions apply (undefined: none checked, as for
+   * internal callers). The dispatcher skips the check when `unrestricted`.
+   */
+  aclUser?: import('./acl.js').AclUser;
   libName: string;
   libVer: string;
   /** Creation time (clock ms). */

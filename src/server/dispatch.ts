@@ -10,6 +10,7 @@ import { isPending, type Reply } from '../resp/reply.js';
 import type { Context } from './context.js';
 import { commandKeyIndexes, F, type Command, type Registry } from './registry.js';
 import type { Logger } from './logger.js';
+import { aclCheckCommand } from './acl.js';
 
 /** What middleware sees of a command. `args` and `command` may be replaced before calling next(). */
 export interface CommandCall {
@@ -289,6 +290,15 @@ export class Dispatcher {
       cmd.stats.rejected++;
       this.stats.rejectedCalls++;
       return this.rejected(ctx, new ReplyError(Err.noAuth), cmd, args);
+    }
+    const u = ctx.aclUser;
+    if (u !== undefined && !u.unrestricted) {
+      const denied = aclCheckCommand(ctx, cmd, args);
+      if (denied !== undefined) {
+        cmd.stats.rejected++;
+        this.stats.rejectedCalls++;
+        return this.rejected(ctx, denied, cmd, args);
+      }
     }
     if (this.prelude !== undefined) this.prelude(ctx, cmd);
     if ((ctx.attention | this.attention) === 0 && this.alwaysGates === 0) return this.run(ctx, cmd, args);

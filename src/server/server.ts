@@ -16,6 +16,7 @@ import { Connection, type ConnState } from './connection.js';
 import type { Context } from './context.js';
 import { ATTENTION, Dispatcher, errorStack, type Gate, type Middleware, type Observer } from './dispatch.js';
 import { Blocking } from './blocking.js';
+import { Acl, type AclUser } from './acl.js';
 import { Logger, type LoggerOptions, type LogLevel } from './logger.js';
 import { F, Registry, type Command, type CommandDefinition, type Handler } from './registry.js';
 
@@ -45,8 +46,17 @@ export interface ServerOptions {
   onConnState?: (conn: Connection, state: ConnState) => void;
   /** Password of the default user (Redis's `requirepass`). */
   requirepass?: string;
-  /** Extra users: name → password. */
+  /**
+   * Extra users: name → ACL rules (`'on >secret ~app:* +@read'`, as ACL
+   * SETUSER takes them), or name → password (a string that is not a rule
+   * list: the user gets `on >password ~* &* +@all`).
+   */
   users?: Record<string, string>;
+  /**
+   * An ACL file (`user <name> <rules...>` lines, Redis's `aclfile`): loaded
+   * at start (a bad file throws), reloaded by ACL LOAD, written by ACL SAVE.
+   */
+  aclfile?: string;
   /** Number of databases. Default 16. */
   databases?: number;
   /** Version reported by INFO and HELLO (and to scripts). Default REDIS_VERSION, 7.0.15: see server/version.ts. */
@@ -96,7 +106,8 @@ export class RedKitServer {
   readonly dispatcher: Dispatcher;
   readonly connections = new Map<number, Connection>();
   readonly stats: ServerStats;
-  readonly users = new Map<string, string | null>();
+  /** Users, rules, ACL LOG (server/acl.ts). */
+  readonly acl: Acl;
   redisVersion: string;
   /** Set by setLoading(true): commands without the `loading` flag answer -LOADING. */
   loading = false;
@@ -128,15 +139,27 @@ export class RedKitServer {
       bind: this.boundHost,
       ...options.config,
     });
-    this.users.set('default', options.requirepass ? options.requirepass : null);
-    for (const [u, p] of Object.entries(options.users ?? {})) this.users.set(u, p);
     this.dispatcher = new Dispatcher(this.registry, this.logger);
+    this.acl = new Acl(
+      () => this.registry.all(),
+      () => this.clock.now(),
+      (ctx) => (this.ext.clientInfoLine as ((c: Context) => string) | undefined)?.(ctx) ?? `id=${ctx.id}`,
+    );
+    this.acl.onUserChanged = (u, deleted, by) => this.onAclUserChanged(u, deleted, by);
+    if (options.requirepass) this.setPassword('default', options.requirepass);
     // What clock-scheduled work (expiry, blocking timeouts, user timers) throws is logged, not thrown.
     if (this.clock.onError === undefined) this.clock.onError = (e) => this.logger.error(`scheduled work threw: ${errorStack(e)}`);
     this.stats = { connectionsReceived: 0, rejectedConnections: 0, protocolErrors: 0, startedAt: this.clock.now(), netInputBytes: 0, netOutputBytes: 0 };
     this.installCoreGates();
     if (options.builtins === false) coreInstaller?.(this);
     else builtinsInstaller?.(this);
+    // Users: the ACL file first (it defines the whole set), then the `users` option.
+    const aclfile = options.aclfile ?? options.config?.aclfile;
+    if (aclfile) {
+      this.config.setRaw('aclfile', aclfile);
+      (this.ext.loadAclFile as (() => void) | undefined)?.();
+    }
+    for (const [u, p] of Object.entries(options.users ?? {})) this.acl.setUser(u, userSpecToRules(p));
   }
 
   // ---- command table and middleware -------------------------------------------------
@@ -288,20 +311,47 @@ export class RedKitServer {
 
   // ---- auth -------------------------------------------------------------------------
 
+  /** The users (ACL); name → user. */
+  get users(): Map<string, AclUser> {
+    return this.acl.users;
+  }
+
+  /** New connections must authenticate: the default user has a password (not `nopass`) or is off. */
   requiresAuth(): boolean {
-    return this.users.get('default') !== null;
+    const d = this.acl.defaultUser;
+    return !d.nopass || !d.enabled;
   }
 
-  /** Check a user/password pair (AUTH, HELLO AUTH). */
+  /** Check a user/password pair (AUTH, HELLO AUTH): the user exists, is on, and the password matches. */
   checkPassword(user: string, password: string): boolean {
-    if (!this.users.has(user)) return false;
-    const p = this.users.get(user);
-    return p === null || p === password;
+    const u = this.acl.users.get(user);
+    return u !== undefined && u.checkPassword(password);
   }
 
+  /** Set a user's only password (null or '': nopass), as requirepass does for the default user. */
   setPassword(user: string, password: string | null): void {
-    this.users.set(user, password === '' ? null : password);
+    const rules = password === null || password === '' ? ['resetpass', 'nopass'] : ['resetpass', '>' + password];
+    if (!this.acl.users.has(user)) rules.push('on', '~*', '&*', '+@all');
+    this.acl.setUser(user, rules);
     if (user === 'default') this.config.setRaw('requirepass', password ?? '');
+  }
+
+  /**
+   * A user was deleted (or changed): its connections are closed after the
+   * current command, as Redis frees them; subscribers that lost access to a
+   * channel are closed too (Redis 7.0 ACLKillPubsubClientsIfNeeded).
+   */
+  private onAclUserChanged(u: AclUser, deleted: boolean, by: Context | undefined): void {
+    for (const c of this.connections.values()) {
+      if (c.aclUser !== u) continue;
+      let close = deleted;
+      if (!deleted && c.ext.subscriptions !== undefined && !u.unrestricted) close = (this.ext.pubsubLostAccess as ((c: Connection, u: AclUser) => boolean) | undefined)?.(c, u) === true;
+      if (!close) continue;
+      if (deleted) c.authenticated = false;
+      // The client running the command gets its reply first; others are closed now.
+      if (c === by) c.closeAfterCurrentReply();
+      else c.destroy();
+    }
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
@@ -376,6 +426,13 @@ export class RedKitServer {
       // Like Redis: write the error and close. Input the client already sent is
       // discarded (resume), or the socket would wait for it to be read and never close.
       socket.end(encodeReply(new ReplyError(Err.maxClients)));
+      socket.resume();
+      return;
+    }
+    if (protectedModeDenies(this.config.get('protected-mode') === 'yes', this.acl.defaultUser.nopass, socket.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => {});
+      socket.end(PROTECTED_MODE_DENIED);
       socket.resume();
       return;
     }
@@ -493,4 +550,33 @@ export class RedKitServer {
 
 export function createServer(options: ServerOptions = {}): RedKitServer {
   return new RedKitServer(options);
+}
+
+/** `users` option values: ACL rules when every token is one, else a password. */
+export function userSpecToRules(spec: string): string[] {
+  const toks = spec.split(/\s+/).filter((t) => t !== '');
+  const probe = new Acl(() => [], () => 0, () => '');
+  try {
+    probe.setUser('probe', toks);
+    if (toks.length > 0) return toks;
+  } catch {
+    // not rules: a password
+  }
+  return ['on', '>' + spec, '~*', '&*', '+@all'];
+}
+
+/** What Redis 7.0.15 writes, then closes, to a non-loopback client in protected mode. */
+export const PROTECTED_MODE_DENIED =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/**
+ * Redis's protected mode: with `protected-mode yes` and a default user
+ * without password (`nopass`), only loopback clients are accepted. Like
+ * Redis's connIsLocal, loopback is exactly 127.0.0.1 or ::1 (127.0.0.2 is
+ * not); a socket without a remote address (unix socket) is local.
+ */
+export function protectedModeDenies(protectedMode: boolean, defaultNopass: boolean, remoteAddress: string | undefined): boolean {
+  if (!protectedMode || !defaultNopass || remoteAddress === undefined || remoteAddress === '') return false;
+  const a = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
+  return a !== '127.0.0.1' && a !== '::1';
 }

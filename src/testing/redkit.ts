@@ -24,8 +24,14 @@ export interface RedKitOptions {
   host?: string;
   /** Password of the default user. */
   password?: string;
-  /** Extra users: name → password (AUTH user pass, HELLO 3 AUTH user pass). */
+  /**
+   * Extra users: name → ACL rules as ACL SETUSER takes them
+   * (`{ app: 'on >secret ~app:* +@read +@write' }`), or name → password
+   * (a string that is not a list of rules: `on >password ~* &* +@all`).
+   */
   users?: Record<string, string>;
+  /** An ACL file (`user <name> <rules...>` lines): loaded at start, ACL LOAD / ACL SAVE use it. */
+  aclfile?: string;
   tls?: TlsOptions;
   /** Number of databases (default 16). */
   databases?: number;
@@ -71,6 +77,7 @@ export class RedKit {
       port: options.port ?? 0,
       requirepass: options.password,
       users: options.users,
+      aclfile: options.aclfile,
       tls: options.tls,
       databases: options.databases,
       redisVersion: options.redisVersion,
@@ -124,6 +131,12 @@ export class RedKit {
     await this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1');
     return this;
   }
+
+  /** ACL users and the ACL LOG (see docs/testing.md, "Testing with ACL users"). */
+  get acl(): RedKitAcl {
+    return (this._acl ??= new RedKitAcl(this.server));
+  }
+  private _acl: RedKitAcl | undefined;
 
   get host(): string {
     return this.server.host;
@@ -273,4 +286,61 @@ export async function startRedKit(options: RedKitOptions = {}): Promise<RedKit> 
   const r = new RedKit(options);
   await r.start();
   return r;
+}
+
+/** One ACL LOG entry (ACL LOG's fields; age in seconds on the server clock). */
+export interface AclLogEntry {
+  count: number;
+  reason: 'command' | 'key' | 'channel' | 'auth';
+  context: 'toplevel' | 'multi' | 'lua';
+  object: string;
+  username: string;
+  ageSeconds: number;
+  clientInfo: string;
+}
+
+/** `redkit.acl`: users and the ACL LOG, without a client. */
+export class RedKitAcl {
+  constructor(private readonly server: RedKitServer) {}
+
+  /** ACL SETUSER: rules as one string (`'on >pw ~k:* +get'`) or a list; throws the ACL error. */
+  setUser(name: string, rules: string | string[] = []): void {
+    const list = typeof rules === 'string' ? rules.split(/\s+/).filter((r) => r !== '') : rules;
+    this.server.acl.setUser(name, list);
+  }
+
+  /** ACL DELUSER (the user's connections are closed). */
+  deleteUser(name: string): boolean {
+    return this.server.acl.deleteUser(name);
+  }
+
+  /** User names (ACL USERS). */
+  users(): string[] {
+    return [...this.server.acl.users.keys()].sort();
+  }
+
+  /** The ACL LIST line of a user (`user app on #... ~app:* resetchannels -@all +@read`), or undefined. */
+  describe(name: string): string | undefined {
+    const u = this.server.acl.users.get(name);
+    return u === undefined ? undefined : `user ${name} ${u.describe()}`;
+  }
+
+  /** ACL LOG entries, newest first. */
+  log(): AclLogEntry[] {
+    const now = this.server.clock.now();
+    return this.server.acl.log.map((e) => ({
+      count: e.count,
+      reason: e.reason as AclLogEntry['reason'],
+      context: e.context as AclLogEntry['context'],
+      object: e.object,
+      username: e.username,
+      ageSeconds: (now - e.ctime) / 1000,
+      clientInfo: e.clientInfo,
+    }));
+  }
+
+  /** ACL LOG RESET. */
+  resetLog(): void {
+    this.server.acl.log.length = 0;
+  }
 }
