@@ -14,6 +14,7 @@ import { installHyperLogLog } from './hyperloglog.js';
 import { installKeys } from './keys.js';
 import { installMonitor } from './monitor.js';
 import { installPersistence } from './persistence.js';
+import { installScripting } from './scripting.js';
 import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
 import { installLatency } from './latency.js';
@@ -52,6 +53,7 @@ export function installBuiltins(server: RedKitServer): void {
   installLatency(server);
   installDebug(server);
   installPersistence(server);
+  installScripting(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

@@ -62,8 +62,13 @@ export class Execution {
     this.gen = R.startCall(fn, args, undefined);
   }
 
-  /** Runs about `budgetOps` ops (function entries + loop iterations), then pauses. */
-  run(budgetOps: number): RunResult {
+  /**
+   * Runs about `budgetOps` ops (function entries + loop iterations), then pauses.
+   * `raise`: resume a paused execution by raising this error where it stopped (the
+   * error goes through the script's frames, so it gets their position; a LuaKill is
+   * not caught by pcall): how the host stops a script with a proper error.
+   */
+  run(budgetOps: number, raise?: LuaError): RunResult {
     const gen = this.gen;
     if (gen === undefined) throw this.killedWith ?? new LuaError('execution already finished');
     const rt = this.state.rt;
@@ -73,7 +78,7 @@ export class Execution {
     rt.depth = this.depth; rt.nny = this.nny; rt.ccalls = 0; rt.co = undefined;
     rt.b = budgetOps; rt.windowStart = budgetOps;
     try {
-      const r = gen.next();
+      const r = raise === undefined ? gen.next() : gen.throw(raise);
       if (r.done) {
         this.finish();
         return { done: true, results: R.mv(r.value) };
