@@ -535,7 +535,8 @@ export class ScriptEngine {
     const run = this.run;
     if (run === undefined || !run.busy) throw new ReplyError(E.notBusy);
     if (run.wrote) throw new ReplyError(E.unkillable);
-    if (run.isEval !== isEval) throw new ReplyError(E.notBusy);
+    // The other KILL answers the busy error that names the right one.
+    if (run.isEval !== isEval) throw new ReplyError(run.isEval ? E.busy : E.busyFunction);
     run.killed = true;
   }
 }
@@ -555,3 +556,24 @@ export function engineOf(server: RedKitServer): ScriptEngine {
 }
 
 export { E as ScriptErrors };
+
+/** INFO memory's scripting fields (estimates shaped like Redis's: an empty VM is ~32 KB). */
+export function scriptingMemory(server: RedKitServer): {
+  vmEval: number; scriptsEval: number; cachedScripts: number; functions: number; libraries: number; vmFunctions: number; functionsMem: number;
+} {
+  const e = server.ext.scripting as ScriptEngine | undefined;
+  const f = server.ext.functions as { memory(): { vm: number; mem: number; functions: number; libraries: number } } | undefined;
+  let scriptsEval = 0;
+  let vmEval = 31744;
+  if (e !== undefined) {
+    for (const s of e.scripts.values()) {
+      scriptsEval += s.source.length + 104;
+      vmEval += 1024 * Math.ceil((s.source.length * 3 + 512) / 1024);
+    }
+  }
+  const fm = f?.memory() ?? { vm: 32768, mem: 184, functions: 0, libraries: 0 };
+  return {
+    vmEval, scriptsEval, cachedScripts: e?.scripts.size ?? 0,
+    functions: fm.functions, libraries: fm.libraries, vmFunctions: fm.vm, functionsMem: fm.mem,
+  };
+}

@@ -251,3 +251,50 @@ describe('atomicity, clock and stats', () => {
     expect(pick(ki)).toEqual(pick(ri));
   });
 });
+
+describe('busy scripts: -BUSY, SCRIPT KILL, UNKILLABLE', () => {
+  it('a looping script is answered -BUSY to others and killed by SCRIPT KILL', async () => {
+    for (const proto of PROTOS) {
+      const a = await pair.clients(proto);
+      const b = await pair.clients(proto);
+      await expectSame(b.r, b.k, [['CONFIG', 'SET', 'busy-reply-threshold', '50'], ['SCRIPT', 'KILL']]);
+      const loop = 'local i = 0\nwhile true do\n  i = i + 1\nend';
+      const pr = a.r.call('EVAL', loop, '0');
+      const pk = a.k.call('EVAL', loop, '0');
+      // Queued behind the script until it is past the threshold, then -BUSY.
+      await expectSame(b.r, b.k, [['PING'], ['GET', 'x'], ['EVAL', 'return 1', '0'], ['FUNCTION', 'KILL'], ['SCRIPT', 'KILL']]);
+      const [rr, kr] = await Promise.all([pr, pk]);
+      expect(kr.replace(/on @user_script:\d+/, 'on @user_script:N')).toBe(rr.replace(/on @user_script:\d+/, 'on @user_script:N'));
+      expect(rr).toMatch(/^-ERR Script killed by user with SCRIPT KILL\.\.\. script: /);
+      await expectSame(b.r, b.k, [['PING'], ['SCRIPT', 'KILL'], ['CONFIG', 'SET', 'busy-reply-threshold', '5000']]);
+      // the caller's connection goes on normally
+      await expectSame(a.r, a.k, [['PING']]);
+    }
+  });
+
+  it('pcall cannot catch SCRIPT KILL', async () => {
+    const a = await pair.clients(2);
+    const b = await pair.clients(2);
+    await expectSame(b.r, b.k, [['CONFIG', 'SET', 'busy-reply-threshold', '50']]);
+    const loop = 'while true do pcall(function() while true do end end) end';
+    const pr = a.r.call('EVAL', loop, '0');
+    const pk = a.k.call('EVAL', loop, '0');
+    await expectSame(b.r, b.k, [['PING'], ['SCRIPT', 'KILL']]);
+    const [rr, kr] = await Promise.all([pr, pk]);
+    expect(kr).toBe(rr);
+    await expectSame(b.r, b.k, [['CONFIG', 'SET', 'busy-reply-threshold', '5000']]);
+  });
+
+  it('a script that wrote is UNKILLABLE and runs to its end', async () => {
+    const a = await pair.clients(2);
+    const b = await pair.clients(2);
+    await expectSame(b.r, b.k, [['CONFIG', 'SET', 'busy-reply-threshold', '10']]);
+    const s = "redis.call('set','w','1')\nlocal n = 0\nfor i = 1, 2e7 do n = n + i end\nreturn n";
+    const pr = a.r.call('EVAL', s, '0');
+    const pk = a.k.call('EVAL', s, '0');
+    await expectSame(b.r, b.k, [['SCRIPT', 'KILL']]);
+    const [rr, kr] = await Promise.all([pr, pk]);
+    expect(kr).toBe(rr);
+    await expectSame(b.r, b.k, [['GET', 'w'], ['CONFIG', 'SET', 'busy-reply-threshold', '5000']]);
+  });
+});
