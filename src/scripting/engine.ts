@@ -48,7 +48,6 @@ export const E = {
   notBusy: 'NOTBUSY No scripts in execution right now.',
   unkillable: 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
   killed: 'ERR Script killed by user with SCRIPT KILL...',
-  killedFunction: 'ERR Script killed by user with FUNCTION KILL...',
   writeFromRo: 'ERR Write commands are not allowed from read-only scripts.',
   roWithWriteFlag: 'ERR Can not execute a script with write flag using *_ro command.',
   unknownCmd: 'ERR Unknown Redis command called from script',
@@ -89,6 +88,8 @@ export interface ScriptRun {
   busy: boolean;
   /** performance.now() at the start. */
   startedAt: number;
+  /** The EVAL/FCALL command line that started it (FUNCTION STATS). */
+  command: string[];
   /** What the recorder tells about the script. */
   info: { sha: string; source: string } | { function: string; library: string };
 }
@@ -304,6 +305,21 @@ export class ScriptEngine {
     });
   }
 
+  private fnState: LuaState | undefined;
+  /** The Lua state of function libraries (created on first use). */
+  functionsState(): LuaState {
+    if (this.fnState === undefined) {
+      this.fnState = createSandbox({
+        random: this.rand,
+        version: this.server.redisVersion,
+        call: (a, raise) => this.redisCall(a, raise),
+        log: (level, msg) => this.log(level, msg),
+        running: () => this.run,
+      });
+    }
+    return this.fnState;
+  }
+
   private log(level: number, msg: string): void {
     const lg = this.server.logger;
     if (level >= 3) lg.warn(msg);
@@ -348,7 +364,7 @@ export class ScriptEngine {
     flags: number,
     keys: string[],
     argv: string[],
-    o: { name: string; isEval: boolean; ro: boolean; info: ScriptRun['info']; asGlobals: boolean },
+    o: { name: string; isEval: boolean; ro: boolean; info: ScriptRun['info']; asGlobals: boolean; L?: LuaState },
   ): Reply | Promise<Reply> {
     if ((flags & SCRIPT_FLAG.EVAL_COMPAT) === 0 && (flags & SCRIPT_FLAG.NO_WRITES) === 0 && o.ro) {
       throw new ReplyError(E.roWithWriteFlag);
@@ -365,6 +381,7 @@ export class ScriptEngine {
       killed: false,
       busy: false,
       startedAt: performance.now(),
+      command: [ctx.sentName, ...ctx.sentArgs],
       info: o.info,
     };
     const saved = {
@@ -380,7 +397,9 @@ export class ScriptEngine {
     const A = new LuaTable(argv.length, 0);
     for (let i = 0; i < argv.length; i++) A.rawset(i + 1, argv[i]);
     let ex: Execution;
-    if (o.asGlobals) {
+    if (o.L !== undefined) {
+      ex = o.L.start(fn, [K, A]);
+    } else if (o.asGlobals) {
       this.L.globals.rawset('KEYS', K);
       this.L.globals.rawset('ARGV', A);
       ex = this.L.start(fn, []);
@@ -423,7 +442,7 @@ export class ScriptEngine {
         let reply: Reply | undefined;
         try {
           const r = run.killed
-            ? ex.run(SLICE, new LuaKill(errorTable(run.isEval ? E.killed : E.killedFunction, false)))
+            ? ex.run(SLICE, new LuaKill(errorTable('-' + E.killed, false)))
             : ex.run(SLICE);
           if (r.done) reply = finish(r.results, undefined);
         } catch (e) {
