@@ -388,6 +388,8 @@ export class ScriptEngine {
       db: ctx.db, dbIndex: ctx.dbIndex, protocol: ctx.protocol, inScript: ctx.inScript,
       command: ctx.command, sentName: ctx.sentName, sentArgs: ctx.sentArgs,
     };
+    const observer = this.server.ext.scriptObserver as ((info: ScriptRun['info']) => void) | undefined;
+    if (observer !== undefined) observer(o.info);
     const pinned = ctx.clock.pin();
     this.run = run;
     ctx.inScript = true;
