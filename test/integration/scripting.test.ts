@@ -13,6 +13,8 @@ import IORedis6 from 'ioredis6';
 import { createClient, defineScript } from 'redis5';
 import { startRedKit, type RedKit } from '../../src/index.js';
 
+type Parser = { pushKey(k: string): void; push(v: string): void };
+
 let redkit: RedKit;
 beforeAll(async () => {
   redkit = await startRedKit();
@@ -103,26 +105,26 @@ describe.each([2, 3] as const)('node-redis 5 RESP%s', (protocol) => {
         incrCap: defineScript({
           NUMBER_OF_KEYS: 1,
           SCRIPT: "local v = redis.call('INCR', KEYS[1]) if v > tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) return tonumber(ARGV[1]) end return v",
-          parseCommand(parser, key: string, cap: number) {
+          parseCommand(parser: Parser, key: string, cap: number) {
             parser.pushKey(key);
             parser.push(String(cap));
           },
           transformReply: undefined as unknown as () => number,
-        }),
+        } as unknown as Parameters<typeof defineScript>[0]),
       },
       functions: {
         kit: {
           getdouble: {
             NUMBER_OF_KEYS: 1,
             IS_READ_ONLY: true,
-            parseCommand(parser, key: string) {
+            parseCommand(parser: Parser, key: string) {
               parser.pushKey(key);
             },
             transformReply: undefined as unknown as () => number,
           },
           setget: {
             NUMBER_OF_KEYS: 1,
-            parseCommand(parser, key: string, value: string) {
+            parseCommand(parser: Parser, key: string, value: string) {
               parser.pushKey(key);
               parser.push(value);
             },
