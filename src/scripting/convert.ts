@@ -230,7 +230,11 @@ export function luaToReply(v: LuaValue, scriptResp: 2 | 3, depth = 0): Reply {
 function tableToReply(t: LuaTable, resp: 2 | 3, depth: number): Reply {
   if (depth > 7000) return new ReplyError('ERR reached lua stack limit');
   const err = t.get('err');
-  if (typeof err === 'string') return new ReplyError(cstr(err));
+  if (typeof err === 'string') {
+    const r = new ReplyError(cstr(err));
+    if (t.get('ignore_error_stats_update') === true) r.noStats = true;
+    return r;
+  }
   const ok = t.get('ok');
   if (typeof ok === 'string') return new SimpleString(mapCrLf(cstr(ok)));
   const dbl = t.get('double');

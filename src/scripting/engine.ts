@@ -482,13 +482,17 @@ export class ScriptEngine {
     }
     const v = e.value;
     let msg: string;
+    let counted = false;
     if (v instanceof LuaTable) {
       msg = errTableMessage(v) ?? 'ERR unknown error';
+      counted = v.get('ignore_error_stats_update') === true;
     } else {
       msg = `ERR ${v === undefined ? 'nil' : tostring(v as LuaValue)}`;
     }
     if (e.source !== undefined && e.line !== undefined) msg += ` script: ${run.name}, on ${e.source}:${e.line}.`;
-    return new ReplyError(msg);
+    const r = new ReplyError(msg);
+    if (counted) r.noStats = true;
+    return r;
   }
 
   /** redis.call / redis.pcall (luaRedisGenericCommand + scriptCall). */
@@ -496,6 +500,8 @@ export class ScriptEngine {
     const run = this.run;
     const fail = (msg: string, fromCommand = false): LuaValue => {
       const t = errorTable(/^[A-Z]+ /.test(msg) ? '-' + msg : msg, fromCommand);
+      // scriptCall's own refusals count as error replies where they happen
+      if (fromCommand) run!.ctx.server.dispatcher.countError(new ReplyError(t.get('err') as string));
       if (raise) throw new LuaError(t);
       return t;
     };
@@ -525,15 +531,15 @@ export class ScriptEngine {
       argc = args.length + 2;
     }
     const arity = cmd.arity;
-    if ((arity > 0 && argc !== arity) || argc < -arity) {
-      cmd.stats.rejected++;
-      return fail(E.wrongArgs, true);
-    }
+    const rejected = (msg: string): LuaValue => {
+      cmd!.stats.rejected++;
+      server.dispatcher.stats.rejectedCalls++;
+      return fail(msg, true);
+    };
+    if ((arity > 0 && argc !== arity) || argc < -arity) return rejected(E.wrongArgs);
     const bits = cmd.flagBits;
-    if ((bits & F.noscript) !== 0) return fail(E.noScriptCmd, true);
-    if ((bits & F.write) !== 0) {
-      if (run.readOnly) return fail(E.writeFromRo, true);
-    }
+    if ((bits & F.noscript) !== 0) return rejected(E.noScriptCmd);
+    if ((bits & F.write) !== 0 && run.readOnly) return rejected(E.writeFromRo);
     const d = server.dispatcher;
     ctx.sentName = argv[0];
     ctx.sentArgs = args === argv ? args : argv.slice(1);

@@ -298,3 +298,36 @@ describe('busy scripts: -BUSY, SCRIPT KILL, UNKILLABLE', () => {
     await expectSame(b.r, b.k, [['GET', 'w'], ['CONFIG', 'SET', 'busy-reply-threshold', '5000']]);
   });
 });
+
+describe('error statistics', () => {
+  it('INFO errorstats and the failed/rejected calls of EVAL and of the commands scripts run', async () => {
+    const c = await pair.clients(2);
+    await expectSame(c.r, c.k, [
+      ['CONFIG', 'RESETSTAT'],
+      ['SET', 's', 'x'],
+      ['EVAL', "return redis.call('incr', 's')", '0'],
+      ['EVAL', "return redis.pcall('incr', 's')", '0'],
+      ['EVAL', "local r = redis.pcall('incr', 's') return 1", '0'],
+      ['EVAL', "return redis.call('nosuch')", '0'],
+      ['EVAL', "return redis.call('get')", '0'],
+      ['EVAL', "return {err='MYCODE failure'}", '0'],
+      ['EVAL', "return redis.error_reply('OTHER failure')", '0'],
+      ['EVAL', "error('x')", '0'],
+      ['EVAL', 'return (', '0'],
+      ['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0'],
+      ['EVAL_RO', "return redis.call('set', 'a', 'b')", '0'],
+    ]);
+    const pick = (info: string, re: RegExp) =>
+      info
+        .split('\r\n')
+        .filter((l) => re.test(l))
+        .map((l) => l.replace(/usec=[^,]*,usec_per_call=[^,]*,/, ''))
+        .sort();
+    const [re, ke] = await Promise.all([c.r.call('INFO', 'errorstats'), c.k.call('INFO', 'errorstats')]);
+    expect(pick(ke, /^errorstat_/)).toEqual(pick(re, /^errorstat_/));
+    const [rc, kc] = await Promise.all([c.r.call('INFO', 'commandstats'), c.k.call('INFO', 'commandstats')]);
+    expect(pick(kc, /^cmdstat_(incr|get|set|eval|eval_ro|evalsha):/)).toEqual(pick(rc, /^cmdstat_(incr|get|set|eval|eval_ro|evalsha):/));
+    const [rs, ks] = await Promise.all([c.r.call('INFO', 'stats'), c.k.call('INFO', 'stats')]);
+    expect(pick(ks, /^total_error_replies:/)).toEqual(pick(rs, /^total_error_replies:/));
+  });
+});
