@@ -7,6 +7,7 @@
 import { ReplyError } from '../errors.js';
 import { OK, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
+import type { Command } from '../server/registry.js';
 import { F } from '../server/registry.js';
 import { GATE, type RedKitServer } from '../server/server.js';
 import { E, engineOf, sha1hex } from '../scripting/engine.js';
@@ -64,17 +65,29 @@ const SCRIPT_HELP = [
 
 export function installScripting(server: RedKitServer): void {
   // -BUSY while a script runs past busy-reply-threshold (processCommand's isInsideYieldingLongCommand).
-  server.addGate(
-    (ctx, cmd) => {
-      const engine = server.ext.scripting as ReturnType<typeof engineOf> | undefined;
-      const run = engine?.run;
-      if (run === undefined || !run.busy || run.ctx === ctx) return undefined;
+  const ORDER = (GATE.LOADING + GATE.PAUSE) / 2;
+  // A script running asynchronously: other clients wait for it (atomicity) until it is past
+  // busy-reply-threshold, then get -BUSY (processCommand's isInsideYieldingLongCommand).
+  const gate = (ctx: Context, cmd: Command, args: string[]): Reply | Promise<Reply> | undefined => {
+    const engine = server.ext.scripting as ReturnType<typeof engineOf> | undefined;
+    const run = engine?.run;
+    if (run === undefined || !run.async || run.ctx === ctx) return undefined;
+    if (run.busy) {
       if ((cmd.flagBits & F.allow_busy) !== 0) return undefined;
       return new ReplyError(run.isEval ? E.busy : E.busyFunction);
-    },
-    (GATE.LOADING + GATE.PAUSE) / 2,
-    { onAttention: true },
-  );
+    }
+    return engine!.hold().then(() => {
+      const again = gate(ctx, cmd, args);
+      if (again instanceof ReplyError) {
+        cmd.stats.rejected++;
+        server.dispatcher.stats.rejectedCalls++;
+        server.dispatcher.countError(again);
+        return again;
+      }
+      return again ?? server.dispatcher.runAfterGate(ctx, cmd, args, ORDER);
+    });
+  };
+  server.addGate(gate as never, ORDER, { onAttention: true });
   defineCommands(server, {
     eval: (ctx, args) => evalGeneric(ctx, args, false),
     eval_ro: (ctx, args) => evalGeneric(ctx, args, true),

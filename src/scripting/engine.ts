@@ -16,6 +16,7 @@ import type { Context } from '../server/context.js';
 import { F, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import type { Database } from '../store/database.js';
+import { BUDGET } from '../lua/runtime.js';
 import {
   createState, Execution, LuaError, LuaFunction, LuaKill, LuaState, LuaTable, luaLError, nativeFunction, tostring,
   type LuaValue,
@@ -86,12 +87,52 @@ export interface ScriptRun {
   killed: boolean;
   /** Past the busy threshold: other clients get -BUSY. */
   busy: boolean;
+  /** Running in slices between event loop turns (other clients wait, then get -BUSY). */
+  async: boolean;
+  /** Slices run by the scheduler (a paused redis.call knows who resumed it). */
+  slices: number;
+  /** An asynchronous reply the script waits for. */
+  waiting: Pending | undefined;
+  /** Resumes a script waiting for an asynchronous reply (SCRIPT KILL). */
+  poke?: () => void;
   /** performance.now() at the start. */
   startedAt: number;
   /** The EVAL/FCALL command line that started it (FUNCTION STATS). */
   command: string[];
   /** What the recorder tells about the script. */
   info: { sha: string; source: string } | { function: string; library: string };
+}
+
+/** A command's reply that is not there yet (redis.call of an asynchronous command). */
+export class Pending {
+  settled = false;
+  private value: LuaValue = undefined;
+  private error: unknown = undefined;
+  private abandoned = false;
+  constructor(readonly promise: Promise<unknown>, convert: (r: unknown) => LuaValue) {
+    promise.then(
+      (r) => {
+        if (this.abandoned) return;
+        try {
+          this.value = convert(r);
+        } catch (e) {
+          this.error = e;
+        }
+        this.settled = true;
+      },
+      (e) => {
+        this.error = e;
+        this.settled = true;
+      },
+    );
+  }
+  take(): LuaValue {
+    if (this.error !== undefined) throw this.error;
+    return this.value;
+  }
+  abandon(): void {
+    this.abandoned = true;
+  }
 }
 
 export const sha1hex = (s: string): string => createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
@@ -149,7 +190,7 @@ function readonlyRecursively(t: LuaTable, seen: Set<LuaTable>): void {
 export function createSandbox(opts: {
   random: Rand48;
   version: string;
-  call: (args: LuaValue[], raise: boolean) => LuaValue;
+  call: (args: LuaValue[], raise: boolean) => LuaValue | Pending;
   log: (level: number, msg: string) => void;
   running: () => ScriptRun | undefined;
   extra?: (redis: LuaTable, G: LuaTable) => void;
@@ -166,8 +207,33 @@ export function createSandbox(opts: {
     if (r === undefined) ERRV(`${what} can only be called inside a script invocation`);
     return r!;
   };
-  redis.rawset('call', fn('call', (a) => [opts.call(a, true)]));
-  redis.rawset('pcall', fn('pcall', (a) => [opts.call(a, false)]));
+  const callFn = (name: string, raise: boolean) =>
+    new LuaFunction(name, (a) => {
+      const v = opts.call(a, raise);
+      if (!(v instanceof Pending)) return [v];
+      v.abandon();
+      opts.running()!.waiting = undefined;
+      throw new LuaError(errorTable('ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false));
+    }, function* (_F, a) {
+      const v = opts.call(a, raise);
+      if (!(v instanceof Pending)) return [v];
+      // An asynchronous reply (a delay fault, a custom async command): pause the script until it settles.
+      const run = opts.running()!;
+      for (;;) {
+        const slices = run.slices;
+        yield BUDGET;
+        if (v.settled) return [v.take()];
+        // Resumed by a synchronous section (metamethod, sort comparator...), not by the scheduler.
+        if (run.slices === slices) {
+          v.abandon();
+          run.waiting = undefined;
+          const t = errorTable('ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false);
+          throw new LuaError(t);
+        }
+      }
+    }, undefined);
+  redis.rawset('call', callFn('call', true));
+  redis.rawset('pcall', callFn('pcall', false));
   redis.rawset('log', fn('log', (a) => {
     if (a.length < 2) ERRV('redis.log() requires two arguments or more.');
     const lv = a[0];
@@ -380,6 +446,9 @@ export class ScriptEngine {
       wrote: false,
       killed: false,
       busy: false,
+      async: false,
+      slices: 0,
+      waiting: undefined,
       startedAt: performance.now(),
       command: [ctx.sentName, ...ctx.sentArgs],
       info: o.info,
@@ -418,48 +487,106 @@ export class ScriptEngine {
       ctx.sentName = saved.sentName;
       ctx.sentArgs = saved.sentArgs;
       if (pinned) ctx.clock.unpin();
-      if (run.busy) this.server.setAttention(ATTENTION_BUSY, false);
+      if (run.async) this.server.setAttention(ATTENTION_BUSY, false);
       if (err !== undefined) return this.errorReply(run, err);
       return luaToReply(results![0], run.resp);
     };
     const threshold = this.threshold();
-    // Synchronous part: until done, or past the busy threshold.
+    // Synchronous part: until done, past the busy threshold, or waiting for an asynchronous reply.
     try {
       for (;;) {
         const r = ex.run(SLICE);
         if (r.done) return finish(r.results, undefined);
+        run.slices++;
+        if (run.waiting !== undefined) break;
         if (threshold > 0 && performance.now() - run.startedAt >= threshold) break;
       }
     } catch (e) {
       return finish(undefined, e);
     }
-    // Busy: go on in slices, letting the event loop serve (BUSY to) other clients.
-    run.busy = true;
+    // Asynchronous part: slices between event loop turns. Other clients wait (the gate holds
+    // them) until the threshold, then get -BUSY.
+    run.async = true;
     this.server.setAttention(ATTENTION_BUSY, true);
-    this.server.logger.warn(`Slow script detected: still in execution after ${Math.round(performance.now() - run.startedAt)} milliseconds. You can try killing the script using the ${run.isEval ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.name}.`);
     let done!: () => void;
     this.busyDone = new Promise<void>((res) => (done = res));
+    let busyTimer: ReturnType<typeof setTimeout> | undefined;
+    const checkBusy = (): void => {
+      if (run.busy || this.run !== run || threshold <= 0) return;
+      const elapsed = performance.now() - run.startedAt;
+      if (elapsed >= threshold) {
+        run.busy = true;
+        if (busyTimer !== undefined) clearTimeout(busyTimer);
+        busyTimer = undefined;
+        this.server.logger.warn(`Slow script detected: still in execution after ${Math.round(elapsed)} milliseconds. You can try killing the script using the ${run.isEval ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.name}.`);
+        this.wakeWaiters();
+        return;
+      }
+      // (timers may fire a little early: check again then)
+      if (busyTimer === undefined) {
+        busyTimer = setTimeout(() => {
+          busyTimer = undefined;
+          checkBusy();
+        }, Math.ceil(threshold - elapsed) + 1);
+        busyTimer.unref?.();
+      }
+    };
+    checkBusy();
     return new Promise<Reply>((resolve) => {
       const step = (): void => {
         let reply: Reply | undefined;
+        const w = run.waiting;
+        if (w !== undefined && !w.settled && !run.killed) {
+          let once = false;
+          const go = (): void => {
+            if (once) return;
+            once = true;
+            run.poke = undefined;
+            step();
+          };
+          run.poke = go;
+          w.promise.then(go, go);
+          return;
+        }
+        if (w !== undefined && !w.settled) w.abandon();
+        run.waiting = undefined;
         try {
           const r = run.killed
             ? ex.run(SLICE, new LuaKill(errorTable('-' + E.killed, false)))
             : ex.run(SLICE);
           if (r.done) reply = finish(r.results, undefined);
+          else run.slices++;
         } catch (e) {
           reply = finish(undefined, e);
         }
         if (reply === undefined) {
+          checkBusy();
           setImmediate(step);
           return;
         }
+        if (busyTimer !== undefined) clearTimeout(busyTimer);
         this.busyDone = undefined;
         done();
+        this.wakeWaiters();
         resolve(reply);
       };
       setImmediate(step);
     });
+  }
+
+  /** Clients held while a script runs asynchronously (before it is busy). */
+  private waiters: Array<() => void> = [];
+
+  /** Let held clients go on (the script ended, or is busy and they get -BUSY). */
+  private wakeWaiters(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Hold a command until the running script ends or becomes busy. */
+  hold(): Promise<void> {
+    return new Promise<void>((res) => this.waiters.push(res));
   }
 
   /** Resolves when no busy script runs. */
@@ -496,7 +623,7 @@ export class ScriptEngine {
   }
 
   /** redis.call / redis.pcall (luaRedisGenericCommand + scriptCall). */
-  private redisCall(a: LuaValue[], raise: boolean): LuaValue {
+  private redisCall(a: LuaValue[], raise: boolean): LuaValue | Pending {
     const run = this.run;
     const fail = (msg: string, fromCommand = false): LuaValue => {
       const t = errorTable(/^[A-Z]+ /.test(msg) ? '-' + msg : msg, fromCommand);
@@ -546,9 +673,15 @@ export class ScriptEngine {
     d.prelude?.(ctx, cmd);
     const reply = d.run(ctx, cmd, args);
     if (reply instanceof Promise) {
-      // An asynchronous reply (a custom command, a delay fault) cannot be awaited inside a script.
-      reply.catch(() => undefined);
-      return fail('-ERR RedKit: a command inside a script answered asynchronously', true);
+      // An asynchronous reply (a delay fault, a custom command): the script pauses until it settles.
+      if ((bits & F.write) !== 0) run.wrote = true;
+      const p = new Pending(reply, (r) => {
+        const v = replyToLua(r as Reply, run.resp);
+        if (raise && v instanceof LuaTable && typeof v.get('err') === 'string') throw new LuaError(v);
+        return v;
+      });
+      run.waiting = p;
+      return p;
     }
     if ((bits & F.write) !== 0) run.wrote = true;
     const v = replyToLua(reply as Reply, run.resp);
@@ -565,6 +698,7 @@ export class ScriptEngine {
     // The other KILL answers the busy error that names the right one.
     if (run.isEval !== isEval) throw new ReplyError(run.isEval ? E.busy : E.busyFunction);
     run.killed = true;
+    run.poke?.();
   }
 }
 
