@@ -40,8 +40,9 @@ function evalShaGeneric(ctx: Context, args: string[], ro: boolean): Reply | Prom
   if (args[0].length !== 40) throw new ReplyError(E.noscript);
   const engine = engineOf(ctx.server);
   const { keys, argv } = splitKeys(args, 1);
-  const sha = args[0].toLowerCase();
-  const s = engine.scripts.get(sha);
+  let sha = args[0];
+  let s = engine.scripts.get(sha);
+  if (s === undefined) s = engine.scripts.get((sha = sha.toLowerCase()));
   if (s === undefined) throw new ReplyError(E.noscript);
   return engine.runScript(ctx, s.fn, s.flags, keys, argv, { name: sha, isEval: true, ro, info: { sha, source: s.source }, asGlobals: true });
 }

@@ -669,7 +669,7 @@ export class ScriptEngine {
     if ((bits & F.write) !== 0 && run.readOnly) return rejected(E.writeFromRo);
     const d = server.dispatcher;
     ctx.sentName = argv[0];
-    ctx.sentArgs = args === argv ? args : argv.slice(1);
+    ctx.sentArgs = cmd.parent === undefined ? args : argv.slice(1);
     d.prelude?.(ctx, cmd);
     const reply = d.run(ctx, cmd, args);
     if (reply instanceof Promise) {
