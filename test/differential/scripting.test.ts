@@ -331,3 +331,34 @@ describe('error statistics', () => {
     expect(pick(ks, /^total_error_replies:/)).toEqual(pick(rs, /^total_error_replies:/));
   });
 });
+
+describe('scripts in transactions, WATCH, keyspace', () => {
+  for (const proto of PROTOS) {
+    it(`RESP${proto}`, async () => {
+      const c = await pair.clients(proto);
+      const o = await pair.clients(proto);
+      await expectSame(c.r, c.k, [
+        ['MULTI'],
+        ['EVAL', "redis.call('set', KEYS[1], 'a') return redis.call('get', KEYS[1])", '1', 'tx'],
+        ['EVAL', "return redis.call('incr', KEYS[1])", '1', 'tx'],
+        ['EVAL', 'return (', '0'],
+        ['EXEC'],
+        ['MULTI'],
+        ['EVAL', "return redis.call('incr', 'n')", '0'],
+        ['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0'],
+        ['EXEC'],
+        ['WATCH', 'w'],
+      ]);
+      // another client's script touches the watched key: EXEC fails
+      await expectSame(o.r, o.k, [['EVAL', "return redis.call('set', 'w', '1')", '0']]);
+      await expectSame(c.r, c.k, [['MULTI'], ['GET', 'w'], ['EXEC']]);
+      await expectSame(c.r, c.k, [
+        ['EVAL', "redis.call('set', 'e', 'v', 'PX', 100) return redis.call('pttl', 'e')", '0'],
+        ['EVAL', "redis.call('rpush', 'l', 'a') return redis.call('blpop', 'l', 0)", '0'],
+        ['EVAL', "return redis.call('brpop', 'nolist', 0)", '0'],
+        ['EVAL', "return redis.call('object', 'encoding', 'l')", '0'],
+        ['EVAL', "return redis.call('time')[1] == redis.call('time')[1]", '0'],
+      ]);
+    });
+  }
+});
