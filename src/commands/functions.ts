@@ -154,7 +154,7 @@ export function installFunctions(server: RedKitServer): void {
           if (run !== undefined) {
             running = new MapReply([
               'name', run.name,
-              'command', run.command,
+              'command', [run.commandName, ...run.commandArgs],
               'duration_ms', Math.floor(performance.now() - run.startedAt),
             ]);
           }

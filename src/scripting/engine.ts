@@ -97,8 +97,9 @@ export interface ScriptRun {
   poke?: () => void;
   /** performance.now() at the start. */
   startedAt: number;
-  /** The EVAL/FCALL command line that started it (FUNCTION STATS). */
-  command: string[];
+  /** The EVAL/FCALL command that started it (FUNCTION STATS). */
+  commandName: string;
+  commandArgs: string[];
   /** What the recorder tells about the script. */
   info: { sha: string; source: string } | { function: string; library: string };
 }
@@ -450,7 +451,8 @@ export class ScriptEngine {
       slices: 0,
       waiting: undefined,
       startedAt: performance.now(),
-      command: [ctx.sentName, ...ctx.sentArgs],
+      commandName: ctx.sentName,
+      commandArgs: ctx.sentArgs,
       info: o.info,
     };
     const saved = {
@@ -491,7 +493,7 @@ export class ScriptEngine {
       if (err !== undefined) return this.errorReply(run, err);
       return luaToReply(results![0], run.resp);
     };
-    const threshold = this.threshold();
+    let threshold = -1;
     // Synchronous part: until done, past the busy threshold, or waiting for an asynchronous reply.
     try {
       for (;;) {
@@ -499,11 +501,13 @@ export class ScriptEngine {
         if (r.done) return finish(r.results, undefined);
         run.slices++;
         if (run.waiting !== undefined) break;
+        if (threshold < 0) threshold = this.threshold();
         if (threshold > 0 && performance.now() - run.startedAt >= threshold) break;
       }
     } catch (e) {
       return finish(undefined, e);
     }
+    if (threshold < 0) threshold = this.threshold();
     // Asynchronous part: slices between event loop turns. Other clients wait (the gate holds
     // them) until the threshold, then get -BUSY.
     run.async = true;
