@@ -10,9 +10,12 @@
 //   npm run bench -- --suite startup    startRedKit() → first PONG, 100 starts, vs a spawned redis-server
 //   npm run bench -- --suite floor      SET vs a do-nothing Node TCP server on net.Socket streams
 //   npm run bench -- --suite rdb-load   load a 1M-key dump.rdb (redis-server's): RedKit vs redis-server (bench/rdb-load.mjs)
+//   npm run bench -- --suite scripting  EVALSHA of `return redis.call('INCR', KEYS[1])` at -c50 -P16, -c50 -P1, -c1 -P1
 //   npm run bench -- --suite all
 //   options: --rounds N (default 3), --requests N (default 200000), --quick (one round, no warm-up pass),
 //            --only REGEX (core/types: only the tests whose label matches, e.g. --only 'INCR|GET')
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { need, redisBenchmark, startProcess, median, table } from './lib.mjs';
 
@@ -152,6 +155,29 @@ async function floor() {
   console.log(table(rows, ['test', 'redis rps', 'floor rps', 'redkit rps', 'floor/redis', 'redkit/redis', 'redkit/floor']));
 }
 
+/** EVALSHA of a one-command script (the script is SCRIPT LOADed on each server before each run). */
+async function scripting() {
+  const SRC = "return redis.call('INCR', KEYS[1])";
+  const sha = createHash('sha1').update(SRC).digest('hex');
+  const load = (server) => execFileSync('redis-cli', ['-p', String(server.port), 'SCRIPT', 'LOAD', SRC], { encoding: 'utf8' });
+  const cases = [];
+  for (const [clients, pipeline] of [
+    [50, 16],
+    [50, 1],
+    [1, 1],
+  ]) {
+    cases.push({
+      label: `EVALSHA INCR -c ${clients} -P ${pipeline}`,
+      test: ['EVALSHA', sha, '1', 'counter'],
+      clients,
+      pipeline,
+      before: load,
+      requests: pipeline === 1 && clients === 1 ? Math.min(requests, 50000) : requests,
+    });
+  }
+  await compare('Scripting', cases);
+}
+
 async function main() {
   for (const s of suites) {
     if (s === 'core') await core();
@@ -162,6 +188,7 @@ async function main() {
     else if (s === 'startup') await (await import('./startup.mjs')).run();
     else if (s === 'rdb-load') await (await import('./rdb-load.mjs')).run();
     else if (s === 'floor') await floor();
+    else if (s === 'scripting') await scripting();
     else throw new Error(`unknown suite ${s}`);
   }
 }

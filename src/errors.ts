@@ -8,6 +8,8 @@
  */
 export class ReplyError {
   readonly message: string;
+  /** Already counted in the error stats (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE): a script's error from a command it ran. */
+  noStats?: boolean;
   constructor(message: string) {
     // An error reply is one line on the wire: Redis replaces CR/LF with spaces.
     this.message = message.indexOf('\r') >= 0 || message.indexOf('\n') >= 0 ? message.replace(/[\r\n]/g, ' ') : message;

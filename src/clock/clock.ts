@@ -111,6 +111,24 @@ export class Clock {
     return this.frozenAt;
   }
 
+  /**
+   * Hold now() where it stands until unpin(), without firing or moving timers: a
+   * script sees one time from start to end (TIME, expiry), as in Redis. Returns
+   * false (and does nothing) when the clock is already frozen.
+   */
+  pin(): boolean {
+    if (this.frozenAt !== null) return false;
+    this.frozenAt = this.now();
+    return true;
+  }
+
+  /** End a pin(): time runs on from the real clock (no jump back). */
+  unpin(): void {
+    this.frozenAt = null;
+    // A timer set while pinned found the clock frozen and scheduled nothing.
+    if (this.realTimer === null && this.timers.length !== 0) this.reschedule();
+  }
+
   /** Let time run again from where it stands. */
   resume(): number {
     if (this.frozenAt !== null) {

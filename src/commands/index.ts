@@ -15,6 +15,7 @@ import { installHyperLogLog } from './hyperloglog.js';
 import { installKeys } from './keys.js';
 import { installMonitor } from './monitor.js';
 import { installPersistence } from './persistence.js';
+import { installScripting } from './scripting.js';
 import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
 import { installLatency } from './latency.js';
@@ -54,6 +55,7 @@ export function installBuiltins(server: RedKitServer): void {
   installDebug(server);
   installPersistence(server);
   installAcl(server);
+  installScripting(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

@@ -15,6 +15,7 @@ import { latencyStatsLines, resetLatencyHistograms } from './latency.js';
 import { memorySnapshot } from './memory.js';
 import { defineCommands, globMatch } from './util.js';
 import { trackingInfo } from '../server/tracking.js';
+import { scriptingMemory } from '../scripting/engine.js';
 
 function trackingStats(server: RedKitServer): string[] {
   const t = trackingInfo(server);
@@ -29,6 +30,26 @@ export function helpReply(command: string, lines: string[]): Reply {
 }
 
 // ---- INFO -------------------------------------------------------------------------------
+
+/** INFO memory's Lua/functions fields (src/scripting). */
+function scriptingMemoryLines(server: RedKitServer): string[] {
+  const m = scriptingMemory(server);
+  return [
+    `used_memory_lua:${m.vmEval}`,
+    `used_memory_vm_eval:${m.vmEval}`,
+    `used_memory_lua_human:${bytesToHuman(m.vmEval)}`,
+    `used_memory_scripts_eval:${m.scriptsEval}`,
+    `number_of_cached_scripts:${m.cachedScripts}`,
+    `number_of_functions:${m.functions}`,
+    `number_of_libraries:${m.libraries}`,
+    `used_memory_vm_functions:${m.vmFunctions}`,
+    `used_memory_vm_total:${m.vmEval + m.vmFunctions}`,
+    `used_memory_vm_total_human:${bytesToHuman(m.vmEval + m.vmFunctions)}`,
+    `used_memory_functions:${m.functionsMem}`,
+    `used_memory_scripts:${m.scriptsEval + m.functionsMem}`,
+    `used_memory_scripts_human:${bytesToHuman(m.scriptsEval + m.functionsMem)}`,
+  ];
+}
 
 /** Sections in the order Redis prints them; `default` ones are printed by a bare INFO. */
 const SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
@@ -127,19 +148,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         `allocator_resident:${used}`,
         `total_system_memory:${os.totalmem()}`,
         `total_system_memory_human:${bytesToHuman(os.totalmem())}`,
-        'used_memory_lua:0',
-        'used_memory_vm_eval:0',
-        'used_memory_lua_human:0B',
-        'used_memory_scripts_eval:0',
-        'number_of_cached_scripts:0',
-        'number_of_functions:0',
-        'number_of_libraries:0',
-        'used_memory_vm_functions:0',
-        'used_memory_vm_total:0',
-        'used_memory_vm_total_human:0B',
-        'used_memory_functions:0',
-        'used_memory_scripts:0',
-        'used_memory_scripts_human:0B',
+        ...scriptingMemoryLines(server),
         `maxmemory:${maxmemory}`,
         `maxmemory_human:${bytesToHuman(Number(maxmemory))}`,
         `maxmemory_policy:${cfg.get('maxmemory-policy')}`,

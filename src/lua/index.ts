@@ -64,8 +64,13 @@ export class Execution {
     this.gen = fn instanceof LuaFunction && fn.g !== undefined ? fn.g(fn, args) : R.startCall(fn, args, undefined);
   }
 
-  /** Runs about `budgetOps` ops (function entries + loop iterations), then pauses. */
-  run(budgetOps: number): RunResult {
+  /**
+   * Runs about `budgetOps` ops (function entries + loop iterations), then pauses.
+   * `raise`: resume a paused execution by raising this error where it stopped (the
+   * error goes through the script's frames, so it gets their position; a LuaKill is
+   * not caught by pcall): how the host stops a script with a proper error.
+   */
+  run(budgetOps: number, raise?: LuaError): RunResult {
     const gen = this.gen;
     if (gen === undefined) throw this.killedWith ?? new LuaError('execution already finished');
     const rt = this.state.rt;
@@ -77,7 +82,7 @@ export class Execution {
     rt.syncDepth = 0; rt.owe = false;
     rt.b = budgetOps; rt.windowStart = budgetOps;
     try {
-      const r = gen.next();
+      const r = raise === undefined ? gen.next() : gen.throw(raise);
       if (r.done) {
         this.finish();
         return { done: true, results: R.mv(r.value) };

@@ -429,7 +429,8 @@ export class Dispatcher {
     if (reply instanceof ReplyError) {
       cmd.stats.failed++;
       this.stats.failedCalls++;
-      this.countError(reply);
+      // An error already counted where it happened (a command inside a script).
+      if (reply.noStats !== true) this.countError(reply);
     }
     if (this.postCommand !== undefined && !(late && (cmd.flagBits & F.blocking) !== 0)) this.postCommand(ctx, cmd, args);
     const obs = this.observers;
@@ -452,7 +453,8 @@ export class Dispatcher {
     return next();
   }
 
-  private countError(err: ReplyError): void {
+  /** Count an error reply in INFO errorstats / total_error_replies. */
+  countError(err: ReplyError): void {
     this.stats.errorReplies++;
     const sp = err.message.indexOf(' ');
     const code = sp > 0 ? err.message.slice(0, sp) : err.message;

@@ -35,6 +35,8 @@ export interface FaultRule {
   client?: string | RegExp;
   /** Any other condition. */
   match?: (cmd: FaultCommand) => boolean;
+  /** true: only commands a script runs (redis.call/pcall); false: only commands from clients. */
+  inScript?: boolean;
   /** Let the first n matching commands through. */
   after?: number;
   /** Act on at most n commands, then retire. */
@@ -236,6 +238,7 @@ export class Faults {
   private matches(r: LiveRule, ctx: Context, call: CommandCall): boolean {
     const rule = r.rule;
     if (r.nameTest && !r.nameTest(call.name)) return false;
+    if (rule.inScript !== undefined && rule.inScript !== ctx.inScript) return false;
     if (rule.client !== undefined) {
       const name = ctx.name;
       if (rule.client instanceof RegExp ? !rule.client.test(name) : rule.client !== name) return false;

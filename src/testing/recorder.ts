@@ -62,6 +62,8 @@ export class RecordedCommand {
   answeredAt: number | undefined = undefined;
   /** Set when a fault rule acted on this command ('error', 'delay 100ms', 'hang', 'drop', ...). */
   fault: string | undefined = undefined;
+  /** For EVAL/EVALSHA/FCALL: which script ran (its children are the commands it ran). */
+  script: { sha: string; source: string } | { function: string; library: string } | undefined = undefined;
   /** @internal The real reply when a fault sent the client something else. */
   replyFromFault: Reply | undefined = undefined;
 
@@ -125,6 +127,7 @@ export class RecordedCommand {
       error: this.error,
       ...(this.parent ? { parent: this.parent.seq } : {}),
       ...(this.fault ? { fault: this.fault } : {}),
+      ...(this.script ? { script: this.script } : {}),
     };
   }
 }

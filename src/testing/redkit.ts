@@ -15,6 +15,8 @@ import fs from 'node:fs';
 import { persistenceOf } from '../commands/persistence.js';
 import type { LoadedRdb } from '../store/rdb-file.js';
 import { readSeedFile, restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
+import { FunctionsHandle, ScriptsHandle } from './scripts.js';
+import { fromBinary } from './values.js';
 export type { Snapshot };
 
 export interface RedKitOptions {
@@ -65,6 +67,10 @@ export class RedKit {
   readonly clock: Clock;
   readonly recorder: Recorder;
   readonly faults: Faults;
+  /** The EVAL script cache: list(), load(source) -> sha, flush(). */
+  readonly scripts: ScriptsHandle;
+  /** Function libraries: load(code, { replace }), list(), delete(name), flush(). */
+  readonly functions: FunctionsHandle;
   private readonly dbs = new Map<number, DbHandle>();
   private readonly options: RedKitOptions;
   private stopped = false;
@@ -95,6 +101,13 @@ export class RedKit {
     this.recorder.attach(this.server);
     this.faults = new Faults(this.server, this.recorder);
     this.faults.attach();
+    this.scripts = new ScriptsHandle(this.server);
+    this.functions = new FunctionsHandle(this.server);
+    // The recorder entry of EVAL/EVALSHA/FCALL says which script ran.
+    this.server.ext.scriptObserver = (info: NonNullable<RecordedCommand['script']>) => {
+      const e = this.recorder.current;
+      if (e !== undefined) e.script = info;
+    };
     if (options.seed !== undefined) {
       try {
         this.restore(options.seed, { flush: false });
@@ -169,7 +182,10 @@ export class RedKit {
 
   /** Every database, type and TTL as plain JSON-serialisable data. */
   snapshot(): Snapshot {
-    return takeSnapshot(this.server);
+    const s = takeSnapshot(this.server);
+    const codes = this.functions.codes();
+    if (codes.length > 0) s.functions = codes.map(fromBinary);
+    return s;
   }
 
   /**
@@ -179,7 +195,11 @@ export class RedKit {
   restore(snapshot: Snapshot | string | Uint8Array, opts: { flush?: boolean } = {}): void {
     const s = typeof snapshot === 'string' ? readSeedFile(snapshot) : snapshot;
     if (s instanceof Uint8Array) this.loadRdb(s);
-    else restoreSnapshot(this.server, s, opts);
+    else {
+      restoreSnapshot(this.server, s, opts);
+      if (opts.flush !== false) this.functions.flush();
+      for (const code of s.functions ?? []) this.functions.load(code, { replace: true });
+    }
   }
 
   /**
@@ -212,6 +232,8 @@ export class RedKit {
   async reset(): Promise<void> {
     this.faults.clear();
     this.server.store.flushAll();
+    this.scripts.flush();
+    this.functions.flush();
     this.recorder.clear();
     this.clock.reset();
     this.server.unpause();

@@ -55,6 +55,8 @@ export interface Snapshot {
   time?: number;
   /** Database index → entries (array form) or key → value (object form, seeds). */
   databases: Record<string, SnapshotEntry[] | Record<string, SeedValue>>;
+  /** Function libraries (their `#!lua name=...` code), loaded as FUNCTION LOAD REPLACE. */
+  functions?: string[];
 }
 
 const enc = (s: string): Bytes => (isUtf8(s) ? Buffer.from(s, 'latin1').toString('utf8') : { base64: Buffer.from(s, 'latin1').toString('base64') });

@@ -135,6 +135,8 @@ export function openBase(G: LuaTable, host: BaseHost): void {
     const t = checkTable(a, 0, 'rawset');
     checkAny(a, 1, 'rawset');
     checkAny(a, 2, 'rawset');
+    // Redis's lua_rawset raises from C: no position.
+    if (t.readonly) throw new LuaError('Attempt to modify a readonly table');
     t.set(a[1], a[2]);
     return [t];
   });
@@ -149,7 +151,7 @@ export function openBase(G: LuaTable, host: BaseHost): void {
     const t = checkTable(a, 0, 'setmetatable');
     if (!(mt === undefined || mt instanceof LuaTable)) argError(2, 'setmetatable', 'nil or table expected');
     if (t.metatable !== undefined && t.metatable.getStr('__metatable') !== undefined) luaLError('cannot change a protected metatable');
-    if (t.readonly) luaLError('Attempt to modify a readonly table');
+    if (t.readonly) throw new LuaError('Attempt to modify a readonly table');
     t.metatable = mt;
     return [t];
   });

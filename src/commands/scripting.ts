@@ -1,0 +1,130 @@
+/**
+ * Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT (eval.c of Redis 7.0),
+ * FUNCTION and FCALL (functions.c / function_lua.c) over RedKit's own Lua
+ * engine (src/lua). The engine, the sandbox and the conversions live in
+ * src/scripting/.
+ */
+import { ReplyError } from '../errors.js';
+import { OK, type Reply } from '../resp/reply.js';
+import type { Context } from '../server/context.js';
+import type { Command } from '../server/registry.js';
+import { F } from '../server/registry.js';
+import { GATE, type RedKitServer } from '../server/server.js';
+import { E, engineOf, sha1hex } from '../scripting/engine.js';
+import { installFunctions } from './functions.js';
+import { helpReply } from './server.js';
+import { defineCommands } from './util.js';
+import { parseIntStrict } from '../resp/format.js';
+
+/** numkeys as evalGenericCommand checks it: keys and args of the call. */
+export function splitKeys(args: string[], from: number): { keys: string[]; argv: string[] } {
+  const v = parseIntStrict(args[from]);
+  if (v === null) throw new ReplyError('ERR value is not an integer or out of range');
+  const n = Number(v);
+  const rest = args.length - from - 1;
+  if (n > rest) throw new ReplyError("ERR Number of keys can't be greater than number of args");
+  if (n < 0) throw new ReplyError("ERR Number of keys can't be negative");
+  return { keys: args.slice(from + 1, from + 1 + n), argv: args.slice(from + 1 + n) };
+}
+
+function evalGeneric(ctx: Context, args: string[], ro: boolean): Reply | Promise<Reply> {
+  const engine = engineOf(ctx.server);
+  const { keys, argv } = splitKeys(args, 1);
+  const body = args[0];
+  const sha = sha1hex(body);
+  const s = engine.scripts.get(sha) ?? engine.create(body, sha);
+  return engine.runScript(ctx, s.fn, s.flags, keys, argv, { name: sha, isEval: true, ro, info: { sha, source: s.source }, asGlobals: true });
+}
+
+function evalShaGeneric(ctx: Context, args: string[], ro: boolean): Reply | Promise<Reply> {
+  if (args[0].length !== 40) throw new ReplyError(E.noscript);
+  const engine = engineOf(ctx.server);
+  const { keys, argv } = splitKeys(args, 1);
+  let sha = args[0];
+  let s = engine.scripts.get(sha);
+  if (s === undefined) s = engine.scripts.get((sha = sha.toLowerCase()));
+  if (s === undefined) throw new ReplyError(E.noscript);
+  return engine.runScript(ctx, s.fn, s.flags, keys, argv, { name: sha, isEval: true, ro, info: { sha, source: s.source }, asGlobals: true });
+}
+
+const SCRIPT_HELP = [
+  'DEBUG (YES|SYNC|NO)',
+  '    Set the debug mode for subsequent scripts executed.',
+  'EXISTS <sha1> [<sha1> ...]',
+  '    Return information about the existence of the scripts in the script cache.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Flush the Lua scripts cache. Very dangerous on replicas.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously flush the scripts cache.',
+  '    * SYNC: Synchronously flush the scripts cache.',
+  'KILL',
+  '    Kill the currently executing Lua script.',
+  'LOAD <script>',
+  '    Load a script into the scripts cache without executing it.',
+];
+
+export function installScripting(server: RedKitServer): void {
+  // -BUSY while a script runs past busy-reply-threshold (processCommand's isInsideYieldingLongCommand).
+  const ORDER = (GATE.LOADING + GATE.PAUSE) / 2;
+  // A script running asynchronously: other clients wait for it (atomicity) until it is past
+  // busy-reply-threshold, then get -BUSY (processCommand's isInsideYieldingLongCommand).
+  const gate = (ctx: Context, cmd: Command, args: string[]): Reply | Promise<Reply> | undefined => {
+    const engine = server.ext.scripting as ReturnType<typeof engineOf> | undefined;
+    const run = engine?.run;
+    if (run === undefined || !run.async || run.ctx === ctx) return undefined;
+    if (run.busy) {
+      if ((cmd.flagBits & F.allow_busy) !== 0) return undefined;
+      return new ReplyError(run.isEval ? E.busy : E.busyFunction);
+    }
+    return engine!.hold().then(() => {
+      const again = gate(ctx, cmd, args);
+      if (again instanceof ReplyError) {
+        cmd.stats.rejected++;
+        server.dispatcher.stats.rejectedCalls++;
+        server.dispatcher.countError(again);
+        return again;
+      }
+      return again ?? server.dispatcher.runAfterGate(ctx, cmd, args, ORDER);
+    });
+  };
+  server.addGate(gate as never, ORDER, { onAttention: true });
+  defineCommands(server, {
+    eval: (ctx, args) => evalGeneric(ctx, args, false),
+    eval_ro: (ctx, args) => evalGeneric(ctx, args, true),
+    evalsha: (ctx, args) => evalShaGeneric(ctx, args, false),
+    evalsha_ro: (ctx, args) => evalShaGeneric(ctx, args, true),
+    script: {
+      handler: () => OK,
+      subcommands: {
+        load: (ctx, args) => engineOf(ctx.server).create(args[0]).sha,
+        exists: (ctx, args) => {
+          const scripts = engineOf(ctx.server).scripts;
+          return args.map((s) => (scripts.has(s.toLowerCase()) ? 1 : 0));
+        },
+        flush: (ctx, args) => {
+          if (args.length > 0) {
+            const m = args[0].toLowerCase();
+            if (args.length > 1 || (m !== 'sync' && m !== 'async')) throw new ReplyError('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+          }
+          engineOf(ctx.server).flush();
+          return OK;
+        },
+        kill: (ctx) => {
+          engineOf(ctx.server).kill(true);
+          return OK;
+        },
+        debug: (ctx, args) => {
+          if (args.length !== 1) throw new ReplyError("ERR unknown subcommand or wrong number of arguments for 'debug'. Try SCRIPT HELP.");
+          if (ctx.inMulti) throw new ReplyError('ERR SCRIPT DEBUG must be called outside MULTI');
+          const m = args[0].toLowerCase();
+          if (m === 'no') return OK;
+          if (m === 'yes' || m === 'sync') throw new ReplyError('ERR RedKit does not implement the Lua debugger (SCRIPT DEBUG YES|SYNC)');
+          throw new ReplyError('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+        },
+        help: () => helpReply('SCRIPT', SCRIPT_HELP),
+      },
+    },
+  });
+  installFunctions(server);
+}

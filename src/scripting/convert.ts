@@ -1,0 +1,282 @@
+/**
+ * Reply conversions between Redis and Lua, as Redis 7.0's script_lua.c does them.
+ *
+ * Redis → Lua: Redis runs the command on a fake client and parses the RESP bytes
+ * it produced (in the script's protocol, RESP2 unless redis.setresp(3)). We do
+ * the same: plain values take a fast path, anything else is encoded with the
+ * writer and parsed back, so every reply shape converts exactly as on Redis.
+ *
+ * Lua → Redis: luaReplyToRedisReply: numbers truncated to integers, tables
+ * with err/ok/double/big_number/verbatim_string/map/set fields, arrays up to
+ * the first nil, booleans depending on the script's protocol.
+ */
+import { ReplyError } from '../errors.js';
+import { formatDouble } from '../resp/format.js';
+import {
+  BigNumberReply, DoubleReply, MapReply, SetReply, SimpleString, VerbatimReply, type Reply,
+} from '../resp/reply.js';
+import { encodeReply } from '../resp/writer.js';
+import { LuaTable, type LuaValue } from '../lua/index.js';
+import { numberToString } from '../lua/lib/index.js';
+
+/** The table redis.pcall returns for an error reply ("-CODE msg" or "msg"). */
+export function errorTable(err: string, fromCommand: boolean): LuaTable {
+  const t = new LuaTable(0, fromCommand ? 2 : 1);
+  t.rawset('err', normalizeError(err));
+  if (fromCommand) t.rawset('ignore_error_stats_update', true);
+  return t;
+}
+
+/** luaPushErrorBuff: "-CODE msg" keeps its code, "msg" gets ERR; trailing CR/LF trimmed. */
+export function normalizeError(err: string): string {
+  let code = 'ERR';
+  let msg = err;
+  if (err.charCodeAt(0) === 45 /* - */) {
+    const sp = err.indexOf(' ');
+    if (sp < 0) msg = err.slice(1);
+    else {
+      code = err.slice(1, sp);
+      msg = err.slice(sp + 1);
+    }
+  }
+  msg = msg.replace(/^[\r\n]+|[\r\n]+$/g, '');
+  // lua_pushstring: a C string
+  const s = `${code} ${msg}`;
+  const z = s.indexOf('\0');
+  return z < 0 ? s : s.slice(0, z);
+}
+
+/** A command's reply as the Lua value redis.call/pcall returns (resp = the script's protocol). */
+export function replyToLua(r: Reply, resp: 2 | 3): LuaValue {
+  switch (typeof r) {
+    case 'string':
+      return r;
+    case 'number':
+      if (Number.isInteger(r)) return r;
+      break;
+    case 'bigint':
+      return Number(r);
+    case 'object':
+      if (r === null) return resp === 2 ? false : undefined;
+      if (r instanceof ReplyError) return errorTable('-' + r.message, true);
+      break;
+    case 'undefined':
+      return resp === 2 ? false : undefined;
+    default:
+      break;
+  }
+  const buf = encodeReply(r, resp);
+  const p = new RespToLua(buf);
+  return p.parse();
+}
+
+class RespToLua {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  private line(): string {
+    const b = this.buf;
+    const cr = b.indexOf(13, this.pos);
+    const s = b.latin1Slice(this.pos, cr);
+    this.pos = cr + 2;
+    return s;
+  }
+
+  parse(): LuaValue {
+    const b = this.buf;
+    const t = b[this.pos++];
+    switch (t) {
+      case 0x2b: { // + status
+        const s = new LuaTable(0, 1);
+        s.rawset('ok', this.line());
+        return s;
+      }
+      case 0x2d: // - error
+        return errorTable('-' + this.line(), true);
+      case 0x3a: // : integer
+        return Number(this.line());
+      case 0x24: { // $ bulk
+        const n = Number(this.line());
+        if (n < 0) return false;
+        const s = b.latin1Slice(this.pos, this.pos + n);
+        this.pos += n + 2;
+        return s;
+      }
+      case 0x2a: { // * array
+        const n = Number(this.line());
+        if (n < 0) return false;
+        const a = new LuaTable();
+        for (let i = 1; i <= n; i++) a.rawset(i, this.parse());
+        return a;
+      }
+      case 0x25: { // % map
+        const n = Number(this.line());
+        const m = new LuaTable();
+        for (let i = 0; i < n; i++) {
+          const k = this.parse();
+          const v = this.parse();
+          if (k !== undefined) m.rawset(k, v);
+        }
+        const w = new LuaTable(0, 1);
+        w.rawset('map', m);
+        return w;
+      }
+      case 0x7e: { // ~ set
+        const n = Number(this.line());
+        const m = new LuaTable();
+        for (let i = 0; i < n; i++) {
+          const k = this.parse();
+          if (k !== undefined) m.rawset(k, true);
+        }
+        const w = new LuaTable(0, 1);
+        w.rawset('set', m);
+        return w;
+      }
+      case 0x3e: { // > push (not expected from a command): as an array
+        const n = Number(this.line());
+        const a = new LuaTable();
+        for (let i = 1; i <= n; i++) a.rawset(i, this.parse());
+        return a;
+      }
+      case 0x5f: // _ null
+        this.line();
+        return undefined;
+      case 0x23: // # boolean
+        return this.line() === 't';
+      case 0x2c: { // , double
+        const s = this.line();
+        const d = s === 'inf' ? Infinity : s === '-inf' ? -Infinity : s === 'nan' ? NaN : Number(s);
+        const w = new LuaTable(0, 1);
+        w.rawset('double', d);
+        return w;
+      }
+      case 0x28: { // ( big number
+        const w = new LuaTable(0, 1);
+        w.rawset('big_number', this.line());
+        return w;
+      }
+      case 0x3d: { // = verbatim
+        const n = Number(this.line());
+        const s = b.latin1Slice(this.pos, this.pos + n);
+        this.pos += n + 2;
+        const v = new LuaTable(0, 2);
+        v.rawset('string', s.slice(4));
+        v.rawset('format', s.slice(0, 3));
+        const w = new LuaTable(0, 1);
+        w.rawset('verbatim_string', v);
+        return w;
+      }
+      case 0x7c: { // | attribute: skipped
+        const n = Number(this.line());
+        for (let i = 0; i < 2 * n; i++) this.parse();
+        return this.parse();
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
+const INT64_MIN = -9223372036854775808n;
+const TWO63 = 9223372036854775808;
+
+/** (long long) of a Lua number, as x86-64 converts (out of range and NaN: INT64_MIN). */
+export function truncToInt(n: number): number | bigint {
+  if (n !== n || n >= TWO63 || n < -TWO63) return INT64_MIN;
+  const t = Math.trunc(n);
+  if (t === 0) return 0;
+  return Number.isSafeInteger(t) ? t : BigInt(t);
+}
+
+const mapCrLf = (s: string) => (s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0 ? s.replace(/[\r\n]/g, ' ') : s);
+const cstr = (s: string) => {
+  const z = s.indexOf('\0');
+  return z < 0 ? s : s.slice(0, z);
+};
+
+/** The message of an {err=...} table reply (what Redis sends after '-'). */
+export function errTableMessage(t: LuaTable): string | undefined {
+  const e = t.get('err');
+  if (typeof e === 'string') return cstr(e);
+  if (typeof e === 'number') return formatLuaNumber(e);
+  return undefined;
+}
+
+/** lua_tostring of a number (%.14g). */
+const formatLuaNumber = (n: number): string => numberToString(n);
+
+/**
+ * A script's return value as a reply (luaReplyToRedisReply). `scriptResp` is the
+ * protocol the script set (booleans depend on it), the writer does the rest for
+ * the caller's protocol.
+ */
+export function luaToReply(v: LuaValue, scriptResp: 2 | 3, depth = 0): Reply {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+      return truncToInt(v);
+    case 'boolean':
+      if (scriptResp === 2) return v ? 1 : null;
+      return v;
+    case 'object':
+      if (v instanceof LuaTable) return tableToReply(v, scriptResp, depth);
+      return null;
+    default:
+      return null;
+  }
+}
+
+function tableToReply(t: LuaTable, resp: 2 | 3, depth: number): Reply {
+  if (depth > 7000) return new ReplyError('ERR reached lua stack limit');
+  const err = t.get('err');
+  if (typeof err === 'string') {
+    const r = new ReplyError(cstr(err));
+    if (t.get('ignore_error_stats_update') === true) r.noStats = true;
+    return r;
+  }
+  const ok = t.get('ok');
+  if (typeof ok === 'string') return new SimpleString(mapCrLf(cstr(ok)));
+  const dbl = t.get('double');
+  if (typeof dbl === 'number') return new DoubleReply(dbl);
+  const big = t.get('big_number');
+  if (typeof big === 'string') return new BigNumberReply(mapCrLf(big));
+  const verb = t.get('verbatim_string');
+  if (verb instanceof LuaTable) {
+    const format = verb.get('format');
+    const str = verb.get('string');
+    if (typeof format === 'string' && typeof str === 'string') return new VerbatimReply(str, (format + '\0\0\0').slice(0, 3));
+  }
+  const map = t.get('map');
+  if (map instanceof LuaTable) {
+    const flat: Reply[] = [];
+    let k = map.next(undefined);
+    while (k !== undefined) {
+      flat.push(luaToReply(k[0], resp, depth + 1), luaToReply(k[1], resp, depth + 1));
+      k = map.next(k[0]);
+    }
+    return new MapReply(flat);
+  }
+  const set = t.get('set');
+  if (set instanceof LuaTable) {
+    const items: Reply[] = [];
+    let k = set.next(undefined);
+    while (k !== undefined) {
+      items.push(luaToReply(k[0], resp, depth + 1));
+      k = set.next(k[0]);
+    }
+    return new SetReply(items);
+  }
+  const out: Reply[] = [];
+  for (let j = 1; ; j++) {
+    const e = t.get(j);
+    if (e === undefined) break;
+    out.push(luaToReply(e, resp, depth + 1));
+  }
+  return out;
+}
+
+/** A Lua number as Redis passes it to a command: %.17g. */
+export function numberArg(n: number): string {
+  return formatDouble(n);
+}

@@ -1,0 +1,744 @@
+/**
+ * The scripting engine of a server: one sandboxed Lua state (as Redis's
+ * eval.c/script_lua.c build it), the script cache by SHA1, and the run of one
+ * script at a time (script.c: scriptPrepareForRun / scriptCall / scriptKill).
+ *
+ * A script runs synchronously (atomically: nothing else runs) until it ends or
+ * busy-reply-threshold ms of real time pass; then it goes on in slices between
+ * event loop turns while other clients get -BUSY (except commands flagged
+ * allow_busy: SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE...).
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { ReplyError } from '../errors.js';
+import type { Reply } from '../resp/reply.js';
+import type { Context } from '../server/context.js';
+import { F, type Command } from '../server/registry.js';
+import type { RedKitServer } from '../server/server.js';
+import type { Database } from '../store/database.js';
+import { BUDGET } from '../lua/runtime.js';
+import {
+  createState, Execution, LuaError, LuaFunction, LuaKill, LuaState, LuaTable, luaLError, nativeFunction, tostring,
+  type LuaValue,
+} from '../lua/index.js';
+import { errorTable, errTableMessage, luaToReply, numberArg, replyToLua } from './convert.js';
+import { Rand48 } from './rand.js';
+
+export const SCRIPT_FLAG = {
+  NO_WRITES: 1,
+  ALLOW_OOM: 2,
+  ALLOW_STALE: 4,
+  NO_CLUSTER: 8,
+  /** A script without a shebang: checks are made per command, as before 7.0. */
+  EVAL_COMPAT: 16,
+  ALLOW_CROSS_SLOT: 32,
+} as const;
+
+const FLAG_NAMES: Record<string, number> = {
+  'no-writes': SCRIPT_FLAG.NO_WRITES,
+  'allow-oom': SCRIPT_FLAG.ALLOW_OOM,
+  'allow-stale': SCRIPT_FLAG.ALLOW_STALE,
+  'no-cluster': SCRIPT_FLAG.NO_CLUSTER,
+  'allow-cross-slot-keys': SCRIPT_FLAG.ALLOW_CROSS_SLOT,
+};
+
+export const E = {
+  noscript: 'NOSCRIPT No matching script. Please use EVAL.',
+  busy: 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.',
+  busyFunction: 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.',
+  notBusy: 'NOTBUSY No scripts in execution right now.',
+  unkillable: 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+  killed: 'ERR Script killed by user with SCRIPT KILL...',
+  writeFromRo: 'ERR Write commands are not allowed from read-only scripts.',
+  roWithWriteFlag: 'ERR Can not execute a script with write flag using *_ro command.',
+  unknownCmd: 'ERR Unknown Redis command called from script',
+  wrongArgs: 'ERR Wrong number of args calling Redis command from script',
+  noScriptCmd: 'ERR This Redis command is not allowed from script',
+} as const;
+
+/** The globals a script sees (Redis 7.0.15's _G after initialisation), plus KEYS and ARGV. */
+const KEPT_GLOBALS = new Set([
+  '_G', '_VERSION', 'assert', 'bit', 'cjson', 'cmsgpack', 'collectgarbage', 'coroutine', 'error', 'gcinfo',
+  'getmetatable', 'ipairs', 'load', 'loadstring', 'math', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'rawset',
+  'redis', 'select', 'setmetatable', 'string', 'struct', 'table', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall',
+  '__redis__err__handler',
+]);
+
+export interface CachedScript {
+  sha: string;
+  /** The script as sent (shebang included). */
+  source: string;
+  flags: number;
+  fn: LuaFunction;
+}
+
+/** What is running now (Redis's scriptRunCtx). */
+export interface ScriptRun {
+  ctx: Context;
+  /** The sha (EVAL) or the function name (FCALL): "script: <name>" in errors. */
+  name: string;
+  isEval: boolean;
+  flags: number;
+  /** EVAL_RO / FCALL_RO, or a no-writes script: write commands are refused. */
+  readOnly: boolean;
+  resp: 2 | 3;
+  /** A write command ran (SCRIPT KILL answers UNKILLABLE). */
+  wrote: boolean;
+  killed: boolean;
+  /** Past the busy threshold: other clients get -BUSY. */
+  busy: boolean;
+  /** Running in slices between event loop turns (other clients wait, then get -BUSY). */
+  async: boolean;
+  /** Slices run by the scheduler (a paused redis.call knows who resumed it). */
+  slices: number;
+  /** An asynchronous reply the script waits for. */
+  waiting: Pending | undefined;
+  /** Resumes a script waiting for an asynchronous reply (SCRIPT KILL). */
+  poke?: () => void;
+  /** performance.now() at the start. */
+  startedAt: number;
+  /** The EVAL/FCALL command that started it (FUNCTION STATS). */
+  commandName: string;
+  commandArgs: string[];
+  /** What the recorder tells about the script. */
+  info: { sha: string; source: string } | { function: string; library: string };
+}
+
+/** A command's reply that is not there yet (redis.call of an asynchronous command). */
+export class Pending {
+  settled = false;
+  private value: LuaValue = undefined;
+  private error: unknown = undefined;
+  private abandoned = false;
+  constructor(readonly promise: Promise<unknown>, convert: (r: unknown) => LuaValue) {
+    promise.then(
+      (r) => {
+        if (this.abandoned) return;
+        try {
+          this.value = convert(r);
+        } catch (e) {
+          this.error = e;
+        }
+        this.settled = true;
+      },
+      (e) => {
+        this.error = e;
+        this.settled = true;
+      },
+    );
+  }
+  take(): LuaValue {
+    if (this.error !== undefined) throw this.error;
+    return this.value;
+  }
+  abandon(): void {
+    this.abandoned = true;
+  }
+}
+
+export const sha1hex = (s: string): string => createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
+
+/** Ops per slice between real-time checks (about a millisecond of Lua). */
+const SLICE = 100_000;
+
+/** A server-level attention bit (dispatch.ts ATTENTION) set while a script is busy. */
+export const ATTENTION_BUSY = 1 << 10;
+
+export function parseShebang(body: string): { flags: number; skip: number } {
+  if (!body.startsWith('#!')) return { flags: SCRIPT_FLAG.EVAL_COMPAT, skip: 0 };
+  const nl = body.indexOf('\n');
+  if (nl < 0) throw new ReplyError('ERR Invalid script shebang');
+  const parts = body.slice(0, nl).split(/[ \t\r\v\f]+/).filter((p) => p !== '');
+  if (parts.length === 0) throw new ReplyError('ERR Invalid engine in script shebang');
+  if (parts[0] !== '#!lua') throw new ReplyError(`ERR Unexpected engine in script shebang: ${parts[0]}`);
+  let flags = 0;
+  for (let j = 1; j < parts.length; j++) {
+    const p = parts[j];
+    if (p.startsWith('flags=')) {
+      const list = p.slice(6);
+      if (list === '') continue;
+      for (const f of list.split(',')) {
+        const bit = FLAG_NAMES[f];
+        if (bit === undefined) throw new ReplyError(`ERR Unexpected flag in script shebang: ${f}`);
+        flags |= bit;
+      }
+    } else {
+      throw new ReplyError(`ERR Unknown lua shebang option: ${p}`);
+    }
+  }
+  return { flags, skip: nl };
+}
+
+/** Redis's version number as REDIS_VERSION_NUM encodes it (0x00MMmmpp). */
+function versionNum(v: string): number {
+  const [a, b, c] = v.split('.').map((x) => parseInt(x, 10) || 0);
+  return ((a & 0xff) << 16) | ((b & 0xff) << 8) | (c & 0xff);
+}
+
+function readonlyRecursively(t: LuaTable, seen: Set<LuaTable>): void {
+  if (seen.has(t)) return;
+  seen.add(t);
+  t.readonly = true;
+  let k = t.next(undefined);
+  while (k !== undefined) {
+    if (k[1] instanceof LuaTable) readonlyRecursively(k[1], seen);
+    k = t.next(k[0]);
+  }
+  if (t.metatable !== undefined) readonlyRecursively(t.metatable, seen);
+}
+
+/** Builds a sandboxed state: Redis's libraries, the redis table, the global protection. */
+export function createSandbox(opts: {
+  random: Rand48;
+  version: string;
+  call: (args: LuaValue[], raise: boolean) => LuaValue | Pending;
+  log: (level: number, msg: string) => void;
+  running: () => ScriptRun | undefined;
+  extra?: (redis: LuaTable, G: LuaTable) => void;
+}): LuaState {
+  const L = createState({ random: opts.random, print: () => undefined });
+  const G = L.globals;
+  const fn = (name: string, f: (a: LuaValue[]) => LuaValue[]) => nativeFunction(name, f);
+  const redis = new LuaTable();
+  const ERRV = (msg: string): never => {
+    throw new LuaError(errorTable(msg, false));
+  };
+  const inScript = (what: string): ScriptRun => {
+    const r = opts.running();
+    if (r === undefined) ERRV(`${what} can only be called inside a script invocation`);
+    return r!;
+  };
+  const callFn = (name: string, raise: boolean) =>
+    new LuaFunction(name, (a) => {
+      const v = opts.call(a, raise);
+      if (!(v instanceof Pending)) return [v];
+      v.abandon();
+      opts.running()!.waiting = undefined;
+      throw new LuaError(errorTable('ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false));
+    }, function* (_F, a) {
+      const v = opts.call(a, raise);
+      if (!(v instanceof Pending)) return [v];
+      // An asynchronous reply (a delay fault, a custom async command): pause the script until it settles.
+      const run = opts.running()!;
+      for (;;) {
+        const slices = run.slices;
+        yield BUDGET;
+        if (v.settled) return [v.take()];
+        // Resumed by a synchronous section (metamethod, sort comparator...), not by the scheduler.
+        if (run.slices === slices) {
+          v.abandon();
+          run.waiting = undefined;
+          const t = errorTable('ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false);
+          throw new LuaError(t);
+        }
+      }
+    }, undefined);
+  redis.rawset('call', callFn('call', true));
+  redis.rawset('pcall', callFn('pcall', false));
+  redis.rawset('log', fn('log', (a) => {
+    if (a.length < 2) ERRV('redis.log() requires two arguments or more.');
+    const lv = a[0];
+    const level = typeof lv === 'number' ? lv : typeof lv === 'string' && lv.trim() !== '' && !Number.isNaN(Number(lv)) ? Number(lv) : undefined;
+    if (level === undefined) ERRV('First argument must be a number (log level).');
+    const l = Math.trunc(level!);
+    if (l < 0 || l > 3) ERRV('Invalid debug level.');
+    const parts: string[] = [];
+    for (let j = 1; j < a.length; j++) {
+      const v = a[j];
+      if (typeof v === 'string' || typeof v === 'number') parts.push(tostring(v));
+    }
+    opts.log(l, parts.join(' '));
+    return [];
+  }));
+  redis.rawset('LOG_DEBUG', 0);
+  redis.rawset('LOG_VERBOSE', 1);
+  redis.rawset('LOG_NOTICE', 2);
+  redis.rawset('LOG_WARNING', 3);
+  redis.rawset('REDIS_VERSION_NUM', versionNum(opts.version));
+  redis.rawset('REDIS_VERSION', opts.version);
+  redis.rawset('setresp', fn('setresp', (a) => {
+    const run = inScript('redis.setresp');
+    if (a.length !== 1) ERRV('redis.setresp() requires one argument.');
+    const v = a[0];
+    const n = typeof v === 'number' ? Math.trunc(v) : typeof v === 'string' ? Math.trunc(Number(v) || 0) : 0;
+    if (n !== 2 && n !== 3) ERRV('RESP version must be 2 or 3.');
+    run.resp = n as 2 | 3;
+    run.ctx.protocol = n as 2 | 3;
+    return [];
+  }));
+  redis.rawset('sha1hex', fn('sha1hex', (a) => {
+    if (a.length !== 1) ERRV('wrong number of arguments');
+    const v = a[0];
+    const s = typeof v === 'string' ? v : typeof v === 'number' ? tostring(v) : '';
+    return [sha1hex(s)];
+  }));
+  redis.rawset('error_reply', fn('error_reply', (a) => {
+    if (a.length !== 1 || typeof a[0] !== 'string') return [errorTable('wrong number or type of arguments', false)];
+    const s = a[0];
+    return [errorTable(s.startsWith('-') ? s : '-' + s, false)];
+  }));
+  redis.rawset('status_reply', fn('status_reply', (a) => {
+    if (a.length !== 1 || typeof a[0] !== 'string') return [errorTable('wrong number or type of arguments', false)];
+    const t = new LuaTable();
+    t.rawset('ok', a[0]);
+    return [t];
+  }));
+  redis.rawset('set_repl', fn('set_repl', (a) => {
+    inScript('redis.set_repl');
+    if (a.length !== 1) ERRV('redis.set_repl() requires two arguments.');
+    const v = a[0];
+    const n = typeof v === 'number' ? Math.trunc(v) : typeof v === 'string' ? Math.trunc(Number(v) || 0) : 0;
+    if ((n & ~3) !== 0) ERRV('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+    return [];
+  }));
+  redis.rawset('REPL_NONE', 0);
+  redis.rawset('REPL_AOF', 1);
+  redis.rawset('REPL_SLAVE', 2);
+  redis.rawset('REPL_REPLICA', 2);
+  redis.rawset('REPL_ALL', 3);
+  redis.rawset('replicate_commands', fn('replicate_commands', () => [true]));
+  redis.rawset('breakpoint', fn('breakpoint', () => [false]));
+  redis.rawset('debug', fn('debug', () => []));
+  redis.rawset('acl_check_cmd', fn('acl_check_cmd', (a) => {
+    const run = inScript('redis.acl_check_cmd');
+    if (a.length === 0) ERRV('Please specify at least one argument for this redis lib call');
+    const name = a[0];
+    if (typeof name !== 'string' && typeof name !== 'number') ERRV('Lua redis lib command arguments must be strings or integers');
+    const cmd = run.ctx.server.registry.lookup(tostring(name));
+    if (cmd === undefined) ERRV('Invalid command passed to redis.acl_check_cmd()');
+    return [true];
+  }));
+  opts.extra?.(redis, G);
+  G.rawset('redis', redis);
+
+  // redis's pcall: an error table becomes its err string (Redis 6 compatibility).
+  const base = G.get('pcall') as LuaFunction;
+  const fixPcall = (r: unknown): LuaValue[] => {
+    const res = r as LuaValue[];
+    if (res[0] === false && res[1] instanceof LuaTable) {
+      const e = res[1].get('err');
+      if (typeof e === 'string' || typeof e === 'number') return [false, e];
+    }
+    return res;
+  };
+  const pcall = new LuaFunction(
+    'pcall',
+    (a) => fixPcall(base.nf!(a)),
+    function* (F, a) {
+      const r: unknown = yield* base.g!(F, a);
+      return fixPcall(r);
+    },
+    undefined,
+  );
+  G.rawset('pcall', pcall);
+  G.rawset('__redis__err__handler', fn('__redis__err__handler', (a) => [a[0]]));
+
+  // Only Redis's globals stay (no print, dofile, loadfile, os, debug, getfenv...).
+  const drop: LuaValue[] = [];
+  let k = G.next(undefined);
+  while (k !== undefined) {
+    if (typeof k[0] !== 'string' || !KEPT_GLOBALS.has(k[0])) drop.push(k[0]);
+    k = G.next(k[0]);
+  }
+  for (const d of drop) G.rawset(d, undefined);
+
+  // Global protection: reading a missing global fails, nothing can be modified.
+  const meta = new LuaTable();
+  meta.rawset('__index', fn('__index', (a) => {
+    const n = a[1];
+    luaLError(`Script attempted to access nonexistent global variable '${typeof n === 'string' || typeof n === 'number' ? tostring(n) : '?'}'`);
+  }));
+  G.metatable = meta;
+  readonlyRecursively(G, new Set());
+  return L;
+}
+
+/** The script engine of one server (ext slot 'scripting'). */
+export class ScriptEngine {
+  readonly rand = new Rand48();
+  readonly L: LuaState;
+  readonly scripts = new Map<string, CachedScript>();
+  run: ScriptRun | undefined;
+  /** Set while a busy script runs: resolves when it ends (tests, SHUTDOWN). */
+  private busyDone: Promise<void> | undefined;
+
+  constructor(readonly server: RedKitServer) {
+    this.L = createSandbox({
+      random: this.rand,
+      version: server.redisVersion,
+      call: (a, raise) => this.redisCall(a, raise),
+      log: (level, msg) => this.log(level, msg),
+      running: () => this.run,
+    });
+  }
+
+  private fnState: LuaState | undefined;
+  /** The Lua state of function libraries (created on first use). */
+  functionsState(): LuaState {
+    if (this.fnState === undefined) {
+      this.fnState = createSandbox({
+        random: this.rand,
+        version: this.server.redisVersion,
+        call: (a, raise) => this.redisCall(a, raise),
+        log: (level, msg) => this.log(level, msg),
+        running: () => this.run,
+      });
+    }
+    return this.fnState;
+  }
+
+  private log(level: number, msg: string): void {
+    const lg = this.server.logger;
+    if (level >= 3) lg.warn(msg);
+    else if (level === 2) lg.info(msg);
+    else lg.debug(msg);
+  }
+
+  /** Compile and cache a script (SCRIPT LOAD, EVAL): returns its entry. */
+  create(source: string, sha = sha1hex(source)): CachedScript {
+    const have = this.scripts.get(sha);
+    if (have !== undefined) return have;
+    const { flags, skip } = parseShebang(source);
+    let fn: LuaFunction;
+    try {
+      // The shebang line is skipped, its line feed kept: line numbers stay the user's.
+      fn = this.L.load(skip === 0 ? source : source.slice(skip), '@user_script');
+    } catch (e) {
+      const msg = e instanceof LuaError ? (typeof e.value === 'string' ? e.value : tostring(e.value)) : String(e);
+      throw new ReplyError(`ERR Error compiling script (new function): ${msg}`);
+    }
+    const s: CachedScript = { sha, source, flags, fn };
+    this.scripts.set(sha, s);
+    return s;
+  }
+
+  flush(): void {
+    this.scripts.clear();
+  }
+
+  /** Is a script running past the busy threshold (other clients get -BUSY)? */
+  get busy(): boolean {
+    return this.run !== undefined && this.run.busy;
+  }
+
+  /**
+   * Checks before running (scriptPrepareForRun): flags against the command
+   * (EVAL_RO with a script that may write), then runs fn(args) with KEYS/ARGV.
+   */
+  runScript(
+    ctx: Context,
+    fn: LuaFunction,
+    flags: number,
+    keys: string[],
+    argv: string[],
+    o: { name: string; isEval: boolean; ro: boolean; info: ScriptRun['info']; asGlobals: boolean; L?: LuaState },
+  ): Reply | Promise<Reply> {
+    if ((flags & SCRIPT_FLAG.EVAL_COMPAT) === 0 && (flags & SCRIPT_FLAG.NO_WRITES) === 0 && o.ro) {
+      throw new ReplyError(E.roWithWriteFlag);
+    }
+    if (this.run !== undefined) throw new ReplyError('ERR RedKit: a script is already running');
+    const run: ScriptRun = {
+      ctx,
+      name: o.name,
+      isEval: o.isEval,
+      flags,
+      readOnly: o.ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0,
+      resp: 2,
+      wrote: false,
+      killed: false,
+      busy: false,
+      async: false,
+      slices: 0,
+      waiting: undefined,
+      startedAt: performance.now(),
+      commandName: ctx.sentName,
+      commandArgs: ctx.sentArgs,
+      info: o.info,
+    };
+    const saved = {
+      db: ctx.db, dbIndex: ctx.dbIndex, protocol: ctx.protocol, inScript: ctx.inScript,
+      command: ctx.command, sentName: ctx.sentName, sentArgs: ctx.sentArgs,
+    };
+    const observer = this.server.ext.scriptObserver as ((info: ScriptRun['info']) => void) | undefined;
+    if (observer !== undefined) observer(o.info);
+    const pinned = ctx.clock.pin();
+    this.run = run;
+    ctx.inScript = true;
+    ctx.protocol = 2;
+    const K = new LuaTable(keys.length, 0);
+    for (let i = 0; i < keys.length; i++) K.rawset(i + 1, keys[i]);
+    const A = new LuaTable(argv.length, 0);
+    for (let i = 0; i < argv.length; i++) A.rawset(i + 1, argv[i]);
+    let ex: Execution;
+    if (o.L !== undefined) {
+      ex = o.L.start(fn, [K, A]);
+    } else if (o.asGlobals) {
+      this.L.globals.rawset('KEYS', K);
+      this.L.globals.rawset('ARGV', A);
+      ex = this.L.start(fn, []);
+    } else {
+      ex = this.L.start(fn, [K, A]);
+    }
+    const finish = (results: LuaValue[] | undefined, err: unknown): Reply => {
+      this.run = undefined;
+      ctx.db = saved.db as Database;
+      ctx.dbIndex = saved.dbIndex;
+      ctx.protocol = saved.protocol;
+      ctx.inScript = saved.inScript;
+      ctx.command = saved.command as Command;
+      ctx.sentName = saved.sentName;
+      ctx.sentArgs = saved.sentArgs;
+      if (pinned) ctx.clock.unpin();
+      if (run.async) this.server.setAttention(ATTENTION_BUSY, false);
+      if (err !== undefined) return this.errorReply(run, err);
+      return luaToReply(results![0], run.resp);
+    };
+    let threshold = -1;
+    // Synchronous part: until done, past the busy threshold, or waiting for an asynchronous reply.
+    try {
+      for (;;) {
+        const r = ex.run(SLICE);
+        if (r.done) return finish(r.results, undefined);
+        run.slices++;
+        if (run.waiting !== undefined) break;
+        if (threshold < 0) threshold = this.threshold();
+        if (threshold > 0 && performance.now() - run.startedAt >= threshold) break;
+      }
+    } catch (e) {
+      return finish(undefined, e);
+    }
+    if (threshold < 0) threshold = this.threshold();
+    // Asynchronous part: slices between event loop turns. Other clients wait (the gate holds
+    // them) until the threshold, then get -BUSY.
+    run.async = true;
+    this.server.setAttention(ATTENTION_BUSY, true);
+    let done!: () => void;
+    this.busyDone = new Promise<void>((res) => (done = res));
+    let busyTimer: ReturnType<typeof setTimeout> | undefined;
+    const checkBusy = (): void => {
+      if (run.busy || this.run !== run || threshold <= 0) return;
+      const elapsed = performance.now() - run.startedAt;
+      if (elapsed >= threshold) {
+        run.busy = true;
+        if (busyTimer !== undefined) clearTimeout(busyTimer);
+        busyTimer = undefined;
+        this.server.logger.warn(`Slow script detected: still in execution after ${Math.round(elapsed)} milliseconds. You can try killing the script using the ${run.isEval ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.name}.`);
+        this.wakeWaiters();
+        return;
+      }
+      // (timers may fire a little early: check again then)
+      if (busyTimer === undefined) {
+        busyTimer = setTimeout(() => {
+          busyTimer = undefined;
+          checkBusy();
+        }, Math.ceil(threshold - elapsed) + 1);
+        busyTimer.unref?.();
+      }
+    };
+    checkBusy();
+    return new Promise<Reply>((resolve) => {
+      const step = (): void => {
+        let reply: Reply | undefined;
+        const w = run.waiting;
+        if (w !== undefined && !w.settled && !run.killed) {
+          let once = false;
+          const go = (): void => {
+            if (once) return;
+            once = true;
+            run.poke = undefined;
+            step();
+          };
+          run.poke = go;
+          w.promise.then(go, go);
+          return;
+        }
+        if (w !== undefined && !w.settled) w.abandon();
+        run.waiting = undefined;
+        try {
+          const r = run.killed
+            ? ex.run(SLICE, new LuaKill(errorTable('-' + E.killed, false)))
+            : ex.run(SLICE);
+          if (r.done) reply = finish(r.results, undefined);
+          else run.slices++;
+        } catch (e) {
+          reply = finish(undefined, e);
+        }
+        if (reply === undefined) {
+          checkBusy();
+          setImmediate(step);
+          return;
+        }
+        if (busyTimer !== undefined) clearTimeout(busyTimer);
+        this.busyDone = undefined;
+        done();
+        this.wakeWaiters();
+        resolve(reply);
+      };
+      setImmediate(step);
+    });
+  }
+
+  /** Clients held while a script runs asynchronously (before it is busy). */
+  private waiters: Array<() => void> = [];
+
+  /** Let held clients go on (the script ended, or is busy and they get -BUSY). */
+  private wakeWaiters(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Hold a command until the running script ends or becomes busy. */
+  hold(): Promise<void> {
+    return new Promise<void>((res) => this.waiters.push(res));
+  }
+
+  /** Resolves when no busy script runs. */
+  whenIdle(): Promise<void> {
+    return this.busyDone ?? Promise.resolve();
+  }
+
+  threshold(): number {
+    try {
+      return this.server.config.getNumber('busy-reply-threshold');
+    } catch {
+      return 5000;
+    }
+  }
+
+  /** The error reply of a failed script (luaCallFunction + __redis__err__handler). */
+  private errorReply(run: ScriptRun, e: unknown): ReplyError {
+    if (!(e instanceof LuaError)) {
+      return new ReplyError(`ERR Error running script ${run.name}, ${String((e as Error)?.message ?? e).slice(0, 100)}`);
+    }
+    const v = e.value;
+    let msg: string;
+    let counted = false;
+    if (v instanceof LuaTable) {
+      msg = errTableMessage(v) ?? 'ERR unknown error';
+      counted = v.get('ignore_error_stats_update') === true;
+    } else {
+      msg = `ERR ${v === undefined ? 'nil' : tostring(v as LuaValue)}`;
+    }
+    if (e.source !== undefined && e.line !== undefined) msg += ` script: ${run.name}, on ${e.source}:${e.line}.`;
+    const r = new ReplyError(msg);
+    if (counted) r.noStats = true;
+    return r;
+  }
+
+  /** redis.call / redis.pcall (luaRedisGenericCommand + scriptCall). */
+  private redisCall(a: LuaValue[], raise: boolean): LuaValue | Pending {
+    const run = this.run;
+    const fail = (msg: string, fromCommand = false): LuaValue => {
+      const t = errorTable(/^[A-Z]+ /.test(msg) ? '-' + msg : msg, fromCommand);
+      // scriptCall's own refusals count as error replies where they happen
+      if (fromCommand) run!.ctx.server.dispatcher.countError(new ReplyError(t.get('err') as string));
+      if (raise) throw new LuaError(t);
+      return t;
+    };
+    if (run === undefined) {
+      throw new LuaError(errorTable('redis.call/pcall can only be called inside a script invocation', false));
+    }
+    const n = a.length;
+    if (n === 0) return fail('Please specify at least one argument for this redis lib call');
+    const argv: string[] = new Array(n);
+    for (let j = 0; j < n; j++) {
+      const v = a[j];
+      if (typeof v === 'string') argv[j] = v;
+      else if (typeof v === 'number') argv[j] = numberArg(v);
+      else return fail('Lua redis lib command arguments must be strings or integers');
+    }
+    const ctx = run.ctx;
+    const server = ctx.server;
+    let cmd = server.registry.lookup(argv[0]);
+    let args = argv.length === 1 ? [] : argv.slice(1);
+    if (cmd === undefined) return fail(E.unknownCmd, true);
+    let argc = argv.length;
+    if (cmd.subcommands !== undefined && args.length > 0) {
+      const sub = cmd.subcommands.get(args[0].toLowerCase());
+      if (sub === undefined) return fail(E.unknownCmd, true);
+      cmd = sub;
+      args = args.slice(1);
+      argc = args.length + 2;
+    }
+    const arity = cmd.arity;
+    const rejected = (msg: string): LuaValue => {
+      cmd!.stats.rejected++;
+      server.dispatcher.stats.rejectedCalls++;
+      return fail(msg, true);
+    };
+    if ((arity > 0 && argc !== arity) || argc < -arity) return rejected(E.wrongArgs);
+    const bits = cmd.flagBits;
+    if ((bits & F.noscript) !== 0) return rejected(E.noScriptCmd);
+    if ((bits & F.write) !== 0 && run.readOnly) return rejected(E.writeFromRo);
+    const d = server.dispatcher;
+    ctx.sentName = argv[0];
+    ctx.sentArgs = cmd.parent === undefined ? args : argv.slice(1);
+    d.prelude?.(ctx, cmd);
+    const reply = d.run(ctx, cmd, args);
+    if (reply instanceof Promise) {
+      // An asynchronous reply (a delay fault, a custom command): the script pauses until it settles.
+      if ((bits & F.write) !== 0) run.wrote = true;
+      const p = new Pending(reply, (r) => {
+        const v = replyToLua(r as Reply, run.resp);
+        if (raise && v instanceof LuaTable && typeof v.get('err') === 'string') throw new LuaError(v);
+        return v;
+      });
+      run.waiting = p;
+      return p;
+    }
+    if ((bits & F.write) !== 0) run.wrote = true;
+    const v = replyToLua(reply as Reply, run.resp);
+    if (raise && v instanceof LuaTable && reply instanceof ReplyError) throw new LuaError(v);
+    if (raise && v instanceof LuaTable && !(reply instanceof ReplyError) && typeof v.get('err') === 'string' && isErrorEncoded(reply as Reply)) throw new LuaError(v);
+    return v;
+  }
+
+  /** SCRIPT KILL / FUNCTION KILL. */
+  kill(isEval: boolean): void {
+    const run = this.run;
+    if (run === undefined || !run.busy) throw new ReplyError(E.notBusy);
+    if (run.wrote) throw new ReplyError(E.unkillable);
+    // The other KILL answers the busy error that names the right one.
+    if (run.isEval !== isEval) throw new ReplyError(run.isEval ? E.busy : E.busyFunction);
+    run.killed = true;
+    run.poke?.();
+  }
+}
+
+/** A reply value that encodes as a top-level error (a RawReply starting with '-'). */
+function isErrorEncoded(r: Reply): boolean {
+  return r !== null && typeof r === 'object' && 'resp2' in r && (r as { resp2: Buffer }).resp2[0] === 0x2d;
+}
+
+export function engineOf(server: RedKitServer): ScriptEngine {
+  let e = server.ext.scripting as ScriptEngine | undefined;
+  if (e === undefined) {
+    e = new ScriptEngine(server);
+    server.ext.scripting = e;
+  }
+  return e;
+}
+
+export { E as ScriptErrors };
+
+/** INFO memory's scripting fields (estimates shaped like Redis's: an empty VM is ~32 KB). */
+export function scriptingMemory(server: RedKitServer): {
+  vmEval: number; scriptsEval: number; cachedScripts: number; functions: number; libraries: number; vmFunctions: number; functionsMem: number;
+} {
+  const e = server.ext.scripting as ScriptEngine | undefined;
+  const f = server.ext.functions as { memory(): { vm: number; mem: number; functions: number; libraries: number } } | undefined;
+  let scriptsEval = 0;
+  let vmEval = 31744;
+  if (e !== undefined) {
+    for (const s of e.scripts.values()) {
+      scriptsEval += s.source.length + 104;
+      vmEval += 1024 * Math.ceil((s.source.length * 3 + 512) / 1024);
+    }
+  }
+  const fm = f?.memory() ?? { vm: 32768, mem: 184, functions: 0, libraries: 0 };
+  return {
+    vmEval, scriptsEval, cachedScripts: e?.scripts.size ?? 0,
+    functions: fm.functions, libraries: fm.libraries, vmFunctions: fm.vm, functionsMem: fm.mem,
+  };
+}
