@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ReplyError } from '../errors.js';
+import { aclScriptCheck } from '../server/acl.js';
 import type { Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import { F, type Command } from '../server/registry.js';
@@ -670,6 +671,8 @@ export class ScriptEngine {
     if ((arity > 0 && argc !== arity) || argc < -arity) return rejected(E.wrongArgs);
     const bits = cmd.flagBits;
     if ((bits & F.noscript) !== 0) return rejected(E.noScriptCmd);
+    const denied = aclScriptCheck(ctx, cmd, args);
+    if (denied !== undefined) return rejected(denied);
     if ((bits & F.write) !== 0 && run.readOnly) return rejected(E.writeFromRo);
     const d = server.dispatcher;
     ctx.sentName = argv[0];

@@ -1025,6 +1025,28 @@ export function aclCheckCommand(ctx: Context, cmd: Command, args: string[]): Rep
   return acl.errorFor(r, cmd);
 }
 
+/** scriptVerifyACL's texts: what redis.call raises when the script's user may not run a command. */
+const SCRIPT_REASONS: Record<number, string> = {
+  [DENIED_CMD]: "ERR The user executing the script can't run this command or subcommand",
+  [DENIED_KEY]: "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments",
+  [DENIED_CHANNEL]: "ERR The user executing the script can't publish to the channel mentioned in the command",
+};
+
+/**
+ * A command run by a script (redis.call / redis.pcall): the same permission
+ * check as for the client, logged with context `lua`, answered with the text
+ * Redis 7.0's scriptVerifyACL gives; undefined when allowed.
+ */
+export function aclScriptCheck(ctx: Context, cmd: Command, args: string[]): string | undefined {
+  const u = ctx.aclUser;
+  if (u === undefined || u.unrestricted) return undefined;
+  const acl = ctx.server.acl;
+  const [r, idx] = acl.checkUser(u, cmd, args);
+  if (r === ACL_OK) return undefined;
+  acl.addLog(ctx, r, 'lua', r === DENIED_CMD ? cmd.fullName : args[idx], u.name);
+  return SCRIPT_REASONS[r] ?? 'ERR The user executing the script is lacking the permissions for the command';
+}
+
 const EXEC_REASONS: Record<number, string> = {
   [DENIED_CMD]: 'no permission to execute the command or subcommand',
   [DENIED_KEY]: 'no permission to touch the specified keys',
