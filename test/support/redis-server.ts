@@ -35,22 +35,43 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Wait until our redis-server answers on `port`. Another test file may have
+ * taken the same free port between freePort() and the bind: then our server
+ * exits and a different one answers, so the server that answers must be ours
+ * (INFO's process_id; behind requirepass, our process must still be alive).
+ */
 async function waitForPort(port: number, child: ChildProcess, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
+    const reply = await new Promise<string | null>((resolve) => {
       const s = net.connect(port, '127.0.0.1');
+      let got = '';
       s.once('connect', () => {
-        s.write('PING\r\n');
+        s.write('INFO server\r\n');
       });
-      s.once('data', () => {
-        s.destroy();
-        resolve(true);
+      s.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.startsWith('-') || /process_id:\d+/.test(got)) {
+          s.destroy();
+          resolve(got);
+        }
       });
-      s.once('error', () => resolve(false));
+      s.once('error', () => resolve(null));
+      s.once('close', () => resolve(got === '' ? null : got));
     });
-    if (ok) return;
+    if (reply !== null) {
+      const pid = /process_id:(\d+)/.exec(reply)?.[1];
+      if (pid !== undefined) {
+        if (Number(pid) === child.pid) return;
+        throw new Error(`port ${port} is served by another redis-server (pid ${pid})`);
+      }
+      // NOAUTH: cannot ask; a server that lost the port race exits at once.
+      await new Promise((r) => setTimeout(r, 100));
+      if (child.exitCode === null) return;
+      throw new Error(`redis-server exited with code ${child.exitCode}`);
+    }
     if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
     await new Promise((r) => setTimeout(r, 10));
   }
