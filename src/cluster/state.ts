@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ReplyError, Err } from '../errors.js';
-import { MapReply, OK, VerbatimReply, type Reply } from '../resp/reply.js';
+import { MapReply, OK, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
 import { parseIntStrict } from '../resp/format.js';
 import type { Context } from '../server/context.js';
 import { ATTENTION } from '../server/dispatch.js';
@@ -171,6 +171,7 @@ export class ClusterState {
     let importing = false;
     let multiple = false;
     let missing = 0;
+    let existing = 0;
     for (let i = 0; i < idx.length; i++) {
       const k = args[idx[i]];
       if (k === undefined) continue;
@@ -186,7 +187,10 @@ export class ClusterState {
         if (s !== slot) return new ReplyError(E.crossSlot);
         multiple = true;
       }
-      if ((migrating || importing) && !shard && !db.has(k)) missing++;
+      if ((migrating || importing) && !shard) {
+        if (db.has(k)) existing++;
+        else missing++;
+      }
     }
     if (n === null) return undefined;
     const write = (cmd.flagBits & F.write) !== 0;
@@ -196,7 +200,13 @@ export class ClusterState {
       } else if (this.server.config.get('cluster-allow-reads-when-down') !== 'yes') return new ReplyError(E.down);
       else if (write) return new ReplyError(E.downRo);
     }
-    if (migrating && missing !== 0) return this.redirect('ASK', slot, this.migrating.get(slot)!);
+    if (migrating && missing !== 0) {
+      // Some keys here, some gone: the client must retry when the slot is moved.
+      if (existing !== 0) return new ReplyError(E.tryAgain);
+      const to = this.migrating.get(slot)!;
+      // Migrating to itself: Redis serves the command here.
+      return to === this.me ? undefined : this.redirect('ASK', slot, to);
+    }
     if (importing && (asking || cmd.name === 'restore-asking')) {
       if (multiple && missing !== 0) return new ReplyError(E.tryAgain);
       return undefined;
@@ -472,7 +482,7 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
     cluster: {
       handler: () => null,
       subcommands: {
-        help: () => HELP,
+        help: () => HELP.map((l) => new SimpleString(l)),
         info: (ctx) => new VerbatimReply(st(ctx).infoText()),
         myid: (ctx) => st(ctx).me.id,
         nodes: (ctx) => new VerbatimReply(st(ctx).nodesText()),
