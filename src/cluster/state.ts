@@ -447,6 +447,11 @@ function st(ctx: Context): ClusterState {
   return ctx.server.ext.cluster as ClusterState;
 }
 
+/** A known subcommand with arguments it does not take (addReplySubcommandSyntaxError). */
+function subSyntax(ctx: Context): ReplyError {
+  return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${ctx.sentArgs[0].slice(0, 128)}'. Try CLUSTER HELP.`);
+}
+
 function nodeArg(c: ClusterState, id: string, msg: string): ClusterNode {
   const n = c.topology.nodes.get(id);
   if (n === undefined) throw new ReplyError(msg);
@@ -574,7 +579,8 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
         },
         reset: (ctx, args) => {
           const c = st(ctx);
-          if (args.length > 1 || (args.length === 1 && !/^(hard|soft)$/i.test(args[0]))) throw new ReplyError(Err.syntax);
+          if (args.length > 1) throw subSyntax(ctx);
+          if (args.length === 1 && !/^(hard|soft)$/i.test(args[0])) throw new ReplyError(Err.syntax);
           if (c.me.role === 'master' && ctx.server.store.db(0).size > 0) throw new ReplyError("ERR CLUSTER RESET can't be called with master nodes containing keys");
           for (let s = 0; s < SLOTS; s++) if (c.topology.owner[s] === c.me) c.topology.owner[s] = null;
           c.migrating.clear();
@@ -589,7 +595,8 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
         },
         failover: (ctx, args) => {
           const c = st(ctx);
-          if (args.length > 1 || (args.length === 1 && !/^(force|takeover)$/i.test(args[0]))) throw new ReplyError(Err.syntax);
+          if (args.length > 1) throw subSyntax(ctx);
+          if (args.length === 1 && !/^(force|takeover)$/i.test(args[0])) throw new ReplyError(Err.syntax);
           if (c.me.role === 'master') throw new ReplyError('ERR You should send CLUSTER FAILOVER to a replica');
           const m = c.topology.nodes.get(c.me.masterId ?? '');
           if ((m === undefined || m.failed) && args.length === 0) throw new ReplyError('ERR Master is down or failed, please use CLUSTER FAILOVER FORCE');

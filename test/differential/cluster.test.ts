@@ -229,6 +229,8 @@ for (const proto of [2, 3] as const) {
         ['CLUSTER', 'FAILOVER'],
         ['CLUSTER', 'FAILOVER', 'FOO'],
         ['CLUSTER', 'FAILOVER', 'FORCE'],
+        ['CLUSTER', 'FAILOVER', 'force', 'x'],
+        ['cluster', 'Reset', 'soft', 'x'],
         ['DEL', '{06S}'],
       ]);
       r.close();
