@@ -20,6 +20,8 @@ export interface RedKitClusterOptions extends Omit<RedKitOptions, 'port' | 'cloc
   masters?: number;
   replicasPerMaster?: number;
   clock?: ClockMode | Clock;
+  /** Node i listens on basePort + i (masters first); default (or 0): free ports. */
+  basePort?: number;
 }
 
 export interface RedKitClusterNode {
@@ -114,10 +116,11 @@ export class RedKitCluster {
     const masters = this.options.masters ?? 3;
     const per = this.options.replicasPerMaster ?? 0;
     if (!Number.isInteger(masters) || masters < 1) throw new RangeError('RedKit cluster: masters must be >= 1');
-    const { masters: _m, replicasPerMaster: _r, clock: _c, ...rest } = this.options;
+    const { masters: _m, replicasPerMaster: _r, clock: _c, basePort, ...rest } = this.options;
     const make = (role: 'master' | 'replica', masterId: string | null): NodeHandle => {
-      const redkit = new RedKit({ ...rest, clock: this.clock });
-      const info: ClusterNode = { id: newNodeId(), host: '127.0.0.1', port: 0, role, masterId, configEpoch: 0, failed: false, createdAt: this.clock.now() };
+      const port = basePort === undefined || basePort === 0 ? 0 : basePort + this.nodes.length;
+      const redkit = new RedKit({ ...rest, port, clock: this.clock });
+      const info: ClusterNode = { id: newNodeId(), host: rest.host ?? '127.0.0.1', port: 0, role, masterId, configEpoch: 0, failed: false, createdAt: this.clock.now() };
       const state = enableCluster(redkit.server, this.topology, info);
       const h = new NodeHandle(this, info, redkit, state);
       this.nodes.push(h);
