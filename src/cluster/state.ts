@@ -17,6 +17,7 @@ import { ATTENTION } from '../server/dispatch.js';
 import { commandKeyIndexes, F, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { defineCommands } from '../commands/util.js';
+import { transactionOf } from '../commands/transactions.js';
 import { keyHashSlot, SLOTS } from './slot.js';
 
 export interface ClusterNode {
@@ -156,12 +157,19 @@ export class ClusterState {
     let asking = false;
     if (this.asking.has(ctx)) {
       asking = true;
-      if ((ctx.attention & ATTENTION.MULTI) === 0 && cmd.name !== 'asking') this.asking.delete(ctx);
+      if (((ctx.attention & ATTENTION.MULTI) === 0 && cmd.name !== 'asking') || cmd.name === 'exec') this.asking.delete(ctx);
     }
-    if (cmd.name === 'exec') return undefined;
-    const idx = ClusterState.keysOf(cmd, args);
-    if (idx.length === 0) return undefined;
-    const shard = cmd.name === 'spublish' || cmd.name === 'ssubscribe' || cmd.name === 'sunsubscribe';
+    let cmds: Array<{ cmd: Command; args: string[] }>;
+    let write = (cmd.flagBits & F.write) !== 0;
+    if (cmd.name === 'exec') {
+      // EXEC: the queued commands together must be servable here.
+      const tx = transactionOf(ctx);
+      if (tx === undefined || tx.queue === null || tx.queue.length === 0) return undefined;
+      cmds = tx.queue;
+      write = (tx.flagBits & F.write) !== 0;
+    } else {
+      cmds = [{ cmd, args }];
+    }
     const topo = this.topology;
     const db = this.server.store.db(0);
     let first: string | undefined;
@@ -172,28 +180,35 @@ export class ClusterState {
     let multiple = false;
     let missing = 0;
     let existing = 0;
-    for (let i = 0; i < idx.length; i++) {
-      const k = args[idx[i]];
-      if (k === undefined) continue;
-      const s = keyHashSlot(k);
-      if (first === undefined) {
-        first = k;
-        slot = s;
-        n = topo.owner[s];
-        if (n === null) return new ReplyError(E.unbound);
-        if (n === this.me && this.migrating.has(s)) migrating = true;
-        else if (this.importing.has(s)) importing = true;
-      } else if (k !== first) {
-        if (s !== slot) return new ReplyError(E.crossSlot);
-        multiple = true;
-      }
-      if ((migrating || importing) && !shard) {
-        if (db.has(k)) existing++;
-        else missing++;
+    let shard = false;
+    for (let c = 0; c < cmds.length; c++) {
+      const qa = cmds[c].args;
+      const qc = cmds[c].cmd;
+      const idx = ClusterState.keysOf(qc, qa);
+      if (idx.length === 0) continue;
+      shard = qc.name === 'spublish' || qc.name === 'ssubscribe' || qc.name === 'sunsubscribe';
+      for (let i = 0; i < idx.length; i++) {
+        const k = qa[idx[i]];
+        if (k === undefined) continue;
+        const s = keyHashSlot(k);
+        if (first === undefined) {
+          first = k;
+          slot = s;
+          n = topo.owner[s];
+          if (n === null) return new ReplyError(E.unbound);
+          if (n === this.me && this.migrating.has(s)) migrating = true;
+          else if (this.importing.has(s)) importing = true;
+        } else if (k !== first) {
+          if (s !== slot) return new ReplyError(E.crossSlot);
+          multiple = true;
+        }
+        if ((migrating || importing) && !shard) {
+          if (db.has(k)) existing++;
+          else missing++;
+        }
       }
     }
     if (n === null) return undefined;
-    const write = (cmd.flagBits & F.write) !== 0;
     if (!topo.isOk(this.server.config.get('cluster-require-full-coverage') !== 'no')) {
       if (shard) {
         if (this.server.config.get('cluster-allow-pubsubshard-when-down') !== 'yes') return new ReplyError(E.down);

@@ -140,6 +140,18 @@ for (const proto of [2, 3] as const) {
         ['SET', '{a}x', '3'],
         ['EXEC'],
         ['GET', '{a}x'],
+        // EXEC checks its queued commands together: across slots it answers CROSSSLOT and ends MULTI.
+        ['MULTI'],
+        ['SET', '{06S}', '1'],
+        ['SET', 'bar', '2'],
+        ['EXEC'],
+        ['PING'],
+        ['EXEC'],
+        ['MULTI'],
+        ['SET', 'bar', '1'],
+        ['GET', 'bar'],
+        ['EXEC'],
+        ['DEL', 'bar', '{06S}'],
       ]);
       r.close();
       k.close();
