@@ -624,3 +624,23 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
   });
   return c;
 }
+
+const CLUSTER_SUBCOMMANDS = [
+  'addslots', 'addslotsrange', 'bumpepoch', 'count-failure-reports', 'countkeysinslot', 'delslots', 'delslotsrange',
+  'failover', 'flushslots', 'forget', 'getkeysinslot', 'help', 'info', 'keyslot', 'links', 'meet', 'myid', 'nodes',
+  'replicas', 'replicate', 'reset', 'saveconfig', 'set-config-epoch', 'setslot', 'shards', 'slaves', 'slots',
+];
+
+/**
+ * A server not in cluster mode answers CLUSTER (any known subcommand, after
+ * its arity check), ASKING, READONLY and READWRITE as redis-server does
+ * without cluster-enabled. enableCluster() replaces them.
+ */
+export function installClusterDisabled(server: RedKitServer): void {
+  const disabled = (): never => {
+    throw new ReplyError('ERR This instance has cluster support disabled');
+  };
+  const subs: Record<string, () => never> = {};
+  for (const s of CLUSTER_SUBCOMMANDS) subs[s] = disabled;
+  defineCommands(server, { asking: disabled, readonly: disabled, readwrite: disabled, cluster: { handler: () => null, subcommands: subs } });
+}

@@ -250,3 +250,31 @@ for (const proto of [2, 3] as const) {
     });
   });
 }
+
+describe('without cluster mode', () => {
+  it('CLUSTER, ASKING, READONLY, READWRITE answer as a standalone redis-server', async () => {
+    const { startPair, expectSame } = await import('../support/differential.js');
+    const pair = await startPair();
+    try {
+      for (const proto of [2, 3] as const) {
+        const { r, k } = await pair.clients(proto);
+        await expectSame(r, k, [
+          ['CLUSTER', 'INFO'],
+          ['CLUSTER', 'HELP'],
+          ['CLUSTER', 'KEYSLOT', 'a'],
+          ['CLUSTER', 'KEYSLOT'],
+          ['CLUSTER', 'MYID', 'x'],
+          ['CLUSTER', 'FOO'],
+          ['CLUSTER'],
+          ['ASKING'],
+          ['READONLY'],
+          ['READWRITE'],
+          ['INFO', 'cluster'],
+          ['SELECT', '1'],
+        ]);
+      }
+    } finally {
+      await pair.stop();
+    }
+  });
+});
