@@ -146,6 +146,13 @@ export class RedKitCluster {
   private installPubSub(n: NodeHandle): void {
     n.redkit.server.observe((_ctx, cmd, args, reply) => {
       if (reply instanceof ReplyError) return;
+      if (cmd.name !== 'publish' && cmd.name !== 'spublish') return;
+      n.redkit.server.guarded('forwarding a message to the other cluster nodes', () => this.forward(n, cmd, args));
+    });
+  }
+
+  private forward(n: NodeHandle, cmd: Command, args: string[]): void {
+    {
       if (cmd.name === 'publish') {
         for (const o of this.nodes) if (o !== n && o.alive) pubsubOf(o.redkit.server).publish(args[0], args[1]);
       } else if (cmd.name === 'spublish') {
@@ -155,7 +162,7 @@ export class RedKitCluster {
           if (o.info === master || (o.info.role === 'replica' && o.info.masterId === master?.id)) pubsubOf(o.redkit.server).publishShard(args[0], args[1]);
         }
       }
-    });
+    }
   }
 
   /** Make `replica` apply every write of `master`, in order. */
