@@ -110,6 +110,23 @@ describe('ioredis Cluster', () => {
   });
 });
 
+describe('reads from replicas', () => {
+  it("ioredis scaleReads: 'slave' sends READONLY and reads on the replicas", async () => {
+    const c = new Redis.Cluster(cluster.startupNodes, { scaleReads: 'slave' });
+    try {
+      await c.set('sr:key', 'v');
+      expect(await c.get('sr:key')).toBe('v');
+      const master = cluster.nodeFor('sr:key');
+      const replica = cluster.nodes.find((n) => n.master?.id === master.id)!;
+      expect(replica.redkit.commands.some((e) => e.name === 'READONLY')).toBe(true);
+      expect(replica.redkit.commands.some((e) => e.name === 'GET' && !e.error)).toBe(true);
+      expect(master.redkit.commands.some((e) => e.name === 'GET')).toBe(false);
+    } finally {
+      c.disconnect();
+    }
+  });
+});
+
 describe('node-redis createCluster', () => {
   it('routes, uses MULTI in a slot and sharded pub/sub', async () => {
     const c = createCluster({ rootNodes: cluster.rootNodes });
