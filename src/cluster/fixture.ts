@@ -132,6 +132,7 @@ export class RedKitCluster {
       const from = Math.floor((i * SLOTS) / masters);
       const to = Math.floor(((i + 1) * SLOTS) / masters);
       for (let s = from; s < to; s++) this.topology.owner[s] = ms[i].info;
+      this.topology.changed();
       ms[i].info.configEpoch = i + 1;
     }
     this.topology.currentEpoch = masters;
@@ -262,6 +263,7 @@ export class RedKitCluster {
     from.state.migrating.delete(slot);
     to.state.importing.delete(slot);
     this.topology.owner[slot] = to.info;
+    this.topology.changed();
     this.topology.bumpEpoch(to.info);
   }
 
@@ -296,6 +298,7 @@ export class RedKitCluster {
     r.info.role = 'master';
     r.info.masterId = null;
     for (let s = 0; s < SLOTS; s++) if (this.topology.owner[s] === m.info) this.topology.owner[s] = r.info;
+    this.topology.changed();
     this.topology.bumpEpoch(r.info);
     for (const o of this.nodes) if (o !== r && o.info.role === 'replica' && o.info.masterId === m.id) this.link(o, r);
     this.link(m, r);
@@ -307,6 +310,7 @@ export class RedKitCluster {
     if (!n.alive) return;
     n.alive = false;
     n.info.failed = true;
+    this.topology.changed();
     await n.redkit.server.close();
   }
 
@@ -316,6 +320,7 @@ export class RedKitCluster {
     await n.redkit.server.listen(n.port, n.host);
     n.alive = true;
     n.info.failed = false;
+    this.topology.changed();
   }
 
   /** Flush every node, clear recorders and faults, reset the clock. Topology stays. */

@@ -52,8 +52,24 @@ export class Topology {
     this.nodes.set(n.id, n);
   }
 
-  /** 'ok' when every slot is served by a live master (cluster-require-full-coverage yes). */
+  private okCache = -1;
+  private okFull = true;
+
+  /** Call after changing slot owners or a node's failed flag. */
+  changed(): void {
+    this.okCache = -1;
+  }
+
+  /** 'ok' when every slot is served by a live master (cluster-require-full-coverage yes); cached until changed(). */
   isOk(requireFull = true): boolean {
+    if (this.okCache === -1 || this.okFull !== requireFull) {
+      this.okFull = requireFull;
+      this.okCache = this.computeOk(requireFull) ? 1 : 0;
+    }
+    return this.okCache === 1;
+  }
+
+  private computeOk(requireFull: boolean): boolean {
     for (let s = 0; s < SLOTS; s++) {
       const o = this.owner[s];
       if (o === null) {
@@ -378,6 +394,7 @@ export class ClusterState {
         t.owner[s] = this.me;
       }
     }
+    t.changed();
   }
 
   rangeSlots(args: string[]): number[] {
@@ -553,6 +570,7 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
           const c = st(ctx);
           if (ctx.server.store.db(0).size > 0) throw new ReplyError('ERR DB must be empty to perform CLUSTER FLUSHSLOTS.');
           for (let s = 0; s < SLOTS; s++) if (c.topology.owner[s] === c.me) c.topology.owner[s] = null;
+          c.topology.changed();
           return OK;
         },
         setslot: (ctx, args) => {
@@ -587,6 +605,7 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
               t.bumpEpoch(c.me);
             }
             t.owner[slot] = n;
+            t.changed();
           } else {
             throw new ReplyError(badAction);
           }
@@ -598,6 +617,7 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
           if (args.length === 1 && !/^(hard|soft)$/i.test(args[0])) throw new ReplyError(Err.syntax);
           if (c.me.role === 'master' && ctx.server.store.db(0).size > 0) throw new ReplyError("ERR CLUSTER RESET can't be called with master nodes containing keys");
           for (let s = 0; s < SLOTS; s++) if (c.topology.owner[s] === c.me) c.topology.owner[s] = null;
+          c.topology.changed();
           c.migrating.clear();
           c.importing.clear();
           c.me.role = 'master';
