@@ -5,6 +5,7 @@
  */
 import type {} from 'expect';
 import { createHandle, type RedKitHandle, type UseRedKitOptions } from './handle.js';
+import { createClusterHandle, type RedKitClusterHandle, type UseRedKitClusterOptions } from './cluster-handle.js';
 import { redkitMatchers, type RedKitMatchers } from './matchers.js';
 
 type Hook = (fn: () => unknown, timeout?: number) => void;
@@ -45,5 +46,11 @@ export function useRedKit(options: UseRedKitOptions = {}): RedKitHandle {
   return createHandle({ beforeAll, afterAll, beforeEach }, options);
 }
 
+/** Start an in-process RedKit cluster for this test file (or describe block); reset before each test. */
+export function useRedKitCluster(options: UseRedKitClusterOptions = {}): RedKitClusterHandle {
+  const { beforeAll, afterAll, beforeEach } = jestGlobals();
+  return createClusterHandle({ beforeAll, afterAll, beforeEach }, options);
+}
+
 export { redkitMatchers };
-export type { RedKitHandle, UseRedKitOptions, RedKitMatchers };
+export type { RedKitHandle, UseRedKitOptions, RedKitMatchers, RedKitClusterHandle, UseRedKitClusterOptions };

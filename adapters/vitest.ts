@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { startRedKit, type RedKitOptions } from 'redkit';
 import { createHandle, type RedKitHandle, type UseRedKitOptions } from './handle.js';
+import { createClusterHandle, type RedKitClusterHandle, type UseRedKitClusterOptions } from './cluster-handle.js';
 import { redkitMatchers, type RedKitMatchers } from './matchers.js';
 
 expect.extend(redkitMatchers as unknown as Parameters<typeof expect.extend>[0]);
@@ -40,5 +41,10 @@ export function redkitGlobalSetup(options: RedKitOptions = {}) {
   };
 }
 
+/** Start an in-process RedKit cluster for this test file (or describe block); reset before each test. */
+export function useRedKitCluster(options: UseRedKitClusterOptions = {}): RedKitClusterHandle {
+  return createClusterHandle({ beforeAll, afterAll, beforeEach }, options);
+}
+
 export { redkitMatchers };
-export type { RedKitHandle, UseRedKitOptions, RedKitMatchers };
+export type { RedKitHandle, UseRedKitOptions, RedKitMatchers, RedKitClusterHandle, UseRedKitClusterOptions };

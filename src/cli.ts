@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { persistenceOf } from './commands/persistence.js';
-import { createServer, RedKit, type RedKitServer } from './index.js';
+import { createServer, RedKit, startRedKitCluster, type RedKitServer } from './index.js';
 import type { LogLevel } from './server/logger.js';
 
 const HELP = `Usage: redkit [options]
@@ -26,6 +26,8 @@ Options:
   --record <file.jsonl> append every command (with its reply) as a JSON line
   --clock <mode>        real (default) | frozen: time stands still (TTLs never run out)
   --stream-io           use Node's socket streams instead of direct socket I/O
+  --cluster <n>         start a Redis Cluster of n masters in one process (ports from --port, or free ones)
+  --replicas <n>        replicas per master with --cluster (default 0)
   -h, --help            show this help
   -v, --version         show the version
 `;
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
       record: { type: 'string' },
       clock: { type: 'string' },
       'stream-io': { type: 'boolean' },
+      cluster: { type: 'string' },
+      replicas: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -79,6 +83,11 @@ async function main(): Promise<void> {
   if (clock !== 'real' && clock !== 'frozen') throw new Error(`invalid --clock ${clock} (real | frozen)`);
   const host = values.host ?? '127.0.0.1';
   const directIo = !values['stream-io'];
+  if (values.cluster !== undefined) {
+    await runCluster(values.cluster, values.replicas ?? '0', values.port !== undefined ? port : undefined, host, level, clock);
+    return;
+  }
+  if (values.replicas !== undefined) throw new Error('--replicas goes with --cluster');
   // --user "alice on >pw ~* +@all": name, then its rules.
   const users: Record<string, string> = {};
   for (const u of values.user ?? []) {
@@ -154,6 +163,32 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** `--cluster n [--replicas m]`: an in-process cluster until SIGINT/SIGTERM. */
+async function runCluster(mastersArg: string, replicasArg: string, basePort: number | undefined, host: string, level: LogLevel, clock: 'real' | 'frozen'): Promise<void> {
+  const masters = Number(mastersArg);
+  const replicasPerMaster = Number(replicasArg);
+  if (!Number.isInteger(masters) || masters < 1 || masters > 1000) throw new Error(`invalid --cluster ${mastersArg}`);
+  if (!Number.isInteger(replicasPerMaster) || replicasPerMaster < 0 || replicasPerMaster > 100) throw new Error(`invalid --replicas ${replicasArg}`);
+  const cluster = await startRedKitCluster({ masters, replicasPerMaster, basePort, host, logger: { level }, clock, record: false });
+  for (const n of cluster.nodes) {
+    process.stdout.write(`${n.role === 'master' ? 'master ' : 'replica'} ${n.id} ${n.host}:${n.port}${n.role === 'master' ? ` slots ${rangeText(n.slots)}` : ` of ${n.master?.id}`}\n`);
+  }
+  process.stdout.write(`RedKit cluster ready on ${cluster.nodes.map((n) => `${n.host}:${n.port}`).join(' ')} (pid ${process.pid})\n`);
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    await cluster.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+function rangeText(slots: number[]): string {
+  return slots.length === 0 ? '-' : `${slots[0]}-${slots[slots.length - 1]}`;
 }
 
 main().catch((e: Error) => {

@@ -51,3 +51,8 @@ export type { FaultRule, FaultHandle, FaultCommand } from './testing/faults.js';
 export { DbHandle, KeyspaceError } from './testing/keyspace.js';
 export type { Snapshot, SnapshotEntry, SeedValue, Bytes } from './testing/snapshot.js';
 export { InternalClient } from './server/internal.js';
+
+// ---- cluster ----
+export { startRedKitCluster, RedKitCluster } from './cluster/fixture.js';
+export type { RedKitClusterOptions, RedKitClusterNode } from './cluster/fixture.js';
+export { keyHashSlot } from './cluster/slot.js';

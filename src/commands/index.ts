@@ -28,6 +28,7 @@ import { installStrings } from './strings.js';
 import { installTransactions } from './transactions.js';
 import { installZsets } from './zsets.js';
 import { installDirty } from '../store/dirty.js';
+import { installClusterDisabled } from '../cluster/state.js';
 
 export function installBuiltins(server: RedKitServer): void {
   installConnection(server);
@@ -45,6 +46,7 @@ export function installBuiltins(server: RedKitServer): void {
   installStreams(server);
   installGeo(server);
   installPubSub(server);
+  installClusterDisabled(server);
   installMonitor(server);
   installTransactions(server);
   installBlocking(server);

@@ -272,7 +272,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
     case 'latencystats':
       return ['# Latencystats', ...latencyStatsLines(server)];
     case 'cluster':
-      return ['# Cluster', 'cluster_enabled:0'];
+      return ['# Cluster', `cluster_enabled:${server.ext.cluster !== undefined ? 1 : 0}`];
     case 'keyspace': {
       const lines = ['# Keyspace'];
       for (const db of server.store.dbs) {

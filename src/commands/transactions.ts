@@ -294,6 +294,8 @@ export function installTransactions(server: RedKitServer): void {
     const tx = states.get(ctx);
     if (tx !== undefined) discardTransaction(ctx, tx);
     feedMonitors(ctx);
+    // A cluster redirection of EXEC is answered as it is (processCommand discards the transaction first).
+    if (/^(MOVED|ASK|CROSSSLOT|TRYAGAIN|CLUSTERDOWN) /.test(err.message)) return err;
     const why = err.message.startsWith('ERR ') ? err.message.slice(4) : err.message;
     return new ReplyError(`EXECABORT Transaction discarded because of: ${why}`);
   };
