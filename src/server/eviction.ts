@@ -99,7 +99,8 @@ function modelSize(key: string, v: Parameters<typeof keyUsage>[1], listFill: num
   try {
     return keyUsage(key, v, DEFAULT_SAMPLES, listFill) - DICT_ENTRY - ROBJ;
   } catch {
-    return 0;
+    // As snapshot(): a value the model does not size (streams) counts as its robj only.
+    return ROBJ - DICT_ENTRY - ROBJ;
   }
 }
 
