@@ -228,8 +228,8 @@ export class Connection implements Context {
     return this.io !== null;
   }
 
-  /** Output accepted but not yet sent. */
-  private outputQueued(): number {
+  /** Output accepted but not yet sent (bytes held for a slow reader). */
+  outputQueued(): number {
     return this.socket.writableLength + (this.io !== null ? this.io.queued : 0);
   }
 
