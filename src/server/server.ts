@@ -347,7 +347,9 @@ export class RedKitServer {
         reject(err);
       };
       srv.once('error', onError);
-      srv.listen(p, h, () => {
+      // tcp-backlog (511 by default, as Redis): the accept queue a connection storm fills.
+      const backlog = Number(this.config.get('tcp-backlog') ?? 511);
+      srv.listen({ port: p, host: h, backlog: Number.isFinite(backlog) && backlog > 0 ? backlog : 511 }, () => {
         srv.off('error', onError);
         srv.on('error', (err) => this.logger.error(`server error: ${err.message}`));
         const addr = srv.address() as net.AddressInfo;
