@@ -185,6 +185,7 @@ export class Connection implements Context {
       if (!this.busy && !this.paused) this.processInput(false);
       // Redis reads a blocked client's input but parses it only when it is unblocked, all at once.
       else this.parser.readAll();
+      if (this.parser.pending > this.limits.queryBufferLimit) this.limits.queryOverflow(this);
     } catch (e) {
       this.internalError(e, 'reading');
     }

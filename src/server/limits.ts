@@ -11,6 +11,10 @@
  * checked whenever output is added, as Redis checks on each reply it appends.
  * Redis 7.0.15 has no INFO field counting these disconnections; RedKit counts
  * them in `limitsOf(server).outputBufferDisconnections` for tests.
+ *
+ * client-query-buffer-limit: a client whose unparsed input (a blocked or
+ * paused client pipelining on, a huge partial command) passes the limit is
+ * closed without a reply (`queryBufferDisconnections`).
  */
 import type { Connection } from './connection.js';
 import type { RedKitServer } from './server.js';
@@ -27,6 +31,10 @@ export class Limits {
   pubsub: ClassLimit = { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, softSeconds: 60 };
   /** Clients closed for their output buffer. */
   outputBufferDisconnections = 0;
+  /** client-query-buffer-limit: unparsed input a client may leave waiting (1gb by default). */
+  queryBufferLimit = 1024 * 1024 * 1024;
+  /** Clients closed for their query buffer. */
+  queryBufferDisconnections = 0;
   /** No limit anywhere: the check is skipped. */
   none = false;
 
@@ -45,6 +53,13 @@ export class Limits {
     }
     const off = (l: ClassLimit) => l.hard === 0 && l.soft === 0;
     this.none = off(this.normal) && off(this.pubsub);
+  }
+
+  /** client-query-buffer-limit reached: Redis closes the client, without a reply. */
+  queryOverflow(conn: Connection): void {
+    this.queryBufferDisconnections++;
+    this.server.logger.warn(`Closing client that reached max query buffer length: id=${conn.id} addr=${conn.remoteAddress}`);
+    conn.abort();
   }
 
   /** Output was added to conn and `queued` bytes wait: close it when over its class's limits. */
@@ -72,6 +87,12 @@ export function limitsOf(server: RedKitServer): Limits {
     l = new Limits(server);
     l.apply(server.config.get('client-output-buffer-limit') ?? '');
     server.config.define('client-output-buffer-limit', (v) => (l as Limits).apply(v));
+    const q = (v: string) => {
+      const n = Number(v);
+      (l as Limits).queryBufferLimit = Number.isFinite(n) && n > 0 ? n : 1024 * 1024 * 1024;
+    };
+    q(server.config.get('client-query-buffer-limit') ?? '');
+    server.config.define('client-query-buffer-limit', q);
     all.set(server, l);
   }
   return l;
