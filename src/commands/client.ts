@@ -11,6 +11,7 @@ import type { CommandDefinition } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { onConnectionReset, validateClientName } from './connection.js';
 import { helpReply } from './server.js';
+import { CLIENT_BYTES } from '../store/memory.js';
 import { transactionOf } from './transactions.js';
 import { clientCaching, clientGetredir, clientTracking, clientTrackinginfo, installTracking, trackingFlags, trackingRedir } from '../server/tracking.js';
 import { defineCommands, longAtLeast, timeoutMsArg } from './util.js';
@@ -29,7 +30,8 @@ function clientTypeByName(name: string): ClientType | null {
 const clientType = (c: Connection): ClientType => (c.isSubscriber() ? 'pubsub' : 'normal');
 
 /** One CLIENT LIST / CLIENT INFO line, in Redis's field order (7.2: lib-name and lib-ver at the end). */
-export function clientInfoLine(c: Connection, now: number): string {
+/** `running`: the connection whose command asks (its arguments are argv-mem). */
+export function clientInfoLine(c: Connection, now: number, running?: Connection): string {
   const subs = c.ext.subscriptions as { channelCount: number; patterns: number; shard: number } | undefined;
   const tx = transactionOf(c);
   let flags = '';
@@ -44,11 +46,22 @@ export function clientInfoLine(c: Connection, now: number): string {
   if (flags === '') flags = 'N';
   const fd = (c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
   const queued = c.inMulti && tx?.queue ? tx.queue.length : -1;
+  // From the real buffers: unparsed input, the running command's arguments,
+  // output held past what the kernel took (in Redis's 16 KB reply-list nodes).
+  const qbuf = c.parser.pending;
+  let argvMem = 0;
+  if (c === running) {
+    argvMem = c.sentName.length;
+    for (const a of c.sentArgs) argvMem += a.length;
+  }
+  const omem = c.outputQueued();
+  const oll = Math.ceil(omem / 16384);
+  const totMem = CLIENT_BYTES + qbuf + argvMem + omem;
   return (
     `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=${fd} name=${c.name}` +
     ` age=${Math.max(0, Math.floor((now - c.createdAt) / 1000))} idle=${Math.max(0, Math.floor((now - c.lastActiveAt) / 1000))} flags=${flags}` +
     ` db=${c.dbIndex} sub=${subs?.channelCount ?? 0} psub=${subs?.patterns ?? 0} ssub=${subs?.shard ?? 0} multi=${queued}` +
-    ` qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.command?.fullName ?? 'NULL'}` +
+    ` qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=${oll} omem=${omem} tot-mem=${totMem} events=r cmd=${c.command?.fullName ?? 'NULL'}` +
     ` user=${c.user} redir=${trackingRedir(c)} resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }
@@ -72,7 +85,7 @@ function clientList(ctx: Context, args: string[]): Reply {
       if (c) conns.push(c);
     }
   } else throw new ReplyError(Err.syntax);
-  return new VerbatimReply(conns.map((c) => clientInfoLine(c, now) + '\n').join(''));
+  return new VerbatimReply(conns.map((c) => clientInfoLine(c, now, ctx.conn) + '\n').join(''));
 }
 
 function clientKill(ctx: Context, args: string[]): Reply {
@@ -218,7 +231,7 @@ export function installClient(server: RedKitServer): void {
             return OK;
           },
         },
-        info: (ctx) => (ctx.conn ? new VerbatimReply(clientInfoLine(ctx.conn, ctx.clock.now()) + '\n') : new VerbatimReply('')),
+        info: (ctx) => (ctx.conn ? new VerbatimReply(clientInfoLine(ctx.conn, ctx.clock.now(), ctx.conn) + '\n') : new VerbatimReply('')),
         list: clientList,
         kill: clientKill,
         'no-evict': (ctx, args) => {

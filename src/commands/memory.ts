@@ -8,6 +8,7 @@ import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
 import { keyUsage, snapshot, UnsupportedValueError, type MemorySnapshot } from '../store/memory.js';
 import { helpReply } from './server.js';
+import { installEviction } from '../server/eviction.js';
 import { defineCommands, int64Arg } from './util.js';
 
 const peaks = new WeakMap<RedKitServer, number>();
@@ -105,6 +106,7 @@ const HELP = [
 ];
 
 export function installMemory(server: RedKitServer): void {
+  installEviction(server);
   defineCommands(server, {
     memory: {
       handler: () => null,

@@ -16,6 +16,7 @@ import { memorySnapshot } from './memory.js';
 import { defineCommands, globMatch } from './util.js';
 import { trackingInfo } from '../server/tracking.js';
 import { scriptingMemory } from '../scripting/engine.js';
+import { evictionOf } from '../server/eviction.js';
 
 function trackingStats(server: RedKitServer): string[] {
   const t = trackingInfo(server);
@@ -199,7 +200,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'expired_stale_perc:0.00',
         'expired_time_cap_reached_count:0',
         'expire_cycle_cpu_milliseconds:0',
-        'evicted_keys:0',
+        `evicted_keys:${evictionOf(server).evictedKeys}`,
         'evicted_clients:0',
         'total_eviction_exceeded_time:0',
         'current_eviction_exceeded_time:0',
@@ -357,6 +358,7 @@ function configResetStat(ctx: Context): Reply {
     c.stats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
   });
   server.store.stats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  evictionOf(server).evictedKeys = 0;
   resetLatencyHistograms(server);
   server.stats.connectionsReceived = 0;
   server.stats.rejectedConnections = 0;

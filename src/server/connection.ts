@@ -20,6 +20,7 @@ import type { Store } from '../store/store.js';
 import type { Context } from './context.js';
 import type { Command } from './registry.js';
 import type { RedKitServer } from './server.js';
+import { limitsOf, type Limits } from './limits.js';
 
 export type ConnState = 'new' | 'active' | 'idle' | 'processing' | 'closed';
 
@@ -56,6 +57,10 @@ export class Connection implements Context {
   readonly remoteAddress: string;
   readonly localAddress: string;
   readonly server: RedKitServer;
+  /** client-output-buffer-limit of this server (server/limits.ts). */
+  private readonly limits: Limits;
+  /** Clock second since which the output passed the soft limit (0: it did not). */
+  obufSoftSince = 0;
   readonly store: Store;
   readonly clock: Clock;
   db: Database;
@@ -100,6 +105,7 @@ export class Connection implements Context {
 
   constructor(server: RedKitServer, socket: Socket, id: number) {
     this.server = server;
+    this.limits = limitsOf(server);
     this.store = server.store;
     this.clock = server.clock;
     this.socket = socket;
@@ -181,6 +187,7 @@ export class Connection implements Context {
       if (!this.busy && !this.paused) this.processInput(false);
       // Redis reads a blocked client's input but parses it only when it is unblocked, all at once.
       else this.parser.readAll();
+      if (this.parser.pending > this.limits.queryBufferLimit) this.limits.queryOverflow(this);
     } catch (e) {
       this.internalError(e, 'reading');
     }
@@ -230,8 +237,8 @@ export class Connection implements Context {
     return this.io !== null;
   }
 
-  /** Output accepted but not yet sent. */
-  private outputQueued(): number {
+  /** Output accepted but not yet sent (bytes held for a slow reader). */
+  outputQueued(): number {
     return this.socket.writableLength + (this.io !== null ? this.io.queued : 0);
   }
 
@@ -444,6 +451,11 @@ export class Connection implements Context {
 
   /** writeTimeout: close the connection if what is queued now has not gone out in time. */
   private armWriteTimer(): void {
+    const lim = this.limits;
+    if (!lim.none) {
+      const q = this.outputQueued();
+      if (q !== 0 || this.obufSoftSince !== 0) lim.check(this, q);
+    }
     const wt = this.server.options.writeTimeout;
     if (wt && wt > 0 && this.writeTimer === null && this.outputQueued() > 0) {
       this.writeTimer = realSetTimeout(

@@ -387,9 +387,32 @@ export class RedKitServer {
     const p = port ?? this.options.port ?? 0;
     const h = host ?? this.boundHost;
     const onSocket = (socket: net.Socket) => this.accept(socket);
-    const srv = this.options.tls ? tls.createServer(this.options.tls, onSocket) : net.createServer({ noDelay: true }, onSocket);
-    if (this.options.tls) {
-      srv.on('tlsClientError', (err) => this.logger.debug(`TLS client error: ${err.message}`));
+    // tls-auth-clients (Redis: yes by default) applies when a CA for client certificates
+    // is given and the TLS options do not say themselves: yes = a certificate the CA
+    // issued is required, optional = verified when presented, no = not asked for.
+    let tlsOpts = this.options.tls;
+    if (tlsOpts !== undefined && tlsOpts.ca !== undefined && tlsOpts.requestCert === undefined) {
+      const mode = (this.config.get('tls-auth-clients') ?? 'yes').toLowerCase();
+      if (mode !== 'no') tlsOpts = { ...tlsOpts, requestCert: true, rejectUnauthorized: mode === 'yes' };
+    }
+    // optional: a certificate that is presented must verify (OpenSSL's SSL_VERIFY_PEER without FAIL_IF_NO_PEER_CERT).
+    const optional = tlsOpts !== undefined && tlsOpts !== this.options.tls && tlsOpts.rejectUnauthorized === false;
+    const onTls = !optional
+      ? onSocket
+      : (socket: net.Socket) => {
+          const t = socket as tls.TLSSocket;
+          if (!t.authorized && t.getPeerCertificate !== undefined && Object.keys(t.getPeerCertificate() ?? {}).length !== 0) {
+            this.logger.info(`Error accepting a client connection: ${String(t.authorizationError)} (addr=${t.remoteAddress ?? '?'}:${t.remotePort ?? '?'})`);
+            socket.destroy();
+            return;
+          }
+          onSocket(socket);
+        };
+    const srv = tlsOpts ? tls.createServer(tlsOpts, onTls) : net.createServer({ noDelay: true }, onSocket);
+    if (tlsOpts) {
+      srv.on('tlsClientError', (err: Error & { code?: string }, socket: tls.TLSSocket) =>
+        this.logger.info(`Error accepting a client connection: ${err.code ? `${err.code}: ` : ''}${err.message} (addr=${socket?.remoteAddress ?? '?'}:${socket?.remotePort ?? '?'})`),
+      );
     }
     this.server = srv;
     this.shuttingDown = false;
@@ -399,7 +422,9 @@ export class RedKitServer {
         reject(err);
       };
       srv.once('error', onError);
-      srv.listen(p, h, () => {
+      // tcp-backlog (511 by default, as Redis): the accept queue a connection storm fills.
+      const backlog = Number(this.config.get('tcp-backlog') ?? 511);
+      srv.listen({ port: p, host: h, backlog: Number.isFinite(backlog) && backlog > 0 ? backlog : 511 }, () => {
         srv.off('error', onError);
         srv.on('error', (err) => this.logger.error(`server error: ${err.message}`));
         const addr = srv.address() as net.AddressInfo;

@@ -238,6 +238,7 @@ export class Database {
     this.touchAllWatched(null);
     const t = this.store.tracker;
     if (t !== null) t.flushed();
+    if (this.store.sizeWatch !== null) this.store.sizeWatch.dbReset(this);
     if (this.store.keyWaiters !== 0) this.store.hooks.dbEmptied?.(this);
     this.data.clear();
     this.expires.clear();
@@ -258,6 +259,7 @@ export class Database {
     const st = this.store;
     st.touches++;
     if (st.tracker !== null) st.tracker.keyModified(key, expired);
+    if (st.sizeWatch !== null) st.sizeWatch.keyChanged(this, key);
     if (this.watched.size === 0) return;
     const ws = this.watched.get(key);
     if (ws === undefined) return;
@@ -429,6 +431,11 @@ export class Database {
     other.accessLog = accessLog;
     this.forgetStamp();
     other.forgetStamp();
+    const sw = this.store.sizeWatch;
+    if (sw !== null) {
+      sw.dbReset(this);
+      sw.dbReset(other);
+    }
   }
 }
 

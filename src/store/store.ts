@@ -93,6 +93,13 @@ export interface KeyTracker {
   flushed(): void;
 }
 
+/** Sees key changes while maxmemory is set (server/eviction.ts). */
+export interface SizeWatch {
+  keyChanged(db: Database, key: string): void;
+  /** Every key of the database may have changed (FLUSHDB, SWAPDB, a load). */
+  dbReset(db: Database): void;
+}
+
 export interface StoreHooks {
   /** Deliver a message on a pub/sub channel (keyspace notifications). */
   publish?: (channel: string, message: string) => void;
@@ -118,6 +125,8 @@ export class Store {
   keyWaiters = 0;
   /** Client-side caching, while any client tracks keys (see KeyTracker). */
   tracker: KeyTracker | null = null;
+  /** maxmemory accounting (server/eviction.ts), only while maxmemory is set. */
+  sizeWatch: SizeWatch | null = null;
   /**
    * Changes since the last save (Redis's server.dirty, INFO persistence
    * rdb_changes_since_last_save): bumped where Redis 7.0 bumps it.
