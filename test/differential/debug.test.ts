@@ -5,8 +5,13 @@
  * RELOAD (encodings rebuilt as after a restart, digest unchanged), PROTOCOL
  * for every type in RESP2 and RESP3, and the small subcommands and errors.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectSame, startPair, type Cmd, type Pair } from '../support/differential.js';
+
+let dir: string | undefined;
 
 const range = <T,>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 
@@ -26,10 +31,16 @@ describe('DEBUG refused when enable-debug-command is no', () => {
 describe('DEBUG', () => {
   let pair: Pair;
   beforeAll(async () => {
-    pair = await startPair({ redisArgs: ['--enable-debug-command', 'yes'] });
+    // DEBUG RELOAD makes redis-server write dump.rdb in its dir: its own, so that no later
+    // redis-server started in the repository loads it.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-debug-'));
+    pair = await startPair({ redisArgs: ['--enable-debug-command', 'yes', '--dir', dir] });
     pair.redkit.config.setRaw('enable-debug-command', 'yes');
   });
-  afterAll(async () => pair?.stop());
+  afterAll(async () => {
+    await pair?.stop();
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
   beforeEach(async () => {
     await pair.flush();
   });

@@ -3,10 +3,7 @@
  * differential tests. Fails with instructions when redis-server is missing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 
 export interface RedisProcess {
   port: number;
@@ -85,14 +82,12 @@ export async function startRedisServer(extra: string[] = []): Promise<RedisProce
   const bin = redisServerPath();
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    // Its own directory: a redis-server loads dump.rdb from its dir at start, and SAVE or
-    // DEBUG RELOAD in one test must not seed the servers of the others (`extra` may set --dir).
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-oracle-'));
-    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning', ...extra], {
+    // The working directory is the repository's, as RedKit's (tests compare CONFIG GET dir). A
+    // redis-server loads dir/dump.rdb at start: a test that makes the oracle write one (SAVE,
+    // DEBUG RELOAD, SHUTDOWN SAVE) must give it a --dir of its own, or it seeds later servers.
+    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning', ...extra], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      cwd: dir,
     });
-    child.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
     try {
       await waitForPort(port, child);
     } catch (e) {
