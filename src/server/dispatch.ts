@@ -51,15 +51,6 @@ export interface CommandTimer {
   recordShared(n: number, us: number, ctxs: Context[], cmds: Command[], argss: string[][], sentNames: string[], sentArgss: string[][]): void;
 }
 
-/**
- * Commands that cannot take long share one clock reading with their
- * neighbours (see Dispatcher.stamp): Redis's `fast` ones, and the O(1) ones
- * it does not flag fast (SET, SETEX, SETBIT, RENAME, LMOVE...) except INFO,
- * whose RedKit version walks the keyspace (and reads the timings).
- */
-function sharesTiming(cmd: Command): boolean {
-  return (cmd.flagBits & F.fast) !== 0 || (cmd.complexity === 'O(1)' && cmd.name !== 'info');
-}
 
 export interface DispatchStats {
   /** Commands that ran, counted when they finish (Redis's stat_numcommands, after call()). */
@@ -133,7 +124,7 @@ export class Dispatcher {
    * Command timing reads the clock as little as it can. `stamp` is the last
    * clock reading of the current batch (valid while `stampValid`): a command
    * starts where the previous one ended. Commands that cannot take long
-   * (sharesTiming: GET, SET, HGET, INCR...) do not read the clock: they queue
+   * (Command.sharedTiming: GET, SET, HGET, INCR...) do not read the clock: they queue
    * here until the next reading (a non-fast command, the end of the batch),
    * and share the time since `stamp` equally. Other commands are timed one by
    * one (one reading each), so a slow KEYS or SORT in a pipeline is measured
@@ -364,7 +355,7 @@ export class Dispatcher {
     cmd.stats.calls++;
     const touches = ctx.store.touches;
     // -1: not timed; -2: a fast command queued for a shared reading; else its start.
-    const t0 = this.timer === null ? -1 : sharesTiming(cmd) ? (this.queueFast(ctx, cmd, args), -2) : this.startStamp();
+    const t0 = this.timer === null ? -1 : cmd.sharedTiming ? (this.queueFast(ctx, cmd, args), -2) : this.startStamp();
     let reply: Reply | Promise<Reply>;
     try {
       reply = this.middleware.length === 0 ? cmd.handler(ctx, args) : this.chain(ctx, cmd, args);

@@ -127,6 +127,12 @@ export interface Command {
   stats: { calls: number; usec: number; rejected: number; failed: number };
   /** Changes the command made, for Store.dirty (store/dirty.ts); from its arguments, reply and keys signalled. */
   dirty?: (args: string[], reply: Reply, touched: number) => number;
+  /**
+   * It cannot take long (Redis's `fast` flag, or O(1) but for INFO, whose
+   * RedKit version walks the keyspace): command timing lets it share a clock
+   * reading with its neighbours (Dispatcher.run).
+   */
+  readonly sharedTiming: boolean;
 }
 
 /**
@@ -186,6 +192,11 @@ export function makeCommand(name: string, def: CommandDefinition, builtin: boole
     builtin,
     readLookups: (bits & F.readonly) !== 0 || READ_LOOKUP_WRITES.has(fullName),
     stats: { calls: 0, usec: 0, rejected: 0, failed: 0 },
+    // Every command has the same fields from the start (one object shape for
+    // the dispatcher's property reads): `dirty` and `subcommands` are set later.
+    dirty: undefined,
+    subcommands: undefined,
+    sharedTiming: (bits & F.fast) !== 0 || (def.complexity === 'O(1)' && fullName !== 'info'),
   };
   if (def.subcommands) {
     const subs = new Map<string, Command>();
