@@ -11,49 +11,18 @@
  * exception escaping to the process. Prints progress every 10 s and a
  * summary; exits 1 with the seed and round on a failure.
  */
-import { build } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { checkNumbers, flag, helpOr, importBundled, opt } from './bundled.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-};
-if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: npm run fuzz -- [--frames N (default 100000)] [--seed S (default: time)] [--connections C (16)] [--per-connection F (16)] [--streams] [--minutes M]');
-  process.exit(0);
-}
+helpOr('usage: npm run fuzz -- [--frames N (default 100000)] [--seed S (default: time)] [--connections C (16)] [--per-connection F (16)] [--streams] [--minutes M]');
 const frames = Number(opt('frames', '100000'));
 const seed = Number(opt('seed', String(Date.now() % 2 ** 31)));
 const connections = Number(opt('connections', '16'));
 const perConnection = Number(opt('per-connection', '16'));
 const minutes = opt('minutes', undefined);
-const directIo = !argv.includes('--streams');
-for (const [k, v] of Object.entries({ frames, seed, connections, perConnection })) {
-  if (!Number.isFinite(v) || v < 0) {
-    console.error(`fuzz: invalid --${k}`);
-    process.exit(2);
-  }
-}
+const directIo = !flag('streams');
+checkNumbers('fuzz', { frames, seed, connections, perConnection });
 
-const dir = mkdtempSync(join(tmpdir(), 'redkit-fuzz-'));
-const out = join(dir, 'fuzz-core.mjs');
-await build({
-  entryPoints: [join(root, 'test/robustness/fuzz-core.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  outfile: out,
-  packages: 'external',
-  logLevel: 'error',
-});
-const { fuzz } = await import(pathToFileURL(out).href);
-rmSync(dir, { recursive: true, force: true });
+const { fuzz } = await importBundled('test/robustness/fuzz-core.ts');
 
 const mb = (n) => `${(n / 1048576).toFixed(0)} MB`;
 console.log(`fuzz: seed ${seed}, ${frames} frames, ${connections} connections x up to ${perConnection} frames per round, ${directIo ? 'direct I/O' : 'streams'}`);

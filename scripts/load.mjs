@@ -11,49 +11,18 @@
  * model. Prints time, commands/s and peak memory (RSS, heap of the whole
  * process: server and clients); exits 1 with the first wrong replies.
  */
-import { build } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { checkNumbers, flag, helpOr, importBundled, opt } from './bundled.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-};
-if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: npm run load -- [--clients N (100)] [--ops M (200)] [--seed S] [--subscribers 4] [--batch 64] [--streams]');
-  process.exit(0);
-}
+helpOr('usage: npm run load -- [--clients N (100)] [--ops M (200)] [--seed S] [--subscribers 4] [--batch 64] [--streams]');
 const clients = Number(opt('clients', '100'));
 const ops = Number(opt('ops', '200'));
 const seed = Number(opt('seed', String(Date.now() % 2 ** 31)));
 const subscribers = Number(opt('subscribers', '4'));
 const batch = Number(opt('batch', '64'));
-const directIo = !argv.includes('--streams');
-for (const [k, v] of Object.entries({ clients, ops, seed, subscribers, batch })) {
-  if (!Number.isFinite(v) || v < 0) {
-    console.error(`load: invalid --${k}`);
-    process.exit(2);
-  }
-}
+const directIo = !flag('streams');
+checkNumbers('load', { clients, ops, seed, subscribers, batch });
 
-const dir = mkdtempSync(join(tmpdir(), 'redkit-load-'));
-const out = join(dir, 'load-core.mjs');
-await build({
-  entryPoints: [join(root, 'test/robustness/load-core.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  outfile: out,
-  packages: 'external',
-  logLevel: 'error',
-});
-const { runLoad } = await import(pathToFileURL(out).href);
-rmSync(dir, { recursive: true, force: true });
+const { runLoad } = await importBundled('test/robustness/load-core.ts');
 
 const mb = (n) => `${(n / 1048576).toFixed(0)} MB`;
 console.log(`load: seed ${seed}, ${clients} clients x ${ops} commands, ${subscribers} subscribers, ${directIo ? 'direct I/O' : 'streams'}`);
