@@ -768,24 +768,12 @@ export class RStream implements RObject {
   static forEachRaw(node: StreamNode, fn: (flags: number, ms: U64, seq: U64, fv: string[]) => void): void {
     const s = node.data;
     P = 0;
-    const nf = node.fields.length;
     while (P < s.length) {
       const flags = s.charCodeAt(P++);
       const msd = readVarint(s);
       const seq = readVarint(s);
       const ms = typeof msd === 'number' && typeof node.ms === 'number' && msd + node.ms <= SAFE ? msd + node.ms : addU(node.ms, msd);
-      let fv: string[];
-      if (flags & F_SAMEFIELDS) {
-        fv = new Array(nf * 2);
-        for (let i = 0; i < nf; i++) {
-          fv[2 * i] = node.fields[i];
-          fv[2 * i + 1] = readStr(s);
-        }
-      } else {
-        const n = readLen(s);
-        fv = new Array(n * 2);
-        for (let i = 0; i < 2 * n; i++) fv[i] = readStr(s);
-      }
+      const fv = readFields(s, flags, node.fields);
       const pos = P;
       fn(flags, ms, seq, fv);
       P = pos;
@@ -1062,6 +1050,24 @@ function skipEntry(s: string, flags: number, nf: number): void {
   }
 }
 
+/** The field/value list of the entry at P (after its flags and ID): the node's fields when it has ENTRY_SAMEFIELDS. */
+function readFields(s: string, flags: number, fields: readonly string[]): string[] {
+  let fv: string[];
+  if (flags & F_SAMEFIELDS) {
+    const nf = fields.length;
+    fv = new Array(nf * 2);
+    for (let i = 0; i < nf; i++) {
+      fv[2 * i] = fields[i];
+      fv[2 * i + 1] = readStr(s);
+    }
+  } else {
+    const n = readLen(s);
+    fv = new Array(n * 2);
+    for (let i = 0; i < 2 * n; i++) fv[i] = readStr(s);
+  }
+  return fv;
+}
+
 /** Live entries of a node within [start, end] appended to out; true when `count` was reached or end passed. */
 function scanNode(node: StreamNode, start: StreamID, end: StreamID, count: number, out: StreamEntry[]): boolean {
   const s = node.data;
@@ -1078,18 +1084,7 @@ function scanNode(node: StreamNode, start: StreamID, end: StreamID, count: numbe
       continue;
     }
     if (cmpId(ms, seq, end.ms, end.seq) > 0) return true;
-    let fv: string[];
-    if (flags & F_SAMEFIELDS) {
-      fv = new Array(nf * 2);
-      for (let i = 0; i < nf; i++) {
-        fv[2 * i] = node.fields[i];
-        fv[2 * i + 1] = readStr(s);
-      }
-    } else {
-      const n = readLen(s);
-      fv = new Array(n * 2);
-      for (let i = 0; i < 2 * n; i++) fv[i] = readStr(s);
-    }
+    const fv = readFields(s, flags, node.fields);
     out.push({ ms, seq, fv });
     if (count > 0 && out.length >= count) return true;
   }
@@ -1134,18 +1129,7 @@ function scanNodeReply(node: StreamNode, start: StreamID, end: StreamID, count: 
       continue;
     }
     if (cmpId(ms, seq, end.ms, end.seq) > 0) return true;
-    let fv: string[];
-    if (flags & F_SAMEFIELDS) {
-      fv = new Array(nf * 2);
-      for (let i = 0; i < nf; i++) {
-        fv[2 * i] = fields[i];
-        fv[2 * i + 1] = readStr(s);
-      }
-    } else {
-      const n = readLen(s);
-      fv = new Array(n * 2);
-      for (let i = 0; i < 2 * n; i++) fv[i] = readStr(s);
-    }
+    const fv = readFields(s, flags, fields);
     out.push([typeof ms === 'number' && typeof seq === 'number' ? ms + '-' + seq : idString(ms, seq), fv]);
     if (count > 0 && out.length >= count) return true;
   }
