@@ -7,7 +7,8 @@
  * they are left out here until they exist.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RawClient, startPair, type Pair } from '../support/differential.js';
+import { startPair, type Pair } from '../support/differential.js';
+import { dirty, expectSameDirty } from '../support/dirty.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -98,13 +99,6 @@ const STEPS: Array<C | C[]> = [
   ['SELECT', '3'], ['SET', 'a', '1'], ['FLUSHDB'], ['FLUSHDB'], ['SELECT', '0'], ['FLUSHALL'], ['FLUSHALL'], ['SET', 'x', '1'], ['SET', 'y', '1'], ['FLUSHALL', 'ASYNC'],
 ];
 
-async function dirty(c: RawClient): Promise<number> {
-  const info = await c.call('INFO', 'persistence');
-  const m = /rdb_changes_since_last_save:(\d+)/.exec(info);
-  if (!m) throw new Error(`no rdb_changes_since_last_save in ${info}`);
-  return Number(m[1]);
-}
-
 describe.each([2, 3] as const)('rdb_changes_since_last_save (RESP%i)', (proto) => {
   it('RESTORE counts one change; a failed RESTORE none', async () => {
     const { r, k } = await pair.clients(proto);
@@ -121,21 +115,8 @@ describe.each([2, 3] as const)('rdb_changes_since_last_save (RESP%i)', (proto) =
 
   it('moves as in Redis after every write command', async () => {
     const { r, k } = await pair.clients(proto);
-    let [dr, dk] = [await dirty(r), await dirty(k)];
-    const seen: string[] = [];
-    for (const step of STEPS) {
-      const cmds = (Array.isArray(step[0]) ? step : [step]) as C[];
-      let ra = '';
-      let ka = '';
-      for (const cmd of cmds) [ra, ka] = await Promise.all([r.call(...cmd), k.call(...cmd)]);
-      const [nr, nk] = [await dirty(r), await dirty(k)];
-      const what = cmds.map((c) => c.join(' ')).join(' | ');
-      // SPOP picks at random: its reply is not compared.
-      const show = (a: string) => (what.startsWith('SPOP') ? '' : JSON.stringify(a));
-      expect(`${what} -> ${nk - dk} ${show(ka)}`).toBe(`${what} -> ${nr - dr} ${show(ra)}`);
-      seen.push(what);
-      [dr, dk] = [nr, nk];
-    }
-    expect(seen.length).toBe(STEPS.length);
+    // SPOP picks at random: its reply is not compared.
+    const { steps } = await expectSameDirty(r, k, STEPS, (what) => what.startsWith('SPOP'));
+    expect(steps).toBe(STEPS.length);
   });
 });

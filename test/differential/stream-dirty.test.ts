@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RawClient, startPair, type Pair } from '../support/differential.js';
+import { dirty, expectSameDirty } from '../support/dirty.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -152,31 +153,10 @@ function randomSteps(seed: number, n: number): C[] {
   return out;
 }
 
-async function dirty(c: RawClient): Promise<number> {
-  const info = await c.call('INFO', 'persistence');
-  const m = /rdb_changes_since_last_save:(\d+)/.exec(info);
-  if (!m) throw new Error(`no rdb_changes_since_last_save in ${info}`);
-  return Number(m[1]);
-}
-
 /** Runs the steps on both servers; returns how many of them changed redis-server's counter. */
 async function run(r: RawClient, k: RawClient, steps: Array<C | C[]>): Promise<number> {
-  let [dr, dk] = [await dirty(r), await dirty(k)];
-  let changed = 0;
-  for (const step of steps) {
-    const cmds = (Array.isArray(step[0]) ? step : [step]) as C[];
-    let ra = '';
-    let ka = '';
-    for (const cmd of cmds) [ra, ka] = await Promise.all([r.call(...cmd), k.call(...cmd)]);
-    const [nr, nk] = [await dirty(r), await dirty(k)];
-    const what = cmds.map((c) => c.join(' ')).join(' | ');
-    // Replies with times in them (XINFO) are not compared.
-    const show = (a: string) => (what.startsWith('XINFO') ? '' : JSON.stringify(a));
-    expect(`${what} -> ${nk - dk} ${show(ka)}`).toBe(`${what} -> ${nr - dr} ${show(ra)}`);
-    if (nr !== dr) changed++;
-    [dr, dk] = [nr, nk];
-  }
-  return changed;
+  // Replies with times in them (XINFO) are not compared.
+  return (await expectSameDirty(r, k, steps, (what) => what.startsWith('XINFO'))).changed;
 }
 
 describe.each([2, 3] as const)('stream commands and rdb_changes_since_last_save (RESP%i)', (proto) => {
