@@ -49,6 +49,8 @@ export const CASES: Record<string, string[]> = {
     'print(tonumber("10"), tonumber("0x1F"), tonumber("  3.5  "), tonumber("z"), tonumber(""), tonumber("1e1"), tonumber(nil))',
     'print(tonumber("10", 2), tonumber("ff", 16), tonumber("FF", 16), tonumber("777", 8), tonumber("zz", 36), tonumber("9", 8), tonumber("1.5", 10))',
     'print(pcall(tonumber))',
+    // C strings: a NUL byte ends the number, as strtod and strtoul see it
+    'print(tonumber("5\\0"), tonumber(" 8\\0x"), "5\\0" + 1, tonumber("2\\0001ti"), tonumber("ff\\0zz", 16), tonumber("ff \\0", 16), tonumber("\\0", 16))',
     'print(pcall(tonumber, "1", 99))',
     'print(tostring(print):match("^function: ") ~= nil, tostring({}):match("^table: 0x") ~= nil)',
     'print(type(nil), type(1), type("s"), type({}), type(print), type(true), type(coroutine.create(function() end)))',
