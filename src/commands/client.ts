@@ -11,7 +11,6 @@ import type { CommandDefinition } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { onConnectionReset, validateClientName } from './connection.js';
 import { helpReply } from './server.js';
-import { CLIENT_BYTES } from '../store/memory.js';
 import { transactionOf } from './transactions.js';
 import { clientCaching, clientGetredir, clientTracking, clientTrackinginfo, installTracking, trackingFlags, trackingRedir } from '../server/tracking.js';
 import { defineCommands, longAtLeast, timeoutMsArg } from './util.js';
@@ -28,6 +27,107 @@ function clientTypeByName(name: string): ClientType | null {
 
 /** getClientType: RedKit has no replicas or masters. */
 const clientType = (c: Connection): ClientType => (c.isSubscriber() ? 'pubsub' : 'normal');
+
+/** A reply-list node holding 16 KB: zmalloc_usable(16 KB + 16-byte header) - header (jemalloc's 20 KB class). */
+const REPLY_NODE = 20480 - 16;
+/** sizeof(listNode) + sizeof(clientReplyBlock): counted per node in omem. */
+const REPLY_NODE_OVERHEAD = 40;
+/** zmalloc_size(client) in Redis 7.0.15 (x86-64): tot-mem of an idle client minus its buffers. */
+const CLIENT_STRUCT = 768;
+/** sizeof(multiCmd); sizeof(listNode) + sizeof(watchedKey); sizeof(dictEntry); pointer. */
+const MULTI_CMD = 24;
+const WATCHED_KEY = 24 + 32;
+const DICT_ENTRY_BYTES = 24;
+const PTR = 8;
+
+export interface ClientMemory {
+  qbuf: number;
+  qbufFree: number;
+  argvMem: number;
+  multiMem: number;
+  rbp: number;
+  obl: number;
+  oll: number;
+  omem: number;
+  totMem: number;
+}
+
+/**
+ * CLIENT LIST's memory fields under Redis 7.0's model (networking.c
+ * getClientMemoryUsage), from RedKit's real buffers:
+ * - qbuf / qbuf-free: Redis's query buffer as the parser replays it
+ *   (RequestParser.queryLen / queryAlloc): the running client's whole read,
+ *   another client's unconsumed input; the allocation shrinks in the client
+ *   cron (Connection.cron).
+ * - argv-mem: the running command's arguments, or the arguments of an
+ *   unfinished command parsed so far; multi-mem: the arguments of the queued
+ *   MULTI commands plus a pointer per argument (mstate.argv_len_sums).
+ * - obl / oll / omem: replies not handed to the kernel. Replies of the running
+ *   batch fill the reply buffer (rbs bytes, obl) first; output a slow reader
+ *   left queued is counted in 16 KB reply-list nodes (oll), omem being their
+ *   allocations plus 40 bytes each. Redis sizes a node for one big reply
+ *   instead: one big reply counts as several nodes here.
+ * - tot-mem: omem + the query buffer's allocation + the client struct + the
+ *   reply buffer + argv-mem and a pointer per argument + MULTI's overhead
+ *   (24 bytes per command slot, 56 per watched key) + pub/sub's (a dict entry
+ *   per channel and the dict's slots, a list node per pattern). Not counted:
+ *   tracking prefixes' rax nodes.
+ */
+export function clientMemory(c: Connection, now: number, running: boolean): ClientMemory {
+  c.cron(now);
+  const p = c.parser;
+  const qbuf = p.queryLen(running);
+  const alloc = p.queryAlloc;
+  let argvMem = 0;
+  let argc = 0;
+  const tx = transactionOf(c);
+  if (running) {
+    argc = c.sentArgs.length + 1;
+    // During EXEC, Redis's argv is the queued command's, argv_len_sum still EXEC's.
+    if (tx?.executing) argvMem = 4;
+    else {
+      argvMem = c.sentName.length;
+      for (const a of c.sentArgs) argvMem += a.length;
+    }
+  } else [argvMem, argc] = p.partialArgv();
+  let multiMem = 0;
+  let multiOverhead = 0;
+  if (tx !== undefined) {
+    if (c.inMulti && tx.queue !== null && tx.queue.length > 0) {
+      for (const q of tx.queue) {
+        multiMem += q.sentName.length + PTR * (q.sentArgs.length + 1);
+        for (const a of q.sentArgs) multiMem += a.length;
+      }
+      let slots = 2;
+      while (slots < tx.queue.length) slots *= 2;
+      multiOverhead = slots * MULTI_CMD;
+    }
+    multiOverhead += tx.watched.length * WATCHED_KEY;
+  }
+  const queued = c.outputQueued();
+  const inBatch = running ? c.batchBytes() : 0;
+  let obl = 0;
+  let listBytes = queued;
+  if (queued === 0) {
+    obl = inBatch < c.rbs ? inBatch : c.rbs;
+    listBytes = inBatch - obl;
+  } else listBytes += inBatch;
+  const oll = Math.ceil(listBytes / REPLY_NODE);
+  const omem = oll * (REPLY_NODE + REPLY_NODE_OVERHEAD);
+  const rbp = obl > c.rbp ? obl : c.rbp;
+  const subs = c.ext.subscriptions as { channelCount: number; patterns: number } | undefined;
+  let pubsub = 0;
+  if (subs !== undefined) {
+    let slots = 0;
+    if (subs.channelCount > 0) {
+      slots = 4;
+      while (slots < subs.channelCount) slots *= 2;
+    }
+    pubsub = subs.patterns * 24 + subs.channelCount * DICT_ENTRY_BYTES + slots * PTR;
+  }
+  const totMem = omem + p.queryMem + CLIENT_STRUCT + c.rbs + argvMem + PTR * argc + multiMem + multiOverhead + pubsub;
+  return { qbuf, qbufFree: alloc > qbuf ? alloc - qbuf : 0, argvMem, multiMem, rbp, obl, oll, omem, totMem };
+}
 
 /** One CLIENT LIST / CLIENT INFO line, in Redis's field order (7.2: lib-name and lib-ver at the end). */
 /** `running`: the connection whose command asks (its arguments are argv-mem). */
@@ -46,22 +146,12 @@ export function clientInfoLine(c: Connection, now: number, running?: Connection)
   if (flags === '') flags = 'N';
   const fd = (c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
   const queued = c.inMulti && tx?.queue ? tx.queue.length : -1;
-  // From the real buffers: unparsed input, the running command's arguments,
-  // output held past what the kernel took (in Redis's 16 KB reply-list nodes).
-  const qbuf = c.parser.pending;
-  let argvMem = 0;
-  if (c === running) {
-    argvMem = c.sentName.length;
-    for (const a of c.sentArgs) argvMem += a.length;
-  }
-  const omem = c.outputQueued();
-  const oll = Math.ceil(omem / 16384);
-  const totMem = CLIENT_BYTES + qbuf + argvMem + omem;
+  const o = clientMemory(c, now, c === running);
   return (
     `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=${fd} name=${c.name}` +
     ` age=${Math.max(0, Math.floor((now - c.createdAt) / 1000))} idle=${Math.max(0, Math.floor((now - c.lastActiveAt) / 1000))} flags=${flags}` +
     ` db=${c.dbIndex} sub=${subs?.channelCount ?? 0} psub=${subs?.patterns ?? 0} ssub=${subs?.shard ?? 0} multi=${queued}` +
-    ` qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=${oll} omem=${omem} tot-mem=${totMem} events=r cmd=${c.command?.fullName ?? 'NULL'}` +
+    ` qbuf=${o.qbuf} qbuf-free=${o.qbufFree} argv-mem=${o.argvMem} multi-mem=${o.multiMem} rbs=${c.rbs} rbp=${o.rbp} obl=${o.obl} oll=${o.oll} omem=${o.omem} tot-mem=${o.totMem} events=r cmd=${tx?.executing ? 'exec' : (c.command?.fullName ?? 'NULL')}` +
     ` user=${c.user} redir=${trackingRedir(c)} resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }

@@ -54,6 +54,10 @@ export class RequestParser {
   private end = 0;
   /** sdsalloc(querybuf) of the Redis client being replayed. */
   private qAlloc = SDS_EMPTY_ALLOC;
+  /** sdslen(querybuf) after the last read: Redis trims what it consumed only once the whole read is processed. */
+  private qLen = 0;
+  /** querybuf_peak: the longest the query buffer was since the last cron (clientsCronResizeQueryBuffer). */
+  private qPeak = 0;
   /** Bytes the current read would still take from the next chunk (the last chunk filled the source's read). */
   private carry = 0;
   private carryEpoch = 0;
@@ -88,6 +92,65 @@ export class RequestParser {
   /** True while in the middle of a command. */
   get midCommand(): boolean {
     return this.mbRemaining > 0 || this.big !== null || this.pos < this.buf.length;
+  }
+
+  // ---- Redis's query buffer as CLIENT LIST reports it (qbuf, qbuf-free, argv-mem) ----
+
+  /**
+   * sdslen(querybuf). For the client whose command is running, the whole read
+   * being processed (consumed commands included: Redis trims after the read);
+   * for the others, the input not consumed yet (an unfinished element).
+   */
+  queryLen(running: boolean): number {
+    return running ? this.qLen : this.pending;
+  }
+
+  /** sdsalloc(querybuf). */
+  get queryAlloc(): number {
+    return this.qAlloc;
+  }
+
+  /** sdsZmallocSize(querybuf): the allocation, header and NUL included (tot-mem). */
+  get queryMem(): number {
+    const a = this.qAlloc;
+    return jemallocSize((a < 32 ? 1 : sdsHeader(a)) + a + 1);
+  }
+
+  /** Bytes and count of the arguments of the unfinished command parsed so far (argv_len_sum, argc). */
+  partialArgv(): [number, number] {
+    if (this.mbRemaining === 0 || this.name === undefined) return [0, 0];
+    let n = this.name.length;
+    for (const a of this.args) n += a.length;
+    return [n, this.args.length + 1];
+  }
+
+  /**
+   * One run of clientsCronResizeQueryBuffer (Redis 7.0, every 100 ms per
+   * client): a query buffer wasting more than 4 KB loses its free space when
+   * the client was idle more than 2 seconds, or is cut down to the recent
+   * peak when over 32 KB and more than twice that peak; then the peak
+   * restarts from the current length (or the bulk being read).
+   */
+  cronResize(idleSeconds: number): void {
+    const len = this.qLenIdle();
+    const alloc = this.qAlloc;
+    if (alloc - len > 4 * 1024) {
+      if (idleSeconds > 2) this.qAlloc = len;
+      else if (alloc > RESIZE_THRESHOLD && alloc / 2 > this.qPeak) {
+        let size = len > this.qPeak ? len : this.qPeak;
+        if (this.bulkLen >= 0 && size < this.bulkLen + 2) size = this.bulkLen + 2;
+        this.qAlloc = size;
+      }
+    }
+    this.qPeak = len;
+    if (this.bulkLen >= 0 && this.bulkLen + 2 > this.qPeak) this.qPeak = this.bulkLen + 2;
+    // The real buffers follow: nothing big stays allocated for an idle client.
+    if (this.pos >= this.buf.length && this.big === null && this.own !== null && this.own.length > 16 * 1024) this.own = null;
+  }
+
+  /** sdslen(querybuf) between reads: what is not consumed. */
+  private qLenIdle(): number {
+    return this.pending;
   }
 
   feed(chunk: Buffer): void {
@@ -157,6 +220,8 @@ export class RequestParser {
   reset(): void {
     this.setBuffer(EMPTY);
     this.qAlloc = SDS_EMPTY_ALLOC;
+    this.qLen = 0;
+    this.qPeak = 0;
     this.carry = 0;
     this.deferredCheck = false;
     this.bigOwnsQuery = false;
@@ -201,6 +266,8 @@ export class RequestParser {
       const take = avail < this.carry ? avail : this.carry;
       this.carry -= take;
       this.end += take;
+      this.qLen += take;
+      if (this.qLen > this.qPeak) this.qPeak = this.qLen;
       return;
     }
     // What Redis's query buffer still holds: the unconsumed bytes (a big bulk: what has arrived of it).
@@ -218,6 +285,8 @@ export class RequestParser {
     }
     const take = avail < readlen ? avail : readlen;
     this.end += take;
+    this.qLen = qlen + take;
+    if (this.qLen > this.qPeak) this.qPeak = this.qLen;
     if (take < readlen && this.lastChunkFull) {
       this.carry = readlen - take;
       this.carryEpoch = nextEpoch();
@@ -243,6 +312,8 @@ export class RequestParser {
     const n = this.buf.length - this.end;
     if (n <= 0 || this.big !== null) return;
     this.qAlloc = sdsMakeRoom(this.end - this.pos, this.qAlloc < IOBUF_LEN ? IOBUF_LEN : this.qAlloc, n, true);
+    this.qLen = this.buf.length - this.pos;
+    if (this.qLen > this.qPeak) this.qPeak = this.qLen;
     this.end = this.buf.length;
     this.carry = 0;
     this.deferredCheck = false;
@@ -451,9 +522,12 @@ export class RequestParser {
    * the same size.
    */
   private bigDone(n: number): void {
+    // The whole bulk was in the query buffer at its last read.
+    if (n + 2 > this.qPeak) this.qPeak = n + 2;
     if (!this.bigOwnsQuery) return;
     this.bigOwnsQuery = false;
     this.qAlloc = sdsNewAlloc(n + 2);
+    this.qLen = 0;
   }
 
   private pushArg(s: string): void {
@@ -507,12 +581,14 @@ const EMPTY = Buffer.alloc(0);
 // shrinking in serverCron (clientsCronResizeQueryBuffer), which depends on time.
 
 const IOBUF_LEN = 16 * 1024;
+/** PROTO_RESIZE_THRESHOLD: query buffers above this are cut down to their peak. */
+const RESIZE_THRESHOLD = 32 * 1024;
 const SDS_MAX_PREALLOC = 1024 * 1024;
 /** sdsalloc(sdsempty()): a type-8 header (3 bytes) + NUL in jemalloc's 8-byte class. */
 const SDS_EMPTY_ALLOC = 4;
 
 /** jemalloc 5's size class of an allocation of n bytes (4 classes per doubling above 128). */
-function jemallocSize(n: number): number {
+export function jemallocSize(n: number): number {
   if (n <= 8) return 8;
   if (n <= 128) return (n + 15) & ~15;
   let pow = 256;

@@ -9,7 +9,7 @@
 import type { Socket } from 'node:net';
 import { realClearTimeout, realSetImmediate, realSetTimeout } from '../clock/timers.js';
 import { ReplyError } from '../errors.js';
-import { ProtocolError, RequestParser } from '../resp/parser.js';
+import { jemallocSize, ProtocolError, RequestParser } from '../resp/parser.js';
 import { isPending, NoReply, type Reply } from '../resp/reply.js';
 import { RespWriter } from '../resp/writer.js';
 import { DirectIo } from './direct-io.js';
@@ -31,6 +31,11 @@ let batchOwner: Connection | null = null;
 const scratch = new RespWriter(4 * 1024);
 
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+/** Redis's client cron period (1000 / hz 10), ms. */
+const CRON_PERIOD = 100;
+/** PROTO_REPLY_MIN_BYTES and PROTO_REPLY_CHUNK_BYTES: the reply buffer's bounds. */
+const REPLY_MIN = 1024;
+const REPLY_CHUNK = 16 * 1024;
 /** What one socket read delivers at most (Node's read buffer, stream path and direct I/O alike). */
 const SOCKET_READ_SIZE = 64 * 1024;
 /** Flush the batch to the socket mid-loop once it holds this much. */
@@ -86,6 +91,17 @@ export class Connection implements Context {
   readonly socket: Socket;
   readonly parser = new RequestParser();
 
+  /**
+   * Redis's reply buffer (c->buf, 16 KB at first): its usable size and peak,
+   * CLIENT LIST's rbs/rbp, resized by the client cron (see cron()).
+   */
+  rbs = 16 * 1024;
+  rbp = 16 * 1024;
+  /** When the cron last reset rbp (Redis 7.0 resets it at the first run, then every 5 s). */
+  private rbpResetAt = -Infinity;
+  /** Server clock time of the last client cron run replayed. */
+  private cronAt: number;
+
   /** Waiting for an asynchronous reply: the rest of the pipeline waits. */
   private busy = false;
   private closeAfterReply = false;
@@ -111,7 +127,7 @@ export class Connection implements Context {
     this.socket = socket;
     this.id = id;
     this.db = server.store.dbs[0];
-    this.createdAt = this.lastActiveAt = this.clock.now();
+    this.createdAt = this.lastActiveAt = this.cronAt = this.clock.now();
     this.remoteAddress = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
     this.localAddress = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`.replace(/^::ffff:/, '');
     this.authenticated = !server.requiresAuth();
@@ -180,7 +196,9 @@ export class Connection implements Context {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     try {
-      this.lastActiveAt = this.clock.now();
+      const now = this.clock.now();
+      if (now - this.cronAt >= CRON_PERIOD) this.cron(now);
+      this.lastActiveAt = now;
       this.server.stats.netInputBytes += chunk.length;
       this.parser.feed(chunk);
       if (this.state !== 'processing') this.setState('active');
@@ -235,6 +253,45 @@ export class Connection implements Context {
   /** True when this connection reads and writes below Node's stream layer (server/direct-io.ts). */
   get directIo(): boolean {
     return this.io !== null;
+  }
+
+  /**
+   * Replay Redis's per-client cron (clientsCron, every 100 ms at hz 10) up to
+   * `now` on the server clock: the query buffer's shrinking
+   * (RequestParser.cronResize) and the reply buffer's resizing
+   * (clientsCronResizeOutputBuffer). Run lazily, before a read and when
+   * CLIENT LIST looks, so an idle client costs nothing; after a few runs
+   * with no input the state no longer changes, so a long gap replays the
+   * first runs and the last one.
+   */
+  cron(now: number): void {
+    const ticks = Math.floor((now - this.cronAt) / CRON_PERIOD);
+    if (ticks <= 0) return;
+    const from = this.cronAt;
+    const n = ticks > 4 ? 3 : ticks;
+    for (let i = 1; i <= n; i++) this.cronRun(from + i * CRON_PERIOD);
+    if (ticks > n) this.cronRun(from + ticks * CRON_PERIOD);
+    this.cronAt = from + ticks * CRON_PERIOD;
+  }
+
+  private cronRun(t: number): void {
+    this.parser.cronResize(Math.floor(t / 1000) - Math.floor(this.lastActiveAt / 1000));
+    // The reply buffer: halve towards the peak (not under 1 KB), or double (up to 16 KB) when the peak filled it.
+    const shrink = this.rbs / 2;
+    const expand = this.rbs * 2;
+    let size = 0;
+    if (shrink >= REPLY_MIN && this.rbp < shrink) size = this.rbp + 1 > REPLY_MIN ? this.rbp + 1 : REPLY_MIN;
+    else if (expand < REPLY_CHUNK * 2 && this.rbp === this.rbs) size = expand < REPLY_CHUNK ? expand : REPLY_CHUNK;
+    if (size !== 0) this.rbs = jemallocSize(size);
+    if (t - this.rbpResetAt >= 5000) {
+      this.rbp = 0; // bufpos: nothing waits in the buffer between turns of the event loop
+      this.rbpResetAt = t;
+    }
+  }
+
+  /** Bytes of replies this connection produced in the current batch, not handed to the socket yet. */
+  batchBytes(): number {
+    return batchOwner === this ? batch.pendingBytes : 0;
   }
 
   /** Output accepted but not yet sent (bytes held for a slow reader). */
@@ -408,6 +465,8 @@ export class Connection implements Context {
 
   private flushBatch(): void {
     if (batch.isEmpty()) return;
+    const n = batch.pendingBytes;
+    if (n > this.rbp) this.rbp = n < this.rbs ? n : this.rbs;
     const io = this.io;
     if (io !== null && !this.closed) {
       // Straight from the batch buffer; a new one only when the socket keeps this one.
