@@ -30,10 +30,19 @@
  *   an EXEC whose queue has a denyoom command) answer
  *   -OOM command not allowed when used memory > 'maxmemory'.
  *
- * maxmemory-eviction-tenacity bounds Redis's time per eviction cycle; RedKit's
- * model frees exactly what it counts, so the loop always finishes in one call
- * (the parameter is accepted and reported, it changes nothing).
+ * maxmemory-eviction-tenacity bounds the time one cycle may take, as in
+ * Redis 7.0: 50 µs per step up to 10, then 15% more per step (~2 min at
+ * 99), unlimited at 100. Every 16 evicted keys the cycle looks at the time it
+ * took (real time: it is a CPU budget, like Redis's monotonic timer); past the
+ * limit it stops, the command is admitted although memory is still over the
+ * limit, and an eviction "time proc" goes on a cycle at a time on the server
+ * clock (1 ms apart; with a frozen clock, as the clock is advanced) until
+ * memory is under the limit or nothing is left to evict. Each command also
+ * runs a cycle first. With tenacity 0 the limit is 0 µs: exactly 16 keys per
+ * cycle, which the tests rely on. INFO stats total/current_eviction_exceeded_time
+ * count the server-clock time spent over the limit.
  */
+import type { ClockTimer } from '../clock/clock.js';
 import { ReplyError } from '../errors.js';
 import { CLIENT_BYTES, DEFAULT_SAMPLES, DICT_ENTRY, ROBJ, STARTUP_BYTES, dbOverhead, keyUsage } from '../store/memory.js';
 import type { Database } from '../store/database.js';
@@ -47,6 +56,10 @@ export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'
 export const ATTENTION_MAXMEMORY = 1 << 21;
 /** Redis's EVPOOL_SIZE. */
 const EVPOOL_SIZE = 16;
+/** performEvictions' results. */
+const EVICT_OK = 0;
+const EVICT_RUNNING = 1;
+const EVICT_FAIL = 2;
 /** Before MISCONF (5) and every other gate, as performEvictions in processCommand. */
 const GATE_ORDER = 4;
 
@@ -117,6 +130,12 @@ export class Eviction implements SizeWatch {
   tenacity = 10;
   /** INFO stats evicted_keys. */
   evictedKeys = 0;
+  /** The eviction time proc, while a cycle stopped at its time limit (Redis's isEvictionProcRunning). */
+  private proc: ClockTimer | null = null;
+  /** Server-clock ms since when memory is over the limit (stat_last_eviction_exceeded_time), or -1. */
+  private exceededSince = -1;
+  /** stat_total_eviction_exceeded_time, ms. */
+  private exceededTotal = 0;
   private accounts: DbAccount[] | null = null;
   private readonly pool: PoolEntry[] = [];
   private nextDb = 0;
@@ -137,6 +156,7 @@ export class Eviction implements SizeWatch {
       this.store.sizeWatch = null;
       this.pool.length = 0;
     }
+    if (!on) this.stopProc();
     this.server.setAttention(ATTENTION_MAXMEMORY, on);
   }
 
@@ -216,19 +236,30 @@ export class Eviction implements SizeWatch {
   }
 
   /**
-   * performEvictions: evict until used memory is under maxmemory. Returns
-   * false when still over the limit (nothing left to evict, or noeviction).
+   * performEvictions: evict until used memory is under maxmemory, or until
+   * the cycle's time limit (tenacity). Returns false when still over the
+   * limit with nothing evicted to come (nothing left to evict, or
+   * noeviction); true when under it or while the time proc goes on.
    */
   perform(): boolean {
-    if (this.maxmemory <= 0) return true;
+    const r = this.cycle();
+    this.exceeded(r);
+    return r !== EVICT_FAIL;
+  }
+
+  private cycle(): number {
+    if (this.maxmemory <= 0) return EVICT_OK;
     let used = this.usedMemory();
-    if (used <= this.maxmemory) return true;
-    if (this.policy === 'noeviction') return false;
+    if (used <= this.maxmemory) return EVICT_OK;
+    if (this.policy === 'noeviction') return EVICT_FAIL;
     // Expired keys are not evicted but removed (active expiry first).
     this.store.activeExpire();
+    const limitMs = this.timeLimitUs() / 1000;
+    const start = performance.now();
+    let freed = 0;
     while (used > this.maxmemory) {
       const victim = this.pick();
-      if (victim === undefined) return false;
+      if (victim === undefined) return EVICT_FAIL;
       const [db, key] = victim;
       if (!db.delete(key)) {
         // Gone already (expired on the way): forget it.
@@ -239,8 +270,60 @@ export class Eviction implements SizeWatch {
       this.evictedKeys++;
       this.store.notify(NOTIFY.EVICTED, 'evicted', key, db.id);
       used = this.usedMemory();
+      if (++freed % 16 === 0 && used > this.maxmemory && performance.now() - start > limitMs) {
+        this.startProc();
+        break;
+      }
     }
-    return true;
+    return this.proc !== null ? EVICT_RUNNING : EVICT_OK;
+  }
+
+  /** evictionTimeLimitUs. */
+  private timeLimitUs(): number {
+    const t = this.tenacity;
+    if (t <= 10) return 50 * t;
+    if (t < 100) return 500 * Math.pow(1.15, t - 10);
+    return Infinity;
+  }
+
+  private startProc(): void {
+    if (this.proc !== null) return;
+    this.proc = this.server.clock.after(1, () => {
+      this.proc = null;
+      try {
+        this.perform();
+      } catch (e) {
+        this.server.logger.error(`eviction: ${e instanceof Error ? e.stack : String(e)}`);
+      }
+    });
+  }
+
+  private stopProc(): void {
+    if (this.proc !== null) {
+      this.proc.cancel();
+      this.proc = null;
+    }
+  }
+
+  /** True while an eviction cycle stopped at its time limit and the time proc goes on. */
+  get evicting(): boolean {
+    return this.proc !== null;
+  }
+
+  /** The stat_*_eviction_exceeded_time bookkeeping. */
+  private exceeded(r: number): void {
+    if (r === EVICT_OK) {
+      if (this.exceededSince >= 0) {
+        this.exceededTotal += this.server.clock.now() - this.exceededSince;
+        this.exceededSince = -1;
+      }
+    } else if (this.exceededSince < 0) this.exceededSince = this.server.clock.now();
+  }
+
+  /** INFO stats: [total_eviction_exceeded_time, current_eviction_exceeded_time] in ms. */
+  exceededTimes(): [number, number] {
+    const cur = this.exceededSince >= 0 ? this.server.clock.now() - this.exceededSince : 0;
+    return [this.exceededTotal + cur, cur];
   }
 
   /** The next victim under the current policy, or undefined when nothing is evictable. */
