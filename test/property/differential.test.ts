@@ -13,6 +13,17 @@
  * and for TTLs (real time passes differently on the two servers: ms within a
  * tolerance, seconds exactly from each server's own ms). After each sequence
  * every key of both databases is compared whole (type, encoding, TTL, value).
+ * Streams (XADD with explicit IDs, ranges, trims, consumer groups, XREADGROUP,
+ * XACK, XPENDING, XCLAIM/XAUTOCLAIM with min-idle 0 or one hour) are one of
+ * the groups. Blocking commands run inside MULTI (where they never block) and
+ * across connections: up to three waiter clients send BLPOP/BRPOP/BLMOVE/
+ * BRPOPLPUSH/BLMPOP/BZPOPMIN/BZPOPMAX/BZMPOP/XREAD BLOCK 0/XREADGROUP BLOCK 0
+ * in turn (each found blocked or answered, the same on both servers, from
+ * CLIENT LIST), the main client runs writes (pushes onto the waited keys mixed
+ * with anything), then the clients still blocked are released with CLIENT
+ * UNBLOCK and every waiter's reply is compared; the keyspace events of the
+ * served pops and the final keyspace are compared as for any sequence. A
+ * failure prints the waiters as comments in the expectSame script.
  * Only commands RedKit registers are generated, so the test stays valid as
  * commands land.
  *
@@ -50,7 +61,7 @@ describe.each([2, 3] as const)('RESP%i', (proto) => {
     const res = await checkAgainstRedis(pair, { proto, seed, numRuns: RUNS, maxLength: MAX_LEN, path: process.env.FC_PATH, noShrink: !!process.env.FC_NO_SHRINK, defaults });
     const s = res.stats;
     if (res.missing.length) console.log(`not generated (not registered in RedKit): ${res.missing.join(' ')}`);
-    console.log(`RESP${proto}: ${s.sequences} sequences, ${s.ops} ops, ${s.commands} commands per server in ${res.seconds.toFixed(1)}s (seed ${seed}); DUMP payloads byte-identical ${s.dumpsIdentical}/${s.dumps}; SPOP put-backs ${s.putBacks}; largest ms TTL skew ${s.maxSkew}; keyevents compared ${s.events}`);
+    console.log(`RESP${proto}: ${s.sequences} sequences, ${s.ops} ops, ${s.commands} commands per server in ${res.seconds.toFixed(1)}s (seed ${seed}); DUMP payloads byte-identical ${s.dumpsIdentical}/${s.dumps}; SPOP put-backs ${s.putBacks}; largest ms TTL skew ${s.maxSkew}; keyevents compared ${s.events}; blocking: ${s.blocking.waiters} waiters, ${s.blocking.blocked} blocked, ${s.blocking.blocked - s.blocking.unblocked} served by writes, ${s.blocking.unblocked} released by CLIENT UNBLOCK`);
     if (process.env.FC_STATS) {
       const rows = [...s.replies].sort((a, b) => b[1][0] - a[1][0]);
       const pct = (n: number, d: number) => `${((100 * n) / d).toFixed(0).padStart(3)}%`;

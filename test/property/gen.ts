@@ -57,7 +57,15 @@ export type Op =
    * reply byte for byte. With WATCH ops in the sequence, whether EXEC runs checks which commands
    * touch a watched key.
    */
-  | { t: 'tx'; cmd: Cmd; inner: Cmd[]; before: Cmd[]; loose?: 'sorted' | 'pairs' };
+  | { t: 'tx'; cmd: Cmd; inner: Cmd[]; before: Cmd[]; loose?: 'sorted' | 'pairs' }
+  /**
+   * Blocking across connections: each of `waiters` (one to three, each on its own connection,
+   * sent in order) blocks or answers at once; then the main client runs `writes` (pipelined,
+   * compared byte for byte), which may serve the waiters; then each waiter still blocked (the
+   * same ones on both servers) is released with CLIENT UNBLOCK from the main client, and every
+   * waiter's one reply is compared byte for byte, in waiter order. `cmd` is the first waiter's.
+   */
+  | { t: 'block'; cmd: Cmd; setup: Cmd[]; waiters: Cmd[]; writes: Cmd[] };
 
 /**
  * Known, reported divergences are left out of the generator unless FC_KNOWN=1 (so exploration keeps
@@ -662,12 +670,76 @@ export function sequenceArbitrary(has: (name: string, sub?: string) => boolean, 
     );
     txOps.push(fc.array(blockingCmd, { minLength: 1, maxLength: 3 }).map((cmds): Op => ({ t: 'tx', cmd: ['EXEC'], inner: cmds, before: [] })));
   }
+  // Blocking across connections (runner: waiter connections, CLIENT UNBLOCK at the end): timeout 0
+  // only, so nothing depends on time. Writes mix pushes onto the waited keys with anything exact.
+  const blockOps: Array<fc.Arbitrary<Op>> = [];
+  if (has('CLIENT', 'UNBLOCK') && ['BLPOP', 'BRPOP', 'BLMOVE', 'BLMPOP', 'BZPOPMIN', 'BZPOPMAX', 'BZMPOP', 'XREAD', 'XREADGROUP'].every((n) => has(n))) {
+    const waiter = fc.oneof(
+      cmd('BLPOP', keysOf(['list'], 2), '0'),
+      cmd('BRPOP', keysOf(['list'], 2), '0'),
+      cmd('BLMOVE', key('list'), key('list'), from(['LEFT', 'RIGHT']), from(['LEFT', 'RIGHT']), '0'),
+      cmd('BRPOPLPUSH', key('list'), key('list'), '0'),
+      cmd('BLMPOP', '0', numkeys(['list'], 2), from(['LEFT', 'RIGHT']), opt('COUNT', from(['1', '2', '10']))),
+      cmd('BZPOPMIN', keysOf(['zset'], 2), '0'),
+      cmd('BZPOPMAX', keysOf(['zset'], 2), '0'),
+      cmd('BZMPOP', '0', numkeys(['zset'], 2), from(['MIN', 'MAX']), opt('COUNT', from(['1', '2', '10']))),
+      cmd('XREAD', opt('COUNT', from(['1', '2'])), 'BLOCK', '0', 'STREAMS', fc.oneof(cmd(key('stream'), from(['$', '$', '0', '3-0'])), cmd(from(['t1']), from(['t2']), from(['$', '0']), from(['$', '2-0'])))),
+      cmd('XREADGROUP', 'GROUP', xgroup, xconsumer, opt('COUNT', from(['1', '2'])), opt('NOACK'), 'BLOCK', '0', 'STREAMS', key('stream'), mostly(['>', '>', '>', '0'], [])),
+    );
+    const laterId = from(['6-*', '7-*', '8-0', '9-1', '10-*', '5-*', '3-0']);
+    const push = fc.oneof(
+      cmd(from(['LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX']), key('list'), some(mem, 3)),
+      cmd('LMOVE', key('list'), key('list'), from(['LEFT', 'RIGHT']), from(['LEFT', 'RIGHT'])),
+      cmd('ZADD', key('zset'), opt(from(['NX', 'XX', 'GT', 'INCR'])), fc.tuple(from(['1', '2', '-1', '1.5']), mem).map((x) => [...x])),
+      cmd('XADD', key('stream'), opt('NOMKSTREAM'), laterId, pairsOf(xfield, val, 1)),
+      cmd('XGROUP', 'CREATE', key('stream'), xgroup, from(['$', '0']), opt('MKSTREAM')),
+      cmd(from(['DEL', 'UNLINK']), key('list')),
+      cmd('RENAME', fc.oneof(key('list'), key('zset'), key('stream')), fc.oneof(key('list'), key('zset'), key('stream'))),
+      cmd('SET', fc.oneof(key('list'), key('stream')), 'v'),
+    );
+    const writes = fc.array(
+      fc.oneof({ weight: 3, arbitrary: push }, { weight: 1, arbitrary: everything.map((o) => (o.t === 'exact' && o.cmd[0] !== 'CONFIG' && o.cmd[0] !== 'SELECT' ? o.cmd : ['PING'])) }),
+      { minLength: 0, maxLength: 6 },
+    );
+    // Writes aimed at a waiter's first key (a push of the type it waits for), mixed into the others.
+    const feed = fc.tuple(fc.nat(2), mem, from(['1', '2', '-1', '0.5']), laterId, fc.boolean());
+    const waitedKey = (w: Cmd): string => {
+      const n = w[0];
+      if (n === 'BLMPOP' || n === 'BZMPOP') return w[3];
+      if (n === 'XREAD' || n === 'XREADGROUP') return w[w.indexOf('STREAMS') + 1];
+      return w[1];
+    };
+    const feedCmd = (w: Cmd, [, m, score, id, left]: [number, string, string, string, boolean]): Cmd => {
+      const k = waitedKey(w);
+      if (w[0].startsWith('BZ')) return ['ZADD', k, score, m];
+      if (w[0].startsWith('X')) return ['XADD', k, id, 'f', m];
+      return [left ? 'LPUSH' : 'RPUSH', k, m];
+    };
+    // Setup before the waiters: the consumer group an XREADGROUP waiter names (most of the time).
+    const setupFor = (ws: Cmd[], make: boolean[]): Cmd[] =>
+      ws.flatMap((w, i) => (w[0] === 'XREADGROUP' && make[i] ? [['XGROUP', 'CREATE', waitedKey(w), w[2], '$', 'MKSTREAM']] : []));
+    blockOps.push(
+      fc
+        .tuple(fc.array(waiter, { minLength: 1, maxLength: 3 }), fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), { minLength: 3, maxLength: 3 }), fc.array(feed, { maxLength: 4 }), writes)
+        .map(([waiters, make, feeds, w]): Op => {
+          const fed = feeds.map((f) => feedCmd(waiters[f[0] % waiters.length], f));
+          // Interleave: feeds first, the other writes after each feed in turn.
+          const all: Cmd[] = [];
+          for (let i = 0; i < Math.max(fed.length, w.length); i++) {
+            if (i < fed.length) all.push(fed[i]);
+            if (i < w.length) all.push(w[i]);
+          }
+          return { t: 'block', cmd: waiters[0], setup: setupFor(waiters, make), waiters, writes: all };
+        }),
+    );
+  }
   const seq = (focus: fc.Arbitrary<Op>[]) =>
     fc.array(
       fc.oneof(
         { weight: 30, arbitrary: fc.oneof(...focus) },
         { weight: 10, arbitrary: everything },
         ...txOps.map((arbitrary) => ({ weight: 1, arbitrary })),
+        ...blockOps.map((arbitrary) => ({ weight: 2, arbitrary })),
       ),
       { minLength: 1, maxLength, size: 'max' },
     );
@@ -737,6 +809,13 @@ export function scriptLine(op: Op): string {
       return `// full iteration of ${showCmd(op.cmd)}`;
     case 'tx':
       return [...op.before, ['MULTI'], ...op.inner, op.cmd].map(showCmd).join(', ') + ',';
+    case 'block':
+      return [
+        ...op.setup.map((w) => `${showCmd(w)},`),
+        ...op.waiters.map((w, i) => `// client ${'ABC'[i]} sends ${showCmd(w)} (blocks, or answers at once)`),
+        ...op.writes.map((w) => `${showCmd(w)},`),
+        `// then CLIENT UNBLOCK for the clients still blocked; ${op.waiters.map((_, i) => 'ABC'[i]).join(', ')}'s replies compared`,
+      ].join('\n  ');
     case 'dump':
       return `// DUMP ${lit(op.src)} on ${op.from === 'own' ? 'each server' : op.from}${op.corrupt ? ` (payload ${op.corrupt})` : ''}, then ${showCmd(op.restore)}`;
   }

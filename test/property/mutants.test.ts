@@ -57,6 +57,9 @@ const MUTANTS: Mutant[] = [
   { name: 'object encoding: raw reported as embstr', command: 'object', sub: 'encoding', wrap: (o, a) => (o(a) === 'raw' ? 'embstr' : o(a)) },
   // Multi-key
   { name: 'pfcount: counts only the first key', command: 'pfcount', wrap: (o, a) => o(a.slice(0, 1)) },
+  // Blocking across connections (block ops): a waiter that should block answers at once, or the other way round
+  { name: 'xread BLOCK: $ read as 0', command: 'xread', wrap: (o, a) => o(a.includes('BLOCK') ? a.map((x) => (x === '$' ? '0' : x)) : a) },
+  { name: 'blmpop: waits on its first key only', command: 'blmpop', wrap: (o, a) => o(Number(a[1]) > 1 ? [a[0], '1', a[2], ...a.slice(2 + Number(a[1]))] : a) },
 ];
 
 const only = process.env.FC_MUTANTS && process.env.FC_MUTANTS !== '1' ? process.env.FC_MUTANTS.split(',') : null;

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { decode, readUntilMarker, type Pair, type RawClient } from '../support/differential.js';
 import { configArbitrary, script, sequenceArbitrary, type Op, type RunConfig } from './gen.js';
-import { Mismatch, newStats, Runner, type Stats } from './runner.js';
+import { Mismatch, newStats, Runner, type Stats, type Waiter } from './runner.js';
 
 const CONFIG_NAMES = ['set-max-intset-entries', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'zset-max-listpack-entries', 'zset-max-listpack-value', 'hll-sparse-max-bytes', 'stream-node-max-entries'] as const;
 
@@ -102,6 +102,18 @@ export async function checkAgainstRedis(pair: Pair, o: CheckOptions): Promise<Ch
     await Promise.all([conn.r.call('PUBLISH', SENTINEL, 'end'), conn.k.call('PUBLISH', SENTINEL, 'end')]);
     return Promise.all([drain(sub.r), drain(sub.k)]);
   };
+  // Clients for the blocking ops: three connections per server, reopened after a failure (one may
+  // be left blocked, or with a reply not read).
+  const openWaiters = async (): Promise<Waiter[]> => {
+    const ws: Waiter[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { r, k } = await pair.clients(o.proto);
+      const [rid, kid] = await Promise.all([r.call('CLIENT', 'ID'), k.call('CLIENT', 'ID')]);
+      ws.push({ r, k, rid: rid.slice(1, -2), kid: kid.slice(1, -2) });
+    }
+    return ws;
+  };
+  let waiters = await openWaiters();
   const own: [RunConfig, RunConfig] = [o.defaults.redis, o.defaults.redkit];
   let last: { cfg: RunConfig; ops: Op[]; error: unknown } | null = null;
   let firstFailureAfter: number | null = null;
@@ -110,6 +122,7 @@ export async function checkAgainstRedis(pair: Pair, o: CheckOptions): Promise<Ch
     await events(); // whatever an earlier (failed) sequence or the reset sent
     try {
       const runner = new Runner(conn.r, conn.k, cfg, stats);
+      runner.waiters = waiters;
       await runner.run(ops);
       const [re, ke] = await events();
       if (!runner.eventsOpen) stats.events += re.length;
@@ -122,6 +135,13 @@ export async function checkAgainstRedis(pair: Pair, o: CheckOptions): Promise<Ch
     } catch (e) {
       if (firstFailureAfter === null) firstFailureAfter = stats.sequences;
       last = { cfg, ops: e instanceof Mismatch ? ops.slice(0, e.index + 1) : ops, error: e };
+      if (ops.some((op) => op.t === 'block')) {
+        for (const w of waiters) {
+          w.r.close();
+          w.k.close();
+        }
+        waiters = await openWaiters();
+      }
       if (!(e instanceof Mismatch)) {
         // A timeout or a protocol error leaves the connections out of step: start over.
         conn.r.close();
@@ -140,6 +160,10 @@ export async function checkAgainstRedis(pair: Pair, o: CheckOptions): Promise<Ch
   conn.k.close();
   sub.r.close();
   sub.k.close();
+  for (const w of waiters) {
+    w.r.close();
+    w.k.close();
+  }
   let report = '';
   if (out.failed) {
     const l = last as { cfg: RunConfig; ops: Op[]; error: unknown } | null;

@@ -5,7 +5,7 @@
  * iterations, DUMP payloads, SORT STORE clean-ups) run on their own.
  */
 import { decode, norm } from '../support/differential.js';
-import { encodeCommand, type RawClient } from '../support/raw-client.js';
+import { encodeCommand, replyLength, type RawClient } from '../support/raw-client.js';
 import { ABSOLUTE, ALL_KEYS, showCmd, type Cmd, type Op, type RunConfig } from './gen.js';
 
 export class Mismatch extends Error {
@@ -31,11 +31,13 @@ export interface Stats {
   maxSkew: number;
   /** Keyevent notifications compared (redis side). */
   events: number;
+  /** Block ops: waiters sent, waiters that blocked, waiters released by CLIENT UNBLOCK (the others blocked were served by the writes). */
+  blocking: { waiters: number; blocked: number; unblocked: number };
   /** Per command name: [replies, error replies, WRONGTYPE replies, empty/null replies] (redis side, pipelined ops). */
   replies: Map<string, [number, number, number, number]>;
 }
 
-export const newStats = (): Stats => ({ sequences: 0, ops: 0, commands: 0, dumps: 0, dumpsIdentical: 0, putBacks: 0, maxSkew: 0, events: 0, replies: new Map() });
+export const newStats = (): Stats => ({ sequences: 0, ops: 0, commands: 0, dumps: 0, dumpsIdentical: 0, putBacks: 0, maxSkew: 0, events: 0, blocking: { waiters: 0, blocked: 0, unblocked: 0 }, replies: new Map() });
 
 const TIMEOUT = 10_000;
 /**
@@ -76,7 +78,30 @@ interface Plan {
   check(r: string[], k: string[]): string | null;
 }
 
+/** A connection to each server for the clients of 'block' ops, with each server's client id. */
+export interface Waiter {
+  r: RawClient;
+  k: RawClient;
+  rid: string;
+  kid: string;
+}
+
+/**
+ * Wait until the client `id` (connection `w`) is blocked (CLIENT LIST flag b, asked on `main`) or
+ * has a whole reply waiting. No time limit of its own: each probe is a round trip.
+ */
+async function settle(main: RawClient, w: RawClient, id: string): Promise<'blocked' | 'answered'> {
+  for (let i = 0; i < 5000; i++) {
+    if (replyLength(Buffer.from(w.pending(), 'latin1')) >= 0) return 'answered';
+    const line = await main.call('CLIENT', 'LIST', 'ID', id);
+    if (/ flags=[a-zA-Z]*b/.test(line)) return 'blocked';
+  }
+  throw new Error(`client ${id} neither blocked nor answered`);
+}
+
 export class Runner {
+  /** Connections for the clients of 'block' ops (three pairs), set by the caller. */
+  waiters: Waiter[] = [];
   /** set-max-intset-entries now (the sequence may change it). */
   private intsetMax: number;
   /**
@@ -290,6 +315,48 @@ export class Runner {
     }
   }
 
+  /**
+   * Blocking across connections: the waiters block (or answer) in order, the main client's writes
+   * run, the clients still blocked are released with CLIENT UNBLOCK, and each waiter's reply is
+   * compared. Whether each waiter blocked, and is still blocked after the writes, is compared too.
+   */
+  private async block(op: Extract<Op, { t: 'block' }>, fail: (m: string) => never | void, diff: (a: string, b: string) => string): Promise<void> {
+    const ws = this.waiters;
+    if (ws.length < op.waiters.length) throw new Error(`a block op needs ${op.waiters.length} waiter connections, the runner has ${ws.length}`);
+    const name = (i: number) => `client ${'ABC'[i]} (${showCmd(op.waiters[i])})`;
+    if (op.setup.length !== 0) {
+      const [r, k] = await this.both(op.setup);
+      for (let j = 0; j < r.length; j++) if (r[j] !== k[j]) return fail(`reply to ${showCmd(op.setup[j])}${diff(r[j], k[j])}`);
+    }
+    for (let i = 0; i < op.waiters.length; i++) {
+      const w = ws[i];
+      w.r.send(...op.waiters[i]);
+      w.k.send(...op.waiters[i]);
+      this.stats.commands++;
+      const [a, b] = await Promise.all([settle(this.r, w.r, w.rid), settle(this.k, w.k, w.kid)]);
+      if (a !== b) return fail(`${name(i)}: ${a} on redis-server, ${b} on RedKit`);
+      this.stats.blocking.waiters++;
+      if (a === 'blocked') this.stats.blocking.blocked++;
+    }
+    if (op.writes.length !== 0) {
+      const [r, k] = await this.both(op.writes);
+      for (let j = 0; j < r.length; j++) if (r[j] !== k[j]) return fail(`reply to write ${j + 1} ${showCmd(op.writes[j])} while clients were blocked${diff(r[j], k[j])}`);
+    }
+    for (let i = 0; i < op.waiters.length; i++) {
+      const w = ws[i];
+      const [a, b] = await Promise.all([settle(this.r, w.r, w.rid), settle(this.k, w.k, w.kid)]);
+      if (a !== b) return fail(`${name(i)} after the writes: ${a === 'blocked' ? 'still blocked' : 'served'} on redis-server, ${b === 'blocked' ? 'still blocked' : 'served'} on RedKit`);
+      if (a === 'blocked') {
+        this.stats.blocking.unblocked++;
+        const [x, y] = await Promise.all([this.r.call('CLIENT', 'UNBLOCK', w.rid), this.k.call('CLIENT', 'UNBLOCK', w.kid)]);
+        this.stats.commands++;
+        if (x !== y) return fail(`CLIENT UNBLOCK of ${name(i)}${diff(x, y)}`);
+      }
+      const [ra, kb] = await Promise.all([w.r.read(TIMEOUT), w.k.read(TIMEOUT)]);
+      if (ra !== kb) return fail(`${name(i)}'s reply (${a === 'blocked' ? 'after CLIENT UNBLOCK' : 'served by the writes'})${diff(ra, kb)}`);
+    }
+  }
+
   /** TTL-like integers: exact when negative or one of our absolute deadlines, else within `tolerance` (default SKEW ms). */
   private ttlCheck(a: string, b: string, tolerance: number | null): string | null {
     if (a === b) return null;
@@ -416,6 +483,8 @@ export class Runner {
       }
       case 'scan':
         return this.scan(op, fail);
+      case 'block':
+        return this.block(op, fail, diff);
       case 'sort': {
         const [p, q] = await this.both([['TYPE', op.key], ['OBJECT', 'ENCODING', op.key], ['SMEMBERS', op.key], ['ZRANGE', op.key, '0', '-1']]);
         if (p[0] !== q[0] || p[1] !== q[1]) return fail(`TYPE / OBJECT ENCODING before it${diff(p[0] + p[1], q[0] + q[1])}`);
