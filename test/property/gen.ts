@@ -65,6 +65,8 @@ export type Op =
    * same ones on both servers) is released with CLIENT UNBLOCK from the main client, and every
    * waiter's one reply is compared byte for byte, in waiter order. `cmd` is the first waiter's.
    */
+  /** Replies with idle times in ms (extended XPENDING, XINFO CONSUMERS): compared with the idle times masked. */
+  | { t: 'idle'; cmd: Cmd }
   | { t: 'block'; cmd: Cmd; setup: Cmd[]; waiters: Cmd[]; writes: Cmd[] };
 
 /**
@@ -214,6 +216,7 @@ const ordered = (name: string, weight: number, c: fc.Arbitrary<Cmd>, mode: 'sort
 });
 const ttl = (name: string, weight: number, c: fc.Arbitrary<Cmd>, unit: 's' | 'ms'): Entry => ({ name, weight, arb: c.map((cmd) => ({ t: 'ttl' as const, cmd, unit })) });
 /** Keys given as numkeys k1 .. kn starting at `at`. */
+const idleEntry = (name: string, weight: number, c: fc.Arbitrary<Cmd>): Entry => ({ name, weight, arb: c.map((cmd) => ({ t: 'idle' as const, cmd })) });
 const numkeysAt = (at: number) => (c: Cmd) => c.slice(at + 1, at + 1 + Number(c[at]));
 
 /** Expire-family with optional NX/XX/GT/LT; GT/LT of relative TTLs are checked against the current PTTL. */
@@ -604,6 +607,8 @@ export function entries(): Entry[] {
       exact('XREADGROUP', 5, cmd('XREADGROUP', 'GROUP', xgroup, xconsumer, opt('COUNT', from(['1', '2', '0'])), opt('NOACK'), 'STREAMS', k('stream'), mostly(['>', '>', '0', '2-0'], ['$', 'x']))),
       exact('XACK', 3, cmd('XACK', k('stream'), xgroup, some(xid, 3))),
       exact('XPENDING', 2, cmd('XPENDING', k('stream'), xgroup)),
+      idleEntry('XPENDING', 2, cmd('XPENDING', k('stream'), xgroup, opt('IDLE', from(['0', '3600000'])), xbound, xbound, mostly(['1', '2', '10'], ['0', '-1', 'x']), opt(xconsumer))),
+      idleEntry('XINFO', 1, cmd('XINFO', 'CONSUMERS', k('stream'), xgroup)),
       exact('XCLAIM', 2, cmd('XCLAIM', k('stream'), xgroup, xconsumer, mostly(['0', '0', '3600000'], ['x']), some(xid, 3), opt('JUSTID'), opt('FORCE'), opt('RETRYCOUNT', from(['0', '5'])), opt('LASTID', xid))),
       exact('XAUTOCLAIM', 2, cmd('XAUTOCLAIM', k('stream'), xgroup, xconsumer, from(['0', '3600000']), xbound, opt('COUNT', from(['1', '2', '10', '0'])), opt('JUSTID'))),
       exact('XINFO', 2, cmd('XINFO', 'STREAM', k('stream'))),
@@ -809,6 +814,8 @@ export function scriptLine(op: Op): string {
       return `// full iteration of ${showCmd(op.cmd)}`;
     case 'tx':
       return [...op.before, ['MULTI'], ...op.inner, op.cmd].map(showCmd).join(', ') + ',';
+    case 'idle':
+      return `{ cmd: ${showCmd(op.cmd)}, skip: true }, // idle times: compared masked`;
     case 'block':
       return [
         ...op.setup.map((w) => `${showCmd(w)},`),
