@@ -113,6 +113,8 @@ export class RedKitServer {
   loading = false;
   /** Per-server extension slots for command groups (pub/sub registry, script cache...). */
   readonly ext: Record<string, unknown> = Object.create(null);
+  /** Upstream mode (src/testing/upstream.ts): every client command goes to it instead of the dispatcher. */
+  upstream: { execute(ctx: Context, name: string, args: string[]): Reply | Promise<Reply> } | null = null;
   /** Blocked clients, ready keys and their deadlines (server/blocking.ts). */
   readonly blocking: Blocking = new Blocking(this);
 
@@ -301,6 +303,7 @@ export class RedKitServer {
   }
 
   execute(ctx: Context, name: string, args: string[]): Reply | Promise<Reply> {
+    if (this.upstream !== null) return this.upstream.execute(ctx, name, args);
     return this.dispatcher.execute(ctx, name, args);
   }
 

@@ -17,6 +17,7 @@ import type { LoadedRdb } from '../store/rdb-file.js';
 import { readSeedFile, restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
 import { FunctionsHandle, ScriptsHandle } from './scripts.js';
 import { fromBinary } from './values.js';
+import { Upstream } from './upstream.js';
 export type { Snapshot };
 
 export interface RedKitOptions {
@@ -60,11 +61,26 @@ export interface RedKitOptions {
   config?: Record<string, string>;
   /** Socket I/O below Node's streams (default true); see ServerOptions.directIo. */
   directIo?: boolean;
+  /**
+   * Upstream mode: `'redis://host:port'` of a real Redis. Every command is
+   * recorded, goes through fault rules, and is forwarded on one upstream
+   * connection per client (docs/testing.md, "Using upstream mode"). The
+   * keyspace API, seeds, snapshots, RDB files, the virtual clock, pause and
+   * loading are not available in this mode.
+   */
+  upstream?: string;
+}
+
+/** The error the fixture's local-data APIs throw in upstream mode. */
+function notInUpstream(what: string, url: string): Error {
+  return new Error(`RedKit: ${what} is not available in upstream mode: the data and the clock are the upstream Redis's (${url}); use a client connected to RedKit instead`);
 }
 
 export class RedKit {
   readonly server: RedKitServer;
-  readonly clock: Clock;
+  private readonly localClock: Clock;
+  /** The upstream handler in upstream mode, else null. */
+  readonly upstream: Upstream | null = null;
   readonly recorder: Recorder;
   readonly faults: Faults;
   /** The EVAL script cache: list(), load(source) -> sha, flush(). */
@@ -77,7 +93,11 @@ export class RedKit {
 
   constructor(options: RedKitOptions = {}) {
     this.options = options;
-    this.clock = options.clock instanceof Clock ? options.clock : new Clock(options.clock ?? 'real');
+    if (options.upstream !== undefined) {
+      if (options.seed !== undefined) throw notInUpstream('seed', options.upstream);
+      if (options.clock !== undefined && options.clock !== 'real') throw notInUpstream('the virtual clock', options.upstream);
+    }
+    this.localClock = options.clock instanceof Clock ? options.clock : new Clock(options.clock ?? 'real');
     this.server = createServer({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 0,
@@ -87,7 +107,7 @@ export class RedKit {
       tls: options.tls,
       databases: options.databases,
       redisVersion: options.redisVersion,
-      clock: this.clock,
+      clock: this.localClock,
       logger: options.logger ?? 'warn',
       directIo: options.directIo,
     });
@@ -101,6 +121,15 @@ export class RedKit {
     this.recorder.attach(this.server);
     this.faults = new Faults(this.server, this.recorder);
     this.faults.attach();
+    if (options.upstream !== undefined) {
+      try {
+        this.upstream = new Upstream(this.server, options.upstream);
+      } catch (e) {
+        this.server.dispose();
+        throw e;
+      }
+      this.server.upstream = this.upstream;
+    }
     this.scripts = new ScriptsHandle(this.server);
     this.functions = new FunctionsHandle(this.server);
     // The recorder entry of EVAL/EVALSHA/FCALL says which script ran.
@@ -139,6 +168,17 @@ export class RedKit {
     }
   }
 
+  /** The server clock (virtual time). Not available in upstream mode. */
+  get clock(): Clock {
+    this.local('the clock');
+    return this.localClock;
+  }
+
+  /** Throws in upstream mode: `what` needs RedKit's own data or clock. */
+  private local(what: string): void {
+    if (this.upstream !== null) throw notInUpstream(what, this.upstream.target.url);
+  }
+
   /** Start listening (startRedKit() does this for you). */
   async start(): Promise<this> {
     await this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1');
@@ -171,6 +211,7 @@ export class RedKit {
 
   /** Direct access to database `n` (default 0). */
   db(n = 0): DbHandle {
+    this.local('db()');
     let h = this.dbs.get(n);
     if (!h) {
       if (!Number.isInteger(n) || n < 0 || n >= this.server.store.dbs.length) throw new RangeError(`RedKit: no database ${n} (databases: ${this.server.store.dbs.length})`);
@@ -182,6 +223,7 @@ export class RedKit {
 
   /** Every database, type and TTL as plain JSON-serialisable data. */
   snapshot(): Snapshot {
+    this.local('snapshot()');
     const s = takeSnapshot(this.server);
     const codes = this.functions.codes();
     if (codes.length > 0) s.functions = codes.map(fromBinary);
@@ -193,6 +235,7 @@ export class RedKit {
    * RDB bytes, or the path of a dump.rdb, always replace the whole keyspace.
    */
   restore(snapshot: Snapshot | string | Uint8Array, opts: { flush?: boolean } = {}): void {
+    this.local('restore()');
     const s = typeof snapshot === 'string' ? readSeedFile(snapshot) : snapshot;
     if (s instanceof Uint8Array) this.loadRdb(s);
     else {
@@ -207,6 +250,7 @@ export class RedKit {
    * it); also written to `path` when given.
    */
   saveRdb(path?: string): Buffer {
+    this.local('saveRdb()');
     const bytes = persistenceOf(this.server).dump();
     if (path !== undefined) fs.writeFileSync(path, bytes);
     return bytes;
@@ -219,6 +263,7 @@ export class RedKit {
    * passed on the clock are skipped, as redis-server does.
    */
   loadRdb(source: Uint8Array | string): LoadedRdb {
+    this.local('loadRdb()');
     const bytes = typeof source === 'string' ? fs.readFileSync(source) : source;
     return persistenceOf(this.server).load(bytes);
   }
@@ -231,11 +276,16 @@ export class RedKit {
    */
   async reset(): Promise<void> {
     this.faults.clear();
+    if (this.upstream !== null) {
+      // Upstream mode: the data is the upstream's, left as it is.
+      this.recorder.clear();
+      return;
+    }
     this.server.store.flushAll();
     this.scripts.flush();
     this.functions.flush();
     this.recorder.clear();
-    this.clock.reset();
+    this.localClock.reset();
     this.server.unpause();
     this.server.setLoading(false);
   }
@@ -254,6 +304,7 @@ export class RedKit {
    * 'write' only writes. Held commands run, in order, when the pause ends.
    */
   pause(ms: Duration, mode: 'all' | 'write' = 'all'): void {
+    this.local('pause()');
     this.server.pause(parseDuration(ms), mode);
   }
 
@@ -268,6 +319,7 @@ export class RedKit {
    * HELLO) and INFO says loading:1.
    */
   setLoading(on: boolean): void {
+    this.local('setLoading()');
     this.server.setLoading(on);
   }
 

@@ -3,6 +3,7 @@
  * plain JavaScript values a test author works with (UTF-8 strings, Buffers,
  * numbers, arrays, objects).
  */
+import { UpstreamReply } from './upstream.js';
 import { ReplyError } from '../errors.js';
 import {
   BigNumberReply,
@@ -74,6 +75,7 @@ export function replyToJs(r: Reply, opts: ToJsOptions = {}): unknown {
   if (r instanceof BigNumberReply) return BigInt(r.value);
   if (r instanceof VerbatimReply) return str(r.text);
   if (r instanceof NullArrayReply || r instanceof NoReply) return null;
+  if (r instanceof UpstreamReply) return replyToJs(r.decoded(), opts);
   if (r instanceof RawReply) return decodeRaw(r.resp3);
   if (r instanceof EncodedArray) return replyToJs(r.toReplies(), opts);
   return r;
