@@ -26,6 +26,8 @@ Options:
   --record <file.jsonl> append every command (with its reply) as a JSON line
   --clock <mode>        real (default) | frozen: time stands still (TTLs never run out)
   --stream-io           use Node's socket streams instead of direct socket I/O
+  --upstream <url>      proxy every command to the Redis at redis://host:port (one upstream
+                        connection per client; with --record, a transcript of real traffic)
   --cluster <n>         start a Redis Cluster of n masters in one process (ports from --port, or free ones)
   --replicas <n>        replicas per master with --cluster (default 0)
   -h, --help            show this help
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
       clock: { type: 'string' },
       'stream-io': { type: 'boolean' },
       cluster: { type: 'string' },
+      upstream: { type: 'string' },
       replicas: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -97,10 +100,16 @@ async function main(): Promise<void> {
     users[t[0]] = t.length > 1 ? t.slice(1).join(' ') : 'off';
   }
   const acl = { users, aclfile: values.aclfile };
+  if (values.upstream !== undefined) {
+    if (values.cluster !== undefined) throw new Error('--upstream and --cluster do not go together');
+    if (values.requirepass !== undefined || values.user !== undefined || values.aclfile !== undefined) throw new Error('--upstream: authentication is the upstream\'s (AUTH and HELLO AUTH are forwarded)');
+    if (values.seed !== undefined) throw new Error('--upstream: the data is the upstream\'s (no --seed)');
+    if (clock !== 'real') throw new Error('--upstream: the clock is the upstream\'s (no --clock)');
+  }
   let server: RedKitServer;
   let recordFile: fs.WriteStream | undefined;
-  if (values.seed || values.record || clock !== 'real') {
-    // Fixture features: seed, recording, virtual clock.
+  if (values.seed || values.record || clock !== 'real' || values.upstream !== undefined) {
+    // Fixture features: seed, recording, virtual clock, upstream mode.
     const redkit = new RedKit({
       port,
       host,
@@ -114,6 +123,7 @@ async function main(): Promise<void> {
       record: values.record !== undefined ? { limit: 1000 } : false,
       seed: values.seed,
       directIo,
+      upstream: values.upstream,
     });
     if (values.record) {
       const out = fs.createWriteStream(values.record, { flags: 'a' });
@@ -134,7 +144,7 @@ async function main(): Promise<void> {
     server = createServer({ port, host, requirepass: values.requirepass, ...acl, databases, tls, logger: { level }, directIo });
     await server.listen();
   }
-  process.stdout.write(`RedKit ready on ${server.url} (pid ${process.pid})\n`);
+  process.stdout.write(`RedKit ready on ${server.url}${values.upstream !== undefined ? ` in front of ${values.upstream}` : ''} (pid ${process.pid})\n`);
   let stopping = false;
   // SHUTDOWN (the command) ends the process, as it ends redis-server.
   server.ext.onShutdown = () => {

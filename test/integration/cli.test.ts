@@ -12,7 +12,7 @@ import tls from 'node:tls';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../support/raw-client.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort, startRedisServer } from '../support/redis-server.js';
 
 const root = path.resolve(__dirname, '../..');
 const outDir = path.join(root, 'node_modules/.cache/redkit-cli-test');
@@ -87,6 +87,33 @@ async function runToExit(args: string[]): Promise<{ code: number | null; stdout:
 }
 
 describe('redkit CLI', () => {
+  it('--upstream proxies to a real Redis; --record writes the proxied traffic', async () => {
+    const redis = await startRedisServer();
+    try {
+      const port = await freePort();
+      const file = path.join(outDir, `upstream-${process.pid}.jsonl`);
+      fs.rmSync(file, { force: true });
+      const r = await runCli(['--port', String(port), '--log-level', 'warn', '--upstream', `redis://127.0.0.1:${redis.port}`, '--record', file]);
+      expect(r.stdout()).toContain(`RedKit ready on redis://127.0.0.1:${port} in front of redis://127.0.0.1:${redis.port}`);
+      const c = await RawClient.connect(port);
+      expect(await c.call('SET', 'k', 'v')).toBe('+OK\r\n');
+      const d = await RawClient.connect(redis.port);
+      expect(await d.call('GET', 'k')).toBe('$1\r\nv\r\n');
+      d.close();
+      c.close();
+      r.child.kill('SIGTERM');
+      await r.exited;
+      const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines.find((l) => l.name === 'SET')).toMatchObject({ args: ['k', 'v'], reply: 'OK' });
+      fs.rmSync(file, { force: true });
+      const bad = await runToExit(['--port', String(port), '--upstream', `redis://127.0.0.1:${redis.port}`, '--seed', 'x.rdb']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain("--upstream: the data is the upstream's");
+    } finally {
+      await redis.stop();
+    }
+  });
+
   it('starts on the given port and answers PING', async () => {
     const port = await freePort();
     const r = await runCli(['--port', String(port), '--log-level', 'warn']);
