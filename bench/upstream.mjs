@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// Upstream mode: latency a RedKit proxy (`redkit --upstream`) adds in front of
+// a redis-server, against a direct connection to the same redis-server, with
+// redis-benchmark at -P 1 (one request in flight per client), interleaved
+// rounds. Reports requests/s, average latency and server CPU per request
+// (redis-server's, and the proxy's).
+//
+//   node bench/upstream.mjs [--rounds 3] [--requests 50000] [--tests ping,set,get] [--clients 1,50]
+//
+// The proxy runs dist/cli.js when it exists, else src/cli.ts bundled with esbuild.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { cpuSeconds, freePort, median, need, root, startProcess, table, waitPing } from './lib.mjs';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    requests: { type: 'string', default: '50000' },
+    tests: { type: 'string', default: 'ping_mbulk,set,get' },
+    clients: { type: 'string', default: '1,50' },
+  },
+});
+need('redis-server', 'redis-server');
+need('redis-benchmark', 'redis-tools');
+
+async function cliPath() {
+  const dist = path.join(root, 'dist/cli.js');
+  if (fs.existsSync(dist)) return dist;
+  const out = path.join(root, 'node_modules/.cache/redkit-bench/cli.mjs');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [path.join(root, 'src/cli.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return out;
+}
+
+async function startProxy(upstreamPort) {
+  const port = await freePort();
+  const cli = await cliPath();
+  const child = spawn(process.execPath, ['--optimize-for-size', cli, '--port', String(port), '--log-level', 'warn', '--upstream', `redis://127.0.0.1:${upstreamPort}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitPing(port);
+  return {
+    port,
+    pid: child.pid,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** One redis-benchmark run: rps, average latency (ms), CPU µs/req of each pid. */
+function bench(port, test, clients, requests, pids) {
+  const cpu0 = pids.map(cpuSeconds);
+  const out = execFileSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-c', String(clients), '-P', '1', '-n', String(requests), '-t', test, '--csv'], { encoding: 'utf8' });
+  const cpu1 = pids.map(cpuSeconds);
+  const rows = out.trim().split('\n');
+  const header = rows[0].split(',').map((s) => s.replace(/"/g, ''));
+  const last = rows[rows.length - 1].split(',').map((s) => s.replace(/"/g, ''));
+  const col = (name) => Number(last[header.indexOf(name)]);
+  return { rps: col('rps'), avg: col('avg_latency_ms'), p50: col('p50_latency_ms'), cpu: cpu1.map((c, i) => ((c - cpu0[i]) * 1e6) / requests) };
+}
+
+const redis = await startProcess('redis');
+const proxy = await startProxy(redis.port);
+const rounds = Number(values.rounds);
+const requests = Number(values.requests);
+const rows = [];
+try {
+  for (const test of values.tests.split(',')) {
+    for (const clients of values.clients.split(',').map(Number)) {
+      const d = [];
+      const p = [];
+      for (let r = 0; r < rounds; r++) {
+        d.push(bench(redis.port, test, clients, requests, [redis.pid]));
+        p.push(bench(proxy.port, test, clients, requests, [redis.pid, proxy.pid]));
+      }
+      const m = (xs, f) => median(xs.map(f));
+      const dAvg = m(d, (x) => x.avg);
+      const pAvg = m(p, (x) => x.avg);
+      rows.push([
+        `${test} -c${clients} -P1`,
+        Math.round(m(d, (x) => x.rps)),
+        Math.round(m(p, (x) => x.rps)),
+        dAvg.toFixed(3),
+        pAvg.toFixed(3),
+        `${(((pAvg - dAvg) / dAvg) * 100).toFixed(0)}%`,
+        m(d, (x) => x.cpu[0]).toFixed(2),
+        m(p, (x) => x.cpu[0]).toFixed(2),
+        m(p, (x) => x.cpu[1]).toFixed(2),
+      ]);
+    }
+  }
+} finally {
+  await proxy.stop();
+  await redis.stop();
+}
+console.log(`upstream mode: ${rounds} rounds x ${requests} requests, medians`);
+console.log(table(rows, ['test', 'direct rps', 'proxy rps', 'direct avg ms', 'proxy avg ms', 'added latency', 'redis µs/req (direct)', 'redis µs/req (proxied)', 'proxy µs/req']));
