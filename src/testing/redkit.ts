@@ -129,6 +129,8 @@ export class RedKit {
         throw e;
       }
       this.server.upstream = this.upstream;
+      const mws = this.server.dispatcher.middleware;
+      this.upstream.passThrough = () => !this.recorder.enabled && this.faults.size === 0 && mws.length === 2;
     }
     this.scripts = new ScriptsHandle(this.server);
     this.functions = new FunctionsHandle(this.server);

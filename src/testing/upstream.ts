@@ -150,14 +150,20 @@ class Link {
     }
   }
 
-  /** Send one command; resolves with its reply (NO_REPLY under CLIENT REPLY OFF/SKIP). */
-  async request(name: string, args: string[]): Promise<Reply> {
+  /** Send one command; its reply (NO_REPLY under CLIENT REPLY OFF/SKIP), usually later. */
+  request(name: string, args: string[]): Reply | Promise<Reply> {
     if (this.closed) return new ReplyError(`ERR upstream ${this.target.url} connection lost`);
     if (!this.established) {
-      const err = await this.connect();
-      if (err !== null) return new ReplyError(`ERR upstream ${this.target.url} unavailable: ${err}`);
-      if (this.closed || this.socket === null) return new ReplyError(`ERR upstream ${this.target.url} connection lost`);
+      return this.connect().then((err) => {
+        if (err !== null) return new ReplyError(`ERR upstream ${this.target.url} unavailable: ${err}`);
+        if (this.closed || this.socket === null) return new ReplyError(`ERR upstream ${this.target.url} connection lost`);
+        return this.send(name, args);
+      });
     }
+    return this.send(name, args);
+  }
+
+  private send(name: string, args: string[]): Reply | Promise<Reply> {
     const upper = name.toUpperCase();
     const sub = args.length > 0 ? args[0].toUpperCase() : '';
     let expect = 1;
@@ -320,6 +326,11 @@ export class Upstream {
   readonly target: UpstreamTarget;
   private readonly links = new WeakMap<Connection, Link>();
   private readonly placeholders = new Map<string, Command>();
+  /**
+   * True when no middleware would act (the fixture: recorder off, no fault
+   * rule, no user middleware): commands go straight to the upstream.
+   */
+  passThrough: (() => boolean) | null = null;
 
   constructor(
     private readonly server: RedKitServer,
@@ -343,8 +354,8 @@ export class Upstream {
     ctx.sentArgs = args;
     const mws = this.server.dispatcher.middleware;
     const linkRef = link;
-    const forward = (): Promise<Reply> => linkRef.request(name, args);
-    if (mws.length === 0) return forward();
+    const forward = (): Reply | Promise<Reply> => linkRef.request(name, args);
+    if (mws.length === 0 || (this.passThrough !== null && this.passThrough())) return forward();
     const call = this.call(name, args);
     const sub = call.sub;
     const callArgs = call.args;
