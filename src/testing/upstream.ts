@@ -24,6 +24,7 @@
  * subscriptions — went with it), as a proxy does.
  */
 import net from 'node:net';
+import { realSetImmediate } from '../clock/timers.js';
 import { ReplyError } from '../errors.js';
 import { BigNumberReply, DoubleReply, MapReply, NO_REPLY, PushReply, RawReply, SetReply, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
 import type { Connection } from '../server/connection.js';
@@ -107,6 +108,13 @@ class Link {
   private monitor = false;
   private replyOff = false;
   private skipNext = false;
+  /**
+   * A reply was handed to the client connection, which writes it a few
+   * microtasks later: frames relayed meanwhile (the second confirmation of
+   * a SUBSCRIBE run by EXEC, a message right behind a reply) wait for it.
+   */
+  private replyUnsent = false;
+  private deferred: Buffer[] = [];
 
   constructor(
     private readonly target: UpstreamTarget,
@@ -164,6 +172,9 @@ class Link {
   }
 
   private send(name: string, args: string[]): Reply | Promise<Reply> {
+    // The previous reply is out (the connection runs one command at a time): relayed frames first.
+    if (this.deferred.length !== 0) this.flushDeferred();
+    this.replyUnsent = false;
     const upper = name.toUpperCase();
     const sub = args.length > 0 ? args[0].toUpperCase() : '';
     let expect = 1;
@@ -292,13 +303,26 @@ class Link {
         this.conn.closeAfterCurrentReply();
         break;
     }
+    this.replyUnsent = true;
     // A simple error goes back as a ReplyError (the same bytes): the recorder and the error stats see it.
     if (!ok && inf.parts.length === 1) inf.resolve(new ReplyError(bytes.latin1Slice(1, bytes.length - 2)));
     else inf.resolve(new UpstreamReply(bytes));
   }
 
   private push(f: Buffer): void {
+    if (this.replyUnsent) {
+      if (this.deferred.length === 0) realSetImmediate(() => this.guard(() => this.flushDeferred()));
+      this.deferred.push(Buffer.from(f));
+      return;
+    }
     this.conn.writeBytes(Buffer.from(f));
+  }
+
+  private flushDeferred(): void {
+    this.replyUnsent = false;
+    const d = this.deferred;
+    this.deferred = [];
+    for (const b of d) this.conn.writeBytes(b);
   }
 
   private onUpstreamClose(): void {

@@ -81,6 +81,56 @@ describe('raw bytes', () => {
     }
   });
 
+  it('pub/sub in RESP2 and RESP3, CLIENT REPLY, RESET, MONITOR: the same frames as a direct connection', async () => {
+    for (const proto of ['2', '3']) {
+      const direct = await raw(redis.port);
+      const via = await raw();
+      const pub = await raw(redis.port);
+      const both = async (cmd: string[], frames: number, unordered = false) => {
+        direct.send(...cmd);
+        via.send(...cmd);
+        const a: string[] = [];
+        const b: string[] = [];
+        for (let i = 0; i < frames; i++) a.push(await direct.read());
+        for (let i = 0; i < frames; i++) b.push(await via.read());
+        const norm = (xs: string[]) => {
+          // HELLO names the connection id; UNSUBSCRIBE without channels goes in the dict's order, counts included.
+          const ys = xs.map((x) => x.replace(/(\$2\r\nid\r\n):\d+/, '$1:ID'));
+          return unordered ? ys.map((x) => x.replace(/:\d+\r\n$/, '')).sort() : ys;
+        };
+        expect(norm(b), `${cmd.join(' ')} (RESP${proto})`).toEqual(norm(a));
+      };
+      await both(['HELLO', proto], 1);
+      await both(['SUBSCRIBE', 'a', 'b', 'c'], 3);
+      await both(['PSUBSCRIBE', 'p*'], 1);
+      expect(await pub.call('PUBLISH', 'a', 'one')).toBe(':2\r\n');
+      expect(await pub.call('PUBLISH', 'pq', 'two')).toBe(':2\r\n');
+      for (const c of [direct, via]) expect(await c.read()).toContain('one');
+      for (const c of [direct, via]) expect(await c.read()).toContain('two');
+      await both(['PING'], 1);
+      await both(['UNSUBSCRIBE'], 3, true);
+      await both(['PUNSUBSCRIBE'], 1);
+      await both(['UNSUBSCRIBE'], 1); // none left: one reply with a null channel
+      await both(['CLIENT', 'REPLY', 'SKIP'], 0);
+      await both(['SET', 'skipped', '1'], 0);
+      await both(['CLIENT', 'REPLY', 'OFF'], 0);
+      await both(['INCR', 'off'], 0);
+      await both(['CLIENT', 'REPLY', 'ON'], 1);
+      await both(['GET', 'off'], 1);
+      await both(['CLIENT', 'REPLY', 'BAD'], 1);
+      await both(['MULTI'], 1);
+      await both(['SUBSCRIBE', 'x', 'y'], 1); // queued: one reply
+      await both(['EXEC'], 2); // *1, then one confirmation per channel (Redis counts the command once)
+      await both(['RESET'], 1);
+      await both(['MONITOR'], 1);
+      expect(await pub.call('SET', 'seen', 'by-monitor')).toBe('+OK\r\n');
+      for (const c of [direct, via]) expect(await c.read()).toContain('"by-monitor"');
+      direct.close();
+      via.close();
+      pub.close();
+    }
+  });
+
   it('a pipeline of many commands in one write: every reply, in order', async () => {
     const c = await raw();
     const cmds = Array.from({ length: 200 }, (_, i) => '*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n' + (i === 100 ? '*1\r\n$4\r\nPING\r\n' : '')).join('');
