@@ -263,6 +263,23 @@ describe('HELLO 3, faults, state', () => {
     expect(await c.readUntilClose()).toBe('');
   });
 
+  it('hang holds the command before the upstream (released by faults.clear()); partial cuts the upstream reply', async () => {
+    const c = await raw();
+    redkit.faults.add({ command: 'INCR', hang: true });
+    const held = c.call('INCR', 'n');
+    await redkit.recorder.waitFor('INCR', { when: 'received' });
+    const d = await raw(redis.port);
+    expect(await d.call('GET', 'n')).toBe('$-1\r\n');
+    redkit.faults.clear();
+    expect(await held).toBe(':1\r\n');
+    expect(await d.call('GET', 'n')).toBe('$1\r\n1\r\n');
+    await d.call('SET', 'big', 'x'.repeat(100));
+    redkit.faults.add({ command: 'GET', partial: 10 });
+    c.send('GET', 'big');
+    expect(await c.readUntilClose()).toBe('$100\r\nxxxx');
+    expect(redkit.recorder.last('GET')?.reply).toBe('x'.repeat(100));
+  });
+
   it('the local-data APIs throw a clear error in upstream mode', async () => {
     expect(() => redkit.db()).toThrow(/not available in upstream mode/);
     expect(() => redkit.snapshot()).toThrow(/not available in upstream mode/);
