@@ -202,3 +202,37 @@ describe('evicting policies over the limit', () => {
     await expectSame(a.r, a.k, [['GET', 't']]);
   });
 });
+
+describe('maxmemory-eviction-tenacity', () => {
+  it('tenacity 0, far over the limit: a write is admitted (not -OOM) while eviction goes on; memory ends under the limit', async () => {
+    const { r, k } = await pair.clients();
+    for (const c of [r, k]) {
+      const body = Array.from({ length: 3000 }, (_, i) => `*3\r\n$3\r\nSET\r\n$${`key:${i}`.length}\r\nkey:${i}\r\n$200\r\n${'v'.repeat(200)}\r\n`).join('');
+      c.write(body);
+      for (let i = 0; i < 3000; i++) await c.read();
+      const used = Number(/used_memory:(\d+)/.exec(decode(await c.call('INFO', 'memory')) as string)?.[1]);
+      await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random');
+      await c.call('CONFIG', 'SET', 'maxmemory-eviction-tenacity', '0');
+      // About 2000 keys too many: more than one cycle's worth at tenacity 0 (16 keys).
+      await c.call('CONFIG', 'SET', 'maxmemory', String(used - 2000 * 250));
+    }
+    // Each server is over its limit: the SET is admitted all the same.
+    await expectSame(r, k, [['SET', 'new', 'x']]);
+    const evicted = async (c: RawClient) => Number(/evicted_keys:(\d+)/.exec(decode(await c.call('INFO', 'stats')) as string)?.[1]);
+    for (const c of [r, k]) {
+      expect(await evicted(c)).toBeGreaterThan(0);
+      // The rest goes in the background (Redis: a time event; RedKit: on its clock): wait until under the limit.
+      for (let i = 0; i < 500; i++) {
+        const info = decode(await c.call('INFO', 'memory')) as string;
+        const used = Number(/used_memory:(\d+)/.exec(info)?.[1]);
+        const max = Number(/maxmemory:(\d+)/.exec(info)?.[1]);
+        if (used <= max) break;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      const info = decode(await c.call('INFO', 'memory')) as string;
+      expect(Number(/used_memory:(\d+)/.exec(info)?.[1])).toBeLessThanOrEqual(Number(/maxmemory:(\d+)/.exec(info)?.[1]));
+      expect(await evicted(c)).toBeGreaterThan(1500);
+      await c.call('CONFIG', 'SET', 'maxmemory-eviction-tenacity', '10');
+    }
+  });
+});
