@@ -14,6 +14,7 @@ import { helpReply } from './server.js';
 import { transactionOf } from './transactions.js';
 import { clientCaching, clientGetredir, clientTracking, clientTrackinginfo, installTracking, trackingFlags, trackingRedir } from '../server/tracking.js';
 import { defineCommands, longAtLeast, timeoutMsArg } from './util.js';
+import { encodeReply } from '../resp/writer.js';
 
 type ClientType = 'normal' | 'slave' | 'pubsub' | 'master';
 
@@ -105,7 +106,13 @@ export function clientMemory(c: Connection, now: number, running: boolean): Clie
     multiOverhead += tx.watched.length * WATCHED_KEY;
   }
   const queued = c.outputQueued();
-  const inBatch = running ? c.batchBytes() : 0;
+  let inBatch = running ? c.batchBytes() : 0;
+  // Inside EXEC, Redis has written the array header and the replies so far: RedKit writes them at the end.
+  if (running && tx?.executing && tx.execReplies !== null) {
+    const rs = tx.execReplies;
+    inBatch += 3 + String(rs.length).length;
+    for (let i = 0; i < rs.length; i++) if (i in rs) inBatch += encodeReply(rs[i], c.protocol).length;
+  }
   let obl = 0;
   let listBytes = queued;
   if (queued === 0) {

@@ -73,6 +73,8 @@ export class Transaction {
   dirtyCas = false;
   /** EXEC is running the queue. */
   executing = false;
+  /** While EXEC runs: the replies of the queued commands so far (CLIENT LIST's obl counts them). */
+  execReplies: Reply[] | null = null;
   /**
    * EXEC went past the MULTI gate. If the client's next command finds the
    * transaction still open, EXEC was answered without running (a fault rule
@@ -135,6 +137,7 @@ function discardTransaction(ctx: Context, tx: Transaction): void {
   tx.dirtyExec = false;
   tx.dirtyCas = false;
   tx.executing = false;
+  tx.execReplies = null;
   tx.execPassed = false;
   tx.unwatchAll();
   ctx.inMulti = false;
@@ -194,6 +197,7 @@ function exec(ctx: Context): Reply | Promise<Reply> {
   const dispatcher = ctx.server.dispatcher;
   const conn = ctx.conn;
   const replies: Reply[] = new Array(queue.length);
+  tx.execReplies = replies;
   // Per command: its pushes (SUBSCRIBE's confirmations...) and the protocol after it ran (HELLO).
   const pushes: Array<Reply[] | undefined> = new Array(queue.length);
   const protos: Array<2 | 3> = new Array(queue.length);
