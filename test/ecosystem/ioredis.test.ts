@@ -5,7 +5,7 @@
  * transactions, Buffer replies.
  */
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions, type Result } from 'ioredis';
 import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
 
 let target: Target;
@@ -22,7 +22,7 @@ afterAll(async () => {
   await target?.stop();
 });
 
-function client(options: ConstructorParameters<typeof Redis>[2] = {}): Redis {
+function client(options: RedisOptions = {}): Redis {
   const c = new Redis(target.port, target.host, options);
   clients.push(c);
   return c;
