@@ -29,7 +29,7 @@ async function startInstance() {
 async function connectClient(url: string, user: string): Promise<Socket> {
   const socket = connect(url, { auth: { user }, transports: ['websocket'] });
   cleanup.push(() => socket.disconnect());
-  await new Promise((resolve) => socket.once('connect', resolve));
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
   return socket;
 }
 
