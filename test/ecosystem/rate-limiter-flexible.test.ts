@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { BurstyRateLimiter, RateLimiterQueue, RateLimiterRedis, RateLimiterRedisNonAtomic, RateLimiterRes } from 'rate-limiter-flexible';
 import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
 
 let target: Target;
@@ -26,6 +26,19 @@ afterAll(async () => {
 });
 
 type Opts = Omit<ConstructorParameters<typeof RateLimiterRedis>[0], 'storeClient'>;
+
+async function storeClient(kind: string): Promise<{ storeClient: unknown; useRedisPackage?: boolean }> {
+  if (kind === 'ioredis') {
+    const c = new Redis(target.port, target.host);
+    cleanups.push(() => c.disconnect());
+    return { storeClient: c };
+  }
+  const c = createClient({ url: target.url });
+  c.on('error', () => {});
+  await c.connect();
+  cleanups.push(() => c.destroy());
+  return { storeClient: c, useRedisPackage: true };
+}
 
 const kinds: Array<[string, (opts: Opts) => Promise<RateLimiterRedis>]> = [
   [
@@ -120,6 +133,35 @@ describe.each(kinds)('%s', (_name, limiter) => {
     expect(res.msBeforeNext).toBe(-1);
     await rl.consume('forever');
     await rejection(rl.consume('forever'));
+  });
+
+  it('RateLimiterRedisNonAtomic (GET/PTTL then SET/PEXPIRE in MULTI)', async () => {
+    const kind = _name;
+    const rl = new RateLimiterRedisNonAtomic({ ...(await storeClient(kind)), keyPrefix: 'na', points: 2, duration: 60 } as never);
+    const first = await rl.consume('u');
+    expect(first.consumedPoints).toBe(1);
+    expect(first.msBeforeNext).toBe(60_000);
+    const second = await rl.consume('u');
+    expect(second.consumedPoints).toBe(2);
+    expect(second.msBeforeNext).toBeGreaterThan(59_000);
+    expect((await rejection(rl.consume('u'))).consumedPoints).toBe(3);
+    expect((await rl.get('u'))!.consumedPoints).toBe(3);
+  });
+
+  it('BurstyRateLimiter and RateLimiterQueue', async () => {
+    const { storeClient: client, useRedisPackage } = await storeClient(_name);
+    const steady = new RateLimiterRedis({ storeClient: client, useRedisPackage, keyPrefix: 'steady', points: 2, duration: 60 });
+    const burst = new RateLimiterRedis({ storeClient: client, useRedisPackage, keyPrefix: 'burst', points: 3, duration: 600 });
+    const bursty = new BurstyRateLimiter(steady, burst);
+    for (let i = 0; i < 5; i++) await bursty.consume('ip');
+    await rejection(bursty.consume('ip'));
+    // 2 tokens a second; one more request may wait in the queue for the next second
+    const queue = new RateLimiterQueue(new RateLimiterRedis({ storeClient: client, useRedisPackage, keyPrefix: 'q', points: 2, duration: 1 }), { maxQueueSize: 1 });
+    expect(await queue.removeTokens(1)).toBe(1);
+    expect(await queue.removeTokens(1)).toBe(0);
+    const waiting = queue.removeTokens(1); // queued until the window ends (real time, under a second)
+    await expect(queue.removeTokens(1)).rejects.toThrow("Number of requests reached it's maximum");
+    expect(await waiting).toBe(1);
   });
 
   it.runIf(isRedKit)('the window resets when the virtual clock passes it', async () => {

@@ -116,6 +116,22 @@ it('using() runs a routine under the lock and releases it after', async () => {
   expect(await check.exists('lock:using')).toBe(0);
 });
 
+it('using() extends the lock automatically while the routine runs (real time)', async () => {
+  const rl = redlock();
+  const check = client();
+  const extended: number[] = [];
+  await rl.using(['lock:long'], 1000, { automaticExtensionThreshold: 700 }, async (signal) => {
+    // the lock lives 1 s; redlock extends it 700 ms before it runs out
+    for (let i = 0; i < 6; i++) {
+      await sleep(250);
+      expect(signal.aborted).toBe(false);
+      extended.push(await check.pttl('lock:long'));
+    }
+  });
+  expect(extended.every((ms) => ms > 0)).toBe(true); // 1.5 s of work under a 1 s lock
+  expect(await check.exists('lock:long')).toBe(0);
+});
+
 it.runIf(isRedKit)('the lock expires when the virtual clock passes its TTL', async () => {
   const redkit = redkitOf(target);
   redkit.clock.freeze();
