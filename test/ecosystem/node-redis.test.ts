@@ -245,6 +245,19 @@ describe.each([2, 3] as const)('pub/sub in RESP%s', (RESP) => {
   });
 });
 
+it.each([2, 3] as const)('MONITOR in RESP%s', async (RESP) => {
+  const mon = await client(RESP);
+  const c = await client(RESP);
+  const lines: string[] = [];
+  await mon.monitor((line) => lines.push(line));
+  await c.set('watched', 'v "quoted"');
+  await c.hGet('h', 'f');
+  await vi.waitFor(() => expect(lines.length).toBeGreaterThanOrEqual(2));
+  // node-redis sends command names in capitals; MONITOR shows them as sent
+  expect(lines[0]).toMatch(/^\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "watched" "v \\"quoted\\""$/);
+  expect(lines[1]).toMatch(/^\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "HGET" "h" "f"$/);
+});
+
 it('RESP3: one connection subscribes and runs commands', async () => {
   const c = await client(3);
   const pub = await client(3);
