@@ -6,7 +6,10 @@
  * - classic adapter (`createAdapter`): PSUBSCRIBE + SUBSCRIBE, PUBLISH,
  *   PUBSUB NUMSUB for the server count; with node-redis 5 and with ioredis;
  * - sharded adapter (`createShardedAdapter`): SSUBSCRIBE per room (dynamic
- *   mode), SPUBLISH, PUBSUB SHARDNUMSUB; with node-redis 5 and ioredis.
+ *   mode; per socket too in dynamic-private mode), SPUBLISH, PUBSUB
+ *   SHARDNUMSUB; with node-redis 5 and ioredis;
+ * - the classic adapter answering on per-server response channels
+ *   (publishOnSpecificResponseChannel).
  *
  * (test/integration/socket-io.test.ts is about socket I/O, not socket.io.)
  */
@@ -76,6 +79,22 @@ const variants: Array<[string, AdapterFactory, 'classic' | 'sharded']> = [
     async () => {
       const { pub, sub } = await nodeRedisPair();
       return createShardedAdapter(pub, sub, { channelPrefix: 'app' });
+    },
+    'sharded',
+  ],
+  [
+    'classic, node-redis, publishOnSpecificResponseChannel',
+    async () => {
+      const { pub, sub } = await nodeRedisPair();
+      return createAdapter(pub, sub, { key: 'app', publishOnSpecificResponseChannel: true, requestsTimeout: 3_000 });
+    },
+    'classic',
+  ],
+  [
+    'sharded, node-redis, dynamic-private',
+    async () => {
+      const { pub, sub } = await nodeRedisPair();
+      return createShardedAdapter(pub, sub, { channelPrefix: 'app', subscriptionMode: 'dynamic-private' });
     },
     'sharded',
   ],
