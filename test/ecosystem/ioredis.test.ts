@@ -170,6 +170,25 @@ it('pipelines, transactions, Buffer replies', async () => {
   expect(await redis.get('w')).toBe('changed');
 });
 
+it('ACL user: username/password, NOPERM errors, WRONGPASS', async () => {
+  const admin = client();
+  await admin.call('ACL', 'SETUSER', 'app', 'on', '>s3cret', '~app:*', '+@read', '+@write', '+@connection', '+acl|whoami', '-@dangerous');
+  try {
+    const app = client({ username: 'app', password: 's3cret' });
+    await app.set('app:1', 'x');
+    expect(await app.call('ACL', 'WHOAMI')).toBe('app');
+    await expect(app.set('other', 'x')).rejects.toThrow('NOPERM this user has no permissions to access one of the keys used as arguments');
+    await expect(app.flushall()).rejects.toThrow("NOPERM this user has no permissions to run the 'flushall' command");
+    const errors: string[] = [];
+    const bad = client({ username: 'app', password: 'nope', retryStrategy: () => null, lazyConnect: true });
+    bad.on('error', (e: Error) => errors.push(e.message));
+    await bad.connect().catch(() => undefined);
+    await vi.waitFor(() => expect(errors).toContain('WRONGPASS invalid username-password pair or user is disabled.'));
+  } finally {
+    await admin.call('ACL', 'DELUSER', 'app');
+  }
+});
+
 it.runIf(isRedKit)('auto-pipelined commands arrive in order, named by the client library', async () => {
   const redkit = redkitOf(target);
   const redis = client({ enableAutoPipelining: true, connectionName: 'auto' });

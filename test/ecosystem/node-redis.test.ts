@@ -258,6 +258,26 @@ it.each([2, 3] as const)('MONITOR in RESP%s', async (RESP) => {
   expect(lines[1]).toMatch(/^\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "HGET" "h" "f"$/);
 });
 
+it.each([2, 3] as const)('ACL user in the URL, RESP%s (AUTH, or HELLO 3 AUTH)', async (RESP) => {
+  const admin = await client(2);
+  await admin.aclSetUser('app', ['on', '>s3cret', '~app:*', '+@read', '+@write', '+@connection', '+acl|whoami']);
+  try {
+    const app = createClient({ url: `redis://app:s3cret@${target.host}:${target.port}`, RESP, name: 'app-conn' });
+    app.on('error', () => {});
+    await app.connect();
+    cleanups.push(() => app.destroy());
+    expect(await app.aclWhoAmI()).toBe('app');
+    expect(await app.clientGetName()).toBe('app-conn');
+    await app.set('app:1', 'x');
+    await expect(app.set('nope', 'x')).rejects.toThrow('NOPERM this user has no permissions to access one of the keys used as arguments');
+    const bad = createClient({ url: `redis://app:wrong@${target.host}:${target.port}`, RESP, socket: { reconnectStrategy: false } });
+    bad.on('error', () => {});
+    await expect(bad.connect()).rejects.toThrow('WRONGPASS invalid username-password pair or user is disabled.');
+  } finally {
+    await admin.aclDelUser('app');
+  }
+});
+
 it('RESP3: one connection subscribes and runs commands', async () => {
   const c = await client(3);
   const pub = await client(3);
