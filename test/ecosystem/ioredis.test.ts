@@ -8,6 +8,9 @@ import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import Redis, { type RedisOptions, type Result } from 'ioredis';
 import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
 
+/** vi.waitFor with room for a loaded machine (its default gives up after 1 s). */
+const waitFor = <T>(fn: () => T | Promise<T>) => vi.waitFor(fn, { timeout: 10_000, interval: 20 });
+
 let target: Target;
 const clients: Redis[] = [];
 
@@ -131,7 +134,7 @@ it('monitor sees every command of the other clients', async () => {
   await redis.set('watched', 'v1');
   await redis.select(2);
   await redis.hset('h', 'a', 'quoted "x"\n');
-  await vi.waitFor(() => expect(lines.length).toBeGreaterThanOrEqual(3));
+  await waitFor(() => expect(lines.length).toBeGreaterThanOrEqual(3));
   expect(lines.map((l) => l.args)).toEqual([
     ['set', 'watched', 'v1'],
     ['select', '2'],
@@ -183,7 +186,7 @@ it('ACL user: username/password, NOPERM errors, WRONGPASS', async () => {
     const bad = client({ username: 'app', password: 'nope', retryStrategy: () => null, lazyConnect: true });
     bad.on('error', (e: Error) => errors.push(e.message));
     await bad.connect().catch(() => undefined);
-    await vi.waitFor(() => expect(errors).toContain('WRONGPASS invalid username-password pair or user is disabled.'));
+    await waitFor(() => expect(errors).toContain('WRONGPASS invalid username-password pair or user is disabled.'));
   } finally {
     await admin.call('ACL', 'DELUSER', 'app');
   }

@@ -10,6 +10,9 @@ import { createClient, createClientPool, RESP_TYPES, VerbatimString } from 'redi
 import { createClient as createClient4 } from 'redis4';
 import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
 
+/** vi.waitFor with room for a loaded machine (its default gives up after 1 s). */
+const waitFor = <T>(fn: () => T | Promise<T>) => vi.waitFor(fn, { timeout: 10_000, interval: 20 });
+
 let target: Target;
 const cleanups: Array<() => unknown> = [];
 
@@ -136,7 +139,7 @@ describe('client pool and isolation', () => {
     // the pool hands out another client for other commands
     await pool.set('k', 'v');
     expect(await pool.get('k')).toBe('v');
-    await vi.waitFor(() => expect(pool.totalClients).toBeGreaterThanOrEqual(2));
+    await waitFor(() => expect(pool.totalClients).toBeGreaterThanOrEqual(2));
     await pool.rPush('jobs', 'job-1');
     expect(await blocked).toEqual({ key: 'jobs', element: 'job-1' });
     // a transaction on one pooled client
@@ -214,7 +217,7 @@ describe.each([2, 3] as const)('pub/sub in RESP%s', (RESP) => {
     expect(await pub.pubSubNumSub(['news', 'nobody'])).toEqual({ news: 1, nobody: 0 });
     expect(await pub.pubSubNumPat()).toBe(1);
     expect(await pub.pubSubChannels()).toEqual(['news']);
-    await vi.waitFor(() => expect(got).toEqual(['news:hello', 'p user:1:joined']));
+    await waitFor(() => expect(got).toEqual(['news:hello', 'p user:1:joined']));
     await sub.unsubscribe('news');
     await sub.pUnsubscribe('user:*');
     expect(await pub.publish('news', 'again')).toBe(0);
@@ -230,7 +233,7 @@ describe.each([2, 3] as const)('pub/sub in RESP%s', (RESP) => {
     expect(await pub.sPublish('orders:{us}', 'o-2')).toBe(0);
     expect(await pub.pubSubShardNumSub(['orders:{eu}'])).toEqual({ 'orders:{eu}': 1 });
     expect(await pub.pubSubShardChannels()).toEqual(['orders:{eu}']);
-    await vi.waitFor(() => expect(got).toEqual(['orders:{eu}:o-1']));
+    await waitFor(() => expect(got).toEqual(['orders:{eu}:o-1']));
     await sub.sUnsubscribe('orders:{eu}');
     expect(await pub.sPublish('orders:{eu}', 'o-3')).toBe(0);
   });
@@ -241,7 +244,7 @@ describe.each([2, 3] as const)('pub/sub in RESP%s', (RESP) => {
     const got: Buffer[] = [];
     await sub.subscribe('bin', (message) => got.push(message), true);
     await pub.publish('bin', Buffer.from([0, 0x80, 0xff]));
-    await vi.waitFor(() => expect(got).toEqual([Buffer.from([0, 0x80, 0xff])]));
+    await waitFor(() => expect(got).toEqual([Buffer.from([0, 0x80, 0xff])]));
   });
 });
 
@@ -252,7 +255,7 @@ it.each([2, 3] as const)('MONITOR in RESP%s', async (RESP) => {
   await mon.monitor((line) => lines.push(line));
   await c.set('watched', 'v "quoted"');
   await c.hGet('h', 'f');
-  await vi.waitFor(() => expect(lines.length).toBeGreaterThanOrEqual(2));
+  await waitFor(() => expect(lines.length).toBeGreaterThanOrEqual(2));
   // node-redis sends command names in capitals; MONITOR shows them as sent
   expect(lines[0]).toMatch(/^\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "watched" "v \\"quoted\\""$/);
   expect(lines[1]).toMatch(/^\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "HGET" "h" "f"$/);
@@ -286,7 +289,7 @@ it('RESP3: one connection subscribes and runs commands', async () => {
   await c.set('k', 'v'); // allowed in RESP3 while subscribed
   expect(await c.get('k')).toBe('v');
   await pub.publish('ch', 'm1');
-  await vi.waitFor(() => expect(got).toEqual(['m1']));
+  await waitFor(() => expect(got).toEqual(['m1']));
 });
 
 it.runIf(isRedKit)('the recorder tells node-redis 5 from node-redis 4', async () => {

@@ -15,6 +15,9 @@ import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
 
+/** vi.waitFor with room for a loaded machine (its default gives up after 1 s). */
+const waitFor = <T>(fn: () => T | Promise<T>) => vi.waitFor(fn, { timeout: 10_000, interval: 20 });
+
 let target: Target;
 const cleanups: Array<() => unknown> = [];
 
@@ -120,11 +123,11 @@ describe.each(clientKinds)('%s', (_name, sendCommand) => {
     for (let i = 0; i < 5; i++) expect((await get(`${base}/api/fail`)).status).toBe(500);
     const send = await sendCommand();
     // the store decrements when the response has finished: after the client has it
-    await vi.waitFor(async () => expect(await send('GET', 'rl:ada')).toBe('0'));
+    await waitFor(async () => expect(await send('GET', 'rl:ada')).toBe('0'));
     for (let i = 0; i < 3; i++) expect((await get(`${base}/api/ok`)).status).toBe(200);
     expect((await get(`${base}/api/ok`)).status).toBe(429);
     // the refusal is a failed request too: given back
-    await vi.waitFor(async () => expect(await send('GET', 'rl:ada')).toBe('3'));
+    await waitFor(async () => expect(await send('GET', 'rl:ada')).toBe('3'));
   });
 
   it('the store reloads its script after SCRIPT FLUSH (NOSCRIPT)', async () => {

@@ -24,6 +24,9 @@ import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
 
+/** vi.waitFor with room for a loaded machine (its default gives up after 1 s). */
+const waitFor = <T>(fn: () => T | Promise<T>) => vi.waitFor(fn, { timeout: 10_000, interval: 20 });
+
 let target: Target;
 const cleanups: Array<() => unknown> = [];
 
@@ -142,7 +145,7 @@ async function connect(node: Node, name: string): Promise<ClientSocket> {
     socket.once('connect', resolve);
     socket.once('connect_error', reject);
   });
-  await vi.waitFor(() => expect(node.sockets.has(name)).toBe(true));
+  await waitFor(() => expect(node.sockets.has(name)).toBe(true));
   return socket;
 }
 
@@ -152,7 +155,7 @@ function nextEvent<T = unknown>(socket: ClientSocket, event: string): Promise<T[
 
 /** Every server subscribed: the adapter's own count of servers says 2. */
 async function bothSubscribed(a: Node, b: Node): Promise<void> {
-  await vi.waitFor(async () => {
+  await waitFor(async () => {
     expect(await a.io.of('/').adapter.serverCount()).toBe(2);
     expect(await b.io.of('/').adapter.serverCount()).toBe(2);
   });
@@ -198,7 +201,7 @@ describe.each(variants)('%s', (_name, adapter, kind) => {
     await bob.emitWithAck('join', 'room:1');
     if (kind === 'sharded') {
       // dynamic mode: each server subscribes to the room's own channel when the room appears there
-      await vi.waitFor(async () => expect(await pubsub('SHARDNUMSUB', 'app#/#room:1#')).toEqual(['app#/#room:1#', 2]));
+      await waitFor(async () => expect(await pubsub('SHARDNUMSUB', 'app#/#room:1#')).toEqual(['app#/#room:1#', 2]));
     }
     const seen: string[] = [];
     carol.on('room-msg', () => seen.push('carol'));
@@ -222,7 +225,7 @@ describe.each(variants)('%s', (_name, adapter, kind) => {
     expect(all.map((s) => s.handshake.auth.name).sort()).toEqual(['alice', 'bob']);
     // make a socket of the other server join a room, then find it there
     a.io.in(b.sockets.get('bob')!.id).socketsJoin('vip');
-    await vi.waitFor(async () => {
+    await waitFor(async () => {
       const vips = await a.io.in('vip').fetchSockets();
       expect(vips.map((s) => s.handshake.auth.name)).toEqual(['bob']);
     });

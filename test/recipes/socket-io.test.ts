@@ -37,7 +37,7 @@ it('notifies a user connected to another instance', async () => {
   const a = await startInstance();
   const b = await startInstance();
   const ada = await connectClient(b.url, 'ada');
-  await expect.poll(() => a.io.in('user:ada').fetchSockets()).toHaveLength(1); // joined, seen from a
+  await expect.poll(() => a.io.in('user:ada').fetchSockets(), { timeout: 5000 }).toHaveLength(1); // joined, seen from a
 
   const received = new Promise((resolve) => ada.once('notification', resolve));
   a.io.to('user:ada').emit('notification', { text: 'hello from a' });
