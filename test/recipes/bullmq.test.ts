@@ -2,7 +2,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { useRedKit } from 'redkit/vitest';
 
-// 'fake-timers': the server's clock follows vi.setSystemTime(), as BullMQ's own clock does
+// clock: 'fake-timers': the server's clock follows the faked Date.now() that BullMQ reads
 const redkit = useRedKit({ clock: 'fake-timers' });
 let queue: Queue;
 let worker: Worker;
