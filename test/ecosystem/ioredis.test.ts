@@ -192,6 +192,21 @@ it('ACL user: username/password, NOPERM errors, WRONGPASS', async () => {
   }
 });
 
+it('client tracking in RESP2: BCAST prefixes redirected to a subscribed connection', async () => {
+  const inv = client();
+  const id = await inv.client('ID');
+  const got: string[] = [];
+  inv.on('message', (channel: string, key: string) => got.push(`${channel} ${key}`));
+  await inv.subscribe('__redis__:invalidate');
+  const c = client();
+  await c.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', String(id), 'BCAST', 'PREFIX', 'user:');
+  expect(await c.call('CLIENT', 'TRACKINGINFO')).toEqual(['flags', ['on', 'bcast'], 'redirect', id, 'prefixes', ['user:']]);
+  await c.set('user:1', 'x');
+  await c.set('other', 'y'); // not under the prefix
+  await c.set('user:2', 'z');
+  await waitFor(() => expect(got).toEqual(['__redis__:invalidate user:1', '__redis__:invalidate user:2']));
+});
+
 it.runIf(isRedKit)('auto-pipelined commands arrive in order, named by the client library', async () => {
   const redkit = redkitOf(target);
   const redis = client({ enableAutoPipelining: true, connectionName: 'auto' });

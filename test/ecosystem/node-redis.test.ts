@@ -281,6 +281,27 @@ it.each([2, 3] as const)('ACL user in the URL, RESP%s (AUTH, or HELLO 3 AUTH)', 
   }
 });
 
+it('RESP3: client-side cache and pub/sub on one connection', async () => {
+  const c = createClient({ url: target.url, RESP: 3, clientSideCache: { ttl: 0, maxEntries: 0 } });
+  c.on('error', () => {});
+  await c.connect();
+  cleanups.push(() => c.destroy());
+  const other = await client(2);
+  await other.set('k', 'v1');
+  const msgs: string[] = [];
+  await c.subscribe('ch', (m) => msgs.push(m));
+  expect(await c.get('k')).toBe('v1');
+  expect(await c.get('k')).toBe('v1');
+  expect(c.clientSideCache!.stats().hitCount).toBe(1);
+  // the invalidation push and the message arrive on the same connection
+  await other.set('k', 'v2');
+  await other.publish('ch', 'hello');
+  await waitFor(() => expect(msgs).toEqual(['hello']));
+  await waitFor(async () => expect(await c.get('k')).toBe('v2'));
+  await other.flushAll(); // a null invalidation: the whole cache goes
+  await waitFor(async () => expect(await c.get('k')).toBeNull());
+});
+
 it('RESP3: one connection subscribes and runs commands', async () => {
   const c = await client(3);
   const pub = await client(3);
