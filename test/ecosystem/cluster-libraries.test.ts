@@ -82,7 +82,8 @@ describe.runIf(isRedKit)('libraries over a RedKit cluster', () => {
   });
 
   it('keyv over node-redis createCluster: set/get across slots, clear on every master', async () => {
-    const store = new KeyvRedis(await nrCluster());
+    // @keyv/redis types its cluster client without node-redis 5's default modules
+    const store = new KeyvRedis((await nrCluster()) as unknown as ConstructorParameters<typeof KeyvRedis>[0]);
     const kv = new Keyv({ store, namespace: 'ns', useKeyPrefix: false });
     store.namespace = 'ns';
     for (let i = 0; i < 30; i++) await kv.set(`k${i}`, i);
@@ -122,7 +123,7 @@ describe.runIf(isRedKit)('libraries over a RedKit cluster', () => {
     async function connect(url: string): Promise<ClientSocket> {
       const s = connectClient(url, { transports: ['websocket'], forceNew: true });
       cleanups.push(() => s.disconnect());
-      await new Promise((resolve) => s.once('connect', resolve));
+      await new Promise<void>((resolve) => s.once('connect', resolve));
       return s;
     }
     const a = await startNode();
