@@ -114,6 +114,7 @@ describe.runIf(FILE)('replay of the recorded ecosystem traffic', () => {
         c?.k.close();
       }
     }
+    console.log(`RESP${protocol}: ${compared} replies compared over ${tests.length} recorded tests, ${diffs.length} differ`);
     expect(compared).toBeGreaterThan(0);
     expect(diffs.slice(0, 20).join('\n')).toBe('');
   }, 300_000);
