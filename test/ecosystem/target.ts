@@ -8,6 +8,7 @@
  * faults) use `it.runIf(isRedKit)` (skipped, and reported as skipped, against
  * redis-server); everything else must pass against both.
  */
+import { appendFileSync } from 'node:fs';
 import { startRedKit, type RedKit, type RedKitOptions } from '../../src/index.js';
 import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
 
@@ -45,6 +46,7 @@ export async function startTarget(options: RedKitOptions = {}): Promise<Target> 
     };
   }
   const redkit = await startRedKit(options);
+  const record = recorderDump(redkit);
   return {
     kind: 'redkit',
     host: redkit.host,
@@ -52,9 +54,13 @@ export async function startTarget(options: RedKitOptions = {}): Promise<Target> 
     url: `redis://${redkit.host}:${redkit.port}`,
     redkit,
     flush: async () => {
+      record();
       await redkit.reset();
     },
-    stop: () => redkit.stop(),
+    stop: async () => {
+      record();
+      await redkit.stop();
+    },
   };
 }
 
@@ -62,6 +68,29 @@ export async function startTarget(options: RedKitOptions = {}): Promise<Target> 
 export function redkitOf(target: Target): RedKit {
   if (target.redkit === null) throw new Error('this test needs RedKit (it is skipped against redis-server)');
   return target.redkit;
+}
+
+/**
+ * With `REDKIT_ECOSYSTEM_RECORD=<file>`, what the libraries sent is appended
+ * to the file before each flush and at stop: one JSON line per test, the
+ * top-level commands in arrival order with their client ids (the commands an
+ * EXEC ran in `children`). test/ecosystem/replay-differential.test.ts replays
+ * them against redis-server and RedKit and compares the replies.
+ */
+function recorderDump(redkit: RedKit): () => void {
+  const file = process.env.REDKIT_ECOSYSTEM_RECORD;
+  if (!file) return () => {};
+  type Line = { c: number; n: string; a: readonly string[]; children?: Line[] };
+  const line = (e: RedKit['recorder']['all'][number]): Line => ({
+    c: e.clientId,
+    n: e.name,
+    a: e.rawArgs,
+    ...(e.name === 'EXEC' ? { children: e.children.map(line) } : {}),
+  });
+  return () => {
+    const entries = redkit.recorder.all.map(line);
+    if (entries.length > 0) appendFileSync(file, `${JSON.stringify(entries)}\n`);
+  };
 }
 
 async function sendFlushAll(port: number): Promise<void> {

@@ -26,5 +26,14 @@ module.exports = {
       globalSetup: path.join(root, 'dist/jest-global-setup.cjs'),
       globalTeardown: path.join(root, 'dist/jest-global-teardown.cjs'),
     },
+    {
+      // docs/recipes.md: the jest recipes, as users write them
+      displayName: 'jest-recipes',
+      rootDir: root,
+      testMatch: ['<rootDir>/test/jest/recipes/*.test.cjs'],
+      testEnvironment: 'node',
+      moduleNameMapper: mapper,
+      transform: {},
+    },
   ],
 };
