@@ -41,16 +41,17 @@ export interface LuaStateOptions {
   clock?: () => number;
 }
 
+// The compiled chunk is the body of a generator function nested in a factory run once per load():
+// the factory takes the runtime (R, S...) and unpacks its helpers into constants the chunk's
+// functions close over, so a call of the chunk allocates only its own generator.
 const PRELUDE = `"use strict";
-const { R, S, NEXT, INEXT } = this;
 const { LuaFunction, LuaTable, BUDGET, EMPTY, NNAN, MAX_LUA_DEPTH: MAXD, fix, overflow, first, mv, callMeta, nfm,
   index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, mkFn, mkLeaf, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
 const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index, F1 = first;
 `;
 
-// eslint-disable-next-line @typescript-eslint/no-empty-function
-const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as new (...args: string[]) => (this: unknown, F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
-type MainGen = (this: unknown, F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
+type MainGen = (F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
+type Factory = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown) => MainGen;
 
 export type RunResult = { done: true; results: LuaValue[] } | { done: false };
 
@@ -71,11 +72,17 @@ export class Execution {
    * not caught by pcall): how the host stops a script with a proper error.
    */
   run(budgetOps: number, raise?: LuaError): RunResult {
+    const results = this.step(budgetOps, raise);
+    return results === undefined ? { done: false } : { done: true, results };
+  }
+
+  /** run() without the result object: the results when done, undefined when paused. */
+  step(budgetOps: number, raise?: LuaError): LuaValue[] | undefined {
     const gen = this.gen;
     if (gen === undefined) throw this.killedWith ?? new LuaError('execution already finished');
     const rt = this.state.rt;
     const prev = setCurrent(rt);
-    const saved = [rt.depth, rt.nny, rt.ccalls] as const;
+    const savedDepth = rt.depth, savedNny = rt.nny, savedCcalls = rt.ccalls;
     const savedCo = rt.co;
     rt.depth = this.depth; rt.nny = this.nny; rt.ccalls = 0; rt.co = undefined;
     const savedSync = rt.syncDepth, savedOwe = rt.owe;
@@ -85,10 +92,10 @@ export class Execution {
       const r = raise === undefined ? gen.next() : gen.throw(raise);
       if (r.done) {
         this.finish();
-        return { done: true, results: R.mv(r.value) };
+        return R.mv(r.value);
       }
       if (r.value !== BUDGET) throw new LuaError('attempt to yield from outside a coroutine');
-      return { done: false };
+      return undefined;
     } catch (e) {
       this.finish();
       throw finalError(e);
@@ -96,7 +103,7 @@ export class Execution {
       rt.opsBase += rt.windowStart - rt.b;
       rt.windowStart = rt.b;
       this.depth = rt.depth; this.nny = rt.nny;
-      rt.depth = saved[0]; rt.nny = saved[1]; rt.ccalls = saved[2]; rt.co = savedCo;
+      rt.depth = savedDepth; rt.nny = savedNny; rt.ccalls = savedCcalls; rt.co = savedCo;
       rt.syncDepth = savedSync; rt.owe = savedOwe;
       setCurrent(prev);
     }
@@ -170,7 +177,8 @@ export class LuaState {
       try {
         const ast = parse(source, chunkName);
         const js = new Compiler(chunkId(chunkName), chunkName).compileMain(ast);
-        factory = new GeneratorFunction('F', 'A', PRELUDE + js);
+        const make = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}return function* (F, A) {\n${js}\n};`) as Factory;
+        factory = make(R, this.rt, NEXT, INEXT);
       } catch (e) {
         if (e instanceof LuaError) throw e;
         // a chunk too deeply nested for the JS stack (C Lua's limits are elsewhere)
@@ -180,9 +188,7 @@ export class LuaState {
       if (this.factoryCache.size >= 500) this.factoryCache.clear();
       this.factoryCache.set(key, factory!);
     }
-    const main = factory!;
-    const ctx = { R, S: this.rt, NEXT, INEXT };
-    const fn = new LuaFunction(chunkName, undefined, (F, A) => main.call(ctx, F, A), this.globals);
+    const fn = new LuaFunction(chunkName, undefined, factory!, this.globals);
     fn.lua = true;
     return fn;
   }
@@ -203,7 +209,7 @@ export class LuaState {
   call(fn: LuaValue, args: LuaValue[] = []): LuaValue[] {
     const rt = this.rt;
     const prev = setCurrent(rt);
-    const saved = [rt.depth, rt.nny, rt.ccalls, rt.b, rt.windowStart] as const;
+    const savedDepth = rt.depth, savedNny = rt.nny, savedCcalls = rt.ccalls, savedB = rt.b, savedWindow = rt.windowStart;
     const savedCo = rt.co;
     rt.co = undefined;
     rt.b = rt.syncBudget; rt.windowStart = rt.b;
@@ -220,7 +226,7 @@ export class LuaState {
       throw finalError(e);
     } finally {
       rt.opsBase += rt.windowStart - rt.b;
-      rt.depth = saved[0]; rt.nny = saved[1]; rt.ccalls = saved[2]; rt.b = saved[3]; rt.windowStart = saved[4];
+      rt.depth = savedDepth; rt.nny = savedNny; rt.ccalls = savedCcalls; rt.b = savedB; rt.windowStart = savedWindow;
       rt.co = savedCo;
       setCurrent(prev);
     }

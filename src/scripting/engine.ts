@@ -71,6 +71,7 @@ export interface CachedScript {
   source: string;
   flags: number;
   fn: LuaFunction;
+  target: RunTarget;
 }
 
 /** What is running now (Redis's scriptRunCtx). */
@@ -103,6 +104,33 @@ export interface ScriptRun {
   commandArgs: string[];
   /** What the recorder tells about the script. */
   info: { sha: string; source: string } | { function: string; library: string };
+  /** The client's state before the script (restored when it ends). */
+  saved: SavedClient;
+}
+
+/** A client's state that a script changes (SELECT, redis.setresp, the command running...). */
+interface SavedClient {
+  db: Database;
+  dbIndex: number;
+  protocol: 2 | 3;
+  inScript: boolean;
+  command: Command;
+  sentName: string;
+  sentArgs: string[];
+  /** The script pinned the clock (unpin when it ends). */
+  pinned: boolean;
+}
+
+/** How a script or function runs: one object per cached script / function, reused by every call. */
+export interface RunTarget {
+  /** The sha (EVAL) or the function name (FCALL): "script: <name>" in errors. */
+  name: string;
+  isEval: boolean;
+  info: ScriptRun['info'];
+  /** KEYS and ARGV are globals (EVAL) rather than the arguments of the function (FCALL). */
+  asGlobals: boolean;
+  /** The state the function lives in (FCALL); the EVAL state by default. */
+  L?: LuaState;
 }
 
 /** A command's reply that is not there yet (redis.call of an asynchronous command). */
@@ -138,6 +166,9 @@ export class Pending {
 }
 
 export const sha1hex = (s: string): string => createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
+
+/** The arguments of an EVAL script's main chunk (KEYS and ARGV are globals). */
+const NO_ARGS: LuaValue[] = [];
 
 /** Ops per slice between real-time checks (about a millisecond of Lua). */
 const SLICE = 100_000;
@@ -408,7 +439,7 @@ export class ScriptEngine {
       const msg = e instanceof LuaError ? (typeof e.value === 'string' ? e.value : tostring(e.value)) : String(e);
       throw new ReplyError(`ERR Error compiling script (new function): ${msg}`);
     }
-    const s: CachedScript = { sha, source, flags, fn };
+    const s: CachedScript = { sha, source, flags, fn, target: { name: sha, isEval: true, info: { sha, source }, asGlobals: true } };
     this.scripts.set(sha, s);
     return s;
   }
@@ -424,17 +455,15 @@ export class ScriptEngine {
 
   /**
    * Checks before running (scriptPrepareForRun): flags against the command
-   * (EVAL_RO with a script that may write), then runs fn(args) with KEYS/ARGV.
+   * (EVAL_RO with a script that may write), then runs fn with KEYS (the `nkeys`
+   * arguments from `args[from]`) and ARGV (the rest).
+   *
+   * The common case (a script that ends within its first slice) allocates the
+   * run, the two tables and the Lua execution: no closures; the asynchronous
+   * part (runAsync) sets up its own.
    */
-  runScript(
-    ctx: Context,
-    fn: LuaFunction,
-    flags: number,
-    keys: string[],
-    argv: string[],
-    o: { name: string; isEval: boolean; ro: boolean; info: ScriptRun['info']; asGlobals: boolean; L?: LuaState },
-  ): Reply | Promise<Reply> {
-    if ((flags & SCRIPT_FLAG.EVAL_COMPAT) === 0 && (flags & SCRIPT_FLAG.NO_WRITES) === 0 && o.ro) {
+  runScript(ctx: Context, fn: LuaFunction, flags: number, args: string[], from: number, nkeys: number, ro: boolean, o: RunTarget): Reply | Promise<Reply> {
+    if ((flags & SCRIPT_FLAG.EVAL_COMPAT) === 0 && (flags & SCRIPT_FLAG.NO_WRITES) === 0 && ro) {
       throw new ReplyError(E.roWithWriteFlag);
     }
     if (this.run !== undefined) throw new ReplyError('ERR RedKit: a script is already running');
@@ -443,7 +472,7 @@ export class ScriptEngine {
       name: o.name,
       isEval: o.isEval,
       flags,
-      readOnly: o.ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0,
+      readOnly: ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0,
       resp: 2,
       wrote: false,
       killed: false,
@@ -455,62 +484,73 @@ export class ScriptEngine {
       commandName: ctx.sentName,
       commandArgs: ctx.sentArgs,
       info: o.info,
-    };
-    const saved = {
-      db: ctx.db, dbIndex: ctx.dbIndex, protocol: ctx.protocol, inScript: ctx.inScript,
-      command: ctx.command, sentName: ctx.sentName, sentArgs: ctx.sentArgs,
+      saved: {
+        db: ctx.db, dbIndex: ctx.dbIndex, protocol: ctx.protocol, inScript: ctx.inScript,
+        command: ctx.command, sentName: ctx.sentName, sentArgs: ctx.sentArgs, pinned: false,
+      },
     };
     const observer = this.server.ext.scriptObserver as ((info: ScriptRun['info']) => void) | undefined;
-    if (observer !== undefined) observer(o.info);
-    const pinned = ctx.clock.pin();
+    if (observer !== undefined) observer({ ...o.info });
+    run.saved.pinned = ctx.clock.pin();
     this.run = run;
     ctx.inScript = true;
     ctx.protocol = 2;
-    const K = new LuaTable(keys.length, 0);
-    for (let i = 0; i < keys.length; i++) K.rawset(i + 1, keys[i]);
-    const A = new LuaTable(argv.length, 0);
-    for (let i = 0; i < argv.length; i++) A.rawset(i + 1, argv[i]);
+    const K = new LuaTable(nkeys, 0);
+    const keysEnd = from + nkeys;
+    for (let i = from; i < keysEnd; i++) K.rawset(i - from + 1, args[i]);
+    const A = new LuaTable(args.length - keysEnd, 0);
+    for (let i = keysEnd; i < args.length; i++) A.rawset(i - keysEnd + 1, args[i]);
     let ex: Execution;
     if (o.L !== undefined) {
       ex = o.L.start(fn, [K, A]);
     } else if (o.asGlobals) {
       this.L.globals.rawset('KEYS', K);
       this.L.globals.rawset('ARGV', A);
-      ex = this.L.start(fn, []);
+      ex = this.L.start(fn, NO_ARGS);
     } else {
       ex = this.L.start(fn, [K, A]);
     }
-    const finish = (results: LuaValue[] | undefined, err: unknown): Reply => {
-      this.run = undefined;
-      ctx.db = saved.db as Database;
-      ctx.dbIndex = saved.dbIndex;
-      ctx.protocol = saved.protocol;
-      ctx.inScript = saved.inScript;
-      ctx.command = saved.command as Command;
-      ctx.sentName = saved.sentName;
-      ctx.sentArgs = saved.sentArgs;
-      if (pinned) ctx.clock.unpin();
-      if (run.async) this.server.setAttention(ATTENTION_BUSY, false);
-      if (err !== undefined) return this.errorReply(run, err);
-      return luaToReply(results![0], run.resp);
-    };
     let threshold = -1;
     // Synchronous part: until done, past the busy threshold, or waiting for an asynchronous reply.
     try {
       for (;;) {
-        const r = ex.run(SLICE);
-        if (r.done) return finish(r.results, undefined);
+        const results = ex.step(SLICE);
+        if (results !== undefined) return this.finishRun(run, results, undefined);
         run.slices++;
         if (run.waiting !== undefined) break;
         if (threshold < 0) threshold = this.threshold();
         if (threshold > 0 && performance.now() - run.startedAt >= threshold) break;
       }
     } catch (e) {
-      return finish(undefined, e);
+      return this.finishRun(run, undefined, e);
     }
     if (threshold < 0) threshold = this.threshold();
-    // Asynchronous part: slices between event loop turns. Other clients wait (the gate holds
-    // them) until the threshold, then get -BUSY.
+    return this.runAsync(run, ex, threshold);
+  }
+
+  /** The script ended (results) or failed (err): the client's state back, the reply. */
+  private finishRun(run: ScriptRun, results: LuaValue[] | undefined, err: unknown): Reply {
+    const ctx = run.ctx;
+    const saved = run.saved;
+    this.run = undefined;
+    ctx.db = saved.db;
+    ctx.dbIndex = saved.dbIndex;
+    ctx.protocol = saved.protocol;
+    ctx.inScript = saved.inScript;
+    ctx.command = saved.command;
+    ctx.sentName = saved.sentName;
+    ctx.sentArgs = saved.sentArgs;
+    if (saved.pinned) ctx.clock.unpin();
+    if (run.async) this.server.setAttention(ATTENTION_BUSY, false);
+    if (err !== undefined) return this.errorReply(run, err);
+    return luaToReply(results![0], run.resp);
+  }
+
+  /**
+   * Asynchronous part: slices between event loop turns. Other clients wait (the gate holds
+   * them) until the threshold, then get -BUSY.
+   */
+  private runAsync(run: ScriptRun, ex: Execution, threshold: number): Promise<Reply> {
     run.async = true;
     this.server.setAttention(ATTENTION_BUSY, true);
     let done!: () => void;
@@ -556,13 +596,13 @@ export class ScriptEngine {
         if (w !== undefined && !w.settled) w.abandon();
         run.waiting = undefined;
         try {
-          const r = run.killed
-            ? ex.run(SLICE, new LuaKill(errorTable('-' + E.killed, false)))
-            : ex.run(SLICE);
-          if (r.done) reply = finish(r.results, undefined);
+          const results = run.killed
+            ? ex.step(SLICE, new LuaKill(errorTable('-' + E.killed, false)))
+            : ex.step(SLICE);
+          if (results !== undefined) reply = this.finishRun(run, results, undefined);
           else run.slices++;
         } catch (e) {
-          reply = finish(undefined, e);
+          reply = this.finishRun(run, undefined, e);
         }
         if (reply === undefined) {
           checkBusy();
@@ -627,74 +667,85 @@ export class ScriptEngine {
     return r;
   }
 
+  /** A refusal of redis.call/pcall: raised (call) or returned as an error table (pcall). */
+  private callFailed(run: ScriptRun, msg: string, raise: boolean, fromCommand: boolean): LuaValue {
+    const t = errorTable(/^[A-Z]+ /.test(msg) ? '-' + msg : msg, fromCommand);
+    // scriptCall's own refusals count as error replies where they happen
+    if (fromCommand) run.ctx.server.dispatcher.countError(new ReplyError(t.get('err') as string));
+    if (raise) throw new LuaError(t);
+    return t;
+  }
+
+  /** A command refused by scriptCall's checks (counted as rejected). */
+  private callRejected(run: ScriptRun, cmd: Command, msg: string, raise: boolean): LuaValue {
+    cmd.stats.rejected++;
+    run.ctx.server.dispatcher.stats.rejectedCalls++;
+    return this.callFailed(run, msg, raise, true);
+  }
+
   /** redis.call / redis.pcall (luaRedisGenericCommand + scriptCall). */
   private redisCall(a: LuaValue[], raise: boolean): LuaValue | Pending {
     const run = this.run;
-    const fail = (msg: string, fromCommand = false): LuaValue => {
-      const t = errorTable(/^[A-Z]+ /.test(msg) ? '-' + msg : msg, fromCommand);
-      // scriptCall's own refusals count as error replies where they happen
-      if (fromCommand) run!.ctx.server.dispatcher.countError(new ReplyError(t.get('err') as string));
-      if (raise) throw new LuaError(t);
-      return t;
-    };
     if (run === undefined) {
       throw new LuaError(errorTable('redis.call/pcall can only be called inside a script invocation', false));
     }
     const n = a.length;
-    if (n === 0) return fail('Please specify at least one argument for this redis lib call');
-    const argv: string[] = new Array(n);
-    for (let j = 0; j < n; j++) {
+    if (n === 0) return this.callFailed(run, 'Please specify at least one argument for this redis lib call', raise, false);
+    const a0 = a[0];
+    const name = typeof a0 === 'string' ? a0 : typeof a0 === 'number' ? numberArg(a0) : undefined;
+    // The arguments after the command name.
+    let args: string[] = new Array<string>(n - 1);
+    for (let j = 1; j < n; j++) {
       const v = a[j];
-      if (typeof v === 'string') argv[j] = v;
-      else if (typeof v === 'number') argv[j] = numberArg(v);
-      else return fail('Lua redis lib command arguments must be strings or integers');
+      if (typeof v === 'string') args[j - 1] = v;
+      else if (typeof v === 'number') args[j - 1] = numberArg(v);
+      else return this.callFailed(run, 'Lua redis lib command arguments must be strings or integers', raise, false);
     }
+    if (name === undefined) return this.callFailed(run, 'Lua redis lib command arguments must be strings or integers', raise, false);
     const ctx = run.ctx;
     const server = ctx.server;
-    let cmd = server.registry.lookup(argv[0]);
-    let args = argv.length === 1 ? [] : argv.slice(1);
-    if (cmd === undefined) return fail(E.unknownCmd, true);
-    let argc = argv.length;
+    let cmd = server.registry.lookup(name);
+    if (cmd === undefined) return this.callFailed(run, E.unknownCmd, raise, true);
+    const sentArgs = args;
+    let argc = n;
     if (cmd.subcommands !== undefined && args.length > 0) {
       const sub = cmd.subcommands.get(args[0].toLowerCase());
-      if (sub === undefined) return fail(E.unknownCmd, true);
+      if (sub === undefined) return this.callFailed(run, E.unknownCmd, raise, true);
       cmd = sub;
       args = args.slice(1);
       argc = args.length + 2;
     }
     const arity = cmd.arity;
-    const rejected = (msg: string): LuaValue => {
-      cmd!.stats.rejected++;
-      server.dispatcher.stats.rejectedCalls++;
-      return fail(msg, true);
-    };
-    if ((arity > 0 && argc !== arity) || argc < -arity) return rejected(E.wrongArgs);
+    if ((arity > 0 && argc !== arity) || argc < -arity) return this.callRejected(run, cmd, E.wrongArgs, raise);
     const bits = cmd.flagBits;
-    if ((bits & F.noscript) !== 0) return rejected(E.noScriptCmd);
+    if ((bits & F.noscript) !== 0) return this.callRejected(run, cmd, E.noScriptCmd, raise);
     const denied = aclScriptCheck(ctx, cmd, args);
-    if (denied !== undefined) return rejected(denied);
-    if ((bits & F.write) !== 0 && run.readOnly) return rejected(E.writeFromRo);
+    if (denied !== undefined) return this.callRejected(run, cmd, denied, raise);
+    if ((bits & F.write) !== 0 && run.readOnly) return this.callRejected(run, cmd, E.writeFromRo, raise);
     const d = server.dispatcher;
-    ctx.sentName = argv[0];
-    ctx.sentArgs = cmd.parent === undefined ? args : argv.slice(1);
+    ctx.sentName = name;
+    ctx.sentArgs = sentArgs;
     d.prelude?.(ctx, cmd);
     const reply = d.run(ctx, cmd, args);
-    if (reply instanceof Promise) {
-      // An asynchronous reply (a delay fault, a custom command): the script pauses until it settles.
-      if ((bits & F.write) !== 0) run.wrote = true;
-      const p = new Pending(reply, (r) => {
-        const v = replyToLua(r as Reply, run.resp);
-        if (raise && v instanceof LuaTable && typeof v.get('err') === 'string') throw new LuaError(v);
-        return v;
-      });
-      run.waiting = p;
-      return p;
-    }
     if ((bits & F.write) !== 0) run.wrote = true;
+    if (reply instanceof Promise) return this.pendingReply(run, reply, raise);
     const v = replyToLua(reply as Reply, run.resp);
-    if (raise && v instanceof LuaTable && reply instanceof ReplyError) throw new LuaError(v);
-    if (raise && v instanceof LuaTable && !(reply instanceof ReplyError) && typeof v.get('err') === 'string' && isErrorEncoded(reply as Reply)) throw new LuaError(v);
+    if (raise && v instanceof LuaTable) {
+      if (reply instanceof ReplyError) throw new LuaError(v);
+      if (typeof v.get('err') === 'string' && isErrorEncoded(reply as Reply)) throw new LuaError(v);
+    }
     return v;
+  }
+
+  /** An asynchronous reply (a delay fault, a custom command): the script pauses until it settles. */
+  private pendingReply(run: ScriptRun, reply: Promise<Reply>, raise: boolean): Pending {
+    const p = new Pending(reply, (r) => {
+      const v = replyToLua(r as Reply, run.resp);
+      if (raise && v instanceof LuaTable && typeof v.get('err') === 'string') throw new LuaError(v);
+      return v;
+    });
+    run.waiting = p;
+    return p;
   }
 
   /** SCRIPT KILL / FUNCTION KILL. */
