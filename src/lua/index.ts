@@ -46,12 +46,14 @@ export interface LuaStateOptions {
 // functions close over, so a call of the chunk allocates only its own generator.
 const PRELUDE = `"use strict";
 const { LuaFunction, LuaTable, BUDGET, EMPTY, NNAN, MAX_LUA_DEPTH: MAXD, fix, overflow, first, mv, callMeta, nfm,
-  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, mkFn, mkLeaf, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
+  index, indexStr, setIndex, getGlobal, setGlobal, NOPLAIN, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, mkFn, mkLeaf, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
 const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index, F1 = first;
 `;
 
 type MainGen = (F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
-type Factory = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown) => MainGen;
+type MainPlain = (F: LuaFunction, A: LuaValue[]) => unknown;
+type Factory = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown) => [MainGen, MainPlain | undefined];
+interface CompiledChunk { gen: MainGen; plain: MainPlain | undefined; calls: string[][] | undefined }
 
 export type RunResult = { done: true; results: LuaValue[] } | { done: false };
 
@@ -126,6 +128,24 @@ export class Execution {
   }
 }
 
+/** The call chains of a plain chunk lead, by raw reads of read-only tables, to natives that need not pause. */
+function plainReady(fn: LuaFunction): boolean {
+  const env = fn.env;
+  if (env === undefined || !env.readonly) return false;
+  const calls = fn.plainCalls!;
+  for (let i = 0; i < calls.length; i++) {
+    const chain = calls[i]!;
+    let v: LuaValue = env;
+    for (let j = 0; j < chain.length; j++) {
+      if (!(v instanceof LuaTable) || !v.readonly) return false;
+      v = v.getStr(chain[j]!);
+    }
+    if (!(v instanceof LuaFunction) || v.nf === undefined) return false;
+    if (v.g !== undefined && (v.needsG === undefined || v.needsG())) return false;
+  }
+  return true;
+}
+
 function finalError(e: unknown): LuaError {
   if (e instanceof LuaError) {
     if (e.level > 0) R.errorValue(e);
@@ -145,7 +165,7 @@ export class LuaState {
   print: (line: string) => void;
   random: RandomSource;
   readonly chunkNamePrefix: string;
-  private factoryCache = new Map<string, MainGen>();
+  private factoryCache = new Map<string, CompiledChunk>();
 
   constructor(opts: LuaStateOptions = {}) {
     this.print = opts.print ?? ((line) => { process.stdout.write(Buffer.from(line + '\n', 'latin1')); });
@@ -176,9 +196,11 @@ export class LuaState {
     if (factory === undefined) {
       try {
         const ast = parse(source, chunkName);
-        const js = new Compiler(chunkId(chunkName), chunkName).compileMain(ast);
-        const make = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}return function* (F, A) {\n${js}\n};`) as Factory;
-        factory = make(R, this.rt, NEXT, INEXT);
+        const js = new Compiler(chunkId(chunkName), chunkName).compileMainBoth(ast);
+        const plainSrc = js.plain === undefined ? 'undefined' : `function (F, A) {\n${js.plain}\n}`;
+        const make = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}return [function* (F, A) {\n${js.gen}\n}, ${plainSrc}];`) as Factory;
+        const [gen, plain] = make(R, this.rt, NEXT, INEXT);
+        factory = { gen, plain, calls: js.calls };
       } catch (e) {
         if (e instanceof LuaError) throw e;
         // a chunk too deeply nested for the JS stack (C Lua's limits are elsewhere)
@@ -188,7 +210,9 @@ export class LuaState {
       if (this.factoryCache.size >= 500) this.factoryCache.clear();
       this.factoryCache.set(key, factory!);
     }
-    const fn = new LuaFunction(chunkName, undefined, factory!, this.globals);
+    const fn = new LuaFunction(chunkName, undefined, factory!.gen, this.globals);
+    fn.plain = factory!.plain;
+    fn.plainCalls = factory!.calls;
     fn.lua = true;
     return fn;
   }
@@ -228,6 +252,38 @@ export class LuaState {
       rt.opsBase += rt.windowStart - rt.b;
       rt.depth = savedDepth; rt.nny = savedNny; rt.ccalls = savedCcalls; rt.b = savedB; rt.windowStart = savedWindow;
       rt.co = savedCo;
+      setCurrent(prev);
+    }
+  }
+
+  /**
+   * Runs a main chunk to its end as a plain function (no generator, no Execution) when it cannot
+   * need to pause: compiled without loops, calling only through global field chains (plainCalls in
+   * compiler.ts) that lead, through read-only tables (a sandbox like Redis's, where they cannot
+   * change during the run), to natives that do not need their resumable version. Returns undefined,
+   * having run nothing, otherwise: use start(). Errors as from Execution.step.
+   */
+  runPlain(fn: LuaValue, args: LuaValue[], budgetOps: number): LuaValue[] | undefined {
+    if (!(fn instanceof LuaFunction)) return undefined;
+    const plain = fn.plain;
+    if (plain === undefined || !plainReady(fn)) return undefined;
+    const rt = this.rt;
+    const prev = setCurrent(rt);
+    const savedDepth = rt.depth, savedNny = rt.nny, savedCcalls = rt.ccalls;
+    const savedCo = rt.co;
+    const savedSync = rt.syncDepth, savedOwe = rt.owe;
+    rt.depth = 0; rt.nny = 0; rt.ccalls = 0; rt.co = undefined;
+    rt.syncDepth = 0; rt.owe = false;
+    rt.b = budgetOps; rt.windowStart = budgetOps;
+    try {
+      return R.mv(plain(fn, args));
+    } catch (e) {
+      throw finalError(e);
+    } finally {
+      rt.opsBase += rt.windowStart - rt.b;
+      rt.windowStart = rt.b;
+      rt.depth = savedDepth; rt.nny = savedNny; rt.ccalls = savedCcalls; rt.co = savedCo;
+      rt.syncDepth = savedSync; rt.owe = savedOwe;
       setCurrent(prev);
     }
   }

@@ -88,6 +88,14 @@ export class LuaFunction {
   /** A compiled Lua function (leaf functions run through `nf`, others through `g`). */
   lua = false;
   id = 0;
+  /**
+   * A native with both versions whose `nf` does what `g` does as long as this returns false
+   * (redis.call: `g` only matters for a reply that comes later). Undefined: `g` is needed.
+   */
+  needsG: (() => boolean) | undefined = undefined;
+  /** A main chunk's plain version and the call chains it depends on (LuaState.runPlain). */
+  plain: ((F: LuaFunction, A: LuaValue[]) => unknown) | undefined = undefined;
+  plainCalls: string[][] | undefined = undefined;
   constructor(name: string, nf: NativeFn | undefined, g: GenFn | undefined, env: LuaTable | undefined) {
     this.name = name;
     this.nf = nf;

@@ -226,6 +226,8 @@ export function createSandbox(opts: {
   call: (args: LuaValue[], raise: boolean) => LuaValue | Pending;
   log: (level: number, msg: string) => void;
   running: () => ScriptRun | undefined;
+  /** May a command called by a script answer later (a Promise)? Then redis.call needs its resumable version. */
+  asyncReplies: () => boolean;
   extra?: (redis: LuaTable, G: LuaTable) => void;
 }): LuaState {
   const L = createState({ random: opts.random, print: () => undefined });
@@ -240,8 +242,8 @@ export function createSandbox(opts: {
     if (r === undefined) ERRV(`${what} can only be called inside a script invocation`);
     return r!;
   };
-  const callFn = (name: string, raise: boolean) =>
-    new LuaFunction(name, (a) => {
+  const callFn = (name: string, raise: boolean) => {
+    const f = new LuaFunction(name, (a) => {
       const v = opts.call(a, raise);
       if (!(v instanceof Pending)) return [v];
       v.abandon();
@@ -265,6 +267,11 @@ export function createSandbox(opts: {
         }
       }
     }, undefined);
+    // nf does what g does unless a reply can come later: a script calling only such natives
+    // runs without a generator (LuaState.runPlain)
+    f.needsG = opts.asyncReplies;
+    return f;
+  };
   redis.rawset('call', callFn('call', true));
   redis.rawset('pcall', callFn('pcall', false));
   redis.rawset('log', fn('log', (a) => {
@@ -401,6 +408,7 @@ export class ScriptEngine {
       call: (a, raise) => this.redisCall(a, raise),
       log: (level, msg) => this.log(level, msg),
       running: () => this.run,
+      asyncReplies: () => this.asyncReplies(),
     });
   }
 
@@ -414,9 +422,19 @@ export class ScriptEngine {
         call: (a, raise) => this.redisCall(a, raise),
         log: (level, msg) => this.log(level, msg),
         running: () => this.run,
+        asyncReplies: () => this.asyncReplies(),
       });
     }
     return this.fnState;
+  }
+
+  /**
+   * Can a command run by redis.call answer later? Only through middleware (fixture faults, user
+   * middleware) or a custom command: built-in commands answer at once inside a script (blocking
+   * ones answer as on timeout).
+   */
+  private asyncReplies(): boolean {
+    return this.server.dispatcher.middleware.length !== 0 || this.server.registry.custom !== 0;
   }
 
   private log(level: number, msg: string): void {
@@ -500,16 +518,23 @@ export class ScriptEngine {
     for (let i = from; i < keysEnd; i++) K.rawset(i - from + 1, args[i]);
     const A = new LuaTable(args.length - keysEnd, 0);
     for (let i = keysEnd; i < args.length; i++) A.rawset(i - keysEnd + 1, args[i]);
-    let ex: Execution;
-    if (o.L !== undefined) {
-      ex = o.L.start(fn, [K, A]);
-    } else if (o.asGlobals) {
-      this.L.globals.rawset('KEYS', K);
-      this.L.globals.rawset('ARGV', A);
-      ex = this.L.start(fn, NO_ARGS);
+    const L = o.L ?? this.L;
+    let fargs: LuaValue[];
+    if (o.L === undefined && o.asGlobals) {
+      L.globals.rawset('KEYS', K);
+      L.globals.rawset('ARGV', A);
+      fargs = NO_ARGS;
     } else {
-      ex = this.L.start(fn, [K, A]);
+      fargs = [K, A];
     }
+    // A script that cannot need to pause runs as a plain function (no generator, no Execution).
+    try {
+      const results = L.runPlain(fn, fargs, SLICE);
+      if (results !== undefined) return this.finishRun(run, results, undefined);
+    } catch (e) {
+      return this.finishRun(run, undefined, e);
+    }
+    const ex = L.start(fn, fargs);
     let threshold = -1;
     // Synchronous part: until done, past the busy threshold, or waiting for an asynchronous reply.
     try {
