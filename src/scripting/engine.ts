@@ -121,6 +121,16 @@ interface SavedClient {
   pinned: boolean;
 }
 
+/**
+ * Optional property of a middleware function: `defers()` false = it answers no later than its
+ * next() does (returns next()'s result, or a reply of its own at once), so scripts calling
+ * commands through it need not be able to pause (LuaState.runPlain). Without it, a middleware
+ * is assumed to possibly answer later.
+ */
+export interface MiddlewareDefers {
+  defers?: () => boolean;
+}
+
 /** How a script or function runs: one object per cached script / function, reused by every call. */
 export interface RunTarget {
   /** The sha (EVAL) or the function name (FCALL): "script: <name>" in errors. */
@@ -248,7 +258,7 @@ export function createSandbox(opts: {
       if (!(v instanceof Pending)) return [v];
       v.abandon();
       opts.running()!.waiting = undefined;
-      throw new LuaError(errorTable('ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false));
+      throw new LuaError(errorTable('-ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false));
     }, function* (_F, a) {
       const v = opts.call(a, raise);
       if (!(v instanceof Pending)) return [v];
@@ -262,7 +272,7 @@ export function createSandbox(opts: {
         if (run.slices === slices) {
           v.abandon();
           run.waiting = undefined;
-          const t = errorTable('ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false);
+          const t = errorTable('-ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false);
           throw new LuaError(t);
         }
       }
@@ -429,12 +439,19 @@ export class ScriptEngine {
   }
 
   /**
-   * Can a command run by redis.call answer later? Only through middleware (fixture faults, user
-   * middleware) or a custom command: built-in commands answer at once inside a script (blocking
-   * ones answer as on timeout).
+   * Can a command run by redis.call answer later? Only through middleware or a custom command:
+   * built-in commands answer at once inside a script (blocking ones answer as on timeout). A
+   * middleware that never answers later than its next() does says so with a `defers` property
+   * returning false (MiddlewareDefers: the fixture's recorder; its faults while no rule is set).
    */
   private asyncReplies(): boolean {
-    return this.server.dispatcher.middleware.length !== 0 || this.server.registry.custom !== 0;
+    if (this.server.registry.custom !== 0) return true;
+    const mws = this.server.dispatcher.middleware;
+    for (let i = 0; i < mws.length; i++) {
+      const defers = (mws[i] as MiddlewareDefers).defers;
+      if (defers === undefined || defers()) return true;
+    }
+    return false;
   }
 
   private log(level: number, msg: string): void {

@@ -65,4 +65,24 @@ describe('loop-free scripts on a bare server', () => {
       remove();
     }
   });
+
+  it('a middleware declaring defers() false keeps the fast path; if it answers later anyway, the script gets an error, not a hang', async () => {
+    let late = false;
+    const mw = (_ctx: unknown, call: { name: string }, next: () => unknown) => {
+      if (call.name !== 'GET') return next();
+      return late ? later('late') : 'mw';
+    };
+    (mw as { defers?: () => boolean }).defers = () => false;
+    const remove = server.use(mw as never);
+    try {
+      expect(await c.call('EVAL', "return redis.call('GET', 'k') .. '+'", '0')).toBe('$3\r\nmw+\r\n');
+      late = true;
+      expect(await c.call('EVAL', "return redis.call('GET', 'k')", '0')).toMatch(
+        /^-ERR RedKit: a command inside a script answered asynchronously where the script cannot pause script: [0-9a-f]{40}, on @user_script:1\.\r\n$/,
+      );
+      expect(await c.call('PING')).toBe('+PONG\r\n');
+    } finally {
+      remove();
+    }
+  });
 });
