@@ -74,52 +74,92 @@ export interface CachedScript {
   target: RunTarget;
 }
 
-/** What is running now (Redis's scriptRunCtx). */
-export interface ScriptRun {
-  ctx: Context;
+/**
+ * What is running now (Redis's scriptRunCtx). The engine reuses the record of a script that ended
+ * within its first slice (nothing can hold it then: the asynchronous part's closures and pending
+ * replies only exist once a script goes asynchronous).
+ */
+export class ScriptRun {
+  ctx!: Context;
   /** The sha (EVAL) or the function name (FCALL): "script: <name>" in errors. */
-  name: string;
-  isEval: boolean;
-  flags: number;
+  name = '';
+  isEval = true;
+  flags = 0;
   /** EVAL_RO / FCALL_RO, or a no-writes script: write commands are refused. */
-  readOnly: boolean;
-  resp: 2 | 3;
+  readOnly = false;
+  resp: 2 | 3 = 2;
   /** A write command ran (SCRIPT KILL answers UNKILLABLE). */
-  wrote: boolean;
-  killed: boolean;
+  wrote = false;
+  killed = false;
   /** Past the busy threshold: other clients get -BUSY. */
-  busy: boolean;
+  busy = false;
   /** Running in slices between event loop turns (other clients wait, then get -BUSY). */
-  async: boolean;
+  async = false;
   /** Slices run by the scheduler (a paused redis.call knows who resumed it). */
-  slices: number;
+  slices = 0;
   /** An asynchronous reply the script waits for. */
-  waiting: Pending | undefined;
+  waiting: Pending | undefined = undefined;
   /** Resumes a script waiting for an asynchronous reply (SCRIPT KILL). */
-  poke?: () => void;
+  poke: (() => void) | undefined = undefined;
   /** performance.now() at the start. */
-  startedAt: number;
+  startedAt = 0;
   /** The EVAL/FCALL command that started it (FUNCTION STATS). */
-  commandName: string;
-  commandArgs: string[];
+  commandName = '';
+  commandArgs: string[] = [];
   /** What the recorder tells about the script. */
-  info: { sha: string; source: string } | { function: string; library: string };
-  /** The client's state before the script (restored when it ends). */
-  saved: SavedClient;
+  info!: { sha: string; source: string } | { function: string; library: string };
+  // The client's state before the script (restored when it ends: SELECT, redis.setresp...).
+  savedDb!: Database;
+  savedDbIndex = 0;
+  savedProtocol: 2 | 3 = 2;
+  savedInScript = false;
+  savedCommand!: Command;
+  savedSentName = '';
+  savedSentArgs: string[] = [];
+  /** The script pinned the clock (unpin when it ends). */
+  pinned = false;
+
+  /** (Re)initialise for a run of `o` by ctx. */
+  begin(ctx: Context, o: RunTarget, flags: number, readOnly: boolean, startedAt: number): void {
+    this.ctx = ctx;
+    this.name = o.name;
+    this.isEval = o.isEval;
+    this.flags = flags;
+    this.readOnly = readOnly;
+    this.resp = 2;
+    this.wrote = false;
+    this.killed = false;
+    this.busy = false;
+    this.async = false;
+    this.slices = 0;
+    this.waiting = undefined;
+    this.poke = undefined;
+    this.startedAt = startedAt;
+    this.commandName = ctx.sentName;
+    this.commandArgs = ctx.sentArgs;
+    this.info = o.info;
+    this.savedDb = ctx.db;
+    this.savedDbIndex = ctx.dbIndex;
+    this.savedProtocol = ctx.protocol;
+    this.savedInScript = ctx.inScript;
+    this.savedCommand = ctx.command;
+    this.savedSentName = ctx.sentName;
+    this.savedSentArgs = ctx.sentArgs;
+    this.pinned = false;
+  }
+
+  /** Drop what could keep a client's data alive while the record waits for its next run. */
+  release(): void {
+    this.ctx = undefined as unknown as Context;
+    this.commandArgs = NO_STRINGS;
+    this.savedSentArgs = NO_STRINGS;
+    this.savedDb = undefined as unknown as Database;
+    this.savedCommand = undefined as unknown as Command;
+    this.waiting = undefined;
+  }
 }
 
-/** A client's state that a script changes (SELECT, redis.setresp, the command running...). */
-interface SavedClient {
-  db: Database;
-  dbIndex: number;
-  protocol: 2 | 3;
-  inScript: boolean;
-  command: Command;
-  sentName: string;
-  sentArgs: string[];
-  /** The script pinned the clock (unpin when it ends). */
-  pinned: boolean;
-}
+const NO_STRINGS: string[] = [];
 
 /**
  * Optional property of a middleware function: `defers()` false = it answers no later than its
@@ -408,6 +448,8 @@ export class ScriptEngine {
   readonly L: LuaState;
   readonly scripts = new Map<string, CachedScript>();
   run: ScriptRun | undefined;
+  /** The record of the last script if it ended synchronously (reused by the next). */
+  private spare: ScriptRun | undefined;
   /** Set while a busy script runs: resolves when it ends (tests, SHUTDOWN). */
   private busyDone: Promise<void> | undefined;
 
@@ -502,31 +544,13 @@ export class ScriptEngine {
       throw new ReplyError(E.roWithWriteFlag);
     }
     if (this.run !== undefined) throw new ReplyError('ERR RedKit: a script is already running');
-    const run: ScriptRun = {
-      ctx,
-      name: o.name,
-      isEval: o.isEval,
-      flags,
-      readOnly: ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0,
-      resp: 2,
-      wrote: false,
-      killed: false,
-      busy: false,
-      async: false,
-      slices: 0,
-      waiting: undefined,
-      startedAt: performance.now(),
-      commandName: ctx.sentName,
-      commandArgs: ctx.sentArgs,
-      info: o.info,
-      saved: {
-        db: ctx.db, dbIndex: ctx.dbIndex, protocol: ctx.protocol, inScript: ctx.inScript,
-        command: ctx.command, sentName: ctx.sentName, sentArgs: ctx.sentArgs, pinned: false,
-      },
-    };
+    let run = this.spare;
+    if (run === undefined) run = new ScriptRun();
+    else this.spare = undefined;
+    run.begin(ctx, o, flags, ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0, performance.now());
     const observer = this.server.ext.scriptObserver as ((info: ScriptRun['info']) => void) | undefined;
     if (observer !== undefined) observer({ ...o.info });
-    run.saved.pinned = ctx.clock.pin();
+    run.pinned = ctx.clock.pin();
     this.run = run;
     ctx.inScript = true;
     ctx.protocol = 2;
@@ -573,19 +597,24 @@ export class ScriptEngine {
   /** The script ended (results) or failed (err): the client's state back, the reply. */
   private finishRun(run: ScriptRun, results: LuaValue[] | undefined, err: unknown): Reply {
     const ctx = run.ctx;
-    const saved = run.saved;
     this.run = undefined;
-    ctx.db = saved.db;
-    ctx.dbIndex = saved.dbIndex;
-    ctx.protocol = saved.protocol;
-    ctx.inScript = saved.inScript;
-    ctx.command = saved.command;
-    ctx.sentName = saved.sentName;
-    ctx.sentArgs = saved.sentArgs;
-    if (saved.pinned) ctx.clock.unpin();
-    if (run.async) this.server.setAttention(ATTENTION_BUSY, false);
-    if (err !== undefined) return this.errorReply(run, err);
-    return luaToReply(results![0], run.resp);
+    ctx.db = run.savedDb;
+    ctx.dbIndex = run.savedDbIndex;
+    ctx.protocol = run.savedProtocol;
+    ctx.inScript = run.savedInScript;
+    ctx.command = run.savedCommand;
+    ctx.sentName = run.savedSentName;
+    ctx.sentArgs = run.savedSentArgs;
+    if (run.pinned) ctx.clock.unpin();
+    const reply = err !== undefined ? this.errorReply(run, err) : luaToReply(results![0], run.resp);
+    if (run.async) {
+      this.server.setAttention(ATTENTION_BUSY, false);
+    } else {
+      // ended within its first slice: nothing refers to the record, the next script reuses it
+      run.release();
+      this.spare = run;
+    }
+    return reply;
   }
 
   /**
