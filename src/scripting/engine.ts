@@ -217,6 +217,26 @@ export class Pending {
 
 export const sha1hex = (s: string): string => createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
 
+/**
+ * A KEYS/ARGV table holding args[from..to). `reuse`: the table of the previous EVAL, refilled when
+ * the script left it as made (array part only, no metatable, never exposed by identity: tostring,
+ * used as a key). An EVAL script cannot keep a reference past its end (the globals and every table
+ * reachable from them are read-only), so only its changes to the table itself could show.
+ */
+function argTable(reuse: LuaTable | undefined, args: string[], from: number, to: number): LuaTable {
+  const n = to - from;
+  let t: LuaTable;
+  if (reuse !== undefined && reuse.nodes.length === 0 && reuse.map.size === 0 && reuse.metatable === undefined && !reuse.readonly && reuse.id === 0) {
+    t = reuse;
+    t.arr.length = n;
+  } else {
+    t = new LuaTable(n, 0);
+  }
+  const arr = t.arr;
+  for (let i = from; i < to; i++) arr[i - from] = args[i];
+  return t;
+}
+
 /** The arguments of an EVAL script's main chunk (KEYS and ARGV are globals). */
 const NO_ARGS: LuaValue[] = [];
 
@@ -450,6 +470,9 @@ export class ScriptEngine {
   run: ScriptRun | undefined;
   /** The record of the last script if it ended synchronously (reused by the next). */
   private spare: ScriptRun | undefined;
+  /** The KEYS and ARGV tables of the last EVAL script (argTable). */
+  private keysT: LuaTable | undefined;
+  private argvT: LuaTable | undefined;
   /** Set while a busy script runs: resolves when it ends (tests, SHUTDOWN). */
   private busyDone: Promise<void> | undefined;
 
@@ -554,19 +577,19 @@ export class ScriptEngine {
     this.run = run;
     ctx.inScript = true;
     ctx.protocol = 2;
-    const K = new LuaTable(nkeys, 0);
     const keysEnd = from + nkeys;
-    for (let i = from; i < keysEnd; i++) K.rawset(i - from + 1, args[i]);
-    const A = new LuaTable(args.length - keysEnd, 0);
-    for (let i = keysEnd; i < args.length; i++) A.rawset(i - keysEnd + 1, args[i]);
     const L = o.L ?? this.L;
     let fargs: LuaValue[];
     if (o.L === undefined && o.asGlobals) {
+      // EVAL: the previous call's KEYS/ARGV when the script left them as they were made
+      const K = (this.keysT = argTable(this.keysT, args, from, keysEnd));
+      const A = (this.argvT = argTable(this.argvT, args, keysEnd, args.length));
       L.globals.rawset('KEYS', K);
       L.globals.rawset('ARGV', A);
       fargs = NO_ARGS;
     } else {
-      fargs = [K, A];
+      // a function may keep its arguments (a library's upvalue): new tables each call
+      fargs = [argTable(undefined, args, from, keysEnd), argTable(undefined, args, keysEnd, args.length)];
     }
     // A script that cannot need to pause runs as a plain function (no generator, no Execution).
     try {
