@@ -570,7 +570,7 @@ export class ScriptEngine {
     let run = this.spare;
     if (run === undefined) run = new ScriptRun();
     else this.spare = undefined;
-    run.begin(ctx, o, flags, ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0, performance.now());
+    run.begin(ctx, o, flags, ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0, this.server.dispatcher.commandStart());
     const observer = this.server.ext.scriptObserver as ((info: ScriptRun['info']) => void) | undefined;
     if (observer !== undefined) observer({ ...o.info });
     run.pinned = ctx.clock.pin();
