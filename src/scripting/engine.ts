@@ -228,7 +228,7 @@ function argTable(reuse: LuaTable | undefined, args: string[], from: number, to:
   let t: LuaTable;
   if (reuse !== undefined && reuse.nodes.length === 0 && reuse.map.size === 0 && reuse.metatable === undefined && !reuse.readonly && reuse.id === 0) {
     t = reuse;
-    t.arr.length = n;
+    if (t.arr.length !== n) t.arr.length = n; // (a length store is a runtime call even when equal)
   } else {
     t = new LuaTable(n, 0);
   }
