@@ -169,12 +169,12 @@ function evalArith(op: string, x: number, y: number): number {
 }
 
 /**
- * A main chunk that can run as a plain function: no loops, no method calls, and every call's
- * function a global or a field chain from one (redis.call, string.format, tonumber). Returns those
- * chains, or undefined. Such a chunk runs in bounded time when the chains lead, through read-only
- * tables, to natives that need not pause (checked before each run: LuaState.runPlain). Nested
- * function bodies are not looked at: the chunk can only call them through natives, which run them
- * synchronously in the generator version too.
+ * A main chunk that can run as a plain function: no loops, no method calls, no nested functions
+ * (their code would be compiled twice: a library for FUNCTION LOAD is one such chunk), and every
+ * call's function a global or a field chain from one (redis.call, string.format, tonumber).
+ * Returns those chains, or undefined. Such a chunk runs in bounded time when the chains lead,
+ * through read-only tables, to natives that need not pause (checked before each run:
+ * LuaState.runPlain).
  */
 function plainCalls(body: Stat[]): string[][] | undefined {
   const calls = new Map<string, string[]>();
@@ -188,7 +188,7 @@ function plainCalls(body: Stat[]): string[][] | undefined {
   };
   const e = (x: Expr): boolean => {
     switch (x.k) {
-      case 'method': return false;
+      case 'method': case 'func': return false;
       case 'call': {
         const c = chain(x.fn);
         if (c === undefined) return false;
@@ -206,7 +206,6 @@ function plainCalls(body: Stat[]): string[][] | undefined {
   const st = (s: Stat): boolean => {
     switch (s.k) {
       case 'local': return s.exprs.every(e);
-      case 'localfunc': return true;
       case 'assign': return s.targets.every(e) && s.exprs.every(e);
       case 'call': return e(s.e);
       case 'do': return s.body.every(st);
