@@ -60,8 +60,12 @@ parts.push('return step0("k", {"1", "2"}, {ts = 1})');
 const big = parts.join('\n');
 L.load(big, '@warm');
 let nth = 0;
-const tCompile = best(20, () => L.load(`${big}\n-- ${nth++}`, '@big')); // a new source each time (load caches by source)
+// A new source each time, whose JS differs too (load() caches by source, and V8 caches new Function by its text).
+const tCompile = best(20, () => L.load(`local _n = ${nth++}\n${big}`, '@big'));
+// The same source in a new state (a new server in the same process): V8's cache of the generated JS.
+const tCompileAgain = best(10, () => new LuaState({ print: () => {} }).load(big, '@warm'));
 rows.push([`compile ${(big.length / 1024).toFixed(1)} KB script`, `${tCompile.toFixed(2)} ms`]);
+rows.push([`compile it again in a new state`, `${tCompileAgain.toFixed(2)} ms`]);
 
 // 1. sum loop
 const SUM = 'local s = 0 for i = 1, 1e7 do s = s + i end return s';
@@ -107,6 +111,17 @@ L.globals.set('redis', redisT);
 const evalsha = L.load("return redis.call('INCR', KEYS[1])", '@user_script');
 const tRun = best(5, () => { for (let i = 0; i < 1e5; i++) L.start(evalsha, []).run(1e6); });
 rows.push(["start()+run() of return redis.call('INCR', KEYS[1])", `${(tRun / 1e5 * 1e6).toFixed(0)} ns`]);
+// 7. the same through runPlain (no generator): needs read-only globals, as Redis's sandbox has
+const freeze = (t, seen = new Set()) => {
+  if (seen.has(t)) return;
+  seen.add(t);
+  t.readonly = true;
+  for (let k = t.next(undefined); k !== undefined; k = t.next(k[0])) if (k[1] instanceof L.globals.constructor) freeze(k[1], seen);
+};
+freeze(L.globals);
+if (L.runPlain(evalsha, [], 1e6) === undefined) throw new Error('runPlain did not run the script');
+const tPlain = best(5, () => { for (let i = 0; i < 1e5; i++) L.runPlain(evalsha, [], 1e6); });
+rows.push(["runPlain() of the same (read-only globals)", `${(tPlain / 1e5 * 1e6).toFixed(0)} ns`]);
 
 const w = Math.max(...rows.map((r) => r[0].length));
 for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);

@@ -32,17 +32,9 @@ function fcall(ctx: Context, args: string[], ro: boolean): Reply | Promise<Reply
   const n = Number(v);
   if (n > args.length - 2) throw new ReplyError("ERR Number of keys can't be greater than number of args");
   if (n < 0) throw new ReplyError("ERR Number of keys can't be negative");
-  const keys = args.slice(2, 2 + n);
-  const argv = args.slice(2 + n);
   const engine = store.engine;
-  return engine.runScript(ctx, fi.fn, fi.flags, keys, argv, {
-    name: fi.name,
-    isEval: false,
-    ro,
-    info: { function: fi.name, library: fi.library.name },
-    asGlobals: false,
-    L: store.L,
-  });
+  fi.target ??= { name: fi.name, isEval: false, info: { function: fi.name, library: fi.library.name }, asGlobals: false, L: store.L };
+  return engine.runScript(ctx, fi.fn, fi.flags, args, 2, n, ro, fi.target);
 }
 
 const FUNCTION_HELP = [

@@ -16,35 +16,34 @@ import { helpReply } from './server.js';
 import { defineCommands } from './util.js';
 import { parseIntStrict } from '../resp/format.js';
 
-/** numkeys as evalGenericCommand checks it: keys and args of the call. */
-export function splitKeys(args: string[], from: number): { keys: string[]; argv: string[] } {
+/** numkeys as evalGenericCommand checks it, at args[from]: the keys follow it, then the args. */
+export function numKeys(args: string[], from: number): number {
   const v = parseIntStrict(args[from]);
   if (v === null) throw new ReplyError('ERR value is not an integer or out of range');
   const n = Number(v);
   const rest = args.length - from - 1;
   if (n > rest) throw new ReplyError("ERR Number of keys can't be greater than number of args");
   if (n < 0) throw new ReplyError("ERR Number of keys can't be negative");
-  return { keys: args.slice(from + 1, from + 1 + n), argv: args.slice(from + 1 + n) };
+  return n;
 }
 
 function evalGeneric(ctx: Context, args: string[], ro: boolean): Reply | Promise<Reply> {
   const engine = engineOf(ctx.server);
-  const { keys, argv } = splitKeys(args, 1);
+  const n = numKeys(args, 1);
   const body = args[0];
   const sha = sha1hex(body);
   const s = engine.scripts.get(sha) ?? engine.create(body, sha);
-  return engine.runScript(ctx, s.fn, s.flags, keys, argv, { name: sha, isEval: true, ro, info: { sha, source: s.source }, asGlobals: true });
+  return engine.runScript(ctx, s.fn, s.flags, args, 2, n, ro, s.target);
 }
 
 function evalShaGeneric(ctx: Context, args: string[], ro: boolean): Reply | Promise<Reply> {
-  if (args[0].length !== 40) throw new ReplyError(E.noscript);
+  const sha = args[0];
+  if (sha.length !== 40) throw new ReplyError(E.noscript);
   const engine = engineOf(ctx.server);
-  const { keys, argv } = splitKeys(args, 1);
-  let sha = args[0];
-  let s = engine.scripts.get(sha);
-  if (s === undefined) s = engine.scripts.get((sha = sha.toLowerCase()));
+  const n = numKeys(args, 1);
+  const s = engine.scripts.get(sha) ?? engine.scripts.get(sha.toLowerCase());
   if (s === undefined) throw new ReplyError(E.noscript);
-  return engine.runScript(ctx, s.fn, s.flags, keys, argv, { name: sha, isEval: true, ro, info: { sha, source: s.source }, asGlobals: true });
+  return engine.runScript(ctx, s.fn, s.flags, args, 2, n, ro, s.target);
 }
 
 const SCRIPT_HELP = [

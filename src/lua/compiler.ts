@@ -97,6 +97,8 @@ function descArg(e: Expr): string {
 }
 
 interface FnCtx {
+  /** Compiling the plain (non-generator) version of a main chunk: see plainCalls. */
+  plain: boolean;
   /** The first zero constant of the function (5.1's constant table merges 0 and -0). */
   zero: number | undefined;
   ntemps: number;
@@ -166,6 +168,63 @@ function evalArith(op: string, x: number, y: number): number {
   }
 }
 
+/**
+ * A main chunk that can run as a plain function: no loops, no method calls, no nested functions
+ * (their code would be compiled twice: a library for FUNCTION LOAD is one such chunk), and every
+ * call's function a global or a field chain from one (redis.call, string.format, tonumber).
+ * Returns those chains, or undefined. Such a chunk runs in bounded time when the chains lead,
+ * through read-only tables, to natives that need not pause (checked before each run:
+ * LuaState.runPlain).
+ */
+function plainCalls(body: Stat[]): string[][] | undefined {
+  const calls = new Map<string, string[]>();
+  const chain = (x: Expr): string[] | undefined => {
+    if (x.k === 'global') return [x.name];
+    if (x.k === 'index' && x.key.k === 'str') {
+      const c = chain(x.obj);
+      return c === undefined ? undefined : [...c, x.key.v];
+    }
+    return undefined;
+  };
+  const e = (x: Expr): boolean => {
+    switch (x.k) {
+      case 'method': case 'func': return false;
+      case 'call': {
+        const c = chain(x.fn);
+        if (c === undefined) return false;
+        calls.set(c.join('\0'), c);
+        return e(x.fn) && x.args.every(e);
+      }
+      case 'index': return e(x.obj) && e(x.key);
+      case 'bin': case 'and': case 'or': return e(x.a) && e(x.b);
+      case 'un': return e(x.a);
+      case 'paren': return e(x.e);
+      case 'table': return x.items.every((it) => e(it.e) && (it.pos || e(it.key)));
+      default: return true;
+    }
+  };
+  const st = (s: Stat): boolean => {
+    switch (s.k) {
+      case 'local': return s.exprs.every(e);
+      case 'assign': return s.targets.every(e) && s.exprs.every(e);
+      case 'call': return e(s.e);
+      case 'do': return s.body.every(st);
+      case 'if': return s.conds.every(e) && s.blocks.every((b) => b.every(st)) && (s.orelse === undefined || s.orelse.every(st));
+      case 'return': return s.exprs.every(e);
+      case 'break': return true;
+      default: return false;
+    }
+  };
+  return body.every(st) ? [...calls.values()] : undefined;
+}
+
+/** A compiled main chunk: the generator body, and for a chunk that qualifies (plainCalls) a plain function body. */
+export interface CompiledMain {
+  gen: string;
+  plain: string | undefined;
+  calls: string[][] | undefined;
+}
+
 export class Compiler {
   private fn!: FnCtx;
   private uid = 0;
@@ -173,7 +232,15 @@ export class Compiler {
   constructor(private readonly chunk: string, private readonly source: string = chunk) {}
 
   compileMain(f: FuncNode): string {
-    return this.func(f, true);
+    return this.func(f, true, false);
+  }
+
+  /** The main chunk's generator body, plus its plain version when it qualifies (plainCalls). */
+  compileMainBoth(f: FuncNode): CompiledMain {
+    const gen = this.func(f, true, false);
+    const calls = plainCalls(f.body);
+    if (calls === undefined) return { gen, plain: undefined, calls: undefined };
+    return { gen, plain: this.func(f, true, true), calls };
   }
 
   // ---- temps
@@ -189,9 +256,9 @@ export class Compiler {
 
   // ---- functions
 
-  private func(f: FuncNode, isMain: boolean): string {
+  private func(f: FuncNode, isMain: boolean, plain = false): string {
     const saved = this.fn;
-    this.fn = { zero: undefined, ntemps: 0, maxTemps: 0, vararg: f.isVararg, line: f.line };
+    this.fn = { plain, zero: undefined, ntemps: 0, maxTemps: 0, vararg: f.isVararg, line: f.line };
     const np = f.params.length;
     const leaf = !isMain && isLeaf(f.body);
     const body = this.block(f.body);
@@ -208,7 +275,7 @@ export class Compiler {
     const chunkLit = jsStr(this.chunk);
     const sourceLit = jsStr(this.source);
     const inner = `${head}
-if (--S.b < 0) yield BUDGET;
+${plain ? 'S.b--;' : 'if (--S.b < 0) yield BUDGET;'}
 try { if (++S.depth > MAXD) overflow();
 ${body}
 return EMPTY;
@@ -632,6 +699,8 @@ ${body}}`;
       nat = `(${at}, ${nat})`;
       gen = `${at}, ${gen}`;
     }
+    // plain version of a main chunk: the callee was checked before the run (a native, nf)
+    if (this.fn.plain) return `(${a} = ${args}, ${c} instanceof LF ? ${nat} : NOPLAIN())`;
     return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g ? (${gen}) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;
   }
 

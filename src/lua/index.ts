@@ -41,16 +41,19 @@ export interface LuaStateOptions {
   clock?: () => number;
 }
 
+// The compiled chunk is the body of a generator function nested in a factory run once per load():
+// the factory takes the runtime (R, S...) and unpacks its helpers into constants the chunk's
+// functions close over, so a call of the chunk allocates only its own generator.
 const PRELUDE = `"use strict";
-const { R, S, NEXT, INEXT } = this;
 const { LuaFunction, LuaTable, BUDGET, EMPTY, NNAN, MAX_LUA_DEPTH: MAXD, fix, overflow, first, mv, callMeta, nfm,
-  index, indexStr, setIndex, getGlobal, setGlobal, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, mkFn, mkLeaf, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
+  index, indexStr, setIndex, getGlobal, setGlobal, NOPLAIN, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, mkFn, mkLeaf, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
 const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index, F1 = first;
 `;
 
-// eslint-disable-next-line @typescript-eslint/no-empty-function
-const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as new (...args: string[]) => (this: unknown, F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
-type MainGen = (this: unknown, F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
+type MainGen = (F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
+type MainPlain = (F: LuaFunction, A: LuaValue[]) => unknown;
+type Factory = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown) => [MainGen, MainPlain | undefined];
+interface CompiledChunk { gen: MainGen; plain: MainPlain | undefined; calls: string[][] | undefined }
 
 export type RunResult = { done: true; results: LuaValue[] } | { done: false };
 
@@ -71,11 +74,17 @@ export class Execution {
    * not caught by pcall): how the host stops a script with a proper error.
    */
   run(budgetOps: number, raise?: LuaError): RunResult {
+    const results = this.step(budgetOps, raise);
+    return results === undefined ? { done: false } : { done: true, results };
+  }
+
+  /** run() without the result object: the results when done, undefined when paused. */
+  step(budgetOps: number, raise?: LuaError): LuaValue[] | undefined {
     const gen = this.gen;
     if (gen === undefined) throw this.killedWith ?? new LuaError('execution already finished');
     const rt = this.state.rt;
     const prev = setCurrent(rt);
-    const saved = [rt.depth, rt.nny, rt.ccalls] as const;
+    const savedDepth = rt.depth, savedNny = rt.nny, savedCcalls = rt.ccalls;
     const savedCo = rt.co;
     rt.depth = this.depth; rt.nny = this.nny; rt.ccalls = 0; rt.co = undefined;
     const savedSync = rt.syncDepth, savedOwe = rt.owe;
@@ -85,10 +94,10 @@ export class Execution {
       const r = raise === undefined ? gen.next() : gen.throw(raise);
       if (r.done) {
         this.finish();
-        return { done: true, results: R.mv(r.value) };
+        return R.mv(r.value);
       }
       if (r.value !== BUDGET) throw new LuaError('attempt to yield from outside a coroutine');
-      return { done: false };
+      return undefined;
     } catch (e) {
       this.finish();
       throw finalError(e);
@@ -96,7 +105,7 @@ export class Execution {
       rt.opsBase += rt.windowStart - rt.b;
       rt.windowStart = rt.b;
       this.depth = rt.depth; this.nny = rt.nny;
-      rt.depth = saved[0]; rt.nny = saved[1]; rt.ccalls = saved[2]; rt.co = savedCo;
+      rt.depth = savedDepth; rt.nny = savedNny; rt.ccalls = savedCcalls; rt.co = savedCo;
       rt.syncDepth = savedSync; rt.owe = savedOwe;
       setCurrent(prev);
     }
@@ -119,6 +128,24 @@ export class Execution {
   }
 }
 
+/** The call chains of a plain chunk lead, by raw reads of read-only tables, to natives that need not pause. */
+function plainReady(fn: LuaFunction): boolean {
+  const env = fn.env;
+  if (env === undefined || !env.readonly) return false;
+  const calls = fn.plainCalls!;
+  for (let i = 0; i < calls.length; i++) {
+    const chain = calls[i]!;
+    let v: LuaValue = env;
+    for (let j = 0; j < chain.length; j++) {
+      if (!(v instanceof LuaTable) || !v.readonly) return false;
+      v = v.getStr(chain[j]!);
+    }
+    if (!(v instanceof LuaFunction) || v.nf === undefined) return false;
+    if (v.g !== undefined && (v.needsG === undefined || v.needsG())) return false;
+  }
+  return true;
+}
+
 function finalError(e: unknown): LuaError {
   if (e instanceof LuaError) {
     if (e.level > 0) R.errorValue(e);
@@ -138,7 +165,7 @@ export class LuaState {
   print: (line: string) => void;
   random: RandomSource;
   readonly chunkNamePrefix: string;
-  private factoryCache = new Map<string, MainGen>();
+  private factoryCache = new Map<string, CompiledChunk>();
 
   constructor(opts: LuaStateOptions = {}) {
     this.print = opts.print ?? ((line) => { process.stdout.write(Buffer.from(line + '\n', 'latin1')); });
@@ -169,8 +196,11 @@ export class LuaState {
     if (factory === undefined) {
       try {
         const ast = parse(source, chunkName);
-        const js = new Compiler(chunkId(chunkName), chunkName).compileMain(ast);
-        factory = new GeneratorFunction('F', 'A', PRELUDE + js);
+        const js = new Compiler(chunkId(chunkName), chunkName).compileMainBoth(ast);
+        const plainSrc = js.plain === undefined ? 'undefined' : `function (F, A) {\n${js.plain}\n}`;
+        const make = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}return [function* (F, A) {\n${js.gen}\n}, ${plainSrc}];`) as Factory;
+        const [gen, plain] = make(R, this.rt, NEXT, INEXT);
+        factory = { gen, plain, calls: js.calls };
       } catch (e) {
         if (e instanceof LuaError) throw e;
         // a chunk too deeply nested for the JS stack (C Lua's limits are elsewhere)
@@ -180,9 +210,9 @@ export class LuaState {
       if (this.factoryCache.size >= 500) this.factoryCache.clear();
       this.factoryCache.set(key, factory!);
     }
-    const main = factory!;
-    const ctx = { R, S: this.rt, NEXT, INEXT };
-    const fn = new LuaFunction(chunkName, undefined, (F, A) => main.call(ctx, F, A), this.globals);
+    const fn = new LuaFunction(chunkName, undefined, factory!.gen, this.globals);
+    fn.plain = factory!.plain;
+    fn.plainCalls = factory!.calls;
     fn.lua = true;
     return fn;
   }
@@ -203,7 +233,7 @@ export class LuaState {
   call(fn: LuaValue, args: LuaValue[] = []): LuaValue[] {
     const rt = this.rt;
     const prev = setCurrent(rt);
-    const saved = [rt.depth, rt.nny, rt.ccalls, rt.b, rt.windowStart] as const;
+    const savedDepth = rt.depth, savedNny = rt.nny, savedCcalls = rt.ccalls, savedB = rt.b, savedWindow = rt.windowStart;
     const savedCo = rt.co;
     rt.co = undefined;
     rt.b = rt.syncBudget; rt.windowStart = rt.b;
@@ -220,8 +250,40 @@ export class LuaState {
       throw finalError(e);
     } finally {
       rt.opsBase += rt.windowStart - rt.b;
-      rt.depth = saved[0]; rt.nny = saved[1]; rt.ccalls = saved[2]; rt.b = saved[3]; rt.windowStart = saved[4];
+      rt.depth = savedDepth; rt.nny = savedNny; rt.ccalls = savedCcalls; rt.b = savedB; rt.windowStart = savedWindow;
       rt.co = savedCo;
+      setCurrent(prev);
+    }
+  }
+
+  /**
+   * Runs a main chunk to its end as a plain function (no generator, no Execution) when it cannot
+   * need to pause: compiled without loops, calling only through global field chains (plainCalls in
+   * compiler.ts) that lead, through read-only tables (a sandbox like Redis's, where they cannot
+   * change during the run), to natives that do not need their resumable version. Returns undefined,
+   * having run nothing, otherwise: use start(). Errors as from Execution.step.
+   */
+  runPlain(fn: LuaValue, args: LuaValue[], budgetOps: number): LuaValue[] | undefined {
+    if (!(fn instanceof LuaFunction)) return undefined;
+    const plain = fn.plain;
+    if (plain === undefined || !plainReady(fn)) return undefined;
+    const rt = this.rt;
+    const prev = setCurrent(rt);
+    const savedDepth = rt.depth, savedNny = rt.nny, savedCcalls = rt.ccalls;
+    const savedCo = rt.co;
+    const savedSync = rt.syncDepth, savedOwe = rt.owe;
+    rt.depth = 0; rt.nny = 0; rt.ccalls = 0; rt.co = undefined;
+    rt.syncDepth = 0; rt.owe = false;
+    rt.b = budgetOps; rt.windowStart = budgetOps;
+    try {
+      return R.mv(plain(fn, args));
+    } catch (e) {
+      throw finalError(e);
+    } finally {
+      rt.opsBase += rt.windowStart - rt.b;
+      rt.windowStart = rt.b;
+      rt.depth = savedDepth; rt.nny = savedNny; rt.ccalls = savedCcalls; rt.co = savedCo;
+      rt.syncDepth = savedSync; rt.owe = savedOwe;
       setCurrent(prev);
     }
   }

@@ -402,9 +402,13 @@ const MAXVARS = 200;
 const MAXUPVALUES = 60;
 const MAXCCALLS = 200;
 
-let varCounter = 0;
-
 export class Parser {
+  /**
+   * Locals of the chunk so far: each gets the JS name `_<n>`, unique in the chunk. The same script
+   * compiles to the same JS in any state (V8 reuses its compilation of `new Function` text), and
+   * names do not grow with every chunk compiled in the process.
+   */
+  private varCounter = 0;
   private ls: Lexer;
   private fs!: FuncState;
   private nCcalls = 0;
@@ -475,7 +479,7 @@ export class Parser {
   }
 
   private newVar(name: string): VarInfo {
-    return { name, js: `${name}$${++varCounter}`, captured: false };
+    return { name, js: `_${++this.varCounter}`, captured: false };
   }
 
   private addLocal(v: VarInfo): void {

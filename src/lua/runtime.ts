@@ -276,6 +276,11 @@ export function* callMeta(f: LuaValue, args: LuaValue[], d: string | undefined):
   return typeErr(f, 'call', d);
 }
 
+/** A plain main chunk met a callee its pre-run check did not allow (cannot happen: LuaState.runPlain). */
+export function NOPLAIN(): never {
+  throw new Error('internal: a plain chunk called a function that needs its generator');
+}
+
 /** A native called as a method (o:name()): argument numbers shift like luaL_argerror's "method" case. */
 export function nfm(f: LuaFunction, args: LuaValue[]): LuaValue[] {
   try {

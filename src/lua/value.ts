@@ -88,6 +88,14 @@ export class LuaFunction {
   /** A compiled Lua function (leaf functions run through `nf`, others through `g`). */
   lua = false;
   id = 0;
+  /**
+   * A native with both versions whose `nf` does what `g` does as long as this returns false
+   * (redis.call: `g` only matters for a reply that comes later). Undefined: `g` is needed.
+   */
+  needsG: (() => boolean) | undefined = undefined;
+  /** A main chunk's plain version and the call chains it depends on (LuaState.runPlain). */
+  plain: ((F: LuaFunction, A: LuaValue[]) => unknown) | undefined = undefined;
+  plainCalls: string[][] | undefined = undefined;
   constructor(name: string, nf: NativeFn | undefined, g: GenFn | undefined, env: LuaTable | undefined) {
     this.name = name;
     this.nf = nf;
@@ -194,6 +202,12 @@ function tableIndexError(msg: string): never {
 }
 
 const EMPTY_NODES: (Node | null)[] = [];
+/**
+ * The key map of every table without a node part (shared: keys are only added to a map once the
+ * table has nodes, and setNodeVector gives the table its own map then). Saves a Map per array-only
+ * table (KEYS/ARGV, argument tables...).
+ */
+const EMPTY_MAP: Map<LuaValue, Node> = new Map();
 
 export class LuaTable {
   /** Array part: arr[i-1] is t[i] for 1 <= i <= arr.length (sizearray = arr.length). */
@@ -212,7 +226,7 @@ export class LuaTable {
     for (let i = 0; i < narray; i++) arr[i] = undefined;
     this.arr = arr;
     this.nodes = EMPTY_NODES;
-    this.map = new Map();
+    this.map = EMPTY_MAP;
     this.lastfree = 0;
     if (nhash > 0) this.setNodeVector(nhash);
   }
@@ -453,6 +467,7 @@ export class LuaTable {
     const lsize = ceillog2(size);
     if (lsize > MAXBITS) tableIndexError('table overflow');
     size = 2 ** lsize;
+    if (this.map === EMPTY_MAP) this.map = new Map();
     this.nodes = new Array<Node | null>(size).fill(null);
     this.lastfree = size;
   }

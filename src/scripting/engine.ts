@@ -71,38 +71,116 @@ export interface CachedScript {
   source: string;
   flags: number;
   fn: LuaFunction;
+  target: RunTarget;
 }
 
-/** What is running now (Redis's scriptRunCtx). */
-export interface ScriptRun {
-  ctx: Context;
+/**
+ * What is running now (Redis's scriptRunCtx). The engine reuses the record of a script that ended
+ * within its first slice (nothing can hold it then: the asynchronous part's closures and pending
+ * replies only exist once a script goes asynchronous).
+ */
+export class ScriptRun {
+  ctx!: Context;
+  /** The sha (EVAL) or the function name (FCALL): "script: <name>" in errors. */
+  name = '';
+  isEval = true;
+  flags = 0;
+  /** EVAL_RO / FCALL_RO, or a no-writes script: write commands are refused. */
+  readOnly = false;
+  resp: 2 | 3 = 2;
+  /** A write command ran (SCRIPT KILL answers UNKILLABLE). */
+  wrote = false;
+  killed = false;
+  /** Past the busy threshold: other clients get -BUSY. */
+  busy = false;
+  /** Running in slices between event loop turns (other clients wait, then get -BUSY). */
+  async = false;
+  /** Slices run by the scheduler (a paused redis.call knows who resumed it). */
+  slices = 0;
+  /** An asynchronous reply the script waits for. */
+  waiting: Pending | undefined = undefined;
+  /** Resumes a script waiting for an asynchronous reply (SCRIPT KILL). */
+  poke: (() => void) | undefined = undefined;
+  /** performance.now() at the start. */
+  startedAt = 0;
+  /** The EVAL/FCALL command that started it (FUNCTION STATS). */
+  commandName = '';
+  commandArgs: string[] = [];
+  /** What the recorder tells about the script. */
+  info!: { sha: string; source: string } | { function: string; library: string };
+  // The client's state before the script (restored when it ends: SELECT, redis.setresp...).
+  savedDb!: Database;
+  savedDbIndex = 0;
+  savedProtocol: 2 | 3 = 2;
+  savedInScript = false;
+  savedCommand!: Command;
+  savedSentName = '';
+  savedSentArgs: string[] = [];
+  /** The script pinned the clock (unpin when it ends). */
+  pinned = false;
+
+  /** (Re)initialise for a run of `o` by ctx. */
+  begin(ctx: Context, o: RunTarget, flags: number, readOnly: boolean, startedAt: number): void {
+    this.ctx = ctx;
+    this.name = o.name;
+    this.isEval = o.isEval;
+    this.flags = flags;
+    this.readOnly = readOnly;
+    this.resp = 2;
+    this.wrote = false;
+    this.killed = false;
+    this.busy = false;
+    this.async = false;
+    this.slices = 0;
+    this.waiting = undefined;
+    this.poke = undefined;
+    this.startedAt = startedAt;
+    this.commandName = ctx.sentName;
+    this.commandArgs = ctx.sentArgs;
+    this.info = o.info;
+    this.savedDb = ctx.db;
+    this.savedDbIndex = ctx.dbIndex;
+    this.savedProtocol = ctx.protocol;
+    this.savedInScript = ctx.inScript;
+    this.savedCommand = ctx.command;
+    this.savedSentName = ctx.sentName;
+    this.savedSentArgs = ctx.sentArgs;
+    this.pinned = false;
+  }
+
+  /** Drop what could keep a client's data alive while the record waits for its next run. */
+  release(): void {
+    this.ctx = undefined as unknown as Context;
+    this.commandArgs = NO_STRINGS;
+    this.savedSentArgs = NO_STRINGS;
+    this.savedDb = undefined as unknown as Database;
+    this.savedCommand = undefined as unknown as Command;
+    this.waiting = undefined;
+  }
+}
+
+const NO_STRINGS: string[] = [];
+
+/**
+ * Optional property of a middleware function: `defers()` false = it answers no later than its
+ * next() does (returns next()'s result, or a reply of its own at once), so scripts calling
+ * commands through it need not be able to pause (LuaState.runPlain). Without it, a middleware
+ * is assumed to possibly answer later.
+ */
+export interface MiddlewareDefers {
+  defers?: () => boolean;
+}
+
+/** How a script or function runs: one object per cached script / function, reused by every call. */
+export interface RunTarget {
   /** The sha (EVAL) or the function name (FCALL): "script: <name>" in errors. */
   name: string;
   isEval: boolean;
-  flags: number;
-  /** EVAL_RO / FCALL_RO, or a no-writes script: write commands are refused. */
-  readOnly: boolean;
-  resp: 2 | 3;
-  /** A write command ran (SCRIPT KILL answers UNKILLABLE). */
-  wrote: boolean;
-  killed: boolean;
-  /** Past the busy threshold: other clients get -BUSY. */
-  busy: boolean;
-  /** Running in slices between event loop turns (other clients wait, then get -BUSY). */
-  async: boolean;
-  /** Slices run by the scheduler (a paused redis.call knows who resumed it). */
-  slices: number;
-  /** An asynchronous reply the script waits for. */
-  waiting: Pending | undefined;
-  /** Resumes a script waiting for an asynchronous reply (SCRIPT KILL). */
-  poke?: () => void;
-  /** performance.now() at the start. */
-  startedAt: number;
-  /** The EVAL/FCALL command that started it (FUNCTION STATS). */
-  commandName: string;
-  commandArgs: string[];
-  /** What the recorder tells about the script. */
-  info: { sha: string; source: string } | { function: string; library: string };
+  info: ScriptRun['info'];
+  /** KEYS and ARGV are globals (EVAL) rather than the arguments of the function (FCALL). */
+  asGlobals: boolean;
+  /** The state the function lives in (FCALL); the EVAL state by default. */
+  L?: LuaState;
 }
 
 /** A command's reply that is not there yet (redis.call of an asynchronous command). */
@@ -138,6 +216,29 @@ export class Pending {
 }
 
 export const sha1hex = (s: string): string => createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
+
+/**
+ * A KEYS/ARGV table holding args[from..to). `reuse`: the table of the previous EVAL, refilled when
+ * the script left it as made (array part only, no metatable, never exposed by identity: tostring,
+ * used as a key). An EVAL script cannot keep a reference past its end (the globals and every table
+ * reachable from them are read-only), so only its changes to the table itself could show.
+ */
+function argTable(reuse: LuaTable | undefined, args: string[], from: number, to: number): LuaTable {
+  const n = to - from;
+  let t: LuaTable;
+  if (reuse !== undefined && reuse.nodes.length === 0 && reuse.map.size === 0 && reuse.metatable === undefined && !reuse.readonly && reuse.id === 0) {
+    t = reuse;
+    if (t.arr.length !== n) t.arr.length = n; // (a length store is a runtime call even when equal)
+  } else {
+    t = new LuaTable(n, 0);
+  }
+  const arr = t.arr;
+  for (let i = from; i < to; i++) arr[i - from] = args[i];
+  return t;
+}
+
+/** The arguments of an EVAL script's main chunk (KEYS and ARGV are globals). */
+const NO_ARGS: LuaValue[] = [];
 
 /** Ops per slice between real-time checks (about a millisecond of Lua). */
 const SLICE = 100_000;
@@ -195,6 +296,8 @@ export function createSandbox(opts: {
   call: (args: LuaValue[], raise: boolean) => LuaValue | Pending;
   log: (level: number, msg: string) => void;
   running: () => ScriptRun | undefined;
+  /** May a command called by a script answer later (a Promise)? Then redis.call needs its resumable version. */
+  asyncReplies: () => boolean;
   extra?: (redis: LuaTable, G: LuaTable) => void;
 }): LuaState {
   const L = createState({ random: opts.random, print: () => undefined });
@@ -209,13 +312,13 @@ export function createSandbox(opts: {
     if (r === undefined) ERRV(`${what} can only be called inside a script invocation`);
     return r!;
   };
-  const callFn = (name: string, raise: boolean) =>
-    new LuaFunction(name, (a) => {
+  const callFn = (name: string, raise: boolean) => {
+    const f = new LuaFunction(name, (a) => {
       const v = opts.call(a, raise);
       if (!(v instanceof Pending)) return [v];
       v.abandon();
       opts.running()!.waiting = undefined;
-      throw new LuaError(errorTable('ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false));
+      throw new LuaError(errorTable('-ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false));
     }, function* (_F, a) {
       const v = opts.call(a, raise);
       if (!(v instanceof Pending)) return [v];
@@ -229,11 +332,16 @@ export function createSandbox(opts: {
         if (run.slices === slices) {
           v.abandon();
           run.waiting = undefined;
-          const t = errorTable('ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false);
+          const t = errorTable('-ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false);
           throw new LuaError(t);
         }
       }
     }, undefined);
+    // nf does what g does unless a reply can come later: a script calling only such natives
+    // runs without a generator (LuaState.runPlain)
+    f.needsG = opts.asyncReplies;
+    return f;
+  };
   redis.rawset('call', callFn('call', true));
   redis.rawset('pcall', callFn('pcall', false));
   redis.rawset('log', fn('log', (a) => {
@@ -360,6 +468,11 @@ export class ScriptEngine {
   readonly L: LuaState;
   readonly scripts = new Map<string, CachedScript>();
   run: ScriptRun | undefined;
+  /** The record of the last script if it ended synchronously (reused by the next). */
+  private spare: ScriptRun | undefined;
+  /** The KEYS and ARGV tables of the last EVAL script (argTable). */
+  private keysT: LuaTable | undefined;
+  private argvT: LuaTable | undefined;
   /** Set while a busy script runs: resolves when it ends (tests, SHUTDOWN). */
   private busyDone: Promise<void> | undefined;
 
@@ -370,6 +483,7 @@ export class ScriptEngine {
       call: (a, raise) => this.redisCall(a, raise),
       log: (level, msg) => this.log(level, msg),
       running: () => this.run,
+      asyncReplies: () => this.asyncReplies(),
     });
   }
 
@@ -383,9 +497,26 @@ export class ScriptEngine {
         call: (a, raise) => this.redisCall(a, raise),
         log: (level, msg) => this.log(level, msg),
         running: () => this.run,
+        asyncReplies: () => this.asyncReplies(),
       });
     }
     return this.fnState;
+  }
+
+  /**
+   * Can a command run by redis.call answer later? Only through middleware or a custom command:
+   * built-in commands answer at once inside a script (blocking ones answer as on timeout). A
+   * middleware that never answers later than its next() does says so with a `defers` property
+   * returning false (MiddlewareDefers: the fixture's recorder; its faults while no rule is set).
+   */
+  private asyncReplies(): boolean {
+    if (this.server.registry.custom !== 0) return true;
+    const mws = this.server.dispatcher.middleware;
+    for (let i = 0; i < mws.length; i++) {
+      const defers = (mws[i] as MiddlewareDefers).defers;
+      if (defers === undefined || defers()) return true;
+    }
+    return false;
   }
 
   private log(level: number, msg: string): void {
@@ -408,7 +539,7 @@ export class ScriptEngine {
       const msg = e instanceof LuaError ? (typeof e.value === 'string' ? e.value : tostring(e.value)) : String(e);
       throw new ReplyError(`ERR Error compiling script (new function): ${msg}`);
     }
-    const s: CachedScript = { sha, source, flags, fn };
+    const s: CachedScript = { sha, source, flags, fn, target: { name: sha, isEval: true, info: { sha, source }, asGlobals: true } };
     this.scripts.set(sha, s);
     return s;
   }
@@ -424,93 +555,96 @@ export class ScriptEngine {
 
   /**
    * Checks before running (scriptPrepareForRun): flags against the command
-   * (EVAL_RO with a script that may write), then runs fn(args) with KEYS/ARGV.
+   * (EVAL_RO with a script that may write), then runs fn with KEYS (the `nkeys`
+   * arguments from `args[from]`) and ARGV (the rest).
+   *
+   * The common case (a script that ends within its first slice) allocates the
+   * run, the two tables and the Lua execution: no closures; the asynchronous
+   * part (runAsync) sets up its own.
    */
-  runScript(
-    ctx: Context,
-    fn: LuaFunction,
-    flags: number,
-    keys: string[],
-    argv: string[],
-    o: { name: string; isEval: boolean; ro: boolean; info: ScriptRun['info']; asGlobals: boolean; L?: LuaState },
-  ): Reply | Promise<Reply> {
-    if ((flags & SCRIPT_FLAG.EVAL_COMPAT) === 0 && (flags & SCRIPT_FLAG.NO_WRITES) === 0 && o.ro) {
+  runScript(ctx: Context, fn: LuaFunction, flags: number, args: string[], from: number, nkeys: number, ro: boolean, o: RunTarget): Reply | Promise<Reply> {
+    if ((flags & SCRIPT_FLAG.EVAL_COMPAT) === 0 && (flags & SCRIPT_FLAG.NO_WRITES) === 0 && ro) {
       throw new ReplyError(E.roWithWriteFlag);
     }
     if (this.run !== undefined) throw new ReplyError('ERR RedKit: a script is already running');
-    const run: ScriptRun = {
-      ctx,
-      name: o.name,
-      isEval: o.isEval,
-      flags,
-      readOnly: o.ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0,
-      resp: 2,
-      wrote: false,
-      killed: false,
-      busy: false,
-      async: false,
-      slices: 0,
-      waiting: undefined,
-      startedAt: performance.now(),
-      commandName: ctx.sentName,
-      commandArgs: ctx.sentArgs,
-      info: o.info,
-    };
-    const saved = {
-      db: ctx.db, dbIndex: ctx.dbIndex, protocol: ctx.protocol, inScript: ctx.inScript,
-      command: ctx.command, sentName: ctx.sentName, sentArgs: ctx.sentArgs,
-    };
+    let run = this.spare;
+    if (run === undefined) run = new ScriptRun();
+    else this.spare = undefined;
+    run.begin(ctx, o, flags, ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0, this.server.dispatcher.commandStart());
     const observer = this.server.ext.scriptObserver as ((info: ScriptRun['info']) => void) | undefined;
-    if (observer !== undefined) observer(o.info);
-    const pinned = ctx.clock.pin();
+    if (observer !== undefined) observer({ ...o.info });
+    run.pinned = ctx.clock.pin();
     this.run = run;
     ctx.inScript = true;
     ctx.protocol = 2;
-    const K = new LuaTable(keys.length, 0);
-    for (let i = 0; i < keys.length; i++) K.rawset(i + 1, keys[i]);
-    const A = new LuaTable(argv.length, 0);
-    for (let i = 0; i < argv.length; i++) A.rawset(i + 1, argv[i]);
-    let ex: Execution;
-    if (o.L !== undefined) {
-      ex = o.L.start(fn, [K, A]);
-    } else if (o.asGlobals) {
-      this.L.globals.rawset('KEYS', K);
-      this.L.globals.rawset('ARGV', A);
-      ex = this.L.start(fn, []);
+    const keysEnd = from + nkeys;
+    const L = o.L ?? this.L;
+    let fargs: LuaValue[];
+    if (o.L === undefined && o.asGlobals) {
+      // EVAL: the previous call's KEYS/ARGV when the script left them as they were made
+      const K = (this.keysT = argTable(this.keysT, args, from, keysEnd));
+      const A = (this.argvT = argTable(this.argvT, args, keysEnd, args.length));
+      L.globals.rawset('KEYS', K);
+      L.globals.rawset('ARGV', A);
+      fargs = NO_ARGS;
     } else {
-      ex = this.L.start(fn, [K, A]);
+      // a function may keep its arguments (a library's upvalue): new tables each call
+      fargs = [argTable(undefined, args, from, keysEnd), argTable(undefined, args, keysEnd, args.length)];
     }
-    const finish = (results: LuaValue[] | undefined, err: unknown): Reply => {
-      this.run = undefined;
-      ctx.db = saved.db as Database;
-      ctx.dbIndex = saved.dbIndex;
-      ctx.protocol = saved.protocol;
-      ctx.inScript = saved.inScript;
-      ctx.command = saved.command as Command;
-      ctx.sentName = saved.sentName;
-      ctx.sentArgs = saved.sentArgs;
-      if (pinned) ctx.clock.unpin();
-      if (run.async) this.server.setAttention(ATTENTION_BUSY, false);
-      if (err !== undefined) return this.errorReply(run, err);
-      return luaToReply(results![0], run.resp);
-    };
+    // A script that cannot need to pause runs as a plain function (no generator, no Execution).
+    try {
+      const results = L.runPlain(fn, fargs, SLICE);
+      if (results !== undefined) return this.finishRun(run, results, undefined);
+    } catch (e) {
+      return this.finishRun(run, undefined, e);
+    }
+    const ex = L.start(fn, fargs);
     let threshold = -1;
     // Synchronous part: until done, past the busy threshold, or waiting for an asynchronous reply.
     try {
       for (;;) {
-        const r = ex.run(SLICE);
-        if (r.done) return finish(r.results, undefined);
+        const results = ex.step(SLICE);
+        if (results !== undefined) return this.finishRun(run, results, undefined);
         run.slices++;
         if (run.waiting !== undefined) break;
         if (threshold < 0) threshold = this.threshold();
         if (threshold > 0 && performance.now() - run.startedAt >= threshold) break;
       }
     } catch (e) {
-      return finish(undefined, e);
+      return this.finishRun(run, undefined, e);
     }
     if (threshold < 0) threshold = this.threshold();
-    // Asynchronous part: slices between event loop turns. Other clients wait (the gate holds
-    // them) until the threshold, then get -BUSY.
+    return this.runAsync(run, ex, threshold);
+  }
+
+  /** The script ended (results) or failed (err): the client's state back, the reply. */
+  private finishRun(run: ScriptRun, results: LuaValue[] | undefined, err: unknown): Reply {
+    const ctx = run.ctx;
+    this.run = undefined;
+    ctx.db = run.savedDb;
+    ctx.dbIndex = run.savedDbIndex;
+    ctx.protocol = run.savedProtocol;
+    ctx.inScript = run.savedInScript;
+    ctx.command = run.savedCommand;
+    ctx.sentName = run.savedSentName;
+    ctx.sentArgs = run.savedSentArgs;
+    if (run.pinned) ctx.clock.unpin();
+    const reply = err !== undefined ? this.errorReply(run, err) : luaToReply(results![0], run.resp);
+    if (run.async) {
+      this.server.setAttention(ATTENTION_BUSY, false);
+    } else {
+      // ended within its first slice: nothing refers to the record, the next script reuses it
+      run.release();
+      this.spare = run;
+    }
+    return reply;
+  }
+
+  /**
+   * Asynchronous part: slices between event loop turns. Other clients wait (the gate holds
+   * them) until the threshold, then get -BUSY.
+   */
+  private runAsync(run: ScriptRun, ex: Execution, threshold: number): Promise<Reply> {
     run.async = true;
     this.server.setAttention(ATTENTION_BUSY, true);
     let done!: () => void;
@@ -556,13 +690,13 @@ export class ScriptEngine {
         if (w !== undefined && !w.settled) w.abandon();
         run.waiting = undefined;
         try {
-          const r = run.killed
-            ? ex.run(SLICE, new LuaKill(errorTable('-' + E.killed, false)))
-            : ex.run(SLICE);
-          if (r.done) reply = finish(r.results, undefined);
+          const results = run.killed
+            ? ex.step(SLICE, new LuaKill(errorTable('-' + E.killed, false)))
+            : ex.step(SLICE);
+          if (results !== undefined) reply = this.finishRun(run, results, undefined);
           else run.slices++;
         } catch (e) {
-          reply = finish(undefined, e);
+          reply = this.finishRun(run, undefined, e);
         }
         if (reply === undefined) {
           checkBusy();
@@ -627,74 +761,85 @@ export class ScriptEngine {
     return r;
   }
 
+  /** A refusal of redis.call/pcall: raised (call) or returned as an error table (pcall). */
+  private callFailed(run: ScriptRun, msg: string, raise: boolean, fromCommand: boolean): LuaValue {
+    const t = errorTable(/^[A-Z]+ /.test(msg) ? '-' + msg : msg, fromCommand);
+    // scriptCall's own refusals count as error replies where they happen
+    if (fromCommand) run.ctx.server.dispatcher.countError(new ReplyError(t.get('err') as string));
+    if (raise) throw new LuaError(t);
+    return t;
+  }
+
+  /** A command refused by scriptCall's checks (counted as rejected). */
+  private callRejected(run: ScriptRun, cmd: Command, msg: string, raise: boolean): LuaValue {
+    cmd.stats.rejected++;
+    run.ctx.server.dispatcher.stats.rejectedCalls++;
+    return this.callFailed(run, msg, raise, true);
+  }
+
   /** redis.call / redis.pcall (luaRedisGenericCommand + scriptCall). */
   private redisCall(a: LuaValue[], raise: boolean): LuaValue | Pending {
     const run = this.run;
-    const fail = (msg: string, fromCommand = false): LuaValue => {
-      const t = errorTable(/^[A-Z]+ /.test(msg) ? '-' + msg : msg, fromCommand);
-      // scriptCall's own refusals count as error replies where they happen
-      if (fromCommand) run!.ctx.server.dispatcher.countError(new ReplyError(t.get('err') as string));
-      if (raise) throw new LuaError(t);
-      return t;
-    };
     if (run === undefined) {
       throw new LuaError(errorTable('redis.call/pcall can only be called inside a script invocation', false));
     }
     const n = a.length;
-    if (n === 0) return fail('Please specify at least one argument for this redis lib call');
-    const argv: string[] = new Array(n);
-    for (let j = 0; j < n; j++) {
+    if (n === 0) return this.callFailed(run, 'Please specify at least one argument for this redis lib call', raise, false);
+    const a0 = a[0];
+    const name = typeof a0 === 'string' ? a0 : typeof a0 === 'number' ? numberArg(a0) : undefined;
+    // The arguments after the command name.
+    let args: string[] = new Array<string>(n - 1);
+    for (let j = 1; j < n; j++) {
       const v = a[j];
-      if (typeof v === 'string') argv[j] = v;
-      else if (typeof v === 'number') argv[j] = numberArg(v);
-      else return fail('Lua redis lib command arguments must be strings or integers');
+      if (typeof v === 'string') args[j - 1] = v;
+      else if (typeof v === 'number') args[j - 1] = numberArg(v);
+      else return this.callFailed(run, 'Lua redis lib command arguments must be strings or integers', raise, false);
     }
+    if (name === undefined) return this.callFailed(run, 'Lua redis lib command arguments must be strings or integers', raise, false);
     const ctx = run.ctx;
     const server = ctx.server;
-    let cmd = server.registry.lookup(argv[0]);
-    let args = argv.length === 1 ? [] : argv.slice(1);
-    if (cmd === undefined) return fail(E.unknownCmd, true);
-    let argc = argv.length;
+    let cmd = server.registry.lookup(name);
+    if (cmd === undefined) return this.callFailed(run, E.unknownCmd, raise, true);
+    const sentArgs = args;
+    let argc = n;
     if (cmd.subcommands !== undefined && args.length > 0) {
       const sub = cmd.subcommands.get(args[0].toLowerCase());
-      if (sub === undefined) return fail(E.unknownCmd, true);
+      if (sub === undefined) return this.callFailed(run, E.unknownCmd, raise, true);
       cmd = sub;
       args = args.slice(1);
       argc = args.length + 2;
     }
     const arity = cmd.arity;
-    const rejected = (msg: string): LuaValue => {
-      cmd!.stats.rejected++;
-      server.dispatcher.stats.rejectedCalls++;
-      return fail(msg, true);
-    };
-    if ((arity > 0 && argc !== arity) || argc < -arity) return rejected(E.wrongArgs);
+    if ((arity > 0 && argc !== arity) || argc < -arity) return this.callRejected(run, cmd, E.wrongArgs, raise);
     const bits = cmd.flagBits;
-    if ((bits & F.noscript) !== 0) return rejected(E.noScriptCmd);
+    if ((bits & F.noscript) !== 0) return this.callRejected(run, cmd, E.noScriptCmd, raise);
     const denied = aclScriptCheck(ctx, cmd, args);
-    if (denied !== undefined) return rejected(denied);
-    if ((bits & F.write) !== 0 && run.readOnly) return rejected(E.writeFromRo);
+    if (denied !== undefined) return this.callRejected(run, cmd, denied, raise);
+    if ((bits & F.write) !== 0 && run.readOnly) return this.callRejected(run, cmd, E.writeFromRo, raise);
     const d = server.dispatcher;
-    ctx.sentName = argv[0];
-    ctx.sentArgs = cmd.parent === undefined ? args : argv.slice(1);
+    ctx.sentName = name;
+    ctx.sentArgs = sentArgs;
     d.prelude?.(ctx, cmd);
     const reply = d.run(ctx, cmd, args);
-    if (reply instanceof Promise) {
-      // An asynchronous reply (a delay fault, a custom command): the script pauses until it settles.
-      if ((bits & F.write) !== 0) run.wrote = true;
-      const p = new Pending(reply, (r) => {
-        const v = replyToLua(r as Reply, run.resp);
-        if (raise && v instanceof LuaTable && typeof v.get('err') === 'string') throw new LuaError(v);
-        return v;
-      });
-      run.waiting = p;
-      return p;
-    }
     if ((bits & F.write) !== 0) run.wrote = true;
+    if (reply instanceof Promise) return this.pendingReply(run, reply, raise);
     const v = replyToLua(reply as Reply, run.resp);
-    if (raise && v instanceof LuaTable && reply instanceof ReplyError) throw new LuaError(v);
-    if (raise && v instanceof LuaTable && !(reply instanceof ReplyError) && typeof v.get('err') === 'string' && isErrorEncoded(reply as Reply)) throw new LuaError(v);
+    if (raise && v instanceof LuaTable) {
+      if (reply instanceof ReplyError) throw new LuaError(v);
+      if (typeof v.get('err') === 'string' && isErrorEncoded(reply as Reply)) throw new LuaError(v);
+    }
     return v;
+  }
+
+  /** An asynchronous reply (a delay fault, a custom command): the script pauses until it settles. */
+  private pendingReply(run: ScriptRun, reply: Promise<Reply>, raise: boolean): Pending {
+    const p = new Pending(reply, (r) => {
+      const v = replyToLua(r as Reply, run.resp);
+      if (raise && v instanceof LuaTable && typeof v.get('err') === 'string') throw new LuaError(v);
+      return v;
+    });
+    run.waiting = p;
+    return p;
   }
 
   /** SCRIPT KILL / FUNCTION KILL. */

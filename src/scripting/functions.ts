@@ -19,7 +19,7 @@ import {
   LuaError, LuaFunction, LuaKill, LuaTable, luaLError, nativeFunction, tostring, type LuaState, type LuaValue,
 } from '../lua/index.js';
 import { errorTable } from './convert.js';
-import { SCRIPT_FLAG, type ScriptEngine } from './engine.js';
+import { SCRIPT_FLAG, type RunTarget, type ScriptEngine } from './engine.js';
 
 export interface FunctionInfo {
   name: string;
@@ -28,6 +28,8 @@ export interface FunctionInfo {
   /** Names of the flags as given (FUNCTION LIST shows them in Redis's order). */
   fn: LuaFunction;
   library: Library;
+  /** How FCALL runs it (made on the first call). */
+  target?: RunTarget;
 }
 
 export interface Library {

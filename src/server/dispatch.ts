@@ -197,6 +197,15 @@ export class Dispatcher {
     return (this.stamp = performance.now());
   }
 
+  /**
+   * performance.now() at the start of the command running now, without a second clock reading
+   * when the timer took one for it (a command timed alone); else a new reading. (Scripts: their
+   * start for busy-reply-threshold.)
+   */
+  commandStart(): number {
+    return this.timer !== null && this.stampValid ? this.stamp : performance.now();
+  }
+
   /** Queue a fast command: it shares the time until the next clock reading. */
   private queueFast(ctx: Context, cmd: Command, args: string[]): void {
     if (!this.stampValid) {

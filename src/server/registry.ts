@@ -231,10 +231,16 @@ export class Registry {
     return this.byName.size;
   }
 
+  /** How many commands are not built in (registerCommand): their handlers may answer later (scripts check). */
+  custom = 0;
+
   add(name: string, def: CommandDefinition | Handler, builtin = false): Command {
     const d: CommandDefinition = typeof def === 'function' ? { handler: def } : def;
     const cmd = makeCommand(name, d, builtin);
     const l = cmd.name;
+    const prev = this.byName.get(l);
+    if (prev !== undefined && !prev.builtin) this.custom--;
+    if (!builtin) this.custom++;
     this.byName.set(l, cmd);
     this.table.set(l, cmd);
     this.table.set(l.toUpperCase(), cmd);
@@ -243,6 +249,8 @@ export class Registry {
 
   remove(name: string): boolean {
     const l = name.toLowerCase();
+    const prev = this.byName.get(l);
+    if (prev !== undefined && !prev.builtin) this.custom--;
     const had = this.byName.delete(l);
     this.table.delete(l);
     this.table.delete(l.toUpperCase());

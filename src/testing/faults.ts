@@ -111,6 +111,8 @@ export class Faults {
   /** Install as middleware (after the recorder, before user middleware). */
   attach(): () => void {
     const mw: Middleware = (ctx, call, next) => (this.rules.length === 0 ? next() : this.apply(ctx, call, next));
+    // a rule (delay, hang...) may answer later (scripting's MiddlewareDefers)
+    (mw as { defers?: () => boolean }).defers = () => this.rules.length !== 0;
     const list = this.server.dispatcher.middleware;
     const at = this.recorder ? 1 : 0;
     list.splice(Math.min(at, list.length), 0, mw);

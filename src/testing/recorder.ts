@@ -201,6 +201,8 @@ export class Recorder {
   /** Install on a server: a middleware that runs first, plus an observer of rejected commands. */
   attach(server: RedKitServer): () => void {
     const mw: Middleware = (ctx, call, next) => this.around(ctx, call, next);
+    // answers when next() does (scripting's MiddlewareDefers)
+    (mw as { defers?: () => boolean }).defers = () => false;
     server.dispatcher.middleware.unshift(mw);
     this.now = () => server.clock.now();
     const prevReject = server.dispatcher.onReject;

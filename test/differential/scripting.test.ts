@@ -153,6 +153,33 @@ describe('EVAL: hundreds of scripts, reply bytes', () => {
   }
 });
 
+// RedKit refills the previous EVAL's KEYS/ARGV tables when the script left them as made: every
+// call must still see fresh tables, whatever the previous script did to them.
+describe('KEYS and ARGV are new tables on every call', () => {
+  for (const proto of PROTOS) {
+    it(`RESP${proto}`, async () => {
+      const c = await pair.clients(proto);
+      const show = "return {#KEYS, #ARGV, KEYS[1] or 'nil', KEYS[2] or 'nil', KEYS[3] or 'nil', ARGV[1] or 'nil', ARGV[2] or 'nil', ARGV[3] or 'nil', type(getmetatable(KEYS)), tostring(rawget(ARGV, 'x'))}";
+      await expectSame(c.r, c.k, [
+        ['EVAL', show, '2', 'a', 'b', '1', '2', '3'],
+        ['EVAL', "KEYS[1] = 'changed' KEYS[2] = nil ARGV[3] = nil return " + show.slice(7), '2', 'a', 'b', '1', '2', '3'],
+        ['EVAL', show, '1', 'c', '9'],
+        ['EVAL', "table.insert(KEYS, 'more') table.insert(ARGV, 'more') return " + show.slice(7), '1', 'c', '9'],
+        ['EVAL', show, '1', 'd'],
+        ['EVAL', "KEYS[5] = 'x' ARGV.x = 1 setmetatable(KEYS, {}) return " + show.slice(7), '1', 'd', 'e'],
+        ['EVAL', show, '2', 'a', 'b', 'c'],
+        ['EVAL', "setmetatable(ARGV, {__index = function() return 'meta' end}) return ARGV[7]", '0', 'x'],
+        ['EVAL', show, '0', 'x'],
+        ['EVAL', "local t = {} t[KEYS] = 1 error('boom')", '1', 'k'],
+        ['EVAL', show, '3', 'k1', 'k2', 'k3', 'a1'],
+        ['EVAL', "KEYS[1] = 'changed' return redis.call('NOSUCH')", '1', 'k'],
+        ['EVAL', show, '1', 'k'],
+        ['EVAL', show, '0'],
+      ]);
+    });
+  }
+});
+
 describe('EVALSHA, SCRIPT LOAD/EXISTS/FLUSH', () => {
   for (const proto of PROTOS) {
     it(`RESP${proto}`, async () => {
