@@ -24,6 +24,7 @@
  * is left as it was.
  */
 import { Crc64 } from './crc64.js';
+import { Interner } from './listpack.js';
 import { BAD, EMPTY, RDB_TYPE, RDB_VERSION, RdbReader, RdbWriter, isObjectType, limitsOf, readObject, writeValue, type DumpOptions, type LoadOptions, type Limits } from './rdb.js';
 import type { RObject, Value } from './types.js';
 
@@ -297,6 +298,8 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
   if (!(version >= 1 && version <= RDB_VERSION)) throw new RdbLoadError(`Can't handle RDB format version ${verText}`, 5);
   const r = new RdbReader(buf);
   r.pos = 9;
+  // Many keys of a file hold similar collections: their short elements share strings.
+  r.intern = new Interner();
   const lim: Limits = limitsOf(opts);
   const ndb = opts.databases ?? 16;
   const now = opts.now;
