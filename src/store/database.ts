@@ -151,6 +151,7 @@ export class Database {
     // An overwrite keeps the counter (dbSetValue), bumped once by the command's own lookup.
     else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
     if (st.keyWaiters !== 0) this.streamGone(key, this.data.get(key));
+    if (st.memWatch !== null) st.memWatch.beforeChange(this, key);
     this.data.set(key, value);
     if (!keepTtl && this.expires.size !== 0) {
       this.expires.delete(key);
@@ -170,6 +171,7 @@ export class Database {
 
   /** Replace the value in place (same key, TTL kept) without signalling. */
   replaceValue(key: string, value: Value): void {
+    if (this.store.memWatch !== null) this.store.memWatch.beforeChange(this, key);
     this.data.set(key, value);
   }
 
@@ -177,6 +179,7 @@ export class Database {
   delete(key: string): boolean {
     const old = this.peek(key);
     if (old === undefined) return false;
+    if (this.store.memWatch !== null) this.store.memWatch.beforeChange(this, key);
     this.data.delete(key);
     if (this.store.keyWaiters !== 0) this.streamGone(key, old);
     if (this.lru.size !== 0) this.lru.delete(key);
@@ -239,6 +242,7 @@ export class Database {
     const t = this.store.tracker;
     if (t !== null) t.flushed();
     if (this.store.sizeWatch !== null) this.store.sizeWatch.dbReset(this);
+    if (this.store.memWatch !== null) this.store.memWatch.dbReset(this);
     if (this.store.keyWaiters !== 0) this.store.hooks.dbEmptied?.(this);
     this.data.clear();
     this.expires.clear();
@@ -260,6 +264,7 @@ export class Database {
     st.touches++;
     if (st.tracker !== null) st.tracker.keyModified(key, expired);
     if (st.sizeWatch !== null) st.sizeWatch.keyChanged(this, key);
+    if (st.memWatch !== null) st.memWatch.beforeChange(this, key);
     if (this.watched.size === 0) return;
     const ws = this.watched.get(key);
     if (ws === undefined) return;
@@ -313,6 +318,7 @@ export class Database {
   /** Delete an expired key and tell the world (keyspace event `expired`). */
   private expireKey(key: string): void {
     if (this.store.keyWaiters !== 0) this.streamGone(key, this.data.get(key));
+    if (this.store.memWatch !== null) this.store.memWatch.beforeChange(this, key);
     this.data.delete(key);
     this.expires.delete(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
@@ -435,6 +441,11 @@ export class Database {
     if (sw !== null) {
       sw.dbReset(this);
       sw.dbReset(other);
+    }
+    const mw = this.store.memWatch;
+    if (mw !== null) {
+      mw.dbReset(this);
+      mw.dbReset(other);
     }
   }
 }
