@@ -286,6 +286,41 @@ const describeType = (t: number): string =>
 
 const printable = (k: string): string => JSON.stringify(k);
 
+/** The keys of one database read so far, in file order, with where each starts. */
+interface Pending {
+  keys: string[];
+  values: Value[];
+  offsets: number[];
+  /** Keys skipped because their deadline had passed (still checked for duplicates). */
+  expired: string[];
+  expiredOffsets: number[];
+}
+
+/**
+ * Fill a database's table once its keys are read. Inserting while reading
+ * stores each new (young) key and value into a large, old table: V8 then
+ * records and rescans every such slot at each young-generation collection;
+ * by the end most of them are old too, and the table fills at Map speed.
+ * A key present twice (among the loaded or the expired ones) fails the load
+ * at the second one.
+ */
+function insertPending(db: LoadedDb, p: Pending): void {
+  const data = db.data;
+  const { keys, values } = p;
+  for (let i = 0; i < keys.length; i++) {
+    const size = data.size;
+    data.set(keys[i], values[i]);
+    if (data.size === size) throw new RdbLoadError(`RDB has duplicated key ${printable(keys[i])} in DB ${db.index}`, p.offsets[i], keys[i]);
+  }
+  if (p.expired.length === 0) return;
+  const seen = new Set<string>();
+  for (let i = 0; i < p.expired.length; i++) {
+    const k = p.expired[i];
+    if (data.has(k) || seen.has(k)) throw new RdbLoadError(`RDB has duplicated key ${printable(k)} in DB ${db.index}`, p.expiredOffsets[i], k);
+    seen.add(k);
+  }
+}
+
 /**
  * Parse a whole RDB file (versions 1..10) into new tables. Throws
  * RdbLoadError; the caller's keyspace is untouched until it applies the result.
@@ -305,12 +340,16 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
   const now = opts.now;
   const out: LoadedRdb = { version, dbs: [], aux: new Map(), functions: [], keysLoaded: 0, keysExpired: 0, emptyKeysSkipped: 0 };
   const dbs = new Map<number, LoadedDb>();
+  const pendingOf = new Map<LoadedDb, Pending>();
+  let pending: Pending = { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [] };
   const dbAt = (i: number): LoadedDb => {
     let d = dbs.get(i);
     if (d === undefined) {
       d = { index: i, data: new Map(), expires: new Map(), freq: new Map(), idle: new Map() };
       dbs.set(i, d);
+      pendingOf.set(d, { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [] });
     }
+    pending = pendingOf.get(d) as Pending;
     return d;
   };
   let db = dbAt(0);
@@ -394,13 +433,14 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
             }
           }
           if (now !== undefined && expire !== undefined && expire < now) {
-            if (db.data.has(key)) throw new RdbLoadError(`RDB has duplicated key ${printable(key)} in DB ${db.index}`, opStart, key);
+            pending.expired.push(key);
+            pending.expiredOffsets.push(opStart);
             out.keysExpired++;
           } else {
-            // One lookup: a key already there leaves the size unchanged (the tables are thrown away then).
-            const size = db.data.size;
-            db.data.set(key, value);
-            if (db.data.size === size) throw new RdbLoadError(`RDB has duplicated key ${printable(key)} in DB ${db.index}`, opStart, key);
+            // Into the keyspace table at the end (see insertPending).
+            pending.keys.push(key);
+            pending.values.push(value);
+            pending.offsets.push(opStart);
             if (expire !== undefined) db.expires.set(key, expire);
             if (freq >= 0) db.freq.set(key, freq);
             if (idle >= 0) db.idle.set(key, idle);
@@ -414,6 +454,7 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
       }
       break; // EOF
     }
+    for (const [d, p] of pendingOf) insertPending(d, p);
     // Since version 5 the file ends with a CRC64 of everything before it.
     if (version >= 5) {
       const end = r.pos;
