@@ -1006,7 +1006,7 @@ function listpackScore(e: ListpackEntry): number {
 }
 
 /** Check an intset blob (intsetValidateIntegrity, deep) and return its members as strings, ascending. */
-function decodeIntset(b: Buffer): { members: string[]; width: number } {
+function decodeIntset(b: Buffer): { members: string[]; width: number; needed: number } {
   if (b.length < 8) bad();
   const width = b.readUInt32LE(0);
   if (width !== 2 && width !== 4 && width !== 8) bad();
@@ -1014,14 +1014,30 @@ function decodeIntset(b: Buffer): { members: string[]; width: number } {
   if (8 + n * width !== b.length) bad();
   if (n === 0) bad();
   const out: string[] = [];
+  if (width !== 8) {
+    // 16/32-bit members: plain numbers.
+    let prev = -Infinity;
+    for (let i = 0, p = 8; i < n; i++, p += width) {
+      const v = width === 2 ? b.readInt16LE(p) : b.readInt32LE(p);
+      if (v <= prev) bad(); // sorted, no duplicates
+      prev = v;
+      out.push(String(v));
+    }
+    const needed = width === 2 || (b.readInt32LE(8) >= -32768 && prev <= 32767) ? 2 : 4;
+    return { members: out, width, needed };
+  }
   let prev: bigint | null = null;
   for (let i = 0, p = 8; i < n; i++, p += width) {
-    const v = width === 2 ? BigInt(b.readInt16LE(p)) : width === 4 ? BigInt(b.readInt32LE(p)) : b.readBigInt64LE(p);
-    if (prev !== null && v <= prev) bad(); // sorted, no duplicates
+    const v = b.readBigInt64LE(p);
+    if (prev !== null && v <= prev) bad();
     prev = v;
     out.push(v.toString());
   }
-  return { members: out, width };
+  // Sorted: the first and last members say how wide the set must be.
+  const lo = b.readBigInt64LE(8);
+  const hi = prev as bigint;
+  const needed = lo < -2147483648n || hi > 2147483647n ? 8 : lo < -32768n || hi > 32767n ? 4 : 2;
+  return { members: out, width, needed };
 }
 
 /**
@@ -1245,12 +1261,9 @@ function oneNodeIsCanonical(nodeBytes: number, count: number, maxLen: number, fi
 }
 
 function makeSet(members: string[], maxIntset: number): RSet {
-  const seen = new Set<string>();
-  for (const m of members) {
-    if (seen.has(m)) bad();
-    seen.add(m);
-  }
-  return RSet.fromDistinct(members, maxIntset);
+  const s = RSet.fromDistinctChecked(members, maxIntset);
+  if (s === null) bad();
+  return s as RSet;
 }
 
 export function readObject(r: RdbReader, type: number, lim: Limits): Value {
@@ -1379,10 +1392,10 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
     }
 
     case RDB_TYPE.SET_INTSET: {
-      const { members, width } = decodeIntset(r.blob());
+      const { members, width, needed } = decodeIntset(r.blob());
       const set = RSet.fromDistinct(members, lim.intsetEntries);
       // Redis keeps the blob as it is: a wider-than-needed intset stays that wide.
-      if (width > 2 && set.isIntset && encodeIntset(members).readUInt32LE(0) < width) intsetWidths.set(set, width);
+      if (width > needed && set.isIntset) intsetWidths.set(set, width);
       return set;
     }
 
