@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Crc64, crc64 } from '../../src/store/crc64.js';
 import { Interner, decodeListpack, encodeListpack } from '../../src/store/listpack.js';
+import { createDumpPayload } from '../../src/store/rdb.js';
 import { readRdb, writeRdb } from '../../src/store/rdb-file.js';
 import { RHash } from '../../src/store/types/hash.js';
 import { RList } from '../../src/store/types/list.js';
@@ -187,5 +188,26 @@ describe('Crc64 word-at-a-time loop', () => {
         expect(new Crc64().update(big, start, cut).update(big, cut, start + len).digest()).toBe(want);
       }
     }
+  });
+});
+
+describe('one-node quicklists', () => {
+  it('a node larger than the loading fill would make keeps its layout (DUMP gives the same node back)', () => {
+    const l = new RList();
+    for (const e of ['a', 'b', 'c', 'd', 'e']) l.pushTail(e);
+    // Written with fill 8 (one node of five), loaded under fill 2.
+    const file = writeRdb([{ index: 0, keys: ['l'], values: [l], expires: null }], { listMaxListpackSize: 8 });
+    const got = readRdb(file, { listMaxListpackSize: 2 }).dbs[0].data.get('l') as RList;
+    expect(got.toArray()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(createDumpPayload(got, { listMaxListpackSize: 2 }).equals(createDumpPayload(l, { listMaxListpackSize: 8 }))).toBe(true);
+    // Loaded under a fill that makes the same node: nothing to remember, DUMP under that fill is the same.
+    const same = readRdb(file, { listMaxListpackSize: 8 }).dbs[0].data.get('l') as RList;
+    expect(createDumpPayload(same, { listMaxListpackSize: 8 }).equals(createDumpPayload(l, { listMaxListpackSize: 8 }))).toBe(true);
+    // A node at the byte limit: elements of 2000 bytes, four fit in 8 KB under -2 only as the payload has them.
+    const big = new RList();
+    for (let i = 0; i < 4; i++) big.pushTail(String.fromCharCode(97 + i).repeat(2000));
+    const f2 = writeRdb([{ index: 0, keys: ['b'], values: [big], expires: null }], { listMaxListpackSize: -3 });
+    const got2 = readRdb(f2, { listMaxListpackSize: -2 }).dbs[0].data.get('b') as RList;
+    expect(createDumpPayload(got2, { listMaxListpackSize: -2 }).equals(createDumpPayload(big, { listMaxListpackSize: -3 }))).toBe(true);
   });
 });
