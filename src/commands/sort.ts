@@ -203,8 +203,8 @@ function sortGeneric(ctx: Context, args: string[], readonly: boolean): Reply {
     sortby = undefined;
   }
   if (type === 'zset' && sortval !== undefined && (sortval as ZSet).isListpack) {
-    // A conversion Redis does not signal: only INFO memory's account is told.
-    if (ctx.store.memWatch !== null) ctx.store.memWatch.beforeChange(db, key);
+    // A conversion Redis does not signal: only the memory accounts are told.
+    db.sizeChanged(key);
     (sortval as ZSet).convertToSkiplist();
   }
 

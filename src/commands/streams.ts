@@ -257,8 +257,8 @@ const idReply = (id: StreamID): string => idString(id.ms, id.seq);
 function getStream(ctx: Context, key: string): RStream | undefined {
   const s = getTyped<RStream>(ctx.db, key, 'stream');
   // Consumer groups and PELs change without signalling the key (as in Redis):
-  // INFO memory's account (store/memory-account.ts) counts the stream again.
-  if (s !== undefined && ctx.store.memWatch !== null) ctx.store.memWatch.beforeChange(ctx.db, key);
+  // the memory accounts (INFO memory, maxmemory) count the stream again.
+  if (s !== undefined && (ctx.store.memWatch !== null || ctx.store.sizeWatch !== null)) ctx.db.sizeChanged(key);
   return s;
 }
 

@@ -171,7 +171,10 @@ export class Database {
 
   /** Replace the value in place (same key, TTL kept) without signalling. */
   replaceValue(key: string, value: Value): void {
-    if (this.store.memWatch !== null) this.store.memWatch.beforeChange(this, key);
+    const st = this.store;
+    if (st.memWatch !== null) st.memWatch.beforeChange(this, key);
+    // Callers that do not touch() (DEBUG RELOAD's rebuilt values) change sizes all the same.
+    if (st.sizeWatch !== null) st.sizeWatch.keyChanged(this, key);
     this.data.set(key, value);
   }
 
@@ -278,6 +281,17 @@ export class Database {
       }
       w.touched();
     }
+  }
+
+  /**
+   * A value changed in place where Redis signals nothing (no WATCH, no
+   * tracking): stream consumer groups and PELs, SORT converting a sorted
+   * set. Only the memory accounts (INFO memory's, maxmemory's) are told.
+   */
+  sizeChanged(key: string): void {
+    const st = this.store;
+    if (st.sizeWatch !== null) st.sizeWatch.keyChanged(this, key);
+    if (st.memWatch !== null) st.memWatch.beforeChange(this, key);
   }
 
   /**

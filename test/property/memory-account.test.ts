@@ -4,12 +4,15 @@
  * (store/memory.ts snapshot()), whatever commands ran in between: writes of
  * every type, in-place changes, deletions, expiry on the clock, RENAME, MOVE,
  * COPY, SWAPDB, FLUSHDB, RESTORE, DEBUG RELOAD and a change of
- * list-max-listpack-size. MEMORY STATS reads the same account.
+ * list-max-listpack-size. MEMORY STATS reads the same account, and
+ * maxmemory's own accounting (server/eviction.ts, on here: maxmemory is set
+ * far above what the test uses) must agree too.
  *
  * Seeds are fixed (reproducible); MEM_SEEDS / MEM_STEPS explore more.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRedKit, type RedKit } from '../../src/index.js';
+import { evictionOf } from '../../src/server/eviction.js';
 import { snapshot } from '../../src/store/memory.js';
 import { keyContribution } from '../../src/store/memory-account.js';
 import { io, type IO } from '../fixture/helpers.js';
@@ -21,7 +24,7 @@ const STEPS = Number(process.env.MEM_STEPS ?? 400);
 let redkit: RedKit;
 let c: IO;
 beforeAll(async () => {
-  redkit = await startRedKit({ clock: 'frozen', config: { 'enable-debug-command': 'yes' } });
+  redkit = await startRedKit({ clock: 'frozen', config: { 'enable-debug-command': 'yes', maxmemory: '4gb' } });
 });
 afterAll(async () => {
   await redkit?.stop();
@@ -141,6 +144,19 @@ describe('INFO memory from the incremental account', () => {
         }
         if (used !== want.used) throw new Error(`seed ${seed}, step ${i} (${last}): INFO used_memory ${used}, full walk ${want.used}`);
         expect(await statsDataset()).toBe(want.dataset);
+        if (process.env.MEM_DEBUG && evictionOf(redkit.server).usedMemory() !== want.used) {
+          const ev = evictionOf(redkit.server) as any;
+          for (const db of redkit.server.store.dbs) {
+            const a = ev.accounts[db.id];
+            for (const [kk, vv] of db.data) {
+              const full = keyContribution(kk, vv, fill());
+              if (a.sizes.get(kk) !== full) console.log('db', db.id, kk, (vv as any).type ?? 'string', (vv as any).encoding?.(), 'full', full, 'evict', a.sizes.get(kk));
+            }
+            for (const kk of a.sizes.keys()) if (!db.data.has(kk)) console.log('db', db.id, 'stale', kk);
+          }
+        }
+        // maxmemory's own accounting (on: maxmemory is set, far above) sees the same figure.
+        expect(evictionOf(redkit.server).usedMemory(), `seed ${seed} step ${i} (${last})`).toBe(want.used);
       }
       expect(await infoUsed()).toBe(fullWalk().used);
     }
