@@ -219,6 +219,35 @@ export class Database {
     }
   }
 
+  /**
+   * Deadlines of keys just loaded into this database (an RDB file): the
+   * same as setExpire for each, in one pass. When the database has no TTL
+   * yet and every deadline is a number, the map becomes the database's own.
+   */
+  loadExpires(deadlines: Map<string, number | bigint>): void {
+    let bulk = this.expires.size === 0 && this.bigExpires === null;
+    if (bulk) {
+      for (const at of deadlines.values()) {
+        if (typeof at !== 'number') {
+          bulk = false;
+          break;
+        }
+      }
+    }
+    if (!bulk) {
+      for (const [k, at] of deadlines) this.setExpire(k, at);
+      return;
+    }
+    this.expires = deadlines as Map<string, number>;
+    const heap = this.heap;
+    let min = Infinity;
+    for (const [k, at] of this.expires) {
+      heap.push(at, k);
+      if (at < min) min = at;
+    }
+    if (min !== Infinity) this.store.expiryScheduled(this, min);
+  }
+
   /** Deadline in ms, or undefined when the key has no TTL. */
   getExpire(key: string): number | undefined {
     return this.expires.size === 0 ? undefined : this.expires.get(key);

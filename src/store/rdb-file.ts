@@ -243,7 +243,7 @@ export function writeRdb(dbs: readonly DbSnapshot[], opts: RdbSaveOptions = {}):
 
 // ---- reading ------------------------------------------------------------------------------
 
-/** One database as read from a file. */
+/** One database as read from a file (applying it hands `data` and `expires` to the database as they are). */
 export interface LoadedDb {
   index: number;
   data: Map<string, Value>;
@@ -299,6 +299,9 @@ interface Pending {
   keys: string[];
   values: Value[];
   offsets: number[];
+  /** Loaded keys that have a deadline, and their deadlines. */
+  ttlKeys: string[];
+  ttls: Array<number | bigint>;
   /** Keys skipped because their deadline had passed (still checked for duplicates). */
   expired: string[];
   expiredOffsets: number[];
@@ -320,6 +323,8 @@ function insertPending(db: LoadedDb, p: Pending): void {
     data.set(keys[i], values[i]);
     if (data.size === size) throw new RdbLoadError(`RDB has duplicated key ${printable(keys[i])} in DB ${db.index}`, p.offsets[i], keys[i]);
   }
+  const expires = db.expires;
+  for (let i = 0; i < p.ttlKeys.length; i++) expires.set(p.ttlKeys[i], p.ttls[i]);
   if (p.expired.length === 0) return;
   const seen = new Set<string>();
   for (let i = 0; i < p.expired.length; i++) {
@@ -349,13 +354,13 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
   const out: LoadedRdb = { version, dbs: [], aux: new Map(), functions: [], keysLoaded: 0, keysExpired: 0, emptyKeysSkipped: 0 };
   const dbs = new Map<number, LoadedDb>();
   const pendingOf = new Map<LoadedDb, Pending>();
-  let pending: Pending = { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [] };
+  let pending: Pending = { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [], ttlKeys: [], ttls: [] };
   const dbAt = (i: number): LoadedDb => {
     let d = dbs.get(i);
     if (d === undefined) {
       d = { index: i, data: new Map(), expires: new Map(), freq: new Map(), idle: new Map() };
       dbs.set(i, d);
-      pendingOf.set(d, { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [] });
+      pendingOf.set(d, { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [], ttlKeys: [], ttls: [] });
     }
     pending = pendingOf.get(d) as Pending;
     return d;
@@ -377,9 +382,14 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
           continue;
         }
         case RDB_OPCODE.EXPIRETIME_MS: {
-          const v = r.take(8).readBigInt64LE(0);
-          const n = Number(v);
-          expire = Number.isSafeInteger(n) ? n : v;
+          // int64 little-endian: two 32-bit halves, a BigInt only past 2^53.
+          const p = r.pos;
+          if (p + 8 > buf.length) r.take(8); // throws: truncated
+          const lo = buf.readUInt32LE(p);
+          const hi = buf.readInt32LE(p + 4);
+          r.pos = p + 8;
+          if (hi > -0x200000 && hi < 0x200000) expire = hi * 4294967296 + lo;
+          else expire = buf.readBigInt64LE(p);
           continue;
         }
         case RDB_OPCODE.FREQ:
@@ -449,7 +459,10 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
             pending.keys.push(key);
             pending.values.push(value);
             pending.offsets.push(opStart);
-            if (expire !== undefined) db.expires.set(key, expire);
+            if (expire !== undefined) {
+              pending.ttlKeys.push(key);
+              pending.ttls.push(expire);
+            }
             if (freq >= 0) db.freq.set(key, freq);
             if (idle >= 0) db.idle.set(key, idle);
             out.keysLoaded++;

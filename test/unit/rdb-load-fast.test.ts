@@ -211,3 +211,55 @@ describe('one-node quicklists', () => {
     expect(createDumpPayload(got2, { listMaxListpackSize: -2 }).equals(createDumpPayload(big, { listMaxListpackSize: -3 }))).toBe(true);
   });
 });
+
+describe('deadlines of a loaded file', () => {
+  it('keys keep their TTLs (bulk path), expire on the clock, and a deadline past 2^53 stays exact', async () => {
+    const { startRedKit } = await import('../../src/index.js');
+    const k = await startRedKit({ clock: 'frozen' });
+    try {
+      const now = k.clock.now();
+      const keys: string[] = [];
+      const values: Value[] = [];
+      const expires = new Map<string, number | bigint>();
+      for (let i = 0; i < 1000; i++) {
+        keys.push(`k${i}`);
+        values.push(`v${i}`);
+        if (i % 2 === 0) expires.set(`k${i}`, now + 1000 + i);
+      }
+      keys.push('far');
+      values.push('x');
+      expires.set('far', 9223372036854775000n);
+      keys.push('neg');
+      values.push('y');
+      // Already past: skipped by the load.
+      expires.set('neg', now - 5);
+      const loaded = k.loadRdb(writeRdb([{ index: 0, keys, values, expires }]));
+      expect(loaded.keysLoaded).toBe(1001);
+      expect(loaded.keysExpired).toBe(1);
+      const db = k.server.store.db(0);
+      expect(db.getExpire('k0')).toBe(now + 1000);
+      expect(db.getExpire('k1')).toBeUndefined();
+      expect(db.getExpireExact('far')).toBe(9223372036854775000n);
+      expect(db.getExpire('k998')).toBe(now + 1998);
+      k.clock.advance(1500);
+      // Deadlines up to now + 1500 are gone (k0..k500 even), later ones and keys without TTL stay.
+      expect(db.data.has('k500')).toBe(false);
+      expect(db.data.has('k502')).toBe(true);
+      expect(db.data.has('k1')).toBe(true);
+      k.clock.advance(600);
+      expect([...db.data.keys()].filter((x) => /^k\d+$/.test(x) && Number(x.slice(1)) % 2 === 0)).toEqual([]);
+      expect(db.data.size).toBe(501);
+    } finally {
+      await k.stop();
+    }
+  });
+
+  it('an 8-byte deadline cut short is a short read', () => {
+    const file = writeRdb([{ index: 0, keys: ['a'], values: ['b'], expires: new Map([['a', 1893456000000]]) }]);
+    // Cut inside the EXPIRETIME_MS value: the loader must refuse it with an RdbLoadError, not misread it.
+    const at = file.indexOf(Buffer.from([252]));
+    expect(at).toBeGreaterThan(0);
+    expect(() => readRdb(file.subarray(0, at + 5))).toThrow(/Short read/);
+    expect(readRdb(file).dbs[0].expires.get('a')).toBe(1893456000000);
+  });
+});
