@@ -6,7 +6,8 @@ import { Err, ReplyError } from '../errors.js';
 import { DoubleReply, MapReply, OK, VerbatimReply, type Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
-import { keyUsage, snapshot, UnsupportedValueError, type MemorySnapshot } from '../store/memory.js';
+import { keyUsage, UnsupportedValueError, type MemorySnapshot } from '../store/memory.js';
+import { accountedSnapshot } from '../store/memory-account.js';
 import { helpReply } from './server.js';
 import { installEviction } from '../server/eviction.js';
 import { defineCommands, int64Arg } from './util.js';
@@ -21,7 +22,7 @@ function listFill(server: RedKitServer): number {
 
 /** The model's view of the whole server, with the peak it has seen so far. */
 export function memorySnapshot(server: RedKitServer): MemorySnapshot & { peak: number } {
-  const s = snapshot(server.store, server.connections.size, listFill(server));
+  const s = accountedSnapshot(server.store, server.connections.size, listFill(server));
   const peak = Math.max(peaks.get(server) ?? 0, s.used);
   peaks.set(server, peak);
   return { ...s, peak };

@@ -336,7 +336,7 @@ export function applyLoaded(server: RedKitServer, loaded: LoadedRdb): void {
   for (const d of loaded.dbs) {
     const db = store.db(d.index);
     db.data = d.data;
-    for (const [k, at] of d.expires) db.setExpire(k, at);
+    db.loadExpires(d.expires);
     if (lfu) {
       const init = store.lfuInit();
       for (const k of d.data.keys()) {

@@ -202,7 +202,11 @@ function sortGeneric(ctx: Context, args: string[], readonly: boolean): Reply {
     alpha = true;
     sortby = undefined;
   }
-  if (type === 'zset' && sortval !== undefined) (sortval as ZSet).convertToSkiplist();
+  if (type === 'zset' && sortval !== undefined && (sortval as ZSet).isListpack) {
+    // A conversion Redis does not signal: only the memory accounts are told.
+    db.sizeChanged(key);
+    (sortval as ZSet).convertToSkiplist();
+  }
 
   const len = sortval === undefined ? 0 : type === 'list' ? (sortval as RList).length : (sortval as RSet | ZSet).size;
   let start = Math.min(Math.max(limitStart, 0), len);

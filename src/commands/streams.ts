@@ -255,7 +255,11 @@ const entryReply = (e: StreamEntry): Reply => [idString(e.ms, e.seq), e.fv];
 const idReply = (id: StreamID): string => idString(id.ms, id.seq);
 
 function getStream(ctx: Context, key: string): RStream | undefined {
-  return getTyped<RStream>(ctx.db, key, 'stream');
+  const s = getTyped<RStream>(ctx.db, key, 'stream');
+  // Consumer groups and PELs change without signalling the key (as in Redis):
+  // the memory accounts (INFO memory, maxmemory) count the stream again.
+  if (s !== undefined && (ctx.store.memWatch !== null || ctx.store.sizeWatch !== null)) ctx.db.sizeChanged(key);
+  return s;
 }
 
 // ---- XADD / XTRIM --------------------------------------------------------------------------

@@ -175,11 +175,24 @@ export class Eviction implements SizeWatch {
     return Number.isFinite(v) ? v : -2;
   }
 
+  /** CONFIG version and list-max-listpack-size the sizes were computed under (list sizes depend on it). */
+  private configVersion = -1;
+  private sizedFill = NaN;
+
   /** Bring the per-key sizes up to date (dirty keys, rescans). */
   private reconcile(): void {
     const accounts = this.accounts;
     if (accounts === null) return;
     let fill: number | undefined;
+    const version = this.server.config.version;
+    if (version !== this.configVersion) {
+      this.configVersion = version;
+      fill = this.listFill();
+      if (fill !== this.sizedFill) {
+        this.sizedFill = fill;
+        for (const a of accounts) a.rescan = true;
+      }
+    }
     for (let i = 0; i < accounts.length; i++) {
       const a = accounts[i];
       const db = this.store.dbs[i];

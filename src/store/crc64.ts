@@ -39,6 +39,9 @@ for (let k = 1; k < 8; k++) {
   }
 }
 
+/** Word reads below assume a little-endian host (x86, arm64). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** A running CRC-64: feed bytes with update(), read the value with digest(). */
 export class Crc64 {
   private lo = 0;
@@ -48,7 +51,28 @@ export class Crc64 {
     let lo = this.lo;
     let hi = this.hi;
     let i = start;
-    // Eight bytes at a time (slicing-by-8), then byte by byte.
+    // Byte by byte up to a 4-byte boundary, then eight bytes at a time read
+    // as two little-endian words (slicing-by-8), then byte by byte.
+    const base = buf.byteOffset;
+    while (i < end && ((base + i) & 3) !== 0) {
+      const idx = (lo ^ buf[i]) & 0xff;
+      lo = ((lo >>> 8) | (hi << 24)) ^ T_LO[idx];
+      hi = (hi >>> 8) ^ T_HI[idx];
+      i++;
+    }
+    if (LITTLE_ENDIAN && end - i >= 64) {
+      const words = new Int32Array(buf.buffer, base + i, (end - i) >>> 3 << 1);
+      const n = words.length;
+      for (let w = 0; w < n; w += 2) {
+        const xlo = lo ^ words[w];
+        const xhi = hi ^ words[w + 1];
+        lo = S_LO[7 * 256 + (xlo & 0xff)] ^ S_LO[6 * 256 + ((xlo >>> 8) & 0xff)] ^ S_LO[5 * 256 + ((xlo >>> 16) & 0xff)] ^ S_LO[4 * 256 + (xlo >>> 24)] ^
+          S_LO[3 * 256 + (xhi & 0xff)] ^ S_LO[2 * 256 + ((xhi >>> 8) & 0xff)] ^ S_LO[256 + ((xhi >>> 16) & 0xff)] ^ S_LO[xhi >>> 24];
+        hi = S_HI[7 * 256 + (xlo & 0xff)] ^ S_HI[6 * 256 + ((xlo >>> 8) & 0xff)] ^ S_HI[5 * 256 + ((xlo >>> 16) & 0xff)] ^ S_HI[4 * 256 + (xlo >>> 24)] ^
+          S_HI[3 * 256 + (xhi & 0xff)] ^ S_HI[2 * 256 + ((xhi >>> 8) & 0xff)] ^ S_HI[256 + ((xhi >>> 16) & 0xff)] ^ S_HI[xhi >>> 24];
+      }
+      i += n << 2;
+    }
     const fast = end - 8;
     while (i <= fast) {
       const xlo = lo ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));

@@ -151,6 +151,7 @@ export class Database {
     // An overwrite keeps the counter (dbSetValue), bumped once by the command's own lookup.
     else if (st.accessMode === ACCESS_LFU && st.lfuLastKey !== key) this.lfuAccess(key);
     if (st.keyWaiters !== 0) this.streamGone(key, this.data.get(key));
+    if (st.memWatch !== null) st.memWatch.beforeChange(this, key);
     this.data.set(key, value);
     if (!keepTtl && this.expires.size !== 0) {
       this.expires.delete(key);
@@ -170,6 +171,10 @@ export class Database {
 
   /** Replace the value in place (same key, TTL kept) without signalling. */
   replaceValue(key: string, value: Value): void {
+    const st = this.store;
+    if (st.memWatch !== null) st.memWatch.beforeChange(this, key);
+    // Callers that do not touch() (DEBUG RELOAD's rebuilt values) change sizes all the same.
+    if (st.sizeWatch !== null) st.sizeWatch.keyChanged(this, key);
     this.data.set(key, value);
   }
 
@@ -177,6 +182,7 @@ export class Database {
   delete(key: string): boolean {
     const old = this.peek(key);
     if (old === undefined) return false;
+    if (this.store.memWatch !== null) this.store.memWatch.beforeChange(this, key);
     this.data.delete(key);
     if (this.store.keyWaiters !== 0) this.streamGone(key, old);
     if (this.lru.size !== 0) this.lru.delete(key);
@@ -213,6 +219,35 @@ export class Database {
     }
   }
 
+  /**
+   * Deadlines of keys just loaded into this database (an RDB file): the
+   * same as setExpire for each, in one pass. When the database has no TTL
+   * yet and every deadline is a number, the map becomes the database's own.
+   */
+  loadExpires(deadlines: Map<string, number | bigint>): void {
+    let bulk = this.expires.size === 0 && this.bigExpires === null;
+    if (bulk) {
+      for (const at of deadlines.values()) {
+        if (typeof at !== 'number') {
+          bulk = false;
+          break;
+        }
+      }
+    }
+    if (!bulk) {
+      for (const [k, at] of deadlines) this.setExpire(k, at);
+      return;
+    }
+    this.expires = deadlines as Map<string, number>;
+    const heap = this.heap;
+    let min = Infinity;
+    for (const [k, at] of this.expires) {
+      heap.push(at, k);
+      if (at < min) min = at;
+    }
+    if (min !== Infinity) this.store.expiryScheduled(this, min);
+  }
+
   /** Deadline in ms, or undefined when the key has no TTL. */
   getExpire(key: string): number | undefined {
     return this.expires.size === 0 ? undefined : this.expires.get(key);
@@ -239,6 +274,7 @@ export class Database {
     const t = this.store.tracker;
     if (t !== null) t.flushed();
     if (this.store.sizeWatch !== null) this.store.sizeWatch.dbReset(this);
+    if (this.store.memWatch !== null) this.store.memWatch.dbReset(this);
     if (this.store.keyWaiters !== 0) this.store.hooks.dbEmptied?.(this);
     this.data.clear();
     this.expires.clear();
@@ -260,6 +296,7 @@ export class Database {
     st.touches++;
     if (st.tracker !== null) st.tracker.keyModified(key, expired);
     if (st.sizeWatch !== null) st.sizeWatch.keyChanged(this, key);
+    if (st.memWatch !== null) st.memWatch.beforeChange(this, key);
     if (this.watched.size === 0) return;
     const ws = this.watched.get(key);
     if (ws === undefined) return;
@@ -273,6 +310,17 @@ export class Database {
       }
       w.touched();
     }
+  }
+
+  /**
+   * A value changed in place where Redis signals nothing (no WATCH, no
+   * tracking): stream consumer groups and PELs, SORT converting a sorted
+   * set. Only the memory accounts (INFO memory's, maxmemory's) are told.
+   */
+  sizeChanged(key: string): void {
+    const st = this.store;
+    if (st.sizeWatch !== null) st.sizeWatch.keyChanged(this, key);
+    if (st.memWatch !== null) st.memWatch.beforeChange(this, key);
   }
 
   /**
@@ -313,6 +361,7 @@ export class Database {
   /** Delete an expired key and tell the world (keyspace event `expired`). */
   private expireKey(key: string): void {
     if (this.store.keyWaiters !== 0) this.streamGone(key, this.data.get(key));
+    if (this.store.memWatch !== null) this.store.memWatch.beforeChange(this, key);
     this.data.delete(key);
     this.expires.delete(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
@@ -435,6 +484,11 @@ export class Database {
     if (sw !== null) {
       sw.dbReset(this);
       sw.dbReset(other);
+    }
+    const mw = this.store.memWatch;
+    if (mw !== null) {
+      mw.dbReset(this);
+      mw.dbReset(other);
     }
   }
 }

@@ -211,21 +211,53 @@ export type ListpackEntry = string | number | bigint;
 export const entryString = (e: ListpackEntry): string => (typeof e === 'string' ? e : String(e));
 
 /**
+ * Reuses the strings of recently decoded short elements: the field names of
+ * a keyspace of similar hashes, the members of similar sorted sets... are
+ * then one string each instead of one per key (fewer allocations while
+ * loading, and less to keep). Direct-mapped on (length, first, middle and
+ * last byte); a miss costs one byte comparison and replaces the slot.
+ */
+export class Interner {
+  private readonly slots: Array<string | undefined> = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
+
+  /** buf[s, s + n) as a binary string, shared with an earlier equal one when the slot holds it. */
+  get(buf: Buffer, s: number, n: number): string {
+    if (n === 0 || n > INTERN_MAX) return binaryString(buf, s, n);
+    const h = Math.imul((n << 24) ^ (buf[s] << 16) ^ (buf[s + (n >> 1)] << 8) ^ buf[s + n - 1], 0x9e3779b1) >>> (32 - INTERN_BITS);
+    const c = this.slots[h];
+    if (c !== undefined && c.length === n) {
+      let i = 0;
+      while (i < n && c.charCodeAt(i) === buf[s + i]) i++;
+      if (i === n) return c;
+    }
+    const str = binaryString(buf, s, n);
+    this.slots[h] = str;
+    return str;
+  }
+}
+const INTERN_BITS = 12;
+const INTERN_SLOTS = 1 << INTERN_BITS;
+/** Longer elements are rarely repeated and cost more to compare. */
+const INTERN_MAX = 24;
+
+/**
  * Decode a listpack, validating it as lpValidateIntegrity(deep) does: the
  * header's size, every entry's encoding and backlen inside the buffer, the
  * terminator, and the count (unless 65535). Returns null when invalid.
+ * `from`/`to` delimit the listpack inside a larger buffer; `intern` shares
+ * the strings of short elements (see Interner).
  */
-export function decodeListpack(lp: Uint8Array): ListpackEntry[] | null {
-  const size = lp.length;
+export function decodeListpack(lp: Uint8Array, from = 0, to = lp.length, intern: Interner | null = null): ListpackEntry[] | null {
+  const size = to - from;
   if (size < HDR_SIZE + 1) return null;
-  const total = (lp[0] | (lp[1] << 8) | (lp[2] << 16) | (lp[3] << 24)) >>> 0;
+  const total = (lp[from] | (lp[from + 1] << 8) | (lp[from + 2] << 16) | (lp[from + 3] << 24)) >>> 0;
   if (total !== size) return null;
-  if (lp[size - 1] !== EOF) return null;
-  const numele = lp[4] | (lp[5] << 8);
+  if (lp[to - 1] !== EOF) return null;
+  const numele = lp[from + 4] | (lp[from + 5] << 8);
   const buf = Buffer.isBuffer(lp) ? lp : Buffer.from(lp.buffer, lp.byteOffset, lp.byteLength);
   const out: ListpackEntry[] = [];
-  let p = HDR_SIZE;
-  const end = size - 1; // the terminator
+  let p = from + HDR_SIZE;
+  const end = to - 1; // the terminator
   while (p < end) {
     const b = lp[p];
     let enclen: number;
@@ -237,7 +269,7 @@ export function decodeListpack(lp: Uint8Array): ListpackEntry[] | null {
       const len = b & 0x3f;
       enclen = 1 + len;
       if (p + enclen > end) return null;
-      entry = binaryString(buf, p + 1, len);
+      entry = intern !== null ? intern.get(buf, p + 1, len) : binaryString(buf, p + 1, len);
     } else if ((b & 0xe0) === 0xc0) {
       enclen = 2;
       if (p + 2 > end) return null;
@@ -248,7 +280,7 @@ export function decodeListpack(lp: Uint8Array): ListpackEntry[] | null {
       const len = ((b & 0x0f) << 8) | lp[p + 1];
       enclen = 2 + len;
       if (p + enclen > end) return null;
-      entry = binaryString(buf, p + 2, len);
+      entry = intern !== null ? intern.get(buf, p + 2, len) : binaryString(buf, p + 2, len);
     } else if (b === 0xf1) {
       enclen = 3;
       if (p + enclen > end) return null;
@@ -277,22 +309,29 @@ export function decodeListpack(lp: Uint8Array): ListpackEntry[] | null {
     } else {
       return null; // 0xf5..0xfe: no such encoding; 0xff inside the entries
     }
-    const bl = backlenSize(enclen);
-    if (p + enclen + bl > end) return null;
-    // The backlen must decode (read backwards) to the entry's size.
-    let val = 0;
-    let shift = 0;
-    let q = p + enclen + bl - 1;
-    for (;;) {
-      val += (lp[q] & 127) * 2 ** shift;
-      if (!(lp[q] & 128)) break;
-      shift += 7;
-      q--;
-      if (shift > 28 || q < p + enclen) return null;
+    // The backlen must decode (read backwards) to the entry's size: one byte
+    // for entries up to 127 bytes (most), else 7 bits per byte, high bit set
+    // on all but the first.
+    if (enclen <= 127) {
+      if (p + enclen + 1 > end || lp[p + enclen] !== enclen) return null;
+      p += enclen + 1;
+    } else {
+      const bl = backlenSize(enclen);
+      if (p + enclen + bl > end) return null;
+      let val = 0;
+      let shift = 0;
+      let q = p + enclen + bl - 1;
+      for (;;) {
+        val += (lp[q] & 127) * 2 ** shift;
+        if (!(lp[q] & 128)) break;
+        shift += 7;
+        q--;
+        if (shift > 28 || q < p + enclen) return null;
+      }
+      if (val !== enclen || q !== p + enclen) return null;
+      p += enclen + bl;
     }
-    if (val !== enclen || q !== p + enclen) return null;
     out.push(entry);
-    p += enclen + bl;
   }
   if (p !== end) return null;
   if (numele !== NUMELE_UNKNOWN && numele !== out.length) return null;

@@ -22,8 +22,17 @@
  * keyspace changes: a corrupt file, a module value or an unknown opcode
  * throws an RdbLoadError naming the key and/or byte offset, and the keyspace
  * is left as it was.
+ *
+ * Load speed (bench/rdb-load.mjs): the reader shares the strings of short
+ * collection elements across keys (Interner: field names, members...),
+ * decodes listpacks where they lie in the file, builds sorted sets in one
+ * pass from their ordered payloads (ZSet.fromSorted), and fills each
+ * database's table once the file is read (insertPending). What remains is
+ * mostly V8's: one JS Map insertion per key and the young-generation GC
+ * copying every loaded object (each collection is several objects).
  */
 import { Crc64 } from './crc64.js';
+import { Interner } from './listpack.js';
 import { BAD, EMPTY, RDB_TYPE, RDB_VERSION, RdbReader, RdbWriter, isObjectType, limitsOf, readObject, writeValue, type DumpOptions, type LoadOptions, type Limits } from './rdb.js';
 import type { RObject, Value } from './types.js';
 
@@ -234,7 +243,7 @@ export function writeRdb(dbs: readonly DbSnapshot[], opts: RdbSaveOptions = {}):
 
 // ---- reading ------------------------------------------------------------------------------
 
-/** One database as read from a file. */
+/** One database as read from a file (applying it hands `data` and `expires` to the database as they are). */
 export interface LoadedDb {
   index: number;
   data: Map<string, Value>;
@@ -285,6 +294,46 @@ const describeType = (t: number): string =>
 
 const printable = (k: string): string => JSON.stringify(k);
 
+/** The keys of one database read so far, in file order, with where each starts. */
+interface Pending {
+  keys: string[];
+  values: Value[];
+  offsets: number[];
+  /** Loaded keys that have a deadline, and their deadlines. */
+  ttlKeys: string[];
+  ttls: Array<number | bigint>;
+  /** Keys skipped because their deadline had passed (still checked for duplicates). */
+  expired: string[];
+  expiredOffsets: number[];
+}
+
+/**
+ * Fill a database's table once its keys are read. Inserting while reading
+ * stores each new (young) key and value into a large, old table: V8 then
+ * records and rescans every such slot at each young-generation collection;
+ * by the end most of them are old too, and the table fills at Map speed.
+ * A key present twice (among the loaded or the expired ones) fails the load
+ * at the second one.
+ */
+function insertPending(db: LoadedDb, p: Pending): void {
+  const data = db.data;
+  const { keys, values } = p;
+  for (let i = 0; i < keys.length; i++) {
+    const size = data.size;
+    data.set(keys[i], values[i]);
+    if (data.size === size) throw new RdbLoadError(`RDB has duplicated key ${printable(keys[i])} in DB ${db.index}`, p.offsets[i], keys[i]);
+  }
+  const expires = db.expires;
+  for (let i = 0; i < p.ttlKeys.length; i++) expires.set(p.ttlKeys[i], p.ttls[i]);
+  if (p.expired.length === 0) return;
+  const seen = new Set<string>();
+  for (let i = 0; i < p.expired.length; i++) {
+    const k = p.expired[i];
+    if (data.has(k) || seen.has(k)) throw new RdbLoadError(`RDB has duplicated key ${printable(k)} in DB ${db.index}`, p.expiredOffsets[i], k);
+    seen.add(k);
+  }
+}
+
 /**
  * Parse a whole RDB file (versions 1..10) into new tables. Throws
  * RdbLoadError; the caller's keyspace is untouched until it applies the result.
@@ -297,17 +346,23 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
   if (!(version >= 1 && version <= RDB_VERSION)) throw new RdbLoadError(`Can't handle RDB format version ${verText}`, 5);
   const r = new RdbReader(buf);
   r.pos = 9;
+  // Many keys of a file hold similar collections: their short elements share strings.
+  r.intern = new Interner();
   const lim: Limits = limitsOf(opts);
   const ndb = opts.databases ?? 16;
   const now = opts.now;
   const out: LoadedRdb = { version, dbs: [], aux: new Map(), functions: [], keysLoaded: 0, keysExpired: 0, emptyKeysSkipped: 0 };
   const dbs = new Map<number, LoadedDb>();
+  const pendingOf = new Map<LoadedDb, Pending>();
+  let pending: Pending = { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [], ttlKeys: [], ttls: [] };
   const dbAt = (i: number): LoadedDb => {
     let d = dbs.get(i);
     if (d === undefined) {
       d = { index: i, data: new Map(), expires: new Map(), freq: new Map(), idle: new Map() };
       dbs.set(i, d);
+      pendingOf.set(d, { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [], ttlKeys: [], ttls: [] });
     }
+    pending = pendingOf.get(d) as Pending;
     return d;
   };
   let db = dbAt(0);
@@ -327,9 +382,14 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
           continue;
         }
         case RDB_OPCODE.EXPIRETIME_MS: {
-          const v = r.take(8).readBigInt64LE(0);
-          const n = Number(v);
-          expire = Number.isSafeInteger(n) ? n : v;
+          // int64 little-endian: two 32-bit halves, a BigInt only past 2^53.
+          const p = r.pos;
+          if (p + 8 > buf.length) r.take(8); // throws: truncated
+          const lo = buf.readUInt32LE(p);
+          const hi = buf.readInt32LE(p + 4);
+          r.pos = p + 8;
+          if (hi > -0x200000 && hi < 0x200000) expire = hi * 4294967296 + lo;
+          else expire = buf.readBigInt64LE(p);
           continue;
         }
         case RDB_OPCODE.FREQ:
@@ -391,14 +451,18 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
             }
           }
           if (now !== undefined && expire !== undefined && expire < now) {
-            if (db.data.has(key)) throw new RdbLoadError(`RDB has duplicated key ${printable(key)} in DB ${db.index}`, opStart, key);
+            pending.expired.push(key);
+            pending.expiredOffsets.push(opStart);
             out.keysExpired++;
           } else {
-            // One lookup: a key already there leaves the size unchanged (the tables are thrown away then).
-            const size = db.data.size;
-            db.data.set(key, value);
-            if (db.data.size === size) throw new RdbLoadError(`RDB has duplicated key ${printable(key)} in DB ${db.index}`, opStart, key);
-            if (expire !== undefined) db.expires.set(key, expire);
+            // Into the keyspace table at the end (see insertPending).
+            pending.keys.push(key);
+            pending.values.push(value);
+            pending.offsets.push(opStart);
+            if (expire !== undefined) {
+              pending.ttlKeys.push(key);
+              pending.ttls.push(expire);
+            }
             if (freq >= 0) db.freq.set(key, freq);
             if (idle >= 0) db.idle.set(key, idle);
             out.keysLoaded++;
@@ -411,6 +475,7 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
       }
       break; // EOF
     }
+    for (const [d, p] of pendingOf) insertPending(d, p);
     // Since version 5 the file ends with a CRC64 of everything before it.
     if (version >= 5) {
       const end = r.pos;

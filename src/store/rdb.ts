@@ -34,7 +34,7 @@
 import { binaryString } from '../resp/bytes.js';
 import { formatDouble, parseIntStrict } from '../resp/format.js';
 import { Crc64 } from './crc64.js';
-import { ListpackWriter, LISTPACK_EMPTY_SIZE, decodeListpack, entryString, listpackEntrySize, type ListpackEntry } from './listpack.js';
+import { Interner, ListpackWriter, LISTPACK_EMPTY_SIZE, decodeListpack, entryString, listpackEntrySize, type ListpackEntry } from './listpack.js';
 import { lzfCompress, lzfDecompress } from './lzf.js';
 import { RHash } from './types/hash.js';
 import { RList } from './types/list.js';
@@ -801,7 +801,18 @@ const empty = (): never => {
  */
 export class RdbReader {
   pos = 0;
-  constructor(readonly buf: Buffer) {}
+  /**
+   * Shares the strings of short collection elements across values (set by
+   * the file loader, where many keys hold similar collections).
+   */
+  intern: Interner | null = null;
+  /** Where the last span() left its bytes: spanBuf[spanStart, spanEnd). */
+  spanBuf: Buffer;
+  spanStart = 0;
+  spanEnd = 0;
+  constructor(readonly buf: Buffer) {
+    this.spanBuf = buf;
+  }
 
   get remaining(): number {
     return this.buf.length - this.pos;
@@ -894,6 +905,45 @@ export class RdbReader {
     return this.take(len);
   }
 
+  /**
+   * blob() without a Buffer per call: a plain string stays in the input
+   * (spanBuf = buf); integer and LZF encodings get a buffer of their own.
+   */
+  span(): void {
+    const buf = this.buf;
+    const p = this.pos;
+    const h = p < buf.length ? buf[p] : 0xff;
+    if (h < 0x80 && p + 1 < buf.length) {
+      const start = h < 0x40 ? p + 1 : p + 2;
+      const len = h < 0x40 ? h : ((h & 0x3f) << 8) | buf[p + 1];
+      if (start + len <= buf.length) {
+        this.pos = start + len;
+        this.spanBuf = buf;
+        this.spanStart = start;
+        this.spanEnd = start + len;
+        return;
+      }
+    }
+    const b = this.blob();
+    this.spanBuf = b;
+    this.spanStart = 0;
+    this.spanEnd = b.length;
+  }
+
+  /** A collection element: string() through the interner when there is one. */
+  element(): string {
+    const intern = this.intern;
+    if (intern === null) return this.string();
+    const buf = this.buf;
+    const p = this.pos;
+    const h = buf[p];
+    if (h < 0x40 && p + 1 + h <= buf.length) {
+      this.pos = p + 1 + h;
+      return intern.get(buf, p + 1, h);
+    }
+    return this.string();
+  }
+
   /** A string element as a binary string. */
   string(): string {
     // Fast path: a 6- or 14-bit length and plain bytes (most strings).
@@ -956,7 +1006,7 @@ function listpackScore(e: ListpackEntry): number {
 }
 
 /** Check an intset blob (intsetValidateIntegrity, deep) and return its members as strings, ascending. */
-function decodeIntset(b: Buffer): { members: string[]; width: number } {
+function decodeIntset(b: Buffer): { members: string[]; width: number; needed: number } {
   if (b.length < 8) bad();
   const width = b.readUInt32LE(0);
   if (width !== 2 && width !== 4 && width !== 8) bad();
@@ -964,14 +1014,30 @@ function decodeIntset(b: Buffer): { members: string[]; width: number } {
   if (8 + n * width !== b.length) bad();
   if (n === 0) bad();
   const out: string[] = [];
+  if (width !== 8) {
+    // 16/32-bit members: plain numbers.
+    let prev = -Infinity;
+    for (let i = 0, p = 8; i < n; i++, p += width) {
+      const v = width === 2 ? b.readInt16LE(p) : b.readInt32LE(p);
+      if (v <= prev) bad(); // sorted, no duplicates
+      prev = v;
+      out.push(String(v));
+    }
+    const needed = width === 2 || (b.readInt32LE(8) >= -32768 && prev <= 32767) ? 2 : 4;
+    return { members: out, width, needed };
+  }
   let prev: bigint | null = null;
   for (let i = 0, p = 8; i < n; i++, p += width) {
-    const v = width === 2 ? BigInt(b.readInt16LE(p)) : width === 4 ? BigInt(b.readInt32LE(p)) : b.readBigInt64LE(p);
-    if (prev !== null && v <= prev) bad(); // sorted, no duplicates
+    const v = b.readBigInt64LE(p);
+    if (prev !== null && v <= prev) bad();
     prev = v;
     out.push(v.toString());
   }
-  return { members: out, width };
+  // Sorted: the first and last members say how wide the set must be.
+  const lo = b.readBigInt64LE(8);
+  const hi = prev as bigint;
+  const needed = lo < -2147483648n || hi > 2147483647n ? 8 : lo < -32768n || hi > 32767n ? 4 : 2;
+  return { members: out, width, needed };
 }
 
 /**
@@ -1152,13 +1218,52 @@ function makeZset(members: string[], scores: number[], listpack: boolean, lim: Z
   return z;
 }
 
-function makeSet(members: string[], maxIntset: number): RSet {
-  const seen = new Set<string>();
-  for (const m of members) {
-    if (seen.has(m)) bad();
-    seen.add(m);
+/** Are the pairs strictly ordered by (score, member), ascending (or descending)? NaN scores are not. */
+function inOrder(members: string[], scores: number[], descending: boolean): boolean {
+  const n = members.length;
+  for (let i = 1; i < n; i++) {
+    let a = i - 1;
+    let b = i;
+    if (descending) {
+      a = i;
+      b = i - 1;
+    }
+    const sa = scores[a];
+    const sb = scores[b];
+    if (!(sa < sb || (sa === sb && members[a] < members[b]))) return false;
   }
-  return RSet.fromDistinct(members, maxIntset);
+  return n !== 1 || scores[0] === scores[0];
+}
+
+/** makeZset, built in one pass when the pairs come in order (as Redis writes them). */
+function zsetOf(members: string[], scores: number[], listpack: boolean, lim: ZsetLimits): ZSet {
+  if (!inOrder(members, scores, false)) return makeZset(members, scores, listpack, lim);
+  const z = ZSet.fromSorted(members, scores, listpack, lim);
+  if (z === null) bad();
+  return z as ZSet;
+}
+
+/**
+ * Would quicklistPushTail put these elements in one node, as the payload
+ * has them? A sufficient test, from the node's size: every element was
+ * appended to a node smaller than the whole one (RedKit's canonical entry
+ * sizes are never larger than the payload's), so if the largest element fits
+ * after the whole node, each one fit when it came.
+ */
+function oneNodeIsCanonical(nodeBytes: number, count: number, maxLen: number, fill: number): boolean {
+  fill = clampFill(fill);
+  const newSz = nodeBytes + maxLen + SIZE_ESTIMATE_OVERHEAD;
+  if (fill < 0) {
+    const off = -fill - 1;
+    return off < OPTIMIZATION_LEVEL.length && newSz <= OPTIMIZATION_LEVEL[off];
+  }
+  return newSz <= SIZE_SAFETY_LIMIT && count <= fill;
+}
+
+function makeSet(members: string[], maxIntset: number): RSet {
+  const s = RSet.fromDistinctChecked(members, maxIntset);
+  if (s === null) bad();
+  return s as RSet;
 }
 
 export function readObject(r: RdbReader, type: number, lim: Limits): Value {
@@ -1178,7 +1283,7 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
       const n = r.count();
       if (n === 0) empty();
       const members: string[] = [];
-      for (let i = 0; i < n; i++) members.push(r.string());
+      for (let i = 0; i < n; i++) members.push(r.element());
       return makeSet(members, lim.intsetEntries);
     }
 
@@ -1190,14 +1295,19 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
       const scores: number[] = [];
       let maxlen = 0;
       for (let i = 0; i < n; i++) {
-        const m = r.string();
+        const m = r.element();
         members.push(m);
         scores.push(type === RDB_TYPE.ZSET_2 ? r.binaryDouble() : r.textDouble());
         if (m.length > maxlen) maxlen = m.length;
       }
       // Loaded as a skip list, converted after loading when small enough.
       const listpack = n <= lim.zset.entries && maxlen <= lim.zset.value;
-      return makeZset(members, scores, listpack, lim.zset);
+      // Redis writes a skip list from its tail: highest first.
+      if (inOrder(members, scores, true)) {
+        members.reverse();
+        scores.reverse();
+      }
+      return zsetOf(members, scores, listpack, lim.zset);
     }
 
     case RDB_TYPE.HASH: {
@@ -1206,8 +1316,8 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
       const pairs: string[] = [];
       let hashtable = n > lim.hashEntries;
       for (let i = 0; i < n; i++) {
-        const f = r.string();
-        const v = r.string();
+        const f = r.element();
+        const v = r.element();
         if (f.length > lim.hashValue || v.length > lim.hashValue) hashtable = true;
         pairs.push(f, v);
       }
@@ -1220,6 +1330,9 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
       if (n === 0) empty();
       const items: string[] = [];
       const counts: number[] = [];
+      // The longest element and the size of the (last) packed node, for oneNodeIsCanonical.
+      let maxLen = 0;
+      let nodeBytes = -1;
       for (let i = 0; i < n; i++) {
         const before = items.length;
         let container = QUICKLIST_NODE_CONTAINER_PACKED;
@@ -1227,28 +1340,41 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
           container = r.len();
           if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) bad();
         }
-        const data = r.blob();
-        if (data.length === 0) bad();
+        r.span();
+        const sb = r.spanBuf;
+        const ss = r.spanStart;
+        const se = r.spanEnd;
+        if (se === ss) bad();
         if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
-          items.push(data.latin1Slice(0, data.length));
+          items.push(sb.latin1Slice(ss, se));
           counts.push(PLAIN_NODE);
           continue;
         } else if (type === RDB_TYPE.LIST_QUICKLIST_2) {
-          const entries = decodeListpack(data);
+          const entries = decodeListpack(sb, ss, se, r.intern);
           if (entries === null) bad();
-          for (const e of entries as ListpackEntry[]) items.push(entryString(e));
+          const es = entries as ListpackEntry[];
+          for (let j = 0; j < es.length; j++) {
+            const e = es[j];
+            const str = typeof e === 'string' ? e : String(e);
+            if (str.length > maxLen) maxLen = str.length;
+            items.push(str);
+          }
+          if (es.length !== 0) nodeBytes = se - ss;
         } else {
-          for (const e of decodeZiplist(data)) items.push(e);
+          for (const e of decodeZiplist(sb.subarray(ss, se))) items.push(e);
+          nodeBytes = -1;
         }
         // Empty nodes are skipped.
         if (items.length > before) counts.push(items.length - before);
       }
       // An empty list is not a value.
       if (items.length === 0) empty();
-      const list = RList.fromArray(items);
+      // A small array grown by push has spare slots: keep an exact-size copy.
+      const list = RList.adopt(items.length <= 64 ? items.slice() : items);
       // Redis keeps the payload's nodes: remember them when they are not the ones RedKit would make.
+      if (counts.length === 1 && nodeBytes > 0 && oneNodeIsCanonical(nodeBytes, items.length, maxLen, lim.listFill)) return list;
       const canonical = canonicalCounts(items, lim.listFill);
-      if (canonical.length !== counts.length || canonical.some((c, i) => c !== counts[i])) listLayouts.set(list, { items, counts });
+      if (canonical.length !== counts.length || canonical.some((c, i) => c !== counts[i])) listLayouts.set(list, { items: items.slice(), counts });
       return list;
     }
 
@@ -1266,25 +1392,25 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
     }
 
     case RDB_TYPE.SET_INTSET: {
-      const { members, width } = decodeIntset(r.blob());
+      const { members, width, needed } = decodeIntset(r.blob());
       const set = RSet.fromDistinct(members, lim.intsetEntries);
       // Redis keeps the blob as it is: a wider-than-needed intset stays that wide.
-      if (width > 2 && set.isIntset && encodeIntset(members).readUInt32LE(0) < width) intsetWidths.set(set, width);
+      if (width > needed && set.isIntset) intsetWidths.set(set, width);
       return set;
     }
 
     case RDB_TYPE.ZSET_ZIPLIST:
     case RDB_TYPE.ZSET_LISTPACK: {
-      const blob = r.blob();
       let entries: ListpackEntry[];
       if (type === RDB_TYPE.ZSET_ZIPLIST) {
         // Ziplist entries become listpack entries: integers stay integers.
-        entries = decodeZiplist(blob).map((s) => {
+        entries = decodeZiplist(r.blob()).map((s) => {
           const v = parseIntStrict(s);
           return v === null ? s : v;
         });
       } else {
-        const e = decodeListpack(blob);
+        r.span();
+        const e = decodeListpack(r.spanBuf, r.spanStart, r.spanEnd, r.intern);
         if (e === null) bad();
         entries = e as ListpackEntry[];
       }
@@ -1293,27 +1419,38 @@ export function readObject(r: RdbReader, type: number, lim: Limits): Value {
       const members: string[] = [];
       const scores: number[] = [];
       for (let i = 0; i < entries.length; i += 2) {
-        members.push(entryString(entries[i]));
-        scores.push(listpackScore(entries[i + 1]));
+        const m = entries[i];
+        members.push(typeof m === 'string' ? m : String(m));
+        const sc = entries[i + 1];
+        scores.push(typeof sc === 'number' ? sc : listpackScore(sc));
       }
-      return makeZset(members, scores, members.length <= lim.zset.entries, lim.zset);
+      return zsetOf(members, scores, members.length <= lim.zset.entries, lim.zset);
     }
 
     case RDB_TYPE.HASH_ZIPLIST:
     case RDB_TYPE.HASH_LISTPACK: {
-      const blob = r.blob();
-      let pairs: string[];
+      let pairs: ListpackEntry[];
       if (type === RDB_TYPE.HASH_ZIPLIST) {
-        pairs = decodeZiplist(blob);
+        pairs = decodeZiplist(r.blob());
       } else {
-        const e = decodeListpack(blob);
+        r.span();
+        const e = decodeListpack(r.spanBuf, r.spanStart, r.spanEnd, r.intern);
         if (e === null) bad();
-        pairs = e as unknown as string[];
-        for (let i = 0; i < pairs.length; i++) if (typeof pairs[i] !== 'string') pairs[i] = entryString(pairs[i]);
+        pairs = e as ListpackEntry[];
       }
-      if (pairs.length % 2 !== 0) bad();
-      if (pairs.length === 0) empty();
-      return makeHash(pairs, pairs.length / 2 > lim.hashEntries);
+      const n = pairs.length;
+      if (n % 2 !== 0) bad();
+      if (n === 0) empty();
+      const h = new RHash();
+      const map = h.map;
+      for (let i = 0; i < n; i += 2) {
+        const f = pairs[i];
+        const v = pairs[i + 1];
+        map.set(typeof f === 'string' ? f : String(f), typeof v === 'string' ? v : String(v));
+      }
+      if (map.size !== n / 2) bad(); // a repeated field
+      if (n / 2 > lim.hashEntries) h.toHashtable();
+      return h;
     }
 
     case RDB_TYPE.STREAM_LISTPACKS:

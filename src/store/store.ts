@@ -100,6 +100,17 @@ export interface SizeWatch {
   dbReset(db: Database): void;
 }
 
+/**
+ * The incremental memory account (store/memory-account.ts), once INFO memory
+ * or MEMORY STATS has been asked: told before a key's value is replaced or
+ * removed, and when a collection changed in place (Database.touch).
+ */
+export interface MemWatch {
+  beforeChange(db: Database, key: string): void;
+  /** Every key of the database may have changed (FLUSHDB, SWAPDB, a load). */
+  dbReset(db: Database): void;
+}
+
 export interface StoreHooks {
   /** Deliver a message on a pub/sub channel (keyspace notifications). */
   publish?: (channel: string, message: string) => void;
@@ -127,6 +138,8 @@ export class Store {
   tracker: KeyTracker | null = null;
   /** maxmemory accounting (server/eviction.ts), only while maxmemory is set. */
   sizeWatch: SizeWatch | null = null;
+  /** INFO memory's account (store/memory-account.ts), from the first INFO memory / MEMORY STATS on. */
+  memWatch: MemWatch | null = null;
   /**
    * Changes since the last save (Redis's server.dirty, INFO persistence
    * rdb_changes_since_last_save): bumped where Redis 7.0 bumps it.

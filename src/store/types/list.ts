@@ -58,6 +58,14 @@ export class RList implements RObject {
     return l;
   }
 
+  /** A list holding `items`, which it takes over (the caller must not use the array again). */
+  static adopt(items: string[]): RList {
+    const l = new RList();
+    l.buf = items;
+    l.len = items.length;
+    return l;
+  }
+
   /** Number of elements. */
   get length(): number {
     return this.len;

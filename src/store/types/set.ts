@@ -113,6 +113,12 @@ export class RSet implements RObject {
     return s;
   }
 
+  /** fromDistinct for members that may repeat (a loaded payload): null when one does. */
+  static fromDistinctChecked(members: string[], maxIntset: number = SET_MAX_INTSET_ENTRIES_DEFAULT): RSet | null {
+    const s = RSet.fromDistinct(members, maxIntset);
+    return s.idx.size === s.arr.length ? s : null;
+  }
+
   get size(): number {
     return this.arr.length;
   }

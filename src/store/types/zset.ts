@@ -348,6 +348,77 @@ export class ZSet implements RObject {
     return z;
   }
 
+  /**
+   * A sorted set built in one pass from members already in order (ascending
+   * (score, member), no NaN): leaves filled evenly, inner levels built
+   * bottom-up, no per-member descent. Takes ownership of the arrays. Returns
+   * null when a member is repeated. `listpack`: the encoding Redis would
+   * report (scores are then stored as a listpack stores them: -0 becomes 0).
+   */
+  static fromSorted(members: string[], scores: number[], listpack: boolean, limits: Readonly<ZsetLimits> = DEFAULT_ZSET_LIMITS): ZSet | null {
+    const z = new ZSet(limits);
+    z.listpack = listpack;
+    const n = members.length;
+    const dict = z.dict;
+    if (listpack) for (let i = 0; i < n; i++) if (scores[i] === 0) scores[i] = 0;
+    for (let i = 0; i < n; i++) dict.set(members[i], scores[i]);
+    if (dict.size !== n) return null;
+    if (n <= LEAF_MAX) {
+      // Exact-size copies: arrays grown by push keep up to 17 slots.
+      const leaf = z.root as Leaf;
+      leaf.members = members.slice();
+      leaf.scores = scores.slice();
+      return z;
+    }
+    // Leaves of between LEAF_MAX / 2 and LEAF_MAX members, linked in order.
+    const nLeaves = Math.ceil(n / LEAF_MAX);
+    let level: TreeNode[] = [];
+    let counts: number[] = [];
+    let prev: Leaf | null = null;
+    for (let k = 0; k < nLeaves; k++) {
+      const from = Math.floor((k * n) / nLeaves);
+      const to = Math.floor(((k + 1) * n) / nLeaves);
+      const leaf = new Leaf();
+      leaf.members = members.slice(from, to);
+      leaf.scores = scores.slice(from, to);
+      leaf.prev = prev;
+      if (prev !== null) prev.next = leaf;
+      else z.head = leaf;
+      prev = leaf;
+      level.push(leaf);
+      counts.push(to - from);
+    }
+    z.tail = prev as Leaf;
+    // Inner levels: each child's lower bound is its first key.
+    while (level.length > 1) {
+      const nNodes = Math.ceil(level.length / INNER_MAX);
+      const up: TreeNode[] = [];
+      const upCounts: number[] = [];
+      for (let k = 0; k < nNodes; k++) {
+        const from = Math.floor((k * level.length) / nNodes);
+        const to = Math.floor(((k + 1) * level.length) / nNodes);
+        const node = new Inner();
+        let total = 0;
+        for (let i = from; i < to; i++) {
+          const child = level[i];
+          let first: TreeNode = child;
+          while (!first.leaf) first = first.children[0];
+          node.children.push(child);
+          node.counts.push(counts[i]);
+          node.sepScores.push(first.scores[0]);
+          node.sepMembers.push(first.members[0]);
+          total += counts[i];
+        }
+        up.push(node);
+        upCounts.push(total);
+      }
+      level = up;
+      counts = upCounts;
+    }
+    z.root = level[0];
+    return z;
+  }
+
   /** Number of members. */
   get size(): number {
     return this.dict.size;
