@@ -1,24 +1,39 @@
 /**
- * Start a real redis-server (the oracle) on a free loopback port for the
- * differential tests. Fails with instructions when redis-server is missing.
+ * The oracle of the differential tests: a real redis-server on a free loopback port, or its
+ * recorded answers. `REDKIT_ORACLE` (test/support/oracle.ts) picks the mode:
+ *
+ * - live: the server itself;
+ * - record: the server behind a TCP proxy that logs one ordered list of events per server
+ *   (connect, bytes client→redis, bytes redis→client, closes) into test/golden/<test file>.redis.json.gz;
+ * - replay: a small server that plays that log back. A connection is the recorded connection of
+ *   the same rank; what a client sends must be byte for byte what was recorded (else it fails
+ *   loudly, naming the file, server, connection and offset); each recorded reply is sent once
+ *   every event before it in the log has happened (the bytes of every connection received so far,
+ *   the closes), which keeps the causality between connections (a BLPOP answered after another
+ *   connection's LPUSH) without any timing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { currentTestFile, goldenPath, readGolden, redisOracleMode, REDIS_SERVER_BIN, RERECORD, writeGolden } from './oracle.js';
 
 export interface RedisProcess {
   port: number;
+  /** The server's pid (in replay, the recorded server's, as INFO reports it). */
   pid: number;
   stop(): Promise<void>;
 }
 
+export { replaying, redisOracleMode } from './oracle.js';
+
 export function redisServerPath(): string {
-  const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+  const bin = REDIS_SERVER_BIN;
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     throw new Error(
-      `redis-server is required for the differential tests but '${bin}' could not be run.\n` +
+      `REDKIT_ORACLE=${redisOracleMode()} runs redis-server but '${bin}' could not be run.\n` +
         'Install it with: sudo apt-get update && sudo apt-get install -y redis-server redis-tools\n' +
-        '(or set REDIS_SERVER_BIN to its path).',
+        '(or set REDIS_SERVER_BIN to its path), or replay the recorded answers (REDKIT_ORACLE=replay).',
     );
   }
   return bin;
@@ -77,8 +92,18 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 5000):
   }
 }
 
-/** Start redis-server with no persistence. Extra config as `['--requirepass', 'x']`. */
+/** Start redis-server with no persistence (or its recording). Extra config as `['--requirepass', 'x']`. */
 export async function startRedisServer(extra: string[] = []): Promise<RedisProcess> {
+  const mode = redisOracleMode();
+  if (mode === 'live') return startLive(extra);
+  const file = currentTestFile();
+  const state = (files.get(file) ?? files.set(file, { started: 0, servers: [] }).get(file))!;
+  const index = state.started++;
+  if (mode === 'record') return startRecording(file, state, index, extra);
+  return startReplay(file, index, extra);
+}
+
+async function startLive(extra: string[]): Promise<RedisProcess> {
   const bin = redisServerPath();
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
@@ -110,4 +135,250 @@ export async function startRedisServer(extra: string[] = []): Promise<RedisProce
         }),
     };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The recorded log
+
+/**
+ * One event of a server's log, in the order the proxy saw them: `c` a client connected, `r` bytes
+ * from the client (to redis), `s` bytes from redis (to the client), `x` the client closed its
+ * side, `X` redis closed the connection. Bytes are latin1 strings. Connections are numbered in
+ * the order they were accepted.
+ */
+export type OracleEvent = ['c', number] | ['r', number, string] | ['s', number, string] | ['x', number] | ['X', number];
+
+export interface ServerLog {
+  /** `extra` as given, temporary paths replaced by `<tmp>`. */
+  extra: string[];
+  pid: number;
+  events: OracleEvent[];
+}
+
+export interface RedisGolden {
+  format: 1;
+  /** The test file (relative to the repository) the servers belong to. */
+  file: string;
+  redis: string;
+  servers: Array<ServerLog | null>;
+}
+
+interface FileState {
+  started: number;
+  servers: Array<ServerLog | null>;
+  golden?: RedisGolden;
+}
+const files = new Map<string, FileState>();
+
+/** Temporary directories differ between runs: the key keeps only that there was one. */
+function normalizeExtra(extra: string[]): string[] {
+  const tmp = tmpdir();
+  return extra.map((a) => (a.startsWith(tmp + '/') || a === tmp ? '<tmp>' : a));
+}
+
+// ---------------------------------------------------------------------------------------------
+// record: the real server behind a logging proxy
+
+async function startRecording(file: string, state: FileState, index: number, extra: string[]): Promise<RedisProcess> {
+  const real = await startLive(extra);
+  const version = /v=(\S+)/.exec(spawnSync(redisServerPath(), ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? '?';
+  const events: OracleEvent[] = [];
+  const push = (e: OracleEvent) => {
+    const last = events[events.length - 1];
+    // Consecutive bytes of one connection in one direction are one event (same meaning).
+    if (last && (e[0] === 'r' || e[0] === 's') && last[0] === e[0] && last[1] === e[1]) (last as ['r', number, string])[2] += e[2];
+    else events.push(e);
+  };
+  let next = 0;
+  const sockets = new Set<net.Socket>();
+  const proxy = net.createServer({ allowHalfOpen: true }, (client) => {
+    const id = next++;
+    push(['c', id]);
+    const upstream = net.connect({ port: real.port, host: '127.0.0.1', allowHalfOpen: true });
+    sockets.add(client).add(upstream);
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    let clientDone = false;
+    let serverDone = false;
+    const clientClosed = () => {
+      if (clientDone) return;
+      clientDone = true;
+      if (!serverDone) push(['x', id]);
+      upstream.end();
+    };
+    const serverClosed = () => {
+      if (serverDone) return;
+      serverDone = true;
+      if (!clientDone) push(['X', id]);
+      client.end();
+    };
+    client.on('data', (d: Buffer) => {
+      push(['r', id, d.latin1Slice()]);
+      upstream.write(d);
+    });
+    upstream.on('data', (d: Buffer) => {
+      push(['s', id, d.latin1Slice()]);
+      client.write(d);
+    });
+    client.on('end', clientClosed);
+    upstream.on('end', serverClosed);
+    client.on('close', () => {
+      clientClosed();
+      sockets.delete(client);
+      upstream.destroy();
+    });
+    upstream.on('close', () => {
+      serverClosed();
+      sockets.delete(upstream);
+      client.destroy();
+    });
+    client.on('error', () => {});
+    upstream.on('error', () => {});
+  });
+  await new Promise<void>((resolve, reject) => {
+    proxy.once('error', reject);
+    proxy.listen(0, '127.0.0.1', () => resolve());
+  });
+  let stopped = false;
+  return {
+    port: (proxy.address() as net.AddressInfo).port,
+    pid: real.pid,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      proxy.close();
+      await real.stop();
+      for (const s of sockets) s.destroy();
+      state.servers[index] = { extra: normalizeExtra(extra), pid: real.pid, events };
+      const golden: RedisGolden = { format: 1, file, redis: version, servers: Array.from(state.servers, (s) => s ?? null) };
+      writeGolden(goldenPath(file, 'redis'), golden);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// replay: the recorded log played back
+
+const show = (s: string) => JSON.stringify(s.length > 120 ? s.slice(0, 120) + '...' : s);
+
+async function startReplay(file: string, index: number, extra: string[]): Promise<RedisProcess> {
+  const state = files.get(file)!;
+  const where = goldenPath(file, 'redis');
+  state.golden ??= readGolden<RedisGolden>(where);
+  const log = state.golden?.servers[index];
+  if (!log) {
+    throw new Error(`${file}: no recorded redis-server #${index + 1} in ${where}; ${RERECORD}`);
+  }
+  const key = normalizeExtra(extra);
+  if (JSON.stringify(key) !== JSON.stringify(log.extra)) {
+    throw new Error(`${file}: redis-server #${index + 1} is started with ${JSON.stringify(key)} but was recorded with ${JSON.stringify(log.extra)}; ${RERECORD}`);
+  }
+  const events = log.events;
+  // What each connection sends, whole, and after each `r` event how much of it has arrived.
+  const expected: string[] = [];
+  const upto: number[] = new Array(events.length).fill(0);
+  events.forEach((e, i) => {
+    if (e[0] === 'c') expected[e[1]] = '';
+    else if (e[0] === 'r') upto[i] = (expected[e[1]] += e[2]).length;
+  });
+  interface Conn {
+    sock: net.Socket;
+    got: number;
+    ended: boolean;
+  }
+  const conns: Conn[] = [];
+  let ptr = 0;
+  let failure: string | undefined;
+  const fail = (c: Conn, id: number, msg: string) => {
+    const text = `golden mismatch: ${file}, redis-server #${index + 1}, connection #${id + 1}: ${msg}; ${RERECORD}`;
+    failure ??= text;
+    console.error(text);
+    try {
+      c.sock.end(`-ERR ${text.replace(/[\r\n]/g, ' ')}\r\n`);
+    } catch {
+      c.sock.destroy();
+    }
+  };
+  const pump = () => {
+    while (ptr < events.length && failure === undefined) {
+      const e = events[ptr]!;
+      const c = conns[e[1]];
+      switch (e[0]) {
+        case 'c':
+          if (!c) return;
+          break;
+        case 'r':
+          if (!c || c.got < upto[ptr]!) return;
+          break;
+        case 'x':
+          if (!c || !c.ended) return;
+          break;
+        case 's':
+          if (c && !c.sock.destroyed && c.sock.writable) c.sock.write(Buffer.from(e[2], 'latin1'));
+          break;
+        case 'X':
+          if (c && !c.sock.destroyed) c.sock.end();
+          break;
+      }
+      ptr++;
+    }
+  };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (sock) => {
+    sockets.add(sock);
+    sock.setNoDelay(true);
+    const id = conns.length;
+    const c: Conn = { sock, got: 0, ended: false };
+    conns.push(c);
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      sockets.delete(sock);
+      c.ended = true;
+      pump();
+    });
+    sock.on('end', () => {
+      c.ended = true;
+      pump();
+    });
+    if (expected[id] === undefined) {
+      fail(c, id, `the test opened more connections than the ${expected.length} recorded`);
+      return;
+    }
+    sock.on('data', (d: Buffer) => {
+      if (failure !== undefined) return;
+      const want = expected[id]!;
+      const got = d.latin1Slice();
+      if (want.startsWith(got, c.got)) {
+        c.got += got.length;
+        pump();
+        return;
+      }
+      let at = 0;
+      while (at < got.length && want[c.got + at] === got[at]) at++;
+      fail(
+        c,
+        id,
+        c.got + at >= want.length
+          ? `the test sent more than was recorded (${want.length} bytes), from byte ${want.length}: ${show(got.slice(at))}`
+          : `the test sent different bytes at byte offset ${c.got + at}: recorded ${show(want.slice(c.got + at))}, sent ${show(got.slice(at))}`,
+      );
+    });
+    pump();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  let stopped = false;
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    pid: log.pid,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      server.close();
+      for (const s of sockets) s.destroy();
+      if (failure !== undefined) throw new Error(failure);
+    },
+  };
 }
