@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'vitest';
 
 export type OracleMode = 'live' | 'record' | 'replay';
@@ -75,9 +75,27 @@ export function currentTestFile(): string {
   return relative(ROOT, abs).split(sep).join('/');
 }
 
-/** test/golden/<test file>.<kind>.json.gz */
+/** test/golden/<test file>.redis.br (header + bytes, brotli) or .lua.json.gz */
 export function goldenPath(testFile: string, kind: 'redis' | 'lua'): string {
-  return join(GOLDEN_DIR, `${testFile}.${kind}.json.gz`);
+  return join(GOLDEN_DIR, kind === 'redis' ? `${testFile}.redis.br` : `${testFile}.lua.json.gz`);
+}
+
+/**
+ * A header (JSON, one line) followed by raw bytes, compressed with brotli and a 16 MB window:
+ * replies repeat (the same values read again and again) far beyond gzip's 32 KB window.
+ */
+export function writeGoldenBinary(file: string, header: unknown, blob: Buffer[]): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const all = Buffer.concat([Buffer.from(JSON.stringify(header) + '\n', 'utf8'), ...blob]);
+  const params = { [zlibConstants.BROTLI_PARAM_QUALITY]: 7, [zlibConstants.BROTLI_PARAM_LGWIN]: 24, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: all.length };
+  writeFileSync(file, brotliCompressSync(all, { params }));
+}
+
+export function readGoldenBinary<T>(file: string): { header: T; blob: Buffer } | undefined {
+  if (!existsSync(file)) return undefined;
+  const all = brotliDecompressSync(readFileSync(file));
+  const nl = all.indexOf(10);
+  return { header: JSON.parse(all.subarray(0, nl).toString('utf8')) as T, blob: all.subarray(nl + 1) };
 }
 
 export function readGolden<T>(file: string): T | undefined {

@@ -4,7 +4,7 @@
  *
  * - live: the server itself;
  * - record: the server behind a TCP proxy that logs one ordered list of events per server
- *   (connect, bytes client→redis, bytes redis→client, closes) into test/golden/<test file>.redis.json.gz;
+ *   (connect, bytes client→redis, bytes redis→client, closes) into test/golden/<test file>.redis.br;
  * - replay: a small server that plays that log back. A connection is the recorded connection of
  *   the same rank; what a client sends must be byte for byte what was recorded (else it fails
  *   loudly, naming the file, server, connection and offset); each recorded reply is sent once
@@ -15,7 +15,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { currentTestFile, goldenPath, readGolden, redisOracleMode, REDIS_SERVER_BIN, RERECORD, writeGolden } from './oracle.js';
+import { createHash, type Hash } from 'node:crypto';
+import { currentTestFile, goldenPath, readGoldenBinary, redisOracleMode, REDIS_SERVER_BIN, RERECORD, writeGoldenBinary } from './oracle.js';
 
 export interface RedisProcess {
   port: number;
@@ -143,10 +144,15 @@ async function startLive(extra: string[]): Promise<RedisProcess> {
 /**
  * One event of a server's log, in the order the proxy saw them: `c` a client connected, `r` bytes
  * from the client (to redis), `s` bytes from redis (to the client), `x` the client closed its
- * side, `X` redis closed the connection. Bytes are latin1 strings. Connections are numbered in
- * the order they were accepted.
+ * side, `X` redis closed the connection. Connections are numbered in the order they were
+ * accepted. The bytes of `r` and `s` follow the header in the golden file, in event order; an
+ * `r` longer than HASHED_OVER is kept as its SHA-1 only (the replay checks the client sent it).
  */
-export type OracleEvent = ['c', number] | ['r', number, string] | ['s', number, string] | ['x', number] | ['X', number];
+export type OracleEvent = ['c', number] | ['r', number, number] | ['r', number, number, string] | ['s', number, number] | ['x', number] | ['X', number];
+
+const HASHED_OVER = 4096;
+/** See startReplay's pump. */
+const STUCK_MS = 1500;
 
 export interface ServerLog {
   /** `extra` as given, temporary paths replaced by `<tmp>`. */
@@ -156,17 +162,22 @@ export interface ServerLog {
 }
 
 export interface RedisGolden {
-  format: 1;
+  format: 2;
   /** The test file (relative to the repository) the servers belong to. */
   file: string;
   redis: string;
   servers: Array<ServerLog | null>;
 }
 
+interface Recorded {
+  log: ServerLog;
+  blob: Buffer[];
+}
+
 interface FileState {
   started: number;
-  servers: Array<ServerLog | null>;
-  golden?: RedisGolden;
+  servers: Array<Recorded | null>;
+  golden?: { header: RedisGolden; blob: Buffer } | null;
 }
 const files = new Map<string, FileState>();
 
@@ -182,11 +193,12 @@ function normalizeExtra(extra: string[]): string[] {
 async function startRecording(file: string, state: FileState, index: number, extra: string[]): Promise<RedisProcess> {
   const real = await startLive(extra);
   const version = /v=(\S+)/.exec(spawnSync(redisServerPath(), ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? '?';
-  const events: OracleEvent[] = [];
-  const push = (e: OracleEvent) => {
+  // In memory: consecutive bytes of one connection in one direction are one event.
+  type Live = ['c' | 'x' | 'X', number] | ['r' | 's', number, Buffer[]];
+  const events: Live[] = [];
+  const push = (e: Live) => {
     const last = events[events.length - 1];
-    // Consecutive bytes of one connection in one direction are one event (same meaning).
-    if (last && (e[0] === 'r' || e[0] === 's') && last[0] === e[0] && last[1] === e[1]) (last as ['r', number, string])[2] += e[2];
+    if (last && (e[0] === 'r' || e[0] === 's') && last[0] === e[0] && last[1] === e[1]) (last[2] as Buffer[]).push(...(e[2] as Buffer[]));
     else events.push(e);
   };
   let next = 0;
@@ -213,11 +225,11 @@ async function startRecording(file: string, state: FileState, index: number, ext
       client.end();
     };
     client.on('data', (d: Buffer) => {
-      push(['r', id, d.latin1Slice()]);
+      push(['r', id, [d]]);
       upstream.write(d);
     });
     upstream.on('data', (d: Buffer) => {
-      push(['s', id, d.latin1Slice()]);
+      push(['s', id, [d]]);
       client.write(d);
     });
     client.on('end', clientClosed);
@@ -249,9 +261,22 @@ async function startRecording(file: string, state: FileState, index: number, ext
       proxy.close();
       await real.stop();
       for (const s of sockets) s.destroy();
-      state.servers[index] = { extra: normalizeExtra(extra), pid: real.pid, events };
-      const golden: RedisGolden = { format: 1, file, redis: version, servers: Array.from(state.servers, (s) => s ?? null) };
-      writeGolden(goldenPath(file, 'redis'), golden);
+      const out: OracleEvent[] = [];
+      const blob: Buffer[] = [];
+      for (const e of events) {
+        if (e[0] === 'r' || e[0] === 's') {
+          const bytes = Buffer.concat(e[2] as Buffer[]);
+          if (e[0] === 'r' && bytes.length > HASHED_OVER) {
+            out.push(['r', e[1], bytes.length, createHash('sha1').update(bytes).digest('hex')]);
+          } else {
+            out.push([e[0], e[1], bytes.length] as OracleEvent);
+            blob.push(bytes);
+          }
+        } else out.push(e as OracleEvent);
+      }
+      state.servers[index] = { log: { extra: normalizeExtra(extra), pid: real.pid, events: out }, blob };
+      const header: RedisGolden = { format: 2, file, redis: version, servers: Array.from(state.servers, (s) => s?.log ?? null) };
+      writeGoldenBinary(goldenPath(file, 'redis'), header, Array.from(state.servers, (s) => s?.blob ?? []).flat());
     },
   };
 }
@@ -259,45 +284,103 @@ async function startRecording(file: string, state: FileState, index: number, ext
 // ---------------------------------------------------------------------------------------------
 // replay: the recorded log played back
 
-const show = (s: string) => JSON.stringify(s.length > 120 ? s.slice(0, 120) + '...' : s);
+const show = (b: Buffer) => {
+  const s = b.latin1Slice(0, Math.min(b.length, 120));
+  return JSON.stringify(b.length > 120 ? s + '...' : s);
+};
+
+interface Segment {
+  len: number;
+  data?: Buffer;
+  sha1?: string;
+}
 
 async function startReplay(file: string, index: number, extra: string[]): Promise<RedisProcess> {
   const state = files.get(file)!;
   const where = goldenPath(file, 'redis');
-  state.golden ??= readGolden<RedisGolden>(where);
-  const log = state.golden?.servers[index];
-  if (!log) {
+  if (state.golden === undefined) state.golden = readGoldenBinary<RedisGolden>(where) ?? null;
+  const golden = state.golden;
+  if (golden && golden.header.format !== 2) throw new Error(`${file}: ${where} has an old format; ${RERECORD}`);
+  const log = golden?.header.servers[index];
+  if (!golden || !log) {
     throw new Error(`${file}: no recorded redis-server #${index + 1} in ${where}; ${RERECORD}`);
   }
   const key = normalizeExtra(extra);
   if (JSON.stringify(key) !== JSON.stringify(log.extra)) {
     throw new Error(`${file}: redis-server #${index + 1} is started with ${JSON.stringify(key)} but was recorded with ${JSON.stringify(log.extra)}; ${RERECORD}`);
   }
+  // Where this server's bytes start in the blob: after those of the servers before it.
+  let at = 0;
+  for (let i = 0; i < index; i++) for (const e of golden.header.servers[i]?.events ?? []) if ((e[0] === 'r' && e.length === 3) || e[0] === 's') at += e[2];
   const events = log.events;
-  // What each connection sends, whole, and after each `r` event how much of it has arrived.
-  const expected: string[] = [];
+  const sends: Array<Buffer | undefined> = new Array(events.length);
+  // What each connection sends, and after each `r` event how much of it has arrived.
+  const segments: Segment[][] = [];
+  const total: number[] = [];
   const upto: number[] = new Array(events.length).fill(0);
   events.forEach((e, i) => {
-    if (e[0] === 'c') expected[e[1]] = '';
-    else if (e[0] === 'r') upto[i] = (expected[e[1]] += e[2]).length;
+    if (e[0] === 'c') {
+      segments[e[1]] = [];
+      total[e[1]] = 0;
+    } else if (e[0] === 'r') {
+      if (e.length === 4) segments[e[1]]!.push({ len: e[2], sha1: e[3] });
+      else {
+        segments[e[1]]!.push({ len: e[2], data: golden.blob.subarray(at, at + e[2]) });
+        at += e[2];
+      }
+      upto[i] = total[e[1]]! += e[2];
+    } else if (e[0] === 's') {
+      sends[i] = golden.blob.subarray(at, at + e[2]);
+      at += e[2];
+    }
   });
   interface Conn {
     sock: net.Socket;
     got: number;
     ended: boolean;
+    seg: number;
+    segAt: number;
+    hash?: Hash;
   }
   const conns: Conn[] = [];
   let ptr = 0;
   let failure: string | undefined;
+  let stopped = false;
   const fail = (c: Conn, id: number, msg: string) => {
     const text = `golden mismatch: ${file}, redis-server #${index + 1}, connection #${id + 1}: ${msg}; ${RERECORD}`;
     failure ??= text;
     console.error(text);
-    try {
-      c.sock.end(`-ERR ${text.replace(/[\r\n]/g, ' ')}\r\n`);
-    } catch {
-      c.sock.destroy();
+    c.sock.end(`-ERR ${text.replace(/[\r\n]/g, ' ')}\r\n`);
+  };
+  // A test that failed half way never sends the rest of its commands: the log would wait for
+  // them forever and every later test would time out. When the log has waited STUCK_MS for one
+  // connection while another has already sent what comes later, that wait is given up (the
+  // server's stop then reports the bytes that never came).
+  let stuckTimer: NodeJS.Timeout | undefined;
+  /** Connections given up on once: not waited for again while others are ahead. */
+  const abandoned = new Set<number>();
+  const aheadElsewhere = (from: number, conn: number) => {
+    for (let j = from + 1; j < events.length; j++) {
+      const e = events[j]!;
+      if (e[0] === 'r' && e[1] !== conn && (conns[e[1]]?.got ?? 0) >= upto[j]!) return true;
     }
+    return false;
+  };
+  const stuck = () => {
+    if (stuckTimer) return;
+    const at = ptr;
+    stuckTimer = setTimeout(() => {
+      stuckTimer = undefined;
+      const e = events[at];
+      if (failure !== undefined || stopped || !e) return;
+      if (ptr !== at) return pump();
+      if (aheadElsewhere(at, e[1])) {
+        abandoned.add(e[1]);
+        ptr++;
+        pump();
+      } else stuck();
+    }, STUCK_MS);
+    stuckTimer.unref();
   };
   const pump = () => {
     while (ptr < events.length && failure === undefined) {
@@ -305,16 +388,20 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
       const c = conns[e[1]];
       switch (e[0]) {
         case 'c':
-          if (!c) return;
+          if (!c) return stuck();
           break;
         case 'r':
-          if (!c || c.got < upto[ptr]!) return;
+          if (!c || c.got < upto[ptr]!) {
+            if (!abandoned.has(e[1]) || !aheadElsewhere(ptr, e[1])) return stuck();
+          }
           break;
         case 'x':
-          if (!c || !c.ended) return;
+          if (!c || !c.ended) {
+            if (!abandoned.has(e[1]) || !aheadElsewhere(ptr, e[1])) return stuck();
+          }
           break;
         case 's':
-          if (c && !c.sock.destroyed && c.sock.writable) c.sock.write(Buffer.from(e[2], 'latin1'));
+          if (c && !c.sock.destroyed && c.sock.writable) c.sock.write(sends[ptr]!);
           break;
         case 'X':
           if (c && !c.sock.destroyed) c.sock.end();
@@ -323,12 +410,53 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
       ptr++;
     }
   };
+  /** Check a chunk the client sent against the recording; false (and the test fails) if it differs. */
+  const check = (c: Conn, id: number, d: Buffer): boolean => {
+    const segs = segments[id]!;
+    let pos = 0;
+    while (pos < d.length) {
+      const seg = segs[c.seg];
+      if (!seg) {
+        fail(c, id, `the test sent more than the ${total[id]} bytes recorded, from byte ${total[id]}: ${show(d.subarray(pos))}`);
+        return false;
+      }
+      const n = Math.min(seg.len - c.segAt, d.length - pos);
+      const part = d.subarray(pos, pos + n);
+      if (seg.data) {
+        const want = seg.data.subarray(c.segAt, c.segAt + n);
+        if (!want.equals(part)) {
+          let k = 0;
+          while (want[k] === part[k]) k++;
+          fail(c, id, `the test sent different bytes at byte offset ${c.got + k}: recorded ${show(seg.data.subarray(c.segAt + k))}, sent ${show(part.subarray(k))}`);
+          return false;
+        }
+      } else {
+        (c.hash ??= createHash('sha1')).update(part);
+        if (c.segAt + n === seg.len) {
+          const sum = c.hash.digest('hex');
+          c.hash = undefined;
+          if (sum !== seg.sha1) {
+            fail(c, id, `the test sent different bytes in offsets ${c.got + n - seg.len}..${c.got + n - 1} (recorded as their SHA-1 only)`);
+            return false;
+          }
+        }
+      }
+      c.got += n;
+      c.segAt += n;
+      pos += n;
+      if (c.segAt === seg.len) {
+        c.seg++;
+        c.segAt = 0;
+      }
+    }
+    return true;
+  };
   const sockets = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (sock) => {
     sockets.add(sock);
     sock.setNoDelay(true);
     const id = conns.length;
-    const c: Conn = { sock, got: 0, ended: false };
+    const c: Conn = { sock, got: 0, ended: false, seg: 0, segAt: 0 };
     conns.push(c);
     sock.on('error', () => {});
     sock.on('close', () => {
@@ -340,28 +468,12 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
       c.ended = true;
       pump();
     });
-    if (expected[id] === undefined) {
-      fail(c, id, `the test opened more connections than the ${expected.length} recorded`);
+    if (segments[id] === undefined) {
+      fail(c, id, `the test opened more connections than the ${segments.length} recorded`);
       return;
     }
     sock.on('data', (d: Buffer) => {
-      if (failure !== undefined) return;
-      const want = expected[id]!;
-      const got = d.latin1Slice();
-      if (want.startsWith(got, c.got)) {
-        c.got += got.length;
-        pump();
-        return;
-      }
-      let at = 0;
-      while (at < got.length && want[c.got + at] === got[at]) at++;
-      fail(
-        c,
-        id,
-        c.got + at >= want.length
-          ? `the test sent more than was recorded (${want.length} bytes), from byte ${want.length}: ${show(got.slice(at))}`
-          : `the test sent different bytes at byte offset ${c.got + at}: recorded ${show(want.slice(c.got + at))}, sent ${show(got.slice(at))}`,
-      );
+      if (failure === undefined && check(c, id, d)) pump();
     });
     pump();
   });
@@ -369,15 +481,19 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  let stopped = false;
   return {
     port: (server.address() as net.AddressInfo).port,
     pid: log.pid,
     async stop() {
       if (stopped) return;
       stopped = true;
+      if (stuckTimer) clearTimeout(stuckTimer);
       server.close();
       for (const s of sockets) s.destroy();
+      if (failure === undefined) {
+        const short = segments.findIndex((_, id) => (conns[id]?.got ?? 0) < total[id]!);
+        if (short >= 0) failure = `golden mismatch: ${file}, redis-server #${index + 1}, connection #${short + 1}: the test sent ${conns[short]?.got ?? 0} bytes of the ${total[short]} recorded; ${RERECORD}`;
+      }
       if (failure !== undefined) throw new Error(failure);
     },
   };
