@@ -26,6 +26,8 @@ export interface RedisProcess {
 }
 
 export { replaying, redisOracleMode } from './oracle.js';
+/** True when tests talk to a real redis-server directly (no recording proxy, no replay). */
+export const liveOracle = redisOracleMode() === 'live';
 
 export function redisServerPath(): string {
   const bin = REDIS_SERVER_BIN;
@@ -57,12 +59,12 @@ export function freePort(): Promise<number> {
  * exits and a different one answers, so the server that answers must be ours
  * (INFO's process_id; behind requirepass, our process must still be alive).
  */
-async function waitForPort(port: number, child: ChildProcess, timeoutMs = 5000): Promise<void> {
+async function waitForPort(port: number, child: ChildProcess, timeoutMs = 5000, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
     const reply = await new Promise<string | null>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
+      const s = net.connect(port, host);
       let got = '';
       s.once('connect', () => {
         s.write('INFO server\r\n');
@@ -104,18 +106,24 @@ export async function startRedisServer(extra: string[] = []): Promise<RedisProce
   return startReplay(file, index, extra);
 }
 
-async function startLive(extra: string[]): Promise<RedisProcess> {
+/**
+ * `host`: the recording runs redis-server on 127.0.0.2 and its proxy on 127.0.0.1 with the same
+ * port, so that what redis-server reports (INFO tcp_port, CLUSTER NODES) names the port the test
+ * connected to. `listen` binds the proxy once the server answers (false: try another port).
+ */
+async function startLive(extra: string[], host = '127.0.0.1', listen?: (port: number) => Promise<boolean>): Promise<RedisProcess> {
   const bin = redisServerPath();
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     // The working directory is the repository's, as RedKit's (tests compare CONFIG GET dir). A
     // redis-server loads dir/dump.rdb at start: a test that makes the oracle write one (SAVE,
     // DEBUG RELOAD, SHUTDOWN SAVE) must give it a --dir of its own, or it seeds later servers.
-    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning', ...extra], {
+    const child = spawn(bin, ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning', ...extra], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     try {
-      await waitForPort(port, child);
+      await waitForPort(port, child, 5000, host);
+      if (listen && !(await listen(port))) throw new Error(`port ${port} is taken on 127.0.0.1`);
     } catch (e) {
       child.kill('SIGKILL');
       if (attempt < 3) continue;
@@ -151,6 +159,8 @@ async function startLive(extra: string[]): Promise<RedisProcess> {
 export type OracleEvent = ['c', number] | ['r', number, number] | ['r', number, number, string] | ['s', number, number] | ['x', number] | ['X', number];
 
 const HASHED_OVER = 4096;
+/** Where a recorded redis-server listens (its proxy has the same port on 127.0.0.1). */
+const REDIS_HOST = '127.0.0.2';
 /** See startReplay's pump. */
 const STUCK_MS = 1500;
 
@@ -191,7 +201,6 @@ function normalizeExtra(extra: string[]): string[] {
 // record: the real server behind a logging proxy
 
 async function startRecording(file: string, state: FileState, index: number, extra: string[]): Promise<RedisProcess> {
-  const real = await startLive(extra);
   const version = /v=(\S+)/.exec(spawnSync(redisServerPath(), ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? '?';
   // In memory: consecutive bytes of one connection in one direction are one event.
   type Live = ['c' | 'x' | 'X', number] | ['r' | 's', number, Buffer[]];
@@ -206,7 +215,10 @@ async function startRecording(file: string, state: FileState, index: number, ext
   const proxy = net.createServer({ allowHalfOpen: true }, (client) => {
     const id = next++;
     push(['c', id]);
-    const upstream = net.connect({ port: real.port, host: '127.0.0.1', allowHalfOpen: true });
+    // From the client's own address: redis-server sees 127.0.0.2 when the test connected from it
+    // (protected mode), and 127.0.0.1 (a local client) otherwise.
+    const from = client.remoteAddress?.replace(/^::ffff:/, '');
+    const upstream = net.connect({ port: real.port, host: REDIS_HOST, allowHalfOpen: true, localAddress: from || '127.0.0.1' });
     sockets.add(client).add(upstream);
     client.setNoDelay(true);
     upstream.setNoDelay(true);
@@ -247,10 +259,12 @@ async function startRecording(file: string, state: FileState, index: number, ext
     client.on('error', () => {});
     upstream.on('error', () => {});
   });
-  await new Promise<void>((resolve, reject) => {
-    proxy.once('error', reject);
-    proxy.listen(0, '127.0.0.1', () => resolve());
-  });
+  const real = await startLive(extra, REDIS_HOST, (port) =>
+    new Promise<boolean>((resolve) => {
+      proxy.once('error', () => resolve(false));
+      proxy.listen(port, '127.0.0.1', () => resolve(true));
+    }),
+  );
   let stopped = false;
   return {
     port: (proxy.address() as net.AddressInfo).port,
