@@ -168,6 +168,8 @@ export interface ServerLog {
   /** `extra` as given, temporary paths replaced by `<tmp>`. */
   extra: string[];
   pid: number;
+  /** The port the test connected to (replay listens on it again when it is free). */
+  port: number;
   events: OracleEvent[];
 }
 
@@ -194,7 +196,7 @@ const files = new Map<string, FileState>();
 /** Temporary directories differ between runs: the key keeps only that there was one. */
 function normalizeExtra(extra: string[]): string[] {
   const tmp = tmpdir();
-  return extra.map((a) => (a.startsWith(tmp + '/') || a === tmp ? '<tmp>' : a));
+  return extra.map((a, i) => (a.startsWith(tmp + '/') || a === tmp ? '<tmp>' : i > 0 && /port$/i.test(extra[i - 1]!) && /^\d+$/.test(a) ? '<port>' : a));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,7 +290,7 @@ async function startRecording(file: string, state: FileState, index: number, ext
           }
         } else out.push(e as OracleEvent);
       }
-      state.servers[index] = { log: { extra: normalizeExtra(extra), pid: real.pid, events: out }, blob };
+      state.servers[index] = { log: { extra: normalizeExtra(extra), pid: real.pid, port: real.port, events: out }, blob };
       const header: RedisGolden = { format: 2, file, redis: version, servers: Array.from(state.servers, (s) => s?.log ?? null) };
       writeGoldenBinary(goldenPath(file, 'redis'), header, Array.from(state.servers, (s) => s?.blob ?? []).flat());
     },
@@ -355,15 +357,21 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
     seg: number;
     segAt: number;
     hash?: Hash;
+    failed?: boolean;
   }
   const conns: Conn[] = [];
   let ptr = 0;
   let failure: string | undefined;
   let stopped = false;
+  /** Connections given up on (failed, or abandoned by a failed test): not waited for while others are ahead. */
+  const abandoned = new Set<number>();
   const fail = (c: Conn, id: number, msg: string) => {
     const text = `golden mismatch: ${file}, redis-server #${index + 1}, connection #${id + 1}: ${msg}; ${RERECORD}`;
     failure ??= text;
     console.error(text);
+    // The rest of the log goes on without this connection (other tests may still pass).
+    c.failed = true;
+    abandoned.add(id);
     c.sock.end(`-ERR ${text.replace(/[\r\n]/g, ' ')}\r\n`);
   };
   // A test that failed half way never sends the rest of its commands: the log would wait for
@@ -371,8 +379,6 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
   // connection while another has already sent what comes later, that wait is given up (the
   // server's stop then reports the bytes that never came).
   let stuckTimer: NodeJS.Timeout | undefined;
-  /** Connections given up on once: not waited for again while others are ahead. */
-  const abandoned = new Set<number>();
   const aheadElsewhere = (from: number, conn: number) => {
     for (let j = from + 1; j < events.length; j++) {
       const e = events[j]!;
@@ -386,7 +392,7 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
     stuckTimer = setTimeout(() => {
       stuckTimer = undefined;
       const e = events[at];
-      if (failure !== undefined || stopped || !e) return;
+      if (stopped || !e) return;
       if (ptr !== at) return pump();
       if (aheadElsewhere(at, e[1])) {
         abandoned.add(e[1]);
@@ -397,7 +403,7 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
     stuckTimer.unref();
   };
   const pump = () => {
-    while (ptr < events.length && failure === undefined) {
+    while (ptr < events.length) {
       const e = events[ptr]!;
       const c = conns[e[1]];
       switch (e[0]) {
@@ -406,12 +412,12 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
           break;
         case 'r':
           if (!c || c.got < upto[ptr]!) {
-            if (!abandoned.has(e[1]) || !aheadElsewhere(ptr, e[1])) return stuck();
+            if (!c?.failed && (!abandoned.has(e[1]) || !aheadElsewhere(ptr, e[1]))) return stuck();
           }
           break;
         case 'x':
           if (!c || !c.ended) {
-            if (!abandoned.has(e[1]) || !aheadElsewhere(ptr, e[1])) return stuck();
+            if (!c?.failed && (!abandoned.has(e[1]) || !aheadElsewhere(ptr, e[1]))) return stuck();
           }
           break;
         case 's':
@@ -487,14 +493,19 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
       return;
     }
     sock.on('data', (d: Buffer) => {
-      if (failure === undefined && check(c, id, d)) pump();
+      if (!c.failed && check(c, id, d)) pump();
     });
     pump();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  // The recorded port when it is free: replies that name it (INFO tcp_port, CLUSTER NODES) then
+  // name the port the test knows.
+  for (const port of [log.port, 0]) {
+    const ok = await new Promise<boolean>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' && port !== 0 ? resolve(false) : reject(e)));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) break;
+  }
   return {
     port: (server.address() as net.AddressInfo).port,
     pid: log.pid,
