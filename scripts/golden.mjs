@@ -89,9 +89,33 @@ if (args[0] === '--list') {
   process.exit(0);
 }
 
+/** Golden files whose test file is gone or no longer uses an oracle. */
+function orphans() {
+  if (!existsSync(goldenDir)) return [];
+  return walk(goldenDir).filter((g) => {
+    const m = /^(.*)\.(redis\.br|lua\.json\.gz)$/.exec(posix(g).slice('test/golden/'.length));
+    return !m || !backed.includes(m[1]);
+  });
+}
+
 if (args[0] === '--check') {
+  const stale = orphans();
+  if (stale.length) console.error(`golden: files of tests that are gone or use no oracle (npm run golden removes them):\n  ${stale.map(posix).join('\n  ')}`);
   const ok = vitest(backed, { REDKIT_ORACLE: 'replay' });
-  process.exit(ok ? 0 : 1);
+  process.exit(ok && !stale.length ? 0 : 1);
+}
+
+// The oracle must be the one the goldens claim: redis-server 7.0.15 and lua5.1.
+const redisBin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+const version = spawnSync(redisBin, ['--version'], { encoding: 'utf8' });
+if (version.status !== 0 || !/v=7\.0\.15\b/.test(version.stdout)) {
+  console.error(`golden: recording needs redis-server 7.0.15 ('${redisBin} --version' says ${JSON.stringify((version.stdout || String(version.error)).trim())})`);
+  if (!process.env.GOLDEN_ANY_VERSION) process.exit(1);
+}
+const luaBin = process.env.LUA51_BIN ?? '/usr/bin/lua5.1';
+if (spawnSync(luaBin, ['-v'], { encoding: 'utf8' }).status !== 0) {
+  console.error(`golden: recording needs lua5.1 ('${luaBin}' cannot be run; set LUA51_BIN)`);
+  process.exit(1);
 }
 
 const chosen = args.length ? args.map((a) => posix(resolve(a))) : backed;
@@ -99,13 +123,10 @@ for (const f of chosen) if (!backed.includes(f)) console.warn(`golden: ${f} does
 const toRecord = chosen.filter((f) => backed.includes(f));
 
 // Goldens of tests that are gone or no longer use an oracle.
-if (!args.length && existsSync(goldenDir)) {
-  for (const g of walk(goldenDir)) {
-    const m = /^(.*)\.(redis\.br|lua\.json\.gz)$/.exec(posix(g).slice('test/golden/'.length));
-    if (!m || !backed.includes(m[1])) {
-      console.log(`golden: removing ${posix(g)}`);
-      rmSync(g);
-    }
+if (!args.length) {
+  for (const g of orphans()) {
+    console.log(`golden: removing ${posix(g)}`);
+    rmSync(g);
   }
 }
 
