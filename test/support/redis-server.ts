@@ -351,7 +351,11 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
     }
   });
   interface Conn {
+    /** The recorded connection it plays (may change until it has sent or been sent anything). */
+    id: number;
     sock: net.Socket;
+    /** A recorded reply was written to it. */
+    sent?: boolean;
     got: number;
     ended: boolean;
     seg: number;
@@ -421,7 +425,10 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
           }
           break;
         case 's':
-          if (c && !c.sock.destroyed && c.sock.writable) c.sock.write(sends[ptr]!);
+          if (c && !c.sock.destroyed && c.sock.writable) {
+            c.sock.write(sends[ptr]!);
+            c.sent = true;
+          }
           break;
         case 'X':
           if (c && !c.sock.destroyed) c.sock.end();
@@ -472,12 +479,37 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
     return true;
   };
   const sockets = new Set<net.Socket>();
+  /** Could recorded connection `id` have begun with these bytes? (Its first bytes kept whole.) */
+  const beginsWith = (id: number, d: Buffer) => {
+    const seg = segments[id]?.[0];
+    if (!seg?.data) return false;
+    const n = Math.min(d.length, seg.len);
+    return seg.data.subarray(0, n).equals(d.subarray(0, n));
+  };
+  /**
+   * Connections are matched in the order they are accepted. Two connected at once may be accepted
+   * in the other order: a first request that is not its recorded connection's but another's,
+   * whose socket has neither sent nor received anything yet, swaps them.
+   */
+  const rematch = (c: Conn, d: Buffer) => {
+    if (c.sent || beginsWith(c.id, d)) return;
+    for (let j = 0; j < segments.length; j++) {
+      const o = conns[j];
+      if (j === c.id || (o && (o.got > 0 || o.sent || o.ended)) || !beginsWith(j, d)) continue;
+      conns[c.id] = o;
+      if (o) o.id = c.id;
+      conns[j] = c;
+      c.id = j;
+      return;
+    }
+  };
   const server = net.createServer({ allowHalfOpen: true }, (sock) => {
     sockets.add(sock);
     sock.setNoDelay(true);
-    const id = conns.length;
-    const c: Conn = { sock, got: 0, ended: false, seg: 0, segAt: 0 };
-    conns.push(c);
+    let id = 0;
+    while (conns[id] !== undefined) id++;
+    const c: Conn = { id, sock, got: 0, ended: false, seg: 0, segAt: 0 };
+    conns[id] = c;
     sock.on('error', () => {});
     sock.on('close', () => {
       sockets.delete(sock);
@@ -493,7 +525,9 @@ async function startReplay(file: string, index: number, extra: string[]): Promis
       return;
     }
     sock.on('data', (d: Buffer) => {
-      if (!c.failed && check(c, id, d)) pump();
+      if (c.failed) return;
+      if (c.got === 0) rematch(c, d);
+      if (check(c, c.id, d)) pump();
     });
     pump();
   });
