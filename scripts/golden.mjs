@@ -4,7 +4,7 @@
  *
  *   npm run golden                 record every oracle-backed test file into test/golden/
  *   npm run golden -- <files...>   record only these test files
- *   npm run golden:check           replay every oracle-backed test file from test/golden/
+ *   npm run golden:check [-- <files...>]  replay every (or these) oracle-backed test file(s) from test/golden/
  *   node scripts/golden.mjs --list print the oracle-backed test files
  *
  * A test file is oracle-backed when it imports, directly or through other test modules,
@@ -26,11 +26,11 @@ const GROUP = Number(process.env.GOLDEN_GROUP ?? 6);
 
 const posix = (p) => relative(root, p).split(sep).join('/');
 
-function walk(dir, out = []) {
+function walk(dir, match = /\.(ts|mts|js|mjs)$/, out = []) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (/\.(ts|mts|js|mjs)$/.test(name)) out.push(p);
+    if (statSync(p).isDirectory()) walk(p, match, out);
+    else if (match.test(name)) out.push(p);
   }
   return out;
 }
@@ -92,7 +92,7 @@ if (args[0] === '--list') {
 /** Golden files whose test file is gone or no longer uses an oracle. */
 function orphans() {
   if (!existsSync(goldenDir)) return [];
-  return walk(goldenDir).filter((g) => {
+  return walk(goldenDir, /./).filter((g) => {
     const m = /^(.*)\.(redis\.br|lua\.json\.gz)$/.exec(posix(g).slice('test/golden/'.length));
     return !m || !backed.includes(m[1]);
   });
@@ -101,7 +101,8 @@ function orphans() {
 if (args[0] === '--check') {
   const stale = orphans();
   if (stale.length) console.error(`golden: files of tests that are gone or use no oracle (npm run golden removes them):\n  ${stale.map(posix).join('\n  ')}`);
-  const ok = vitest(backed, { REDKIT_ORACLE: 'replay' });
+  const only = args.slice(1).map((a) => posix(resolve(a)));
+  const ok = vitest(only.length ? only : backed, { REDKIT_ORACLE: 'replay' });
   process.exit(ok && !stale.length ? 0 : 1);
 }
 
