@@ -13,6 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, startPair, type Pair } from '../support/differential.js';
+import { liveOracle } from '../support/redis-server.js';
 
 const LIMIT = 64 * 1024;
 const TOO_BIG_INLINE = '-ERR Protocol error: too big inline request\r\n';
@@ -53,7 +54,10 @@ async function probe(pair: Pair, chunks: Array<string | Buffer>, pauseMs = 60, w
 /** An inline line whose '\n' is at offset `nl` (from the line's start). */
 const inline = (nl: number, cmd = 'ECHO') => `${cmd} ${'A'.repeat(nl - cmd.length - 2)}\r\n`;
 
-describe('request limits against redis-server', () => {
+// Live only: redis-server's answers depend on where its socket reads stop, which the recording
+// proxy changes (it re-sends the bytes in the pieces it received), so they can be neither
+// recorded nor replayed; skipped (and counted as skipped) when the oracle is recorded or replayed.
+describe.skipIf(!liveOracle)('request limits against redis-server', () => {
   let pair: Pair;
   let witness: { r: RawClient; k: RawClient };
   beforeAll(async () => {

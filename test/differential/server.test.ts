@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/index.js';
 import { decode, expectSame, norm, RawClient, startPair, type Cmd, type Pair } from '../support/differential.js';
+import { liveOracle } from '../support/redis-server.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -42,7 +43,9 @@ async function allConfig(c: RawClient): Promise<Map<string, string>> {
 const MACHINE = new Set(['port', 'loglevel']);
 
 describe('CONFIG GET', () => {
-  it('CONFIG GET * has every parameter, with Redis defaults', async () => {
+  // Not replayed: the recorded redis-server listens on 127.0.0.2 (its recording proxy on
+  // 127.0.0.1, same port), so its CONFIG GET bind is not RedKit's.
+  it.skipIf(!liveOracle)('CONFIG GET * has every parameter, with Redis defaults', async () => {
     const { r, k } = await pair.clients(2);
     const [a, b] = await Promise.all([allConfig(r), allConfig(k)]);
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
@@ -116,7 +119,8 @@ describe('CONFIG SET', () => {
     }
   });
 
-  it('the parameters left out of the sweep, with safe values', async () => {
+  // Not replayed: CONFIG GET bind (see CONFIG GET * above).
+  it.skipIf(!liveOracle)('the parameters left out of the sweep, with safe values', async () => {
     const { r, k } = await pair.clients(2);
     const steps: Cmd[] = [];
     for (const [name, values] of [

@@ -2,22 +2,20 @@
  * format.ts against Debian's lua5.1: string.format over hand-picked and generated (spec, value)
  * pairs and tostring over random doubles, compared by printed output (many per lua5.1 run).
  */
-import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { luaOracleMode, runLua51 } from '../support/lua-oracle.js';
 import { numberToString, stringFormat, str2number, formatG } from '../../src/lua/lib/format.js';
 import { LuaError, type LuaValue } from '../../src/lua/value.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'lualibs-'));
+// The samples below are random on each live run; recorded and replayed runs need the same chunks.
+if (luaOracleMode() !== 'live') fc.configureGlobal({ seed: 51 });
 
-/** Runs a Lua 5.1 chunk with /usr/bin/lua5.1 and returns stdout as latin1. */
+/** Runs a Lua 5.1 chunk with lua5.1 (or its recording) and returns stdout as latin1. */
 function lua(src: string): string {
-  const f = join(dir, 'chunk.lua');
-  writeFileSync(f, Buffer.from(src, 'latin1'));
-  return execFileSync('/usr/bin/lua5.1', [f], { maxBuffer: 64 << 20 }).toString('latin1');
+  const r = runLua51(src);
+  if (r.status !== 0) throw new Error(`lua5.1 exited with ${r.status}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** A Lua source literal for a JS value (numbers round-trip exactly). */

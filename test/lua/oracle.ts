@@ -3,13 +3,8 @@
  * engine, through the same Lua driver (each chunk loaded with loadstring(src, '@user_script') and
  * run under pcall; compile and runtime errors are printed), and returns each chunk's output.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LuaState, LuaError } from '../../src/lua/index.js';
-
-export const LUA51 = '/usr/bin/lua5.1';
+import { runLua51 } from '../support/lua-oracle.js';
 
 /** A Lua string literal for any byte string. */
 export function luaQuote(s: string): string {
@@ -51,16 +46,10 @@ function split(out: string, n: number): string[] {
   return res;
 }
 
+/** lua5.1's output per case (recorded in test/golden/ when the oracle is replayed). */
 export function runReference(cases: string[]): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'lua-oracle-'));
-  try {
-    const file = join(dir, 'prog.lua');
-    writeFileSync(file, Buffer.from(buildProgram(cases), 'latin1'));
-    const r = spawnSync(LUA51, [file], { encoding: 'latin1', timeout: 60_000, maxBuffer: 64 << 20 });
-    return split(r.stdout + (r.stderr ? `##STDERR\n${r.stderr}` : ''), cases.length);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = runLua51(buildProgram(cases), { timeoutMs: 60_000 });
+  return split(r.stdout + (r.stderr ? `##STDERR\n${r.stderr}` : ''), cases.length);
 }
 
 export function runOurs(cases: string[], state?: LuaState): string[] {

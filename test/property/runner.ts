@@ -7,6 +7,7 @@
 import { decode, norm } from '../support/differential.js';
 import { encodeCommand, replyLength, type RawClient } from '../support/raw-client.js';
 import { ABSOLUTE, ALL_KEYS, showCmd, type Cmd, type Op, type RunConfig } from './gen.js';
+import { liveOracle } from '../support/redis-server.js';
 
 export class Mismatch extends Error {
   constructor(
@@ -634,7 +635,8 @@ export class Runner {
     const damage = (p: string) => (op.corrupt === 'flip' ? p.slice(0, 1) + String.fromCharCode(p.charCodeAt(1) ^ 0x5a) + p.slice(2) : op.corrupt === 'truncate' ? p.slice(0, -1) : p);
     // A hash DUMPed from a hashtable lists its fields in dict order, and small ones load as a listpack in that
     // order: each server restoring its own payload would disagree on HGETALL order, so both take Redis's.
-    const from = op.from === 'own' && te === '+hash\r\n' && payloadR[0] === '\x04' ? 'redis' : op.from;
+    // RedKit's payloads differ between runs (hash order): a recorded or replayed oracle can only take Redis's.
+    const from = (op.from === 'own' && te === '+hash\r\n' && payloadR[0] === '\x04') || (op.from === 'redkit' && !liveOracle) ? 'redis' : op.from;
     const forR = damage(from === 'redkit' ? payloadK : payloadR);
     const forK = damage(from === 'redis' ? payloadR : payloadK);
     const at = op.restore.indexOf('<payload>');
