@@ -13,7 +13,7 @@
 import { ReplyError } from '../errors.js';
 import { formatDouble } from '../resp/format.js';
 import {
-  BigNumberReply, DoubleReply, MapReply, SetReply, SimpleString, VerbatimReply, type Reply,
+  BigNumberReply, DoubleReply, MapReply, RawReply, SetReply, SimpleString, VerbatimReply, type Reply,
 } from '../resp/reply.js';
 import { encodeReply } from '../resp/writer.js';
 import { LuaTable, type LuaValue } from '../lua/index.js';
@@ -69,6 +69,8 @@ export function replyToLua(r: Reply, resp: 2 | 3): LuaValue {
     const t = plainArrayToLua(r, resp);
     if (t !== undefined) return t;
   }
+  // OK, an empty array...: already encoded, parsed from its bytes
+  if (r instanceof RawReply) return new RespToLua(resp === 3 ? r.resp3 : r.resp2).parse();
   const buf = encodeReply(r, resp);
   const p = new RespToLua(buf);
   return p.parse();

@@ -1,6 +1,7 @@
 /**
  * What redis.call returns to a script for array replies (HMGET, LRANGE,
- * XRANGE, SMISMEMBER, GEOPOS, ZRANGE WITHSCORES...), in the script's RESP2
+ * XRANGE, SMISMEMBER, GEOPOS, ZRANGE WITHSCORES...) and status replies
+ * (SET's OK, PING), in the script's RESP2
  * and after redis.setresp(3), for clients in RESP2 and RESP3: element types,
  * nils in the middle, nested arrays, the length operator and the order
  * pairs() walks the table in (which shows the table's array/hash layout).
@@ -62,6 +63,12 @@ const CALLS: string[] = [
   "'ZPOPMIN', 'z'",
   "'GEOPOS', 'geo', 'palermo', 'nowhere'",
   "'TIME'",
+  // status replies (encoded once by the server) and empty arrays
+  "'SET', 'k2', 'v'",
+  "'HMSET', 'h2', 'a', 'b'",
+  "'LTRIM', 'l', 0, -1",
+  "'PING'",
+  "'KEYS', 'nomatch*'",
 ];
 
 function scripts(): string[] {
