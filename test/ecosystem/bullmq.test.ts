@@ -13,6 +13,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import IORedis from 'ioredis';
 import { FlowProducer, Job, Queue, QueueEvents, Worker, type ConnectionOptions, type Processor, type QueueOptions, type WorkerOptions } from 'bullmq';
 import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
+import { encodeReply } from '../../src/resp/writer.js';
+import { decode } from '../support/differential.js';
+import { RawClient } from '../support/raw-client.js';
+import { startRedisServer } from '../support/redis-server.js';
 
 let target: Target;
 let connection: ConnectionOptions;
@@ -473,5 +477,96 @@ describe('BullMQ', () => {
     await queue.obliterate();
     expect(await raw.keys(`bull:${name}:*`)).toEqual([]);
     expect(await queue.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 0, delayed: 0 });
+  });
+
+  // RedKit only (it needs the recorder): everything BullMQ sent during a
+  // workload without blocking commands (jobs taken with getNextJob, no
+  // QueueEvents) is replayed, in the order RedKit ran it, on a fresh
+  // redis-server over one connection; every reply must be the same. Stream
+  // IDs (XADD *) and the TIME a script reads are the only values that may
+  // differ, and are masked.
+  it.runIf(isRedKit)('the command stream BullMQ sent gets the same replies from redis-server', async () => {
+    const redkit = redkitOf(target);
+    // Job hashes with long fields (opts, stack traces) leave listpack encoding
+    // for a hash table, whose HGETALL order follows redis-server's random hash
+    // seed: keep them listpacks (insertion order) on both servers.
+    const admin = new IORedis(connection as never);
+    closers.push(async () => {
+      await admin.config('SET', 'hash-max-listpack-value', '64');
+      admin.disconnect();
+    });
+    await admin.config('SET', 'hash-max-listpack-value', '100000');
+    redkit.recorder.clear();
+    const name = qname('replay');
+    const queue = newQueue(name);
+    await queue.addBulk([
+      { name: 'a', data: { n: 1, s: 'x'.repeat(50), f: 1.5, nested: { deep: [1, 2, { k: null }] } } },
+      { name: 'b', data: { n: 2 }, opts: { priority: 3 } },
+      { name: 'c', data: { n: 3 }, opts: { priority: 1, attempts: 3, backoff: { type: 'fixed', delay: 10 } } },
+      { name: 'd', data: { n: 4 }, opts: { delay: 60_000 } },
+      { name: 'e', data: { n: 5 }, opts: { jobId: 'fixed-id', removeOnComplete: 1 } },
+      { name: 'f', data: { n: 6 }, opts: { lifo: true } },
+    ]);
+    await queue.add('g', { n: 7 }, { attempts: 2 });
+    await queue.add('e', { n: 8 }, { jobId: 'fixed-id' }); // a duplicate id: not added again
+    await queue.getJobCounts();
+    await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, -1, true);
+    await queue.getJob('fixed-id');
+    const worker = newWorker(name, async () => undefined, { autorun: false });
+    await worker.waitUntilReady();
+    const token = 'token-1';
+    for (let i = 0; i < 6; i++) {
+      const job = await worker.getNextJob(token, { block: false });
+      if (!job) break;
+      await job.updateProgress({ step: i });
+      await job.log(`log line ${i}`);
+      if (job.name === 'c' || job.name === 'g') await job.moveToFailed(new Error(`failed ${job.name}`), token, false);
+      else await job.moveToCompleted({ ok: job.name, pi: 3.14159 }, token, false);
+    }
+    await queue.getJobCounts('completed', 'failed', 'delayed', 'waiting', 'prioritized', 'active');
+    await queue.pause();
+    await queue.add('h', { n: 9 });
+    await queue.resume();
+    const delayed = await queue.getJob((await queue.getDelayed())[0].id!);
+    await delayed?.promote();
+    await queue.getJobLogs('fixed-id');
+    await queue.clean(0, 100, 'completed');
+    await queue.retryJobs({ state: 'failed' });
+    await queue.getJobCounts();
+    await queue.drain(true);
+    await queue.obliterate({ force: true });
+
+    const entries = redkit.recorder.all.filter((e) => !e.chatter && e.done);
+    expect(entries.length).toBeGreaterThan(50);
+    const oracle = await startRedisServer(['--hash-max-listpack-value', '100000']);
+    const raw = await RawClient.connect(oracle.port);
+    try {
+      const mask = (v: unknown): unknown => {
+        if (typeof v === 'string') return v.replace(/\b\d{13}-\d+\b/g, '<stream-id>');
+        if (Array.isArray(v)) return v.map(mask);
+        if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
+        return v;
+      };
+      const diffs: string[] = [];
+      let db = 0;
+      for (const e of entries) {
+        if (/^(BZPOPMIN|BZPOPMAX|BLMOVE|BRPOPLPUSH|XREAD|XREADGROUP|INFO|CLIENT|HELLO|TIME)/.test(e.name)) continue;
+        if (e.db !== db) {
+          await raw.call('SELECT', String(e.db));
+          db = e.db;
+        }
+        // the commands EXEC ran are its children: queue them first
+        if (e.name === 'EXEC') for (const q of e.children) await raw.call(...q.name.split(' '), ...q.buffers);
+        const theirs = await raw.call(...e.name.split(' '), ...e.buffers);
+        const ours = encodeReply(e.rawReply!, 2).toString('latin1');
+        const a = JSON.stringify(mask(decode(theirs)));
+        const b = JSON.stringify(mask(decode(ours)));
+        if (a !== b) diffs.push(`${e.name} ${e.args.join(' ').slice(0, 200)}\n  redis:  ${a.slice(0, 400)}\n  redkit: ${b.slice(0, 400)}`);
+      }
+      expect(diffs).toEqual([]);
+    } finally {
+      raw.socket.destroy();
+      await oracle.stop();
+    }
   });
 });
