@@ -484,7 +484,7 @@ describe('BullMQ', () => {
   // QueueEvents) is replayed, in the order RedKit ran it, on a fresh
   // redis-server over one connection; every reply must be the same. Stream
   // IDs (XADD *) and the TIME a script reads are the only values that may
-  // differ, and are masked.
+  // differ, and are masked; SMEMBERS replies are compared sorted.
   it.runIf(isRedKit)('the command stream BullMQ sent gets the same replies from redis-server', async () => {
     const redkit = redkitOf(target);
     // Job hashes with long fields (opts, stack traces) leave listpack encoding
@@ -533,6 +533,41 @@ describe('BullMQ', () => {
     await queue.clean(0, 100, 'completed');
     await queue.retryJobs({ state: 'failed' });
     await queue.getJobCounts();
+    // more scripts: priorities and delays changed, deduplication, locks, flows, schedulers, metrics
+    const p1 = await queue.add('p', { n: 10 }, { priority: 5 });
+    await p1.changePriority({ priority: 2 });
+    await queue.getCountsPerPriority([0, 1, 2, 5]);
+    const d1 = await queue.add('d', { n: 11 }, { delay: 5_000 });
+    await d1.changeDelay(10_000);
+    await queue.add('dd', { n: 12 }, { deduplication: { id: 'dedup-1' } });
+    await queue.add('dd', { n: 13 }, { deduplication: { id: 'dedup-1' } });
+    await queue.getDeduplicationJobId('dedup-1');
+    await d1.updateData({ n: 11, changed: true });
+    const flow = track(new FlowProducer({ connection }));
+    const tree = await flow.add({
+      name: 'parent', queueName: name, data: { p: 1 },
+      children: [{ name: 'child-1', queueName: name, data: { c: 1 } }, { name: 'child-2', queueName: name, data: { c: 2 }, opts: { priority: 1 } }],
+    });
+    await tree.job.getDependencies();
+    await tree.job.getDependenciesCount();
+    await queue.upsertJobScheduler('sched', { every: 60_000 }, { name: 'tick', data: { t: 1 } });
+    await queue.upsertJobScheduler('cron', { pattern: '0 0 * * *', tz: 'UTC' }, { name: 'nightly' });
+    await queue.getJobSchedulers();
+    await queue.getJobScheduler('sched');
+    for (let i = 0; i < 8; i++) {
+      const job = await worker.getNextJob(token, { block: false });
+      if (!job) break;
+      await job.extendLock(token, 30_000);
+      if (i % 3 === 2) await job.moveToFailed(new Error(`boom ${i}`), token, false);
+      else await job.moveToCompleted(i, token, false);
+    }
+    await tree.job.getDependencies({ processed: {}, unprocessed: {} });
+    await queue.getMetrics('completed');
+    await queue.getWorkersCount();
+    await queue.getJobs(['completed', 'failed', 'waiting-children', 'delayed', 'prioritized'], 0, 20);
+    await queue.removeJobScheduler('sched');
+    await queue.trimEvents(5);
+    await (await queue.getJob(p1.id!))?.remove().catch(() => undefined);
     await queue.drain(true);
     await queue.obliterate({ force: true });
 
@@ -559,8 +594,14 @@ describe('BullMQ', () => {
         if (e.name === 'EXEC') for (const q of e.children) await raw.call(...q.name.split(' '), ...q.buffers);
         const theirs = await raw.call(...e.name.split(' '), ...e.buffers);
         const ours = encodeReply(e.rawReply!, 2).toString('latin1');
-        const a = JSON.stringify(mask(decode(theirs)));
-        const b = JSON.stringify(mask(decode(ours)));
+        // Redis 7.0 keeps a small set of strings in a hash table: its order follows the random hash seed
+        const unordered = /^(SMEMBERS|SUNION|SINTER|SDIFF)$/.test(e.name);
+        const view = (bytes: string) => {
+          const v = mask(decode(bytes));
+          return JSON.stringify(unordered && Array.isArray(v) ? [...v].sort() : v);
+        };
+        const a = view(theirs);
+        const b = view(ours);
         if (a !== b) diffs.push(`${e.name} ${e.args.join(' ').slice(0, 200)}\n  redis:  ${a.slice(0, 400)}\n  redkit: ${b.slice(0, 400)}`);
       }
       expect(diffs).toEqual([]);
