@@ -8,10 +8,11 @@
  * Real time only: bull schedules delayed jobs with client-side timers on the
  * client's Date.now(), so delays are short and no test asserts on elapsed time.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import Bull from 'bull';
 import type { Job, Queue, QueueOptions } from 'bull';
 import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
+import { listpackHashes, replayOnRedis } from './replay.js';
 
 let target: Target;
 let queues: Queue[] = [];
@@ -225,5 +226,51 @@ describe('bull', () => {
     expect(names.has('EVALSHA') || names.has('EVAL')).toBe(true);
     expect(names.has('BRPOPLPUSH') || names.has('BLMOVE')).toBe(true);
     expect(redkit.commands.filter((c) => c.error)).toEqual([]);
+  });
+
+  // RedKit only: what bull sent, replayed on a fresh redis-server, gets the
+  // same replies (test/ecosystem/replay.ts). Jobs are added before the worker
+  // starts, so its blocking pops never wait.
+  it.runIf(isRedKit)('the command stream bull sent gets the same replies from redis-server', async () => {
+    const redkit = redkitOf(target);
+    onTestFinished(listpackHashes(redkit)); // see replay.ts
+    const mark = redkit.recorder.mark();
+    const queue = newQueue('replay');
+    await queue.add({ n: 1, text: 'hello', nested: { a: [1, 2, 3] } });
+    await queue.add('named', { n: 2 }, { priority: 2 });
+    await queue.add({ n: 3 }, { priority: 1, attempts: 2 });
+    await queue.add({ n: 4 }, { jobId: 'custom', removeOnComplete: true });
+    await queue.add({ n: 5 }, { delay: 60_000 });
+    await queue.add({ n: 6 }, { lifo: true });
+    await queue.addBulk([{ data: { n: 7 } }, { data: { n: 8 }, opts: { attempts: 3 } }]);
+    await queue.getJobCounts();
+    await queue.getWaiting();
+    await queue.getDelayed();
+    const seen: number[] = [];
+    const done = waitFor<void>('every job to finish', (resolve) => {
+      let finished = 0;
+      const one = () => ++finished === 7 && resolve(); // all but the delayed one
+      queue.on('completed', one);
+      queue.on('failed', (job) => job.attemptsMade >= (job.opts.attempts ?? 1) && one());
+    });
+    void queue.process('*', async (job: Job) => {
+      seen.push(job.data.n);
+      await job.progress(50);
+      await job.log(`log ${job.data.n}`);
+      if (job.data.n === 3 && job.attemptsMade === 0) throw new Error('first try fails');
+      if (job.data.n === 8) throw new Error('always fails');
+      return { doubled: job.data.n * 2 };
+    });
+    await done;
+    await queue.getJobCounts();
+    await queue.getCompleted();
+    await queue.getFailed();
+    await queue.getJobLogs(String((await queue.getCompleted())[0].id));
+    await queue.clean(0, 'completed');
+    await queue.close();
+    const { compared, diffs } = await replayOnRedis(redkit, { since: mark.seq });
+    expect(seen.length).toBeGreaterThanOrEqual(8); // 7 jobs, one of them twice
+    expect(compared).toBeGreaterThan(30);
+    expect(diffs).toEqual([]);
   });
 });

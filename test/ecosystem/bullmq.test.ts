@@ -9,14 +9,11 @@
  * stalled intervals are tens or hundreds of ms, waits are generous, and no
  * test asserts on elapsed time, only on order and outcomes.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import IORedis from 'ioredis';
 import { FlowProducer, Job, Queue, QueueEvents, Worker, type ConnectionOptions, type Processor, type QueueOptions, type WorkerOptions } from 'bullmq';
 import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
-import { encodeReply } from '../../src/resp/writer.js';
-import { decode } from '../support/differential.js';
-import { RawClient } from '../support/raw-client.js';
-import { startRedisServer } from '../support/redis-server.js';
+import { listpackHashes, replayOnRedis } from './replay.js';
 
 let target: Target;
 let connection: ConnectionOptions;
@@ -487,15 +484,7 @@ describe('BullMQ', () => {
   // differ, and are masked; SMEMBERS replies are compared sorted.
   it.runIf(isRedKit)('the command stream BullMQ sent gets the same replies from redis-server', async () => {
     const redkit = redkitOf(target);
-    // Job hashes with long fields (opts, stack traces) leave listpack encoding
-    // for a hash table, whose HGETALL order follows redis-server's random hash
-    // seed: keep them listpacks (insertion order) on both servers.
-    const admin = new IORedis(connection as never);
-    closers.push(async () => {
-      await admin.config('SET', 'hash-max-listpack-value', '64');
-      admin.disconnect();
-    });
-    await admin.config('SET', 'hash-max-listpack-value', '100000');
+    onTestFinished(listpackHashes(redkit)); // see replay.ts
     redkit.recorder.clear();
     const name = qname('replay');
     const queue = newQueue(name);
@@ -571,43 +560,8 @@ describe('BullMQ', () => {
     await queue.drain(true);
     await queue.obliterate({ force: true });
 
-    const entries = redkit.recorder.all.filter((e) => !e.chatter && e.done);
-    expect(entries.length).toBeGreaterThan(50);
-    const oracle = await startRedisServer(['--hash-max-listpack-value', '100000']);
-    const raw = await RawClient.connect(oracle.port);
-    try {
-      const mask = (v: unknown): unknown => {
-        if (typeof v === 'string') return v.replace(/\b\d{13}-\d+\b/g, '<stream-id>');
-        if (Array.isArray(v)) return v.map(mask);
-        if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
-        return v;
-      };
-      const diffs: string[] = [];
-      let db = 0;
-      for (const e of entries) {
-        if (/^(BZPOPMIN|BZPOPMAX|BLMOVE|BRPOPLPUSH|XREAD|XREADGROUP|INFO|CLIENT|HELLO|TIME)/.test(e.name)) continue;
-        if (e.db !== db) {
-          await raw.call('SELECT', String(e.db));
-          db = e.db;
-        }
-        // the commands EXEC ran are its children: queue them first
-        if (e.name === 'EXEC') for (const q of e.children) await raw.call(...q.name.split(' '), ...q.buffers);
-        const theirs = await raw.call(...e.name.split(' '), ...e.buffers);
-        const ours = encodeReply(e.rawReply!, 2).toString('latin1');
-        // Redis 7.0 keeps a small set of strings in a hash table: its order follows the random hash seed
-        const unordered = /^(SMEMBERS|SUNION|SINTER|SDIFF)$/.test(e.name);
-        const view = (bytes: string) => {
-          const v = mask(decode(bytes));
-          return JSON.stringify(unordered && Array.isArray(v) ? [...v].sort() : v);
-        };
-        const a = view(theirs);
-        const b = view(ours);
-        if (a !== b) diffs.push(`${e.name} ${e.args.join(' ').slice(0, 200)}\n  redis:  ${a.slice(0, 400)}\n  redkit: ${b.slice(0, 400)}`);
-      }
-      expect(diffs).toEqual([]);
-    } finally {
-      raw.socket.destroy();
-      await oracle.stop();
-    }
+    const { compared, diffs } = await replayOnRedis(redkit);
+    expect(compared).toBeGreaterThan(50);
+    expect(diffs).toEqual([]);
   });
 });
