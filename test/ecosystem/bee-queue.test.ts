@@ -8,9 +8,10 @@
  * Real time only: delayed jobs are activated on timers in the client, so
  * delays are short and no test asserts on elapsed time.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import BeeQueue from 'bee-queue';
 import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
+import { listpackHashes, replayOnRedis } from './replay.js';
 
 let target: Target;
 let queues: BeeQueue[] = [];
@@ -203,5 +204,49 @@ describe('bee-queue', () => {
     expect(names.has('EVALSHA')).toBe(true);
     expect(names.has('BRPOPLPUSH')).toBe(true);
     expect(redkit.commands.filter((c) => c.error)).toEqual([]);
+  });
+
+  // RedKit only: what bee-queue's node-redis 3 client sent, replayed on a
+  // fresh redis-server, gets the same replies (test/ecosystem/replay.ts).
+  // Jobs are saved before the worker starts, so its blocking pops never wait.
+  it.runIf(isRedKit)('the command stream bee-queue sent gets the same replies from redis-server', async () => {
+    const redkit = redkitOf(target);
+    onTestFinished(listpackHashes(redkit));
+    const mark = redkit.recorder.mark();
+    const queue = newQueue(qname('replay'), { activateDelayedJobs: false });
+    await queue.ready();
+    await queue.createJob({ n: 1, text: 'hello', list: [1, 2, 3] }).save();
+    await queue.createJob({ n: 2 }).setId('custom').save();
+    await queue.createJob({ n: 3 }).retries(1).backoff('immediate').save();
+    await queue.createJob({ n: 4 }).delayUntil(Date.now() + 3_600_000).save();
+    await queue.saveAll([queue.createJob({ n: 5 }), queue.createJob({ n: 6 }).timeout(10_000)]);
+    await queue.checkHealth();
+    await queue.getJobs('waiting', { start: 0, end: 10 });
+    await queue.getJobs('delayed', { start: 0, end: 10 });
+    const settled = new Set<string>();
+    const done = waitFor<void>('every job to settle', (resolve) => {
+      const one = (job: BeeQueue.Job<unknown>) => {
+        settled.add(job.id);
+        if (settled.size === 5) resolve();
+      };
+      queue.on('succeeded', one);
+      (queue as unknown as NodeJS.EventEmitter).on('failed:fatal', one);
+    });
+    queue.process(async (job) => {
+      job.reportProgress({ at: job.data.n });
+      if (job.data.n === 3 && job.options.retries > 0) throw new Error('first try fails');
+      if (job.data.n === 6) throw new Error('always fails');
+      return { doubled: job.data.n * 2 };
+    });
+    await done;
+    await queue.checkHealth();
+    await queue.getJobs('succeeded', { size: 10 });
+    await queue.getJobs('failed', { size: 10 });
+    await queue.getJob('custom');
+    await queue.removeJob('custom');
+    await queue.close(1000);
+    const { compared, diffs } = await replayOnRedis(redkit, { since: mark.seq });
+    expect(compared).toBeGreaterThan(20);
+    expect(diffs).toEqual([]);
   });
 });
