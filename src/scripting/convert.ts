@@ -13,7 +13,7 @@
 import { ReplyError } from '../errors.js';
 import { formatDouble } from '../resp/format.js';
 import {
-  BigNumberReply, DoubleReply, MapReply, SetReply, SimpleString, VerbatimReply, type Reply,
+  BigNumberReply, DoubleReply, MapReply, RawReply, SetReply, SimpleString, VerbatimReply, type Reply,
 } from '../resp/reply.js';
 import { encodeReply } from '../resp/writer.js';
 import { LuaTable, type LuaValue } from '../lua/index.js';
@@ -65,10 +65,67 @@ export function replyToLua(r: Reply, resp: 2 | 3): LuaValue {
     default:
       break;
   }
+  if (Array.isArray(r)) {
+    const t = plainArrayToLua(r, resp);
+    if (t !== undefined) return t;
+  }
+  // OK, an empty array...: already encoded, parsed from its bytes
+  if (r instanceof RawReply) return new RespToLua(resp === 3 ? r.resp3 : r.resp2).parse();
   const buf = encodeReply(r, resp);
   const p = new RespToLua(buf);
   return p.parse();
 }
+
+/**
+ * The fast path for arrays of bulk strings, integers and nulls, nested or not
+ * (HMGET, ZRANGE, LRANGE, XRANGE...): the table RespToLua would build from
+ * their bytes, without encoding them first. Redis fills a new table with
+ * t[1]..t[n] in order; with no nil among them, C Lua's rehashes leave every
+ * element in an array part of the next power of two (computesizes) and an
+ * empty hash part, so the table is created at that size and filled directly
+ * (same `#t`, same `next` order; test/differential/script-array-replies.test.ts).
+ * undefined when an element needs the general path: doubles, maps, errors...,
+ * and RESP3 nulls (nil holes change the layout).
+ */
+function plainArrayToLua(a: readonly Reply[], resp: 2 | 3): LuaTable | undefined {
+  const n = a.length;
+  if (n > MAX_FAST_ARRAY) return undefined;
+  let size = n === 0 ? 0 : 1;
+  while (size < n) size *= 2;
+  const t = new LuaTable(size, 0);
+  const arr = t.arr;
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    switch (typeof v) {
+      case 'string':
+        arr[i] = v;
+        break;
+      case 'number':
+        if (!Number.isInteger(v)) return undefined;
+        arr[i] = v === 0 ? 0 : v; // ":0" parses as +0
+        break;
+      case 'bigint':
+        arr[i] = Number(v);
+        break;
+      case 'object': {
+        if (v === null) {
+          if (resp === 3) return undefined;
+          arr[i] = false;
+          break;
+        }
+        if (!Array.isArray(v)) return undefined;
+        const sub = plainArrayToLua(v, resp);
+        if (sub === undefined) return undefined;
+        arr[i] = sub;
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return t;
+}
+const MAX_FAST_ARRAY = 1 << 20;
 
 class RespToLua {
   pos = 0;

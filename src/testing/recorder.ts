@@ -245,6 +245,9 @@ export class Recorder {
     if (!this.enabled) return next();
     const e = this.begin(ctx, call.name, call.args, call.keys);
     const isParent = call.name === 'EXEC' || call.name.startsWith('EVAL') || call.name.startsWith('FCALL');
+    // A script inside EXEC is a parent inside a parent: when it ends, the
+    // EXEC is the parent again for the commands queued after it.
+    const outer = isParent ? this.parents.get(ctx.id) : undefined;
     if (isParent) this.parents.set(ctx.id, e);
     let r: Reply | Promise<Reply>;
     const prev = this.current;
@@ -253,7 +256,7 @@ export class Recorder {
       r = next();
     } catch (err) {
       this.current = prev;
-      if (isParent) this.parents.delete(ctx.id);
+      if (isParent) this.closeParent(ctx.id, outer);
       this.end(e, err instanceof ReplyError ? err : new ReplyError(`ERR ${(err as Error).message}`));
       throw err;
     }
@@ -261,20 +264,25 @@ export class Recorder {
     if (r !== null && typeof r === 'object' && typeof (r as Promise<Reply>).then === 'function') {
       return (r as Promise<Reply>).then(
         (v) => {
-          if (isParent) this.parents.delete(ctx.id);
+          if (isParent) this.closeParent(ctx.id, outer);
           this.end(e, v);
           return v;
         },
         (err) => {
-          if (isParent) this.parents.delete(ctx.id);
+          if (isParent) this.closeParent(ctx.id, outer);
           this.end(e, err instanceof ReplyError ? err : new ReplyError(`ERR ${(err as Error)?.message}`));
           throw err;
         },
       );
     }
-    if (isParent) this.parents.delete(ctx.id);
+    if (isParent) this.closeParent(ctx.id, outer);
     this.end(e, r as Reply);
     return r;
+  }
+
+  private closeParent(id: number, outer: RecordedCommand | undefined): void {
+    if (outer !== undefined) this.parents.set(id, outer);
+    else this.parents.delete(id);
   }
 
   private begin(ctx: Context, name: string, args: readonly string[], keys: readonly string[]): RecordedCommand {
