@@ -252,7 +252,7 @@ export class Connection implements Context {
     if (prevOwner !== null && prevOwner !== this) prevOwner.flushBatch();
     batchOwner = this;
     // Command timing restarts here: the previous connection's flush is not this batch's time.
-    this.server.dispatcher.newBatch();
+    this.server.dispatcher.beginBatch();
     if (this.state !== 'processing') this.setState('processing');
     let progressed = hasFirst;
     try {
@@ -314,7 +314,7 @@ export class Connection implements Context {
       }
     } finally {
       // Queued fast commands get their time before the write, which is not theirs.
-      this.server.dispatcher.newBatch();
+      this.server.dispatcher.endBatch();
       if (this.aborted) batch.take();
       else this.flushBatch();
       batchOwner = prevOwner === this ? null : prevOwner;
