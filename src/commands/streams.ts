@@ -22,7 +22,7 @@
  */
 import { Err, ReplyError } from '../errors.js';
 import { parseIntStrict } from '../resp/format.js';
-import { EMPTY_ARRAY, ENCODED_NESTED, EncodedArray, MapReply, NULL_ARRAY, OK, SimpleString, type Reply } from '../resp/reply.js';
+import { EMPTY_ARRAY, ENCODED_NESTED, EncodedArray, MapReply, NULL_ARRAY, OK, SimpleString, StreamIdReply, type Reply } from '../resp/reply.js';
 import type { Config } from '../server/config.js';
 import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
@@ -418,7 +418,12 @@ function xadd(ctx: Context, args: string[]): Reply {
     if (trimStream(s, t) > 0) st.notify(NOTIFY.STREAM, 'xtrim', key, db.id);
   }
   signalStreamReady(ctx, key);
-  return typeof ms === 'number' && typeof seq === 'number' ? ms + '-' + seq : idString(ms, seq);
+  if (typeof ms === 'number' && typeof seq === 'number') {
+    // A client's own reply nobody else sees: the writer prints the digits (no string to build and flatten).
+    if (ctx.conn !== undefined && !ctx.inScript && !ctx.server.dispatcher.repliesObserved) return new StreamIdReply(ms, seq);
+    return ms + '-' + seq;
+  }
+  return idString(ms, seq);
 }
 
 function xtrim(ctx: Context, args: string[]): Reply {
