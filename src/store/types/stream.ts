@@ -595,13 +595,27 @@ export class RStream implements RObject {
   /** Nodes in master-ID order. */
   nodes: StreamNode[] = [];
   length = 0;
-  lastId: StreamID = MIN_ID;
+  /** The last ID (lastId), as two halves: appends set these without making an object. */
+  lastMs: U64 = 0;
+  lastSeq: U64 = 0;
+  private lastIdObj: StreamID | null = MIN_ID;
   firstId: StreamID = MIN_ID;
   maxDeletedId: StreamID = MIN_ID;
   entriesAdded: number = 0;
   groups: Map<string, ConsumerGroup> | null = null;
   /** Bytes of the nodes' cached encodings (bounded by ENC_BUDGET). */
   encBytes = 0;
+
+  /** The ID of the last entry ever added (or set by XSETID / a load). */
+  get lastId(): StreamID {
+    return this.lastIdObj ?? (this.lastIdObj = { ms: this.lastMs, seq: this.lastSeq });
+  }
+
+  set lastId(id: StreamID) {
+    this.lastIdObj = id;
+    this.lastMs = id.ms;
+    this.lastSeq = id.seq;
+  }
 
   private dropEnc(node: StreamNode): void {
     this.encBytes -= node.enc!.buf.length;
@@ -676,9 +690,10 @@ export class RStream implements RObject {
     node.lastLive = true;
     this.length++;
     this.entriesAdded++;
-    const id = { ms, seq };
-    this.lastId = id;
-    if (this.length === 1) this.firstId = id;
+    this.lastMs = ms;
+    this.lastSeq = seq;
+    this.lastIdObj = null;
+    if (this.length === 1) this.firstId = this.lastId;
   }
 
   // -- reading --
