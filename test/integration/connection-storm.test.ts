@@ -23,7 +23,7 @@ afterEach(async () => {
 for (const directIo of [true, false]) {
   describe(`connection storm (${directIo ? 'direct I/O' : 'socket streams'})`, () => {
     it('200 clients connect at once: every one answers, CLIENT LIST shows each addr and laddr, CLIENT KILL LADDR finds them', async () => {
-      const server = createServer({ directIo, logLevel: 'off', config: { 'tcp-backlog': '1024' } });
+      const server = createServer({ directIo, logger: 'off', config: { 'tcp-backlog': '1024' } });
       servers.push(server);
       const { port } = await server.listen(0, '127.0.0.1');
       const conns = await Promise.all(Array.from({ length: 200 }, () => RawClient.connect(port)));
@@ -52,7 +52,7 @@ for (const directIo of [true, false]) {
 
 describe('tcp-backlog', () => {
   it('is the listening socket\'s accept queue (ss shows it as Send-Q)', async () => {
-    const server = createServer({ logLevel: 'off', config: { 'tcp-backlog': '1234' } });
+    const server = createServer({ logger: 'off', config: { 'tcp-backlog': '1234' } });
     servers.push(server);
     const { port } = await server.listen(0, '127.0.0.1');
     let out: string;
