@@ -367,7 +367,7 @@ export function installLatency(server: RedKitServer): void {
   let lastUs = -1;
   let lastBucket = 0;
   const timer: CommandTimer = {
-    record(ctx: Context, cmd: Command, args: readonly string[], us: number, sentName: string, sentArgs: readonly string[]): void {
+    record(ctx: Context, cmd: Command, args: readonly string[], us: number, sentName: string, sentArgs: readonly string[], clientName?: string): void {
       cmd.stats.usec += us;
       if (t.tracking) {
         // Fast commands of one run come with the same command and duration: remember the last ones.
@@ -392,9 +392,9 @@ export function installLatency(server: RedKitServer): void {
       if (log.slowerThan >= 0 && us >= log.slowerThan && (cmd.flagBits & F.skip_slowlog) === 0) {
         // The command as the client sent it (inside EXEC: the queued command's own name and arguments).
         if (sentArgs === args || (cmd.parent !== undefined && sentArgs.length === args.length + 1 && sentName.toLowerCase() === cmd.parent.name))
-          log.maybePush(ctx, sentName, sentArgs, us);
-        else if (cmd.parent !== undefined) log.maybePush(ctx, cmd.parent.name, [cmd.name, ...args], us);
-        else log.maybePush(ctx, cmd.name, args, us);
+          log.maybePush(ctx, sentName, sentArgs, us, clientName);
+        else if (cmd.parent !== undefined) log.maybePush(ctx, cmd.parent.name, [cmd.name, ...args], us, clientName);
+        else log.maybePush(ctx, cmd.name, args, us, clientName);
       }
       const m = t.monitor;
       if (m.threshold > 0) {
@@ -402,18 +402,19 @@ export function installLatency(server: RedKitServer): void {
         if (ms >= m.threshold) m.add((cmd.flagBits & F.fast) !== 0 ? 'fast-command' : 'command', ms, Math.floor(ctx.clock.now() / 1000));
       }
     },
-    recordShared(n: number, us: number, ctxs: Context[], cmds: Command[], argss: string[][], names: string[], sentArgss: string[][]): void {
-      const m = t.monitor;
-      if ((log.slowerThan >= 0 && us >= log.slowerThan) || (m.threshold > 0 && us / 1000 >= m.threshold)) {
-        // Slow enough for the slow log or the monitor (rare): each one the full way.
-        for (let i = 0; i < n; i++) timer.record(ctxs[i], cmds[i], argss[i], us, names[i], sentArgss[i]);
-        return;
-      }
+    recordShared(n: number, us: number, cmds: Command[]): boolean {
+      if ((log.slowerThan >= 0 && us >= log.slowerThan) || (t.monitor.threshold > 0 && us / 1000 >= t.monitor.threshold)) return false;
       const tracking = t.tracking;
       const b = tracking ? bucketOf(Math.floor(us * 1000)) : 0;
-      for (let i = 0; i < n; i++) {
+      // Runs of one command (a pipeline of GETs) are recorded at once.
+      let i = 0;
+      while (i < n) {
         const cmd = cmds[i];
-        cmd.stats.usec += us;
+        let j = i + 1;
+        while (j < n && cmds[j] === cmd) j++;
+        const k = j - i;
+        i = j;
+        cmd.stats.usec += k === 1 ? us : us * k;
         if (tracking) {
           let h: Histogram | undefined;
           if (cmd === t.lastCmd && t.lastHist !== null) h = t.lastHist;
@@ -426,10 +427,11 @@ export function installLatency(server: RedKitServer): void {
             t.lastCmd = cmd;
             t.lastHist = h;
           }
-          h.counts[b]++;
-          h.total++;
+          h.counts[b] += k;
+          h.total += k;
         }
       }
+      return true;
     },
   };
   const apply = () => {

@@ -34,8 +34,8 @@ export class Slowlog {
   slowerThan = 10000;
   maxLen = 128;
 
-  /** Log a command that ran `duration` µs if it qualifies. */
-  maybePush(ctx: Context, name: string, args: readonly string[], duration: number): void {
+  /** Log a command that ran `duration` µs if it qualifies (`clientName`: the client's name when it finished). */
+  maybePush(ctx: Context, name: string, args: readonly string[], duration: number, clientName = ctx.name): void {
     if (this.slowerThan < 0 || duration < this.slowerThan) return;
     const argc = Math.min(args.length + 1, SLOWLOG_ENTRY_MAX_ARGC);
     const out: string[] = [];
@@ -53,7 +53,7 @@ export class Slowlog {
       duration: Math.floor(duration),
       args: out,
       peer: ctx.remoteAddress,
-      name: ctx.name,
+      name: clientName,
     });
     while (this.entries.length > this.maxLen) this.entries.pop();
   }

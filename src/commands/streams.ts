@@ -22,7 +22,7 @@
  */
 import { Err, ReplyError } from '../errors.js';
 import { parseIntStrict } from '../resp/format.js';
-import { EMPTY_ARRAY, ENCODED_NESTED, EncodedArray, MapReply, NULL_ARRAY, OK, SimpleString, type Reply } from '../resp/reply.js';
+import { EMPTY_ARRAY, ENCODED_NESTED, EncodedArray, MapReply, NULL_ARRAY, OK, SimpleString, StreamIdReply, type Reply } from '../resp/reply.js';
 import type { Config } from '../server/config.js';
 import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
@@ -380,33 +380,35 @@ function xadd(ctx: Context, args: string[]): Reply {
     s = new RStream();
     created = true;
   }
-  const last = s.lastId;
-  if (last.ms === U64_MAX && last.seq === U64_MAX) throw new ReplyError(ERR_EXHAUSTED);
+  // The last ID's halves (s.lastId would make an object).
+  const lastMs = s.lastMs;
+  const lastSeq = s.lastSeq;
+  if (lastMs === U64_MAX && lastSeq === U64_MAX) throw new ReplyError(ERR_EXHAUSTED);
   if (t !== null && t.idGiven) {
     if (t.seqGiven) {
       ms = t.id.ms;
       seq = t.id.seq;
-    } else if (t.id.ms === last.ms) {
+    } else if (t.id.ms === lastMs) {
       // Redis 7.0 reports this one with errno ERANGE.
-      if (last.seq === U64_MAX) throw new ReplyError(ERR_TOO_LARGE);
-      ms = last.ms;
-      seq = addOne(last.seq);
+      if (lastSeq === U64_MAX) throw new ReplyError(ERR_TOO_LARGE);
+      ms = lastMs;
+      seq = addOne(lastSeq);
     } else {
       ms = t.id.ms;
       seq = 0;
     }
-    if (cmpId(ms, seq, last.ms, last.seq) <= 0) throw new ReplyError(ERR_XADD_SMALL);
+    if (cmpId(ms, seq, lastMs, lastSeq) <= 0) throw new ReplyError(ERR_XADD_SMALL);
   } else {
     const now = ctx.clock.now();
-    if (now > last.ms) {
+    if (now > lastMs) {
       ms = now;
       seq = 0;
-    } else if (last.seq === U64_MAX) {
-      ms = addOne(last.ms);
+    } else if (lastSeq === U64_MAX) {
+      ms = addOne(lastMs);
       seq = 0;
     } else {
-      ms = last.ms;
-      seq = addOne(last.seq);
+      ms = lastMs;
+      seq = addOne(lastSeq);
     }
   }
   let tot = 0;
@@ -422,7 +424,12 @@ function xadd(ctx: Context, args: string[]): Reply {
     if (trimStream(s, t) > 0) st.notify(NOTIFY.STREAM, 'xtrim', key, db.id);
   }
   signalStreamReady(ctx, key);
-  return typeof ms === 'number' && typeof seq === 'number' ? ms + '-' + seq : idString(ms, seq);
+  if (typeof ms === 'number' && typeof seq === 'number') {
+    // A client's own reply nobody else sees: the writer prints the digits (no string to build and flatten).
+    if (ctx.conn !== undefined && !ctx.inScript && !ctx.server.dispatcher.repliesObserved) return new StreamIdReply(ms, seq);
+    return ms + '-' + seq;
+  }
+  return idString(ms, seq);
 }
 
 function xtrim(ctx: Context, args: string[]): Reply {

@@ -43,7 +43,7 @@ export class RequestParser {
    */
   sourceReadSize = 0;
 
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   private pos = 0;
   /**
    * Redis's reads, replayed (see startRead): commands are parsed only up to

@@ -137,6 +137,23 @@ export class NullArrayReply {}
 /** No reply at all (CLIENT REPLY OFF/SKIP, or a command that answered by itself). */
 export class NoReply {}
 
+/**
+ * A stream ID as a bulk string (`<ms>-<seq>`), written as digits without
+ * making the string. XADD answers it only to a client connection outside
+ * scripts while nobody observes replies (Dispatcher.repliesObserved), like
+ * EncodedArray: other consumers of reply values never see it.
+ */
+export class StreamIdReply {
+  constructor(
+    readonly ms: number,
+    readonly seq: number,
+  ) {}
+
+  toString(): string {
+    return `${this.ms}-${this.seq}`;
+  }
+}
+
 export type Reply =
   | string
   | Buffer
@@ -157,7 +174,8 @@ export type Reply =
   | BigNumberReply
   | VerbatimReply
   | NullArrayReply
-  | NoReply;
+  | NoReply
+  | StreamIdReply;
 
 const raw = (s: string, s3?: string) => new RawReply(Buffer.from(s, 'latin1'), s3 === undefined ? undefined : Buffer.from(s3, 'latin1'));
 

@@ -16,6 +16,7 @@ import {
   RawReply,
   SetReply,
   SimpleString,
+  StreamIdReply,
   VerbatimReply,
   type Reply,
 } from './reply.js';
@@ -277,6 +278,50 @@ export class RespWriter {
     this.pos = p + 2;
   }
 
+  /** The digits of the last stream ID's ms (XADDs in one millisecond share them). */
+  private idMs = -1;
+  private readonly idMsDigits = Buffer.alloc(16);
+  private idMsLen = 0;
+
+  /** `$<len>\r\n<ms>-<seq>\r\n` for integers below 2^53 (StreamIdReply). */
+  streamId(ms: number, seq: number): void {
+    if (ms !== this.idMs) {
+      let n = ms;
+      let len = 0;
+      const d = this.idMsDigits;
+      do {
+        d[15 - len++] = 48 + (n % 10);
+        n = Math.floor(n / 10);
+      } while (n > 0);
+      this.idMs = ms;
+      this.idMsLen = len;
+    }
+    let seqLen = 1;
+    for (let x = seq; x >= 10; x = Math.floor(x / 10)) seqLen++;
+    const msLen = this.idMsLen;
+    const n = msLen + 1 + seqLen;
+    this.ensure(n + 8);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = 0x24;
+    if (n >= 10) buf[p++] = 48 + ((n / 10) | 0);
+    buf[p++] = 48 + (n % 10);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    const d = this.idMsDigits;
+    for (let i = 16 - msLen; i < 16; i++) buf[p++] = d[i];
+    buf[p++] = 0x2d;
+    let x = seq;
+    for (let i = seqLen - 1; i >= 0; i--) {
+      buf[p + i] = 48 + (x % 10);
+      x = Math.floor(x / 10);
+    }
+    p += seqLen;
+    buf[p] = 13;
+    buf[p + 1] = 10;
+    this.pos = p + 2;
+  }
+
   /** Bytes written and not yet taken. */
   get pendingBytes(): number {
     return this.chunks.length === 0 ? this.pos : this.length;
@@ -367,6 +412,10 @@ export class RespWriter {
     }
     if (r instanceof RawReply) {
       this.rawBytes(proto === 3 ? r.resp3 : r.resp2);
+      return;
+    }
+    if (r instanceof StreamIdReply) {
+      this.streamId(r.ms, r.seq);
       return;
     }
     if (Array.isArray(r)) {

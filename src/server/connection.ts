@@ -48,6 +48,12 @@ export function currentConnection(): Connection | null {
   return batchOwner;
 }
 
+/** `ip:port` as Redis prints a peer (an IPv4-mapped IPv6 address without its `::ffff:`). */
+function addressOf(ip: string | undefined, port: number | undefined): string {
+  const a = ip ?? '';
+  return `${a.startsWith('::ffff:') ? a.slice(7) : a}:${port ?? 0}`;
+}
+
 export class Connection implements Context {
   readonly id: number;
   name = '';
@@ -60,7 +66,8 @@ export class Connection implements Context {
   readonly createdAt: number;
   lastActiveAt: number;
   readonly remoteAddress: string;
-  readonly localAddress: string;
+  /** Our end of the socket, asked of the kernel (getsockname) on first use: CLIENT LIST/INFO/KILL LADDR only. */
+  private laddr: string | undefined;
   readonly server: RedKitServer;
   /** client-output-buffer-limit of this server (server/limits.ts). */
   private readonly limits: Limits;
@@ -128,8 +135,7 @@ export class Connection implements Context {
     this.id = id;
     this.db = server.store.dbs[0];
     this.createdAt = this.lastActiveAt = this.cronAt = this.clock.now();
-    this.remoteAddress = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
-    this.localAddress = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`.replace(/^::ffff:/, '');
+    this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort);
     this.authenticated = !server.requiresAuth();
     this.aclUser = server.acl.defaultUser;
     this.parser.unauthenticated = !this.authenticated;
@@ -161,6 +167,11 @@ export class Connection implements Context {
         }),
       );
     }
+  }
+
+  get localAddress(): string {
+    if (this.laddr === undefined) this.laddr = addressOf(this.socket.localAddress, this.socket.localPort);
+    return this.laddr;
   }
 
   /** True when the connection is in pub/sub mode (set by the pub/sub commands). */
@@ -309,7 +320,7 @@ export class Connection implements Context {
     if (prevOwner !== null && prevOwner !== this) prevOwner.flushBatch();
     batchOwner = this;
     // Command timing restarts here: the previous connection's flush is not this batch's time.
-    this.server.dispatcher.newBatch();
+    this.server.dispatcher.beginBatch();
     if (this.state !== 'processing') this.setState('processing');
     let progressed = hasFirst;
     try {
@@ -371,7 +382,7 @@ export class Connection implements Context {
       }
     } finally {
       // Queued fast commands get their time before the write, which is not theirs.
-      this.server.dispatcher.newBatch();
+      this.server.dispatcher.endBatch();
       if (this.aborted) batch.take();
       else this.flushBatch();
       batchOwner = prevOwner === this ? null : prevOwner;

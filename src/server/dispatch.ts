@@ -45,10 +45,17 @@ export type Observer = (ctx: Context, cmd: Command, args: string[], reply: Reply
  * latencystats / commandstats usec), in microseconds.
  */
 export interface CommandTimer {
-  /** `sentName` / `sentArgs`: the client's command as it sent it (ctx.sentName / ctx.sentArgs when it ran). */
-  record(ctx: Context, cmd: Command, args: readonly string[], us: number, sentName: string, sentArgs: readonly string[]): void;
-  /** The first `n` commands of the arrays took `us` each (commands sharing a clock reading). */
-  recordShared(n: number, us: number, ctxs: Context[], cmds: Command[], argss: string[][], sentNames: string[], sentArgss: string[][]): void;
+  /**
+   * `sentName` / `sentArgs`: the client's command as it sent it (ctx.sentName / ctx.sentArgs when it ran);
+   * `clientName`: the client's name when it finished (ctx.name by default).
+   */
+  record(ctx: Context, cmd: Command, args: readonly string[], us: number, sentName: string, sentArgs: readonly string[], clientName?: string): void;
+  /**
+   * The first `n` commands of `cmds` took `us` each (commands sharing a clock
+   * reading). Returns false, recording nothing, when `us` is long enough for
+   * the slow log or the latency monitor: then each goes through record().
+   */
+  recordShared(n: number, us: number, cmds: Command[]): boolean;
 }
 
 
@@ -129,6 +136,12 @@ export class Dispatcher {
    * and share the time since `stamp` equally. Other commands are timed one by
    * one (one reading each), so a slow KEYS or SORT in a pipeline is measured
    * exactly. A command that waits (a delay fault...) is always timed alone.
+   *
+   * A queued command costs a few array stores: its command, client, name and
+   * arguments (kept for the slow log, which needs them only when the shared
+   * time is over its threshold); the arguments as sent only when they are not
+   * the arguments run (subcommands, EXEC, scripts). Recording is one pass per
+   * batch over the run of commands.
    */
   private stamp = 0;
   private stampValid = false;
@@ -137,12 +150,21 @@ export class Dispatcher {
   private readonly pendingCmd: Command[] = [];
   private readonly pendingArgs: string[][] = [];
   private readonly pendingSentName: string[] = [];
-  private readonly pendingSentArgs: string[][] = [];
-  /** A microtask ends the batch for callers that do not (one at a time). */
+  /** The client's name when the command finished (a CLIENT SETNAME later in the batch does not rename earlier entries). */
+  private readonly pendingName: string[] = [];
+  /** Arguments as sent, set (and `pendingSentSet`) only where they are not pendingArgs[i]. */
+  private readonly pendingSentArgs: Array<string[] | undefined> = [];
+  private pendingSentSet = false;
+  /**
+   * Connections bracket a read's commands with beginBatch()/endBatch(); a
+   * command run outside a batch (a timer serving a blocked client, the
+   * fixture's in-process client...) schedules a microtask to end its batch.
+   */
+  private batchDepth = 0;
   private endScheduled = false;
   private readonly endOfBatch = (): void => {
     this.endScheduled = false;
-    this.newBatch();
+    if (this.batchDepth === 0) this.newBatch();
   };
 
   constructor(
@@ -159,6 +181,20 @@ export class Dispatcher {
     this.stampValid = false;
   }
 
+  /** A connection starts running the commands of one read (ended by endBatch(), in a finally). */
+  beginBatch(): void {
+    if (this.pendingCount !== 0) this.settlePending();
+    this.stampValid = false;
+    this.batchDepth++;
+  }
+
+  /** The commands of one read ran: settle the queued ones before the reply is written (the write is not their time). */
+  endBatch(): void {
+    if (this.pendingCount !== 0) this.settlePending();
+    this.stampValid = false;
+    if (this.batchDepth > 0) this.batchDepth--;
+  }
+
   /** Read the clock, give the queued fast commands their share of the time since `stamp`. */
   private settlePending(): number {
     const now = performance.now();
@@ -166,31 +202,40 @@ export class Dispatcher {
     this.pendingCount = 0;
     const timer = this.timer;
     const us = this.stampValid ? ((now - this.stamp) * 1000) / n : 0;
+    const argss = this.pendingArgs;
+    const sentArgss = this.pendingSentArgs;
     if (timer !== null) {
       try {
-        timer.recordShared(n, us, this.pendingCtx, this.pendingCmd, this.pendingArgs, this.pendingSentName, this.pendingSentArgs);
+        if (!timer.recordShared(n, us, this.pendingCmd)) {
+          // Slow enough for the slow log or the latency monitor (rare): each one the full way.
+          const ctxs = this.pendingCtx;
+          const cmds = this.pendingCmd;
+          const names = this.pendingSentName;
+          const clientNames = this.pendingName;
+          for (let i = 0; i < n; i++) {
+            const sent = this.pendingSentSet ? sentArgss[i] : undefined;
+            timer.record(ctxs[i], cmds[i], argss[i], us, names[i], sent ?? argss[i], clientNames[i]);
+          }
+        }
       } catch (e) {
         this.logger.error(`command timer: ${(e as Error)?.stack ?? e}`);
       }
     }
     // Arguments can be large: do not keep them past the batch.
-    const argss = this.pendingArgs;
-    const sentArgss = this.pendingSentArgs;
-    for (let i = 0; i < n; i++) {
-      (argss as unknown[])[i] = undefined;
-      (sentArgss as unknown[])[i] = undefined;
+    for (let i = 0; i < n; i++) (argss as unknown[])[i] = undefined;
+    if (this.pendingSentSet) {
+      this.pendingSentSet = false;
+      for (let i = 0; i < n; i++) sentArgss[i] = undefined;
     }
     this.stamp = now;
     this.stampValid = true;
     return now;
   }
 
-  /** Start time of a timed command that is measured alone. */
-  private startStamp(): number {
-    if (this.pendingCount !== 0) return this.settlePending();
-    if (this.stampValid) return this.stamp;
+  /** The first clock reading of a batch (with a microtask to end it when no connection will). */
+  private openStamp(): number {
     this.stampValid = true;
-    if (!this.endScheduled) {
+    if (this.batchDepth === 0 && !this.endScheduled) {
       this.endScheduled = true;
       queueMicrotask(this.endOfBatch);
     }
@@ -206,22 +251,30 @@ export class Dispatcher {
     return this.timer !== null && this.stampValid ? this.stamp : performance.now();
   }
 
-  /** Queue a fast command: it shares the time until the next clock reading. */
-  private queueFast(ctx: Context, cmd: Command, args: string[]): void {
-    if (!this.stampValid) {
-      this.stampValid = true;
-      if (!this.endScheduled) {
-        this.endScheduled = true;
-        queueMicrotask(this.endOfBatch);
-      }
-      this.stamp = performance.now();
-    }
+  /** Start time of a timed command that is measured alone. */
+  private startStamp(): number {
+    if (this.pendingCount !== 0) return this.settlePending();
+    if (this.stampValid) return this.stamp;
+    return this.openStamp();
+  }
+
+  /** Queue a fast command: it shares the time until the next clock reading. Returns its t0 for finish(): -2 - its index. */
+  private queueFast(ctx: Context, cmd: Command, args: string[]): number {
+    if (!this.stampValid) this.openStamp();
     const i = this.pendingCount++;
-    this.pendingCtx[i] = ctx;
     this.pendingCmd[i] = cmd;
+    this.pendingCtx[i] = ctx;
     this.pendingArgs[i] = args;
     this.pendingSentName[i] = ctx.sentName;
-    this.pendingSentArgs[i] = ctx.sentArgs;
+    if (ctx.sentArgs !== args) this.sentArgsDiffer(i, ctx.sentArgs);
+    return -2 - i;
+  }
+
+  /** A queued command sent other arguments than it runs with (a subcommand, EXEC, a script). Kept out of queueFast. */
+  private sentArgsDiffer(i: number, sentArgs: string[]): void {
+    // Entries of pendingSentArgs are undefined but where set here (settlePending clears them).
+    this.pendingSentSet = true;
+    this.pendingSentArgs[i] = sentArgs;
   }
 
   /**
@@ -363,8 +416,8 @@ export class Dispatcher {
     ctx.command = cmd;
     cmd.stats.calls++;
     const touches = ctx.store.touches;
-    // -1: not timed; -2: a fast command queued for a shared reading; else its start.
-    const t0 = this.timer === null ? -1 : cmd.sharedTiming ? (this.queueFast(ctx, cmd, args), -2) : this.startStamp();
+    // -1: not timed; <= -2: a fast command queued for a shared reading (-2 - its index); else its start.
+    const t0 = this.timer === null ? -1 : cmd.sharedTiming ? this.queueFast(ctx, cmd, args) : this.startStamp();
     let reply: Reply | Promise<Reply>;
     try {
       reply = this.middleware.length === 0 ? cmd.handler(ctx, args) : this.chain(ctx, cmd, args);
@@ -391,12 +444,12 @@ export class Dispatcher {
     }
     // A command that waits is timed alone (a queued fast one leaves the queue, where it is last).
     let start = t0;
-    if (t0 === -2) {
-      if (this.pendingCount !== 0 && this.pendingCmd[this.pendingCount - 1] === cmd) {
+    if (t0 <= -2) {
+      if (-2 - t0 === this.pendingCount - 1 && this.pendingCmd[this.pendingCount - 1] === cmd) {
         this.pendingCount--;
         this.pendingCtx[this.pendingCount] = undefined as unknown as Context;
         this.pendingArgs[this.pendingCount] = undefined as unknown as string[];
-        this.pendingSentArgs[this.pendingCount] = undefined as unknown as string[];
+        this.pendingSentArgs[this.pendingCount] = undefined;
       }
       start = this.stamp;
     }
@@ -415,12 +468,16 @@ export class Dispatcher {
     return Promise.resolve(reply).then(done, (e) => done(this.errorToReply(e, cmd, ctx)));
   }
 
-  /** `t0`: start of a command timed alone (-1: not timed now, or `us` is its duration; -2: queued fast). */
+  /** `t0`: start of a command timed alone (-1: not timed now, or `us` is its duration; <= -2: queued fast, -2 - its index). */
   private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, count: boolean, touches: number, t0: number, us = -1): Reply {
     if (t0 >= 0) {
       const t1 = performance.now();
       this.stamp = t1;
       us = (t1 - t0) * 1000;
+    } else if (t0 <= -2) {
+      // The slow log shows the client's name after the command (CLIENT SETNAME's own entry has the new one).
+      const i = -2 - t0;
+      if (i < this.pendingCount) this.pendingName[i] = ctx.name;
     }
     if (us >= 0 && this.timer !== null) this.timer.record(ctx, cmd, args, us, ctx.sentName, ctx.sentArgs);
     if (count) this.stats.commands++;

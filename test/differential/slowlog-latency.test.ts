@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decode, expectSame, startPair, type Cmd, type Pair } from '../support/differential.js';
+import { encodeCommand } from '../support/raw-client.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -87,6 +88,63 @@ describe('SLOWLOG', () => {
       await expectSame(r, k, [['CONFIG', 'SET', 'slowlog-max-len', '2'], ['PING']]);
       expect(shape(await k.call('SLOWLOG', 'GET', '-1'))).toEqual(shape(await r.call('SLOWLOG', 'GET', '-1')));
       await expectSame(r, k, [['CONFIG', 'SET', 'slowlog-log-slower-than', '-1'], ['SLOWLOG', 'RESET'], ['PING'], ['SLOWLOG', 'LEN']]);
+    });
+
+    it(`a pipeline in one write: every command logged as sent, counted in commandstats and HISTOGRAM (RESP${proto})`, async () => {
+      // Fast commands of one read share clock readings (Dispatcher.queueFast): each must still be
+      // logged with its own name and arguments as the client spelled them, subcommands and
+      // commands queued by MULTI included, and counted once.
+      const { r, k } = await pair.clients(proto);
+      await expectSame(r, k, [...reset, ['CONFIG', 'RESETSTAT'], ['CONFIG', 'SET', 'slowlog-log-slower-than', '0']]);
+      const cmds: Cmd[] = [
+        ['set', 'p1', 'a'],
+        ['GET', 'p1'],
+        ['gEt', 'p2'],
+        ['Client', 'SetName', 'piped'],
+        ['INCR', 'n'],
+        ['incr', 'n'],
+        ['MULTI'],
+        ['get', 'p1'],
+        ['Incr', 'n'],
+        ['EXEC'],
+        ['HSET', 'h', 'f', 'v'],
+        ['hget', 'h', 'f'],
+        ['config', 'get', 'maxmemory'],
+        ['GET', 'x'.repeat(200)],
+        ['APPEND', 'p1', 'b'],
+      ];
+      for (let i = 0; i < 20; i++) cmds.push(['GET', `k${i}`]);
+      const bytes = Buffer.concat(cmds.map((c) => encodeCommand(c)));
+      r.write(bytes);
+      k.write(bytes);
+      for (const c of cmds) {
+        const [a, b] = await Promise.all([r.read(), k.read()]);
+        expect(b, `reply to ${c.join(' ')}`).toBe(a);
+      }
+      await expectSame(r, k, [['CONFIG', 'SET', 'slowlog-log-slower-than', '-1']]);
+      const a = await r.call('SLOWLOG', 'GET', '-1');
+      const b = await k.call('SLOWLOG', 'GET', '-1');
+      expect(shape(b)).toEqual(shape(a));
+      const stats = (bytes: string) =>
+        (decode(bytes) as string)
+          .split('\r\n')
+          .filter((l) => l.startsWith('cmdstat_'))
+          .map((l) => l.replace(/,usec=\d+,usec_per_call=[\d.]+/, ''))
+          .sort();
+      expect(stats(await k.call('INFO', 'commandstats'))).toEqual(stats(await r.call('INFO', 'commandstats')));
+      const calls = (bytes: string) => {
+        const v = decode(bytes) as { map: unknown[] } | unknown[];
+        const flat = Array.isArray(v) ? v : v.map;
+        const out: Record<string, number> = {};
+        for (let i = 0; i < flat.length; i += 2) {
+          const inner = flat[i + 1] as { map: unknown[] } | unknown[];
+          const f = Array.isArray(inner) ? inner : inner.map;
+          out[flat[i] as string] = Number((f[1] as { int: string }).int);
+        }
+        return out;
+      };
+      const names = ['get', 'set', 'incr', 'client|setname', 'multi', 'exec', 'hset', 'hget', 'config|get', 'append'];
+      expect(calls(await k.call('LATENCY', 'HISTOGRAM', ...names))).toEqual(calls(await r.call('LATENCY', 'HISTOGRAM', ...names)));
     });
   }
 });

@@ -156,6 +156,36 @@ describe('RStream against a model', () => {
     });
   }
 
+  it('appended bytes read back exactly: binary values of every length class, reads and XDEL between appends', () => {
+    // The tail node takes appends in a buffer and makes its string on reads (StreamNode.data):
+    // read after every append, delete in the tail, then append again.
+    const s = new RStream();
+    const m: Array<{ id: string; fv: string[] }> = [];
+    const all = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
+    const lens = [0, 1, 31, 32, 33, 127, 128, 129, 300, 5000, 20000];
+    let ms = 1_700_000_000_000;
+    for (let i = 0; i < 400; i++) {
+      ms += i % 3 === 0 ? 1 : 0;
+      const len = lens[i % lens.length];
+      const v = all.repeat(Math.ceil(len / 256) + 1).slice(i % 256, (i % 256) + len);
+      const fv = i % 5 === 0 ? ['other', v, 'f\xff', all.slice(200)] : ['field', v];
+      s.append(ms, i, fv, 0, { maxEntries: 100, maxBytes: 4096 });
+      m.push({ id: `${ms}-${i}`, fv });
+      if (i % 7 === 0) {
+        const got = s.range(MIN_ID, MAX_ID, 0);
+        expect(got.length).toBe(m.length);
+        expect(show(got.slice(-3))).toEqual(m.slice(-3).map((x) => `${x.id}:${x.fv.join(',')}`));
+      }
+      if (i % 11 === 5) {
+        const [a, b] = m[m.length - 2].id.split('-').map(Number);
+        expect(s.deleteEntry(a, b)).toBe(true);
+        m.splice(m.length - 2, 1);
+      }
+    }
+    expect(show(s.range(MIN_ID, MAX_ID, 0))).toEqual(m.map((x) => `${x.id}:${x.fv.join(',')}`));
+    expect(show(s.clone().range(MIN_ID, MAX_ID, 0, true))).toEqual(m.map((x) => `${x.id}:${x.fv.join(',')}`).reverse());
+  });
+
   it('a node is closed at stream-node-max-entries (live and deleted) or max-bytes', () => {
     const s = new RStream();
     for (let i = 1; i <= 250; i++) s.append(i, 0, ['f', 'v']);

@@ -20,6 +20,7 @@ import {
   RawReply,
   SetReply,
   SimpleString,
+  StreamIdReply,
   VerbatimReply,
   reply,
   type Reply,
@@ -234,6 +235,34 @@ describe('simple types', () => {
     w.write(PONG, 2);
     const out = w.takeOne().latin1Slice();
     expect(out).toMatch(/^\*3\r\n:1\r\n-ERR [^\r\n]*not a reply[^\r\n]*\r\n\$1\r\nx\r\n\+PONG\r\n$/);
+  });
+});
+
+describe('stream IDs (StreamIdReply)', () => {
+  it('are the bulk string of `${ms}-${seq}` in both protocols, through the cached ms digits', () => {
+    const ids: Array<[number, number]> = [
+      [0, 0],
+      [1, 0],
+      [1, 9],
+      [1, 10],
+      [1700000000000, 0],
+      [1700000000000, 1],
+      [1700000000000, 12345],
+      [1700000000001, 99],
+      [1700000000000, 0],
+      [9007199254740991, 9007199254740991],
+      [12345678, 5],
+    ];
+    const w = new RespWriter(64);
+    let expected = '';
+    for (const [ms, seq] of ids) {
+      for (const proto of [2, 3] as const) expect(enc(new StreamIdReply(ms, seq), proto)).toBe(bulk(`${ms}-${seq}`));
+      // One writer across IDs (its ms digits cache), past its initial buffer.
+      w.write(new StreamIdReply(ms, seq), 2);
+      expected += bulk(`${ms}-${seq}`);
+      expect(String(new StreamIdReply(ms, seq))).toBe(`${ms}-${seq}`);
+    }
+    expect(Buffer.concat(w.take()).latin1Slice()).toBe(expected);
   });
 });
 

@@ -14,8 +14,10 @@
  * in one binary string: per entry a flags byte (deleted, same fields as the
  * master entry), the ms delta from the master and the seq (varints), then the
  * values (and field names when they differ from the node's master fields),
- * each length-prefixed. Appends concatenate (V8 flattens the string on the
- * next read), XDEL/XTRIM set the deleted flag in place, and a node whose
+ * each length-prefixed. Appends to the tail node write bytes into a buffer
+ * (a string is made from it when the node is read, and once for good when
+ * the next node starts: no string or cons cell per entry for the GC to
+ * copy), XDEL/XTRIM set the deleted flag in place, and a node whose
  * last live entry is deleted goes away — what Redis does, so the number of
  * nodes (XINFO `radix-tree-keys`) is Redis's: a new node starts when the tail
  * node holds `stream-node-max-entries` entries (live or deleted) or when its
@@ -110,6 +112,36 @@ function varint(v: U64): string {
 }
 
 const lenPrefixed = (s: string): string => (s.length < 128 ? ONE_CHAR[s.length] + s : varint(s.length) + s);
+
+/** Write varint(v) at b[p]; returns the position after it (at most 10 bytes). */
+function putVarint(b: Buffer, p: number, v: U64): number {
+  if (typeof v === 'number') {
+    while (v >= 128) {
+      b[p++] = (v % 128) | 128;
+      v = Math.floor(v / 128);
+    }
+    b[p++] = v;
+    return p;
+  }
+  while (v >= 128n) {
+    b[p++] = Number(v & 127n) | 128;
+    v >>= 7n;
+  }
+  b[p++] = Number(v);
+  return p;
+}
+
+/** Write a length-prefixed binary string at b[p] (at most 5 + its length bytes). */
+function putStr(b: Buffer, p: number, s: string): number {
+  const n = s.length;
+  if (n < 128) b[p++] = n;
+  else p = putVarint(b, p, n);
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) b[p + i] = s.charCodeAt(i);
+    return p + n;
+  }
+  return p + b.latin1Write(s, p, n);
+}
 
 /** Read position of the decoder (single-threaded, never re-entered). */
 let P = 0;
@@ -232,8 +264,17 @@ export const ENTRY_DELETED = F_DELETED;
 export const ENTRY_SAMEFIELDS = F_SAMEFIELDS;
 
 export class StreamNode {
-  /** Entries encoded one after the other (see the file comment). */
-  data: string;
+  /** Entries encoded one after the other (see the file comment); `data` reads them. */
+  private str = '';
+  /**
+   * While the node is the stream's tail, appends write their bytes here
+   * (no string per entry, nothing for the GC to copy); `str` is rebuilt from
+   * it when read after an append (`stale`). Sealed (dropped) when the next
+   * node starts; a rewrite of `data` (XDEL, trim) drops it too.
+   */
+  private tail: Buffer | null = null;
+  private tailLen = 0;
+  private stale = false;
   /** Live entries. */
   live = 0;
   /** Entries flagged deleted. */
@@ -263,12 +304,70 @@ export class StreamNode {
     /** Field names of the master entry. */
     readonly fields: string[],
   ) {
-    this.data = '';
     this.lastMs = ms;
     this.lastSeq = seq;
     let b = LP_EMPTY + lpIntSize(fields.length) + lpIntSize(0);
     for (let i = 0; i < fields.length; i++) b += lpStrSize(fields[i]);
     this.lpBytes = b;
+  }
+
+  /** Entries encoded one after the other (see the file comment). */
+  get data(): string {
+    if (this.stale) {
+      this.str = this.tail!.latin1Slice(0, this.tailLen);
+      this.stale = false;
+    }
+    return this.str;
+  }
+
+  set data(v: string) {
+    this.str = v;
+    this.tail = null;
+    this.tailLen = 0;
+    this.stale = false;
+  }
+
+  /** The node is no longer the tail: keep only its string. */
+  seal(): void {
+    if (this.tail === null) return;
+    if (this.stale) this.str = this.tail.latin1Slice(0, this.tailLen);
+    this.tail = null;
+    this.tailLen = 0;
+    this.stale = false;
+  }
+
+  /** The tail buffer with room for `need` more bytes past tailLen. */
+  private room(need: number): Buffer {
+    const t = this.tail;
+    if (t !== null && this.tailLen + need <= t.length) return t;
+    const used = t !== null ? this.tailLen : this.str.length;
+    const b = Buffer.allocUnsafe(Math.max(256, 2 * (used + need)));
+    if (t !== null) t.copy(b, 0, 0, used);
+    else b.latin1Write(this.str, 0, used);
+    this.tail = b;
+    this.tailLen = used;
+    return b;
+  }
+
+  /**
+   * Append one entry's record: flags, ms delta, seq, then (unless the entry
+   * has the master fields) the field count, then the field names (idem) and
+   * values, length-prefixed. `need`: an upper bound of its size.
+   */
+  appendRecord(flags: number, msd: U64, seq: U64, fv: readonly string[], from: number, need: number): void {
+    const b = this.room(need);
+    let p = this.tailLen;
+    b[p++] = flags;
+    p = putVarint(b, p, msd);
+    p = putVarint(b, p, seq);
+    if (flags & F_SAMEFIELDS) {
+      for (let i = from + 1; i < fv.length; i += 2) p = putStr(b, p, fv[i]);
+    } else {
+      p = putVarint(b, p, (fv.length - from) >> 1);
+      for (let i = from; i < fv.length; i++) p = putStr(b, p, fv[i]);
+    }
+    this.tailLen = p;
+    this.stale = true;
   }
 
   /** Redis's lpBytes() of this node. */
@@ -496,13 +595,27 @@ export class RStream implements RObject {
   /** Nodes in master-ID order. */
   nodes: StreamNode[] = [];
   length = 0;
-  lastId: StreamID = MIN_ID;
+  /** The last ID (lastId), as two halves: appends set these without making an object. */
+  lastMs: U64 = 0;
+  lastSeq: U64 = 0;
+  private lastIdObj: StreamID | null = MIN_ID;
   firstId: StreamID = MIN_ID;
   maxDeletedId: StreamID = MIN_ID;
   entriesAdded: number = 0;
   groups: Map<string, ConsumerGroup> | null = null;
   /** Bytes of the nodes' cached encodings (bounded by ENC_BUDGET). */
   encBytes = 0;
+
+  /** The ID of the last entry ever added (or set by XSETID / a load). */
+  get lastId(): StreamID {
+    return this.lastIdObj ?? (this.lastIdObj = { ms: this.lastMs, seq: this.lastSeq });
+  }
+
+  set lastId(id: StreamID) {
+    this.lastIdObj = id;
+    this.lastMs = id.ms;
+    this.lastSeq = id.seq;
+  }
 
   private dropEnc(node: StreamNode): void {
     this.encBytes -= node.enc!.buf.length;
@@ -535,10 +648,9 @@ export class RStream implements RObject {
     }
     let flags = 0;
     if (node === null) {
-      // The tail node is complete: flatten its string (appends built a
-      // tree of small strings; ToNumber flattens it in place).
+      // The tail node is complete: it keeps its string only.
       const tail = this.nodes.length > 0 ? this.nodes[this.nodes.length - 1] : null;
-      if (tail !== null) flatten(tail.data);
+      if (tail !== null) tail.seal();
       const fields: string[] = new Array(nf);
       for (let i = 0; i < nf; i++) fields[i] = fv[from + 2 * i];
       node = new StreamNode(ms, seq, fields);
@@ -553,25 +665,22 @@ export class RStream implements RObject {
       }
     }
     const msd = typeof ms === 'number' && typeof node.ms === 'number' ? ms - node.ms : subU(ms, node.ms);
-    let rec = ONE_CHAR[flags] + (typeof msd === 'number' && msd < 128 ? ONE_CHAR[msd] : varint(msd)) + (typeof seq === 'number' && seq < 128 ? ONE_CHAR[seq] : varint(seq));
+    let bytes = totalLen;
+    if (bytes < 0) {
+      bytes = 0;
+      for (let i = from; i < fv.length; i++) bytes += fv[i].length;
+    }
+    node.appendRecord(flags, msd, seq, fv, from, 31 + 5 * (fv.length - from) + bytes);
     // Redis's listpack: flags, ms-delta, seq-delta, [num-fields], [field] value ..., lp-count
     let lpb = 1 + 1 + lpDeltaSize(msd) + lpDeltaSize(typeof seq === 'number' && typeof node.seq === 'number' ? seq - node.seq : BigInt.asIntN(64, BigInt(seq) - BigInt(node.seq)));
     if (flags & F_SAMEFIELDS) {
-      for (let i = from + 1; i < fv.length; i += 2) {
-        rec += lenPrefixed(fv[i]);
-        lpb += lpStrSize(fv[i]);
-      }
+      for (let i = from + 1; i < fv.length; i += 2) lpb += lpStrSize(fv[i]);
       lpb += lpIntSize(nf + 3);
     } else {
-      rec += varint(nf);
       lpb += lpIntSize(nf);
-      for (let i = from; i < fv.length; i++) {
-        rec += lenPrefixed(fv[i]);
-        lpb += lpStrSize(fv[i]);
-      }
+      for (let i = from; i < fv.length; i++) lpb += lpStrSize(fv[i]);
       lpb += lpIntSize(2 * nf + 4);
     }
-    node.data += rec;
     if (node.enc !== null) this.dropEnc(node);
     node.reads = 0;
     node.lpBytes += lpb;
@@ -581,9 +690,10 @@ export class RStream implements RObject {
     node.lastLive = true;
     this.length++;
     this.entriesAdded++;
-    const id = { ms, seq };
-    this.lastId = id;
-    if (this.length === 1) this.firstId = id;
+    this.lastMs = ms;
+    this.lastSeq = seq;
+    this.lastIdObj = null;
+    if (this.length === 1) this.firstId = this.lastId;
   }
 
   // -- reading --
@@ -1035,11 +1145,6 @@ export class RStream implements RObject {
   }
 }
 
-/** Flatten a concatenated string in place (V8 flattens a cons string when converting it to a number). */
-function flatten(s: string): void {
-  FLAT_SINK = +s;
-}
-let FLAT_SINK = 0;
 
 function skipEntry(s: string, flags: number, nf: number): void {
   if (flags & F_SAMEFIELDS) {
