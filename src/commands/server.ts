@@ -231,7 +231,9 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'reply_buffer_expands:0',
       ];
     }
-    case 'replication':
+    case 'replication': {
+      const repl = server.ext.replicationInfo as (() => string[]) | undefined;
+      if (repl !== undefined) return repl();
       return [
         '# Replication',
         'role:master',
@@ -246,6 +248,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'repl_backlog_first_byte_offset:0',
         'repl_backlog_histlen:0',
       ];
+    }
     case 'cpu': {
       const u = process.cpuUsage();
       const sys = (u.system / 1e6).toFixed(6);

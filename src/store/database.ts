@@ -260,6 +260,7 @@ export class Database {
     st.touches++;
     if (st.tracker !== null) st.tracker.keyModified(key, expired);
     if (st.sizeWatch !== null) st.sizeWatch.keyChanged(this, key);
+    if (st.replLog !== null) st.replLog(this, key, expired);
     if (this.watched.size === 0) return;
     const ws = this.watched.get(key);
     if (ws === undefined) return;

@@ -128,6 +128,11 @@ export class Store {
   /** maxmemory accounting (server/eviction.ts), only while maxmemory is set. */
   sizeWatch: SizeWatch | null = null;
   /**
+   * Replication (src/replication/): sees every modified key (with its
+   * database) while the server feeds replicas; null costs one test per write.
+   */
+  replLog: ((db: Database, key: string, expired: boolean) => void) | null = null;
+  /**
    * Changes since the last save (Redis's server.dirty, INFO persistence
    * rdb_changes_since_last_save): bumped where Redis 7.0 bumps it.
    */
