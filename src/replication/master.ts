@@ -225,6 +225,13 @@ export class ReplicationMaster {
     this.feed(encodeCommand(['EXEC']));
   }
 
+  /** Put a command in the stream as it is (the fixture's reset: FLUSHALL), if there is a stream. */
+  propagateCommand(argv: string[], dbIndex = -1): void {
+    if (!this.feeding) return;
+    this.flushPending();
+    this.emit(argv, dbIndex);
+  }
+
   // ---- hooks (installed while feeding) ---------------------------------------------
 
   /** Store.replLog: a key changed (expired: removed because its time came). */

@@ -4,6 +4,8 @@
  * keyspace, a command recorder and fault injection.
  */
 import { Clock, parseDuration, type ClockMode, type Duration } from '../clock/clock.js';
+import { replicationOf } from '../replication/index.js';
+import { pauseReplication, resumeReplication, synced as replSynced } from '../replication/fixture.js';
 import { realSetTimeout } from '../clock/timers.js';
 import type { Handler, CommandDefinition } from '../server/registry.js';
 import type { Logger, LoggerOptions, LogLevel } from '../server/logger.js';
@@ -60,6 +62,13 @@ export interface RedKitOptions {
   config?: Record<string, string>;
   /** Socket I/O below Node's streams (default true); see ServerOptions.directIo. */
   directIo?: boolean;
+  /**
+   * Start this many replicas (RedKit servers replicating this one over
+   * Redis's protocol; `redkit.replicas`). They share this server's clock.
+   */
+  replicas?: number;
+  /** Replicate this master from the start (REPLICAOF host port). */
+  replicaOf?: { host: string; port: number };
 }
 
 export class RedKit {
@@ -74,6 +83,10 @@ export class RedKit {
   private readonly dbs = new Map<number, DbHandle>();
   private readonly options: RedKitOptions;
   private stopped = false;
+  /** Replicas started with the `replicas` option (stopped with this server). */
+  readonly replicas: RedKit[] = [];
+  /** The clock belongs to another RedKit (a replica shares its master's): stop() leaves it alone. */
+  private sharedClock = false;
 
   constructor(options: RedKitOptions = {}) {
     this.options = options;
@@ -142,7 +155,59 @@ export class RedKit {
   /** Start listening (startRedKit() does this for you). */
   async start(): Promise<this> {
     await this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1');
+    const o = this.options;
+    if (o.replicaOf !== undefined) replicationOf(this.server).replicaOf(o.replicaOf.host, o.replicaOf.port);
+    for (let i = 0; i < (o.replicas ?? 0); i++) {
+      const r = new RedKit({
+        host: o.host,
+        databases: o.databases,
+        redisVersion: o.redisVersion,
+        logger: o.logger,
+        password: o.password,
+        users: o.users,
+        record: o.record,
+        clock: this.clock,
+        config: { ...o.config, ...(o.password !== undefined ? { masterauth: o.password } : {}) },
+        replicaOf: { host: this.host, port: this.port },
+      });
+      r.sharedClock = true;
+      this.replicas.push(r);
+      await r.start();
+    }
+    if (o.replicaOf !== undefined || this.replicas.length !== 0) await this.synced();
     return this;
+  }
+
+  /**
+   * Wait for replication to catch up: on a replica, until it applied what
+   * its master had written; on a master, until every replica acknowledged
+   * every write so far.
+   */
+  synced(timeoutMs = 10000): Promise<void> {
+    if (replicationOf(this.server).link !== null) return replSynced(this.server, timeoutMs);
+    return Promise.all([replSynced(this.server, timeoutMs), ...this.replicas.map((r) => replSynced(r.server, timeoutMs))]).then(() => undefined);
+  }
+
+  /** On a replica: stop applying the master's stream (buffered) so reads see stale data. */
+  pauseReplication(): void {
+    pauseReplication(this.server);
+  }
+
+  /** On a replica: apply the buffered stream and go on. */
+  resumeReplication(): void {
+    resumeReplication(this.server);
+  }
+
+  /** REPLICAOF host port (or `null`: REPLICAOF NO ONE). */
+  replicaOf(master: { host: string; port: number } | null): void {
+    const r = replicationOf(this.server);
+    if (master === null) r.promote();
+    else r.replicaOf(master.host, master.port);
+  }
+
+  /** 'master' or 'replica'. */
+  get role(): 'master' | 'replica' {
+    return replicationOf(this.server).link === null ? 'master' : 'replica';
   }
 
   /** ACL users and the ACL LOG (see docs/testing.md, "Testing with ACL users"). */
@@ -234,6 +299,10 @@ export class RedKit {
     this.server.store.flushAll();
     this.scripts.flush();
     this.functions.flush();
+    // Replicas follow (the flush goes down the replication stream).
+    replicationOf(this.server).master.propagateCommand(['FLUSHALL']);
+    replicationOf(this.server).master.propagateCommand(['FUNCTION', 'FLUSH']);
+    for (const r of this.replicas) r.resumeReplication();
     this.recorder.clear();
     this.clock.reset();
     this.server.unpause();
@@ -297,9 +366,11 @@ export class RedKit {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const r of this.replicas) await r.stop();
     this.faults.dispose();
     await this.server.close();
-    this.server.dispose();
+    if (this.sharedClock) this.server.store.dispose();
+    else this.server.dispose();
   }
 }
 
