@@ -23,8 +23,12 @@ export const READONLY_ERR = "READONLY You can't write against a read only replic
 const WAIT_ON_REPLICA =
   'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.';
 
-/** Order of the -READONLY check among the gates (before pub/sub, loading, pause, MULTI: as processCommand). */
-const GATE_READONLY = 5;
+/**
+ * Order of the -READONLY check among the gates: after CLIENT PAUSE (30), so
+ * that a write held by a pause is checked again when it runs (Redis runs a
+ * held command's checks again after the pause), before MULTI queueing (90).
+ */
+const GATE_READONLY = 35;
 
 /** One server's replication: its master side, and its link when it is a replica. */
 export class Replication {
