@@ -16,7 +16,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ReplyError } from '../errors.js';
-import { MapReply, NULL_ARRAY, OK, SimpleString, type Reply } from '../resp/reply.js';
+import { MapReply, NULL_ARRAY, OK, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
+import { infoText } from '../commands/server.js';
 import { createServer, type RedKitServer } from '../server/server.js';
 import type { Context } from '../server/context.js';
 import type { CommandDefinition } from '../server/registry.js';
@@ -37,8 +38,8 @@ export interface RedKitSentinelOptions extends Omit<RedKitOptions, 'replicas' | 
   sentinelPort?: number;
 }
 
-/** The commands redis-sentinel 7.0 has (COMMAND COUNT: 15), and QUIT. */
-const SENTINEL_COMMANDS = new Set(['ping', 'sentinel', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'publish', 'info', 'role', 'client', 'shutdown', 'auth', 'hello', 'acl', 'command', 'quit']);
+/** The commands redis-sentinel 7.0 has (COMMAND COUNT: 15; QUIT is not one of them). */
+const SENTINEL_COMMANDS = new Set(['ping', 'sentinel', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'publish', 'info', 'role', 'client', 'shutdown', 'auth', 'hello', 'acl', 'command']);
 
 const NO_SUCH_MASTER = 'ERR No such master with that name';
 
@@ -339,26 +340,19 @@ export class RedKitSentinel {
       },
     });
     s.registerCommand('role', { handler: () => ['sentinel', [this.masterName]], arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'] });
-    const info = s.registry.lookup('info');
-    const base = info?.handler;
-    if (base !== undefined) {
-      s.registerCommand('info', {
-        arity: -1,
-        flags: ['loading', 'stale'],
-        handler: (ctx, args) => {
-          const want = args.length === 0 ? ['default'] : args.map((a) => a.toLowerCase());
-          const all = want.some((w) => w === 'all' || w === 'default' || w === 'everything');
-          const parts: string[] = [];
-          for (const sec of ['server', 'clients', 'stats', 'cpu']) {
-            if (!all && !want.includes(sec)) continue;
-            const r = base(ctx, [sec]);
-            if (typeof r === 'string' && r !== '') parts.push(r.replace(/\r\nredis_mode:standalone\r\n/, '\r\nredis_mode:sentinel\r\n').replace(/\r\n$/, ''));
-          }
-          if (all || want.includes('sentinel')) parts.push(this.infoSentinel().join('\r\n'));
-          return parts.length === 0 ? '' : parts.join('\r\n\r\n') + '\r\n';
-        },
-      });
-    }
+    s.registerCommand('info', {
+      arity: -1,
+      flags: ['loading', 'stale'],
+      handler: (ctx, args) => {
+        const want = args.length === 0 ? ['default'] : args.map((a) => a.toLowerCase());
+        const all = want.some((w) => w === 'all' || w === 'default' || w === 'everything');
+        const parts: string[] = [];
+        const secs = ['server', 'clients', 'stats', 'cpu'].filter((sec) => all || want.includes(sec));
+        if (secs.length !== 0) parts.push(infoText(s, ctx, secs).replace(/\r\nredis_mode:standalone\r\n/, '\r\nredis_mode:sentinel\r\n').replace(/(\r\n)+$/, ''));
+        if (all || want.includes('sentinel')) parts.push(this.infoSentinel().join('\r\n'));
+        return new VerbatimReply(parts.length === 0 ? '' : parts.join('\r\n\r\n') + '\r\n');
+      },
+    });
   }
 
   private infoSentinel(): string[] {
