@@ -12,6 +12,7 @@ import { F } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { defineCommands, intArg } from '../commands/util.js';
 import { persistenceOf } from '../commands/persistence.js';
+import type { ReplicationWait } from '../commands/blocking.js';
 import { ReplicationMaster } from './master.js';
 import { ReplicaLink } from './replica.js';
 
@@ -228,18 +229,6 @@ function syncCommand(psync: boolean) {
   };
 }
 
-function waitCommand(ctx: Context, args: string[]): Reply | Promise<Reply> {
-  const r = replicationOf(ctx.server);
-  if (r.isReplica) throw new ReplyError(WAIT_ON_REPLICA);
-  const needed = intArg(args[0]);
-  const timeout = intArg(args[1], 'ERR timeout is not an integer or out of range');
-  if (timeout < 0) throw new ReplyError('ERR timeout is negative');
-  const m = r.master;
-  if (ctx.inMulti || ctx.inScript) return m.countAcked(m.lastWrite(ctx));
-  const res = m.wait(ctx, needed, timeout);
-  return typeof res === 'number' ? res : res.then((n) => n);
-}
-
 export function installReplication(server: RedKitServer): void {
   const r = replicationOf(server);
   defineCommands(server, {
@@ -249,8 +238,15 @@ export function installReplication(server: RedKitServer): void {
     replconf,
     psync: syncCommand(true),
     sync: syncCommand(false),
-    wait: waitCommand,
   });
+  // WAIT (commands/blocking.ts) asks replication how many replicas acknowledged.
+  const replicationWait: ReplicationWait = {
+    check: (ctx) => {
+      if (replicationOf(ctx.server).isReplica) throw new ReplyError(WAIT_ON_REPLICA);
+    },
+    wait: (ctx, needed, timeoutMs) => replicationOf(ctx.server).master.wait(ctx, typeof needed === 'bigint' ? Number(needed) : needed, timeoutMs),
+  };
+  server.ext.replicationWait = replicationWait;
   server.ext.replicationInfo = () => r.info();
   server.addGate(
     (ctx, cmd) => {

@@ -441,26 +441,21 @@ export class ReplicationMaster {
     return this.woff.get(ctx) ?? 0;
   }
 
-  /** WAIT: resolves with the number of replicas that acknowledged the client's writes. */
-  wait(ctx: Context, needed: number, timeoutMs: number): Promise<number> | number {
+  /** WAIT: the number of replicas that acknowledged the client's writes, now or when enough did (or at the timeout). */
+  wait(ctx: Context, needed: number, timeoutMs: number): Reply | Promise<Reply> {
     const offset = this.lastWrite(ctx);
     const now = this.countAcked(offset);
-    if (now >= needed) return now;
+    const blocking = this.server.blocking;
+    if (now >= needed || !blocking.canBlock(ctx)) return now;
+    const p = blocking.block(ctx, { keys: [], timeoutMs, serve: () => undefined, onTimeout: () => this.countAcked(offset), unblockErrorable: true });
+    const w: Waiter = { ctx, offset, needed, resolve: (n) => blocking.answer(ctx.id, n), timer: null };
+    this.waiters.push(w);
+    const forget = () => {
+      this.waiters = this.waiters.filter((x) => x !== w);
+    };
+    p.then(forget, forget);
     this.getAck();
-    return new Promise<number>((resolve) => {
-      const w: Waiter = { ctx, offset, needed, resolve, timer: null };
-      if (timeoutMs > 0) {
-        w.timer = this.server.clock.after(timeoutMs, () => {
-          this.waiters = this.waiters.filter((x) => x !== w);
-          resolve(this.countAcked(offset));
-        });
-      }
-      this.waiters.push(w);
-      ctx.conn?.addCloseHook(() => {
-        this.waiters = this.waiters.filter((x) => x !== w);
-        w.timer?.cancel();
-      });
-    });
+    return p;
   }
 
   /** Resolves when every replica acknowledged everything written so far (the fixture's synced()). */
