@@ -29,6 +29,7 @@ import type { Reply } from '../resp/reply.js';
 import { createDumpPayload } from '../store/rdb.js';
 import { dumpOptions } from '../commands/dump.js';
 import { encodeCommand, randomReplId } from './stream.js';
+import { realClearInterval, realSetInterval } from '../clock/timers.js';
 
 /** Commands propagated as sent when every key they changed is one of their own keys. */
 const VERBATIM = new Set([
@@ -94,7 +95,18 @@ export class ReplicationMaster {
   /** False while this server is a replica (it forwards its master's stream instead). */
   private feeding = false;
 
-  constructor(private readonly server: RedKitServer) {}
+  /** INFO stats sync_full / sync_partial_ok / sync_partial_err. */
+  readonly syncStats = { full: 0, partialOk: 0, partialErr: 0 };
+  /** PING to the replicas every repl-ping-replica-period seconds (real time), while there are replicas. */
+  private pinger: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly server: RedKitServer) {
+    server.ext.replSyncStats = this.syncStats;
+    server.onStop(() => {
+      if (this.pinger !== null) realClearInterval(this.pinger);
+      this.pinger = null;
+    });
+  }
 
   get backlogActive(): boolean {
     return this.backlog !== null;
@@ -375,9 +387,12 @@ export class ReplicationMaster {
       const tail = this.backlogFrom(from);
       if (tail.length !== 0) conn.writeBytes(Buffer.from(tail));
       this.attach(conn, port, from - 1);
+      this.syncStats.partialOk++;
       this.server.logger.info(`Partial resynchronization request from ${conn.remoteAddress} accepted. Sending ${tail.length} bytes of backlog starting from offset ${from}.`);
       return;
     }
+    if (psync && replid !== null) this.syncStats.partialErr++;
+    this.syncStats.full++;
     if (this.backlog === null) {
       // The first replica: a new history starts here (Redis's changeReplicationId + createReplicationBacklog).
       this.replid = randomReplId();
@@ -403,6 +418,19 @@ export class ReplicationMaster {
       this.peers.delete(peer);
       this.checkWaiters();
     });
+    if (this.pinger === null) {
+      const period = Math.max(1, Number(this.server.config.get('repl-ping-replica-period') ?? 10) || 10) * 1000;
+      this.pinger = realSetInterval(() => {
+        if (this.peers.size === 0) {
+          if (this.pinger !== null) realClearInterval(this.pinger);
+          this.pinger = null;
+          return;
+        }
+        // Only a master pings (a replica forwards its master's pings).
+        if (this.feeding) this.server.guarded('pinging replicas', () => this.propagateCommand(['PING']));
+      }, period);
+      this.pinger.unref?.();
+    }
   }
 
   /** REPLCONF ACK from a replica. */
