@@ -15,6 +15,9 @@ import { aclScriptCheck } from '../server/acl.js';
 import type { Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import { F, type Command } from '../server/registry.js';
+import { ATTENTION } from '../server/dispatch.js';
+
+const ATTENTION_REPLICA = ATTENTION.REPLICA;
 import type { RedKitServer } from '../server/server.js';
 import type { Database } from '../store/database.js';
 import { BUDGET } from '../lua/runtime.js';
@@ -675,6 +678,8 @@ export class ScriptEngine {
     if (denied !== undefined) return rejected(denied);
     if ((bits & F.write) !== 0 && run.readOnly) return rejected(E.writeFromRo);
     const d = server.dispatcher;
+    // A read-only replica (src/replication/): a script's write answers -READONLY, as a client's.
+    if ((bits & F.write) !== 0 && (d.attention & ATTENTION_REPLICA) !== 0) return rejected("READONLY You can't write against a read only replica.");
     ctx.sentName = argv[0];
     ctx.sentArgs = cmd.parent === undefined ? args : argv.slice(1);
     d.prelude?.(ctx, cmd);

@@ -217,6 +217,10 @@ describe('a RedKit replica of a redis-server master', () => {
     expect(await r.call('INCR', 'x')).toBe("-READONLY You can't write against a read only replica.\r\n");
     expect(await r.call('EXEC')).toBe('-EXECABORT Transaction discarded because of previous errors.\r\n');
     expect(await r.call('WAIT', '0', '0')).toMatch(/^-ERR WAIT cannot be used with replica instances/);
+    // A script's write too (the read-only replica of a real master says the same, with the script's place).
+    expect(await r.call('EVAL', "return redis.call('set','a','b')", '0')).toMatch(/^-READONLY You can't write against a read only replica\. script: \w+, on @user_script:1\.\r\n$/);
+    expect(await r.call('EVAL', "return redis.pcall('set','a','b')", '0')).toBe("-READONLY You can't write against a read only replica.\r\n");
+    expect(await r.call('EVAL', "return redis.call('get','nosuchkey')", '0')).toBe('$-1\r\n');
     expect(await r.call('REPLICAOF', '127.0.0.1', String(master.port))).toBe('+OK Already connected to specified master\r\n');
     expect(await r.call('GET', 'before:set')).toMatch(/WRONGTYPE|^\$-1/);
   });
