@@ -102,6 +102,44 @@ async function runWorkload(c: RawClient, cmds: Cmd[]): Promise<void> {
   await c.call('SELECT', '0');
 }
 
+/** Commands with less common propagation: functions, streams and groups, db moves, flushes, served blocking moves. */
+const SPECIAL: Cmd[] = [
+  ['FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function('bump', function(keys, args) redis.call('incrby', keys[1], args[1]); return redis.call('sadd', keys[2], args[1]) end)"],
+  ['FCALL', 'bump', '2', 'fn:n', 'fn:s', '5'],
+  ['FCALL', 'bump', '2', 'fn:n', 'fn:s', '7'],
+  ['XADD', 'st', '*', 'a', '1'],
+  ['XADD', 'st', '*', 'a', '2'],
+  ['XADD', 'st', 'MAXLEN', '1', '*', 'a', '3'],
+  ['XGROUP', 'CREATE', 'st', 'g', '0'],
+  ['XREADGROUP', 'GROUP', 'g', 'c1', 'COUNT', '1', 'STREAMS', 'st', '>'],
+  ['XADD', 'st2', '1-1', 'f', 'v'],
+  ['XGROUP', 'CREATE', 'st2', 'g2', '$', 'MKSTREAM'],
+  ['SET', 'mv', '1'],
+  ['MOVE', 'mv', '2'],
+  ['SELECT', '3'],
+  ['SET', 'in3', 'x'],
+  ['RPUSH', 'l3', 'a', 'b'],
+  ['SELECT', '0'],
+  ['SWAPDB', '3', '4'],
+  ['SET', 'f1', '1'],
+  ['SELECT', '5'],
+  ['SET', 'gone', '1'],
+  ['FLUSHDB'],
+  ['SELECT', '0'],
+  ['SET', 'lazy', '1', 'PX', '1'],
+  ['HSET', 'hh', 'a', '1', 'b', '2'],
+  ['HDEL', 'hh', 'a'],
+  ['ZADD', 'zz', '1', 'a', '2', 'b'],
+  ['ZINCRBY', 'zz', '2.5', 'a'],
+  ['PFADD', 'hll', 'a', 'b', 'c'],
+  ['SETRANGE', 'sr', '5', 'xyz'],
+  ['BITFIELD', 'bf', 'INCRBY', 'u8', '0', '200'],
+  ['GEOADD', 'geo', '13.361389', '38.115556', 'Palermo'],
+  ['GETDEL', 'f1'],
+  ['LPUSH', 'src', 'a', 'b', 'c'],
+  ['SORT', 'src', 'ALPHA', 'STORE', 'sorted'],
+];
+
 async function digests(a: RawClient, b: RawClient): Promise<[string, string]> {
   return [await a.call('DEBUG', 'DIGEST'), await b.call('DEBUG', 'DIGEST')];
 }
@@ -142,6 +180,36 @@ describe('a redis-server replica of a RedKit master', () => {
     const [dm, dr] = await digests(m, r);
     expect(dr).toBe(dm);
     expect(dm).not.toBe('+0000000000000000000000000000000000000000\r\n');
+  });
+
+  it('functions, streams and groups, MOVE, SWAPDB, FLUSHDB, lazy expiry, PUBLISH, a served BLMOVE', async () => {
+    await m.call('FLUSHALL');
+    const sub = await RawClient.connect(replica.port);
+    await sub.call('SUBSCRIBE', 'news');
+    for (const c of SPECIAL) await m.call(...c);
+    await new Promise((res) => setTimeout(res, 5));
+    expect(await m.call('GET', 'lazy')).toBe('$-1\r\n'); // expired now: a DEL goes to the replica
+    const b = await RawClient.connect(master.port);
+    b.send('BLMOVE', 'q2', 'dst', 'LEFT', 'RIGHT', '0');
+    await new Promise((res) => setTimeout(res, 50));
+    await m.call('RPUSH', 'q2', 'x', 'y');
+    expect(await b.read()).toBe('$1\r\nx\r\n');
+    b.close();
+    expect(await m.call('PUBLISH', 'news', 'hello')).toBe(':0\r\n');
+    expect(await sub.read()).toBe('*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n');
+    sub.close();
+    expect(await m.call('WAIT', '1', '5000')).toBe(':1\r\n');
+    const [dm, dr] = await digests(m, r);
+    expect(dr).toBe(dm);
+    expect(await r.call('FUNCTION', 'LIST')).toBe(await m.call('FUNCTION', 'LIST'));
+    expect(await r.call('EXISTS', 'lazy')).toBe(':0\r\n');
+    for (const db of ['2', '3', '4', '5']) {
+      await m.call('SELECT', db);
+      await r.call('SELECT', db);
+      expect(await r.call('DBSIZE')).toBe(await m.call('DBSIZE'));
+    }
+    await m.call('SELECT', '0');
+    await r.call('SELECT', '0');
   });
 
   it('ROLE and INFO replication on both sides', async () => {
@@ -190,6 +258,25 @@ describe('a RedKit replica of a redis-server master', () => {
     await replica?.close();
     replica?.dispose();
     await master?.stop();
+  });
+
+  it('functions, streams and groups, MOVE, SWAPDB, FLUSHDB, expiry, served blocking moves from a real master', async () => {
+    await m.call('FLUSHALL');
+    await m.call('FUNCTION', 'FLUSH');
+    for (const c of SPECIAL) await m.call(...c);
+    await new Promise((res) => setTimeout(res, 5));
+    expect(await m.call('GET', 'lazy')).toBe('$-1\r\n');
+    const b = await RawClient.connect(master.port);
+    b.send('BLMOVE', 'q2', 'dst', 'LEFT', 'RIGHT', '0');
+    await new Promise((res) => setTimeout(res, 50));
+    await m.call('RPUSH', 'q2', 'x', 'y');
+    expect(await b.read()).toBe('$1\r\nx\r\n');
+    b.close();
+    expect(await m.call('WAIT', '1', '5000')).toBe(':1\r\n');
+    const [dm, dr] = await digests(m, r);
+    expect(dr).toBe(dm);
+    expect(await r.call('FUNCTION', 'LIST')).toBe(await m.call('FUNCTION', 'LIST'));
+    expect(await r.call('EXISTS', 'lazy')).toBe(':0\r\n');
   });
 
   it('loads the RDB and applies the stream: equal DEBUG DIGEST', async () => {
