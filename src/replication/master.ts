@@ -74,8 +74,10 @@ export class ReplicationMaster {
   /** master_repl_offset: bytes of stream so far. */
   offset = 0;
   secondOffset = -1;
-  /** The backlog: the last repl-backlog-size bytes of stream (null until a replica came). */
-  private backlog: Buffer[] | null = null;
+  /** The backlog: a ring of the last repl-backlog-size bytes of stream (null until a replica came). */
+  private backlog: Buffer | null = null;
+  /** Where the next stream byte goes in the ring. */
+  private ringPos = 0;
   private backlogLen = 0;
   readonly peers = new Set<ReplicaPeer>();
   /** Stream bytes to write to the replicas (at the end of the tick). */
@@ -85,8 +87,9 @@ export class ReplicationMaster {
   private streamDb = -1;
   /** Commands of a running transaction or script, sent as one MULTI/EXEC block. */
   private txn: Buffer[] | null = null;
-  /** Keys changed and not yet propagated, per database. */
-  private pending = new Map<Database, Set<string>>();
+  /** Keys changed and not yet propagated (with their databases; a key may repeat). */
+  private pendingDbs: Database[] = [];
+  private pendingKeys: string[] = [];
   private pendingCount = 0;
   private pendingFlushQueued = false;
   /** A client's last write: the offset WAIT waits for. */
@@ -148,7 +151,8 @@ export class ReplicationMaster {
   /** Make a backlog (the first replica came, or a replica synced). */
   createBacklog(): void {
     if (this.backlog !== null) return;
-    this.backlog = [];
+    this.backlog = Buffer.allocUnsafe(this.backlogSize());
+    this.ringPos = 0;
     this.backlogLen = 0;
   }
 
@@ -158,7 +162,8 @@ export class ReplicationMaster {
     this.replid2 = '0000000000000000000000000000000000000000';
     this.secondOffset = -1;
     this.offset = offset;
-    this.backlog = [];
+    this.backlog = Buffer.allocUnsafe(this.backlogSize());
+    this.ringPos = 0;
     this.backlogLen = 0;
     this.streamDb = -1;
   }
@@ -176,17 +181,16 @@ export class ReplicationMaster {
   /** Append bytes to the stream: offset, backlog, replicas. */
   feed(b: Buffer): void {
     this.offset += b.length;
-    const bl = this.backlog;
-    if (bl !== null) {
-      bl.push(b);
-      this.backlogLen += b.length;
-      const max = this.backlogSize();
-      while (bl.length > 1 && this.backlogLen - bl[0].length >= max) this.backlogLen -= (bl.shift() as Buffer).length;
-      if (this.backlogLen > max && bl.length === 1) {
-        // One huge chunk: keep its tail.
-        bl[0] = bl[0].subarray(bl[0].length - max);
-        this.backlogLen = max;
-      }
+    const ring = this.backlog;
+    if (ring !== null) {
+      const size = ring.length;
+      let src = b;
+      if (src.length > size) src = src.subarray(src.length - size);
+      const first = Math.min(src.length, size - this.ringPos);
+      src.copy(ring, this.ringPos, 0, first);
+      if (first < src.length) src.copy(ring, 0, first);
+      this.ringPos = (this.ringPos + src.length) % size;
+      this.backlogLen = Math.min(size, this.backlogLen + b.length);
     }
     if (this.peers.size === 0) return;
     this.out.push(b);
@@ -206,8 +210,16 @@ export class ReplicationMaster {
 
   /** The backlog's bytes from stream offset `from` (the first byte is offset backlogFirstByte). */
   private backlogFrom(from: number): Buffer {
-    const all = Buffer.concat(this.backlog ?? []);
-    return all.subarray(from - this.backlogFirstByte);
+    const ring = this.backlog;
+    if (ring === null) return Buffer.alloc(0);
+    const n = this.offset + 1 - from;
+    const size = ring.length;
+    const start = (((this.ringPos - n) % size) + size) % size;
+    const out = Buffer.allocUnsafe(n);
+    const first = Math.min(n, size - start);
+    ring.copy(out, 0, start, start + first);
+    if (first < n) ring.copy(out, first, 0, n - first);
+    return out;
   }
 
   private emit(argv: string[], dbIndex: number): void {
@@ -253,12 +265,8 @@ export class ReplicationMaster {
       this.emit(['DEL', key], db.id);
       return;
     }
-    let set = this.pending.get(db);
-    if (set === undefined) this.pending.set(db, (set = new Set()));
-    if (!set.has(key)) {
-      set.add(key);
-      this.pendingCount++;
-    }
+    this.pendingDbs[this.pendingCount] = db;
+    this.pendingKeys[this.pendingCount++] = key;
     // Changes outside a command (the keyspace API, a served blocked client) go at the end of the tick.
     if (!this.pendingFlushQueued) {
       this.pendingFlushQueued = true;
@@ -271,11 +279,36 @@ export class ReplicationMaster {
 
   /** Propagate every pending key as its effect. */
   flushPending(): void {
-    if (this.pendingCount === 0) return;
-    const pending = this.pending;
-    this.pending = new Map();
+    const n = this.pendingCount;
+    if (n === 0) return;
     this.pendingCount = 0;
-    for (const [db, keys] of pending) for (const k of keys) this.emitEffect(db, k);
+    const dbs = this.pendingDbs;
+    const keys = this.pendingKeys;
+    if (n === 1) {
+      this.emitEffect(dbs[0], keys[0]);
+    } else {
+      const seen = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        const id = `${dbs[i].id}\0${keys[i]}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        this.emitEffect(dbs[i], keys[i]);
+      }
+    }
+    for (let i = 0; i < n; i++) (keys as unknown[])[i] = undefined;
+  }
+
+  /** Forget the pending keys (the command that changed them is propagated as sent). */
+  private dropPending(): void {
+    const n = this.pendingCount;
+    this.pendingCount = 0;
+    for (let i = 0; i < n; i++) (this.pendingKeys as unknown[])[i] = undefined;
+  }
+
+  /** Every pending key is in `db` and is `key` (a one-key command's own key). */
+  private pendingOnly(db: Database, key: string): boolean {
+    for (let i = 0; i < this.pendingCount; i++) if (this.pendingDbs[i] !== db || this.pendingKeys[i] !== key) return false;
+    return true;
   }
 
   /** Dispatcher.propagate: a command ran. */
@@ -315,27 +348,27 @@ export class ReplicationMaster {
     if (name === 'set') {
       for (let i = 2; i < args.length; i++) if (RELATIVE.has(args[i].toLowerCase())) return false;
     }
-    if (this.pending.size !== 1) return false;
-    const set = this.pending.get(ctx.db);
-    if (set === undefined) return false;
-    const keys = commandKeyIndexes(cmd, args);
-    if (set.size > keys.length) return false;
-    for (const k of set) {
-      let found = false;
-      for (const i of keys) if (args[i] === k) found = true;
-      if (!found) return false;
+    const db = ctx.db;
+    if (cmd.firstKey === 1 && cmd.lastKey === 1) {
+      if (!this.pendingOnly(db, args[0])) return false;
+    } else {
+      const keys = commandKeyIndexes(cmd, args);
+      for (let i = 0; i < this.pendingCount; i++) {
+        if (this.pendingDbs[i] !== db) return false;
+        const k = this.pendingKeys[i];
+        let found = false;
+        for (const j of keys) if (args[j] === k) found = true;
+        if (!found) return false;
+      }
     }
-    this.pending = new Map();
-    this.pendingCount = 0;
+    this.dropPending();
     this.emit([cmd.name.toUpperCase(), ...args], ctx.dbIndex);
     return true;
   }
 
   /** Commands with a cheaper effect than the key's value (SPOP, HINCRBYFLOAT, EXPIRE...). */
   private propagateSpecial(ctx: Context, name: string, args: string[], reply: Reply): boolean {
-    if (this.pending.size !== 1) return false;
-    const set = this.pending.get(ctx.db);
-    if (set === undefined || set.size !== 1 || !set.has(args[0])) return false;
+    if (!this.pendingOnly(ctx.db, args[0])) return false;
     const key = args[0];
     const db = ctx.db;
     let argv: string[] | null = null;
@@ -353,8 +386,7 @@ export class ReplicationMaster {
       }
     }
     if (argv === null) return false;
-    this.pending = new Map();
-    this.pendingCount = 0;
+    this.dropPending();
     this.emit(argv, db.id);
     return true;
   }
