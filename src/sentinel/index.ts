@@ -147,19 +147,26 @@ export class RedKitSentinel {
     return [{ host: this.host, port: this.port }];
   }
 
+  /** Servers stopped by killMaster() (and not revived). */
+  private readonly down = new Set<RedKit>();
+
   /** The current master. */
   get master(): RedKit {
-    const m = this.nodes.find((n) => n.role === 'master');
+    const m = this.nodes.find((n) => n.role === 'master' && !this.down.has(n));
     if (m === undefined) throw new Error('RedKit sentinel: no master');
     return m;
   }
 
   /** The current master's replicas. */
   get replicas(): RedKit[] {
-    const m = this.master;
+    return this.replicasOf(this.master);
+  }
+
+  private replicasOf(m: RedKit): RedKit[] {
     return this.nodes.filter((n) => {
+      if (this.down.has(n)) return false;
       const l = replicationOf(n.server).link;
-      return l !== null && l.port === m.port;
+      return l !== null && l.port === m.port && l.host === m.host;
     });
   }
 
@@ -184,10 +191,10 @@ export class RedKitSentinel {
    * Promote a replica (default: the one with the largest offset), re-point the
    * others and the old master, publish the events. Resolves when done.
    */
-  async failover(replica?: RedKit): Promise<void> {
+  async failover(replica?: RedKit, crashed?: RedKit): Promise<void> {
     if (this.failing) throw new Error('RedKit sentinel: a failover is already in progress');
-    const old = this.master;
-    const candidates = this.replicas;
+    const old = crashed ?? this.master;
+    const candidates = this.replicasOf(old);
     const chosen = replica ?? candidates.sort((a, b) => replicationOf(b.server).master.offset - replicationOf(a.server).master.offset)[0];
     if (chosen === undefined || !candidates.includes(chosen)) throw new ReplyError('NOGOODSLAVE No suitable replica to promote');
     this.failing = true;
@@ -201,11 +208,13 @@ export class RedKitSentinel {
       this.publish('+failover-state-select-slave', masterDesc);
       this.publish('+selected-slave', this.describeSlave(chosen, old));
       // No acknowledged write may be lost: hold the old master's writes until the replica has them all.
-      old.server.pause(24 * 3600 * 1000, 'write');
-      try {
-        await chosen.synced();
-      } catch {
-        // Promote anyway (a replica that cannot catch up), as Sentinel does.
+      if (crashed === undefined) {
+        old.server.pause(24 * 3600 * 1000, 'write');
+        try {
+          await chosen.synced();
+        } catch {
+          // Promote anyway (a replica that cannot catch up), as Sentinel does.
+        }
       }
       this.publish('+failover-state-send-slaveof-noone', this.describeSlave(chosen, old));
       chosen.replicaOf(null);
@@ -221,17 +230,49 @@ export class RedKitSentinel {
         this.publish('+slave-reconf-done', this.describeSlave(r, old));
       }
       // The old master becomes a replica of the new one: its held writes answer -READONLY, unapplied.
-      old.replicaOf({ host: chosen.host, port: chosen.port });
+      if (crashed === undefined) old.replicaOf({ host: chosen.host, port: chosen.port });
       this.publish('+failover-end', masterDesc);
       this.publish('+switch-master', `${this.masterName} ${old.host} ${old.port} ${chosen.host} ${chosen.port}`);
-      this.publish('+slave', this.describeSlave(old, chosen));
+      if (crashed === undefined) this.publish('+slave', this.describeSlave(old, chosen));
       for (const r of candidates) if (r !== chosen) this.publish('+slave', this.describeSlave(r, chosen));
-      // Its clients reconnect and ask the sentinel where the master is now.
-      for (const c of [...old.server.connections.values()]) if (c.ext.replicaLink === undefined) c.end();
-      old.server.unpause();
+      if (crashed === undefined) {
+        // Its clients reconnect and ask the sentinel where the master is now.
+        for (const c of [...old.server.connections.values()]) if (c.ext.replicaLink === undefined) c.end();
+        old.server.unpause();
+      }
     } finally {
       this.failing = false;
     }
+  }
+
+  /**
+   * The master crashes: its port closes and its clients are disconnected;
+   * the sentinel sees it down (`+sdown`, `+odown`) and fails over to a
+   * replica, without waiting for it (writes the replica had not received
+   * are lost, as with Redis). `revive(node)` brings it back as a replica.
+   */
+  async killMaster(): Promise<RedKit> {
+    const old = this.master;
+    if (this.replicas.length === 0) throw new ReplyError('NOGOODSLAVE No suitable replica to promote');
+    this.down.add(old);
+    await old.server.close();
+    const desc = `master ${this.masterName} ${old.host} ${old.port}`;
+    this.publish('+sdown', desc);
+    this.publish('+odown', `${desc} #quorum 1/${this.quorum}`);
+    await this.failover(undefined, old);
+    return old;
+  }
+
+  /** A server stopped by killMaster() comes back, as a replica of the current master (`-sdown`, `+convert-to-slave`). */
+  async revive(node: RedKit): Promise<void> {
+    if (!this.down.has(node)) return;
+    const m = this.master;
+    await node.server.listen(node.port, node.host);
+    this.down.delete(node);
+    node.replicaOf({ host: m.host, port: m.port });
+    this.publish('-sdown', `master ${this.masterName} ${node.host} ${node.port}`);
+    this.publish('+convert-to-slave', this.describeSlave(node, m));
+    await node.synced();
   }
 
   // ---- replies ----------------------------------------------------------------------------

@@ -70,6 +70,39 @@ describe('ioredis with sentinels', () => {
   });
 });
 
+describe('a crashed master', () => {
+  it('killMaster(): +sdown, +odown, +switch-master; ioredis moves to the promoted replica; revive() brings the old one back as a replica', async () => {
+    const events: string[] = [];
+    const sub = new Redis(sentinel.port);
+    await sub.psubscribe('*');
+    sub.on('pmessage', (_p, ch, msg) => events.push(`${ch} ${msg}`));
+    const redis = new Redis({ sentinels: sentinel.sentinels, name: 'mymaster', maxRetriesPerRequest: 50, retryStrategy: () => 20, sentinelRetryStrategy: () => 20 });
+    redis.on('error', () => {});
+    try {
+      await redis.set('a', '1');
+      await sentinel.synced();
+      const old = await sentinel.killMaster();
+      const now = sentinel.master;
+      expect(now).not.toBe(old);
+      expect(await redis.incr('n')).toBe(1);
+      expect(now.db().get('n')).toBe('1');
+      expect(await redis.get('a')).toBe('1');
+      await sentinel.revive(old);
+      expect(old.role).toBe('replica');
+      expect(old.db().get('n')).toBe('1');
+      while (!events.some((e) => e.startsWith('+convert-to-slave'))) await new Promise((r) => setTimeout(r, 5));
+      const channels = events.map((e) => e.split(' ')[0]);
+      expect(channels.slice(0, 2)).toEqual(['+sdown', '+odown']);
+      expect(channels).toContain('+switch-master');
+      expect(events).toContain(`+switch-master mymaster ${old.host} ${old.port} ${now.host} ${now.port}`);
+      expect(channels.indexOf('+failover-end')).toBeLessThan(channels.indexOf('+switch-master'));
+    } finally {
+      redis.disconnect();
+      sub.disconnect();
+    }
+  });
+});
+
 describe('node-redis createSentinel', () => {
   it('finds the master and follows a failover during a workload', async () => {
     const client = createSentinel({ name: 'mymaster', sentinelRootNodes: sentinel.sentinels });
