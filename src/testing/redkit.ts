@@ -307,6 +307,12 @@ export class RedKit {
     this.clock.reset();
     this.server.unpause();
     this.server.setLoading(false);
+    for (const r of this.replicas) await r.reset();
+    if (this.replicas.length !== 0) {
+      // The flush reached the replicas (a test may read from them at once); their recorders start empty.
+      await this.synced();
+      for (const r of this.replicas) r.recorder.clear();
+    }
   }
 
   /** Close every client connection now (clients see the server go away). Returns how many were closed. */
