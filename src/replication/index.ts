@@ -248,6 +248,7 @@ export function installReplication(server: RedKitServer): void {
   };
   server.ext.replicationWait = replicationWait;
   server.ext.replicationInfo = () => r.info();
+  server.ext.helloRole = () => (r.isReplica ? 'replica' : 'master');
   server.addGate(
     (ctx, cmd) => {
       if ((server.dispatcher.attention & ATTENTION.REPLICA) === 0) return undefined;

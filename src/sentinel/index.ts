@@ -340,6 +340,7 @@ export class RedKitSentinel {
 
   private install(): void {
     const s = this.server;
+    s.ext.helloMode = 'sentinel';
     for (const c of s.registry.all()) if (!SENTINEL_COMMANDS.has(c.name)) s.unregisterCommand(c.name);
     const sub = (arity: number, handler: (ctx: Context, args: string[]) => Reply | Promise<Reply>): CommandDefinition => ({
       handler,

@@ -300,6 +300,7 @@ describe('a RedKit replica of a redis-server master', () => {
     expect(ri.slave_repl_offset).toBe(mi.master_repl_offset);
     expect(decode(await r.call('ROLE'))).toEqual(['slave', '127.0.0.1', { int: String(master.port) }, 'connected', { int: mi.master_repl_offset }]);
     expect(await r.call('SET', 'x', '1')).toBe("-READONLY You can't write against a read only replica.\r\n");
+    expect(decode(await r.call('HELLO', '2'))).toContain('replica');
     expect(await r.call('MULTI')).toBe('+OK\r\n');
     expect(await r.call('INCR', 'x')).toBe("-READONLY You can't write against a read only replica.\r\n");
     expect(await r.call('EXEC')).toBe('-EXECABORT Transaction discarded because of previous errors.\r\n');

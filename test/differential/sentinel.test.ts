@@ -127,6 +127,8 @@ describe('sentinel mode against redis-sentinel', () => {
       expect(ka.replace(/\d{4,5}/, 'PORT')).toBe(ra.replace(/\d{4,5}/, 'PORT'));
       expect(decode(ka)).toEqual(['127.0.0.1', String(ours.master.port)]);
       expect((await k.call('SENTINEL', 'MYID')).length).toBe((await r.call('SENTINEL', 'MYID')).length);
+      const hello = (c: RawClient) => c.call('HELLO', String(proto)).then((x) => x.replace(/id\r\n:\d+/, 'id\r\n:ID'));
+      expect(await hello(k)).toBe(await hello(r));
     }
   });
 
