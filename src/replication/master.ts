@@ -90,6 +90,12 @@ export class ReplicationMaster {
   /** Keys changed and not yet propagated (with their databases; a key may repeat). */
   private pendingDbs: Database[] = [];
   private pendingKeys: string[] = [];
+  /**
+   * The command each pending change belongs to (Dispatcher.stats.received when
+   * it happened): a command goes as sent only when every pending change is its
+   * own, not one left by a served blocked client or the keyspace API.
+   */
+  private pendingGen: number[] = [];
   private pendingCount = 0;
   private pendingFlushQueued = false;
   /** A client's last write: the offset WAIT waits for. */
@@ -266,6 +272,7 @@ export class ReplicationMaster {
       return;
     }
     this.pendingDbs[this.pendingCount] = db;
+    this.pendingGen[this.pendingCount] = this.server.dispatcher.stats.received;
     this.pendingKeys[this.pendingCount++] = key;
     // Changes outside a command (the keyspace API, a served blocked client) go at the end of the tick.
     if (!this.pendingFlushQueued) {
@@ -307,7 +314,15 @@ export class ReplicationMaster {
 
   /** Every pending key is in `db` and is `key` (a one-key command's own key). */
   private pendingOnly(db: Database, key: string): boolean {
+    if (!this.pendingAllCurrent()) return false;
     for (let i = 0; i < this.pendingCount; i++) if (this.pendingDbs[i] !== db || this.pendingKeys[i] !== key) return false;
+    return true;
+  }
+
+  /** Every pending change was made by the command running now. */
+  private pendingAllCurrent(): boolean {
+    const gen = this.server.dispatcher.stats.received;
+    for (let i = 0; i < this.pendingCount; i++) if (this.pendingGen[i] !== gen) return false;
     return true;
   }
 
@@ -352,6 +367,7 @@ export class ReplicationMaster {
     if (cmd.firstKey === 1 && cmd.lastKey === 1) {
       if (!this.pendingOnly(db, args[0])) return false;
     } else {
+      if (!this.pendingAllCurrent()) return false;
       const keys = commandKeyIndexes(cmd, args);
       for (let i = 0; i < this.pendingCount; i++) {
         if (this.pendingDbs[i] !== db) return false;

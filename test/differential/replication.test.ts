@@ -175,6 +175,15 @@ describe('a redis-server replica of a RedKit master', () => {
     await m.call('RPUSH', 'q', 'x', 'y');
     expect(await b.read()).toBe('*2\r\n$1\r\nq\r\n$1\r\nx\r\n');
     b.close();
+    // A pop served by a push, then a push to the same list in the same pipeline.
+    const b2 = await RawClient.connect(master.port);
+    b2.send('BLPOP', 'q3', '0');
+    await new Promise((res) => setTimeout(res, 50));
+    m.write('*3\r\n$5\r\nRPUSH\r\n$2\r\nq3\r\n$1\r\na\r\n*3\r\n$5\r\nRPUSH\r\n$2\r\nq3\r\n$1\r\nb\r\n');
+    expect(await m.read()).toBe(':1\r\n');
+    expect(await m.read()).toMatch(/^:[12]\r\n$/);
+    expect(await b2.read()).toBe('*2\r\n$2\r\nq3\r\n$1\r\na\r\n');
+    b2.close();
     await m.call('SPOP', 'big', '10');
     expect(await m.call('WAIT', '1', '5000')).toBe(':1\r\n');
     const [dm, dr] = await digests(m, r);
