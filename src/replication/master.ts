@@ -10,7 +10,8 @@
  *   - a string: `SET key value [PXAT ms]` (INCRBYFLOAT, SET EX, SETEX...)
  *   - a missing key: `DEL key`
  *   - an expiry change only (EXPIRE, PEXPIRE...): `PEXPIREAT key ms` / `PERSIST key`
- *   - SPOP: `SREM key popped...`; HINCRBYFLOAT: `HSET key field value`
+ *   - SPOP: `SREM key popped...`; HINCRBYFLOAT: `HSET key field value`;
+ *     XADD with a generated ID: the same XADD with that ID
  *   - any other value: `RESTORE key ms payload REPLACE ABSTTL`
  * Scripts, functions and the commands of a transaction are wrapped in
  * MULTI/EXEC when they propagate more than one command; expired keys go
@@ -391,6 +392,8 @@ export class ReplicationMaster {
     if (name === 'spop' && reply !== null && !(reply instanceof ReplyError)) {
       const members = Array.isArray(reply) ? (reply as string[]) : [reply as string];
       if (members.every((m) => typeof m === 'string')) argv = ['SREM', key, ...members];
+    } else if (name === 'xadd' && typeof reply === 'string') {
+      argv = xaddAsSent(args, reply);
     } else if (name === 'hincrbyfloat' && typeof reply === 'string') {
       argv = ['HSET', key, args[1], reply];
     } else if (TTL_ONLY.has(name) || name === 'getex') {
@@ -564,4 +567,28 @@ export class ReplicationMaster {
 const SCRIPT_BITS = ~0;
 function isScriptCommand(name: string): boolean {
   return name === 'eval' || name === 'evalsha' || name === 'fcall' || name === 'eval_ro' || name === 'evalsha_ro' || name === 'fcall_ro';
+}
+
+/**
+ * XADD with a generated ID goes with the ID it got, as Redis rewrites it;
+ * null (the key's value goes instead) with an approximate trim, whose
+ * result depends on the stream's node layout.
+ */
+function xaddAsSent(args: string[], id: string): string[] | null {
+  let i = 1;
+  while (i < args.length) {
+    const t = args[i].toLowerCase();
+    if (t === 'nomkstream') i++;
+    else if (t === 'maxlen' || t === 'minid') {
+      i++;
+      if (args[i] === '~') return null;
+      if (args[i] === '=') i++;
+      i++;
+    } else if (t === 'limit') i += 2;
+    else break;
+  }
+  if (i >= args.length) return null;
+  const out = ['XADD', ...args];
+  out[i + 1] = id;
+  return out;
 }
