@@ -43,7 +43,6 @@ export class Replication {
       persistenceOf(server).load(b);
     };
     server.config.define('replica-read-only', () => this.updateGate());
-    server.onStop(() => this.link?.close());
   }
 
   get isReplica(): boolean {
@@ -63,7 +62,10 @@ export class Replication {
       m.stopFeeding();
       m.disconnectReplicas();
     } else this.link.close();
-    this.link = new ReplicaLink(this.server, m, host, port);
+    const link = new ReplicaLink(this.server, m, host, port);
+    this.link = link;
+    // The server stops (or restarts: RedKit.restart() points it at its master again): the link ends.
+    this.server.onStop(() => link.close());
     this.updateGate();
   }
 

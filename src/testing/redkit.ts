@@ -366,6 +366,9 @@ export class RedKit {
       await new Promise((r) => realSetTimeout(r, ms));
     }
     await this.server.listen(port, this.options.host ?? '127.0.0.1');
+    // A replica replicates again (its link ended with the server).
+    const link = replicationOf(this.server).link;
+    if (link !== null) replicationOf(this.server).replicaOf(link.host, link.port);
   }
 
   /** Stop the server: close every connection, stop listening, release timers. Safe to call twice. */
