@@ -52,6 +52,11 @@ export { DbHandle, KeyspaceError } from './testing/keyspace.js';
 export type { Snapshot, SnapshotEntry, SeedValue, Bytes } from './testing/snapshot.js';
 export { InternalClient } from './server/internal.js';
 
+// ---- replication and sentinel ----
+export { replicationOf, Replication, READONLY_ERR } from './replication/index.js';
+export { startRedKitSentinel, RedKitSentinel } from './sentinel/index.js';
+export type { RedKitSentinelOptions } from './sentinel/index.js';
+
 // ---- cluster ----
 export { startRedKitCluster, RedKitCluster } from './cluster/fixture.js';
 export type { RedKitClusterOptions, RedKitClusterNode } from './cluster/fixture.js';

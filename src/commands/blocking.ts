@@ -218,9 +218,19 @@ function bzmpop(ctx: Context, args: string[]): Reply | Promise<Reply> {
  * once when numreplicas <= 0 (or inside MULTI / a script), otherwise after
  * the timeout on the server clock (0 = until CLIENT UNBLOCK or disconnect).
  */
+/** Replication's part of WAIT (src/replication/), when installed. */
+export interface ReplicationWait {
+  /** Throws when WAIT cannot run here (a replica). */
+  check(ctx: Context): void;
+  wait(ctx: Context, numreplicas: number | bigint, timeoutMs: number): Reply | Promise<Reply>;
+}
+
 function wait(ctx: Context, args: string[]): Reply | Promise<Reply> {
+  const repl = ctx.server.ext.replicationWait as ReplicationWait | undefined;
+  if (repl !== undefined) repl.check(ctx);
   const numreplicas = int64Arg(args[0]);
   const t = timeoutMsArg(args[1]);
+  if (repl !== undefined) return repl.wait(ctx, numreplicas, timeoutMs(t));
   const blocking = ctx.server.blocking;
   if (numreplicas <= 0 || !blocking.canBlock(ctx)) return 0;
   return blocking.block(ctx, { keys: [], timeoutMs: timeoutMs(t), serve: () => undefined, onTimeout: () => 0 });

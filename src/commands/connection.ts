@@ -75,22 +75,12 @@ function hello(ctx: Context, args: string[]): Reply {
     ctx.name = clientName;
   }
   if (ver) ctx.protocol = ver as 2 | 3;
-  return new MapReply([
-    'server',
-    'redis',
-    'version',
-    server.redisVersion,
-    'proto',
-    ctx.protocol,
-    'id',
-    ctx.id,
-    'mode',
-    'standalone',
-    'role',
-    'master',
-    'modules',
-    [],
-  ]);
+  // Sentinel mode (src/sentinel/) says so and has no role; a replica (src/replication/) says replica.
+  const mode = (server.ext.helloMode as string | undefined) ?? 'standalone';
+  const fields: Reply[] = ['server', 'redis', 'version', server.redisVersion, 'proto', ctx.protocol, 'id', ctx.id, 'mode', mode];
+  if (mode !== 'sentinel') fields.push('role', (server.ext.helloRole as (() => string) | undefined)?.() ?? 'master');
+  fields.push('modules', []);
+  return new MapReply(fields);
 }
 
 /** A failed AUTH / HELLO AUTH: logged in ACL LOG (reason auth, object the command), WRONGPASS. */

@@ -29,6 +29,7 @@ import { installTransactions } from './transactions.js';
 import { installZsets } from './zsets.js';
 import { installDirty } from '../store/dirty.js';
 import { installClusterDisabled } from '../cluster/state.js';
+import { installReplication } from '../replication/index.js';
 
 export function installBuiltins(server: RedKitServer): void {
   installConnection(server);
@@ -58,6 +59,7 @@ export function installBuiltins(server: RedKitServer): void {
   installPersistence(server);
   installAcl(server);
   installScripting(server);
+  installReplication(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

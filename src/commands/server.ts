@@ -193,9 +193,9 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'instantaneous_input_repl_kbps:0.00',
         'instantaneous_output_repl_kbps:0.00',
         `rejected_connections:${server.stats.rejectedConnections}`,
-        'sync_full:0',
-        'sync_partial_ok:0',
-        'sync_partial_err:0',
+        `sync_full:${(server.ext.replSyncStats as { full: number } | undefined)?.full ?? 0}`,
+        `sync_partial_ok:${(server.ext.replSyncStats as { partialOk: number } | undefined)?.partialOk ?? 0}`,
+        `sync_partial_err:${(server.ext.replSyncStats as { partialErr: number } | undefined)?.partialErr ?? 0}`,
         `expired_keys:${server.store.stats.expiredKeys}`,
         'expired_stale_perc:0.00',
         'expired_time_cap_reached_count:0',
@@ -231,7 +231,9 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'reply_buffer_expands:0',
       ];
     }
-    case 'replication':
+    case 'replication': {
+      const repl = server.ext.replicationInfo as (() => string[]) | undefined;
+      if (repl !== undefined) return repl();
       return [
         '# Replication',
         'role:master',
@@ -246,6 +248,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         'repl_backlog_first_byte_offset:0',
         'repl_backlog_histlen:0',
       ];
+    }
     case 'cpu': {
       const u = process.cpuUsage();
       const sys = (u.system / 1e6).toFixed(6);

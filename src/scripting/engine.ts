@@ -15,6 +15,9 @@ import { aclScriptCheck } from '../server/acl.js';
 import type { Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import { F, type Command } from '../server/registry.js';
+import { ATTENTION } from '../server/dispatch.js';
+
+const ATTENTION_REPLICA = ATTENTION.REPLICA;
 import type { RedKitServer } from '../server/server.js';
 import type { Database } from '../store/database.js';
 import { BUDGET } from '../lua/runtime.js';
@@ -817,6 +820,8 @@ export class ScriptEngine {
     if (denied !== undefined) return this.callRejected(run, cmd, denied, raise);
     if ((bits & F.write) !== 0 && run.readOnly) return this.callRejected(run, cmd, E.writeFromRo, raise);
     const d = server.dispatcher;
+    // A read-only replica (src/replication/): a script's write answers -READONLY, as a client's.
+    if ((bits & F.write) !== 0 && (d.attention & ATTENTION_REPLICA) !== 0) return this.callRejected(run, cmd, "READONLY You can't write against a read only replica.", raise);
     ctx.sentName = name;
     ctx.sentArgs = sentArgs;
     d.prelude?.(ctx, cmd);

@@ -273,6 +273,14 @@ export class Blocking {
     }
   }
 
+  /** Answer a blocked client now with `reply` (WAIT once enough replicas acknowledged). */
+  answer(id: number, reply: Reply): boolean {
+    const w = this.byClient.get(id);
+    if (w === undefined) return false;
+    this.finish(w, reply);
+    return true;
+  }
+
   /**
    * CLIENT UNBLOCK: answer a blocked client as on timeout, or with
    * -UNBLOCKED. False when the client is not blocked here.

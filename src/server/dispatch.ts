@@ -99,6 +99,8 @@ export const ATTENTION = {
   LOADING: 8,
   /** Clients are paused (CLIENT PAUSE). */
   PAUSED: 16,
+  /** The server is a read-only replica (src/replication/: writes answer -READONLY). */
+  REPLICA: 32,
 } as const;
 
 export class Dispatcher {
@@ -112,6 +114,12 @@ export class Dispatcher {
    * when served. Set only while someone needs it.
    */
   postCommand: ((ctx: Context, cmd: Command, args: string[]) => void) | undefined;
+  /**
+   * Replication (src/replication/): sees every command that ran, with its
+   * reply, to feed replicas. Set only while the server has a replication
+   * stream; undefined costs one test per command.
+   */
+  propagate: ((ctx: Context, cmd: Command, args: string[], reply: Reply) => void) | undefined;
   /** Runs before every command (after lookup, arity and auth); cheap bookkeeping only. */
   prelude: ((ctx: Context, cmd: Command) => void) | undefined;
   /** Commands answered before every other check, as Redis answers QUIT. */
@@ -490,6 +498,7 @@ export class Dispatcher {
       if (reply.noStats !== true) this.countError(reply);
     }
     if (this.postCommand !== undefined && !(late && (cmd.flagBits & F.blocking) !== 0)) this.postCommand(ctx, cmd, args);
+    if (this.propagate !== undefined) this.propagate(ctx, cmd, args, reply);
     const obs = this.observers;
     for (let i = 0; i < obs.length; i++) obs[i](ctx, cmd, args, reply, late);
     return reply;

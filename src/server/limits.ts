@@ -52,7 +52,7 @@ export class Limits {
       else if (cls === 'slave' || cls === 'replica') this.replica = lim;
     }
     const off = (l: ClassLimit) => l.hard === 0 && l.soft === 0;
-    this.none = off(this.normal) && off(this.pubsub);
+    this.none = off(this.normal) && off(this.pubsub) && off(this.replica);
   }
 
   /** client-query-buffer-limit reached: Redis closes the client, without a reply. */
@@ -64,7 +64,7 @@ export class Limits {
 
   /** Output was added to conn and `queued` bytes wait: close it when over its class's limits. */
   check(conn: Connection, queued: number): void {
-    const lim = conn.isSubscriber() ? this.pubsub : this.normal;
+    const lim = conn.ext.replicaLink !== undefined ? this.replica : conn.isSubscriber() ? this.pubsub : this.normal;
     const hard = lim.hard !== 0 && queued >= lim.hard;
     let soft = false;
     if (lim.soft !== 0 && queued >= lim.soft) {

@@ -297,6 +297,7 @@ export class Database {
     if (st.tracker !== null) st.tracker.keyModified(key, expired);
     if (st.sizeWatch !== null) st.sizeWatch.keyChanged(this, key);
     if (st.memWatch !== null) st.memWatch.beforeChange(this, key);
+    if (st.replLog !== null) st.replLog(this, key, expired);
     if (this.watched.size === 0) return;
     const ws = this.watched.get(key);
     if (ws === undefined) return;

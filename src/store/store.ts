@@ -141,6 +141,11 @@ export class Store {
   /** INFO memory's account (store/memory-account.ts), from the first INFO memory / MEMORY STATS on. */
   memWatch: MemWatch | null = null;
   /**
+   * Replication (src/replication/): sees every modified key (with its
+   * database) while the server feeds replicas; null costs one test per write.
+   */
+  replLog: ((db: Database, key: string, expired: boolean) => void) | null = null;
+  /**
    * Changes since the last save (Redis's server.dirty, INFO persistence
    * rdb_changes_since_last_save): bumped where Redis 7.0 bumps it.
    */

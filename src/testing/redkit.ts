@@ -4,6 +4,8 @@
  * keyspace, a command recorder and fault injection.
  */
 import { Clock, parseDuration, type ClockMode, type Duration } from '../clock/clock.js';
+import { replicationOf } from '../replication/index.js';
+import { pauseReplication, resumeReplication, synced as replSynced } from '../replication/fixture.js';
 import { realSetTimeout } from '../clock/timers.js';
 import type { Handler, CommandDefinition } from '../server/registry.js';
 import type { Logger, LoggerOptions, LogLevel } from '../server/logger.js';
@@ -69,6 +71,13 @@ export interface RedKitOptions {
    * loading are not available in this mode.
    */
   upstream?: string;
+  /**
+   * Start this many replicas (RedKit servers replicating this one over
+   * Redis's protocol; `redkit.replicas`). They share this server's clock.
+   */
+  replicas?: number;
+  /** Replicate this master from the start (REPLICAOF host port). */
+  replicaOf?: { host: string; port: number };
 }
 
 /** The error the fixture's local-data APIs throw in upstream mode. */
@@ -90,6 +99,10 @@ export class RedKit {
   private readonly dbs = new Map<number, DbHandle>();
   private readonly options: RedKitOptions;
   private stopped = false;
+  /** Replicas started with the `replicas` option (stopped with this server). */
+  readonly replicas: RedKit[] = [];
+  /** The clock belongs to another RedKit (a replica shares its master's): stop() leaves it alone. */
+  private sharedClock = false;
 
   constructor(options: RedKitOptions = {}) {
     this.options = options;
@@ -184,7 +197,59 @@ export class RedKit {
   /** Start listening (startRedKit() does this for you). */
   async start(): Promise<this> {
     await this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1');
+    const o = this.options;
+    if (o.replicaOf !== undefined) replicationOf(this.server).replicaOf(o.replicaOf.host, o.replicaOf.port);
+    for (let i = 0; i < (o.replicas ?? 0); i++) {
+      const r = new RedKit({
+        host: o.host,
+        databases: o.databases,
+        redisVersion: o.redisVersion,
+        logger: o.logger,
+        password: o.password,
+        users: o.users,
+        record: o.record,
+        clock: this.clock,
+        config: { ...o.config, ...(o.password !== undefined ? { masterauth: o.password } : {}) },
+        replicaOf: { host: this.host, port: this.port },
+      });
+      r.sharedClock = true;
+      this.replicas.push(r);
+      await r.start();
+    }
+    if (o.replicaOf !== undefined || this.replicas.length !== 0) await this.synced();
     return this;
+  }
+
+  /**
+   * Wait for replication to catch up: on a replica, until it applied what
+   * its master had written; on a master, until every replica acknowledged
+   * every write so far.
+   */
+  synced(timeoutMs = 10000): Promise<void> {
+    if (replicationOf(this.server).link !== null) return replSynced(this.server, timeoutMs);
+    return Promise.all([replSynced(this.server, timeoutMs), ...this.replicas.map((r) => replSynced(r.server, timeoutMs))]).then(() => undefined);
+  }
+
+  /** On a replica: stop applying the master's stream (buffered) so reads see stale data. */
+  pauseReplication(): void {
+    pauseReplication(this.server);
+  }
+
+  /** On a replica: apply the buffered stream and go on. */
+  resumeReplication(): void {
+    resumeReplication(this.server);
+  }
+
+  /** REPLICAOF host port (or `null`: REPLICAOF NO ONE). */
+  replicaOf(master: { host: string; port: number } | null): void {
+    const r = replicationOf(this.server);
+    if (master === null) r.promote();
+    else r.replicaOf(master.host, master.port);
+  }
+
+  /** 'master' or 'replica'. */
+  get role(): 'master' | 'replica' {
+    return replicationOf(this.server).link === null ? 'master' : 'replica';
   }
 
   /** ACL users and the ACL LOG (see docs/testing.md, "Testing with ACL users"). */
@@ -286,10 +351,20 @@ export class RedKit {
     this.server.store.flushAll();
     this.scripts.flush();
     this.functions.flush();
+    // Replicas follow (the flush goes down the replication stream).
+    replicationOf(this.server).master.propagateCommand(['FLUSHALL']);
+    replicationOf(this.server).master.propagateCommand(['FUNCTION', 'FLUSH']);
+    for (const r of this.replicas) r.resumeReplication();
     this.recorder.clear();
     this.localClock.reset();
     this.server.unpause();
     this.server.setLoading(false);
+    for (const r of this.replicas) await r.reset();
+    if (this.replicas.length !== 0) {
+      // The flush reached the replicas (a test may read from them at once); their recorders start empty.
+      await this.synced();
+      for (const r of this.replicas) r.recorder.clear();
+    }
   }
 
   /** Close every client connection now (clients see the server go away). Returns how many were closed. */
@@ -345,15 +420,20 @@ export class RedKit {
       await new Promise((r) => realSetTimeout(r, ms));
     }
     await this.server.listen(port, this.options.host ?? '127.0.0.1');
+    // A replica replicates again (its link ended with the server).
+    const link = replicationOf(this.server).link;
+    if (link !== null) replicationOf(this.server).replicaOf(link.host, link.port);
   }
 
   /** Stop the server: close every connection, stop listening, release timers. Safe to call twice. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const r of this.replicas) await r.stop();
     this.faults.dispose();
     await this.server.close();
-    this.server.dispose();
+    if (this.sharedClock) this.server.store.dispose();
+    else this.server.dispose();
   }
 }
 
