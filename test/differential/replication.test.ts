@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RedKitServer } from '../../src/index.js';
 import { RawClient } from '../support/raw-client.js';
-import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
+import { liveOracle, startRedisServer, type RedisProcess } from '../support/redis-server.js';
 import { decode, expectSame, startPair, type Cmd, type Pair } from '../support/differential.js';
 import { rng } from '../support/random.js';
 
@@ -144,7 +144,9 @@ async function digests(a: RawClient, b: RawClient): Promise<[string, string]> {
   return [await a.call('DEBUG', 'DIGEST'), await b.call('DEBUG', 'DIGEST')];
 }
 
-describe('a redis-server replica of a RedKit master', () => {
+// Live only (docs/oracle.md): the replication link between the two servers does not go through
+// the recording proxy and its timing (REPLCONF ACK, PINGs) changes the request bytes.
+describe.skipIf(!liveOracle)('a redis-server replica of a RedKit master', () => {
   let master: RedKitServer;
   let replica: RedisProcess;
   let m: RawClient;
@@ -245,7 +247,9 @@ describe('a redis-server replica of a RedKit master', () => {
   });
 });
 
-describe('a RedKit replica of a redis-server master', () => {
+// Live only (docs/oracle.md): the replication link between the two servers does not go through
+// the recording proxy and its timing (REPLCONF ACK, PINGs) changes the request bytes.
+describe.skipIf(!liveOracle)('a RedKit replica of a redis-server master', () => {
   let master: RedisProcess;
   let replica: RedKitServer;
   let m: RawClient;
