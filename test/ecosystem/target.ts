@@ -10,12 +10,17 @@
  */
 import { appendFileSync } from 'node:fs';
 import { startRedKit, type RedKit, type RedKitOptions } from '../../src/index.js';
-import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
+import { liveOracle, startRedisServer, type RedisProcess } from '../support/redis-server.js';
 
 export type TargetKind = 'redkit' | 'redis';
 
 export const TARGET: TargetKind = process.env.REDKIT_ECOSYSTEM_TARGET === 'redis' ? 'redis' : 'redkit';
 export const isRedKit = TARGET === 'redkit';
+/**
+ * Tests that replay what a library sent to RedKit on a real redis-server (test/ecosystem/replay.ts)
+ * need a live one: that traffic comes from the library's timers and is not recorded (docs/oracle.md).
+ */
+export const canReplayOnRedis = isRedKit && liveOracle;
 
 export interface Target {
   kind: TargetKind;
