@@ -701,7 +701,9 @@ ${body}}`;
     }
     // plain version of a main chunk: the callee was checked before the run (a native, nf)
     if (this.fn.plain) return `(${a} = ${args}, ${c} instanceof LF ? ${nat} : NOPLAIN())`;
-    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g ? (${gen}) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;
+    // a native with both versions whose resumable one is not needed now (redis.call while no reply can
+    // come later: LuaFunction.needsG) runs its plain one, without a generator per call
+    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g !== undefined && (${c}.needsG === undefined || ${c}.needsG()) ? (${gen}) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;
   }
 
   private table(items: TableItem[]): string {
