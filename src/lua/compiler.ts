@@ -365,7 +365,8 @@ return EMPTY;
     for (let i = 0; i < exprs.length; i++) {
       const e = exprs[i]!;
       const last = i === exprs.length - 1;
-      if (last && isMulti(e) && i < n) {
+      // a last call that fills one slot only takes its first result (F1: no array for a Lua function's single value)
+      if (last && isMulti(e) && n - i > 1) {
         const t = this.temp();
         parts.push(`${t} = ${this.multi(e)}`);
         for (let j = 0; i + j < n; j++) slots.push(`${t}[${j}]`);
