@@ -365,7 +365,8 @@ return EMPTY;
     for (let i = 0; i < exprs.length; i++) {
       const e = exprs[i]!;
       const last = i === exprs.length - 1;
-      if (last && isMulti(e) && i < n) {
+      // a last call that fills one slot only takes its first result (F1: no array for a Lua function's single value)
+      if (last && isMulti(e) && n - i > 1) {
         const t = this.temp();
         parts.push(`${t} = ${this.multi(e)}`);
         for (let j = 0; i + j < n; j++) slots.push(`${t}[${j}]`);
@@ -701,7 +702,9 @@ ${body}}`;
     }
     // plain version of a main chunk: the callee was checked before the run (a native, nf)
     if (this.fn.plain) return `(${a} = ${args}, ${c} instanceof LF ? ${nat} : NOPLAIN())`;
-    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g ? (${gen}) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;
+    // a native with both versions whose resumable one is not needed now (redis.call while no reply can
+    // come later: LuaFunction.needsG) runs its plain one, without a generator per call
+    return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g !== undefined && (${c}.needsG === undefined || ${c}.needsG()) ? (${gen}) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;
   }
 
   private table(items: TableItem[]): string {

@@ -86,3 +86,46 @@ describe('loop-free scripts on a bare server', () => {
     }
   });
 });
+
+// Scripts that take the generator (a loop, `local rcall = redis.call`, a nested function): a call of
+// redis.call there runs its plain version while no reply can come later, and its resumable one
+// (pausing the script) while one can.
+describe('resumable scripts calling redis.call on a bare server', () => {
+  const loopScript =
+    "local rcall = redis.call\nlocal function get(k) return rcall('GET', k) end\nlocal out = ''\nfor i = 1, 3 do out = out .. get(KEYS[1]) .. i end\nreturn out";
+
+  it('built-in commands: replies, errors and positions', async () => {
+    await c.call('SET', 'gk', 'v');
+    expect(await c.call('EVAL', loopScript, '1', 'gk')).toBe('$6\r\nv1v2v3\r\n');
+    expect(await c.call('EVAL', "local rcall = redis.call\nfor i = 1, 2 do rcall('HSET', 'gh', 'f', 'v') end\n\nreturn rcall('INCR', 'gh')", '0')).toMatch(
+      /^-WRONGTYPE Operation against a key holding the wrong kind of value script: [0-9a-f]{40}, on @user_script:4\.\r\n$/,
+    );
+    expect(await c.call('EVAL', "local p = redis.pcall\nlocal r\nfor i = 1, 2 do r = p('INCR', 'gh', 'x') end\nreturn r", '0')).toBe(
+      '-ERR Wrong number of args calling Redis command from script\r\n',
+    );
+    expect(await c.call('EVAL', "local t = {}\nfor i = 1, 3 do t[i] = redis.call('INCR', 'gn') end\nreturn t", '0')).toBe('*3\r\n:1\r\n:2\r\n:3\r\n');
+  });
+
+  it('a custom command that answers later pauses the script, then the plain calls come back', async () => {
+    server.registerCommand('laterecho2', (_ctx, args) => later(`echo:${args[0]}`));
+    try {
+      expect(await c.call('EVAL', "local rcall = redis.call\nlocal s = ''\nfor i = 1, 2 do s = s .. rcall('LATERECHO2', ARGV[1]) end\nreturn s", '0', 'x')).toBe(
+        '$12\r\necho:xecho:x\r\n',
+      );
+    } finally {
+      server.unregisterCommand('laterecho2');
+    }
+    await c.call('SET', 'gk', 'w');
+    expect(await c.call('EVAL', loopScript, '1', 'gk')).toBe('$6\r\nw1w2w3\r\n');
+  });
+
+  it('a middleware that answers later pauses the script', async () => {
+    const remove = server.use((_ctx, call, next) => (call.name === 'GET' ? later(null).then(() => next()) : next()));
+    try {
+      await c.call('SET', 'gk', 'u');
+      expect(await c.call('EVAL', loopScript, '1', 'gk')).toBe('$6\r\nu1u2u3\r\n');
+    } finally {
+      remove();
+    }
+  });
+});

@@ -22,6 +22,11 @@ export const CASES: Record<string, string[]> = {
     'for _, v in ipairs({0.1, 1/3, 2/3, 1e15, 1e16, 123.456, -0.000001, 1e-5, 12345678901234.5, 3.14159265358979}) do print(v) end',
   ],
   comparison: [
+    // one slot filled by a call's results: its first value only, nil when it returns none
+    'local function none() end local function two() return 1, 2 end local function one() return {} end local a = two() local b = none() local c = one() print(a, b, type(c)) a = none() b = two() print(a, b)',
+    'local function two() return "x", "y" end local t = {} local a, b = 5, two() local c, d = two(), 7 t.k = two() print(a, b, c, d, t.k, select("#", two()))',
+    'local function f(...) local x = ... local y, z = ... return x, y, z end print(f()) print(f(1)) print(f(1, 2, 3))',
+    'local co = coroutine.wrap(function() local v = coroutine.yield(1) local w = coroutine.yield(v) return w end) print(co(), co("a"), co("b"))',
     'print(1 < 2, 2 <= 2, 3 > 4, 4 >= 4, 1 == 1.0, "a" < "b", "a" < "B", "" < "a", "abc" < "abd", "Z" < "a")',
     'print(1 == "1", nil == false, {} == {}, "10" < "9")',
     'print(pcall(function() return 1 < "2" end))',

@@ -989,6 +989,9 @@ export class RStream implements RObject {
       }
       break;
     }
+    // nothing removed (the usual XADD/XTRIM MAXLEN ~ under the limit): firstId stands, and reading
+    // the first entry again would make the tail node's string from its append buffer
+    if (deleted === 0 && removeCount === 0) return 0;
     if (removeCount > 0) {
       for (let i = 0; i < removeCount; i++) if (N[i].enc !== null) this.dropEnc(N[i]);
       N.splice(0, removeCount);
