@@ -28,6 +28,8 @@ need('redis-server', 'redis-server');
 need('redis-benchmark', 'redis-tools');
 
 async function cliPath() {
+  // UPSTREAM_CLI=<bundle>: another build (e.g. of an older commit) for a before/after comparison.
+  if (process.env.UPSTREAM_CLI) return process.env.UPSTREAM_CLI;
   const dist = path.join(root, 'dist/cli.js');
   if (fs.existsSync(dist)) return dist;
   // Per checkout (node_modules may be shared by several worktrees): this tree's sources.
