@@ -180,11 +180,10 @@ class Link {
     // The previous reply is out (the connection runs one command at a time): relayed frames first.
     if (this.deferred.length !== 0) this.flushDeferred();
     this.replyUnsent = false;
-    const upper = name.toUpperCase();
-    const sub = args.length > 0 ? args[0].toUpperCase() : '';
+    const upper = upperName(name);
     let expect = 1;
     let subscribing = false;
-    if (upper === 'CLIENT' && sub === 'REPLY' && args.length === 2) {
+    if (upper === 'CLIENT' && args.length === 2 && args[0].toUpperCase() === 'REPLY') {
       const mode = args[1].toUpperCase();
       if (mode === 'OFF' || mode === 'SKIP') {
         if (mode === 'OFF') this.replyOff = true;
@@ -388,9 +387,9 @@ export class Upstream {
     ctx.sentName = name;
     ctx.sentArgs = args;
     const mws = this.server.dispatcher.middleware;
+    if (mws.length === 0 || (this.passThrough !== null && this.passThrough())) return link.request(name, args);
     const linkRef = link;
     const forward = (): Reply | Promise<Reply> => linkRef.request(name, args);
-    if (mws.length === 0 || (this.passThrough !== null && this.passThrough())) return forward();
     const call = this.call(name, args);
     const sub = call.sub;
     const callArgs = call.args;
@@ -441,6 +440,17 @@ export class Upstream {
 // ---- RESP frames ------------------------------------------------------------------------
 
 function noop(): void {}
+
+/** Upper-cased command names (the parser interns names: a few hundred at most are kept). */
+const UPPER = new Map<string, string>();
+function upperName(name: string): string {
+  let u = UPPER.get(name);
+  if (u === undefined) {
+    u = name.toUpperCase();
+    if (UPPER.size < 1024) UPPER.set(name, u);
+  }
+  return u;
+}
 
 const EMPTY = Buffer.alloc(0);
 
