@@ -9,7 +9,9 @@
 //
 // The proxy runs dist/cli.js when it exists, else src/cli.ts bundled with esbuild.
 import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, freePort, median, need, root, startProcess, table, waitPing } from './lib.mjs';
@@ -26,9 +28,12 @@ need('redis-server', 'redis-server');
 need('redis-benchmark', 'redis-tools');
 
 async function cliPath() {
+  // UPSTREAM_CLI=<bundle>: another build (e.g. of an older commit) for a before/after comparison.
+  if (process.env.UPSTREAM_CLI) return process.env.UPSTREAM_CLI;
   const dist = path.join(root, 'dist/cli.js');
   if (fs.existsSync(dist)) return dist;
-  const out = path.join(root, 'node_modules/.cache/redkit-bench/cli.mjs');
+  // Per checkout (node_modules may be shared by several worktrees): this tree's sources.
+  const out = path.join(os.tmpdir(), `redkit-bench-${createHash('sha1').update(root).digest('hex').slice(0, 12)}`, 'cli.mjs');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const { build } = await import('esbuild');
   await build({

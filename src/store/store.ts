@@ -333,6 +333,11 @@ export class Store {
 
   /** Called when a deadline is set: make sure active expiry runs by then. */
   expiryScheduled(_db: Database, at: number): void {
+    // A deadline already past (SET ... PXAT <past>) is not expired inside the command that set it:
+    // Redis leaves the key to its next access or its next active expiry cycle (the 'expired' event
+    // comes then, after the command's own 'set'/'expire'); the clock would fire a past timer at once.
+    const now = this.clock.now();
+    if (at <= now) at = now + 1;
     if (at >= this.expiryTimerAt) return;
     this.expiryTimer?.cancel();
     this.expiryTimerAt = at;

@@ -25,6 +25,7 @@
  */
 import net from 'node:net';
 import { realSetImmediate } from '../clock/timers.js';
+import { DirectIo } from '../server/direct-io.js';
 import { ReplyError } from '../errors.js';
 import { BigNumberReply, DoubleReply, MapReply, NO_REPLY, PushReply, RawReply, SetReply, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
 import type { Connection } from '../server/connection.js';
@@ -96,10 +97,12 @@ export function parseUpstreamUrl(url: string): UpstreamTarget {
 /** The upstream connection of one client connection. */
 class Link {
   private socket: net.Socket | null = null;
+  /** Reads and writes below Node's streams (server/direct-io.ts), when the socket allows it. */
+  private io: DirectIo | null = null;
   private connecting: Promise<string | null> | null = null;
   private established = false;
   private closed = false;
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   private inflight: Inflight | null = null;
   private readonly channels = new Set<string>();
   private readonly patterns = new Set<string>();
@@ -131,6 +134,8 @@ class Link {
       s.once('connect', () => {
         settled = true;
         this.socket = s;
+        // Replies then land in the shared read buffer: onData copies what it keeps.
+        this.io = DirectIo.attach(s, (b) => this.guard(() => this.onData(b)), noop);
         this.established = true;
         resolve(null);
       });
@@ -175,11 +180,10 @@ class Link {
     // The previous reply is out (the connection runs one command at a time): relayed frames first.
     if (this.deferred.length !== 0) this.flushDeferred();
     this.replyUnsent = false;
-    const upper = name.toUpperCase();
-    const sub = args.length > 0 ? args[0].toUpperCase() : '';
+    const upper = upperName(name);
     let expect = 1;
     let subscribing = false;
-    if (upper === 'CLIENT' && sub === 'REPLY' && args.length === 2) {
+    if (upper === 'CLIENT' && args.length === 2 && args[0].toUpperCase() === 'REPLY') {
       const mode = args[1].toUpperCase();
       if (mode === 'OFF' || mode === 'SKIP') {
         if (mode === 'OFF') this.replyOff = true;
@@ -198,8 +202,14 @@ class Link {
       const set = upper === 'UNSUBSCRIBE' ? this.channels : upper === 'PUNSUBSCRIBE' ? this.patterns : this.shard;
       expect = args.length > 0 ? args.length : Math.max(1, set.size);
     }
-    const socket = this.socket as net.Socket;
-    socket.write(encodeCommand(name, args));
+    const out = encodeInto(name, args);
+    if (this.io !== null) {
+      // The kernel usually takes it all at once: the scratch buffer is free again.
+      if (!this.io.write(out)) releaseScratch(out);
+    } else {
+      (this.socket as net.Socket).write(out);
+      releaseScratch(out);
+    }
     if (expect === 0) {
       // A bad CLIENT REPLY mode answers anyway: with nothing in flight its frame is relayed as it comes.
       return NO_REPLY;
@@ -219,7 +229,7 @@ class Link {
       this.frame(b.subarray(p, end));
       p = end;
     }
-    this.buf = p >= b.length ? Buffer.alloc(0) : Buffer.from(b.subarray(p));
+    this.buf = p >= b.length ? EMPTY : Buffer.from(b.subarray(p));
   }
 
   private frame(f: Buffer): void {
@@ -377,9 +387,9 @@ export class Upstream {
     ctx.sentName = name;
     ctx.sentArgs = args;
     const mws = this.server.dispatcher.middleware;
+    if (mws.length === 0 || (this.passThrough !== null && this.passThrough())) return link.request(name, args);
     const linkRef = link;
     const forward = (): Reply | Promise<Reply> => linkRef.request(name, args);
-    if (mws.length === 0 || (this.passThrough !== null && this.passThrough())) return forward();
     const call = this.call(name, args);
     const sub = call.sub;
     const callArgs = call.args;
@@ -429,22 +439,72 @@ export class Upstream {
 
 // ---- RESP frames ------------------------------------------------------------------------
 
+function noop(): void {}
+
+/** Upper-cased command names (the parser interns names: a few hundred at most are kept). */
+const UPPER = new Map<string, string>();
+function upperName(name: string): string {
+  let u = UPPER.get(name);
+  if (u === undefined) {
+    u = name.toUpperCase();
+    if (UPPER.size < 1024) UPPER.set(name, u);
+  }
+  return u;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Where requests are encoded; replaced when a write keeps it (the socket still holds the bytes). */
+const SCRATCH_SIZE = 16 * 1024;
+let scratch: Buffer | null = null;
+
+/** Encode a request into the scratch buffer when it fits (a view of it), else into a new buffer. */
+function encodeInto(name: string, args: string[]): Buffer {
+  let len = 1 + digits(args.length + 1) + 2 + 1 + digits(name.length) + 2 + name.length + 2;
+  for (let i = 0; i < args.length; i++) len += 1 + digits(args[i].length) + 2 + args[i].length + 2;
+  if (len > SCRATCH_SIZE) return encodeCommand(name, args);
+  if (scratch === null) scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
+  return writeCommand(scratch, name, args, len);
+}
+
+/** `b` may stay referenced by a socket write: the next request needs another scratch buffer. */
+function releaseScratch(b: Buffer): void {
+  if (scratch !== null && b.buffer === scratch.buffer) scratch = null;
+}
+
 /** A command as a multibulk request (binary strings). */
 export function encodeCommand(name: string, args: string[]): Buffer {
   let len = 1 + digits(args.length + 1) + 2 + 1 + digits(name.length) + 2 + name.length + 2;
   for (const a of args) len += 1 + digits(a.length) + 2 + a.length + 2;
-  const b = Buffer.allocUnsafe(len);
-  let p = b.write(`*${args.length + 1}\r\n$${name.length}\r\n`, 0, 'latin1');
-  p += b.latin1Write(name, p);
+  return writeCommand(Buffer.allocUnsafe(len), name, args, len);
+}
+
+/** Write the request (`len` bytes) at the start of `b`; the view of those bytes. */
+function writeCommand(b: Buffer, name: string, args: string[], len: number): Buffer {
+  let p = writeHeader(b, 0, 0x2a, args.length + 1);
+  p = writeBulk(b, p, name);
+  for (let i = 0; i < args.length; i++) p = writeBulk(b, p, args[i]);
+  return b.length === len ? b : b.subarray(0, len);
+}
+
+/** `<type><n>\r\n` at p; the end. */
+function writeHeader(b: Buffer, p: number, type: number, n: number): number {
+  b[p++] = type;
+  if (n < 10) b[p++] = 48 + n;
+  else p += b.latin1Write(String(n), p);
   b[p++] = 13;
   b[p++] = 10;
-  for (const a of args) {
-    p += b.write(`$${a.length}\r\n`, p, 'latin1');
-    p += b.latin1Write(a, p);
-    b[p++] = 13;
-    b[p++] = 10;
-  }
-  return b;
+  return p;
+}
+
+function writeBulk(b: Buffer, p: number, s: string): number {
+  p = writeHeader(b, p, 0x24, s.length);
+  const n = s.length;
+  if (n <= 16) for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+  else p += b.latin1Write(s, p);
+  b[p++] = 13;
+  b[p++] = 10;
+  return p;
 }
 
 function digits(n: number): number {

@@ -745,6 +745,36 @@ describe.each([2, 3] as const)('strings (RESP%i)', (proto) => {
     await expectSame(r, k, steps);
   });
 
+  // A fixed past time (1000 s / ms after the epoch) is deterministic, so this one replays. Every key
+  // given a past deadline is read inside the same transaction: Redis's active expiry (10 times a
+  // second) cannot run in between, so each 'expired' comes at that read, in a fixed place.
+  it('keyspace events of SET / GETEX with a past EXAT / PXAT', async () => {
+    await expectSameEvents(pair, proto, [
+      ['SET', 'old', 'v'],
+      ['SET', 'ttl', 'v', 'EX', '100'],
+      ['MULTI'],
+      // existing key, missing key; EXAT and PXAT; with GET, NX, XX
+      ['SET', 'old', 'w', 'EXAT', '1000'],
+      ['SET', 'new', 'w', 'PXAT', '1000'],
+      ['SET', 'ttl', 'w', 'PXAT', '1000', 'GET'],
+      ['SET', 'nx', 'w', 'NX', 'EXAT', '1000'],
+      ['SET', 'xx', 'w', 'XX', 'EXAT', '1000'],
+      ['EXISTS', 'old'],
+      ['GET', 'new'],
+      ['TTL', 'ttl'],
+      ['EXISTS', 'nx', 'xx'],
+      ['SET', 'g', 'v'],
+      ['SET', 'g2', 'v', 'EX', '100'],
+      ['GETEX', 'g', 'EXAT', '1000'],
+      ['GETEX', 'g2', 'PXAT', '1000'],
+      ['GETEX', 'missing', 'EXAT', '1000'],
+      ['EXISTS', 'g', 'g2'],
+      ['EXEC'],
+      ['SET', 'after', 'v', 'PXAT', '1000'],
+      ['EXISTS', 'after'],
+    ]);
+  });
+
   // Live only: absolute times (Date.now() in the arguments, or an absolute time in the replies): a replay runs at another time than the recording.
   it.skipIf(!liveOracle)('keyspace notifications', async () => {
     const nowS = Math.floor(Date.now() / 1000);
