@@ -5,14 +5,14 @@
  * (EXPIRE), destroyed (DEL), listed (SCAN + MGET), and expired by the
  * virtual clock.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { createClient, type RedisClientType } from 'redis';
-import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
+import { isRedKit, redkitOf, targetHooks, type Target } from './target.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -22,18 +22,7 @@ declare module 'express-session' {
 }
 
 let target: Target;
-const cleanups: Array<() => unknown> = [];
-
-beforeAll(async () => {
-  target = await startTarget();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await target.flush();
-});
-afterAll(async () => {
-  await target?.stop();
-});
+const cleanups = targetHooks((t) => (target = t));
 
 const MAX_AGE = 30 * 60_000; // 30 minutes
 

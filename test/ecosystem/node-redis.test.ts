@@ -5,27 +5,16 @@
  * (node-redis 5 `createClientPool`, node-redis 4 `executeIsolated`), the scan
  * iterators, and pub/sub in RESP2 and RESP3 (subscribe, pSubscribe, sharded).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClient, createClientPool, RESP_TYPES, VerbatimString } from 'redis';
 import { createClient as createClient4 } from 'redis4';
-import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
+import { isRedKit, redkitOf, targetHooks, type Target } from './target.js';
 
 /** vi.waitFor with room for a loaded machine (its default gives up after 1 s). */
 const waitFor = <T>(fn: () => T | Promise<T>) => vi.waitFor(fn, { timeout: 10_000, interval: 20 });
 
 let target: Target;
-const cleanups: Array<() => unknown> = [];
-
-beforeAll(async () => {
-  target = await startTarget();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await target.flush();
-});
-afterAll(async () => {
-  await target?.stop();
-});
+const cleanups = targetHooks((t) => (target = t));
 
 async function client<R extends 2 | 3>(RESP: R) {
   const c = createClient({ url: target.url, RESP });

@@ -5,7 +5,7 @@
  * (reloading on NOSCRIPT); failed requests are given back with DECR.
  * Both clients: node-redis (`sendCommand(args)`) and ioredis (`call`).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -13,24 +13,13 @@ import { rateLimit, type Options } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
+import { isRedKit, redkitOf, targetHooks, type Target } from './target.js';
 
 /** vi.waitFor with room for a loaded machine (its default gives up after 1 s). */
 const waitFor = <T>(fn: () => T | Promise<T>) => vi.waitFor(fn, { timeout: 10_000, interval: 20 });
 
 let target: Target;
-const cleanups: Array<() => unknown> = [];
-
-beforeAll(async () => {
-  target = await startTarget();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await target.flush();
-});
-afterAll(async () => {
-  await target?.stop();
-});
+const cleanups = targetHooks((t) => (target = t));
 
 type SendCommand = (...args: string[]) => Promise<RedisReply>;
 

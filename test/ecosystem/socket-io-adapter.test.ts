@@ -13,7 +13,7 @@
  *
  * (test/integration/socket-io.test.ts is about socket I/O, not socket.io.)
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket as ServerSocket } from 'socket.io';
@@ -22,24 +22,13 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { isRedKit, redkitOf, startTarget, type Target } from './target.js';
+import { isRedKit, redkitOf, targetHooks, type Target } from './target.js';
 
 /** vi.waitFor with room for a loaded machine (its default gives up after 1 s). */
 const waitFor = <T>(fn: () => T | Promise<T>) => vi.waitFor(fn, { timeout: 10_000, interval: 20 });
 
 let target: Target;
-const cleanups: Array<() => unknown> = [];
-
-beforeAll(async () => {
-  target = await startTarget();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await target.flush();
-});
-afterAll(async () => {
-  await target?.stop();
-});
+const cleanups = targetHooks((t) => (target = t));
 
 type AdapterFactory = () => Promise<Parameters<Server['adapter']>[0]>;
 

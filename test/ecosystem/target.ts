@@ -9,6 +9,7 @@
  * redis-server); everything else must pass against both.
  */
 import { appendFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startRedKit, type RedKit, type RedKitOptions } from '../../src/index.js';
 import { liveOracle, startRedisServer, type RedisProcess } from '../support/redis-server.js';
 
@@ -67,6 +68,28 @@ export async function startTarget(options: RedKitOptions = {}): Promise<Target> 
       await redkit.stop();
     },
   };
+}
+
+/**
+ * The set-up a library test file shares: start the target before the file's tests (handed to
+ * `set`), after each test run the cleanups it registered (newest first) and empty the target, stop
+ * it at the end. Returns the cleanup list to push onto.
+ */
+export function targetHooks(set: (target: Target) => void, options: RedKitOptions = {}): Array<() => unknown> {
+  const cleanups: Array<() => unknown> = [];
+  let target: Target | undefined;
+  beforeAll(async () => {
+    target = await startTarget(options);
+    set(target);
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+    await target?.flush();
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+  return cleanups;
 }
 
 /** The RedKit of a target that must be RedKit (inside an `it.runIf(isRedKit)` test). */
