@@ -638,7 +638,8 @@ describe('protected configs', () => {
         ['CONFIG', 'SET', 'dir', '/nonexistent-redkit-dir'],
         ['CONFIG', 'SET', 'dir', 'package.json'],
         ['CONFIG', 'SET', 'dir', '.'],
-        ['CONFIG', 'GET', 'dir'],
+        // The answer is the checkout's path: a recording made in another directory cannot replay it.
+        ...(liveOracle ? [['CONFIG', 'GET', 'dir']] : []),
         ['CONFIG', 'SET', 'dbfilename', 'a/b.rdb'],
         ['CONFIG', 'SET', 'dbfilename', 'b.rdb'],
         ['CONFIG', 'GET', 'dbfilename'],
