@@ -1176,11 +1176,15 @@ function readFields(s: string, flags: number, fields: readonly string[]): string
   return fv;
 }
 
-/** Live entries of a node within [start, end] appended to out; true when `count` was reached or end passed. */
-function scanNode(node: StreamNode, start: StreamID, end: StreamID, count: number, out: StreamEntry[]): boolean {
+/**
+ * Live entries of a node within [start, end], each made by `make` and appended to out; true when
+ * `count` was reached or end passed.
+ */
+function scanNodeWith<T>(node: StreamNode, start: StreamID, end: StreamID, count: number, out: T[], make: (ms: U64, seq: U64, fv: string[]) => T): boolean {
   const s = node.data;
   P = 0;
-  const nf = node.fields.length;
+  const fields = node.fields;
+  const nf = fields.length;
   const nms = node.ms;
   while (P < s.length) {
     const flags = s.charCodeAt(P++);
@@ -1192,11 +1196,18 @@ function scanNode(node: StreamNode, start: StreamID, end: StreamID, count: numbe
       continue;
     }
     if (cmpId(ms, seq, end.ms, end.seq) > 0) return true;
-    const fv = readFields(s, flags, node.fields);
-    out.push({ ms, seq, fv });
+    out.push(make(ms, seq, readFields(s, flags, fields)));
     if (count > 0 && out.length >= count) return true;
   }
   return false;
+}
+
+const asEntry = (ms: U64, seq: U64, fv: string[]): StreamEntry => ({ ms, seq, fv });
+const asReply = (ms: U64, seq: U64, fv: string[]): [string, string[]] => [typeof ms === 'number' && typeof seq === 'number' ? ms + '-' + seq : idString(ms, seq), fv];
+
+/** Live entries of a node within [start, end] appended to out; true when `count` was reached or end passed. */
+function scanNode(node: StreamNode, start: StreamID, end: StreamID, count: number, out: StreamEntry[]): boolean {
+  return scanNodeWith(node, start, end, count, out, asEntry);
 }
 
 const CRLF = '\r\n';
@@ -1222,26 +1233,7 @@ function encodeNode(node: StreamNode): NodeEncoding {
 
 /** scanNode() building reply values directly. */
 function scanNodeReply(node: StreamNode, start: StreamID, end: StreamID, count: number, out: Array<[string, string[]]>): boolean {
-  const s = node.data;
-  P = 0;
-  const nf = node.fields.length;
-  const nms = node.ms;
-  const fields = node.fields;
-  while (P < s.length) {
-    const flags = s.charCodeAt(P++);
-    const msd = readVarint(s);
-    const seq = readVarint(s);
-    const ms = typeof msd === 'number' && typeof nms === 'number' && msd + nms <= SAFE ? msd + nms : addU(nms, msd);
-    if (flags & F_DELETED || cmpId(ms, seq, start.ms, start.seq) < 0) {
-      skipEntry(s, flags, nf);
-      continue;
-    }
-    if (cmpId(ms, seq, end.ms, end.seq) > 0) return true;
-    const fv = readFields(s, flags, fields);
-    out.push([typeof ms === 'number' && typeof seq === 'number' ? ms + '-' + seq : idString(ms, seq), fv]);
-    if (count > 0 && out.length >= count) return true;
-  }
-  return false;
+  return scanNodeWith(node, start, end, count, out, asReply);
 }
 
 /** 16-byte big-endian key of an ID, as a binary string. */
