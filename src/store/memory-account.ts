@@ -28,22 +28,11 @@
  * test/property/memory-account.test.ts compares it with snapshot() after
  * random commands.
  */
-import { CLIENT_BYTES, DEFAULT_SAMPLES, DICT_ENTRY, ROBJ, STARTUP_BYTES, dbOverhead, keyUsage, type MemorySnapshot } from './memory.js';
+import { keyContribution, snapshotWith, type MemorySnapshot } from './memory.js';
 import type { Database } from './database.js';
 import type { MemWatch, Store } from './store.js';
-import type { Value } from './types.js';
 
-/** snapshot()'s share of one key: what it adds to the dataset. */
-export function keyContribution(key: string, v: Value, listFill: number): number {
-  let s: number;
-  try {
-    s = keyUsage(key, v, DEFAULT_SAMPLES, listFill);
-  } catch {
-    // A value the model does not know counts as its robj only (as snapshot()).
-    s = ROBJ;
-  }
-  return s - DICT_ENTRY - ROBJ;
-}
+export { keyContribution };
 
 /** Dirty keys kept at least (beyond, a quarter of the database's keys) before falling back to a walk. */
 const DIRTY_MAX = 4096;
@@ -173,18 +162,5 @@ export class MemoryAccount implements MemWatch {
 export function accountedSnapshot(store: Store, clients: number, listFill = -2): MemorySnapshot {
   const acc = MemoryAccount.of(store, listFill);
   acc.update(listFill);
-  let overhead = STARTUP_BYTES + clients * CLIENT_BYTES;
-  let data = 0;
-  let keys = 0;
-  const dbs: MemorySnapshot['dbs'] = [];
-  for (const db of store.dbs) {
-    const n = db.data.size;
-    if (n === 0) continue;
-    keys += n;
-    const o = dbOverhead(db);
-    dbs.push({ id: db.id, main: o.main, expires: o.expires });
-    overhead += o.main + o.expires;
-    data += acc.datasetNow(db);
-  }
-  return { used: overhead + data, startup: STARTUP_BYTES, clients: clients * CLIENT_BYTES, dbs, overhead, keys, dataset: data };
+  return snapshotWith(store, clients, (db) => acc.datasetNow(db));
 }

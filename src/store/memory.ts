@@ -357,6 +357,36 @@ export interface MemorySnapshot {
  * walked). A value the model does not know counts as its robj only.
  */
 export function snapshot(store: Store, clients: number, listFill = -2): MemorySnapshot {
+  return snapshotWith(store, clients, (db) => walkDataset(db, listFill));
+}
+
+/** dataset.bytes of one database from a walk over its keys. */
+function walkDataset(db: Database, listFill: number): number {
+  let data = 0;
+  for (const [k, v] of db.data) data += keyContribution(k, v, listFill);
+  return data;
+}
+
+/**
+ * One key's share of dataset.bytes: its usage without the dictEntry and robj
+ * (they are in the hashtable overhead already). A value the model does not
+ * know counts as its robj only.
+ */
+export function keyContribution(key: string, v: Value, listFill: number): number {
+  let s: number;
+  try {
+    s = keyUsage(key, v, DEFAULT_SAMPLES, listFill);
+  } catch {
+    s = ROBJ;
+  }
+  return s - DICT_ENTRY - ROBJ;
+}
+
+/**
+ * The snapshot's figures around a per-database dataset figure: the walk
+ * above, or the incremental account (store/memory-account.ts).
+ */
+export function snapshotWith(store: Store, clients: number, datasetOf: (db: Database) => number): MemorySnapshot {
   let overhead = STARTUP_BYTES + clients * CLIENT_BYTES;
   let data = 0;
   let keys = 0;
@@ -368,16 +398,7 @@ export function snapshot(store: Store, clients: number, listFill = -2): MemorySn
     const o = dbOverhead(db);
     dbs.push({ id: db.id, main: o.main, expires: o.expires });
     overhead += o.main + o.expires;
-    for (const [k, v] of db.data) {
-      let s: number;
-      try {
-        s = keyUsage(k, v, DEFAULT_SAMPLES, listFill);
-      } catch {
-        s = ROBJ;
-      }
-      // The dictEntry and robj are in the hashtable overhead already.
-      data += s - DICT_ENTRY - ROBJ;
-    }
+    data += datasetOf(db);
   }
   return { used: overhead + data, startup: STARTUP_BYTES, clients: clients * CLIENT_BYTES, dbs, overhead, keys, dataset: data };
 }
