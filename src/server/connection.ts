@@ -92,6 +92,12 @@ export class Connection implements Context {
    * invalidations its own command caused go out after the reply). Null unless set.
    */
   afterCommand: ((c: Connection) => void) | null = null;
+  /**
+   * Called at the end of each run of commands from this connection's input,
+   * before its replies are flushed (upstream mode sends the run's requests
+   * in one write then). Null unless set.
+   */
+  batchEnd: (() => void) | null = null;
   /** Per-connection extension slots for command groups (MULTI state, subscriptions, ...). */
   readonly ext: Record<string, unknown> = Object.create(null);
   state: ConnState = 'new';
@@ -381,6 +387,7 @@ export class Connection implements Context {
         }
       }
     } finally {
+      if (this.batchEnd !== null) this.batchEnd();
       // Queued fast commands get their time before the write, which is not theirs.
       this.server.dispatcher.endBatch();
       if (this.aborted) batch.take();
@@ -465,6 +472,38 @@ export class Connection implements Context {
   push(r: Reply): void {
     if (this.pushCapture !== null) this.pushCapture.push(r);
     else this.writeRaw(r);
+  }
+
+  /** True while this connection's commands run (its replies go into the shared batch). */
+  get inBatch(): boolean {
+    return batchOwner === this;
+  }
+
+  /** True once the connection closes after the replies written so far (QUIT, a drop fault). */
+  get closing(): boolean {
+    return this.closeAfterReply;
+  }
+
+  /**
+   * Write what `fn` writes (writeRaw, writeBytes: bytes are copied) in one
+   * batch, outside this connection's input loop (upstream mode's relayed replies).
+   */
+  relay(fn: () => void): void {
+    if (this.closed) return;
+    if (batchOwner === this) {
+      fn();
+      return;
+    }
+    const prev = batchOwner;
+    if (prev !== null) prev.flushBatch();
+    batchOwner = this;
+    try {
+      fn();
+    } finally {
+      if (this.aborted) batch.take();
+      else this.flushBatch();
+      batchOwner = prev;
+    }
   }
 
   /** Send raw bytes (fault injection, MONITOR). */

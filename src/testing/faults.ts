@@ -237,6 +237,11 @@ export class Faults {
     return this.rules.length;
   }
 
+  /** True when a rule writes to the client or closes it by itself (partial, reset): upstream mode then runs one command at a time. */
+  get writesOutOfBand(): boolean {
+    return this.rules.some((r) => r.rule.reset === true || (r.rule.partial !== undefined && r.rule.partial !== false));
+  }
+
   private matches(r: LiveRule, ctx: Context, call: CommandCall): boolean {
     const rule = r.rule;
     if (r.nameTest && !r.nameTest(call.name)) return false;

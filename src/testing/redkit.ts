@@ -144,6 +144,8 @@ export class RedKit {
       this.server.upstream = this.upstream;
       const mws = this.server.dispatcher.middleware;
       this.upstream.passThrough = () => !this.recorder.enabled && this.faults.size === 0 && mws.length === 2;
+      // User middleware, or a fault that writes or closes by itself: one command at a time.
+      this.upstream.serialize = () => mws.length !== 2 || (this.faults.size !== 0 && this.faults.writesOutOfBand);
     }
     this.scripts = new ScriptsHandle(this.server);
     this.functions = new FunctionsHandle(this.server);

@@ -24,10 +24,9 @@
  * subscriptions — went with it), as a proxy does.
  */
 import net from 'node:net';
-import { realSetImmediate } from '../clock/timers.js';
 import { DirectIo } from '../server/direct-io.js';
 import { ReplyError } from '../errors.js';
-import { BigNumberReply, DoubleReply, MapReply, NO_REPLY, PushReply, RawReply, SetReply, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
+import { BigNumberReply, DoubleReply, isPending, MapReply, NO_REPLY, PushReply, RawReply, SetReply, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
 import type { Connection } from '../server/connection.js';
 import type { Context } from '../server/context.js';
 import type { CommandCall, Next } from '../server/dispatch.js';
@@ -57,22 +56,6 @@ export class UpstreamReply extends RawReply {
   }
 }
 
-const SUBSCRIBE = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE']);
-const UNSUBSCRIBE = new Set(['UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE']);
-const SUB_KINDS = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe']);
-const MESSAGE_KINDS = new Set(['message', 'pmessage', 'smessage']);
-
-interface Inflight {
-  name: string;
-  args: string[];
-  expect: number;
-  got: number;
-  parts: Buffer[];
-  /** (P|S)(UN)SUBSCRIBE outside MULTI: confirmations are counted, an error ends it. */
-  subscribing: boolean;
-  resolve: (r: Reply) => void;
-}
-
 /** Where a proxied command is sent: the upstream's address, parsed from the URL. */
 export interface UpstreamTarget {
   url: string;
@@ -94,7 +77,163 @@ export function parseUpstreamUrl(url: string): UpstreamTarget {
   return { url: `redis://${u.host || `${host}:${port}`}`, host, port };
 }
 
-/** The upstream connection of one client connection. */
+const SUB_KINDS = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe']);
+const MESSAGE_KINDS = new Set(['message', 'pmessage', 'smessage']);
+
+// What a command name means to the link (a bit set; 0 for nearly every command).
+/** Its reply changes the link's or the connection's state (MULTI, SELECT, HELLO...). */
+const F_STATE = 1;
+/** Sent only once every earlier command has answered: how many frames it gets depends on that state. */
+const F_BARRIER = 2;
+const F_SUB = 4;
+const F_UNSUB = 8;
+/** The connection reads nothing more until its reply is out (QUIT). */
+const F_HOLD = 16;
+const F_CLIENT = 32;
+const F_RESET = 64;
+/** Changes what middleware sees of the connection (db, name, protocol): middleware waits for its reply. */
+const F_CTX = 128;
+
+const NAME_FLAGS: Record<string, number> = {
+  SUBSCRIBE: F_BARRIER | F_SUB,
+  PSUBSCRIBE: F_BARRIER | F_SUB,
+  SSUBSCRIBE: F_BARRIER | F_SUB,
+  UNSUBSCRIBE: F_BARRIER | F_UNSUB,
+  PUNSUBSCRIBE: F_BARRIER | F_UNSUB,
+  SUNSUBSCRIBE: F_BARRIER | F_UNSUB,
+  CLIENT: F_CLIENT | F_STATE | F_CTX,
+  QUIT: F_HOLD | F_STATE,
+  RESET: F_RESET | F_STATE | F_CTX,
+  MULTI: F_STATE,
+  EXEC: F_STATE | F_CTX,
+  DISCARD: F_STATE,
+  SELECT: F_STATE | F_CTX,
+  MONITOR: F_STATE,
+  HELLO: F_STATE | F_CTX,
+};
+
+interface NameInfo {
+  upper: string;
+  flags: number;
+}
+
+/** Command names as received (the parser interns them: a few hundred at most are kept). */
+const NAMES = new Map<string, NameInfo>();
+function nameInfo(name: string): NameInfo {
+  let i = NAMES.get(name);
+  if (i === undefined) {
+    const upper = name.toUpperCase();
+    i = { upper, flags: NAME_FLAGS[upper] ?? 0 };
+    if (NAMES.size < 1024) NAMES.set(name, i);
+  }
+  return i;
+}
+
+/** A place in the client's output: replies leave in command order. */
+interface Slot {
+  /** The reply is known. */
+  ready: boolean;
+  reply: Reply;
+  /** Written to the client. */
+  out: boolean;
+  /** The upstream has answered (or will not be asked): pushes arriving now go after it. */
+  upstreamDone: boolean;
+  /** Directly relayed commands sent before this slot: it waits until that many have answered. */
+  afterDirect: number;
+  written: (() => void) | null;
+}
+
+/** A command sent upstream, waiting for its frames (in order: Redis answers in order). */
+interface Pending {
+  info: NameInfo;
+  args: string[];
+  expect: number;
+  got: number;
+  /** Its frames, kept when the reply goes to middleware or waits in the output; null: relayed as they come. */
+  parts: Buffer[] | null;
+  /** The first byte of its first frame (`-`: an error). */
+  first: number;
+  /** (P|S)(UN)SUBSCRIBE outside MULTI: confirmations are counted, an error ends it. */
+  subscribing: boolean;
+  /** The middleware's next() promise. */
+  resolve: ((r: Reply) => void) | null;
+  slot: Slot | null;
+  /** Relayed directly: called once its reply is out. */
+  written: (() => void) | null;
+}
+
+/** A FIFO queue (an array and a head index). */
+class Fifo<T> {
+  private items: Array<T | undefined> = [];
+  private head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(x: T): void {
+    this.items.push(x);
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+  shift(): T {
+    const x = this.items[this.head] as T;
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  /** Insert before the first element `stop` accepts (at the end when none does). */
+  insertBefore(x: T, stop: (e: T) => boolean): void {
+    for (let i = this.head; i < this.items.length; i++) {
+      if (stop(this.items[i] as T)) {
+        this.items.splice(i, 0, x);
+        return;
+      }
+    }
+    this.items.push(x);
+  }
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+function newSlot(afterDirect: number): Slot {
+  return { ready: false, reply: NO_REPLY, out: false, upstreamDone: false, afterDirect, written: null };
+}
+
+/** Where requests are encoded before they leave, one write per run of commands; shared (one link writes at a time). */
+const ACC_SIZE = 16 * 1024;
+let acc: Buffer | null = null;
+let accLen = 0;
+let accLink: Link | null = null;
+
+/**
+ * The upstream connection of one client connection.
+ *
+ * Every complete command is forwarded as soon as the client connection runs
+ * it (the requests of one client read leave in one write), so a pipeline
+ * or a blocked command does not hold back the commands behind it: Redis
+ * queues them on the connection as it would a direct client's. Replies are
+ * matched to commands in order by counting frames (`pending`): one per
+ * command, one per channel for (P|S)SUBSCRIBE and UNSUBSCRIBE, none under
+ * CLIENT REPLY OFF/SKIP. Frames that answer no command — pub/sub messages,
+ * invalidation pushes, MONITOR's feed — are relayed as they come.
+ *
+ * Pass-through commands (no middleware acting) have their reply bytes
+ * relayed to the client as they arrive. A command that went through
+ * middleware, or answers locally (a fault's error), takes a `Slot` in the
+ * output queue, written when it heads it, so replies keep command order.
+ * A few commands wait until everything before them has answered (F_BARRIER;
+ * with fault rules that reorder output, every command), and the client
+ * connection stops reading while a command is held by middleware (delay,
+ * hang), until QUIT's reply is out, or before a drop closes it.
+ */
 class Link {
   private socket: net.Socket | null = null;
   /** Reads and writes below Node's streams (server/direct-io.ts), when the socket allows it. */
@@ -103,26 +242,36 @@ class Link {
   private established = false;
   private closed = false;
   private buf: Buffer = EMPTY;
-  private inflight: Inflight | null = null;
+  private readonly pending = new Fifo<Pending>();
+  private readonly out = new Fifo<Slot>();
+  /** Directly relayed commands sent / answered (slots wait for those sent before them). */
+  private directSent = 0;
+  private directDone = 0;
+  /** Pending commands with F_CTX. */
+  private ctxInFlight = 0;
+  /** The held client connection resumes when nothing is pending or waiting to be written. */
+  private idleWaiter: (() => void) | null = null;
+  /** The upstream went away: close the client once everything pending is written. */
+  private endWhenDrained = false;
+  private flushing = false;
   private readonly channels = new Set<string>();
   private readonly patterns = new Set<string>();
   private readonly shard = new Set<string>();
+  // State as the replies tell it (in order)...
   private inMulti = false;
   private monitor = false;
+  // ... and as the commands sent so far will leave it (CLIENT REPLY has no reply to wait for).
   private replyOff = false;
   private skipNext = false;
-  /**
-   * A reply was handed to the client connection, which writes it a few
-   * microtasks later: frames relayed meanwhile (the second confirmation of
-   * a SUBSCRIBE run by EXEC, a message right behind a reply) wait for it.
-   */
-  private replyUnsent = false;
-  private deferred: Buffer[] = [];
 
   constructor(
     private readonly target: UpstreamTarget,
     private readonly conn: Connection,
-  ) {}
+  ) {
+    conn.batchEnd = () => {
+      if (accLink === this) this.guard(() => this.flushUp());
+    };
+  }
 
   /** Connect (once); resolves with an error message, or null when connected. */
   private connect(): Promise<string | null> {
@@ -163,82 +312,260 @@ class Link {
     }
   }
 
-  /** Send one command; its reply (NO_REPLY under CLIENT REPLY OFF/SKIP), usually later. */
-  request(name: string, args: string[]): Reply | Promise<Reply> {
-    if (this.closed) return new ReplyError(`ERR upstream ${this.target.url} connection lost`);
+  private lost(): ReplyError {
+    return new ReplyError(`ERR upstream ${this.target.url} connection lost`);
+  }
+
+  private isIdle(): boolean {
+    return this.pending.size === 0 && this.out.size === 0;
+  }
+
+  /** Resolves when every command sent has answered and every reply is out. */
+  private whenIdle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.idleWaiter = resolve;
+    });
+  }
+
+  private whenWritten(slot: Slot): Reply | Promise<Reply> {
+    if (slot.out) return NO_REPLY;
+    return new Promise<Reply>((resolve) => {
+      slot.written = () => resolve(NO_REPLY);
+    });
+  }
+
+  private isBarrier(info: NameInfo, args: string[]): boolean {
+    return (info.flags & F_BARRIER) !== 0 || ((info.flags & F_CLIENT) !== 0 && args.length === 2 && args[0].toUpperCase() === 'REPLY');
+  }
+
+  private subscribed(): boolean {
+    return this.channels.size + this.patterns.size + this.shard.size > 0;
+  }
+
+  /** A command no middleware acts on: forwarded, its reply relayed as it comes. */
+  pass(name: string, args: string[]): Reply | Promise<Reply> {
+    const info = nameInfo(name);
+    if (info.flags === 0 && this.established && !this.closed && !this.replyOff && !this.skipNext && this.out.size === 0) {
+      this.directSent++;
+      this.pending.push({ info, args, expect: 1, got: 0, parts: null, first: 0, subscribing: false, resolve: null, slot: null, written: null });
+      this.send(name, args);
+      return NO_REPLY;
+    }
+    return this.passSlow(info, name, args);
+  }
+
+  private passSlow(info: NameInfo, name: string, args: string[]): Reply | Promise<Reply> {
+    if (this.closed) return this.lost();
     if (!this.established) {
       return this.connect().then((err) => {
         if (err !== null) return new ReplyError(`ERR upstream ${this.target.url} unavailable: ${err}`);
-        if (this.closed || this.socket === null) return new ReplyError(`ERR upstream ${this.target.url} connection lost`);
-        return this.send(name, args);
+        return this.pass(name, args);
       });
     }
-    return this.send(name, args);
+    if (this.isBarrier(info, args) && !this.isIdle()) return this.whenIdle().then(() => this.pass(name, args));
+    const slot = this.out.size === 0 ? null : newSlot(this.directSent);
+    if (slot !== null) this.out.push(slot);
+    const p = this.forward(info, name, args, slot, false);
+    if (p === null) {
+      if (slot !== null) {
+        slot.upstreamDone = true;
+        this.fill(slot, NO_REPLY);
+      }
+      if ((info.flags & F_HOLD) !== 0) {
+        // QUIT under CLIENT REPLY OFF: the upstream closes without a word.
+        this.conn.closeAfterCurrentReply();
+        return this.isIdle() ? NO_REPLY : this.whenIdle().then(() => NO_REPLY);
+      }
+      return NO_REPLY;
+    }
+    if ((info.flags & F_HOLD) !== 0) {
+      if (slot !== null) return this.whenWritten(slot);
+      return new Promise<Reply>((resolve) => {
+        p.written = () => resolve(NO_REPLY);
+      });
+    }
+    return NO_REPLY;
   }
 
-  private send(name: string, args: string[]): Reply | Promise<Reply> {
-    // The previous reply is out (the connection runs one command at a time): relayed frames first.
-    if (this.deferred.length !== 0) this.flushDeferred();
-    this.replyUnsent = false;
-    const upper = upperName(name);
+  /**
+   * A command through middleware: `chain` runs it, calling `fwd` to send it
+   * upstream (a promise of the reply). Its reply takes a slot in the output.
+   */
+  viaMiddleware(name: string, args: string[], serialize: boolean, chain: (fwd: (n: string, a: string[]) => Reply | Promise<Reply>) => Reply | Promise<Reply>): Reply | Promise<Reply> {
+    const info = nameInfo(name);
+    if ((serialize || this.ctxInFlight > 0 || this.isBarrier(info, args)) && !this.isIdle()) {
+      return this.whenIdle().then(() => this.runChain(info, serialize, chain));
+    }
+    return this.runChain(info, serialize, chain);
+  }
+
+  private runChain(info: NameInfo, serialize: boolean, chain: (fwd: (n: string, a: string[]) => Reply | Promise<Reply>) => Reply | Promise<Reply>): Reply | Promise<Reply> {
+    const slot = newSlot(this.directSent);
+    this.out.push(slot);
+    let sync = true;
+    let forwarded = false;
+    const fwd = (n: string, a: string[]): Reply | Promise<Reply> => {
+      if (sync && this.established && !this.closed) forwarded = true;
+      return this.request(slot, n, a);
+    };
+    let r: Reply | Promise<Reply>;
+    try {
+      r = chain(fwd);
+    } catch (e) {
+      r = this.conn.server.errorToReply(e, this.conn);
+    }
+    sync = false;
+    const pending = isPending(r);
+    if (pending) {
+      (r as Promise<Reply>)
+        .then(
+          (v) => this.fill(slot, v),
+          (e: unknown) => this.fill(slot, this.conn.server.errorToReply(e, this.conn)),
+        )
+        .catch((e: unknown) => this.guard(() => {
+          throw e;
+        }));
+    } else {
+      if (!forwarded) slot.upstreamDone = true;
+      this.fill(slot, r as Reply);
+    }
+    // Held by middleware (delay, hang), QUIT, a drop, or replies kept in order by waiting: read nothing more until it is out.
+    if ((pending && !forwarded) || serialize || (info.flags & F_HOLD) !== 0 || this.conn.closing) return this.whenWritten(slot);
+    return NO_REPLY;
+  }
+
+  /** Middleware's next(): send the command; its reply (NO_REPLY under CLIENT REPLY OFF/SKIP). */
+  private request(slot: Slot, name: string, args: string[]): Reply | Promise<Reply> {
+    if (this.closed) return this.lost();
+    if (!this.established) {
+      return this.connect().then((err) => {
+        if (err !== null) return new ReplyError(`ERR upstream ${this.target.url} unavailable: ${err}`);
+        return this.request(slot, name, args);
+      });
+    }
+    const p = this.forward(nameInfo(name), name, args, slot, true);
+    if (p === null) {
+      slot.upstreamDone = true;
+      return NO_REPLY;
+    }
+    return new Promise<Reply>((resolve) => {
+      p.resolve = resolve;
+    });
+  }
+
+  /** Send a command upstream: its pending entry, or null when no reply will come. */
+  private forward(info: NameInfo, name: string, args: string[], slot: Slot | null, keep: boolean): Pending | null {
+    const f = info.flags;
     let expect = 1;
     let subscribing = false;
-    if (upper === 'CLIENT' && args.length === 2 && args[0].toUpperCase() === 'REPLY') {
+    if ((f & F_CLIENT) !== 0 && args.length === 2 && args[0].toUpperCase() === 'REPLY' && !this.inMulti && !(this.conn.protocol === 2 && this.subscribed())) {
       const mode = args[1].toUpperCase();
-      if (mode === 'OFF' || mode === 'SKIP') {
-        if (mode === 'OFF') this.replyOff = true;
-        else if (!this.replyOff) this.skipNext = true;
+      if (mode === 'ON') {
+        this.replyOff = this.skipNext = false;
+      } else if (mode === 'OFF') {
+        this.replyOff = true;
+        this.skipNext = false;
         expect = 0;
-      } else if (mode === 'ON') this.replyOff = false;
+      } else if (mode === 'SKIP') {
+        this.skipNext = !this.replyOff;
+        expect = 0;
+      } else {
+        // A syntax error, subject to the mode like any reply.
+        if (this.replyOff || this.skipNext) expect = 0;
+        this.skipNext = false;
+      }
+    } else if ((f & F_RESET) !== 0) {
+      this.replyOff = this.skipNext = false;
     } else if (this.replyOff) expect = 0;
     else if (this.skipNext) {
       this.skipNext = false;
       expect = 0;
-    } else if (!this.inMulti && SUBSCRIBE.has(upper)) {
+    } else if ((f & F_SUB) !== 0 && !this.inMulti) {
       subscribing = true;
       expect = Math.max(1, args.length);
-    } else if (!this.inMulti && UNSUBSCRIBE.has(upper)) {
+    } else if ((f & F_UNSUB) !== 0 && !this.inMulti) {
       subscribing = true;
-      const set = upper === 'UNSUBSCRIBE' ? this.channels : upper === 'PUNSUBSCRIBE' ? this.patterns : this.shard;
+      const u = info.upper;
+      const set = u === 'UNSUBSCRIBE' ? this.channels : u === 'PUNSUBSCRIBE' ? this.patterns : this.shard;
       expect = args.length > 0 ? args.length : Math.max(1, set.size);
     }
-    const out = encodeInto(name, args);
-    if (this.io !== null) {
-      // The kernel usually takes it all at once: the scratch buffer is free again.
-      if (!this.io.write(out)) releaseScratch(out);
-    } else {
-      (this.socket as net.Socket).write(out);
-      releaseScratch(out);
-    }
-    if (expect === 0) {
-      // A bad CLIENT REPLY mode answers anyway: with nothing in flight its frame is relayed as it comes.
-      return NO_REPLY;
-    }
-    return new Promise<Reply>((resolve) => {
-      this.inflight = { name: upper, args, expect, got: 0, parts: [], subscribing, resolve };
-    });
+    this.send(name, args);
+    // A bad CLIENT REPLY mode answers anyway: with nothing pending its frame is relayed as it comes.
+    if (expect === 0) return null;
+    const direct = slot === null && !keep;
+    const p: Pending = { info, args, expect, got: 0, parts: direct ? null : [], first: 0, subscribing, resolve: null, slot, written: null };
+    if (direct) this.directSent++;
+    if ((f & F_CTX) !== 0) this.ctxInFlight++;
+    this.pending.push(p);
+    return p;
   }
 
-  private onData(d: Buffer): void {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+  /** Encode a request into the shared output; it leaves at the end of the client's batch (or now, outside one). */
+  private send(name: string, args: string[]): void {
+    if (accLink !== null && accLink !== this) accLink.flushUp();
+    let len = 1 + digits(args.length + 1) + 2 + 1 + digits(name.length) + 2 + name.length + 2;
+    for (let i = 0; i < args.length; i++) len += 1 + digits(args[i].length) + 2 + args[i].length + 2;
+    if (len > ACC_SIZE) {
+      this.flushUp();
+      this.writeUp(encodeCommand(name, args), false);
+      return;
+    }
+    if (acc === null) acc = Buffer.allocUnsafe(ACC_SIZE);
+    else if (accLen + len > ACC_SIZE) this.flushUp();
+    if (acc === null) acc = Buffer.allocUnsafe(ACC_SIZE);
+    accLen = writeCommand(acc, accLen, name, args);
+    accLink = this;
+    if (!this.conn.inBatch) this.flushUp();
+  }
+
+  /** Write what send() encoded. */
+  flushUp(): void {
+    if (accLink !== this || acc === null || accLen === 0) return;
+    const view = acc.subarray(0, accLen);
+    accLen = 0;
+    accLink = null;
+    // The kernel usually takes it all at once: the buffer is free again.
+    if (!this.writeUp(view, true)) acc = null;
+  }
+
+  /** True when `b` may be reused at once. */
+  private writeUp(b: Buffer, shared: boolean): boolean {
+    if (this.closed) return true;
+    if (this.io !== null) return this.io.write(b);
+    (this.socket as net.Socket).write(shared ? Buffer.from(b) : b);
+    return true;
+  }
+
+  private frameBuf: Buffer = EMPTY;
+  private readonly relayFrames = (): void => {
+    const b = this.frameBuf;
     let p = 0;
-    const b = this.buf;
     for (;;) {
       const end = frameEnd(b, p);
       if (end < 0) break;
-      this.frame(b.subarray(p, end));
+      this.frame(end - p === b.length ? b : b.subarray(p, end));
       p = end;
     }
     this.buf = p >= b.length ? EMPTY : Buffer.from(b.subarray(p));
+  };
+
+  private onData(d: Buffer): void {
+    if (this.closed) return;
+    this.frameBuf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    this.buf = EMPTY;
+    // Everything this read relays leaves in one write.
+    this.conn.relay(this.relayFrames);
+    this.frameBuf = EMPTY;
   }
 
   private frame(f: Buffer): void {
-    const inf = this.inflight;
+    const p = this.pending.peek();
     const t = f[0];
-    if (t === 0x3e /* > */ || (t === 0x2a /* * */ && (inf?.subscribing || this.channels.size + this.patterns.size + this.shard.size > 0))) {
+    if (t === 0x3e /* > */ || (t === 0x2a /* * */ && ((p !== undefined && p.subscribing) || this.subscribed()))) {
       const kind = firstElement(f)?.toLowerCase();
-      if (kind !== undefined && SUB_KINDS.has(kind) && inf !== null && inf.subscribing) {
-        this.confirmation(f, kind);
+      if (kind !== undefined && SUB_KINDS.has(kind) && p !== undefined && p.subscribing) {
+        this.track(f, kind);
+        this.part(p, f);
         return;
       }
       if (t === 0x3e || (kind !== undefined && (MESSAGE_KINDS.has(kind) || SUB_KINDS.has(kind)))) {
@@ -247,21 +574,20 @@ class Link {
         return;
       }
     }
-    if (inf === null || (this.monitor && t === 0x2b /* + */)) {
+    if (p === undefined || (this.monitor && t === 0x2b /* + */ && isMonitorLine(f))) {
       this.push(f);
       return;
     }
-    inf.parts.push(Buffer.from(f));
-    inf.got++;
-    if (inf.got >= inf.expect || (inf.subscribing && t === 0x2d /* - */)) this.finish(inf);
+    this.part(p, f);
   }
 
-  private confirmation(f: Buffer, kind: string): void {
-    const inf = this.inflight as Inflight;
-    this.track(f, kind);
-    inf.parts.push(Buffer.from(f));
-    inf.got++;
-    if (inf.got >= inf.expect) this.finish(inf);
+  private part(p: Pending, f: Buffer): void {
+    if (p.got === 0) p.first = f[0];
+    p.got++;
+    if (p.parts !== null) p.parts.push(Buffer.from(f));
+    // (a large frame would be kept by reference: the read buffer is reused)
+    else this.conn.writeBytes(f.length >= 65536 ? Buffer.from(f) : f);
+    if (p.got >= p.expect || (p.subscribing && f[0] === 0x2d /* - */)) this.complete(p);
   }
 
   /** Keep the subscription sets from a confirmation. */
@@ -270,17 +596,36 @@ class Link {
     const items = v instanceof PushReply ? v.items : Array.isArray(v) ? v : [];
     const ch = items[1];
     if (typeof ch !== 'string') return;
-    const set = kind.startsWith('p') ? this.patterns : kind.startsWith('s') ? this.shard : this.channels;
+    const set = kind.startsWith('p') ? this.patterns : kind === 'ssubscribe' || kind === 'sunsubscribe' ? this.shard : this.channels;
     if (kind.endsWith('unsubscribe')) set.delete(ch);
     else set.add(ch);
   }
 
-  private finish(inf: Inflight): void {
-    this.inflight = null;
-    const bytes = inf.parts.length === 1 ? inf.parts[0] : Buffer.concat(inf.parts);
-    const ok = bytes[0] !== 0x2d;
-    const a0 = inf.args[0];
-    switch (inf.name) {
+  private complete(p: Pending): void {
+    this.pending.shift();
+    const flags = p.info.flags;
+    if ((flags & F_CTX) !== 0) this.ctxInFlight--;
+    if ((flags & F_STATE) !== 0) this.apply(p, p.first !== 0x2d);
+    if (p.parts === null) {
+      this.directDone++;
+      if (p.written !== null) p.written();
+      if (this.out.size !== 0) this.flushOut();
+    } else {
+      const parts = p.parts;
+      const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      // A simple error goes back as a ReplyError (the same bytes): the recorder and the error stats see it.
+      const reply = bytes[0] === 0x2d && parts.length === 1 ? new ReplyError(bytes.latin1Slice(1, bytes.length - 2)) : new UpstreamReply(bytes);
+      if (p.slot !== null) p.slot.upstreamDone = true;
+      if (p.resolve !== null) p.resolve(reply);
+      else if (p.slot !== null) this.fill(p.slot, reply);
+    }
+    if (this.idleWaiter !== null || this.endWhenDrained) this.settle();
+  }
+
+  /** What a reply changes (the connection's db, name and protocol are the upstream connection's). */
+  private apply(p: Pending, ok: boolean): void {
+    const a0 = p.args[0];
+    switch (p.info.upper) {
       case 'MULTI':
         if (ok) this.inMulti = true;
         break;
@@ -289,7 +634,7 @@ class Link {
         this.inMulti = false;
         break;
       case 'RESET':
-        this.inMulti = this.monitor = this.replyOff = this.skipNext = false;
+        this.inMulti = this.monitor = false;
         this.channels.clear();
         this.patterns.clear();
         this.shard.clear();
@@ -307,64 +652,142 @@ class Link {
         if (ok && (a0 === '2' || a0 === '3')) this.conn.protocol = a0 === '3' ? 3 : 2;
         break;
       case 'CLIENT':
-        if (ok && !this.inMulti && a0?.toUpperCase() === 'SETNAME' && inf.args.length === 2) this.conn.name = inf.args[1];
+        if (ok && !this.inMulti && a0?.toUpperCase() === 'SETNAME' && p.args.length === 2) this.conn.name = p.args[1];
         break;
       case 'QUIT':
         this.conn.closeAfterCurrentReply();
         break;
     }
-    this.replyUnsent = true;
-    // A simple error goes back as a ReplyError (the same bytes): the recorder and the error stats see it.
-    if (!ok && inf.parts.length === 1) inf.resolve(new ReplyError(bytes.latin1Slice(1, bytes.length - 2)));
-    else inf.resolve(new UpstreamReply(bytes));
   }
 
+  private fill(slot: Slot, reply: Reply): void {
+    slot.reply = reply;
+    slot.ready = true;
+    this.flushOut();
+  }
+
+  private readonly writeOut = (): void => {
+    const conn = this.conn;
+    while (this.out.size !== 0) {
+      const s = this.out.peek() as Slot;
+      if (!s.ready || this.directDone < s.afterDirect) break;
+      this.out.shift();
+      s.out = true;
+      conn.writeRaw(s.reply);
+      if (s.written !== null) s.written();
+    }
+  };
+
+  /** Write the replies now at the head of the output, in order. */
+  private flushOut(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      this.conn.relay(this.writeOut);
+    } finally {
+      this.flushing = false;
+    }
+    if (this.idleWaiter !== null || this.endWhenDrained) this.settle();
+  }
+
+  /** A frame that answers no command: out now, or after the replies it follows. */
   private push(f: Buffer): void {
-    if (this.replyUnsent) {
-      if (this.deferred.length === 0) realSetImmediate(() => this.guard(() => this.flushDeferred()));
-      this.deferred.push(Buffer.from(f));
+    if (this.out.size === 0) {
+      this.conn.writeBytes(f.length >= 65536 ? Buffer.from(f) : f);
       return;
     }
-    this.conn.writeBytes(Buffer.from(f));
+    const s = newSlot(this.directSent);
+    s.ready = s.upstreamDone = true;
+    s.reply = new RawReply(Buffer.from(f));
+    // Before the first command the upstream has not answered yet.
+    this.out.insertBefore(s, (e) => !e.upstreamDone);
+    this.flushOut();
   }
 
-  private flushDeferred(): void {
-    this.replyUnsent = false;
-    const d = this.deferred;
-    this.deferred = [];
-    for (const b of d) this.conn.writeBytes(b);
+  private settle(): void {
+    if (!this.isIdle()) return;
+    const w = this.idleWaiter;
+    if (w !== null) {
+      this.idleWaiter = null;
+      w();
+    }
+    if (this.endWhenDrained) {
+      this.endWhenDrained = false;
+      this.conn.closeAfterCurrentReply();
+      if (!this.conn.isBusy) this.conn.end();
+    }
   }
 
   private onUpstreamClose(): void {
     if (this.closed) return;
     this.closed = true;
-    const inf = this.inflight;
-    this.inflight = null;
-    if (inf !== null) {
-      if (inf.name !== 'QUIT') inf.resolve(new ReplyError(`ERR upstream ${this.target.url} connection lost`));
-      else inf.resolve(NO_REPLY);
-      this.conn.closeAfterCurrentReply();
-    } else this.conn.end();
+    if (accLink === this) {
+      accLen = 0;
+      accLink = null;
+    }
+    // Every command sent and not answered answers that it is lost (QUIT: nothing).
+    this.endWhenDrained = true;
+    const drop = (): void => {
+      while (this.pending.size !== 0) {
+        const p = this.pending.shift();
+        const r = p.info.upper === 'QUIT' ? NO_REPLY : this.lost();
+        if (p.parts === null) {
+          this.conn.writeRaw(r);
+          this.directDone++;
+          if (p.written !== null) p.written();
+        } else {
+          if (p.slot !== null) p.slot.upstreamDone = true;
+          if (p.resolve !== null) p.resolve(r);
+          else if (p.slot !== null) this.fill(p.slot, r);
+        }
+      }
+      this.ctxInFlight = 0;
+    };
+    this.conn.relay(drop);
+    this.flushOut();
   }
 
   /** The client went away. */
   destroy(): void {
     this.closed = true;
+    if (accLink === this) {
+      accLen = 0;
+      accLink = null;
+    }
     this.socket?.destroy();
-    this.inflight = null;
+    this.pending.clear();
+    this.out.clear();
+    this.idleWaiter = null;
+    this.conn.batchEnd = null;
   }
+}
+
+/** A MONITOR feed line: `+<seconds>.<micros> [<db> <addr>] ...`. */
+function isMonitorLine(f: Buffer): boolean {
+  let i = 1;
+  while (i < f.length && f[i] >= 48 && f[i] <= 57) i++;
+  if (i === 1 || f[i] !== 0x2e) return false;
+  i++;
+  while (i < f.length && f[i] >= 48 && f[i] <= 57) i++;
+  return f[i] === 0x20 && f[i + 1] === 0x5b;
 }
 
 /** The upstream handler of a server: every command of every client goes through it. */
 export class Upstream {
   readonly target: UpstreamTarget;
-  private readonly links = new WeakMap<Connection, Link>();
   private readonly placeholders = new Map<string, Command>();
   /**
    * True when no middleware would act (the fixture: recorder off, no fault
    * rule, no user middleware): commands go straight to the upstream.
    */
   passThrough: (() => boolean) | null = null;
+  /**
+   * True when middleware may write to the client or close it on its own
+   * (fault rules that cut or reset, user middleware): each command then
+   * waits until every earlier reply is out, and the connection reads
+   * nothing more until its own is.
+   */
+  serialize: (() => boolean) | null = null;
 
   constructor(
     private readonly server: RedKitServer,
@@ -377,29 +800,30 @@ export class Upstream {
   execute(ctx: Context, name: string, args: string[]): Reply | Promise<Reply> {
     const conn = ctx.conn;
     if (conn === undefined) return new ReplyError('ERR upstream mode: no client connection');
-    let link = this.links.get(conn);
+    let link = conn.ext.upstream as Link | undefined;
     if (link === undefined) {
       const l = new Link(this.target, conn);
       link = l;
-      this.links.set(conn, l);
+      conn.ext.upstream = l;
       conn.addCloseHook(() => l.destroy());
     }
     ctx.sentName = name;
     ctx.sentArgs = args;
     const mws = this.server.dispatcher.middleware;
-    if (mws.length === 0 || (this.passThrough !== null && this.passThrough())) return link.request(name, args);
-    const linkRef = link;
-    const forward = (): Reply | Promise<Reply> => linkRef.request(name, args);
-    const call = this.call(name, args);
-    const sub = call.sub;
-    const callArgs = call.args;
-    let i = 0;
-    const next: Next = () => {
-      if (i < mws.length) return mws[i++](ctx, call, next);
-      // Middleware may have replaced the arguments: send what it left.
-      return call.args === callArgs ? forward() : linkRef.request(name, sub === undefined ? call.args : [sub, ...call.args]);
-    };
-    return next();
+    if (mws.length === 0 || (this.passThrough !== null && this.passThrough())) return link.pass(name, args);
+    const serialize = this.serialize === null || this.serialize();
+    return link.viaMiddleware(name, args, serialize, (fwd) => {
+      const call = this.call(name, args);
+      const sub = call.sub;
+      const callArgs = call.args;
+      let i = 0;
+      const next: Next = () => {
+        if (i < mws.length) return mws[i++](ctx, call, next);
+        // Middleware may have replaced the arguments: send what it left.
+        return call.args === callArgs ? fwd(name, args) : fwd(name, sub === undefined ? call.args : [sub, ...call.args]);
+      };
+      return next();
+    });
   }
 
   /** What middleware sees: `CLIENT SETNAME` + the arguments after the subcommand, keys from RedKit's key specs. */
@@ -441,50 +865,23 @@ export class Upstream {
 
 function noop(): void {}
 
-/** Upper-cased command names (the parser interns names: a few hundred at most are kept). */
-const UPPER = new Map<string, string>();
-function upperName(name: string): string {
-  let u = UPPER.get(name);
-  if (u === undefined) {
-    u = name.toUpperCase();
-    if (UPPER.size < 1024) UPPER.set(name, u);
-  }
-  return u;
-}
-
 const EMPTY = Buffer.alloc(0);
-
-/** Where requests are encoded; replaced when a write keeps it (the socket still holds the bytes). */
-const SCRATCH_SIZE = 16 * 1024;
-let scratch: Buffer | null = null;
-
-/** Encode a request into the scratch buffer when it fits (a view of it), else into a new buffer. */
-function encodeInto(name: string, args: string[]): Buffer {
-  let len = 1 + digits(args.length + 1) + 2 + 1 + digits(name.length) + 2 + name.length + 2;
-  for (let i = 0; i < args.length; i++) len += 1 + digits(args[i].length) + 2 + args[i].length + 2;
-  if (len > SCRATCH_SIZE) return encodeCommand(name, args);
-  if (scratch === null) scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
-  return writeCommand(scratch, name, args, len);
-}
-
-/** `b` may stay referenced by a socket write: the next request needs another scratch buffer. */
-function releaseScratch(b: Buffer): void {
-  if (scratch !== null && b.buffer === scratch.buffer) scratch = null;
-}
 
 /** A command as a multibulk request (binary strings). */
 export function encodeCommand(name: string, args: string[]): Buffer {
   let len = 1 + digits(args.length + 1) + 2 + 1 + digits(name.length) + 2 + name.length + 2;
   for (const a of args) len += 1 + digits(a.length) + 2 + a.length + 2;
-  return writeCommand(Buffer.allocUnsafe(len), name, args, len);
+  const b = Buffer.allocUnsafe(len);
+  writeCommand(b, 0, name, args);
+  return b;
 }
 
-/** Write the request (`len` bytes) at the start of `b`; the view of those bytes. */
-function writeCommand(b: Buffer, name: string, args: string[], len: number): Buffer {
-  let p = writeHeader(b, 0, 0x2a, args.length + 1);
+/** Write the request at `p` in `b` (room checked by the caller); the end. */
+function writeCommand(b: Buffer, p: number, name: string, args: string[]): number {
+  p = writeHeader(b, p, 0x2a, args.length + 1);
   p = writeBulk(b, p, name);
   for (let i = 0; i < args.length; i++) p = writeBulk(b, p, args[i]);
-  return b.length === len ? b : b.subarray(0, len);
+  return p;
 }
 
 /** `<type><n>\r\n` at p; the end. */
