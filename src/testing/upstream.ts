@@ -393,18 +393,21 @@ class Link {
    */
   viaMiddleware(name: string, args: string[], serialize: boolean, chain: (fwd: (n: string, a: string[]) => Reply | Promise<Reply>) => Reply | Promise<Reply>): Reply | Promise<Reply> {
     const info = nameInfo(name);
+    // The first command connects first (the client reads nothing more meanwhile); a failure is its answer.
+    if (!this.established && !this.closed) return this.connect().then((err) => this.runChain(info, serialize, chain, err));
     if ((serialize || this.ctxInFlight > 0 || this.isBarrier(info, args)) && !this.isIdle()) {
-      return this.whenIdle().then(() => this.runChain(info, serialize, chain));
+      return this.whenIdle().then(() => this.runChain(info, serialize, chain, null));
     }
-    return this.runChain(info, serialize, chain);
+    return this.runChain(info, serialize, chain, null);
   }
 
-  private runChain(info: NameInfo, serialize: boolean, chain: (fwd: (n: string, a: string[]) => Reply | Promise<Reply>) => Reply | Promise<Reply>): Reply | Promise<Reply> {
+  private runChain(info: NameInfo, serialize: boolean, chain: (fwd: (n: string, a: string[]) => Reply | Promise<Reply>) => Reply | Promise<Reply>, connectError: string | null): Reply | Promise<Reply> {
     const slot = newSlot(this.directSent);
     this.out.push(slot);
     let sync = true;
     let forwarded = false;
     const fwd = (n: string, a: string[]): Reply | Promise<Reply> => {
+      if (connectError !== null) return new ReplyError(`ERR upstream ${this.target.url} unavailable: ${connectError}`);
       if (sync && this.established && !this.closed) forwarded = true;
       return this.request(slot, n, a);
     };
