@@ -8,11 +8,10 @@
  * after HELLO 3 — stays the upstream's own. Commands still go through the
  * client connection's parser and the dispatcher's middleware (the recorder,
  * fault rules, user middleware), then are sent to the upstream re-encoded as
- * a multibulk; the upstream's reply bytes go back to the client unchanged
- * (-MOVED/-ASK too). One command at a time is in flight per connection (the
- * client connection waits for each reply, as it waits for a blocked
- * command), so replies are matched to commands by counting RESP frames:
- * one per command, one per channel for (P|S)SUBSCRIBE and UNSUBSCRIBE, none
+ * multibulks, each as soon as it is parsed (pipelined: see Link); the
+ * upstream's reply bytes go back to the client unchanged (-MOVED/-ASK too).
+ * Replies are matched to commands in order by counting RESP frames: one
+ * per command, one per channel for (P|S)SUBSCRIBE and UNSUBSCRIBE, none
  * under CLIENT REPLY OFF/SKIP. Frames that answer no command — pub/sub
  * messages, invalidation pushes, MONITOR's feed — are relayed as they come.
  *
@@ -20,8 +19,9 @@
  * `-ERR upstream redis://host:port unavailable: <reason>` and the next
  * command tries again; when an established upstream connection goes away,
  * the command waiting answers `-ERR upstream redis://host:port connection
- * lost` and the client connection is closed (its state — database, MULTI,
- * subscriptions — went with it), as a proxy does.
+ * lost` (every command sent and not answered) and the client connection is
+ * closed (its state — database, MULTI, subscriptions — went with it), as a
+ * proxy does.
  */
 import net from 'node:net';
 import { DirectIo } from '../server/direct-io.js';

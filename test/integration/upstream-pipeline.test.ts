@@ -270,6 +270,43 @@ describe.each(MODES)('%s', (_label, rk) => {
   });
 });
 
+describe('MONITOR and a lost upstream, pipelined', () => {
+  it.each(MODES)('MONITOR with commands behind it (%s): replies and the feed in the same order as direct', async (_label, rk) => {
+    // The feed names the sender's address and the time: the proxy's upstream connection is another client.
+    const norm = (x: string) => x.replace(/^\+\d+\.\d+ \[(\d+) [^\]]+\]/, '+TIME [$1 ADDR]');
+    const run = async (port: number) => {
+      const c = await raw(port);
+      c.write(pipeline([['MONITOR'], ['SET', 'a', '1'], ['PING'], ['GET', 'a'], ['PING', 'x']]));
+      // +OK, an error, +PONG and its feed line, an error, $1 x and its feed line.
+      const frames = await readN(c, 7);
+      const other = await raw(redis.port);
+      expect(await other.call('SET', 'seen', 'by-monitor')).toBe('+OK\r\n');
+      frames.push(await c.read());
+      return frames.map(norm);
+    };
+    const got = await run(rk().port);
+    const want = await run(redis.port);
+    expect(got).toEqual(want);
+    expect(got[got.length - 1]).toContain('"by-monitor"');
+  });
+
+  it.each(MODES)('the upstream connection goes away with a pipeline pending (%s): each command answers connection lost, then the client is closed', async (_label, rk) => {
+    const c = await raw(rk().port);
+    expect(await c.call('CLIENT', 'SETNAME', 'victim')).toBe('+OK\r\n');
+    c.write(pipeline([['BLPOP', 'never', '0'], ['GET', 'a'], ['PING']]));
+    const d = await raw(redis.port);
+    // Wait until the whole pipeline is on the upstream, then kill that connection from the upstream side.
+    for (;;) {
+      const list = await d.call('CLIENT', 'LIST');
+      const line = list.split('\n').find((l) => / name=victim /.test(l));
+      if (line && / flags=b /.test(line) && !/ qbuf=0 /.test(line)) break;
+    }
+    expect(await d.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes')).toBe(':1\r\n');
+    const all = await c.readUntilClose(5000);
+    expect(all).toMatch(/^(-ERR upstream redis:\/\/127\.0\.0\.1:\d+ connection lost\r\n){3}$/);
+  });
+});
+
 describe('the recorder, pipelined', () => {
   it('records every command of a pipeline with its reply, in order', async () => {
     const cmds = mixed(11, 100);
