@@ -284,7 +284,7 @@ class Link {
         settled = true;
         this.socket = s;
         // Replies then land in the shared read buffer: onData copies what it keeps.
-        this.io = DirectIo.attach(s, (b) => this.guard(() => this.onData(b)), noop);
+        this.io = DirectIo.attach(s, this.onBytes, noop);
         this.established = true;
         resolve(null);
       });
@@ -303,12 +303,25 @@ class Link {
     return this.connecting;
   }
 
+  /** A direct read (the shared buffer, valid until this returns). */
+  private readonly onBytes = (b: Buffer): void => {
+    try {
+      this.onData(b);
+    } catch (e) {
+      this.fail(e);
+    }
+  };
+
+  private fail(e: unknown): void {
+    this.conn.server.logger.error(`upstream: client ${this.conn.id}: ${e instanceof Error ? e.stack : String(e)}`);
+    this.conn.destroy();
+  }
+
   private guard(fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      this.conn.server.logger.error(`upstream: client ${this.conn.id}: ${e instanceof Error ? e.stack : String(e)}`);
-      this.conn.destroy();
+      this.fail(e);
     }
   }
 
