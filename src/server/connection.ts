@@ -98,6 +98,12 @@ export class Connection implements Context {
    * in one write then). Null unless set.
    */
   batchEnd: (() => void) | null = null;
+  /**
+   * Upstream mode: when replies of commands already run are still to come,
+   * takes `then` (run once they are out) and returns true; output the
+   * connection writes itself (a protocol error) waits for it. Null unless set.
+   */
+  owed: ((then: () => void) => boolean) | null = null;
   /** Per-connection extension slots for command groups (MULTI state, subscriptions, ...). */
   readonly ext: Record<string, unknown> = Object.create(null);
   state: ConnState = 'new';
@@ -343,7 +349,25 @@ export class Connection implements Context {
           if (e instanceof ProtocolError) {
             this.server.stats.protocolErrors++;
             this.server.logger.debug(`client ${this.id} protocol error: ${e.message}`);
-            batch.error(e.message);
+            const msg = e.message;
+            if (this.owed !== null) {
+              // The error goes after the replies still owed, then the connection closes.
+              const waiting = this.owed(() =>
+                this.guard('writing', () => {
+                  this.busy = false;
+                  this.writeRaw(new ReplyError(msg));
+                  // (inside a relay the owed replies are still in the batch: out first)
+                  if (batchOwner === this) this.flushBatch();
+                  this.end();
+                }),
+              );
+              if (waiting) {
+                this.busy = true;
+                this.closeAfterReply = true;
+                break;
+              }
+            }
+            batch.error(msg);
           } else {
             // A bug: the input cannot be trusted any more. Answer, then close.
             this.server.logger.error(`client ${describeClient(this)}: internal error while parsing its input, closing the connection: ${errorStack(e)}`);

@@ -251,6 +251,8 @@ class Link {
   private ctxInFlight = 0;
   /** The held client connection resumes when nothing is pending or waiting to be written. */
   private idleWaiter: (() => void) | null = null;
+  /** The client connection's own output (a protocol error) once everything pending is written. */
+  private afterOwed: (() => void) | null = null;
   /** The upstream went away: close the client once everything pending is written. */
   private endWhenDrained = false;
   private flushing = false;
@@ -270,6 +272,11 @@ class Link {
   ) {
     conn.batchEnd = () => {
       if (accLink === this) this.guard(() => this.flushUp());
+    };
+    conn.owed = (then) => {
+      if (this.isIdle() || this.closed) return false;
+      this.afterOwed = then;
+      return true;
     };
   }
 
@@ -635,7 +642,7 @@ class Link {
       if (p.resolve !== null) p.resolve(reply);
       else if (p.slot !== null) this.fill(p.slot, reply);
     }
-    if (this.idleWaiter !== null || this.endWhenDrained) this.settle();
+    if (this.idleWaiter !== null || this.afterOwed !== null || this.endWhenDrained) this.settle();
   }
 
   /** What a reply changes (the connection's db, name and protocol are the upstream connection's). */
@@ -703,7 +710,7 @@ class Link {
     } finally {
       this.flushing = false;
     }
-    if (this.idleWaiter !== null || this.endWhenDrained) this.settle();
+    if (this.idleWaiter !== null || this.afterOwed !== null || this.endWhenDrained) this.settle();
   }
 
   /** A frame that answers no command: out now, or after the replies it follows. */
@@ -726,6 +733,11 @@ class Link {
     if (w !== null) {
       this.idleWaiter = null;
       w();
+    }
+    const o = this.afterOwed;
+    if (o !== null) {
+      this.afterOwed = null;
+      o();
     }
     if (this.endWhenDrained) {
       this.endWhenDrained = false;
@@ -773,8 +785,9 @@ class Link {
     this.socket?.destroy();
     this.pending.clear();
     this.out.clear();
-    this.idleWaiter = null;
+    this.idleWaiter = this.afterOwed = null;
     this.conn.batchEnd = null;
+    this.conn.owed = null;
   }
 }
 

@@ -253,6 +253,24 @@ describe.each(MODES)('%s', (_label, rk) => {
     expect(got).toEqual(want);
   });
 
+  it('a protocol error behind pipelined commands: their replies first, then the error, then the connection closes', async () => {
+    const bytes = Buffer.concat([pipeline([['SET', 'a', '1'], ['BLPOP', 'q', '0'], ['INCR', 'a']]), Buffer.from('*1\r\n$x\r\n', 'latin1')]);
+    const run = async (port: number) => {
+      const c = await raw(port);
+      c.write(bytes);
+      // The BLPOP holds the replies behind it until something is pushed.
+      const first = await c.read();
+      const pusher = await raw(redis.port);
+      expect(await pusher.call('RPUSH', 'q', 'v')).toBe(':1\r\n');
+      return first + (await c.readUntilClose(5000));
+    };
+    const got = await run(rk().port);
+    await flush();
+    const want = await run(redis.port);
+    expect(got).toBe(want);
+    expect(got).toBe('+OK\r\n*2\r\n$1\r\nq\r\n$1\r\nv\r\n:2\r\n-ERR Protocol error: invalid bulk length\r\n');
+  });
+
   it('QUIT in the middle of a pipeline: the replies before it, +OK, then the connection closes (nothing after it runs)', async () => {
     const cmds = [['SET', 'a', '1'], ['INCR', 'n'], ['QUIT'], ['SET', 'after', '1'], ['INCR', 'n']];
     const run = async (port: number) => {
