@@ -379,6 +379,21 @@ describe('faults in the middle of a pipeline', () => {
     return readN(d, list.length);
   }
 
+  it('a rule added while relayed commands are in flight: its answer waits for their replies', async () => {
+    // Recorder off: the BLPOP's reply is relayed as it comes; the GET's local answer must not overtake it.
+    const c = await raw(passThrough.port);
+    c.send('BLPOP', 'q', '0');
+    const d = await raw(redis.port);
+    for (;;) {
+      const list = await d.call('CLIENT', 'LIST');
+      if (list.split('\n').some((l) => l.includes('cmd=blpop') && / flags=b /.test(l))) break;
+    }
+    passThrough.faults.add({ command: 'GET', error: 'ERR injected', times: 1 });
+    c.write(pipeline([['GET', 'a'], ['ECHO', 'after']]));
+    expect(await d.call('RPUSH', 'q', 'v')).toBe(':1\r\n');
+    expect(await readN(c, 3)).toEqual(['*2\r\n$1\r\nq\r\n$1\r\nv\r\n', '-ERR injected\r\n', '$5\r\nafter\r\n']);
+  });
+
   it('error: that command answers the error without reaching the upstream; the others as direct, in order', async () => {
     const list = cmds();
     recording.faults.add({ command: 'SET', key: 'target', error: 'READONLY injected', times: 1 });
