@@ -1,0 +1,330 @@
+/**
+ * Lazy values of a loaded RDB file.
+ *
+ * Most keys of a dump loaded by a test are never read. Building every small
+ * collection at load (an RHash with its Map, an RList with its array, a ZSet
+ * with its arrays, plus the element strings) is most of the load's
+ * allocation, and the young-generation GC then copies all of it. So the
+ * loader keeps the small collections of the common encodings as where they
+ * lie in the file (PackedValue: the file buffer and an offset) and builds the
+ * value the first time anything reads it, with the same decoder and the same
+ * limits the load would have used (readObject): the value is exactly the one
+ * an eager load builds.
+ *
+ * Nothing outside this file ever sees a PackedValue. The database's table
+ * holding packed values is a Map whose prototype is LazyKeyspace while any
+ * remain: get() builds the value and stores it in place; iteration (entries,
+ * values, forEach, for...of) builds every remaining one first; set() and
+ * delete() keep the count. When the count reaches 0 (all built, overwritten,
+ * deleted or flushed) the table becomes a plain Map again, so the hot path of
+ * a keyspace that was not loaded, or is fully built, is untouched.
+ *
+ * Which values are packed: a listpack hash or sorted set of at most
+ * PACK_MAX_PAIRS pairs, and a quicklist whose nodes are all packed
+ * listpacks, when each is stored uncompressed in the file and passes the same
+ * structural checks the decoder makes (scanListpack), is not empty, and
+ * holds nothing readObject could refuse later (a repeated field or member, a
+ * NaN score): anything else is decoded at load as before, so a corrupt file is
+ * still refused at load with the same error.
+ *
+ * The file buffer stays referenced until the last packed value of it is
+ * built or gone.
+ */
+import { Interner, scanListpack } from './listpack.js';
+import { RDB_TYPE, RdbReader, readObject, type Limits } from './rdb.js';
+import type { Value } from './types.js';
+
+/** Pairs (fields, members) up to which a listpack hash / sorted set is kept packed. */
+export const PACK_MAX_PAIRS = 16;
+
+/** What every packed value of one load shares. */
+export class PackSource {
+  constructor(
+    readonly buf: Buffer,
+    readonly lim: Limits,
+    readonly intern: Interner | null,
+  ) {}
+}
+
+/** A value not built yet: readObject(type) at `pos` of the source's buffer. */
+export class PackedValue {
+  constructor(
+    readonly src: PackSource,
+    readonly rdbType: number,
+    readonly pos: number,
+  ) {}
+}
+
+/** Build a packed value (readObject on its bytes, as the load would have). */
+export function unpack(p: PackedValue): Value {
+  const r = new RdbReader(p.src.buf);
+  r.pos = p.pos;
+  r.intern = p.src.intern;
+  return readObject(r, p.rdbType, p.src.lim);
+}
+
+const starts = new Int32Array(PACK_MAX_PAIRS * 2);
+
+/** Entry i (from `starts`) compared with entry j: 1 equal, 0 different, -1 cannot tell without decoding. */
+function sameEntry(b: Buffer, i: number, j: number): number {
+  const p = starts[i];
+  const q = starts[j];
+  const x = b[p];
+  const y = b[q];
+  const xs = (x & 0xc0) === 0x80 || (x & 0xf0) === 0xe0 || x === 0xf0;
+  const ys = (y & 0xc0) === 0x80 || (y & 0xf0) === 0xe0 || y === 0xf0;
+  // A string entry spelling an integer would equal an integer entry (Redis never writes one).
+  if (xs !== ys) return intLike(b, xs ? p : q) ? -1 : 0;
+  if (!xs) {
+    if (x === 0xf4 || y === 0xf4) {
+      if (x !== y) return -1;
+      for (let k = 1; k < 9; k++) if (b[p + k] !== b[q + k]) return 0;
+      return 1;
+    }
+    return intEntry(b, p) === intEntry(b, q) ? 1 : 0;
+  }
+  let ps: number;
+  let pl: number;
+  let qs: number;
+  let ql: number;
+  if ((x & 0xc0) === 0x80) {
+    ps = p + 1;
+    pl = x & 0x3f;
+  } else if ((x & 0xf0) === 0xe0) {
+    ps = p + 2;
+    pl = ((x & 0x0f) << 8) | b[p + 1];
+  } else {
+    ps = p + 5;
+    pl = b.readUInt32LE(p + 1);
+  }
+  if ((y & 0xc0) === 0x80) {
+    qs = q + 1;
+    ql = y & 0x3f;
+  } else if ((y & 0xf0) === 0xe0) {
+    qs = q + 2;
+    ql = ((y & 0x0f) << 8) | b[q + 1];
+  } else {
+    qs = q + 5;
+    ql = b.readUInt32LE(q + 1);
+  }
+  if (pl !== ql) return 0;
+  for (let k = 0; k < pl; k++) if (b[ps + k] !== b[qs + k]) return 0;
+  return 1;
+}
+
+/** Could the string entry at p spell an integer (digits, maybe a leading '-', at most 20 bytes)? */
+function intLike(b: Buffer, p: number): boolean {
+  const x = b[p];
+  if ((x & 0xc0) !== 0x80) return (x & 0xf0) === 0xe0 && (((x & 0x0f) << 8) | b[p + 1]) <= 20 ? true : x === 0xf0;
+  const l = x & 0x3f;
+  if (l === 0 || l > 20) return false;
+  for (let k = 0; k < l; k++) {
+    const c = b[p + 1 + k];
+    if ((c < 0x30 || c > 0x39) && !(k === 0 && c === 0x2d)) return false;
+  }
+  return true;
+}
+
+/** The value of an integer entry of at most 32 bits. */
+function intEntry(b: Buffer, p: number): number {
+  const x = b[p];
+  if ((x & 0x80) === 0) return x & 0x7f;
+  if ((x & 0xe0) === 0xc0) {
+    const u = ((x & 0x1f) << 8) | b[p + 1];
+    return u >= 1 << 12 ? u - (1 << 13) : u;
+  }
+  if (x === 0xf1) return b.readInt16LE(p + 1);
+  if (x === 0xf2) {
+    const u = b[p + 1] | (b[p + 2] << 8) | (b[p + 3] << 16);
+    return u >= 1 << 23 ? u - (1 << 24) : u;
+  }
+  return b.readInt32LE(p + 1);
+}
+
+/** Are the entries at even (or odd) indexes below 2n pairwise different, for sure? */
+function distinct(b: Buffer, n: number, offset: number): boolean {
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) if (sameEntry(b, 2 * i + offset, 2 * j + offset) !== 0) return false;
+  }
+  return true;
+}
+
+/** Could a score entry be a NaN ("nan" spelled in a string entry)? */
+function maybeNaN(b: Buffer, p: number): boolean {
+  const x = b[p];
+  let s: number;
+  let l: number;
+  if ((x & 0xc0) === 0x80) {
+    s = p + 1;
+    l = x & 0x3f;
+  } else if ((x & 0xf0) === 0xe0) {
+    s = p + 2;
+    l = ((x & 0x0f) << 8) | b[p + 1];
+  } else if (x === 0xf0) return true;
+  else return false;
+  for (let k = 0; k < l; k++) {
+    const c = b[s + k] | 0x20;
+    if (c === 0x6e) return true; // n / N
+  }
+  return false;
+}
+
+/**
+ * The value of `type` at r.pos kept packed (r moved past it), or null with
+ * r where it was: the caller then decodes it (readObject) as usual.
+ */
+export function readPacked(r: RdbReader, type: number, src: PackSource): PackedValue | null {
+  if (type !== RDB_TYPE.HASH_LISTPACK && type !== RDB_TYPE.ZSET_LISTPACK && type !== RDB_TYPE.LIST_QUICKLIST_2) return null;
+  const buf = r.buf;
+  if (buf !== src.buf) return null;
+  const at = r.pos;
+  try {
+    if (type === RDB_TYPE.LIST_QUICKLIST_2) {
+      const nodes = r.count();
+      let total = 0;
+      for (let i = 0; i < nodes; i++) {
+        if (r.len() !== 2) return back(r, at); // a plain node
+        r.span();
+        if (r.spanBuf !== buf) return back(r, at); // compressed
+        const n = scanListpack(buf, r.spanStart, r.spanEnd);
+        if (n < 0) return back(r, at);
+        total += n;
+      }
+      if (total === 0) return back(r, at);
+      return new PackedValue(src, type, at);
+    }
+    r.span();
+    if (r.spanBuf !== buf) return back(r, at); // compressed
+    const n = scanListpack(buf, r.spanStart, r.spanEnd, starts);
+    if (n <= 0 || n % 2 !== 0 || n > PACK_MAX_PAIRS * 2) return back(r, at);
+    const pairs = n / 2;
+    if (type === RDB_TYPE.HASH_LISTPACK) {
+      if (!distinct(buf, pairs, 0)) return back(r, at);
+    } else {
+      if (!distinct(buf, pairs, 0)) return back(r, at);
+      for (let i = 0; i < pairs; i++) if (maybeNaN(buf, starts[2 * i + 1])) return back(r, at);
+    }
+    return new PackedValue(src, type, at);
+  } catch {
+    // Truncated or malformed framing: the decoder reports it.
+    return back(r, at);
+  }
+}
+
+function back(r: RdbReader, at: number): null {
+  r.pos = at;
+  r.spanBuf = r.buf;
+  return null;
+}
+
+// ---- the table ------------------------------------------------------------------------------
+
+/** Packed values left per table (only tables that have some). */
+const remaining = new WeakMap<Map<string, Value>, number>();
+
+const mapGet = Map.prototype.get;
+const mapSet = Map.prototype.set;
+
+/** Build the value of key (a PackedValue) and store it in place; undefined if it cannot be built (the key is dropped). */
+function build(m: LazyKeyspace, key: string, p: PackedValue): Value | undefined {
+  let v: Value | undefined;
+  try {
+    v = unpack(p);
+  } catch {
+    // readPacked checked what readObject checks: not expected.
+    v = undefined;
+  }
+  if (v === undefined) Map.prototype.delete.call(m, key);
+  else mapSet.call(m, key, v);
+  m.packedGone();
+  return v;
+}
+
+/** The prototype of a table holding packed values (see the header). */
+export class LazyKeyspace extends Map<string, Value> {
+  /** One packed value fewer; the table becomes a plain Map after the last. */
+  packedGone(): void {
+    const n = (remaining.get(this) ?? 1) - 1;
+    if (n > 0) {
+      remaining.set(this, n);
+      return;
+    }
+    remaining.delete(this);
+    Object.setPrototypeOf(this, Map.prototype);
+  }
+
+  /** Build every packed value now (before iteration). */
+  unpackAll(): void {
+    if (!remaining.has(this)) return;
+    const todo: Array<[string, PackedValue]> = [];
+    for (const e of Map.prototype.entries.call(this) as IterableIterator<[string, unknown]>) {
+      if (e[1] instanceof PackedValue) todo.push(e as [string, PackedValue]);
+    }
+    for (const [k, p] of todo) build(this, k, p);
+    if (remaining.has(this)) {
+      remaining.delete(this);
+      Object.setPrototypeOf(this, Map.prototype);
+    }
+  }
+
+  override get(key: string): Value | undefined {
+    const v = mapGet.call(this, key) as unknown;
+    if (v instanceof PackedValue) return build(this, key, v);
+    return v as Value | undefined;
+  }
+
+  override set(key: string, value: Value): this {
+    if (mapGet.call(this, key) instanceof PackedValue) {
+      mapSet.call(this, key, value);
+      this.packedGone();
+      return this;
+    }
+    mapSet.call(this, key, value);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const packed = mapGet.call(this, key) instanceof PackedValue;
+    const had = Map.prototype.delete.call(this, key);
+    if (packed) this.packedGone();
+    return had;
+  }
+
+  override clear(): void {
+    Map.prototype.clear.call(this);
+    remaining.delete(this);
+    Object.setPrototypeOf(this, Map.prototype);
+  }
+
+  override entries(): MapIterator<[string, Value]> {
+    this.unpackAll();
+    return Map.prototype.entries.call(this) as MapIterator<[string, Value]>;
+  }
+
+  override values(): MapIterator<Value> {
+    this.unpackAll();
+    return Map.prototype.values.call(this) as MapIterator<Value>;
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, Value]> {
+    this.unpackAll();
+    return Map.prototype.entries.call(this) as MapIterator<[string, Value]>;
+  }
+
+  override forEach(fn: (value: Value, key: string, map: Map<string, Value>) => void, thisArg?: unknown): void {
+    this.unpackAll();
+    Map.prototype.forEach.call(this, fn as (v: unknown, k: unknown, m: Map<unknown, unknown>) => void, thisArg);
+  }
+}
+
+/** A table filled by the loader with `packed` packed values among its values: make it lazy. */
+export function adoptPacked(m: Map<string, Value>, packed: number): void {
+  if (packed === 0) return;
+  remaining.set(m, packed);
+  Object.setPrototypeOf(m, LazyKeyspace.prototype);
+}
+
+/** Packed values a table still holds (tests, docs). */
+export function packedCount(m: Map<string, Value>): number {
+  return remaining.get(m) ?? 0;
+}
