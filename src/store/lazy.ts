@@ -76,12 +76,9 @@ function sameEntry(b: Buffer, i: number, j: number): number {
   // A string entry spelling an integer would equal an integer entry (Redis never writes one).
   if (xs !== ys) return intLike(b, xs ? p : q) ? -1 : 0;
   if (!xs) {
-    if (x === 0xf4 || y === 0xf4) {
-      if (x !== y) return -1;
-      for (let k = 1; k < 9; k++) if (b[p + k] !== b[q + k]) return 0;
-      return 1;
-    }
-    return intEntry(b, p) === intEntry(b, q) ? 1 : 0;
+    // Integers: compare values (a file may hold the same value in two widths).
+    if (intEntry(b, p) !== intEntry(b, q)) return 0;
+    return intHigh(b, p) === intHigh(b, q) ? 1 : 0;
   }
   let ps: number;
   let pl: number;
@@ -125,7 +122,13 @@ function intLike(b: Buffer, p: number): boolean {
   return true;
 }
 
-/** The value of an integer entry of at most 32 bits. */
+/** The high 32 bits of an integer entry's 64-bit value (a sign extension below 64-bit entries). */
+function intHigh(b: Buffer, p: number): number {
+  if (b[p] === 0xf4) return b.readInt32LE(p + 5);
+  return intEntry(b, p) < 0 ? -1 : 0;
+}
+
+/** The value of an integer entry (the low 32 bits, signed, of a 64-bit one). */
 function intEntry(b: Buffer, p: number): number {
   const x = b[p];
   if ((x & 0x80) === 0) return x & 0x7f;
@@ -149,7 +152,7 @@ function distinct(b: Buffer, n: number, offset: number): boolean {
   return true;
 }
 
-/** Could a score entry be a NaN ("nan" spelled in a string entry)? */
+/** Could a score entry be a NaN ("nan" spelled in a string entry: an 'a', which no infinity has)? */
 function maybeNaN(b: Buffer, p: number): boolean {
   const x = b[p];
   let s: number;
@@ -163,8 +166,7 @@ function maybeNaN(b: Buffer, p: number): boolean {
   } else if (x === 0xf0) return true;
   else return false;
   for (let k = 0; k < l; k++) {
-    const c = b[s + k] | 0x20;
-    if (c === 0x6e) return true; // n / N
+    if ((b[s + k] | 0x20) === 0x61) return true; // a / A
   }
   return false;
 }
