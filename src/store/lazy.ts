@@ -6,12 +6,15 @@
  * with its arrays, plus the element strings) is most of the load's
  * allocation, and the young-generation GC then copies all of it. So the
  * loader keeps the small collections of the common encodings as where they
- * lie in the file (PackedValue: the file buffer and an offset) and builds the
- * value the first time anything reads it, with the same decoder and the same
- * limits the load would have used (readObject): the value is exactly the one
- * an eager load builds.
+ * lie in the file and builds the value the first time anything reads it, with
+ * the same decoder and the same limits the load would have used (readObject):
+ * the value is exactly the one an eager load builds.
  *
- * Nothing outside this file ever sees a PackedValue. The database's table
+ * A packed value is a number in the table (no keyspace value is a number):
+ * its offset in the file times 4 plus its kind (hash, sorted set, list), a
+ * small integer, so packing allocates nothing per key; the file and the limits
+ * are the table's (PackSource, one per load). Nothing outside this file ever
+ * sees one. The database's table
  * holding packed values is a Map whose prototype is LazyKeyspace while any
  * remain: get() builds the value and stores it in place; iteration (entries,
  * values, forEach, for...of) builds every remaining one first; set() and
@@ -46,21 +49,17 @@ export class PackSource {
   ) {}
 }
 
-/** A value not built yet: readObject(type) at `pos` of the source's buffer. */
-export class PackedValue {
-  constructor(
-    readonly src: PackSource,
-    readonly rdbType: number,
-    readonly pos: number,
-  ) {}
-}
+/** The RDB types kept packed, by kind (the low 2 bits of a packed value). */
+const KINDS = [RDB_TYPE.HASH_LISTPACK, RDB_TYPE.ZSET_LISTPACK, RDB_TYPE.LIST_QUICKLIST_2] as const;
+/** Offsets past this are not packed (packed values stay small integers). */
+const MAX_POS = 2 ** 28;
 
 /** Build a packed value (readObject on its bytes, as the load would have). */
-export function unpack(p: PackedValue): Value {
-  const r = new RdbReader(p.src.buf);
-  r.pos = p.pos;
-  r.intern = p.src.intern;
-  return readObject(r, p.rdbType, p.src.lim);
+export function unpack(src: PackSource, code: number): Value {
+  const r = new RdbReader(src.buf);
+  r.pos = code >>> 2;
+  r.intern = src.intern;
+  return readObject(r, KINDS[code & 3], src.lim);
 }
 
 const starts = new Int32Array(PACK_MAX_PAIRS * 2);
@@ -172,14 +171,14 @@ function maybeNaN(b: Buffer, p: number): boolean {
 }
 
 /**
- * The value of `type` at r.pos kept packed (r moved past it), or null with
- * r where it was: the caller then decodes it (readObject) as usual.
+ * The value of `type` at r.pos kept packed (r moved past it): its number, or
+ * -1 with r where it was; the caller then decodes it (readObject) as usual.
  */
-export function readPacked(r: RdbReader, type: number, src: PackSource): PackedValue | null {
-  if (type !== RDB_TYPE.HASH_LISTPACK && type !== RDB_TYPE.ZSET_LISTPACK && type !== RDB_TYPE.LIST_QUICKLIST_2) return null;
+export function readPacked(r: RdbReader, type: number, src: PackSource): number {
+  const kind = type === RDB_TYPE.HASH_LISTPACK ? 0 : type === RDB_TYPE.ZSET_LISTPACK ? 1 : type === RDB_TYPE.LIST_QUICKLIST_2 ? 2 : -1;
   const buf = r.buf;
-  if (buf !== src.buf) return null;
   const at = r.pos;
+  if (kind < 0 || buf !== src.buf || at >= MAX_POS) return -1;
   try {
     if (type === RDB_TYPE.LIST_QUICKLIST_2) {
       const nodes = r.count();
@@ -193,7 +192,7 @@ export function readPacked(r: RdbReader, type: number, src: PackSource): PackedV
         total += n;
       }
       if (total === 0) return back(r, at);
-      return new PackedValue(src, type, at);
+      return at * 4 + kind;
     }
     r.span();
     if (r.spanBuf !== buf) return back(r, at); // compressed
@@ -206,37 +205,46 @@ export function readPacked(r: RdbReader, type: number, src: PackSource): PackedV
       if (!distinct(buf, pairs, 0)) return back(r, at);
       for (let i = 0; i < pairs; i++) if (maybeNaN(buf, starts[2 * i + 1])) return back(r, at);
     }
-    return new PackedValue(src, type, at);
+    return at * 4 + kind;
   } catch {
     // Truncated or malformed framing: the decoder reports it.
     return back(r, at);
   }
 }
 
-function back(r: RdbReader, at: number): null {
+function back(r: RdbReader, at: number): -1 {
   r.pos = at;
   r.spanBuf = r.buf;
-  return null;
+  return -1;
 }
 
 // ---- the table ------------------------------------------------------------------------------
 
-/** Packed values left per table (only tables that have some). */
-const remaining = new WeakMap<Map<string, Value>, number>();
+/** A table's packed values: how many are left, and their file. */
+interface Packed {
+  left: number;
+  readonly src: PackSource;
+}
+
+/** Per table holding packed values. */
+const tables = new WeakMap<Map<string, Value>, Packed>();
 
 const mapGet = Map.prototype.get;
 const mapSet = Map.prototype.set;
+const mapDelete = Map.prototype.delete;
+const mapEntries = Map.prototype.entries;
 
-/** Build the value of key (a PackedValue) and store it in place; undefined if it cannot be built (the key is dropped). */
-function build(m: LazyKeyspace, key: string, p: PackedValue): Value | undefined {
+/** Build the value of key (packed value `code`) and store it in place; undefined if it cannot be built (the key is dropped). */
+function build(m: LazyKeyspace, key: string, code: number): Value | undefined {
+  const p = tables.get(m) as Packed;
   let v: Value | undefined;
   try {
-    v = unpack(p);
+    v = unpack(p.src, code);
   } catch {
     // readPacked checked what readObject checks: not expected.
     v = undefined;
   }
-  if (v === undefined) Map.prototype.delete.call(m, key);
+  if (v === undefined) mapDelete.call(m, key);
   else mapSet.call(m, key, v);
   m.packedGone();
   return v;
@@ -246,61 +254,55 @@ function build(m: LazyKeyspace, key: string, p: PackedValue): Value | undefined 
 export class LazyKeyspace extends Map<string, Value> {
   /** One packed value fewer; the table becomes a plain Map after the last. */
   packedGone(): void {
-    const n = (remaining.get(this) ?? 1) - 1;
-    if (n > 0) {
-      remaining.set(this, n);
-      return;
-    }
-    remaining.delete(this);
+    const p = tables.get(this);
+    if (p !== undefined && --p.left > 0) return;
+    tables.delete(this);
     Object.setPrototypeOf(this, Map.prototype);
   }
 
   /** Build every packed value now (before iteration). */
   unpackAll(): void {
-    if (!remaining.has(this)) return;
-    const todo: Array<[string, PackedValue]> = [];
-    for (const e of Map.prototype.entries.call(this) as IterableIterator<[string, unknown]>) {
-      if (e[1] instanceof PackedValue) todo.push(e as [string, PackedValue]);
+    if (!tables.has(this)) return;
+    const todo: Array<string | number> = [];
+    for (const e of mapEntries.call(this) as IterableIterator<[string, unknown]>) {
+      if (typeof e[1] === 'number') todo.push(e[0], e[1]);
     }
-    for (const [k, p] of todo) build(this, k, p);
-    if (remaining.has(this)) {
-      remaining.delete(this);
+    for (let i = 0; i < todo.length && tables.has(this); i += 2) build(this, todo[i] as string, todo[i + 1] as number);
+    if (tables.has(this)) {
+      tables.delete(this);
       Object.setPrototypeOf(this, Map.prototype);
     }
   }
 
   override get(key: string): Value | undefined {
     const v = mapGet.call(this, key) as unknown;
-    if (v instanceof PackedValue) return build(this, key, v);
+    if (typeof v === 'number') return build(this, key, v);
     return v as Value | undefined;
   }
 
   override set(key: string, value: Value): this {
-    if (mapGet.call(this, key) instanceof PackedValue) {
-      mapSet.call(this, key, value);
-      this.packedGone();
-      return this;
-    }
+    const packed = typeof mapGet.call(this, key) === 'number';
     mapSet.call(this, key, value);
+    if (packed) this.packedGone();
     return this;
   }
 
   override delete(key: string): boolean {
-    const packed = mapGet.call(this, key) instanceof PackedValue;
-    const had = Map.prototype.delete.call(this, key);
+    const packed = typeof mapGet.call(this, key) === 'number';
+    const had = mapDelete.call(this, key);
     if (packed) this.packedGone();
     return had;
   }
 
   override clear(): void {
     Map.prototype.clear.call(this);
-    remaining.delete(this);
+    tables.delete(this);
     Object.setPrototypeOf(this, Map.prototype);
   }
 
   override entries(): MapIterator<[string, Value]> {
     this.unpackAll();
-    return Map.prototype.entries.call(this) as MapIterator<[string, Value]>;
+    return mapEntries.call(this) as MapIterator<[string, Value]>;
   }
 
   override values(): MapIterator<Value> {
@@ -310,7 +312,7 @@ export class LazyKeyspace extends Map<string, Value> {
 
   override [Symbol.iterator](): MapIterator<[string, Value]> {
     this.unpackAll();
-    return Map.prototype.entries.call(this) as MapIterator<[string, Value]>;
+    return mapEntries.call(this) as MapIterator<[string, Value]>;
   }
 
   override forEach(fn: (value: Value, key: string, map: Map<string, Value>) => void, thisArg?: unknown): void {
@@ -319,14 +321,14 @@ export class LazyKeyspace extends Map<string, Value> {
   }
 }
 
-/** A table filled by the loader with `packed` packed values among its values: make it lazy. */
-export function adoptPacked(m: Map<string, Value>, packed: number): void {
-  if (packed === 0) return;
-  remaining.set(m, packed);
+/** A table filled by the loader with `packed` packed values of `src` among its values: make it lazy. */
+export function adoptPacked(m: Map<string, Value>, packed: number, src: PackSource | null): void {
+  if (packed === 0 || src === null) return;
+  tables.set(m, { left: packed, src });
   Object.setPrototypeOf(m, LazyKeyspace.prototype);
 }
 
 /** Packed values a table still holds (tests, docs). */
 export function packedCount(m: Map<string, Value>): number {
-  return remaining.get(m) ?? 0;
+  return tables.get(m)?.left ?? 0;
 }

@@ -32,7 +32,7 @@
  * copying every loaded object (each collection is several objects).
  */
 import { Crc64 } from './crc64.js';
-import { PackSource, PackedValue, adoptPacked, readPacked } from './lazy.js';
+import { PackSource, adoptPacked, readPacked } from './lazy.js';
 import { Interner } from './listpack.js';
 import { BAD, EMPTY, RDB_TYPE, RDB_VERSION, RdbReader, RdbWriter, isObjectType, limitsOf, readObject, writeValue, type DumpOptions, type LoadOptions, type Limits } from './rdb.js';
 import type { RObject, Value } from './types.js';
@@ -311,7 +311,7 @@ interface Pending {
   /** Keys skipped because their deadline had passed (still checked for duplicates). */
   expired: string[];
   expiredOffsets: number[];
-  /** How many of `values` are PackedValues (built on first read, store/lazy.ts). */
+  /** How many of `values` are packed (numbers, built on first read: store/lazy.ts). */
   packed: number;
 }
 
@@ -323,7 +323,7 @@ interface Pending {
  * A key present twice (among the loaded or the expired ones) fails the load
  * at the second one.
  */
-function insertPending(db: LoadedDb, p: Pending): void {
+function insertPending(db: LoadedDb, p: Pending, src: PackSource | null): void {
   const data = db.data;
   const { keys, values } = p;
   for (let i = 0; i < keys.length; i++) {
@@ -331,7 +331,7 @@ function insertPending(db: LoadedDb, p: Pending): void {
     data.set(keys[i], values[i]);
     if (data.size === size) throw new RdbLoadError(`RDB has duplicated key ${printable(keys[i])} in DB ${db.index}`, p.offsets[i], keys[i]);
   }
-  adoptPacked(data, p.packed);
+  adoptPacked(data, p.packed, src);
   const expires = db.expires;
   for (let i = 0; i < p.ttlKeys.length; i++) expires.set(p.ttlKeys[i], p.ttls[i]);
   if (p.expired.length === 0) return;
@@ -441,9 +441,9 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
           }
           const valueStart = r.pos;
           let value: Value;
-          let packed: PackedValue | null = null;
+          let packed = -1;
           if (type === RDB_TYPE.STRING) value = r.string();
-          else if (src !== null && (packed = readPacked(r, type, src)) !== null) value = packed as unknown as Value;
+          else if (src !== null && (packed = readPacked(r, type, src)) >= 0) value = packed as unknown as Value;
           else {
             try {
               value = readObject(r, type, lim);
@@ -471,7 +471,7 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
             pending.keys.push(key);
             pending.values.push(value);
             pending.offsets.push(opStart);
-            if (packed !== null) pending.packed++;
+            if (packed >= 0) pending.packed++;
             if (expire !== undefined) {
               pending.ttlKeys.push(key);
               pending.ttls.push(expire);
@@ -488,7 +488,7 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
       }
       break; // EOF
     }
-    for (const [d, p] of pendingOf) insertPending(d, p);
+    for (const [d, p] of pendingOf) insertPending(d, p, src);
     // Since version 5 the file ends with a CRC64 of everything before it.
     if (version >= 5) {
       const end = r.pos;
