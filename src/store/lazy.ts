@@ -332,3 +332,29 @@ export function adoptPacked(m: Map<string, Value>, packed: number, src: PackSour
 export function packedCount(m: Map<string, Value>): number {
   return tables.get(m)?.left ?? 0;
 }
+
+/**
+ * Visit every key and value of a table without keeping what packed values
+ * build: each is built for the call and dropped (the memory walks: a value's
+ * figures are those of its built form, but computing them must not make the
+ * whole keyspace at once). Order as the table's.
+ */
+export function forEachTransient(m: Map<string, Value>, fn: (key: string, value: Value) => void): void {
+  const p = tables.get(m);
+  if (p === undefined) {
+    for (const [k, v] of m) fn(k, v);
+    return;
+  }
+  for (const [k, v] of mapEntries.call(m) as IterableIterator<[string, unknown]>) {
+    if (typeof v !== 'number') fn(k, v as Value);
+    else {
+      let built: Value;
+      try {
+        built = unpack(p.src, v);
+      } catch {
+        continue; // not expected (see build)
+      }
+      fn(k, built);
+    }
+  }
+}
