@@ -262,16 +262,23 @@ export class LazyKeyspace extends Map<string, Value> {
 
   /** Build every packed value now (before iteration). */
   unpackAll(): void {
-    if (!tables.has(this)) return;
-    const todo: Array<string | number> = [];
-    for (const e of mapEntries.call(this) as IterableIterator<[string, unknown]>) {
-      if (typeof e[1] === 'number') todo.push(e[0], e[1]);
+    const p = tables.get(this);
+    if (p === undefined) return;
+    const src = p.src;
+    // Overwriting the value of a key while iterating keeps the iteration going (Map semantics).
+    for (const [k, v] of mapEntries.call(this) as IterableIterator<[string, unknown]>) {
+      if (typeof v !== 'number') continue;
+      let built: Value | undefined;
+      try {
+        built = unpack(src, v);
+      } catch {
+        built = undefined; // not expected (see build)
+      }
+      if (built === undefined) mapDelete.call(this, k);
+      else mapSet.call(this, k, built);
     }
-    for (let i = 0; i < todo.length && tables.has(this); i += 2) build(this, todo[i] as string, todo[i + 1] as number);
-    if (tables.has(this)) {
-      tables.delete(this);
-      Object.setPrototypeOf(this, Map.prototype);
-    }
+    tables.delete(this);
+    Object.setPrototypeOf(this, Map.prototype);
   }
 
   override get(key: string): Value | undefined {
