@@ -30,8 +30,9 @@
  * NaN score): anything else is decoded at load as before, so a corrupt file is
  * still refused at load with the same error.
  *
- * The file buffer stays referenced until the last packed value of it is
- * built or gone.
+ * Packed values refer to a copy of the file made at the end of the load (the
+ * caller may reuse its buffer: a replica's read buffer, a test's bytes), kept
+ * until the last packed value of it is built or gone.
  */
 import { Interner, scanListpack } from './listpack.js';
 import { RDB_TYPE, RdbReader, readObject, type Limits } from './rdb.js';
@@ -43,10 +44,16 @@ export const PACK_MAX_PAIRS = 16;
 /** What every packed value of one load shares. */
 export class PackSource {
   constructor(
-    readonly buf: Buffer,
+    /** The file: the caller's bytes while reading, then a copy of them (see keepCopy). */
+    public buf: Buffer,
     readonly lim: Limits,
     readonly intern: Interner | null,
   ) {}
+}
+
+/** Once the file is read: packed values read a copy of it, not the caller's bytes. */
+export function keepCopy(src: PackSource): void {
+  src.buf = Buffer.from(src.buf);
 }
 
 /** The RDB types kept packed, by kind (the low 2 bits of a packed value). */

@@ -32,7 +32,7 @@
  * copying every loaded object (each collection is several objects).
  */
 import { Crc64 } from './crc64.js';
-import { PackSource, adoptPacked, readPacked } from './lazy.js';
+import { PackSource, adoptPacked, keepCopy, readPacked } from './lazy.js';
 import { Interner } from './listpack.js';
 import { BAD, EMPTY, RDB_TYPE, RDB_VERSION, RdbReader, RdbWriter, isObjectType, limitsOf, readObject, writeValue, type DumpOptions, type LoadOptions, type Limits } from './rdb.js';
 import type { RObject, Value } from './types.js';
@@ -487,6 +487,11 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
         }
       }
       break; // EOF
+    }
+    if (src !== null) {
+      let packed = 0;
+      for (const p of pendingOf.values()) packed += p.packed;
+      if (packed !== 0) keepCopy(src);
     }
     for (const [d, p] of pendingOf) insertPending(d, p, src);
     // Since version 5 the file ends with a CRC64 of everything before it.

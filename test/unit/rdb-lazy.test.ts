@@ -106,6 +106,17 @@ describe('lazy load', () => {
     }
   });
 
+  it('packed values read a copy of the file: the caller may reuse its buffer', () => {
+    const dbs = smallDbs(4, 40);
+    const file = writeRdb(dbs);
+    const eager = readRdb(file, { lazy: false }).dbs[0].data;
+    const bytes = Buffer.from(file);
+    const lazy = readRdb(bytes).dbs[0].data;
+    expect(packedCount(lazy)).toBeGreaterThan(10);
+    bytes.fill(0xff);
+    for (const [k, v] of eager) expect(dumpOf(lazy.get(k) as Value), k).toBe(dumpOf(v));
+  });
+
   it('set, delete and clear over packed values keep the count; the table turns plain after the last', () => {
     const file = writeRdb(smallDbs(2, 20));
     const m = readRdb(file).dbs[0].data;
