@@ -35,6 +35,7 @@
  * until the last packed value of it is built or gone.
  */
 import { Interner, scanListpack } from './listpack.js';
+import { lzfDecompressInto } from './lzf.js';
 import { RDB_TYPE, RdbReader, readObject, type Limits } from './rdb.js';
 import type { Value } from './types.js';
 
@@ -43,28 +44,101 @@ export const PACK_MAX_PAIRS = 16;
 
 /** What every packed value of one load shares. */
 export class PackSource {
+  /**
+   * LZF-compressed values, decompressed at load, each behind the RDB string
+   * header(s) readObject expects (being written while reading; trimmed by keepCopy).
+   */
+  arena = Buffer.allocUnsafe(0);
+  arenaPos = 0;
+
   constructor(
     /** The file: the caller's bytes while reading, then a copy of them (see keepCopy). */
     public buf: Buffer,
     readonly lim: Limits,
     readonly intern: Interner | null,
   ) {}
+
+  /** Room for n more bytes in the arena. */
+  room(n: number): void {
+    const need = this.arenaPos + n;
+    if (need <= this.arena.length) return;
+    const next = Buffer.allocUnsafe(Math.max(need, this.arena.length * 2, 1 << 16));
+    this.arena.copy(next, 0, 0, this.arenaPos);
+    this.arena = next;
+  }
+
+  /** An RDB length (6-, 14- or 32-bit form) into the arena. */
+  len(v: number): void {
+    this.room(5);
+    const a = this.arena;
+    let p = this.arenaPos;
+    if (v < 64) a[p++] = v;
+    else if (v < 16384) {
+      a[p++] = 0x40 | (v >>> 8);
+      a[p++] = v & 0xff;
+    } else {
+      a[p++] = 0x80;
+      a.writeUInt32BE(v, p);
+      p += 4;
+    }
+    this.arenaPos = p;
+  }
 }
 
-/** Once the file is read: packed values read a copy of it, not the caller's bytes. */
+/**
+ * Once the file is read: packed values read a copy of it, not the caller's
+ * bytes, and an arena trimmed to its contents.
+ */
 export function keepCopy(src: PackSource): void {
   src.buf = Buffer.from(src.buf);
+  src.arena = Buffer.from(src.arena.subarray(0, src.arenaPos));
+}
+
+/** An LZF-compressed RDB string: the encoding byte (RDB_ENCVAL << 6 | RDB_ENC_LZF). */
+const LZF_STRING = 0xc3;
+
+/**
+ * The RDB string at r.pos (compressed or not) copied into the arena as a
+ * plain one; returns where its bytes start there (the string ends at
+ * src.arenaPos), or -1 when it cannot be (the decoder will say why).
+ */
+function stringToArena(r: RdbReader, src: PackSource): number {
+  const buf = r.buf;
+  if (buf[r.pos] === LZF_STRING) {
+    r.pos++;
+    const clen = r.len();
+    const ulen = r.len();
+    if (clen > r.remaining || ulen > clen * 90 + 64 || ulen === 0) return -1;
+    src.len(ulen);
+    src.room(ulen);
+    const start = src.arenaPos;
+    if (!lzfDecompressInto(buf, r.pos, r.pos + clen, src.arena, start, ulen)) return -1;
+    r.pos += clen;
+    src.arenaPos = start + ulen;
+    return start;
+  }
+  r.span();
+  if (r.spanBuf !== buf) return -1; // an integer-encoded string: not a listpack
+  const n = r.spanEnd - r.spanStart;
+  src.len(n);
+  src.room(n);
+  const start = src.arenaPos;
+  buf.copy(src.arena, start, r.spanStart, r.spanEnd);
+  src.arenaPos = start + n;
+  return start;
 }
 
 /** The RDB types kept packed, by kind (the low 2 bits of a packed value). */
 const KINDS = [RDB_TYPE.HASH_LISTPACK, RDB_TYPE.ZSET_LISTPACK, RDB_TYPE.LIST_QUICKLIST_2] as const;
 /** Offsets past this are not packed (packed values stay small integers). */
-const MAX_POS = 2 ** 28;
+const MAX_POS = 2 ** 27;
+/** The bit of a packed value read from the arena rather than the file. */
+const IN_ARENA = 4;
 
 /** Build a packed value (readObject on its bytes, as the load would have). */
 export function unpack(src: PackSource, code: number): Value {
-  const r = new RdbReader(src.buf);
-  r.pos = code >>> 2;
+  const r = new RdbReader(code & IN_ARENA ? src.arena : src.buf);
+  r.pos = code >>> 3;
   r.intern = src.intern;
   return readObject(r, KINDS[code & 3], src.lim);
 }
@@ -186,42 +260,84 @@ export function readPacked(r: RdbReader, type: number, src: PackSource): number 
   const buf = r.buf;
   const at = r.pos;
   if (kind < 0 || buf !== src.buf || at >= MAX_POS) return -1;
+  const mark = src.arenaPos;
   try {
     if (type === RDB_TYPE.LIST_QUICKLIST_2) {
       const nodes = r.count();
       let total = 0;
+      let compressed = false;
       for (let i = 0; i < nodes; i++) {
         if (r.len() !== 2) return back(r, at); // a plain node
+        if (buf[r.pos] === LZF_STRING) {
+          // Checked when copied to the arena below.
+          compressed = true;
+          r.pos++;
+          const clen = r.len();
+          r.len();
+          if (clen > r.remaining) return back(r, at);
+          r.pos += clen;
+          continue;
+        }
         r.span();
-        if (r.spanBuf !== buf) return back(r, at); // compressed
+        if (r.spanBuf !== buf) return back(r, at);
         const n = scanListpack(buf, r.spanStart, r.spanEnd);
         if (n < 0) return back(r, at);
         total += n;
       }
-      if (total === 0) return back(r, at);
-      return at * 4 + kind;
+      if (!compressed) return total === 0 ? back(r, at) : at * 8 + kind;
+      // Some node is compressed: the whole value goes to the arena, every node plain.
+      if (mark >= MAX_POS) return back(r, at);
+      r.pos = at;
+      r.count();
+      src.len(nodes);
+      total = 0;
+      for (let i = 0; i < nodes; i++) {
+        src.len(r.len());
+        const s = stringToArena(r, src);
+        if (s < 0) return back(r, at, src, mark);
+        const n = scanListpack(src.arena, s, src.arenaPos);
+        if (n < 0) return back(r, at, src, mark);
+        total += n;
+      }
+      if (total === 0) return back(r, at, src, mark);
+      return mark * 8 + IN_ARENA + kind;
     }
-    r.span();
-    if (r.spanBuf !== buf) return back(r, at); // compressed
-    const n = scanListpack(buf, r.spanStart, r.spanEnd, starts);
-    if (n <= 0 || n % 2 !== 0 || n > PACK_MAX_PAIRS * 2) return back(r, at);
-    const pairs = n / 2;
-    if (type === RDB_TYPE.HASH_LISTPACK) {
-      if (!distinct(buf, pairs, 0)) return back(r, at);
+    let b = buf;
+    let s: number;
+    let e: number;
+    let code: number;
+    if (buf[at] === LZF_STRING) {
+      if (mark >= MAX_POS) return back(r, at);
+      s = stringToArena(r, src);
+      if (s < 0) return back(r, at, src, mark);
+      b = src.arena;
+      e = src.arenaPos;
+      code = mark * 8 + IN_ARENA + kind;
     } else {
-      if (!distinct(buf, pairs, 0)) return back(r, at);
-      for (let i = 0; i < pairs; i++) if (maybeNaN(buf, starts[2 * i + 1])) return back(r, at);
+      r.span();
+      if (r.spanBuf !== buf) return back(r, at);
+      s = r.spanStart;
+      e = r.spanEnd;
+      code = at * 8 + kind;
     }
-    return at * 4 + kind;
+    const n = scanListpack(b, s, e, starts);
+    if (n <= 0 || n % 2 !== 0 || n > PACK_MAX_PAIRS * 2) return back(r, at, src, mark);
+    const pairs = n / 2;
+    if (!distinct(b, pairs, 0)) return back(r, at, src, mark);
+    if (type === RDB_TYPE.ZSET_LISTPACK) {
+      for (let i = 0; i < pairs; i++) if (maybeNaN(b, starts[2 * i + 1])) return back(r, at, src, mark);
+    }
+    return code;
   } catch {
     // Truncated or malformed framing: the decoder reports it.
-    return back(r, at);
+    return back(r, at, src, mark);
   }
 }
 
-function back(r: RdbReader, at: number): -1 {
+function back(r: RdbReader, at: number, src: PackSource | null = null, mark = 0): -1 {
   r.pos = at;
   r.spanBuf = r.buf;
+  if (src !== null) src.arenaPos = mark;
   return -1;
 }
 

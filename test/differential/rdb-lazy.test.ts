@@ -66,11 +66,13 @@ const byType: Record<string, string[]> = {
 };
 const allKeys = [...Object.values(byType).flat(), 'stream'];
 /**
- * Values kept packed: list2, ttllist, hash, hashint, hash16, ttlhash,
- * zsetint, zsetlex and db 3's two (list, zset and zset16 are LZF-compressed
- * in the file, hash17 and zset17 are past 16 pairs: built at load).
+ * Values kept packed: list, list2, biglist, ttllist, hash, hashint, hash16,
+ * hashlzf, ttlhash, zset, zsetint, zsetlex, zset16 and db 3's two (list,
+ * biglist, hashlzf, zset and zset16 are LZF-compressed in the file:
+ * decompressed at load into the arena; hash17 and zset17 are past 16 pairs,
+ * built at load).
  */
-const PACKED = 10;
+const PACKED = 15;
 const big = new Set(['bighash', 'bigset', 'longhash']);
 
 /** Read commands per type: each one is run right after a fresh load, so it is the first to touch every key. */

@@ -28,12 +28,13 @@ function rng(seed: number) {
 }
 
 /** Small collections of every kind the loader packs, and some it does not. */
-function smallDbs(seed: number, n = 120): DbSnapshot[] {
+function smallDbs(seed: number, n = 120, repetitive = false): DbSnapshot[] {
   const r = rng(seed);
   const int = (k: number) => Math.floor(r() * k);
   // Random bytes: LZF leaves most payloads uncompressed (compressed ones are decoded at load).
   const str = (k: number) => Array.from({ length: k }, () => String.fromCharCode(int(256))).join('');
-  const el = () => (r() < 0.3 ? String(int(2e6) - 1e6) : r() < 0.1 ? String(2 ** 40 + int(1000)) : str(int(12)));
+  // Repetitive elements: LZF compresses the listpacks (packed from the arena).
+  const el = () => (r() < 0.3 ? String(int(2e6) - 1e6) : r() < 0.1 ? String(2 ** 40 + int(1000)) : repetitive ? `e${int(5)}${'x'.repeat(int(30))}` : str(int(12)));
   const keys: string[] = [];
   const values: Value[] = [];
   for (let i = 0; i < n; i++) {
@@ -69,8 +70,9 @@ function smallDbs(seed: number, n = 120): DbSnapshot[] {
 const dumpOf = (v: Value) => createDumpPayload(v).toString('hex');
 
 describe('lazy load', () => {
-  it('packs the small collections, and every value, encoding and memory figure equals the eager load whatever is read first', () => {
-    const file = writeRdb(smallDbs(1));
+  for (const repetitive of [false, true])
+  it(`packs the small collections${repetitive ? ' (LZF-compressed)' : ''}, and every value, encoding and memory figure equals the eager load whatever is read first`, () => {
+    const file = writeRdb(smallDbs(1, 120, repetitive));
     const eager = readRdb(file, { lazy: false }).dbs[0].data;
     for (const order of ['forward', 'backward', 'iterate'] as const) {
       const lazy = readRdb(file).dbs[0].data;
@@ -107,7 +109,7 @@ describe('lazy load', () => {
   });
 
   it('packed values read a copy of the file: the caller may reuse its buffer', () => {
-    const dbs = smallDbs(4, 40);
+    const dbs = smallDbs(4, 40, true);
     const file = writeRdb(dbs);
     const eager = readRdb(file, { lazy: false }).dbs[0].data;
     const bytes = Buffer.from(file);
@@ -145,8 +147,9 @@ describe('lazy load', () => {
     expect(packedCount(m3)).toBe(0);
   });
 
-  it('a corrupt or altered file: the lazy load refuses exactly what the eager load refuses, with the same error, else builds the same values', () => {
-    const good = writeRdb(smallDbs(3, 60), { checksum: false });
+  for (const repetitive of [false, true])
+  it(`a corrupt or altered file${repetitive ? ' (LZF-compressed values)' : ''}: the lazy load refuses exactly what the eager load refuses, with the same error, else builds the same values`, () => {
+    const good = writeRdb(smallDbs(3, 60, repetitive), { checksum: false });
     const r = rng(42);
     let refused = 0;
     let loaded = 0;
