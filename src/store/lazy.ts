@@ -11,8 +11,8 @@
  * the value is exactly the one an eager load builds.
  *
  * A packed value is a number in the table (no keyspace value is a number):
- * its offset in the file times 4 plus its kind (hash, sorted set, list), a
- * small integer, so packing allocates nothing per key; the file and the limits
+ * its offset in the file (or arena) times 8, plus 4 for the arena, plus its
+ * kind (hash, sorted set, list): a small integer, so packing allocates nothing per key; the file and the limits
  * are the table's (PackSource, one per load). Nothing outside this file ever
  * sees one. The database's table
  * holding packed values is a Map whose prototype is LazyKeyspace while any
@@ -24,15 +24,17 @@
  *
  * Which values are packed: a listpack hash or sorted set of at most
  * PACK_MAX_PAIRS pairs, and a quicklist whose nodes are all packed
- * listpacks, when each is stored uncompressed in the file and passes the same
- * structural checks the decoder makes (scanListpack), is not empty, and
- * holds nothing readObject could refuse later (a repeated field or member, a
- * NaN score): anything else is decoded at load as before, so a corrupt file is
- * still refused at load with the same error.
+ * listpacks, when each passes the same structural checks the decoder makes
+ * (scanListpack), is not empty, and holds nothing readObject could refuse
+ * later (a repeated field or member, a NaN score): anything else is decoded
+ * at load as before, so a corrupt file is still refused at load with the same
+ * error. An LZF-compressed listpack (Redis compresses one whenever that saves
+ * space) is decompressed at load into the load's arena, behind the plain RDB
+ * string header readObject expects, and packed from there.
  *
  * Packed values refer to a copy of the file made at the end of the load (the
- * caller may reuse its buffer: a replica's read buffer, a test's bytes), kept
- * until the last packed value of it is built or gone.
+ * caller may reuse its buffer: a replica's read buffer, a test's bytes) and
+ * to the arena, kept until the last packed value of them is built or gone.
  */
 import { Interner, scanListpack } from './listpack.js';
 import { lzfDecompressInto } from './lzf.js';
