@@ -128,14 +128,18 @@ export class Persistence {
     }
   }
 
-  /** Replace the keyspace with the contents of an RDB file (all or nothing). */
-  load(bytes: Uint8Array): LoadedRdb {
+  /**
+   * Replace the keyspace with the contents of an RDB file (all or nothing).
+   * `lazy` false builds every value at load (see store/lazy.ts).
+   */
+  load(bytes: Uint8Array, lazy = true): LoadedRdb {
     const s = this.server;
     const loaded = readRdb(bytes, {
       ...loadOptionsOf(s),
       databases: s.store.dbs.length,
       now: s.clock.now(),
       checksum: s.config.get('rdbchecksum') !== 'no',
+      lazy,
     });
     applyLoaded(s, loaded);
     this.functions = loaded.functions;

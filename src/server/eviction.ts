@@ -46,6 +46,7 @@ import type { ClockTimer } from '../clock/clock.js';
 import { ReplyError } from '../errors.js';
 import { CLIENT_BYTES, DEFAULT_SAMPLES, DICT_ENTRY, ROBJ, STARTUP_BYTES, dbOverhead, keyUsage } from '../store/memory.js';
 import type { Database } from '../store/database.js';
+import { forEachTransient } from '../store/lazy.js';
 import { NOTIFY, type SizeWatch, type Store } from '../store/store.js';
 import { F, type Command } from './registry.js';
 import type { Context } from './context.js';
@@ -200,13 +201,15 @@ export class Eviction implements SizeWatch {
         a.clear();
         a.rescan = false;
         fill ??= this.listFill();
-        for (const [k, v] of db.data) {
-          const s = modelSize(k, v, fill);
+        const f = fill;
+        // Packed values of a loaded file are built for the count, not kept (store/lazy.ts).
+        forEachTransient(db.data, (k, v) => {
+          const s = modelSize(k, v, f);
           a.sizes.set(k, s);
           a.data += s;
           arrAdd(a.keys, a.pos, k);
           if (db.expires.has(k)) arrAdd(a.vkeys, a.vpos, k);
-        }
+        });
         continue;
       }
       if (a.dirty.size === 0) continue;

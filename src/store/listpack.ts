@@ -337,3 +337,65 @@ export function decodeListpack(lp: Uint8Array, from = 0, to = lp.length, intern:
   if (numele !== NUMELE_UNKNOWN && numele !== out.length) return null;
   return out;
 }
+
+/**
+ * decodeListpack's validation without decoding: the same checks (header
+ * size, each entry's encoding and backlen, terminator, count), no string or
+ * array made. Returns the number of entries, or -1 when decodeListpack would
+ * return null. When `starts` is given, the offsets of the first
+ * `starts.length` entries (their encoding byte) are written to it.
+ */
+export function scanListpack(lp: Uint8Array, from: number, to: number, starts: Int32Array | null = null): number {
+  const size = to - from;
+  if (size < HDR_SIZE + 1) return -1;
+  const total = (lp[from] | (lp[from + 1] << 8) | (lp[from + 2] << 16) | (lp[from + 3] << 24)) >>> 0;
+  if (total !== size || lp[to - 1] !== EOF) return -1;
+  const numele = lp[from + 4] | (lp[from + 5] << 8);
+  const cap = starts === null ? 0 : starts.length;
+  let n = 0;
+  let p = from + HDR_SIZE;
+  const end = to - 1;
+  while (p < end) {
+    const b = lp[p];
+    let enclen: number;
+    if ((b & 0x80) === 0) enclen = 1;
+    else if ((b & 0xc0) === 0x80) enclen = 1 + (b & 0x3f);
+    else if ((b & 0xe0) === 0xc0) enclen = 2;
+    else if ((b & 0xf0) === 0xe0) {
+      if (p + 2 > end) return -1;
+      enclen = 2 + (((b & 0x0f) << 8) | lp[p + 1]);
+    } else if (b === 0xf1) enclen = 3;
+    else if (b === 0xf2) enclen = 4;
+    else if (b === 0xf3) enclen = 5;
+    else if (b === 0xf4) enclen = 9;
+    else if (b === 0xf0) {
+      if (p + 5 > end) return -1;
+      enclen = 5 + ((lp[p + 1] | (lp[p + 2] << 8) | (lp[p + 3] << 16) | (lp[p + 4] << 24)) >>> 0);
+    } else return -1;
+    if (p + enclen > end) return -1;
+    if (n < cap) (starts as Int32Array)[n] = p;
+    if (enclen <= 127) {
+      if (p + enclen + 1 > end || lp[p + enclen] !== enclen) return -1;
+      p += enclen + 1;
+    } else {
+      const bl = backlenSize(enclen);
+      if (p + enclen + bl > end) return -1;
+      let val = 0;
+      let shift = 0;
+      let q = p + enclen + bl - 1;
+      for (;;) {
+        val += (lp[q] & 127) * 2 ** shift;
+        if (!(lp[q] & 128)) break;
+        shift += 7;
+        q--;
+        if (shift > 28 || q < p + enclen) return -1;
+      }
+      if (val !== enclen || q !== p + enclen) return -1;
+      p += enclen + bl;
+    }
+    n++;
+  }
+  if (p !== end) return -1;
+  if (numele !== NUMELE_UNKNOWN && numele !== n) return -1;
+  return n;
+}

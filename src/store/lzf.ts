@@ -196,3 +196,34 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Buffer | null 
   }
   return op === outLen ? out : null;
 }
+
+/**
+ * lzfDecompress into `out` at `outStart` (room for outLen bytes assumed):
+ * input[inStart, inEnd) must decompress to exactly outLen bytes. Returns
+ * false when it does not (corrupt), as lzfDecompress returns null.
+ */
+export function lzfDecompressInto(input: Uint8Array, inStart: number, inEnd: number, out: Uint8Array, outStart: number, outLen: number): boolean {
+  let ip = inStart;
+  let op = outStart;
+  const outEnd = outStart + outLen;
+  while (ip < inEnd) {
+    let ctrl = input[ip++];
+    if (ctrl < 1 << 5) {
+      ctrl++;
+      if (op + ctrl > outEnd || ip + ctrl > inEnd) return false;
+      for (let k = 0; k < ctrl; k++) out[op++] = input[ip++];
+    } else {
+      let len = ctrl >>> 5;
+      let ref = op - ((ctrl & 0x1f) << 8) - 1;
+      if (ip >= inEnd) return false;
+      if (len === 7) {
+        len += input[ip++];
+        if (ip >= inEnd) return false;
+      }
+      ref -= input[ip++];
+      if (op + len + 2 > outEnd || ref < outStart) return false;
+      for (let k = 0; k < len + 2; k++) out[op++] = out[ref++];
+    }
+  }
+  return op === outEnd;
+}

@@ -21,6 +21,7 @@
  * random skip list levels (every node is counted at level 1).
  */
 import { formatDouble, parseIntStrict } from '../resp/format.js';
+import { forEachTransient } from './lazy.js';
 import { listpackEntrySize } from './listpack.js';
 import type { Database } from './database.js';
 import type { Store } from './store.js';
@@ -363,7 +364,9 @@ export function snapshot(store: Store, clients: number, listFill = -2): MemorySn
 /** dataset.bytes of one database from a walk over its keys. */
 function walkDataset(db: Database, listFill: number): number {
   let data = 0;
-  for (const [k, v] of db.data) data += keyContribution(k, v, listFill);
+  forEachTransient(db.data, (k, v) => {
+    data += keyContribution(k, v, listFill);
+  });
   return data;
 }
 

@@ -32,6 +32,7 @@
  * copying every loaded object (each collection is several objects).
  */
 import { Crc64 } from './crc64.js';
+import { PackSource, adoptPacked, keepCopy, readPacked } from './lazy.js';
 import { Interner } from './listpack.js';
 import { BAD, EMPTY, RDB_TYPE, RDB_VERSION, RdbReader, RdbWriter, isObjectType, limitsOf, readObject, writeValue, type DumpOptions, type LoadOptions, type Limits } from './rdb.js';
 import type { RObject, Value } from './types.js';
@@ -275,6 +276,11 @@ export interface RdbLoadOptions extends LoadOptions {
   now?: number;
   /** rdbchecksum: verify the trailing CRC64 (default true). */
   checksum?: boolean;
+  /**
+   * Keep small collections as their bytes in the file until first read
+   * (store/lazy.ts; default true). false builds every value at load.
+   */
+  lazy?: boolean;
 }
 
 /** Is this an RDB file (magic "REDIS" followed by 4 digits)? */
@@ -305,6 +311,8 @@ interface Pending {
   /** Keys skipped because their deadline had passed (still checked for duplicates). */
   expired: string[];
   expiredOffsets: number[];
+  /** How many of `values` are packed (numbers, built on first read: store/lazy.ts). */
+  packed: number;
 }
 
 /**
@@ -315,7 +323,7 @@ interface Pending {
  * A key present twice (among the loaded or the expired ones) fails the load
  * at the second one.
  */
-function insertPending(db: LoadedDb, p: Pending): void {
+function insertPending(db: LoadedDb, p: Pending, src: PackSource | null): void {
   const data = db.data;
   const { keys, values } = p;
   for (let i = 0; i < keys.length; i++) {
@@ -323,6 +331,7 @@ function insertPending(db: LoadedDb, p: Pending): void {
     data.set(keys[i], values[i]);
     if (data.size === size) throw new RdbLoadError(`RDB has duplicated key ${printable(keys[i])} in DB ${db.index}`, p.offsets[i], keys[i]);
   }
+  adoptPacked(data, p.packed, src);
   const expires = db.expires;
   for (let i = 0; i < p.ttlKeys.length; i++) expires.set(p.ttlKeys[i], p.ttls[i]);
   if (p.expired.length === 0) return;
@@ -349,18 +358,19 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
   // Many keys of a file hold similar collections: their short elements share strings.
   r.intern = new Interner();
   const lim: Limits = limitsOf(opts);
+  const src = opts.lazy === false ? null : new PackSource(buf, lim, r.intern);
   const ndb = opts.databases ?? 16;
   const now = opts.now;
   const out: LoadedRdb = { version, dbs: [], aux: new Map(), functions: [], keysLoaded: 0, keysExpired: 0, emptyKeysSkipped: 0 };
   const dbs = new Map<number, LoadedDb>();
   const pendingOf = new Map<LoadedDb, Pending>();
-  let pending: Pending = { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [], ttlKeys: [], ttls: [] };
+  let pending: Pending = { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [], ttlKeys: [], ttls: [], packed: 0 };
   const dbAt = (i: number): LoadedDb => {
     let d = dbs.get(i);
     if (d === undefined) {
       d = { index: i, data: new Map(), expires: new Map(), freq: new Map(), idle: new Map() };
       dbs.set(i, d);
-      pendingOf.set(d, { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [], ttlKeys: [], ttls: [] });
+      pendingOf.set(d, { keys: [], values: [], offsets: [], expired: [], expiredOffsets: [], ttlKeys: [], ttls: [], packed: 0 });
     }
     pending = pendingOf.get(d) as Pending;
     return d;
@@ -431,7 +441,9 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
           }
           const valueStart = r.pos;
           let value: Value;
+          let packed = -1;
           if (type === RDB_TYPE.STRING) value = r.string();
+          else if (src !== null && (packed = readPacked(r, type, src)) >= 0) value = packed as unknown as Value;
           else {
             try {
               value = readObject(r, type, lim);
@@ -459,6 +471,7 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
             pending.keys.push(key);
             pending.values.push(value);
             pending.offsets.push(opStart);
+            if (packed >= 0) pending.packed++;
             if (expire !== undefined) {
               pending.ttlKeys.push(key);
               pending.ttls.push(expire);
@@ -475,7 +488,12 @@ export function readRdb(input: Uint8Array, opts: RdbLoadOptions = {}): LoadedRdb
       }
       break; // EOF
     }
-    for (const [d, p] of pendingOf) insertPending(d, p);
+    if (src !== null) {
+      let packed = 0;
+      for (const p of pendingOf.values()) packed += p.packed;
+      if (packed !== 0) keepCopy(src);
+    }
+    for (const [d, p] of pendingOf) insertPending(d, p, src);
     // Since version 5 the file ends with a CRC64 of everything before it.
     if (version >= 5) {
       const end = r.pos;
