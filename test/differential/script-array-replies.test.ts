@@ -69,6 +69,22 @@ const CALLS: string[] = [
   "'LTRIM', 'l', 0, -1",
   "'PING'",
   "'KEYS', 'nomatch*'",
+  // doubles (RESP2 bulk strings), sets, maps, simple strings, null arrays, nested mixes
+  "'ZSCORE', 'z', 'b'",
+  "'ZMSCORE', 'z', 'a', 'missing', 'b'",
+  "'ZINCRBY', 'z', '0.5', 'c'",
+  "'ZADD', 'z', 'INCR', '1', 'a'",
+  "'SMEMBERS', 'set'",
+  "'TYPE', 'h'",
+  "'OBJECT', 'ENCODING', 'l'",
+  "'XADD', 's', '5-1', 'x', 'y'",
+  "'BLPOP', 'nolist', 1",
+  "'XREAD', 'STREAMS', 'nostream', '0'",
+  "'XINFO', 'STREAM', 's'",
+  "'CONFIG', 'GET', 'maxmemory-polic*'",
+  "'SCAN', 0, 'MATCH', 'nomatch*'",
+  "'INCRBYFLOAT', 'fl', '1.5'",
+  "'EXISTS', 'str', 'nokey'",
 ];
 
 function scripts(): string[] {
