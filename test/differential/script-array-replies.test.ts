@@ -24,6 +24,7 @@ const SETUP: Cmd[] = [
   ['HSET', 'h', 'f', 'v', 'g', 'w', 'n', '12'],
   ['RPUSH', 'l', 'a', 'b', '', 'c'],
   ['SADD', 'set', 'a', 'b'],
+  ['SADD', 'set1', 'only'],
   ['ZADD', 'z', '1', 'a', '2.5', 'b', '-3', 'c'],
   ['XADD', 's', '1-1', 'f', 'v'],
   ['XADD', 's', '2-1', 'a', 'b', 'c', 'd'],
@@ -74,7 +75,7 @@ const CALLS: string[] = [
   "'ZMSCORE', 'z', 'a', 'missing', 'b'",
   "'ZINCRBY', 'z', '0.5', 'c'",
   "'ZADD', 'z', 'INCR', '1', 'a'",
-  "'SMEMBERS', 'set'",
+  "'SMEMBERS', 'set1'", // (one member: Redis 7.0's order of a small set of strings is its dict's)
   "'TYPE', 'h'",
   "'OBJECT', 'ENCODING', 'l'",
   "'XADD', 's', '5-1', 'x', 'y'",
@@ -82,7 +83,7 @@ const CALLS: string[] = [
   "'XREAD', 'STREAMS', 'nostream', '0'",
   "'XINFO', 'STREAM', 's'",
   "'CONFIG', 'GET', 'maxmemory-polic*'",
-  "'SCAN', 0, 'MATCH', 'nomatch*'",
+  "'SCAN', 0, 'MATCH', 'nomatch*', 'COUNT', 1000",
   "'INCRBYFLOAT', 'fl', '1.5'",
   "'EXISTS', 'str', 'nokey'",
 ];
