@@ -18,9 +18,15 @@ import { parseIntStrict } from '../resp/format.js';
 
 /** numkeys as evalGenericCommand checks it, at args[from]: the keys follow it, then the args. */
 export function numKeys(args: string[], from: number): number {
-  const v = parseIntStrict(args[from]);
-  if (v === null) throw new ReplyError('ERR value is not an integer or out of range');
-  const n = Number(v);
+  const s = args[from];
+  const d = s.length === 1 ? s.charCodeAt(0) - 48 : -1;
+  let n: number;
+  if (d >= 0 && d <= 9) n = d; // one digit: the common case
+  else {
+    const v = parseIntStrict(s);
+    if (v === null) throw new ReplyError('ERR value is not an integer or out of range');
+    n = Number(v);
+  }
   const rest = args.length - from - 1;
   if (n > rest) throw new ReplyError("ERR Number of keys can't be greater than number of args");
   if (n < 0) throw new ReplyError("ERR Number of keys can't be negative");

@@ -601,6 +601,8 @@ export class ScriptEngine {
     } catch (e) {
       return this.finishRun(run, undefined, e);
     }
+    // A script that may run for long sees the time it started at (pin() holds the first reading).
+    if (run.pinned) ctx.clock.pinNow();
     const ex = L.start(fn, fargs);
     let threshold = -1;
     // Synchronous part: until done, past the busy threshold, or waiting for an asynchronous reply.
@@ -780,6 +782,11 @@ export class ScriptEngine {
     return this.callFailed(run, msg, raise, true);
   }
 
+  /** The last command redis.call looked up: its name and the registry version then. */
+  private callName = '';
+  private callCmd: Command | undefined;
+  private callVersion = -1;
+
   /** redis.call / redis.pcall (luaRedisGenericCommand + scriptCall). */
   private redisCall(a: LuaValue[], raise: boolean): LuaValue | Pending {
     const run = this.run;
@@ -801,8 +808,19 @@ export class ScriptEngine {
     if (name === undefined) return this.callFailed(run, 'Lua redis lib command arguments must be strings or integers', raise, false);
     const ctx = run.ctx;
     const server = ctx.server;
-    let cmd = server.registry.lookup(name);
-    if (cmd === undefined) return this.callFailed(run, E.unknownCmd, raise, true);
+    // The command of the previous call when the name is the same (often the same string: a
+    // constant of the script) and no command was added or removed since.
+    const registry = server.registry;
+    let cmd: Command;
+    if (name === this.callName && registry.version === this.callVersion) cmd = this.callCmd!;
+    else {
+      const found = registry.lookup(name);
+      if (found === undefined) return this.callFailed(run, E.unknownCmd, raise, true);
+      cmd = found;
+      this.callName = name;
+      this.callCmd = cmd;
+      this.callVersion = registry.version;
+    }
     const sentArgs = args;
     let argc = n;
     if (cmd.subcommands !== undefined && args.length > 0) {
