@@ -10,7 +10,7 @@ import type { Context } from '../server/context.js';
 import type { Command } from '../server/registry.js';
 import { F } from '../server/registry.js';
 import { GATE, type RedKitServer } from '../server/server.js';
-import { E, engineOf, sha1hex } from '../scripting/engine.js';
+import { E, engineOf } from '../scripting/engine.js';
 import { installFunctions } from './functions.js';
 import { helpReply } from './server.js';
 import { defineCommands } from './util.js';
@@ -36,9 +36,7 @@ export function numKeys(args: string[], from: number): number {
 function evalGeneric(ctx: Context, args: string[], ro: boolean): Reply | Promise<Reply> {
   const engine = engineOf(ctx.server);
   const n = numKeys(args, 1);
-  const body = args[0];
-  const sha = sha1hex(body);
-  const s = engine.scripts.get(sha) ?? engine.create(body, sha);
+  const s = engine.forBody(args[0]);
   return engine.runScript(ctx, s.fn, s.flags, args, 2, n, ro, s.target);
 }
 

@@ -547,8 +547,27 @@ export class ScriptEngine {
     return s;
   }
 
+  /**
+   * The cached script of an EVAL body, by the body itself: EVAL of a known script skips the SHA1
+   * (a Map lookup hashes and compares the string natively). Holds the cached scripts' own source
+   * strings (no copy).
+   */
+  private readonly bodies = new Map<string, CachedScript>();
+
+  /** EVAL: the script of `body`, compiled and cached on first use. */
+  forBody(body: string): CachedScript {
+    let s = this.bodies.get(body);
+    if (s === undefined) {
+      const sha = sha1hex(body);
+      s = this.scripts.get(sha) ?? this.create(body, sha);
+      this.bodies.set(s.source, s);
+    }
+    return s;
+  }
+
   flush(): void {
     this.scripts.clear();
+    this.bodies.clear();
   }
 
   /** Is a script running past the busy threshold (other clients get -BUSY)? */
