@@ -77,8 +77,18 @@ export class Clock {
 
   /** Current time in ms since the epoch. */
   now(): number {
-    return this.frozenAt !== null ? this.frozenAt : this.base() + this.offset;
+    if (this.frozenAt !== null) return this.frozenAt;
+    const t = this.base() + this.offset;
+    // pin(): the first reading is the one held
+    if (this.pinPending) {
+      this.pinPending = false;
+      this.frozenAt = t;
+    }
+    return t;
   }
+
+  /** A pin() whose time is the next reading (the clock has not been read since pin()). */
+  private pinPending = false;
 
   get frozen(): boolean {
     return this.frozenAt !== null;
@@ -118,12 +128,21 @@ export class Clock {
    */
   pin(): boolean {
     if (this.frozenAt !== null) return false;
-    this.frozenAt = this.now();
+    // Held from the first reading on: a script that never reads the time (no TIME, no key with
+    // a TTL in the db) costs no clock reading, and one that does sees one time from that reading
+    // on (nothing it ran before depended on the time). pinNow() takes the reading at once.
+    this.pinPending = true;
     return true;
+  }
+
+  /** Take the reading a pin() holds now if nothing has yet (a script that may run for long). */
+  pinNow(): void {
+    if (this.pinPending) this.now();
   }
 
   /** End a pin(): time runs on from the real clock (no jump back). */
   unpin(): void {
+    this.pinPending = false;
     this.frozenAt = null;
     // A timer set while pinned found the clock frozen and scheduled nothing.
     if (this.realTimer === null && this.timers.length !== 0) this.reschedule();

@@ -10,7 +10,7 @@ import type { Context } from '../server/context.js';
 import type { Command } from '../server/registry.js';
 import { F } from '../server/registry.js';
 import { GATE, type RedKitServer } from '../server/server.js';
-import { E, engineOf, sha1hex } from '../scripting/engine.js';
+import { E, engineOf } from '../scripting/engine.js';
 import { installFunctions } from './functions.js';
 import { helpReply } from './server.js';
 import { defineCommands } from './util.js';
@@ -18,9 +18,15 @@ import { parseIntStrict } from '../resp/format.js';
 
 /** numkeys as evalGenericCommand checks it, at args[from]: the keys follow it, then the args. */
 export function numKeys(args: string[], from: number): number {
-  const v = parseIntStrict(args[from]);
-  if (v === null) throw new ReplyError('ERR value is not an integer or out of range');
-  const n = Number(v);
+  const s = args[from];
+  const d = s.length === 1 ? s.charCodeAt(0) - 48 : -1;
+  let n: number;
+  if (d >= 0 && d <= 9) n = d; // one digit: the common case
+  else {
+    const v = parseIntStrict(s);
+    if (v === null) throw new ReplyError('ERR value is not an integer or out of range');
+    n = Number(v);
+  }
   const rest = args.length - from - 1;
   if (n > rest) throw new ReplyError("ERR Number of keys can't be greater than number of args");
   if (n < 0) throw new ReplyError("ERR Number of keys can't be negative");
@@ -30,9 +36,7 @@ export function numKeys(args: string[], from: number): number {
 function evalGeneric(ctx: Context, args: string[], ro: boolean): Reply | Promise<Reply> {
   const engine = engineOf(ctx.server);
   const n = numKeys(args, 1);
-  const body = args[0];
-  const sha = sha1hex(body);
-  const s = engine.scripts.get(sha) ?? engine.create(body, sha);
+  const s = engine.forBody(args[0]);
   return engine.runScript(ctx, s.fn, s.flags, args, 2, n, ro, s.target);
 }
 

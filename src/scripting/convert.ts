@@ -2,9 +2,10 @@
  * Reply conversions between Redis and Lua, as Redis 7.0's script_lua.c does them.
  *
  * Redis → Lua: Redis runs the command on a fake client and parses the RESP bytes
- * it produced (in the script's protocol, RESP2 unless redis.setresp(3)). We do
- * the same: plain values take a fast path, anything else is encoded with the
- * writer and parsed back, so every reply shape converts exactly as on Redis.
+ * it produced (in the script's protocol, RESP2 unless redis.setresp(3)). We
+ * convert the reply values whose bytes parse to one known Lua value directly
+ * (replyToLua), and encode anything else with the writer and parse it back, so
+ * every reply shape converts exactly as on Redis.
  *
  * Lua → Redis: luaReplyToRedisReply: numbers truncated to integers, tables
  * with err/ok/double/big_number/verbatim_string/map/set fields, arrays up to
@@ -13,7 +14,8 @@
 import { ReplyError } from '../errors.js';
 import { formatDouble } from '../resp/format.js';
 import {
-  BigNumberReply, DoubleReply, MapReply, RawReply, SetReply, SimpleString, VerbatimReply, type Reply,
+  BigNumberReply, DoubleReply, MapReply, NullArrayReply, OK, RawReply, SetReply, SimpleString, StreamIdReply, VerbatimReply,
+  type Reply,
 } from '../resp/reply.js';
 import { encodeReply } from '../resp/writer.js';
 import { LuaTable, type LuaValue } from '../lua/index.js';
@@ -46,46 +48,95 @@ export function normalizeError(err: string): string {
   return z < 0 ? s : s.slice(0, z);
 }
 
-/** A command's reply as the Lua value redis.call/pcall returns (resp = the script's protocol). */
+/**
+ * A command's reply as the Lua value redis.call/pcall returns (resp = the script's protocol).
+ *
+ * What Redis does is encode the reply in the script's protocol and parse those bytes back
+ * (RespToLua below). The reply values that convert without ambiguity are mapped directly to the
+ * value that parse would give (no bytes in between): bulk strings, integers, nulls, status
+ * replies, errors, doubles/maps/sets in RESP2 (a bulk string, flat arrays), arrays of those.
+ * Anything else (RESP3 doubles, maps and sets, big numbers, verbatim strings, preencoded bytes
+ * other than +OK) is encoded and parsed back.
+ */
 export function replyToLua(r: Reply, resp: 2 | 3): LuaValue {
   switch (typeof r) {
     case 'string':
       return r;
     case 'number':
-      if (Number.isInteger(r)) return r;
+      if (Number.isInteger(r)) return r === 0 ? 0 : r; // ":0" parses as +0
+      if (resp === 2) return formatDouble(r); // a double: a bulk string in RESP2
       break;
     case 'bigint':
       return Number(r);
-    case 'object':
-      if (r === null) return resp === 2 ? false : undefined;
-      if (r instanceof ReplyError) return errorTable('-' + r.message, true);
-      break;
+    case 'boolean':
+      return resp === 2 ? (r ? 1 : 0) : r;
     case 'undefined':
       return resp === 2 ? false : undefined;
+    case 'object': {
+      if (r === null) return resp === 2 ? false : undefined;
+      if (r === OK) return statusTable('OK');
+      if (Array.isArray(r)) {
+        const t = plainArrayToLua(r, resp);
+        if (t !== undefined) return t;
+        break;
+      }
+      if (r instanceof ReplyError) return errorTable('-' + r.message, true);
+      const v = objectToLua(r, resp);
+      if (v !== NOT_DIRECT) return v;
+      break;
+    }
     default:
       break;
   }
-  if (Array.isArray(r)) {
-    const t = plainArrayToLua(r, resp);
-    if (t !== undefined) return t;
-  }
-  // OK, an empty array...: already encoded, parsed from its bytes
+  // Everything else: encoded in the script's protocol and parsed back, as Redis does.
   if (r instanceof RawReply) return new RespToLua(resp === 3 ? r.resp3 : r.resp2).parse();
   const buf = encodeReply(r, resp);
   const p = new RespToLua(buf);
   return p.parse();
 }
 
+/** A value objectToLua cannot convert directly. */
+const NOT_DIRECT = Symbol('not direct');
+
+/** {ok = s}: a status reply ("+s"). */
+function statusTable(s: string): LuaTable {
+  const t = new LuaTable(0, 1);
+  t.rawset('ok', s);
+  return t;
+}
+
 /**
- * The fast path for arrays of bulk strings, integers and nulls, nested or not
- * (HMGET, ZRANGE, LRANGE, XRANGE...): the table RespToLua would build from
- * their bytes, without encoding them first. Redis fills a new table with
- * t[1]..t[n] in order; with no nil among them, C Lua's rehashes leave every
- * element in an array part of the next power of two (computesizes) and an
- * empty hash part, so the table is created at that size and filled directly
- * (same `#t`, same `next` order; test/differential/script-array-replies.test.ts).
- * undefined when an element needs the general path: doubles, maps, errors...,
- * and RESP3 nulls (nil holes change the layout).
+ * The reply objects (not arrays, errors or null) converted without encoding them: the value
+ * RespToLua gives for their bytes, or NOT_DIRECT. Never nil (undefined), so an array of them
+ * keeps plainArrayToLua's layout.
+ */
+function objectToLua(r: object, resp: 2 | 3): LuaValue | typeof NOT_DIRECT {
+  if (r instanceof SimpleString) {
+    // "+<value>\r\n" parses up to the first CR
+    const v = r.value;
+    return v.indexOf('\r') < 0 ? statusTable(v) : NOT_DIRECT;
+  }
+  if (r instanceof StreamIdReply) return `${r.ms}-${r.seq}`;
+  if (Buffer.isBuffer(r)) return r.latin1Slice(0, r.length);
+  if (resp === 2) {
+    // RESP2: a double is a bulk string, a map a flat array, a set an array, a null array false
+    if (r instanceof DoubleReply) return formatDouble(r.value);
+    if (r instanceof MapReply) return plainArrayToLua(r.flat, 2) ?? NOT_DIRECT;
+    if (r instanceof SetReply) return plainArrayToLua(r.items, 2) ?? NOT_DIRECT;
+    if (r instanceof NullArrayReply) return false;
+  }
+  return NOT_DIRECT;
+}
+
+/**
+ * The fast path for arrays (HMGET, ZRANGE, LRANGE, XRANGE, HGETALL in RESP2...): the table
+ * RespToLua would build from their bytes, without encoding them first. Redis fills a new table
+ * with t[1]..t[n] in order; with no nil among them, C Lua's rehashes leave every element in an
+ * array part of the next power of two (computesizes) and an empty hash part, so the table is
+ * created at that size and filled directly (same `#t`, same `next` order;
+ * test/differential/script-array-replies.test.ts). undefined when an element needs the general
+ * path (objectToLua cannot convert it, an error...), and for RESP3 nulls (nil holes change the
+ * layout).
  */
 function plainArrayToLua(a: readonly Reply[], resp: 2 | 3): LuaTable | undefined {
   const n = a.length;
@@ -101,11 +152,19 @@ function plainArrayToLua(a: readonly Reply[], resp: 2 | 3): LuaTable | undefined
         arr[i] = v;
         break;
       case 'number':
-        if (!Number.isInteger(v)) return undefined;
-        arr[i] = v === 0 ? 0 : v; // ":0" parses as +0
+        if (Number.isInteger(v)) arr[i] = v === 0 ? 0 : v; // ":0" parses as +0
+        else if (resp === 2) arr[i] = formatDouble(v);
+        else return undefined;
         break;
       case 'bigint':
         arr[i] = Number(v);
+        break;
+      case 'boolean':
+        arr[i] = resp === 2 ? (v ? 1 : 0) : v;
+        break;
+      case 'undefined':
+        if (resp === 3) return undefined;
+        arr[i] = false;
         break;
       case 'object': {
         if (v === null) {
@@ -113,10 +172,20 @@ function plainArrayToLua(a: readonly Reply[], resp: 2 | 3): LuaTable | undefined
           arr[i] = false;
           break;
         }
-        if (!Array.isArray(v)) return undefined;
-        const sub = plainArrayToLua(v, resp);
-        if (sub === undefined) return undefined;
-        arr[i] = sub;
+        if (Array.isArray(v)) {
+          const sub = plainArrayToLua(v, resp);
+          if (sub === undefined) return undefined;
+          arr[i] = sub;
+          break;
+        }
+        if (v === OK) {
+          arr[i] = statusTable('OK');
+          break;
+        }
+        if (v instanceof ReplyError) return undefined;
+        const x = objectToLua(v, resp);
+        if (x === NOT_DIRECT) return undefined;
+        arr[i] = x as LuaValue;
         break;
       }
       default:

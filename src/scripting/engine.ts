@@ -547,8 +547,27 @@ export class ScriptEngine {
     return s;
   }
 
+  /**
+   * The cached script of an EVAL body, by the body itself: EVAL of a known script skips the SHA1
+   * (a Map lookup hashes and compares the string natively). Holds the cached scripts' own source
+   * strings (no copy).
+   */
+  private readonly bodies = new Map<string, CachedScript>();
+
+  /** EVAL: the script of `body`, compiled and cached on first use. */
+  forBody(body: string): CachedScript {
+    let s = this.bodies.get(body);
+    if (s === undefined) {
+      const sha = sha1hex(body);
+      s = this.scripts.get(sha) ?? this.create(body, sha);
+      this.bodies.set(s.source, s);
+    }
+    return s;
+  }
+
   flush(): void {
     this.scripts.clear();
+    this.bodies.clear();
   }
 
   /** Is a script running past the busy threshold (other clients get -BUSY)? */
@@ -601,6 +620,8 @@ export class ScriptEngine {
     } catch (e) {
       return this.finishRun(run, undefined, e);
     }
+    // A script that may run for long sees the time it started at (pin() holds the first reading).
+    if (run.pinned) ctx.clock.pinNow();
     const ex = L.start(fn, fargs);
     let threshold = -1;
     // Synchronous part: until done, past the busy threshold, or waiting for an asynchronous reply.
@@ -780,6 +801,11 @@ export class ScriptEngine {
     return this.callFailed(run, msg, raise, true);
   }
 
+  /** The last command redis.call looked up: its name and the registry version then. */
+  private callName = '';
+  private callCmd: Command | undefined;
+  private callVersion = -1;
+
   /** redis.call / redis.pcall (luaRedisGenericCommand + scriptCall). */
   private redisCall(a: LuaValue[], raise: boolean): LuaValue | Pending {
     const run = this.run;
@@ -801,8 +827,19 @@ export class ScriptEngine {
     if (name === undefined) return this.callFailed(run, 'Lua redis lib command arguments must be strings or integers', raise, false);
     const ctx = run.ctx;
     const server = ctx.server;
-    let cmd = server.registry.lookup(name);
-    if (cmd === undefined) return this.callFailed(run, E.unknownCmd, raise, true);
+    // The command of the previous call when the name is the same (often the same string: a
+    // constant of the script) and no command was added or removed since.
+    const registry = server.registry;
+    let cmd: Command;
+    if (name === this.callName && registry.version === this.callVersion) cmd = this.callCmd!;
+    else {
+      const found = registry.lookup(name);
+      if (found === undefined) return this.callFailed(run, E.unknownCmd, raise, true);
+      cmd = found;
+      this.callName = name;
+      this.callCmd = cmd;
+      this.callVersion = registry.version;
+    }
     const sentArgs = args;
     let argc = n;
     if (cmd.subcommands !== undefined && args.length > 0) {

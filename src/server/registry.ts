@@ -234,6 +234,9 @@ export class Registry {
   /** How many commands are not built in (registerCommand): their handlers may answer later (scripts check). */
   custom = 0;
 
+  /** Changes when a command is added or removed (caches of lookup() results check it). */
+  version = 0;
+
   add(name: string, def: CommandDefinition | Handler, builtin = false): Command {
     const d: CommandDefinition = typeof def === 'function' ? { handler: def } : def;
     const cmd = makeCommand(name, d, builtin);
@@ -241,6 +244,7 @@ export class Registry {
     const prev = this.byName.get(l);
     if (prev !== undefined && !prev.builtin) this.custom--;
     if (!builtin) this.custom++;
+    this.version++;
     this.byName.set(l, cmd);
     this.table.set(l, cmd);
     this.table.set(l.toUpperCase(), cmd);
@@ -251,6 +255,7 @@ export class Registry {
     const l = name.toLowerCase();
     const prev = this.byName.get(l);
     if (prev !== undefined && !prev.builtin) this.custom--;
+    this.version++;
     const had = this.byName.delete(l);
     this.table.delete(l);
     this.table.delete(l.toUpperCase());

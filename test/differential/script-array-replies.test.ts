@@ -24,6 +24,7 @@ const SETUP: Cmd[] = [
   ['HSET', 'h', 'f', 'v', 'g', 'w', 'n', '12'],
   ['RPUSH', 'l', 'a', 'b', '', 'c'],
   ['SADD', 'set', 'a', 'b'],
+  ['SADD', 'set1', 'only'],
   ['ZADD', 'z', '1', 'a', '2.5', 'b', '-3', 'c'],
   ['XADD', 's', '1-1', 'f', 'v'],
   ['XADD', 's', '2-1', 'a', 'b', 'c', 'd'],
@@ -69,6 +70,22 @@ const CALLS: string[] = [
   "'LTRIM', 'l', 0, -1",
   "'PING'",
   "'KEYS', 'nomatch*'",
+  // doubles (RESP2 bulk strings), sets, maps, simple strings, null arrays, nested mixes
+  "'ZSCORE', 'z', 'b'",
+  "'ZMSCORE', 'z', 'a', 'missing', 'b'",
+  "'ZINCRBY', 'z', '0.5', 'c'",
+  "'ZADD', 'z', 'INCR', '1', 'a'",
+  "'SMEMBERS', 'set1'", // (one member: Redis 7.0's order of a small set of strings is its dict's)
+  "'TYPE', 'h'",
+  "'OBJECT', 'ENCODING', 'l'",
+  "'XADD', 's', '5-1', 'x', 'y'",
+  "'BLPOP', 'nolist', 1",
+  "'XREAD', 'STREAMS', 'nostream', '0'",
+  "'XINFO', 'STREAM', 's'",
+  "'CONFIG', 'GET', 'maxmemory-polic*'",
+  "'SCAN', 0, 'MATCH', 'nomatch*', 'COUNT', 1000",
+  "'INCRBYFLOAT', 'fl', '1.5'",
+  "'EXISTS', 'str', 'nokey'",
 ];
 
 function scripts(): string[] {

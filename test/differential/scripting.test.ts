@@ -227,6 +227,23 @@ describe('EVALSHA, SCRIPT LOAD/EXISTS/FLUSH', () => {
         ['EVAL', 'return 1', '99999999999999999999'],
         ['EVAL', 'return (', '0'],
         ['EVAL', 'return ("', '0'],
+        // EVAL caches the script (EVALSHA finds it), again after a flush; a body that failed to compile still fails
+        ['EVAL', 'return 1', '0'],
+        ['EVAL', 'return 1', '0'],
+        ['SCRIPT', 'EXISTS', sha],
+        ['EVALSHA', sha, '0'],
+        ['SCRIPT', 'FLUSH'],
+        ['EVALSHA', sha, '0'],
+        ['SCRIPT', 'EXISTS', sha],
+        ['EVAL', 'return 1', '0'],
+        ['SCRIPT', 'EXISTS', sha],
+        ['EVALSHA', sha, '0'],
+        ['SCRIPT', 'FLUSH', 'ASYNC'],
+        ['EVAL', 'return 1', '0'],
+        ['EVALSHA', sha, '0'],
+        ['EVAL', 'return (', '0'],
+        ['EVAL', 'return 2', '1', 'k'],
+        ['EVALSHA', '7f923f79fe76194c868d7e1d0820de36700eb649', '0'], // sha1('return 2')
       ]);
     });
   }

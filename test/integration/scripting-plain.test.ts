@@ -7,7 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RedKitServer } from '../../src/index.js';
+import { createHash } from 'node:crypto';
 import { RawClient } from '../support/raw-client.js';
+
+const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 
 let server: RedKitServer;
 let c: RawClient;
@@ -31,6 +34,20 @@ describe('loop-free scripts on a bare server', () => {
     expect(server.registry.custom).toBe(base + 1);
     server.unregisterCommand('plaintest1');
     expect(server.registry.custom).toBe(base);
+  });
+
+  it('redis.call finds a command replaced or removed since its previous call (the lookup it remembers)', async () => {
+    const src = "return redis.pcall('plaintest2')";
+    server.registerCommand('plaintest2', () => 1);
+    expect(await c.call('EVAL', src, '0')).toBe(':1\r\n');
+    expect(await c.call('EVAL', src, '0')).toBe(':1\r\n');
+    server.registerCommand('plaintest2', () => 2);
+    expect(await c.call('EVAL', src, '0')).toBe(':2\r\n');
+    server.unregisterCommand('plaintest2');
+    expect(await c.call('EVAL', src, '0')).toBe('-ERR Unknown Redis command called from script\r\n');
+    server.registerCommand('plaintest2', () => 3);
+    expect(await c.call('EVALSHA', sha1(src), '0')).toBe(':3\r\n');
+    server.unregisterCommand('plaintest2');
   });
 
   it('built-in commands: replies, errors and positions', async () => {
