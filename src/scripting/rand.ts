@@ -22,6 +22,15 @@ export class Rand48 implements RandomSource {
     this.x2 = (n >>> 16) & 0xffff;
   }
 
+  save(): number[] {
+    return [this.x0, this.x1, this.x2];
+  }
+
+  restore(s: unknown): void {
+    const [a, b, c] = s as number[];
+    this.x0 = a!; this.x1 = b!; this.x2 = c!;
+  }
+
   next(): number {
     // a = 0x0005_DEEC_E66D as words (a0, a1, a2)
     const a0 = 0xe66d;
