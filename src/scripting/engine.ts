@@ -23,7 +23,7 @@ import type { Database } from '../store/database.js';
 import { BUDGET } from '../lua/runtime.js';
 import {
   createState, Execution, LuaError, LuaFunction, LuaKill, LuaState, LuaTable, luaLError, nativeFunction, tostring,
-  type LuaValue,
+  type LuaValue, type StateSnapshot,
 } from '../lua/index.js';
 import { errorTable, errTableMessage, luaToReply, numberArg, replyToLua } from './convert.js';
 import { Rand48 } from './rand.js';
@@ -225,10 +225,28 @@ export class Pending {
  * answers from here, in order, without running again; past the last one the run goes on live.
  */
 class CallLog {
-  readonly entries: Array<{ reply: unknown } | { refused: string; fromCommand: boolean } | 'log'> = [];
+  /** A command's raw reply (a Reply, or the Promise of one), a CallRefused, or LOGGED. */
+  readonly entries: unknown[] = [];
   pos = 0;
   replaying = false;
+  /** The state natives keep, as the run started (LuaState.snapshot). */
+  snap: StateSnapshot | undefined = undefined;
+
+  clear(): void {
+    this.entries.length = 0;
+    this.pos = 0;
+    this.replaying = false;
+    this.snap = undefined;
+  }
 }
+
+/** A redis.call/pcall refused before running a command (CallLog entry). */
+class CallRefused {
+  constructor(readonly msg: string, readonly fromCommand: boolean) {}
+}
+
+/** A redis.log line (CallLog entry). */
+const LOGGED = { logged: true };
 
 export const sha1hex = (s: string): string => createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
 
@@ -500,6 +518,7 @@ export class ScriptEngine {
   plainSliceMs = PLAIN_SLICE_MS;
   /** Logging (plain mode) or replaying (generator mode after it) the host calls of an EVAL run. */
   private callLog: CallLog | undefined;
+  private readonly callLogSpare = new CallLog();
   /** Plain mode's real-time check (runPlain's `stop`): the run goes on resumable past its slice. */
   private readonly plainStop = (): boolean => {
     const run = this.run;
@@ -558,7 +577,7 @@ export class ScriptEngine {
     if (cl !== undefined) {
       // logged once: in plain mode; a replay skips it
       if (cl.replaying) { this.replayed(cl); return; }
-      cl.entries.push('log');
+      cl.entries.push(LOGGED);
     }
     const lg = this.server.logger;
     if (level >= 3) lg.warn(msg);
@@ -634,8 +653,8 @@ export class ScriptEngine {
     // EVAL runs start in plain mode (docs/lua.md): no generators. Function libraries keep state of
     // their own (upvalues) that a replay would change twice: FCALL runs resumable from the start.
     if (o.L === undefined && o.asGlobals) {
-      const snap = L.snapshot();
-      const log = (this.callLog = new CallLog());
+      const log = (this.callLog = this.callLogSpare);
+      log.snap = L.snapshot();
       let results: LuaValue[] | undefined;
       try {
         results = L.runPlain(fn, fargs, this.plainStop);
@@ -646,13 +665,17 @@ export class ScriptEngine {
       // plain mode stopped: replay from the start, resumable, the logged calls answered from the log
       this.replays++;
       this.lastAbort = L.aborted;
-      L.restore(snap);
+      L.restore(log.snap!);
       run.resp = 2;
       ctx.protocol = 2;
       L.globals.rawset('KEYS', (this.keysT = argTable(undefined, args, from, keysEnd)));
       L.globals.rawset('ARGV', (this.argvT = argTable(undefined, args, keysEnd, args.length)));
-      if (log.entries.length === 0) this.callLog = undefined;
-      else log.replaying = true;
+      if (log.entries.length === 0) {
+        this.callLog = undefined;
+        log.clear();
+      } else {
+        log.replaying = true;
+      }
     }
     const ex = L.start(fn, fargs);
     let threshold = -1;
@@ -677,7 +700,10 @@ export class ScriptEngine {
   private finishRun(run: ScriptRun, results: LuaValue[] | undefined, err: unknown): Reply {
     const ctx = run.ctx;
     this.run = undefined;
-    this.callLog = undefined;
+    if (this.callLog !== undefined) {
+      this.callLog.clear();
+      this.callLog = undefined;
+    }
     ctx.db = run.savedDb;
     ctx.dbIndex = run.savedDbIndex;
     ctx.protocol = run.savedProtocol;
@@ -820,7 +846,7 @@ export class ScriptEngine {
 
   /** A refusal of redis.call/pcall: raised (call) or returned as an error table (pcall). */
   private callFailed(run: ScriptRun, msg: string, raise: boolean, fromCommand: boolean): LuaValue {
-    this.callLog?.entries.push({ refused: msg, fromCommand });
+    this.callLog?.entries.push(new CallRefused(msg, fromCommand));
     const t = errorTable(/^[A-Z]+ /.test(msg) ? '-' + msg : msg, fromCommand);
     // scriptCall's own refusals count as error replies where they happen
     if (fromCommand) run.ctx.server.dispatcher.countError(new ReplyError(t.get('err') as string));
@@ -884,7 +910,7 @@ export class ScriptEngine {
     d.prelude?.(ctx, cmd);
     const reply = d.run(ctx, cmd, args);
     if ((bits & F.write) !== 0) run.wrote = true;
-    if (log !== undefined) log.entries.push({ reply });
+    if (log !== undefined) log.entries.push(reply);
     if (reply instanceof Promise) return this.pendingReply(run, reply, raise);
     return this.callReply(run, reply as Reply, raise);
   }
@@ -900,9 +926,12 @@ export class ScriptEngine {
   }
 
   /** Takes the next entry of a replay log; past the last one the run is live again. */
-  private replayed(log: CallLog): CallLog['entries'][number] {
-    const e = log.entries[log.pos++]!;
-    if (log.pos >= log.entries.length) this.callLog = undefined;
+  private replayed(log: CallLog): unknown {
+    const e = log.entries[log.pos++];
+    if (log.pos >= log.entries.length) {
+      this.callLog = undefined;
+      log.clear();
+    }
     return e;
   }
 
@@ -912,14 +941,14 @@ export class ScriptEngine {
    */
   private replayCall(run: ScriptRun, log: CallLog, raise: boolean): LuaValue | Pending {
     const e = this.replayed(log);
-    if (typeof e === 'string') throw new Error('internal: script replay out of step (redis.log logged, redis.call replayed)');
-    if ('refused' in e) {
-      const t = errorTable(/^[A-Z]+ /.test(e.refused) ? '-' + e.refused : e.refused, e.fromCommand);
+    if (e === LOGGED) throw new Error('internal: script replay out of step (redis.log logged, redis.call replayed)');
+    if (e instanceof CallRefused) {
+      const t = errorTable(/^[A-Z]+ /.test(e.msg) ? '-' + e.msg : e.msg, e.fromCommand);
       if (raise) throw new LuaError(t);
       return t;
     }
-    if (e.reply instanceof Promise) return this.pendingReply(run, e.reply as Promise<Reply>, raise);
-    return this.callReply(run, e.reply as Reply, raise);
+    if (e instanceof Promise) return this.pendingReply(run, e as Promise<Reply>, raise);
+    return this.callReply(run, e as Reply, raise);
   }
 
   /** An asynchronous reply (a delay fault, a custom command): the script pauses until it settles. */

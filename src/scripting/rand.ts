@@ -22,13 +22,16 @@ export class Rand48 implements RandomSource {
     this.x2 = (n >>> 16) & 0xffff;
   }
 
-  save(): number[] {
-    return [this.x0, this.x1, this.x2];
+  /** The 48-bit state as one number (exact in a double). */
+  save(): number {
+    return this.x0 + this.x1 * 0x10000 + this.x2 * 0x100000000;
   }
 
   restore(s: unknown): void {
-    const [a, b, c] = s as number[];
-    this.x0 = a!; this.x1 = b!; this.x2 = c!;
+    const v = s as number;
+    this.x0 = v % 0x10000;
+    this.x1 = Math.floor(v / 0x10000) % 0x10000;
+    this.x2 = Math.floor(v / 0x100000000);
   }
 
   next(): number {

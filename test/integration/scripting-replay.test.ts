@@ -38,7 +38,7 @@ async function outcome(run: () => Promise<string>): Promise<Record<string, unkno
   lg.debug = (m: string) => { logs.push(`debug ${m}`); };
   // the same starting point for what runs carry on from one another (not reset per script, as in Redis)
   await c.call('CONFIG', 'RESETSTAT');
-  engineOf(server).rand.restore([0x330e, 0xabcd, 0x1234]);
+  engineOf(server).rand.restore(0x1234abcd330e);
   setObjectIdCounter(1000);
   let reply: string;
   try {
