@@ -83,17 +83,33 @@ function isLeaf(stats: Stat[]): boolean {
   return stats.every(st);
 }
 
+/**
+ * Strings the generated code repeats (error descriptions, the chunk's name) become constants of the
+ * chunk's factory (`$K0`...): shorter code for V8 to parse. Set while a Compiler compiles.
+ */
+let pool: Map<string, string> | undefined;
+
+function lit(s: string): string {
+  if (pool === undefined) return jsStr(s);
+  let k = pool.get(s);
+  if (k === undefined) {
+    k = `$K${pool.size}`;
+    pool.set(s, k);
+  }
+  return k;
+}
+
 /** ", d1, d2" for error descriptions, trailing undefined ones left out. */
 function descs(a: Expr, b?: Expr): string {
   const da = describe(a);
   const db = b === undefined ? undefined : describe(b);
-  if (db !== undefined) return `, ${da === undefined ? 'undefined' : jsStr(da)}, ${jsStr(db)}`;
-  return da === undefined ? '' : `, ${jsStr(da)}`;
+  if (db !== undefined) return `, ${da === undefined ? 'undefined' : lit(da)}, ${lit(db)}`;
+  return da === undefined ? '' : `, ${lit(da)}`;
 }
 
 function descArg(e: Expr): string {
   const d = describe(e);
-  return d === undefined ? 'undefined' : jsStr(d);
+  return d === undefined ? 'undefined' : lit(d);
 }
 
 interface FnCtx {
@@ -168,6 +184,12 @@ function evalArith(op: string, x: number, y: number): number {
   }
 }
 
+/** A compiled main chunk: its function body, and the constants (`const $K0 = ...;`) to declare around it. */
+export interface CompiledBody {
+  body: string;
+  consts: string;
+}
+
 export class Compiler {
   private fn!: FnCtx;
   private uid = 0;
@@ -175,13 +197,26 @@ export class Compiler {
   constructor(private readonly chunk: string, private readonly source: string = chunk) {}
 
   /** The body of the main chunk's generator version (`function* (F, A)`), its nested functions generators too. */
-  compileMain(f: FuncNode): string {
-    return this.func(f, true, false);
+  compileMain(f: FuncNode): CompiledBody {
+    return this.pooled(() => this.func(f, true, false));
   }
 
   /** The body of the main chunk's plain version (`function (F, A)`), its nested functions plain too. */
-  compilePlain(f: FuncNode): string {
-    return this.func(f, true, true);
+  compilePlain(f: FuncNode): CompiledBody {
+    return this.pooled(() => this.func(f, true, true));
+  }
+
+  private pooled(gen: () => string): CompiledBody {
+    const saved = pool;
+    pool = new Map();
+    try {
+      const body = gen();
+      let consts = '';
+      for (const [v, k] of pool) consts += `${consts === '' ? 'const ' : ', '}${k} = ${jsStr(v)}`;
+      return { body, consts: consts === '' ? '' : consts + ';' };
+    } finally {
+      pool = saved;
+    }
   }
 
   // ---- temps
@@ -213,8 +248,8 @@ export class Compiler {
       head += `let ${ts.join(', ')};`;
     }
     this.fn = saved;
-    const chunkLit = jsStr(this.chunk);
-    const sourceLit = jsStr(this.source);
+    const chunkLit = lit(this.chunk);
+    const sourceLit = lit(this.source);
     const inner = `${head}
 ${this.check(plain)}
 try { if (++S.depth > MAXD) overflow();
@@ -629,13 +664,14 @@ ${body}}`;
       const lf = this.lineFix(e.line);
       const args = this.list(e.args);
       const argsWithSelf = args === '[]' ? `[${o}]` : args.startsWith('[') ? `[${o}, ${args.slice(1)}` : `[${o}, ...${args}]`;
-      return `(${o} = ${oe}, ${c} = IS(${o}, ${jsStr(e.name)}, ${descArg(e.obj)}), ${lf}${this.callCode(c, argsWithSelf, jsStr(`method '${e.name}'`), true)})`;
+      return `(${o} = ${oe}, ${c} = IS(${o}, ${jsStr(e.name)}, ${descArg(e.obj)}), ${lf}${this.callCode(c, argsWithSelf, lit(`method '${e.name}'`), true)})`;
     }
     throw new Error('not a call');
   }
 
   /** Call the function in variable `c` with the array expression `args`. */
   private callCode(c: string, args: string, d: string, method: boolean, mark = ''): string {
+    if (this.fn.plain && mark === '') return `(${c}?.p ?? ${method ? 'CPM' : 'CP'})(${c}, ${args}, ${d})`;
     const a = this.temp();
     let nat = method ? `nfm(${c}, ${a})` : `${c}.nf(${a})`;
     let gen = `yield* ${c}.g(${c}, ${a})`;
@@ -643,15 +679,18 @@ ${body}}`;
     if (mark === 'fenv') nat = `(S.cf = F, ${nat})`;
     // pcall/xpcall record their caller's position (error(msg, level) pointing at that caller)
     if (mark === 'pcall') {
-      const at = `S.cl = $ln, S.cs = ${jsStr(this.chunk)}`;
+      const at = `S.cl = $ln, S.cs = ${lit(this.chunk)}`;
       nat = `(${at}, ${nat})`;
       gen = `${at}, ${gen}`;
     }
     // plain code: a Lua function's plain version directly, anything else through CP (a native whose
     // resumable version is needed now aborts plain mode)
+    // (`c?.p`: nil has no properties, and no Lua value but a LuaFunction has a `p`; the callee is
+    // looked up before the arguments are evaluated, which cannot change it)
     if (this.fn.plain) {
-      const pre = mark === 'fenv' ? 'S.cf = F, ' : mark === 'pcall' ? `S.cl = $ln, S.cs = ${jsStr(this.chunk)}, ` : '';
-      return `(${a} = ${args}, ${pre}${c} instanceof LF && ${c}.p !== undefined ? ${c}.p(${c}, ${a}) : ${method ? 'CPM' : 'CP'}(${c}, ${a}, ${d}))`;
+      const callee = `(${c}?.p ?? ${method ? 'CPM' : 'CP'})`;
+      const pre = mark === 'fenv' ? 'S.cf = F' : `S.cl = $ln, S.cs = ${lit(this.chunk)}`;
+      return `${callee}(${c}, (${a} = ${args}, ${pre}, ${a}), ${d})`;
     }
     // a native with both versions whose resumable one is not needed now (redis.call while no reply can
     // come later: LuaFunction.needsG) runs its plain one, without a generator per call

@@ -215,7 +215,7 @@ export class LuaState {
       const ast = parse(source, chunkName);
       const compiler = new Compiler(chunkId(chunkName), chunkName);
       const js = plain ? compiler.compilePlain(ast) : compiler.compileMain(ast);
-      const make = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}return function${plain ? '' : '*'} (F, A) {\n${js}\n};`) as Factory<T>;
+      const make = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}${js.consts}\nreturn function${plain ? '' : '*'} (F, A) {\n${js.body}\n};`) as Factory<T>;
       return make(R, this.rt, NEXT, INEXT);
     } catch (e) {
       if (e instanceof LuaError) throw e;
