@@ -306,10 +306,14 @@ export class LuaState {
   /**
    * The state natives keep that a run can change without effects outside Lua: the object id
    * counter (tostring addresses, traversal order of object keys), math.random's generator.
-   * restore() puts it back before a replay.
+   * restore() puts it back before a replay. `into`: an object to fill (no allocation).
    */
-  snapshot(): StateSnapshot {
-    return { ids: objectIdCounter(), random: this.random.save?.() };
+  snapshot(into?: StateSnapshot): StateSnapshot {
+    const random = this.random.save?.();
+    if (into === undefined) return { ids: objectIdCounter(), random };
+    into.ids = objectIdCounter();
+    into.random = random;
+    return into;
   }
 
   restore(s: StateSnapshot): void {

@@ -230,13 +230,12 @@ class CallLog {
   pos = 0;
   replaying = false;
   /** The state natives keep, as the run started (LuaState.snapshot). */
-  snap: StateSnapshot | undefined = undefined;
+  readonly snap: StateSnapshot = { ids: 0, random: undefined };
 
   clear(): void {
     this.entries.length = 0;
     this.pos = 0;
     this.replaying = false;
-    this.snap = undefined;
   }
 }
 
@@ -654,7 +653,7 @@ export class ScriptEngine {
     // their own (upvalues) that a replay would change twice: FCALL runs resumable from the start.
     if (o.L === undefined && o.asGlobals) {
       const log = (this.callLog = this.callLogSpare);
-      log.snap = L.snapshot();
+      L.snapshot(log.snap);
       let results: LuaValue[] | undefined;
       try {
         results = L.runPlain(fn, fargs, this.plainStop);
@@ -665,7 +664,7 @@ export class ScriptEngine {
       // plain mode stopped: replay from the start, resumable, the logged calls answered from the log
       this.replays++;
       this.lastAbort = L.aborted;
-      L.restore(log.snap!);
+      L.restore(log.snap);
       run.resp = 2;
       ctx.protocol = 2;
       L.globals.rawset('KEYS', (this.keysT = argTable(undefined, args, from, keysEnd)));
