@@ -1,12 +1,15 @@
 /**
- * Lua AST -> JavaScript source. Every Lua function becomes a generator `function*(F, A)`:
- * F is the LuaFunction being run (its `env` holds the globals), A the arguments array.
- * Results: one value, or an array for 0 or several values (EMPTY for none).
+ * Lua AST -> JavaScript source. Every Lua function has two versions of the same code: a plain
+ * function `function (F, A)` (plain mode: Lua -> Lua calls are direct JS calls of the callee's `p`)
+ * and a generator `function*(F, A)` (resumable: `yield*` calls). F is the LuaFunction being run (its
+ * `env` holds the globals), A the arguments array. Results: one value, or an array for 0 or several
+ * values (EMPTY for none). A chunk compiles to one of them at a time (compilePlain / compileMain).
  *
  * Fast paths are inline (numbers, plain tables, strings); everything else goes through runtime.ts
  * helpers, which raise errors with the variable descriptions 5.1's getobjname would give.
  * `$ln` holds the current line; each function's catch turns pending errors into "chunk:line: msg".
- * `--S.b < 0` at function entries and loop back-edges yields BUDGET so a driver can pause.
+ * `--S.b < 0` at function entries and loop back-edges yields BUDGET so a driver can pause
+ * (generator), or calls PB (plain: the host's real-time check, which may abort plain mode).
  */
 import type { Expr, FuncNode, Stat, TableItem } from './parser.js';
 import { fbRound } from './value.js';

@@ -1,10 +1,12 @@
 /**
  * Runtime support for compiled Lua code: metamethods, coercions, errors with positions, calls.
  *
- * Compiled functions are generators `function*(F, A)` (F = the LuaFunction itself, A = the argument
- * array) returning one value or an array of values. They `yield BUDGET` when the op budget is spent
- * (the driver may pause there), and coroutine.yield yields an array (the values). Natives are called
- * directly (`nf(args) => results[]`).
+ * Compiled functions are plain functions `function (F, A)` (`LuaFunction.p`, plain mode) or
+ * generators `function*(F, A)` (`LuaFunction.g`, resumable) (F = the LuaFunction itself, A = the
+ * argument array) returning one value or an array of values. Generators `yield BUDGET` when the op
+ * budget is spent (the driver may pause there), and coroutine.yield yields an array (the values);
+ * plain code calls PB() there, and stops plain mode with a PlainAbort when a pause is needed. Natives
+ * are called directly (`nf(args) => results[]`).
  */
 import {
   LuaCoroutine, LuaError, LuaFunction, LuaTable, LuaUserdata, addressOf, typeName,
