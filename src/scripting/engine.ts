@@ -225,15 +225,24 @@ export class Pending {
  * answers from here, in order, without running again; past the last one the run goes on live.
  */
 class CallLog {
-  /** A command's raw reply (a Reply, or the Promise of one), a CallRefused, or LOGGED. */
+  /** A command's raw reply (a Reply, or the Promise of one), a CallRefused, or LOGGED; `n` of them. */
   readonly entries: unknown[] = [];
+  n = 0;
   pos = 0;
   replaying = false;
   /** The state natives keep, as the run started (LuaState.snapshot). */
   readonly snap: StateSnapshot = { ids: 0, random: undefined };
 
+  add(e: unknown): void {
+    this.entries[this.n++] = e;
+  }
+
+  /** Empty (the array keeps its storage: no allocation per run; the entries are dropped). */
   clear(): void {
-    this.entries.length = 0;
+    const es = this.entries;
+    for (let i = 0; i < this.n; i++) es[i] = undefined;
+    if (this.n > 64) es.length = 0;
+    this.n = 0;
     this.pos = 0;
     this.replaying = false;
   }
@@ -576,7 +585,7 @@ export class ScriptEngine {
     if (cl !== undefined) {
       // logged once: in plain mode; a replay skips it
       if (cl.replaying) { this.replayed(cl); return; }
-      cl.entries.push(LOGGED);
+      cl.add(LOGGED);
     }
     const lg = this.server.logger;
     if (level >= 3) lg.warn(msg);
@@ -669,7 +678,7 @@ export class ScriptEngine {
       ctx.protocol = 2;
       L.globals.rawset('KEYS', (this.keysT = argTable(undefined, args, from, keysEnd)));
       L.globals.rawset('ARGV', (this.argvT = argTable(undefined, args, keysEnd, args.length)));
-      if (log.entries.length === 0) {
+      if (log.n === 0) {
         this.callLog = undefined;
         log.clear();
       } else {
@@ -845,7 +854,7 @@ export class ScriptEngine {
 
   /** A refusal of redis.call/pcall: raised (call) or returned as an error table (pcall). */
   private callFailed(run: ScriptRun, msg: string, raise: boolean, fromCommand: boolean): LuaValue {
-    this.callLog?.entries.push(new CallRefused(msg, fromCommand));
+    this.callLog?.add(new CallRefused(msg, fromCommand));
     const t = errorTable(/^[A-Z]+ /.test(msg) ? '-' + msg : msg, fromCommand);
     // scriptCall's own refusals count as error replies where they happen
     if (fromCommand) run.ctx.server.dispatcher.countError(new ReplyError(t.get('err') as string));
@@ -909,7 +918,7 @@ export class ScriptEngine {
     d.prelude?.(ctx, cmd);
     const reply = d.run(ctx, cmd, args);
     if ((bits & F.write) !== 0) run.wrote = true;
-    if (log !== undefined) log.entries.push(reply);
+    if (log !== undefined) log.add(reply);
     if (reply instanceof Promise) return this.pendingReply(run, reply, raise);
     return this.callReply(run, reply as Reply, raise);
   }
@@ -927,7 +936,7 @@ export class ScriptEngine {
   /** Takes the next entry of a replay log; past the last one the run is live again. */
   private replayed(log: CallLog): unknown {
     const e = log.entries[log.pos++];
-    if (log.pos >= log.entries.length) {
+    if (log.pos >= log.n) {
       this.callLog = undefined;
       log.clear();
     }
