@@ -1,12 +1,15 @@
 /**
- * Lua AST -> JavaScript source. Every Lua function becomes a generator `function*(F, A)`:
- * F is the LuaFunction being run (its `env` holds the globals), A the arguments array.
- * Results: one value, or an array for 0 or several values (EMPTY for none).
+ * Lua AST -> JavaScript source. Every Lua function has two versions of the same code: a plain
+ * function `function (F, A)` (plain mode: Lua -> Lua calls are direct JS calls of the callee's `p`)
+ * and a generator `function*(F, A)` (resumable: `yield*` calls). F is the LuaFunction being run (its
+ * `env` holds the globals), A the arguments array. Results: one value, or an array for 0 or several
+ * values (EMPTY for none). A chunk compiles to one of them at a time (compilePlain / compileMain).
  *
  * Fast paths are inline (numbers, plain tables, strings); everything else goes through runtime.ts
  * helpers, which raise errors with the variable descriptions 5.1's getobjname would give.
  * `$ln` holds the current line; each function's catch turns pending errors into "chunk:line: msg".
- * `--S.b < 0` at function entries and loop back-edges yields BUDGET so a driver can pause.
+ * `--S.b < 0` at function entries and loop back-edges yields BUDGET so a driver can pause
+ * (generator), or calls PB (plain: the host's real-time check, which may abort plain mode).
  */
 import type { Expr, FuncNode, Stat, TableItem } from './parser.js';
 import { fbRound } from './value.js';
@@ -83,21 +86,37 @@ function isLeaf(stats: Stat[]): boolean {
   return stats.every(st);
 }
 
+/**
+ * Strings the generated code repeats (error descriptions, the chunk's name) become constants of the
+ * chunk's factory (`$K0`...): shorter code for V8 to parse. Set while a Compiler compiles.
+ */
+let pool: Map<string, string> | undefined;
+
+function lit(s: string): string {
+  if (pool === undefined) return jsStr(s);
+  let k = pool.get(s);
+  if (k === undefined) {
+    k = `$K${pool.size}`;
+    pool.set(s, k);
+  }
+  return k;
+}
+
 /** ", d1, d2" for error descriptions, trailing undefined ones left out. */
 function descs(a: Expr, b?: Expr): string {
   const da = describe(a);
   const db = b === undefined ? undefined : describe(b);
-  if (db !== undefined) return `, ${da === undefined ? 'undefined' : jsStr(da)}, ${jsStr(db)}`;
-  return da === undefined ? '' : `, ${jsStr(da)}`;
+  if (db !== undefined) return `, ${da === undefined ? 'undefined' : lit(da)}, ${lit(db)}`;
+  return da === undefined ? '' : `, ${lit(da)}`;
 }
 
 function descArg(e: Expr): string {
   const d = describe(e);
-  return d === undefined ? 'undefined' : jsStr(d);
+  return d === undefined ? 'undefined' : lit(d);
 }
 
 interface FnCtx {
-  /** Compiling the plain (non-generator) version of a main chunk: see plainCalls. */
+  /** Compiling plain code (no generator: plain mode, LuaState.runPlain). */
   plain: boolean;
   /** The first zero constant of the function (5.1's constant table merges 0 and -0). */
   zero: number | undefined;
@@ -168,61 +187,10 @@ function evalArith(op: string, x: number, y: number): number {
   }
 }
 
-/**
- * A main chunk that can run as a plain function: no loops, no method calls, no nested functions
- * (their code would be compiled twice: a library for FUNCTION LOAD is one such chunk), and every
- * call's function a global or a field chain from one (redis.call, string.format, tonumber).
- * Returns those chains, or undefined. Such a chunk runs in bounded time when the chains lead,
- * through read-only tables, to natives that need not pause (checked before each run:
- * LuaState.runPlain).
- */
-function plainCalls(body: Stat[]): string[][] | undefined {
-  const calls = new Map<string, string[]>();
-  const chain = (x: Expr): string[] | undefined => {
-    if (x.k === 'global') return [x.name];
-    if (x.k === 'index' && x.key.k === 'str') {
-      const c = chain(x.obj);
-      return c === undefined ? undefined : [...c, x.key.v];
-    }
-    return undefined;
-  };
-  const e = (x: Expr): boolean => {
-    switch (x.k) {
-      case 'method': case 'func': return false;
-      case 'call': {
-        const c = chain(x.fn);
-        if (c === undefined) return false;
-        calls.set(c.join('\0'), c);
-        return e(x.fn) && x.args.every(e);
-      }
-      case 'index': return e(x.obj) && e(x.key);
-      case 'bin': case 'and': case 'or': return e(x.a) && e(x.b);
-      case 'un': return e(x.a);
-      case 'paren': return e(x.e);
-      case 'table': return x.items.every((it) => e(it.e) && (it.pos || e(it.key)));
-      default: return true;
-    }
-  };
-  const st = (s: Stat): boolean => {
-    switch (s.k) {
-      case 'local': return s.exprs.every(e);
-      case 'assign': return s.targets.every(e) && s.exprs.every(e);
-      case 'call': return e(s.e);
-      case 'do': return s.body.every(st);
-      case 'if': return s.conds.every(e) && s.blocks.every((b) => b.every(st)) && (s.orelse === undefined || s.orelse.every(st));
-      case 'return': return s.exprs.every(e);
-      case 'break': return true;
-      default: return false;
-    }
-  };
-  return body.every(st) ? [...calls.values()] : undefined;
-}
-
-/** A compiled main chunk: the generator body, and for a chunk that qualifies (plainCalls) a plain function body. */
-export interface CompiledMain {
-  gen: string;
-  plain: string | undefined;
-  calls: string[][] | undefined;
+/** A compiled main chunk: its function body, and the constants (`const $K0 = ...;`) to declare around it. */
+export interface CompiledBody {
+  body: string;
+  consts: string;
 }
 
 export class Compiler {
@@ -231,16 +199,27 @@ export class Compiler {
 
   constructor(private readonly chunk: string, private readonly source: string = chunk) {}
 
-  compileMain(f: FuncNode): string {
-    return this.func(f, true, false);
+  /** The body of the main chunk's generator version (`function* (F, A)`), its nested functions generators too. */
+  compileMain(f: FuncNode): CompiledBody {
+    return this.pooled(() => this.func(f, true, false));
   }
 
-  /** The main chunk's generator body, plus its plain version when it qualifies (plainCalls). */
-  compileMainBoth(f: FuncNode): CompiledMain {
-    const gen = this.func(f, true, false);
-    const calls = plainCalls(f.body);
-    if (calls === undefined) return { gen, plain: undefined, calls: undefined };
-    return { gen, plain: this.func(f, true, true), calls };
+  /** The body of the main chunk's plain version (`function (F, A)`), its nested functions plain too. */
+  compilePlain(f: FuncNode): CompiledBody {
+    return this.pooled(() => this.func(f, true, true));
+  }
+
+  private pooled(gen: () => string): CompiledBody {
+    const saved = pool;
+    pool = new Map();
+    try {
+      const body = gen();
+      let consts = '';
+      for (const [v, k] of pool) consts += `${consts === '' ? 'const ' : ', '}${k} = ${jsStr(v)}`;
+      return { body, consts: consts === '' ? '' : consts + ';' };
+    } finally {
+      pool = saved;
+    }
   }
 
   // ---- temps
@@ -272,10 +251,10 @@ export class Compiler {
       head += `let ${ts.join(', ')};`;
     }
     this.fn = saved;
-    const chunkLit = jsStr(this.chunk);
-    const sourceLit = jsStr(this.source);
+    const chunkLit = lit(this.chunk);
+    const sourceLit = lit(this.source);
     const inner = `${head}
-${plain ? 'S.b--;' : 'if (--S.b < 0) yield BUDGET;'}
+${this.check(plain)}
 try { if (++S.depth > MAXD) overflow();
 ${body}
 return EMPTY;
@@ -291,7 +270,13 @@ return EMPTY;
 } catch ($e) { throw fix($e, $ln, ${chunkLit}, ${sourceLit}); }
 })`;
     }
+    if (plain) return `mkP(${jsStr(f.name)}, F.env, function (F, A) {${inner}\n})`;
     return `mkFn(${jsStr(f.name)}, F.env, function* (F, A) {${inner}\n})`;
+  }
+
+  /** The budget check at function entries and loop back-edges. */
+  private check(plain: boolean = this.fn.plain): string {
+    return plain ? 'if (--S.b < 0) PB();' : 'if (--S.b < 0) yield BUDGET;';
   }
 
   // ---- statements
@@ -312,20 +297,20 @@ return EMPTY;
     try {
       switch (s.k) {
         case 'local': return this.setLine(s.line) + this.localStat(s.vars.map((v) => v.js), s.exprs);
-        case 'localfunc': return this.setLine(s.line) + `let ${s.v.js}; ${s.v.js} = ${this.func(s.f, false)};`;
+        case 'localfunc': return this.setLine(s.line) + `let ${s.v.js}; ${s.v.js} = ${this.func(s.f, false, this.fn.plain)};`;
         case 'assign': return this.setLine(s.line) + this.assign(s.targets, s.exprs);
         case 'call': return this.setLine(s.line) + this.callRaw(s.e) + ';';
         case 'do': return `{${this.block(s.body)}}`;
         case 'while': {
           const ln = this.setLine(s.line);
           const c = this.cond(s.cond);
-          return `for (;;) { ${ln} if (--S.b < 0) yield BUDGET; if (!(${c})) break;\n${this.block(s.body)}}`;
+          return `for (;;) { ${ln} ${this.check()} if (!(${c})) break;\n${this.block(s.body)}}`;
         }
         case 'repeat': {
           const body = this.block(s.body);
           const ln = this.setLine(s.line);
           const c = this.cond(s.cond);
-          return `for (;;) { if (--S.b < 0) yield BUDGET;\n${body} ${ln} if (${c}) break; }`;
+          return `for (;;) { ${this.check()}\n${body} ${ln} if (${c}) break; }`;
         }
         case 'if': {
           let out = this.setLine(s.line);
@@ -458,7 +443,7 @@ return EMPTY;
     else if (s.step.k === 'num' && s.step.v <= 0) test = `${l} <= ${v}`;
     else test = `(${st} > 0 ? ${v} <= ${l} : ${l} <= ${v})`;
     const body = this.block(s.body);
-    return `{${head}\nfor (;;) { if (--S.b < 0) yield BUDGET; ${v} += ${st}; if (!(${test})) break; let ${s.v.js} = ${v};\n${body}}}`;
+    return `{${head}\nfor (;;) { ${this.check()} ${v} += ${st}; if (!(${test})) break; let ${s.v.js} = ${v};\n${body}}}`;
   }
 
   private genFor(s: Extract<Stat, { k: 'genfor' }>): string {
@@ -477,7 +462,7 @@ return EMPTY;
     const callCode = this.callCode(f, `[${st}, ${c}]`, 'undefined', false);
     const body = this.block(s.body);
     head += `
-for (;;) { if (--S.b < 0) yield BUDGET; let ${vars.join(', ')};
+for (;;) { ${this.check()} let ${vars.join(', ')};
 if (${f} === NEXT && ${st} instanceof LuaTable) { ${r} = ${st}.next(${c}); if (${r} === undefined) break; ${k0} = ${r}[0]; ${v1} }
 else if (${f} === INEXT && ${st} instanceof LuaTable && typeof ${c} === 'number') { ${r} = ${st}.get(${c} + 1); if (${r} === undefined) break; ${k0} = ${c} + 1; ${vars.length > 1 ? `${vars[1]} = ${r};` : ''} }
 else { $ln = ${s.line}; ${r} = ${callCode}; ${assignGeneric}; if (${k0} === undefined) break; }
@@ -529,7 +514,7 @@ ${body}}`;
       case 'num': return this.numK(e.v);
       case 'str': return jsStr(e.v);
       case 'vararg': return 'va[0]';
-      case 'func': return this.func(e.f, false);
+      case 'func': return this.func(e.f, false, this.fn.plain);
       case 'local': case 'upval': return e.v.js;
       case 'global': return `GG(F.env, ${jsStr(e.name)})`;
       case 'paren': return this.exp(e.e);
@@ -682,13 +667,14 @@ ${body}}`;
       const lf = this.lineFix(e.line);
       const args = this.list(e.args);
       const argsWithSelf = args === '[]' ? `[${o}]` : args.startsWith('[') ? `[${o}, ${args.slice(1)}` : `[${o}, ...${args}]`;
-      return `(${o} = ${oe}, ${c} = IS(${o}, ${jsStr(e.name)}, ${descArg(e.obj)}), ${lf}${this.callCode(c, argsWithSelf, jsStr(`method '${e.name}'`), true)})`;
+      return `(${o} = ${oe}, ${c} = IS(${o}, ${jsStr(e.name)}, ${descArg(e.obj)}), ${lf}${this.callCode(c, argsWithSelf, lit(`method '${e.name}'`), true)})`;
     }
     throw new Error('not a call');
   }
 
   /** Call the function in variable `c` with the array expression `args`. */
   private callCode(c: string, args: string, d: string, method: boolean, mark = ''): string {
+    if (this.fn.plain && mark === '') return `(${c}?.p ?? ${method ? 'CPM' : 'CP'})(${c}, ${args}, ${d})`;
     const a = this.temp();
     let nat = method ? `nfm(${c}, ${a})` : `${c}.nf(${a})`;
     let gen = `yield* ${c}.g(${c}, ${a})`;
@@ -696,12 +682,19 @@ ${body}}`;
     if (mark === 'fenv') nat = `(S.cf = F, ${nat})`;
     // pcall/xpcall record their caller's position (error(msg, level) pointing at that caller)
     if (mark === 'pcall') {
-      const at = `S.cl = $ln, S.cs = ${jsStr(this.chunk)}`;
+      const at = `S.cl = $ln, S.cs = ${lit(this.chunk)}`;
       nat = `(${at}, ${nat})`;
       gen = `${at}, ${gen}`;
     }
-    // plain version of a main chunk: the callee was checked before the run (a native, nf)
-    if (this.fn.plain) return `(${a} = ${args}, ${c} instanceof LF ? ${nat} : NOPLAIN())`;
+    // plain code: a Lua function's plain version directly, anything else through CP (a native whose
+    // resumable version is needed now aborts plain mode)
+    // (`c?.p`: nil has no properties, and no Lua value but a LuaFunction has a `p`; the callee is
+    // looked up before the arguments are evaluated, which cannot change it)
+    if (this.fn.plain) {
+      const callee = `(${c}?.p ?? ${method ? 'CPM' : 'CP'})`;
+      const pre = mark === 'fenv' ? 'S.cf = F' : `S.cl = $ln, S.cs = ${lit(this.chunk)}`;
+      return `${callee}(${c}, (${a} = ${args}, ${pre}, ${a}), ${d})`;
+    }
     // a native with both versions whose resumable one is not needed now (redis.call while no reply can
     // come later: LuaFunction.needsG) runs its plain one, without a generator per call
     return `(${a} = ${args}, ${c} instanceof LF ? (${c}.g !== undefined && (${c}.needsG === undefined || ${c}.needsG()) ? (${gen}) : ${nat}) : (yield* CM(${c}, ${a}, ${d})))`;

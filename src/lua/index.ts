@@ -11,9 +11,9 @@
 import { chunkId, parse } from './parser.js';
 import { Compiler } from './compiler.js';
 import * as R from './runtime.js';
-import { BUDGET, LuaKill, RtState, setCurrent, syncBudget } from './runtime.js';
+import { BUDGET, LuaKill, PlainAbort, RtState, setCurrent, syncBudget } from './runtime.js';
 import {
-  LuaError, LuaFunction, LuaTable, type LuaValue,
+  LuaError, LuaFunction, LuaTable, objectIdCounter, setObjectIdCounter, type LuaValue,
 } from './value.js';
 import { INEXT, NEXT, openBase } from './stdlib/base.js';
 import { openString } from './stdlib/string.js';
@@ -23,7 +23,7 @@ import { openOs } from './stdlib/os.js';
 import { openRedisLibs } from './lib/index.js';
 
 export * from './value.js';
-export { LuaKill } from './runtime.js';
+export { LuaKill, PlainAbort } from './runtime.js';
 export { tostr as tostring, tonum as tonumber, callSync } from './runtime.js';
 export type { RandomSource } from './stdlib/math.js';
 
@@ -46,14 +46,24 @@ export interface LuaStateOptions {
 // functions close over, so a call of the chunk allocates only its own generator.
 const PRELUDE = `"use strict";
 const { LuaFunction, LuaTable, BUDGET, EMPTY, NNAN, MAX_LUA_DEPTH: MAXD, fix, overflow, first, mv, callMeta, nfm,
-  index, indexStr, setIndex, getGlobal, setGlobal, NOPLAIN, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, mkFn, mkLeaf, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
+  index, indexStr, setIndex, getGlobal, setGlobal, PB, CP, CPM, mkP, arith, unm, len, concat, lt, le, eq, mod, pow, forNum, setList, argTable, mkFn, mkLeaf, ADD, SUB, MUL, DIV, MOD, POW, CAT, LT, LE, GT, GE } = R;
 const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index, F1 = first;
 `;
 
 type MainGen = (F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
 type MainPlain = (F: LuaFunction, A: LuaValue[]) => unknown;
-type Factory = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown) => [MainGen, MainPlain | undefined];
-interface CompiledChunk { gen: MainGen; plain: MainPlain | undefined; calls: string[][] | undefined }
+type Factory<T> = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown) => T;
+/**
+ * A compiled chunk: its plain version, compiled by load(); its generator version, compiled the
+ * first time a run needs it (`lazyGen`, the chunk function's `g` until then).
+ */
+interface CompiledChunk {
+  plain: MainPlain;
+  gen: MainGen | undefined;
+  lazyGen: MainGen;
+}
+
+export interface StateSnapshot { ids: number; random: unknown }
 
 export type RunResult = { done: true; results: LuaValue[] } | { done: false };
 
@@ -128,24 +138,6 @@ export class Execution {
   }
 }
 
-/** The call chains of a plain chunk lead, by raw reads of read-only tables, to natives that need not pause. */
-function plainReady(fn: LuaFunction): boolean {
-  const env = fn.env;
-  if (env === undefined || !env.readonly) return false;
-  const calls = fn.plainCalls!;
-  for (let i = 0; i < calls.length; i++) {
-    const chain = calls[i]!;
-    let v: LuaValue = env;
-    for (let j = 0; j < chain.length; j++) {
-      if (!(v instanceof LuaTable) || !v.readonly) return false;
-      v = v.getStr(chain[j]!);
-    }
-    if (!(v instanceof LuaFunction) || v.nf === undefined) return false;
-    if (v.g !== undefined && (v.needsG === undefined || v.needsG())) return false;
-  }
-  return true;
-}
-
 function finalError(e: unknown): LuaError {
   if (e instanceof LuaError) {
     if (e.level > 0) R.errorValue(e);
@@ -192,29 +184,45 @@ export class LuaState {
   load(source: string, name: string = source): LuaFunction {
     const chunkName = this.chunkNamePrefix + name;
     const key = chunkName + '\0' + source;
-    let factory = this.factoryCache.get(key);
-    if (factory === undefined) {
-      try {
-        const ast = parse(source, chunkName);
-        const js = new Compiler(chunkId(chunkName), chunkName).compileMainBoth(ast);
-        const plainSrc = js.plain === undefined ? 'undefined' : `function (F, A) {\n${js.plain}\n}`;
-        const make = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}return [function* (F, A) {\n${js.gen}\n}, ${plainSrc}];`) as Factory;
-        const [gen, plain] = make(R, this.rt, NEXT, INEXT);
-        factory = { gen, plain, calls: js.calls };
-      } catch (e) {
-        if (e instanceof LuaError) throw e;
-        // a chunk too deeply nested for the JS stack (C Lua's limits are elsewhere)
-        if (e instanceof RangeError) throw new LuaError(`${chunkId(chunkName)}: chunk has too many syntax levels`);
-        throw new LuaError(`${chunkId(chunkName)}: internal compiler error: ${(e as Error).message}`);
-      }
+    let chunk = this.factoryCache.get(key);
+    if (chunk === undefined) {
+      const plain = this.compile<MainPlain>(source, chunkName, true);
+      const self = this;
+      const c: CompiledChunk = {
+        plain,
+        gen: undefined,
+        // the generator version, compiled on the first resumable run (a replay after plain mode, start())
+        lazyGen: function* (F, A) {
+          let g = c.gen;
+          if (g === undefined) g = c.gen = self.compile<MainGen>(source, chunkName, false);
+          if (F.g === c.lazyGen) F.g = g;
+          return yield* g(F, A);
+        },
+      };
+      chunk = c;
       if (this.factoryCache.size >= 500) this.factoryCache.clear();
-      this.factoryCache.set(key, factory!);
+      this.factoryCache.set(key, chunk);
     }
-    const fn = new LuaFunction(chunkName, undefined, factory!.gen, this.globals);
-    fn.plain = factory!.plain;
-    fn.plainCalls = factory!.calls;
+    const fn = new LuaFunction(chunkName, undefined, chunk.gen ?? chunk.lazyGen, this.globals);
+    fn.p = chunk.plain;
     fn.lua = true;
     return fn;
+  }
+
+  /** Parses and compiles a chunk to its plain or generator version. */
+  private compile<T>(source: string, chunkName: string, plain: boolean): T {
+    try {
+      const ast = parse(source, chunkName);
+      const compiler = new Compiler(chunkId(chunkName), chunkName);
+      const js = plain ? compiler.compilePlain(ast) : compiler.compileMain(ast);
+      const make = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}${js.consts}\nreturn function${plain ? '' : '*'} (F, A) {\n${js.body}\n};`) as Factory<T>;
+      return make(R, this.rt, NEXT, INEXT);
+    } catch (e) {
+      if (e instanceof LuaError) throw e;
+      // a chunk too deeply nested for the JS stack (C Lua's limits are elsewhere)
+      if (e instanceof RangeError) throw new LuaError(`${chunkId(chunkName)}: chunk has too many syntax levels`);
+      throw new LuaError(`${chunkId(chunkName)}: internal compiler error: ${(e as Error).message}`);
+    }
   }
 
   /** load() without the chunk name prefix (loadstring inside scripts names chunks itself). */
@@ -257,35 +265,62 @@ export class LuaState {
   }
 
   /**
-   * Runs a main chunk to its end as a plain function (no generator, no Execution) when it cannot
-   * need to pause: compiled without loops, calling only through global field chains (plainCalls in
-   * compiler.ts) that lead, through read-only tables (a sandbox like Redis's, where they cannot
-   * change during the run), to natives that do not need their resumable version. Returns undefined,
-   * having run nothing, otherwise: use start(). Errors as from Execution.step.
+   * Plain mode: runs fn(args) as plain JS functions (no generator: nothing can pause). Returns the
+   * results, or undefined when the run had to stop (PlainAbort): `stop()` (called every `sliceOps`
+   * ops: the host's real-time check) said so, or it called something that needs
+   * to pause (a native whose resumable version is needed now, coroutines), or the JS stack ran out.
+   * Whatever ran until then ran: the host replays the run from its start in generator mode
+   * (start()), answering the host calls with effects from what it logged (docs/lua.md), after
+   * restoring the state natives keep (snapshot()/restore()). Errors as from Execution.step.
    */
-  runPlain(fn: LuaValue, args: LuaValue[], budgetOps: number): LuaValue[] | undefined {
-    if (!(fn instanceof LuaFunction)) return undefined;
-    const plain = fn.plain;
-    if (plain === undefined || !plainReady(fn)) return undefined;
+  runPlain(fn: LuaValue, args: LuaValue[], stop?: () => boolean, sliceOps = 10_000): LuaValue[] | undefined {
+    if (!(fn instanceof LuaFunction) || fn.p === undefined) return undefined;
+    const plain = fn.p;
     const rt = this.rt;
     const prev = setCurrent(rt);
     const savedDepth = rt.depth, savedNny = rt.nny, savedCcalls = rt.ccalls;
     const savedCo = rt.co;
-    const savedSync = rt.syncDepth, savedOwe = rt.owe;
+    const savedSync = rt.syncDepth, savedOwe = rt.owe, savedPm = rt.pm, savedStop = rt.pmStop, savedSlice = rt.pmSlice;
     rt.depth = 0; rt.nny = 0; rt.ccalls = 0; rt.co = undefined;
     rt.syncDepth = 0; rt.owe = false;
-    rt.b = budgetOps; rt.windowStart = budgetOps;
+    rt.pm = true; rt.pmStop = stop; rt.pmSlice = sliceOps;
+    rt.b = sliceOps; rt.windowStart = sliceOps;
     try {
       return R.mv(plain(fn, args));
     } catch (e) {
+      if (e instanceof PlainAbort) { this.aborted = e.reason; return undefined; }
       throw finalError(e);
     } finally {
       rt.opsBase += rt.windowStart - rt.b;
       rt.windowStart = rt.b;
       rt.depth = savedDepth; rt.nny = savedNny; rt.ccalls = savedCcalls; rt.co = savedCo;
       rt.syncDepth = savedSync; rt.owe = savedOwe;
+      rt.pm = savedPm; rt.pmStop = savedStop; rt.pmSlice = savedSlice;
       setCurrent(prev);
     }
+  }
+
+  /** Why the last runPlain() stopped: 'slice', 'stack', 'needs a generator: <name>'. */
+  aborted = '';
+
+  /**
+   * The state natives keep that a run can change without effects outside Lua: the object id
+   * counter (tostring addresses, traversal order of object keys), math.random's generator.
+   * restore() puts it back before a replay. `into`: an object to fill (no allocation).
+   */
+  snapshot(into?: StateSnapshot): StateSnapshot {
+    const random = this.random.save?.();
+    if (into === undefined) return { ids: objectIdCounter(), random };
+    into.ids = objectIdCounter();
+    into.random = random;
+    return into;
+  }
+
+  restore(s: StateSnapshot): void {
+    setObjectIdCounter(s.ids);
+    if (s.random !== undefined) this.random.restore?.(s.random);
+    this.rt.cs = undefined;
+    this.rt.cf = undefined;
   }
 
   /** A resumable run of fn(args): step it with run(budget). */

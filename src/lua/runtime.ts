@@ -1,10 +1,12 @@
 /**
  * Runtime support for compiled Lua code: metamethods, coercions, errors with positions, calls.
  *
- * Compiled functions are generators `function*(F, A)` (F = the LuaFunction itself, A = the argument
- * array) returning one value or an array of values. They `yield BUDGET` when the op budget is spent
- * (the driver may pause there), and coroutine.yield yields an array (the values). Natives are called
- * directly (`nf(args) => results[]`).
+ * Compiled functions are plain functions `function (F, A)` (`LuaFunction.p`, plain mode) or
+ * generators `function*(F, A)` (`LuaFunction.g`, resumable) (F = the LuaFunction itself, A = the
+ * argument array) returning one value or an array of values. Generators `yield BUDGET` when the op
+ * budget is spent (the driver may pause there), and coroutine.yield yields an array (the values);
+ * plain code calls PB() there, and stops plain mode with a PlainAbort when a pause is needed. Natives
+ * are called directly (`nf(args) => results[]`).
  */
 import {
   LuaCoroutine, LuaError, LuaFunction, LuaTable, LuaUserdata, addressOf, typeName,
@@ -26,6 +28,16 @@ export const EMPTY: LuaValue[] = Object.freeze([]) as unknown as LuaValue[];
 
 /** Raised by Execution.kill: pcall does not catch it. */
 export class LuaKill extends LuaError {}
+
+/**
+ * Ends a plain-mode run (LuaState.runPlain) that must go on as a resumable one: its slice of real
+ * time is over, or it calls something that needs a generator (a native whose resumable version is
+ * needed now, coroutines), or the JS stack ran out. A LuaKill: pcall/xpcall/error handlers let it
+ * through. The host then replays the run from its start in generator mode.
+ */
+export class PlainAbort extends LuaKill {
+  constructor(readonly reason: string) { super(reason); }
+}
 
 /** Per-LuaState mutable runtime state (the compiled code reads `S.b`). */
 export class RtState {
@@ -55,6 +67,11 @@ export class RtState {
   /** Ops counted before the current budget window (host counter). */
   opsBase = 0;
   windowStart = 1e15;
+  /** Running in plain mode (LuaState.runPlain): needing a pause aborts the run (PlainAbort). */
+  pm = false;
+  /** Plain mode: the host's check (real time), called every `pmSlice` ops: true aborts the run. */
+  pmStop: (() => boolean) | undefined = undefined;
+  pmSlice = 10_000;
 }
 
 export let CUR: RtState = new RtState();
@@ -83,6 +100,7 @@ function isMemoryError(e: RangeError): boolean {
 /** In a Lua function's catch: finish a pending position, convert host errors. */
 export function fix(e: unknown, line: number, chunk: string, source: string): unknown {
   if (e instanceof LuaError) {
+    if (e instanceof PlainAbort) return e;
     if (e.level > 0 && --e.level === 0 && typeof e.value === 'string') {
       e.value = `${chunk}:${line}: ${e.value}`;
       e.message = e.value;
@@ -92,6 +110,8 @@ export function fix(e: unknown, line: number, chunk: string, source: string): un
   }
   let err: LuaError;
   if (e instanceof RangeError) {
+    // the JS stack of plain code ran out: the resumable version keeps the Lua depth limit
+    if (CUR.pm && !isMemoryError(e)) return new PlainAbort('stack');
     err = isMemoryError(e) ? new LuaError('not enough memory') : new LuaError(`${chunk}:${line}: stack overflow`);
   } else {
     const msg = e instanceof Error ? e.message : String(e);
@@ -210,7 +230,7 @@ export function callTM(f: LuaValue, args: LuaValue[]): LuaValue[] {
 
 /** Call from host/native code: runs to completion synchronously; results as an array. */
 export function callSync(f: LuaValue, args: LuaValue[], tm = false): LuaValue[] {
-  if (f instanceof LuaFunction && f.nf !== undefined) {
+  if (f instanceof LuaFunction && f.nf !== undefined && f.nf !== P_NF) {
     if (tm) return f.lua ? mv(f.nf(args)) : f.nf(args);
     try {
       return f.lua ? mv(f.nf(args)) : f.nf(args);
@@ -229,6 +249,8 @@ export function callSync(f: LuaValue, args: LuaValue[], tm = false): LuaValue[] 
   S.nny++;
   S.syncDepth++;
   try {
+    // a plain Lua function (made by plain code), or any Lua function while in plain mode
+    if (f instanceof LuaFunction && f.p !== undefined && (f.g === undefined || S.pm)) return mv(f.p(f, args));
     const gen = startCall(f, args, undefined);
     let r = gen.next();
     while (!r.done) {
@@ -276,9 +298,87 @@ export function* callMeta(f: LuaValue, args: LuaValue[], d: string | undefined):
   return typeErr(f, 'call', d);
 }
 
-/** A plain main chunk met a callee its pre-run check did not allow (cannot happen: LuaState.runPlain). */
-export function NOPLAIN(): never {
-  throw new Error('internal: a plain chunk called a function that needs its generator');
+// ------------------------------------------------------------------ plain mode
+
+/** A RangeError of the JS stack while in plain mode (pcall lets it through as a PlainAbort). */
+export function plainStackError(e: unknown): boolean {
+  return e instanceof RangeError && CUR.pm && !isMemoryError(e);
+}
+
+/**
+ * Plain code's budget check (`if (--S.b < 0) PB()`). In plain mode: every `pmSlice` ops, abort
+ * when the host's check says so (its slice of real time is over). Outside it (plain code run synchronously by generator code,
+ * natives or call()): what a synchronous section does (the host hook).
+ */
+export function PB(): void {
+  const S = CUR;
+  if (S.pm) {
+    S.opsBase += S.windowStart - S.b;
+    S.b = S.pmSlice;
+    S.windowStart = S.b;
+    if (S.pmStop !== undefined && S.pmStop()) throw new PlainAbort('slice');
+    return;
+  }
+  if (S.syncDepth === 0 && S.onSyncBudget === undefined) {
+    // called by generator code as a native: it cannot pause here, the caller's next check does
+    S.b = 0;
+    return;
+  }
+  syncBudget(S);
+}
+
+/** Plain code calling something with no plain version: a native, or a value with __call. */
+export function CP(c: LuaValue, a: LuaValue[], d: string | undefined): unknown {
+  if (c instanceof LuaFunction) {
+    if (c.g !== undefined && (c.needsG === undefined || c.needsG())) return needG(c, a);
+    return c.nf!(a);
+  }
+  return callMetaP(c, a, d);
+}
+
+/** CP for a method call (o:name()): natives' argument numbers shift (nfm). */
+export function CPM(c: LuaValue, a: LuaValue[], d: string | undefined): unknown {
+  if (c instanceof LuaFunction) {
+    if (c.g !== undefined && (c.needsG === undefined || c.needsG())) return needG(c, a);
+    return nfm(c, a);
+  }
+  return callMetaP(c, a, d);
+}
+
+/** A callee whose resumable version is needed: plain mode aborts; elsewhere (a synchronous section) it runs as one. */
+function needG(c: LuaFunction, a: LuaValue[]): unknown {
+  if (CUR.pm) throw new PlainAbort('needs a generator: ' + c.name);
+  if (c.nf !== undefined) return c.nf(a);
+  return callSync(c, a, true);
+}
+
+/** Calls any value from plain-mode code (pcall's plain variant). */
+export function callP(f: LuaValue, a: LuaValue[], d: string | undefined): unknown {
+  if (f instanceof LuaFunction && f.p !== undefined) return f.p(f, a);
+  return CP(f, a, d);
+}
+
+function callMetaP(f: LuaValue, args: LuaValue[], d: string | undefined): unknown {
+  const h = metaOf(f, '__call');
+  if (h instanceof LuaFunction) {
+    const a = [f, ...args];
+    if (h.p !== undefined) return h.p(h, a);
+    return CP(h, a, undefined);
+  }
+  return typeErr(f, 'call', d);
+}
+
+/** `nf` of a function made by plain code: runs its plain version (`this` is the function: always called as f.nf(args)). */
+export const P_NF = function (this: LuaFunction, A: LuaValue[]): LuaValue[] {
+  return this.p!(this, A) as LuaValue[];
+};
+
+/** A Lua function compiled by plain code: only a plain version (see docs/lua.md, "Plain mode"). */
+export function mkP(name: string, env: LuaTable | undefined, p: (F: LuaFunction, A: LuaValue[]) => unknown): LuaFunction {
+  const f = new LuaFunction(name, P_NF, undefined, env);
+  f.p = p;
+  f.lua = true;
+  return f;
 }
 
 /** A native called as a method (o:name()): argument numbers shift like luaL_argerror's "method" case. */
@@ -576,8 +676,8 @@ export function mkFn(name: string, env: LuaTable | undefined, g: LuaFunction['g'
  * convention (one value or an array); callSync normalises them.
  */
 export function mkLeaf(name: string, env: LuaTable | undefined, s: (F: LuaFunction, A: LuaValue[]) => unknown): LuaFunction {
-  const f = new LuaFunction(name, undefined, undefined, env);
-  f.nf = (A) => s(f, A) as LuaValue[];
+  const f = new LuaFunction(name, P_NF, undefined, env);
+  f.p = s;
   f.lua = true;
   return f;
 }

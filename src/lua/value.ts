@@ -63,6 +63,9 @@ export function typeName(v: LuaValue): string {
 }
 
 let nextId = 1;
+/** The object id counter (a replayed script run restores it: same addresses, same pairs order of object keys). */
+export function objectIdCounter(): number { return nextId; }
+export function setObjectIdCounter(n: number): void { nextId = n; }
 /** A stable pseudo address for tostring ("table: 0x...") and for hashing objects as keys. */
 export function objectId(o: { id: number }): number {
   if (o.id === 0) o.id = nextId++;
@@ -76,6 +79,8 @@ export function addressOf(o: { id: number }): string {
 export type NativeFn = (args: LuaValue[]) => LuaValue[];
 /** Compiled Lua function / resumable native: a generator taking (self, args), returning one value or an array of values. */
 export type GenFn = (self: LuaFunction, args: LuaValue[]) => Generator<unknown, unknown, unknown>;
+/** Plain-mode implementation: (self, args) => one value or an array of values. */
+export type PlainFn = (self: LuaFunction, args: LuaValue[]) => unknown;
 
 export class LuaFunction {
   readonly name: string;
@@ -93,9 +98,12 @@ export class LuaFunction {
    * (redis.call: `g` only matters for a reply that comes later). Undefined: `g` is needed.
    */
   needsG: (() => boolean) | undefined = undefined;
-  /** A main chunk's plain version and the call chains it depends on (LuaState.runPlain). */
-  plain: ((F: LuaFunction, A: LuaValue[]) => unknown) | undefined = undefined;
-  plainCalls: string[][] | undefined = undefined;
+  /**
+   * Plain version (no generator: cannot pause) used by plain-mode code (LuaState.runPlain): every
+   * compiled Lua function has one, and natives that call Lua functions (pcall, xpcall) have their
+   * plain-mode variant here. Called as `p(self, args)`; results as compiled code returns them.
+   */
+  p: PlainFn | undefined = undefined;
   constructor(name: string, nf: NativeFn | undefined, g: GenFn | undefined, env: LuaTable | undefined) {
     this.name = name;
     this.nf = nf;

@@ -23,7 +23,7 @@ import type { Database } from '../store/database.js';
 import { BUDGET } from '../lua/runtime.js';
 import {
   createState, Execution, LuaError, LuaFunction, LuaKill, LuaState, LuaTable, luaLError, nativeFunction, tostring,
-  type LuaValue,
+  type LuaValue, type StateSnapshot,
 } from '../lua/index.js';
 import { errorTable, errTableMessage, luaToReply, numberArg, replyToLua } from './convert.js';
 import { Rand48 } from './rand.js';
@@ -218,6 +218,44 @@ export class Pending {
   }
 }
 
+/**
+ * Replay log of an EVAL run started in plain mode (LuaState.runPlain): what the host calls with
+ * effects outside Lua answered (redis.call/pcall: the command's raw reply, or the refusal; redis.log:
+ * a mark). When plain mode stops, the run starts again in generator mode and those calls take their
+ * answers from here, in order, without running again; past the last one the run goes on live.
+ */
+class CallLog {
+  /** A command's raw reply (a Reply, or the Promise of one), a CallRefused, or LOGGED; `n` of them. */
+  readonly entries: unknown[] = [];
+  n = 0;
+  pos = 0;
+  replaying = false;
+  /** The state natives keep, as the run started (LuaState.snapshot). */
+  readonly snap: StateSnapshot = { ids: 0, random: undefined };
+
+  add(e: unknown): void {
+    this.entries[this.n++] = e;
+  }
+
+  /** Empty (the array keeps its storage: no allocation per run; the entries are dropped). */
+  clear(): void {
+    const es = this.entries;
+    for (let i = 0; i < this.n; i++) es[i] = undefined;
+    if (this.n > 64) es.length = 0;
+    this.n = 0;
+    this.pos = 0;
+    this.replaying = false;
+  }
+}
+
+/** A redis.call/pcall refused before running a command (CallLog entry). */
+class CallRefused {
+  constructor(readonly msg: string, readonly fromCommand: boolean) {}
+}
+
+/** A redis.log line (CallLog entry). */
+const LOGGED = { logged: true };
+
 export const sha1hex = (s: string): string => createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
 
 /**
@@ -245,6 +283,8 @@ const NO_ARGS: LuaValue[] = [];
 
 /** Ops per slice between real-time checks (about a millisecond of Lua). */
 const SLICE = 100_000;
+/** The longest an EVAL run stays in plain mode before going on resumable (replayed), in ms. */
+const PLAIN_SLICE_MS = 50;
 
 /** A server-level attention bit (dispatch.ts ATTENTION) set while a script is busy. */
 export const ATTENTION_BUSY = 1 << 10;
@@ -442,6 +482,7 @@ export function createSandbox(opts: {
     },
     undefined,
   );
+  pcall.p = (F, a) => fixPcall(base.p!(F, a));
   G.rawset('pcall', pcall);
   G.rawset('__redis__err__handler', fn('__redis__err__handler', (a) => [a[0]]));
 
@@ -478,6 +519,23 @@ export class ScriptEngine {
   private argvT: LuaTable | undefined;
   /** Set while a busy script runs: resolves when it ends (tests, SHUTDOWN). */
   private busyDone: Promise<void> | undefined;
+  /** EVAL runs that left plain mode and were replayed resumable, and why the last one left it (tests). */
+  replays = 0;
+  lastAbort = '';
+  /** The longest an EVAL run stays in plain mode (ms; half the busy threshold if less). */
+  plainSliceMs = PLAIN_SLICE_MS;
+  /** Logging (plain mode) or replaying (generator mode after it) the host calls of an EVAL run. */
+  private callLog: CallLog | undefined;
+  private readonly callLogSpare = new CallLog();
+  /** Plain mode's real-time check (runPlain's `stop`): the run goes on resumable past its slice. */
+  private readonly plainStop = (): boolean => {
+    const run = this.run;
+    if (run === undefined) return true;
+    const t = this.threshold();
+    // before the busy threshold nobody else is served anyway: plain mode may take half of it, at most 50 ms
+    const slice = t > 0 ? Math.min(t / 2, this.plainSliceMs) : this.plainSliceMs;
+    return performance.now() - run.startedAt >= slice;
+  };
 
   constructor(readonly server: RedKitServer) {
     this.L = createSandbox({
@@ -523,6 +581,12 @@ export class ScriptEngine {
   }
 
   private log(level: number, msg: string): void {
+    const cl = this.callLog;
+    if (cl !== undefined) {
+      // logged once: in plain mode; a replay skips it
+      if (cl.replaying) { this.replayed(cl); return; }
+      cl.add(LOGGED);
+    }
     const lg = this.server.logger;
     if (level >= 3) lg.warn(msg);
     else if (level === 2) lg.info(msg);
@@ -613,12 +677,32 @@ export class ScriptEngine {
       // a function may keep its arguments (a library's upvalue): new tables each call
       fargs = [argTable(undefined, args, from, keysEnd), argTable(undefined, args, keysEnd, args.length)];
     }
-    // A script that cannot need to pause runs as a plain function (no generator, no Execution).
-    try {
-      const results = L.runPlain(fn, fargs, SLICE);
+    // EVAL runs start in plain mode (docs/lua.md): no generators. Function libraries keep state of
+    // their own (upvalues) that a replay would change twice: FCALL runs resumable from the start.
+    if (o.L === undefined && o.asGlobals) {
+      const log = (this.callLog = this.callLogSpare);
+      L.snapshot(log.snap);
+      let results: LuaValue[] | undefined;
+      try {
+        results = L.runPlain(fn, fargs, this.plainStop);
+      } catch (e) {
+        return this.finishRun(run, undefined, e);
+      }
       if (results !== undefined) return this.finishRun(run, results, undefined);
-    } catch (e) {
-      return this.finishRun(run, undefined, e);
+      // plain mode stopped: replay from the start, resumable, the logged calls answered from the log
+      this.replays++;
+      this.lastAbort = L.aborted;
+      L.restore(log.snap);
+      run.resp = 2;
+      ctx.protocol = 2;
+      L.globals.rawset('KEYS', (this.keysT = argTable(undefined, args, from, keysEnd)));
+      L.globals.rawset('ARGV', (this.argvT = argTable(undefined, args, keysEnd, args.length)));
+      if (log.n === 0) {
+        this.callLog = undefined;
+        log.clear();
+      } else {
+        log.replaying = true;
+      }
     }
     // A script that may run for long sees the time it started at (pin() holds the first reading).
     if (run.pinned) ctx.clock.pinNow();
@@ -645,6 +729,10 @@ export class ScriptEngine {
   private finishRun(run: ScriptRun, results: LuaValue[] | undefined, err: unknown): Reply {
     const ctx = run.ctx;
     this.run = undefined;
+    if (this.callLog !== undefined) {
+      this.callLog.clear();
+      this.callLog = undefined;
+    }
     ctx.db = run.savedDb;
     ctx.dbIndex = run.savedDbIndex;
     ctx.protocol = run.savedProtocol;
@@ -787,6 +875,7 @@ export class ScriptEngine {
 
   /** A refusal of redis.call/pcall: raised (call) or returned as an error table (pcall). */
   private callFailed(run: ScriptRun, msg: string, raise: boolean, fromCommand: boolean): LuaValue {
+    this.callLog?.add(new CallRefused(msg, fromCommand));
     const t = errorTable(/^[A-Z]+ /.test(msg) ? '-' + msg : msg, fromCommand);
     // scriptCall's own refusals count as error replies where they happen
     if (fromCommand) run.ctx.server.dispatcher.countError(new ReplyError(t.get('err') as string));
@@ -812,6 +901,8 @@ export class ScriptEngine {
     if (run === undefined) {
       throw new LuaError(errorTable('redis.call/pcall can only be called inside a script invocation', false));
     }
+    const log = this.callLog;
+    if (log !== undefined && log.replaying) return this.replayCall(run, log, raise);
     const n = a.length;
     if (n === 0) return this.callFailed(run, 'Please specify at least one argument for this redis lib call', raise, false);
     const a0 = a[0];
@@ -864,13 +955,45 @@ export class ScriptEngine {
     d.prelude?.(ctx, cmd);
     const reply = d.run(ctx, cmd, args);
     if ((bits & F.write) !== 0) run.wrote = true;
+    if (log !== undefined) log.add(reply);
     if (reply instanceof Promise) return this.pendingReply(run, reply, raise);
-    const v = replyToLua(reply as Reply, run.resp);
+    return this.callReply(run, reply as Reply, raise);
+  }
+
+  /** A command's reply as redis.call/pcall gives it to the script. */
+  private callReply(run: ScriptRun, reply: Reply, raise: boolean): LuaValue {
+    const v = replyToLua(reply, run.resp);
     if (raise && v instanceof LuaTable) {
       if (reply instanceof ReplyError) throw new LuaError(v);
-      if (typeof v.get('err') === 'string' && isErrorEncoded(reply as Reply)) throw new LuaError(v);
+      if (typeof v.get('err') === 'string' && isErrorEncoded(reply)) throw new LuaError(v);
     }
     return v;
+  }
+
+  /** Takes the next entry of a replay log; past the last one the run is live again. */
+  private replayed(log: CallLog): unknown {
+    const e = log.entries[log.pos++];
+    if (log.pos >= log.n) {
+      this.callLog = undefined;
+      log.clear();
+    }
+    return e;
+  }
+
+  /**
+   * redis.call/pcall replayed (CallLog): the logged reply converted again (fresh tables, the
+   * script's current RESP), or the logged refusal, with nothing run or counted again.
+   */
+  private replayCall(run: ScriptRun, log: CallLog, raise: boolean): LuaValue | Pending {
+    const e = this.replayed(log);
+    if (e === LOGGED) throw new Error('internal: script replay out of step (redis.log logged, redis.call replayed)');
+    if (e instanceof CallRefused) {
+      const t = errorTable(/^[A-Z]+ /.test(e.msg) ? '-' + e.msg : e.msg, e.fromCommand);
+      if (raise) throw new LuaError(t);
+      return t;
+    }
+    if (e instanceof Promise) return this.pendingReply(run, e as Promise<Reply>, raise);
+    return this.callReply(run, e as Reply, raise);
   }
 
   /** An asynchronous reply (a delay fault, a custom command): the script pauses until it settles. */

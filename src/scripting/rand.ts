@@ -22,6 +22,18 @@ export class Rand48 implements RandomSource {
     this.x2 = (n >>> 16) & 0xffff;
   }
 
+  /** The 48-bit state as one number (exact in a double). */
+  save(): number {
+    return this.x0 + this.x1 * 0x10000 + this.x2 * 0x100000000;
+  }
+
+  restore(s: unknown): void {
+    const v = s as number;
+    this.x0 = v % 0x10000;
+    this.x1 = Math.floor(v / 0x10000) % 0x10000;
+    this.x2 = Math.floor(v / 0x100000000);
+  }
+
   next(): number {
     // a = 0x0005_DEEC_E66D as words (a0, a1, a2)
     const a0 = 0xe66d;

@@ -4,7 +4,8 @@ import {
   type GenFn, type LuaValue,
 } from '../value.js';
 import {
-  BUDGET, CUR, EMPTY, LuaKill, callSync, caughtValue, errorValue, takeCallerAt, getMetatable, mv, startCall, syncBudget, tostr,
+  BUDGET, CUR, EMPTY, LuaKill, PlainAbort, callP, callSync, caughtValue, errorValue, plainStackError, takeCallerAt, getMetatable, mv, startCall,
+  syncBudget, tostr,
 } from '../runtime.js';
 import { numberToString } from '../runtime.js';
 import { strtoulNumber } from '../number.js';
@@ -36,6 +37,7 @@ function handleError(h: LuaValue, err: LuaValue): LuaValue {
     return callSync(h, [err])[0];
   } catch (e) {
     if (e instanceof LuaKill) throw e;
+    if (plainStackError(e)) throw new PlainAbort('stack');
     return 'error in error handling';
   }
 }
@@ -189,7 +191,7 @@ export function openBase(G: LuaTable, host: BaseHost): void {
       return [false, caughtValue(e, at)];
     }
   };
-  genFn(G, 'pcall', pcallNf, function* (_F, a) {
+  const pcallFn = genFn(G, 'pcall', pcallNf, function* (_F, a) {
     const at = takeCallerAt();
     checkAny(a, 0, 'pcall');
     const S = CUR;
@@ -207,6 +209,25 @@ export function openBase(G: LuaTable, host: BaseHost): void {
     }
   });
 
+  // plain mode (LuaState.runPlain): as the resumable version, calling the plain version of the function
+  pcallFn.p = (_F, a) => {
+    const at = takeCallerAt();
+    checkAny(a, 0, 'pcall');
+    const S = CUR;
+    const depth = S.depth;
+    S.nny++;
+    try {
+      return [true, ...mv(callP(a[0], a.slice(1), undefined))];
+    } catch (e) {
+      if (e instanceof LuaKill) throw e;
+      if (plainStackError(e)) throw new PlainAbort('stack');
+      S.depth = depth;
+      return [false, caughtValue(e, at)];
+    } finally {
+      S.nny--;
+    }
+  };
+
   const xpcallNf = (a: LuaValue[]): LuaValue[] => {
     const at = takeCallerAt();
     checkAny(a, 1, 'xpcall');
@@ -217,7 +238,7 @@ export function openBase(G: LuaTable, host: BaseHost): void {
       return [false, handleError(a[1], caughtValue(e, at))];
     }
   };
-  genFn(G, 'xpcall', xpcallNf, function* (_F, a) {
+  const xpcallFn = genFn(G, 'xpcall', xpcallNf, function* (_F, a) {
     const at = takeCallerAt();
     checkAny(a, 1, 'xpcall');
     const S = CUR;
@@ -236,6 +257,25 @@ export function openBase(G: LuaTable, host: BaseHost): void {
     }
     return [false, handleError(a[1], err)];
   });
+  xpcallFn.p = (_F, a) => {
+    const at = takeCallerAt();
+    checkAny(a, 1, 'xpcall');
+    const S = CUR;
+    const depth = S.depth;
+    let err: LuaValue;
+    S.nny++;
+    try {
+      return [true, ...mv(callP(a[0], [], undefined))];
+    } catch (e) {
+      if (e instanceof LuaKill) throw e;
+      if (plainStackError(e)) throw new PlainAbort('stack');
+      S.depth = depth;
+      err = caughtValue(e, at);
+    } finally {
+      S.nny--;
+    }
+    return [false, handleError(a[1], err)];
+  };
 
   fn(G, 'loadstring', (a) => {
     const s = checkString(a, 0, 'loadstring');

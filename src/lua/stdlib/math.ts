@@ -8,6 +8,9 @@ export interface RandomSource {
   next(): number;
   max: number;
   seed(n: number): void;
+  /** Its state, and putting a saved state back (LuaState.snapshot/restore: a replayed run). */
+  save?(): unknown;
+  restore?(s: unknown): void;
 }
 
 /** glibc's random() (TYPE_3, the rand() behind Debian's lua5.1). */
@@ -43,6 +46,8 @@ export function glibcRandom(): RandomSource {
   return {
     max: 2147483647,
     seed,
+    save: () => [r.slice(), k],
+    restore: (s) => { const [rr, kk] = s as [number[], number]; r = rr.slice(); k = kk; },
     next() {
       // ring buffer of the last 34 values
       const v = (r[(k + 34 - 31) % 34]! + r[(k + 34 - 3) % 34]!) | 0;
