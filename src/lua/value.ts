@@ -138,7 +138,7 @@ const MAXBITS = 26;
 const MAXASIZE = 1 << MAXBITS;
 
 /** A hash node. Slots of the node vector hold null until a key is placed (C: key nil). */
-class Node {
+export class Node {
   val: LuaValue = undefined;
   next: Node | null = null;
   /** The key's raw hash (see rawHash): computed once per key. */
@@ -203,18 +203,25 @@ function tableIndexError(msg: string): never {
 
 const EMPTY_NODES: (Node | null)[] = [];
 /**
- * The key map of every table without a node part (shared: keys are only added to a map once the
- * table has nodes, and setNodeVector gives the table its own map then). Saves a Map per array-only
- * table (KEYS/ARGV, argument tables...).
+ * Node parts of at most this many slots have no key map: a lookup compares the keys of the (at
+ * most 8) slots, which costs less than a Map's allocation and upkeep for the small tables scripts
+ * make by the thousand (cmsgpack/cjson objects, redis.call replies, option tables).
+ */
+const SMALL_NODES = 8;
+/**
+ * The key map of every table whose node part is small (shared and always empty: setNodeVector
+ * gives a table its own map when its node part grows past SMALL_NODES).
  */
 const EMPTY_MAP: Map<LuaValue, Node> = new Map();
+/** computesizes' per-power-of-2 counts: scratch of rehash (never re-entered). */
+const NUMS = new Array<number>(MAXBITS + 1).fill(0);
 
 export class LuaTable {
   /** Array part: arr[i-1] is t[i] for 1 <= i <= arr.length (sizearray = arr.length). */
   arr: LuaValue[];
   /** Node part (length 0 = C's dummynode, else a power of 2); null = a slot never used since the last resize. */
   nodes: (Node | null)[];
-  /** key -> node holding it. */
+  /** key -> node holding it, when nodes.length > SMALL_NODES (else EMPTY_MAP: use findNode). */
   map: Map<LuaValue, Node>;
   lastfree: number;
   metatable: LuaTable | undefined = undefined;
@@ -233,18 +240,30 @@ export class LuaTable {
 
   // ---- lookups
 
+  /** The node holding `key` (live or dead), if any. */
+  findNode(key: LuaValue): Node | undefined {
+    const nodes = this.nodes;
+    const size = nodes.length;
+    if (size > SMALL_NODES) return this.map.get(key);
+    for (let i = 0; i < size; i++) {
+      const n = nodes[i]!;
+      if (n !== null && n.key === key) return n;
+    }
+    return undefined;
+  }
+
   get(key: LuaValue): LuaValue {
     if (typeof key === 'number') {
       const arr = this.arr;
       if (key >= 1 && key <= arr.length && (key | 0) === key) return arr[key - 1];
     }
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     return n === undefined ? undefined : n.val;
   }
 
   /** Raw get with a string key (no array part check). */
   getStr(key: string): LuaValue {
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     return n === undefined ? undefined : n.val;
   }
 
@@ -252,7 +271,7 @@ export class LuaTable {
   getInt(key: number): LuaValue {
     const arr = this.arr;
     if (key >= 1 && key <= arr.length) return arr[key - 1];
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     return n === undefined ? undefined : n.val;
   }
 
@@ -270,7 +289,7 @@ export class LuaTable {
       if (key >= 1 && key <= arr.length && (key | 0) === key) { arr[key - 1] = value; return; }
       if (key !== key) tableIndexError('table index is NaN');
     }
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     if (n !== undefined) { n.val = value; return; }
     if (key === undefined) tableIndexError('table index is nil');
     // Like luaH_set, a new key gets a node even when the value is nil (it can trigger a rehash).
@@ -284,12 +303,12 @@ export class LuaTable {
       if (key !== key) tableIndexError('table index is NaN');
     }
     if (key === undefined) tableIndexError('table index is nil');
-    if (this.map.get(key) === undefined) this.newKey(key);
+    if (this.findNode(key) === undefined) this.newKey(key);
   }
 
   setStr(key: string, value: LuaValue): void {
     if (this.readonly) tableIndexError('Attempt to modify a readonly table');
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     if (n !== undefined) { n.val = value; return; }
     this.newKey(key).val = value;
   }
@@ -298,7 +317,7 @@ export class LuaTable {
     if (this.readonly) tableIndexError('Attempt to modify a readonly table');
     const arr = this.arr;
     if (key >= 1 && key <= arr.length) { arr[key - 1] = value; return; }
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     if (n !== undefined) { n.val = value; return; }
     this.newKey(key).val = value;
   }
@@ -360,7 +379,7 @@ export class LuaTable {
     if (key === undefined) return -1;
     const i = arrayIndex(key);
     if (i > 0 && i <= this.arr.length) return i - 1;
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     if (n === undefined) throw new LuaError("invalid key to 'next'", undefined, 1);
     return n.idx + this.arr.length;
   }
@@ -387,7 +406,7 @@ export class LuaTable {
 
   /**
    * luaH_newkey: places `key` in the node part and returns its node (value nil). `reuse`: the node
-   * object already holding this key (re-insertion by a resize: the map entry stays valid).
+   * object already holding this key (re-insertion by a resize, which starts a fresh map).
    * Moving a colliding node moves the object itself, so chains and map entries stay valid.
    */
   private newKey(key: LuaValue, reuse?: Node): Node {
@@ -424,7 +443,7 @@ export class LuaTable {
       nn.key = key;
       nn.h = h;
       nn.val = undefined;
-      if (reuse === undefined) this.map.set(key, nn);
+      if (size > SMALL_NODES) this.map.set(key, nn);
       return nn;
     }
     if (mp === null) {
@@ -435,14 +454,17 @@ export class LuaTable {
       nn.val = undefined;
       nn.next = null;
       nodes[mpi] = nn;
-      if (reuse === undefined) this.map.set(key, nn);
+      if (size > SMALL_NODES) this.map.set(key, nn);
       return nn;
     }
     // a dead node (key whose value is nil) in the main position: C overwrites its key, keeps its chain
-    if (this.map.get(mp.key) === mp) this.map.delete(mp.key);
+    if (size > SMALL_NODES) {
+      const map = this.map;
+      if (map.get(mp.key) === mp) map.delete(mp.key);
+      map.set(key, mp);
+    }
     mp.key = key;
     mp.h = h;
-    this.map.set(key, mp);
     return mp;
   }
 
@@ -453,13 +475,14 @@ export class LuaTable {
       // Caller stores into node.val: redirect through a proxy node writing the array slot.
       return new ArraySlot(this.arr, k - 1) as unknown as Node;
     }
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     if (n !== undefined) return n;
     return this.newKey(key);
   }
 
   private setNodeVector(size: number): void {
     if (size === 0) {
+      this.map = EMPTY_MAP;
       this.nodes = EMPTY_NODES;
       this.lastfree = 0;
       return;
@@ -467,7 +490,8 @@ export class LuaTable {
     const lsize = ceillog2(size);
     if (lsize > MAXBITS) tableIndexError('table overflow');
     size = 2 ** lsize;
-    if (this.map === EMPTY_MAP) this.map = new Map();
+    // a resize re-inserts every live key: a large node part starts a fresh map
+    this.map = size > SMALL_NODES ? new Map() : EMPTY_MAP;
     this.nodes = new Array<Node | null>(size).fill(null);
     this.lastfree = size;
   }
@@ -493,18 +517,12 @@ export class LuaTable {
         if (v !== undefined) this.setNumRaw(nasize + i + 1, v);
       }
     }
-    const map = this.map;
     for (let i = oldNodes.length - 1; i >= 0; i--) {
       const old = oldNodes[i]!;
-      if (old === null) continue;
-      if (old.val === undefined) {
-        if (map.get(old.key) === old) map.delete(old.key);
-        continue;
-      }
+      if (old === null || old.val === undefined) continue;
       const k = arrayIndex(old.key);
       if (k > 0 && k <= this.arr.length) {
         this.arr[k - 1] = old.val;
-        map.delete(old.key);
         continue;
       }
       const v = old.val;
@@ -515,13 +533,14 @@ export class LuaTable {
   private setNumRaw(k: number, v: LuaValue): void {
     const arr = this.arr;
     if (k >= 1 && k <= arr.length) { arr[k - 1] = v; return; }
-    const n = this.map.get(k);
+    const n = this.findNode(k);
     if (n !== undefined) { n.val = v; return; }
     this.newKey(k).val = v;
   }
 
   private rehash(ek: LuaValue): void {
-    const nums = new Array<number>(MAXBITS + 1).fill(0);
+    const nums = NUMS;
+    nums.fill(0);
     let nasize = this.numUseArray(nums);
     let totaluse = nasize;
     // numusehash
