@@ -8,6 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { compare } from './oracle.js';
+import { LuaFunction, LuaTable } from '../../src/lua/value.js';
+import { openCmsgpack } from '../../src/lua/lib/cmsgpack.js';
 
 const SEED = Number(process.env.LUA_GEN_SEED ?? 20261207);
 
@@ -72,5 +74,34 @@ for i = 64, 1, -1 do t[${k}] = i end local o = {} for kk in pairs(t) do o[#o + 1
     }
     const bad = compare(cases);
     expect(bad.slice(0, 2).map((m) => `${m.src}\n exp ${m.expected.slice(0, 600)}\n act ${m.actual.slice(0, 600)}`).join('\n')).toBe('');
+  });
+});
+
+/** Every (key, value) in next() order, then #t: what a script can observe of a table's layout. */
+function observe(t: LuaTable): string {
+  const out: string[] = [];
+  let e = t.next(undefined);
+  while (e) {
+    out.push(`${String(e[0])}=${e[1] instanceof LuaTable ? `{${observe(e[1])}}` : String(e[1])}`);
+    e = t.next(e[0]);
+  }
+  return `${out.join(' ')} #${t.length()}`;
+}
+
+describe('tables made by the libraries equal tables filled key by key', () => {
+  it('cmsgpack.unpack arrays (stored in place while no nil comes) vs lua_settable one item at a time', () => {
+    const unpack = openCmsgpack().get('unpack') as LuaFunction;
+    const item = fc.oneof(fc.integer({ min: 0, max: 127 }), fc.constant(null), fc.constant('s'), fc.constant(true));
+    const arrays = fc.sample(fc.array(item, { maxLength: 40 }), { numRuns: 400, seed: SEED + 7 });
+    for (const items of arrays) {
+      // msgpack bytes of the array: fixarray / array16 header, then positive fixints, nil, "s", true
+      let bytes = items.length < 16 ? String.fromCharCode(0x90 | items.length) : '\xdc\x00' + String.fromCharCode(items.length);
+      for (const v of items) bytes += v === null ? '\xc0' : v === 's' ? '\xa1s' : v === true ? '\xc3' : String.fromCharCode(v as number);
+      const got = unpack.nf!([bytes])[0] as LuaTable;
+      const ref = new LuaTable();
+      items.forEach((v, i) => ref.set(i + 1, v === null ? undefined : v));
+      expect(observe(got), JSON.stringify(items)).toBe(observe(ref));
+      expect(got.arr.length, JSON.stringify(items)).toBe(ref.arr.length);
+    }
   });
 });

@@ -168,6 +168,12 @@ function readI64(c: Cursor, off: number): number {
 interface Frame {
   t: LuaTable;
   map: boolean;
+  /**
+   * An array whose items so far are all non-nil: its table was made with its final array part
+   * (filling 1..n from an empty table gives an array part of the power of 2 >= n and no nodes) and
+   * items are stored in place; a nil item first shrinks it to the size the C build would have then.
+   */
+  direct: boolean;
   left: number;
   index: number;
   key: LuaValue;
@@ -321,10 +327,12 @@ function decode(c: Cursor): LuaValue {
         }
     }
     if (clen >= 0) {
-      const tbl = new LuaTable();
+      // every item takes at least a byte: a header announcing more than the input holds ends in EOF
+      const direct = !isMap && clen > 0 && clen <= c.left();
+      const tbl = direct ? new LuaTable(pow2ceil(clen), 0) : new LuaTable();
       if (!isMap) c.checkStack(slots + 2, 'in function mp_decode_to_lua_array');
       if (clen > 0) {
-        const f: Frame = { t: tbl, map: isMap, left: clen, index: 1, key: undefined, haveKey: false };
+        const f: Frame = { t: tbl, map: isMap, direct, left: clen, index: 1, key: undefined, haveKey: false };
         frames.push(f);
         slots += frameSlots(f);
         container = true;
@@ -346,7 +354,16 @@ function decode(c: Cursor): LuaValue {
         f.t.set(f.key, v);
         f.key = undefined;
         f.haveKey = false;
-      } else f.t.set(f.index++, v);
+      } else if (f.direct && v !== undefined) {
+        f.t.arr[f.index - 1] = v;
+        f.index++;
+      } else {
+        if (f.direct) {
+          f.direct = false;
+          f.t.arr.length = pow2ceil(f.index - 1);
+        }
+        f.t.set(f.index++, v);
+      }
       if (--f.left > 0) {
         slots += frameSlots(f);
         break;
@@ -355,6 +372,14 @@ function decode(c: Cursor): LuaValue {
       v = f.t;
     }
   }
+}
+
+/** The smallest power of 2 >= n (0 for 0). */
+function pow2ceil(n: number): number {
+  if (n === 0) return 0;
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
 }
 
 function eof(c: Cursor): undefined {
