@@ -375,6 +375,58 @@ export class LuaTable {
     return undefined;
   }
 
+  /**
+   * next() without its pair, for compiled `pairs` loops: the key after `key` (undefined at the end),
+   * its value left in LuaTable.nextValue (read it before anything else can traverse a table).
+   */
+  nextKey(key: LuaValue): LuaValue {
+    let i = this.findIndex(key);
+    const arr = this.arr;
+    const asize = arr.length;
+    for (i++; i < asize; i++) {
+      const v = arr[i];
+      if (v !== undefined) { LuaTable.nextValue = v; return i + 1; }
+    }
+    const nodes = this.nodes;
+    for (i -= asize; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (n !== null && n.val !== undefined) { LuaTable.nextValue = n.val; return n.key; }
+    }
+    return undefined;
+  }
+
+  /** See nextKey. */
+  static nextValue: LuaValue = undefined;
+
+  /**
+   * Allocation-free traversal for natives that run no Lua code while they walk a table: the
+   * position after `pos` (start from -1) holding a non-nil value, -1 at the end, in next()'s order.
+   * Positions 0..arr.length-1 are the array part, then the node slots.
+   */
+  nextPos(pos: number): number {
+    const arr = this.arr;
+    const asize = arr.length;
+    for (pos++; pos < asize; pos++) if (arr[pos] !== undefined) return pos;
+    const nodes = this.nodes;
+    for (let i = pos - asize; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (n !== null && n.val !== undefined) return i + asize;
+    }
+    return -1;
+  }
+
+  /** The key at a position from nextPos. */
+  keyAt(pos: number): LuaValue {
+    const asize = this.arr.length;
+    return pos < asize ? pos + 1 : this.nodes[pos - asize]!.key;
+  }
+
+  /** The value at a position from nextPos. */
+  valAt(pos: number): LuaValue {
+    const asize = this.arr.length;
+    return pos < asize ? this.arr[pos] : this.nodes[pos - asize]!.val;
+  }
+
   private findIndex(key: LuaValue): number {
     if (key === undefined) return -1;
     const i = arrayIndex(key);

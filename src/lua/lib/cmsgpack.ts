@@ -65,54 +65,45 @@ function encodeBytes(s: string): string {
 function isArray(t: LuaTable): boolean {
   let count = 0;
   let max = 0;
-  let e = t.next(undefined);
-  while (e) {
-    const k = e[0];
+  for (let pos = t.nextPos(-1); pos >= 0; pos = t.nextPos(pos)) {
+    const k = t.keyAt(pos);
     if (typeof k !== 'number' || !(k > 0) || k >= 2147483648 || Math.trunc(k) !== k) return false;
     if (k > max) max = k;
     count++;
-    e = t.next(k);
   }
   return max === count;
 }
 
-function encode(v: LuaValue, level: number, out: string[]): void {
+/** The msgpack bytes of v (no Lua code runs meanwhile: positions in tables stay valid). */
+function encode(v: LuaValue, level: number): string {
   switch (typeof v) {
     case 'string':
-      out.push(encodeBytes(v));
-      return;
+      return encodeBytes(v);
     case 'boolean':
-      out.push(v ? '\xc3' : '\xc2');
-      return;
+      return v ? '\xc3' : '\xc2';
     case 'number':
       // IS_INT64_EQUIVALENT: not inf and (int64_t)n == n
-      if (Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) out.push(encodeInt(v === 0 ? 0 : v));
-      else out.push(encodeDouble(v));
-      return;
+      if (Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) return encodeInt(v === 0 ? 0 : v);
+      return encodeDouble(v);
   }
   if (v instanceof LuaTable && level !== MAX_NESTING) {
+    let out: string;
     if (isArray(v)) {
       const len = v.length();
-      out.push(len <= 15 ? String.fromCharCode(0x90 | len) : len <= 0xffff ? '\xdc' + be(len, 2) : '\xdd' + be(len, 4));
-      for (let j = 1; j <= len; j++) encode(v.get(j), level + 1, out);
+      out = len <= 15 ? String.fromCharCode(0x90 | len) : len <= 0xffff ? '\xdc' + be(len, 2) : '\xdd' + be(len, 4);
+      for (let j = 1; j <= len; j++) out += encode(v.get(j), level + 1);
     } else {
       let len = 0;
-      let e = v.next(undefined);
-      while (e) {
-        len++;
-        e = v.next(e[0]);
-      }
-      out.push(len <= 15 ? String.fromCharCode(0x80 | len) : len <= 0xffff ? '\xde' + be(len, 2) : '\xdf' + be(len, 4));
-      e = v.next(undefined);
-      while (e) {
-        encode(e[0], level + 1, out);
-        encode(e[1], level + 1, out);
-        e = v.next(e[0]);
+      for (let pos = v.nextPos(-1); pos >= 0; pos = v.nextPos(pos)) len++;
+      out = len <= 15 ? String.fromCharCode(0x80 | len) : len <= 0xffff ? '\xde' + be(len, 2) : '\xdf' + be(len, 4);
+      for (let pos = v.nextPos(-1); pos >= 0; pos = v.nextPos(pos)) {
+        out += encode(v.keyAt(pos), level + 1);
+        out += encode(v.valAt(pos), level + 1);
       }
     }
-    return;
+    return out;
   }
-  out.push('\xc0');
+  return '\xc0';
 }
 
 /** cmsgpack.pack(...) */
@@ -120,9 +111,9 @@ export function pack(args: LuaValue[]): string {
   const nargs = args.length;
   if (nargs === 0) argError(0, 'pack', 'MessagePack pack needs input.');
   if (nargs + nargs > MAXCSTACK) argError(0, 'pack', 'Too many arguments for MessagePack pack.');
-  const out: string[] = [];
-  for (let i = 0; i < nargs; i++) encode(args[i], 0, out);
-  return out.join('');
+  let out = '';
+  for (let i = 0; i < nargs; i++) out += encode(args[i], 0);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
