@@ -184,6 +184,7 @@ export function luaStringHash(s: string): number {
 
 function ceillog2(x: number): number {
   // ceil(log2(x)) for x >= 1
+  if (x <= 0x40000000) return x <= 1 ? 0 : 32 - Math.clz32(x - 1);
   let l = 0;
   x--;
   while (x >= 256) { l += 8; x = Math.floor(x / 256); }
@@ -214,7 +215,7 @@ const SMALL_NODES = 8;
  */
 const EMPTY_MAP: Map<LuaValue, Node> = new Map();
 /** computesizes' per-power-of-2 counts: scratch of rehash (never re-entered). */
-const NUMS = new Array<number>(MAXBITS + 1).fill(0);
+const NUMS = new Int32Array(MAXBITS + 1);
 
 export class LuaTable {
   /** Array part: arr[i-1] is t[i] for 1 <= i <= arr.length (sizearray = arr.length). */
@@ -541,10 +542,12 @@ export class LuaTable {
     }
     const lsize = ceillog2(size);
     if (lsize > MAXBITS) tableIndexError('table overflow');
-    size = 2 ** lsize;
+    size = 1 << lsize;
     // a resize re-inserts every live key: a large node part starts a fresh map
     this.map = size > SMALL_NODES ? new Map() : EMPTY_MAP;
-    this.nodes = new Array<Node | null>(size).fill(null);
+    const nodes: (Node | null)[] = [];
+    for (let i = 0; i < size; i++) nodes.push(null);
+    this.nodes = nodes;
     this.lastfree = size;
   }
 
@@ -620,7 +623,7 @@ export class LuaTable {
     this.resize(n, totaluse - na);
   }
 
-  private numUseArray(nums: number[]): number {
+  private numUseArray(nums: Int32Array): number {
     const arr = this.arr;
     const sizearray = arr.length;
     let ause = 0;
@@ -640,7 +643,7 @@ export class LuaTable {
   }
 }
 
-function countInt(key: LuaValue, nums: number[]): number {
+function countInt(key: LuaValue, nums: Int32Array): number {
   const k = arrayIndex(key);
   if (k > 0 && k <= MAXASIZE) {
     nums[ceillog2(k)]!++;
