@@ -141,31 +141,33 @@ const MAXASIZE = 1 << MAXBITS;
 export class Node {
   val: LuaValue = undefined;
   next: Node | null = null;
-  /** The key's raw hash (see rawHash): computed once per key. */
+  /** The key's raw hash (see rawHash): computed once per key. An int32, so a small integer in V8 (no number box per node). */
   h = 0;
   constructor(public idx: number, public key: LuaValue) {}
 }
 
 /**
- * The hash C Lua 5.1 derives a key's main position from: strings luaS_hash, booleans 0/1 (both taken
- * modulo the power-of-2 size: returned as is), numbers the sum of the double's two 32-bit halves and
- * objects an id (taken modulo size-1|1: returned negated - 1 so the two kinds are told apart).
+ * The hash C Lua 5.1 derives a key's main position from, as the int32 of its 32 bits: strings
+ * luaS_hash, booleans 0/1 (both taken modulo the power-of-2 size), numbers the sum of the double's
+ * two 32-bit halves and objects an id (both taken as unsigned modulo size-1|1): see positionOf.
  */
 function rawHash(key: LuaValue): number {
   switch (typeof key) {
-    case 'string': return luaStringHash(key);
+    case 'string': return luaStringHash(key) | 0;
     case 'boolean': return key ? 1 : 0;
     case 'number': {
       if (key === 0) return 0;
       f64[0] = key;
-      return -((u32[0]! + u32[1]!) >>> 0) - 1;
+      return (u32[0]! + u32[1]!) | 0;
     }
-    default: return -objectId(key as { id: number }) - 1;
+    default: return objectId(key as { id: number }) | 0;
   }
 }
 
-function positionOf(h: number, size: number): number {
-  return h >= 0 ? h & (size - 1) : (-h - 1) % ((size - 1) | 1);
+/** mainposition: the slot of a key with raw hash h in a node vector of `size` slots. */
+function positionOf(key: LuaValue, h: number, size: number): number {
+  const t = typeof key;
+  return t === 'string' || t === 'boolean' ? h & (size - 1) : (h >>> 0) % ((size - 1) | 1);
 }
 
 const f64 = new Float64Array(1);
@@ -470,7 +472,7 @@ export class LuaTable {
     }
     const h = reuse !== undefined ? reuse.h : rawHash(key);
     const size = nodes.length;
-    const mpi = positionOf(h, size);
+    const mpi = positionOf(key, h, size);
     const mp = nodes[mpi]!;
     if (mp !== null && mp.val !== undefined) {
       const fi = this.getFreePos();
@@ -479,7 +481,7 @@ export class LuaTable {
         return this.nodeForSet(key);
       }
       const nn = reuse ?? new Node(0, key);
-      if (positionOf(mp.h, size) !== mpi) {
+      if (positionOf(mp.key, mp.h, size) !== mpi) {
         // colliding node out of its main position: it moves to the free slot, the new key takes mp's
         mp.idx = fi;
         nodes[fi] = mp;
