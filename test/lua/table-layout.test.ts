@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { compare } from './oracle.js';
-import { LuaFunction, LuaTable } from '../../src/lua/value.js';
+import { LuaFunction, LuaTable, type LuaValue } from '../../src/lua/value.js';
+import { CJSON_NULL, openCjson } from '../../src/lua/lib/cjson.js';
 import { openCmsgpack } from '../../src/lua/lib/cmsgpack.js';
 
 const SEED = Number(process.env.LUA_GEN_SEED ?? 20261207);
@@ -102,6 +103,41 @@ describe('tables made by the libraries equal tables filled key by key', () => {
       items.forEach((v, i) => ref.set(i + 1, v === null ? undefined : v));
       expect(observe(got), JSON.stringify(items)).toBe(observe(ref));
       expect(got.arr.length, JSON.stringify(items)).toBe(ref.arr.length);
+    }
+  });
+});
+
+describe('cjson.decode arrays', () => {
+  it('(appended in place, padded at the end) equal tables filled with set(i, v) one item at a time', () => {
+    const decode = openCjson().get('decode') as LuaFunction;
+    const json = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.integer({ min: 0, max: 9 }), fc.constant(null), fc.constant('s'), fc.array(tie('v'), { maxLength: 20 }), fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('v'), { maxKeys: 3 })),
+    })).v;
+    const build = (v: unknown): LuaValue => {
+      if (v === null) return CJSON_NULL;
+      if (Array.isArray(v)) {
+        const t = new LuaTable();
+        v.forEach((x, i) => t.set(i + 1, build(x)));
+        return t;
+      }
+      if (typeof v === 'object') {
+        const t = new LuaTable();
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) t.set(k, build(x));
+        return t;
+      }
+      return v as LuaValue;
+    };
+    const sizes = (v: LuaValue): string => {
+      if (!(v instanceof LuaTable)) return '';
+      let s = `${v.arr.length}/${v.nodes.length}(`;
+      for (let pos = v.nextPos(-1); pos >= 0; pos = v.nextPos(pos)) s += sizes(v.valAt(pos));
+      return s + ')';
+    };
+    for (const doc of fc.sample(fc.array(json, { maxLength: 20 }), { numRuns: 300, seed: SEED + 11 })) {
+      const got = decode.nf!([JSON.stringify(doc)])[0] as LuaTable;
+      const ref = build(doc) as LuaTable;
+      expect(observe(got), JSON.stringify(doc)).toBe(observe(ref));
+      expect(sizes(got), JSON.stringify(doc)).toBe(sizes(ref));
     }
   });
 });

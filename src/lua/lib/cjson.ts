@@ -478,12 +478,21 @@ class Parser {
         const f = frames.length > 0 ? frames[frames.length - 1] : undefined;
         if (f === undefined) return v;
         if (f.arr) {
-          f.t.set(f.i++, v);
+          // Items (never nil: null is cjson.null) are appended to the array part in place; at the
+          // end it is padded to the size filling 1..n from an empty table gives in C (the power
+          // of 2 >= n, no nodes). Nothing sees the table before then.
+          f.t.arr.push(v);
+          f.i++;
           this.next();
           if (this.is(Tok.ARR_END)) {
             this.depth--;
             this.top--;
             frames.pop();
+            const arr = f.t.arr;
+            const n = arr.length;
+            let size = 1;
+            while (size < n) size *= 2;
+            for (let k = n; k < size; k++) arr.push(undefined);
             v = f.t;
             continue;
           }
