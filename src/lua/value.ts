@@ -547,9 +547,7 @@ export class LuaTable {
     size = 1 << lsize;
     // a resize re-inserts every live key: a large node part starts a fresh map
     this.map = size > SMALL_NODES ? new Map() : EMPTY_MAP;
-    const nodes: (Node | null)[] = [];
-    for (let i = 0; i < size; i++) nodes.push(null);
-    this.nodes = nodes;
+    this.nodes = newNodeVector(size);
     this.lastfree = size;
   }
 
@@ -652,6 +650,21 @@ function countInt(key: LuaValue, nums: Int32Array): number {
     return 1;
   }
   return 0;
+}
+
+/** A node vector of `size` (a power of 2) empty slots: exact capacity, packed elements. */
+function newNodeVector(size: number): (Node | null)[] {
+  switch (size) {
+    case 1: return [null];
+    case 2: return [null, null];
+    case 4: return [null, null, null, null];
+    case 8: return [null, null, null, null, null, null, null, null];
+    default: {
+      const nodes = new Array<Node | null>(size);
+      for (let i = 0; i < size; i++) nodes[i] = null;
+      return nodes;
+    }
+  }
 }
 
 /** Stands for an array slot where newKey's caller expects a node (after a rehash moved the key to the array). */
