@@ -458,12 +458,12 @@ return EMPTY;
     if (vars.length > 1) {
       assignGeneric = `if (Array.isArray(${r})) { ${vars.map((n, i) => `${n} = ${r}[${i}]`).join('; ')}; } else { ${k0} = ${r}; }`;
     }
-    const v1 = vars.length > 1 ? `${vars[1]} = ${r}[1];` : '';
+    const v1 = vars.length > 1 ? `${vars[1]} = LuaTable.nextValue;` : '';
     const callCode = this.callCode(f, `[${st}, ${c}]`, 'undefined', false);
     const body = this.block(s.body);
     head += `
 for (;;) { ${this.check()} let ${vars.join(', ')};
-if (${f} === NEXT && ${st} instanceof LuaTable) { ${r} = ${st}.next(${c}); if (${r} === undefined) break; ${k0} = ${r}[0]; ${v1} }
+if (${f} === NEXT && ${st} instanceof LuaTable) { ${k0} = ${st}.nextKey(${c}); if (${k0} === undefined) break; ${v1} }
 else if (${f} === INEXT && ${st} instanceof LuaTable && typeof ${c} === 'number') { ${r} = ${st}.get(${c} + 1); if (${r} === undefined) break; ${k0} = ${c} + 1; ${vars.length > 1 ? `${vars[1]} = ${r};` : ''} }
 else { $ln = ${s.line}; ${r} = ${callCode}; ${assignGeneric}; if (${k0} === undefined) break; }
 ${c} = ${k0};

@@ -410,9 +410,8 @@ export function index(o: LuaValue, k: LuaValue, d?: string): LuaValue {
 
 export function indexStr(o: LuaValue, k: string, d?: string): LuaValue {
   if (o instanceof LuaTable) {
-    const n = o.map.get(k);
-    if (n !== undefined && n.val !== undefined) return n.val;
-    if (o.metatable === undefined) return undefined;
+    const v = o.getStr(k);
+    if (v !== undefined || o.metatable === undefined) return v;
   }
   return indexSlow(o, k, d);
 }
@@ -468,16 +467,13 @@ export function setIndexSlow(o: LuaValue, k: LuaValue, v: LuaValue, d: string | 
 }
 
 export function getGlobal(env: LuaTable, k: string): LuaValue {
-  const n = env.map.get(k);
-  if (n !== undefined && n.val !== undefined) return n.val;
-  if (env.metatable === undefined) return undefined;
+  const v = env.getStr(k);
+  if (v !== undefined || env.metatable === undefined) return v;
   return indexSlow(env, k, undefined);
 }
 
 export function setGlobal(env: LuaTable, k: string, v: LuaValue): void {
   if (env.metatable === undefined && !env.readonly) {
-    const n = env.map.get(k);
-    if (n !== undefined) { n.val = v; return; }
     env.rawset(k, v);
     return;
   }

@@ -146,34 +146,36 @@ const MAXBITS = 26;
 const MAXASIZE = 1 << MAXBITS;
 
 /** A hash node. Slots of the node vector hold null until a key is placed (C: key nil). */
-class Node {
+export class Node {
   val: LuaValue = undefined;
   next: Node | null = null;
-  /** The key's raw hash (see rawHash): computed once per key. */
+  /** The key's raw hash (see rawHash): computed once per key. An int32, so a small integer in V8 (no number box per node). */
   h = 0;
   constructor(public idx: number, public key: LuaValue) {}
 }
 
 /**
- * The hash C Lua 5.1 derives a key's main position from: strings luaS_hash, booleans 0/1 (both taken
- * modulo the power-of-2 size: returned as is), numbers the sum of the double's two 32-bit halves and
- * objects an id (taken modulo size-1|1: returned negated - 1 so the two kinds are told apart).
+ * The hash C Lua 5.1 derives a key's main position from, as the int32 of its 32 bits: strings
+ * luaS_hash, booleans 0/1 (both taken modulo the power-of-2 size), numbers the sum of the double's
+ * two 32-bit halves and objects an id (both taken as unsigned modulo size-1|1): see positionOf.
  */
 function rawHash(key: LuaValue): number {
   switch (typeof key) {
-    case 'string': return luaStringHash(key);
+    case 'string': return luaStringHash(key) | 0;
     case 'boolean': return key ? 1 : 0;
     case 'number': {
       if (key === 0) return 0;
       f64[0] = key;
-      return -((u32[0]! + u32[1]!) >>> 0) - 1;
+      return (u32[0]! + u32[1]!) | 0;
     }
-    default: return -objectId(key as { id: number }) - 1;
+    default: return objectId(key as { id: number }) | 0;
   }
 }
 
-function positionOf(h: number, size: number): number {
-  return h >= 0 ? h & (size - 1) : (-h - 1) % ((size - 1) | 1);
+/** mainposition: the slot of a key with raw hash h in a node vector of `size` slots. */
+function positionOf(key: LuaValue, h: number, size: number): number {
+  const t = typeof key;
+  return t === 'string' || t === 'boolean' ? h & (size - 1) : (h >>> 0) % ((size - 1) | 1);
 }
 
 const f64 = new Float64Array(1);
@@ -192,6 +194,7 @@ export function luaStringHash(s: string): number {
 
 function ceillog2(x: number): number {
   // ceil(log2(x)) for x >= 1
+  if (x <= 0x40000000) return x <= 1 ? 0 : 32 - Math.clz32(x - 1);
   let l = 0;
   x--;
   while (x >= 256) { l += 8; x = Math.floor(x / 256); }
@@ -211,18 +214,25 @@ function tableIndexError(msg: string): never {
 
 const EMPTY_NODES: (Node | null)[] = [];
 /**
- * The key map of every table without a node part (shared: keys are only added to a map once the
- * table has nodes, and setNodeVector gives the table its own map then). Saves a Map per array-only
- * table (KEYS/ARGV, argument tables...).
+ * Node parts of at most this many slots have no key map: a lookup compares the keys of the (at
+ * most 8) slots, which costs less than a Map's allocation and upkeep for the small tables scripts
+ * make by the thousand (cmsgpack/cjson objects, redis.call replies, option tables).
+ */
+const SMALL_NODES = 8;
+/**
+ * The key map of every table whose node part is small (shared and always empty: setNodeVector
+ * gives a table its own map when its node part grows past SMALL_NODES).
  */
 const EMPTY_MAP: Map<LuaValue, Node> = new Map();
+/** computesizes' per-power-of-2 counts: scratch of rehash (never re-entered). */
+const NUMS = new Int32Array(MAXBITS + 1);
 
 export class LuaTable {
   /** Array part: arr[i-1] is t[i] for 1 <= i <= arr.length (sizearray = arr.length). */
   arr: LuaValue[];
   /** Node part (length 0 = C's dummynode, else a power of 2); null = a slot never used since the last resize. */
   nodes: (Node | null)[];
-  /** key -> node holding it. */
+  /** key -> node holding it, when nodes.length > SMALL_NODES (else EMPTY_MAP: use findNode). */
   map: Map<LuaValue, Node>;
   lastfree: number;
   metatable: LuaTable | undefined = undefined;
@@ -241,18 +251,30 @@ export class LuaTable {
 
   // ---- lookups
 
+  /** The node holding `key` (live or dead), if any. */
+  findNode(key: LuaValue): Node | undefined {
+    const nodes = this.nodes;
+    const size = nodes.length;
+    if (size > SMALL_NODES) return this.map.get(key);
+    for (let i = 0; i < size; i++) {
+      const n = nodes[i]!;
+      if (n !== null && n.key === key) return n;
+    }
+    return undefined;
+  }
+
   get(key: LuaValue): LuaValue {
     if (typeof key === 'number') {
       const arr = this.arr;
       if (key >= 1 && key <= arr.length && (key | 0) === key) return arr[key - 1];
     }
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     return n === undefined ? undefined : n.val;
   }
 
   /** Raw get with a string key (no array part check). */
   getStr(key: string): LuaValue {
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     return n === undefined ? undefined : n.val;
   }
 
@@ -260,7 +282,7 @@ export class LuaTable {
   getInt(key: number): LuaValue {
     const arr = this.arr;
     if (key >= 1 && key <= arr.length) return arr[key - 1];
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     return n === undefined ? undefined : n.val;
   }
 
@@ -278,7 +300,7 @@ export class LuaTable {
       if (key >= 1 && key <= arr.length && (key | 0) === key) { arr[key - 1] = value; return; }
       if (key !== key) tableIndexError('table index is NaN');
     }
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     if (n !== undefined) { n.val = value; return; }
     if (key === undefined) tableIndexError('table index is nil');
     // Like luaH_set, a new key gets a node even when the value is nil (it can trigger a rehash).
@@ -292,12 +314,12 @@ export class LuaTable {
       if (key !== key) tableIndexError('table index is NaN');
     }
     if (key === undefined) tableIndexError('table index is nil');
-    if (this.map.get(key) === undefined) this.newKey(key);
+    if (this.findNode(key) === undefined) this.newKey(key);
   }
 
   setStr(key: string, value: LuaValue): void {
     if (this.readonly) tableIndexError('Attempt to modify a readonly table');
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     if (n !== undefined) { n.val = value; return; }
     this.newKey(key).val = value;
   }
@@ -306,7 +328,7 @@ export class LuaTable {
     if (this.readonly) tableIndexError('Attempt to modify a readonly table');
     const arr = this.arr;
     if (key >= 1 && key <= arr.length) { arr[key - 1] = value; return; }
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     if (n !== undefined) { n.val = value; return; }
     this.newKey(key).val = value;
   }
@@ -364,11 +386,63 @@ export class LuaTable {
     return undefined;
   }
 
+  /**
+   * next() without its pair, for compiled `pairs` loops: the key after `key` (undefined at the end),
+   * its value left in LuaTable.nextValue (read it before anything else can traverse a table).
+   */
+  nextKey(key: LuaValue): LuaValue {
+    let i = this.findIndex(key);
+    const arr = this.arr;
+    const asize = arr.length;
+    for (i++; i < asize; i++) {
+      const v = arr[i];
+      if (v !== undefined) { LuaTable.nextValue = v; return i + 1; }
+    }
+    const nodes = this.nodes;
+    for (i -= asize; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (n !== null && n.val !== undefined) { LuaTable.nextValue = n.val; return n.key; }
+    }
+    return undefined;
+  }
+
+  /** See nextKey. */
+  static nextValue: LuaValue = undefined;
+
+  /**
+   * Allocation-free traversal for natives that run no Lua code while they walk a table: the
+   * position after `pos` (start from -1) holding a non-nil value, -1 at the end, in next()'s order.
+   * Positions 0..arr.length-1 are the array part, then the node slots.
+   */
+  nextPos(pos: number): number {
+    const arr = this.arr;
+    const asize = arr.length;
+    for (pos++; pos < asize; pos++) if (arr[pos] !== undefined) return pos;
+    const nodes = this.nodes;
+    for (let i = pos - asize; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (n !== null && n.val !== undefined) return i + asize;
+    }
+    return -1;
+  }
+
+  /** The key at a position from nextPos. */
+  keyAt(pos: number): LuaValue {
+    const asize = this.arr.length;
+    return pos < asize ? pos + 1 : this.nodes[pos - asize]!.key;
+  }
+
+  /** The value at a position from nextPos. */
+  valAt(pos: number): LuaValue {
+    const asize = this.arr.length;
+    return pos < asize ? this.arr[pos] : this.nodes[pos - asize]!.val;
+  }
+
   private findIndex(key: LuaValue): number {
     if (key === undefined) return -1;
     const i = arrayIndex(key);
     if (i > 0 && i <= this.arr.length) return i - 1;
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     if (n === undefined) throw new LuaError("invalid key to 'next'", undefined, 1);
     return n.idx + this.arr.length;
   }
@@ -395,7 +469,7 @@ export class LuaTable {
 
   /**
    * luaH_newkey: places `key` in the node part and returns its node (value nil). `reuse`: the node
-   * object already holding this key (re-insertion by a resize: the map entry stays valid).
+   * object already holding this key (re-insertion by a resize, which starts a fresh map).
    * Moving a colliding node moves the object itself, so chains and map entries stay valid.
    */
   private newKey(key: LuaValue, reuse?: Node): Node {
@@ -406,7 +480,7 @@ export class LuaTable {
     }
     const h = reuse !== undefined ? reuse.h : rawHash(key);
     const size = nodes.length;
-    const mpi = positionOf(h, size);
+    const mpi = positionOf(key, h, size);
     const mp = nodes[mpi]!;
     if (mp !== null && mp.val !== undefined) {
       const fi = this.getFreePos();
@@ -415,7 +489,7 @@ export class LuaTable {
         return this.nodeForSet(key);
       }
       const nn = reuse ?? new Node(0, key);
-      if (positionOf(mp.h, size) !== mpi) {
+      if (positionOf(mp.key, mp.h, size) !== mpi) {
         // colliding node out of its main position: it moves to the free slot, the new key takes mp's
         mp.idx = fi;
         nodes[fi] = mp;
@@ -432,7 +506,7 @@ export class LuaTable {
       nn.key = key;
       nn.h = h;
       nn.val = undefined;
-      if (reuse === undefined) this.map.set(key, nn);
+      if (size > SMALL_NODES) this.map.set(key, nn);
       return nn;
     }
     if (mp === null) {
@@ -443,14 +517,17 @@ export class LuaTable {
       nn.val = undefined;
       nn.next = null;
       nodes[mpi] = nn;
-      if (reuse === undefined) this.map.set(key, nn);
+      if (size > SMALL_NODES) this.map.set(key, nn);
       return nn;
     }
     // a dead node (key whose value is nil) in the main position: C overwrites its key, keeps its chain
-    if (this.map.get(mp.key) === mp) this.map.delete(mp.key);
+    if (size > SMALL_NODES) {
+      const map = this.map;
+      if (map.get(mp.key) === mp) map.delete(mp.key);
+      map.set(key, mp);
+    }
     mp.key = key;
     mp.h = h;
-    this.map.set(key, mp);
     return mp;
   }
 
@@ -461,22 +538,24 @@ export class LuaTable {
       // Caller stores into node.val: redirect through a proxy node writing the array slot.
       return new ArraySlot(this.arr, k - 1) as unknown as Node;
     }
-    const n = this.map.get(key);
+    const n = this.findNode(key);
     if (n !== undefined) return n;
     return this.newKey(key);
   }
 
   private setNodeVector(size: number): void {
     if (size === 0) {
+      this.map = EMPTY_MAP;
       this.nodes = EMPTY_NODES;
       this.lastfree = 0;
       return;
     }
     const lsize = ceillog2(size);
     if (lsize > MAXBITS) tableIndexError('table overflow');
-    size = 2 ** lsize;
-    if (this.map === EMPTY_MAP) this.map = new Map();
-    this.nodes = new Array<Node | null>(size).fill(null);
+    size = 1 << lsize;
+    // a resize re-inserts every live key: a large node part starts a fresh map
+    this.map = size > SMALL_NODES ? new Map() : EMPTY_MAP;
+    this.nodes = newNodeVector(size);
     this.lastfree = size;
   }
 
@@ -501,18 +580,12 @@ export class LuaTable {
         if (v !== undefined) this.setNumRaw(nasize + i + 1, v);
       }
     }
-    const map = this.map;
     for (let i = oldNodes.length - 1; i >= 0; i--) {
       const old = oldNodes[i]!;
-      if (old === null) continue;
-      if (old.val === undefined) {
-        if (map.get(old.key) === old) map.delete(old.key);
-        continue;
-      }
+      if (old === null || old.val === undefined) continue;
       const k = arrayIndex(old.key);
       if (k > 0 && k <= this.arr.length) {
         this.arr[k - 1] = old.val;
-        map.delete(old.key);
         continue;
       }
       const v = old.val;
@@ -523,13 +596,14 @@ export class LuaTable {
   private setNumRaw(k: number, v: LuaValue): void {
     const arr = this.arr;
     if (k >= 1 && k <= arr.length) { arr[k - 1] = v; return; }
-    const n = this.map.get(k);
+    const n = this.findNode(k);
     if (n !== undefined) { n.val = v; return; }
     this.newKey(k).val = v;
   }
 
   private rehash(ek: LuaValue): void {
-    const nums = new Array<number>(MAXBITS + 1).fill(0);
+    const nums = NUMS;
+    nums.fill(0);
     let nasize = this.numUseArray(nums);
     let totaluse = nasize;
     // numusehash
@@ -557,7 +631,7 @@ export class LuaTable {
     this.resize(n, totaluse - na);
   }
 
-  private numUseArray(nums: number[]): number {
+  private numUseArray(nums: Int32Array): number {
     const arr = this.arr;
     const sizearray = arr.length;
     let ause = 0;
@@ -577,13 +651,28 @@ export class LuaTable {
   }
 }
 
-function countInt(key: LuaValue, nums: number[]): number {
+function countInt(key: LuaValue, nums: Int32Array): number {
   const k = arrayIndex(key);
   if (k > 0 && k <= MAXASIZE) {
     nums[ceillog2(k)]!++;
     return 1;
   }
   return 0;
+}
+
+/** A node vector of `size` (a power of 2) empty slots: exact capacity, packed elements. */
+function newNodeVector(size: number): (Node | null)[] {
+  switch (size) {
+    case 1: return [null];
+    case 2: return [null, null];
+    case 4: return [null, null, null, null];
+    case 8: return [null, null, null, null, null, null, null, null];
+    default: {
+      const nodes = new Array<Node | null>(size);
+      for (let i = 0; i < size; i++) nodes[i] = null;
+      return nodes;
+    }
+  }
 }
 
 /** Stands for an array slot where newKey's caller expects a node (after a rehash moved the key to the array). */

@@ -92,13 +92,11 @@ function toCInt(k: number): number {
 function arrayLength(cfg: Config, t: LuaTable): number {
   let max = 0;
   let items = 0;
-  let e = t.next(undefined);
-  while (e) {
-    const k = e[0];
+  for (let pos = t.nextPos(-1); pos >= 0; pos = t.nextPos(pos)) {
+    const k = t.keyAt(pos);
     if (typeof k === 'number' && k !== 0 && Math.floor(k) === k && k >= 1) {
       if (k > max) max = toCInt(k);
       items++;
-      e = t.next(k);
       continue;
     }
     return -1;
@@ -113,9 +111,7 @@ function arrayLength(cfg: Config, t: LuaTable): number {
 interface EncFrame {
   t: LuaTable;
   len: number; // > 0: array of len items; -1: object
-  i: number;
-  key: LuaValue;
-  started: boolean;
+  i: number; // array: items done; object: the position (LuaTable.nextPos) of the last key, -1 at first
   top: number;
 }
 
@@ -125,23 +121,24 @@ interface EncFrame {
  * lua_checkstack(l, 3) fails past LUAI_MAXCSTACK, reported as excessive nesting like the depth limit.
  */
 function encodeValue(cfg: Config, root: LuaValue): string {
-  const out: string[] = [];
+  // (no Lua code runs while encoding: the tables cannot change, positions stay valid)
+  let out = '';
   const stack: EncFrame[] = [];
   let v = root;
   let top = 1;
   for (;;) {
     switch (typeof v) {
       case 'string':
-        out.push(encodeString(v));
+        out += encodeString(v);
         break;
       case 'number':
-        out.push(encodeNumber(cfg, v));
+        out += encodeNumber(cfg, v);
         break;
       case 'boolean':
-        out.push(v ? 'true' : 'false');
+        out += v ? 'true' : 'false';
         break;
       case 'undefined':
-        out.push('null');
+        out += 'null';
         break;
       default:
         if (v instanceof LuaTable) {
@@ -149,14 +146,14 @@ function encodeValue(cfg: Config, root: LuaValue): string {
           if (depth > cfg.encodeMaxDepth || top + 3 > MAXCSTACK) luaLError(`Cannot serialise, excessive nesting (${depth})`);
           const len = arrayLength(cfg, v);
           if (len > 0) {
-            out.push('[');
-            stack.push({ t: v, len, i: 0, key: undefined, started: false, top });
+            out += '[';
+            stack.push({ t: v, len, i: 0, top });
           } else {
-            out.push('{');
-            stack.push({ t: v, len: -1, i: 0, key: undefined, started: false, top });
+            out += '{';
+            stack.push({ t: v, len: -1, i: -1, top });
           }
         } else if (v === CJSON_NULL) {
-          out.push('null');
+          out += 'null';
         } else {
           encodeException(v, 'type not supported');
         }
@@ -164,31 +161,31 @@ function encodeValue(cfg: Config, root: LuaValue): string {
     // the next value to encode, closing finished tables
     for (;;) {
       const f = stack.length > 0 ? stack[stack.length - 1] : undefined;
-      if (f === undefined) return out.join('');
+      if (f === undefined) return out;
       if (f.len > 0) {
         if (f.i < f.len) {
-          if (f.i > 0) out.push(',');
+          if (f.i > 0) out += ',';
           f.i++;
           v = f.t.get(f.i);
           top = f.top + 1;
           break;
         }
-        out.push(']');
+        out += ']';
       } else {
-        const e = f.t.next(f.started ? f.key : undefined);
-        if (e) {
-          if (f.started) out.push(',');
-          f.started = true;
-          const k = e[0];
-          if (typeof k === 'number') out.push('"' + encodeNumber(cfg, k) + '":');
-          else if (typeof k === 'string') out.push(encodeString(k) + ':');
+        const t = f.t;
+        const pos = t.nextPos(f.i);
+        if (pos >= 0) {
+          if (f.i >= 0) out += ',';
+          f.i = pos;
+          const k = t.keyAt(pos);
+          if (typeof k === 'number') out += '"' + encodeNumber(cfg, k) + '":';
+          else if (typeof k === 'string') out += encodeString(k) + ':';
           else encodeException(k, 'table key must be a number or string');
-          f.key = k;
-          v = e[1];
+          v = t.valAt(pos);
           top = f.top + 2;
           break;
         }
-        out.push('}');
+        out += '}';
       }
       stack.pop();
     }
@@ -481,12 +478,21 @@ class Parser {
         const f = frames.length > 0 ? frames[frames.length - 1] : undefined;
         if (f === undefined) return v;
         if (f.arr) {
-          f.t.set(f.i++, v);
+          // Items (never nil: null is cjson.null) are appended to the array part in place; at the
+          // end it is padded to the size filling 1..n from an empty table gives in C (the power
+          // of 2 >= n, no nodes). Nothing sees the table before then.
+          f.t.arr.push(v);
+          f.i++;
           this.next();
           if (this.is(Tok.ARR_END)) {
             this.depth--;
             this.top--;
             frames.pop();
+            const arr = f.t.arr;
+            const n = arr.length;
+            let size = 1;
+            while (size < n) size *= 2;
+            for (let k = n; k < size; k++) arr.push(undefined);
             v = f.t;
             continue;
           }

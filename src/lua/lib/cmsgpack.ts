@@ -65,54 +65,45 @@ function encodeBytes(s: string): string {
 function isArray(t: LuaTable): boolean {
   let count = 0;
   let max = 0;
-  let e = t.next(undefined);
-  while (e) {
-    const k = e[0];
+  for (let pos = t.nextPos(-1); pos >= 0; pos = t.nextPos(pos)) {
+    const k = t.keyAt(pos);
     if (typeof k !== 'number' || !(k > 0) || k >= 2147483648 || Math.trunc(k) !== k) return false;
     if (k > max) max = k;
     count++;
-    e = t.next(k);
   }
   return max === count;
 }
 
-function encode(v: LuaValue, level: number, out: string[]): void {
+/** The msgpack bytes of v (no Lua code runs meanwhile: positions in tables stay valid). */
+function encode(v: LuaValue, level: number): string {
   switch (typeof v) {
     case 'string':
-      out.push(encodeBytes(v));
-      return;
+      return encodeBytes(v);
     case 'boolean':
-      out.push(v ? '\xc3' : '\xc2');
-      return;
+      return v ? '\xc3' : '\xc2';
     case 'number':
       // IS_INT64_EQUIVALENT: not inf and (int64_t)n == n
-      if (Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) out.push(encodeInt(v === 0 ? 0 : v));
-      else out.push(encodeDouble(v));
-      return;
+      if (Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) return encodeInt(v === 0 ? 0 : v);
+      return encodeDouble(v);
   }
   if (v instanceof LuaTable && level !== MAX_NESTING) {
+    let out: string;
     if (isArray(v)) {
       const len = v.length();
-      out.push(len <= 15 ? String.fromCharCode(0x90 | len) : len <= 0xffff ? '\xdc' + be(len, 2) : '\xdd' + be(len, 4));
-      for (let j = 1; j <= len; j++) encode(v.get(j), level + 1, out);
+      out = len <= 15 ? String.fromCharCode(0x90 | len) : len <= 0xffff ? '\xdc' + be(len, 2) : '\xdd' + be(len, 4);
+      for (let j = 1; j <= len; j++) out += encode(v.get(j), level + 1);
     } else {
       let len = 0;
-      let e = v.next(undefined);
-      while (e) {
-        len++;
-        e = v.next(e[0]);
-      }
-      out.push(len <= 15 ? String.fromCharCode(0x80 | len) : len <= 0xffff ? '\xde' + be(len, 2) : '\xdf' + be(len, 4));
-      e = v.next(undefined);
-      while (e) {
-        encode(e[0], level + 1, out);
-        encode(e[1], level + 1, out);
-        e = v.next(e[0]);
+      for (let pos = v.nextPos(-1); pos >= 0; pos = v.nextPos(pos)) len++;
+      out = len <= 15 ? String.fromCharCode(0x80 | len) : len <= 0xffff ? '\xde' + be(len, 2) : '\xdf' + be(len, 4);
+      for (let pos = v.nextPos(-1); pos >= 0; pos = v.nextPos(pos)) {
+        out += encode(v.keyAt(pos), level + 1);
+        out += encode(v.valAt(pos), level + 1);
       }
     }
-    return;
+    return out;
   }
-  out.push('\xc0');
+  return '\xc0';
 }
 
 /** cmsgpack.pack(...) */
@@ -120,9 +111,9 @@ export function pack(args: LuaValue[]): string {
   const nargs = args.length;
   if (nargs === 0) argError(0, 'pack', 'MessagePack pack needs input.');
   if (nargs + nargs > MAXCSTACK) argError(0, 'pack', 'Too many arguments for MessagePack pack.');
-  const out: string[] = [];
-  for (let i = 0; i < nargs; i++) encode(args[i], 0, out);
-  return out.join('');
+  let out = '';
+  for (let i = 0; i < nargs; i++) out += encode(args[i], 0);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,6 +159,12 @@ function readI64(c: Cursor, off: number): number {
 interface Frame {
   t: LuaTable;
   map: boolean;
+  /**
+   * An array whose items so far are all non-nil: its table was made with its final array part
+   * (filling 1..n from an empty table gives an array part of the power of 2 >= n and no nodes) and
+   * items are stored in place; a nil item first shrinks it to the size the C build would have then.
+   */
+  direct: boolean;
   left: number;
   index: number;
   key: LuaValue;
@@ -321,10 +318,12 @@ function decode(c: Cursor): LuaValue {
         }
     }
     if (clen >= 0) {
-      const tbl = new LuaTable();
+      // every item takes at least a byte: a header announcing more than the input holds ends in EOF
+      const direct = !isMap && clen > 0 && clen <= c.left();
+      const tbl = direct ? new LuaTable(pow2ceil(clen), 0) : new LuaTable();
       if (!isMap) c.checkStack(slots + 2, 'in function mp_decode_to_lua_array');
       if (clen > 0) {
-        const f: Frame = { t: tbl, map: isMap, left: clen, index: 1, key: undefined, haveKey: false };
+        const f: Frame = { t: tbl, map: isMap, direct, left: clen, index: 1, key: undefined, haveKey: false };
         frames.push(f);
         slots += frameSlots(f);
         container = true;
@@ -346,7 +345,16 @@ function decode(c: Cursor): LuaValue {
         f.t.set(f.key, v);
         f.key = undefined;
         f.haveKey = false;
-      } else f.t.set(f.index++, v);
+      } else if (f.direct && v !== undefined) {
+        f.t.arr[f.index - 1] = v;
+        f.index++;
+      } else {
+        if (f.direct) {
+          f.direct = false;
+          f.t.arr.length = pow2ceil(f.index - 1);
+        }
+        f.t.set(f.index++, v);
+      }
       if (--f.left > 0) {
         slots += frameSlots(f);
         break;
@@ -355,6 +363,14 @@ function decode(c: Cursor): LuaValue {
       v = f.t;
     }
   }
+}
+
+/** The smallest power of 2 >= n (0 for 0). */
+function pow2ceil(n: number): number {
+  if (n === 0) return 0;
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
 }
 
 function eof(c: Cursor): undefined {

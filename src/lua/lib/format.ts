@@ -613,6 +613,21 @@ export function strtod(s: string, start = 0): [number, number] {
 
 /** lua_tonumber of a string (luaO_str2d): strtod over the C string, trailing spaces allowed; undefined if not a number. */
 export function str2number(s: string): number | undefined {
+  // Fast path: [-]digits, at most 15 chars (exact below 2^53; "-0" is -0 as strtod reads it).
+  const len = s.length;
+  if (len > 0 && len <= 15) {
+    const neg = s.charCodeAt(0) === 45;
+    let i = neg ? 1 : 0;
+    if (i < len) {
+      let x = 0;
+      for (; i < len; i++) {
+        const d = s.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) break;
+        x = x * 10 + d;
+      }
+      if (i === len) return neg ? -x : x;
+    }
+  }
   const [v, end] = strtod(s, 0);
   if (end === 0) return undefined;
   let i = end;

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// A/B of bench/bullmq.mjs: redis-server, a RedKit build elsewhere (BASE_DIR: a checkout with
+// dist/cli.js built, e.g. `git archive <commit> | tar -x -C /tmp/base`, node_modules linked,
+// `npm run build`) and this checkout's dist/cli.js, both RedKit servers run with plain `node`
+// (no --optimize-for-size), in the same run, rounds alternating the order. Prints medians of
+// the servers' CPU µs per job and jobs/s per phase.
+//
+//   BASE_DIR=/tmp/base node bench/bullmq-ab.mjs [--rounds 5] [--jobs 10000] [--batch 1000] [--concurrency 50]
+//
+// Each server runs as its own process (bench/lib.mjs startProcess: the `redkit`
+// bin, and redis-server), so the BullMQ client in this process shares no event
+// loop with the server it measures. Per round and per server:
+//   add:     `jobs` jobs with Queue.addBulk, `batch` jobs per call, calls one after another
+//   process: one Worker (ioredis), concurrency `concurrency`, a processor that
+//            returns at once, until every job has completed (completed jobs are kept,
+//            BullMQ's default)
+// and, for each phase, jobs/s (wall clock) and the server's CPU time per job
+// (user + system, /proc/<pid>/stat). The queue is obliterated between rounds.
+// One unmeasured round first warms both servers up (V8 compiles RedKit's code
+// while it runs; Redis loads BullMQ's scripts). Rounds alternate which server
+// goes first; the table gives medians.
+import { parseArgs } from 'node:util';
+import { Queue, Worker } from 'bullmq';
+import { spawn } from 'node:child_process';
+import { cpuSeconds, median, need, startProcess, table, freePort, waitPing } from './lib.mjs';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    jobs: { type: 'string', default: '10000' },
+    batch: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '50' },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const JOBS = Number(values.jobs);
+const BATCH = Number(values.batch);
+const CONCURRENCY = Number(values.concurrency);
+
+need('redis-server', 'redis-server');
+
+let roundSeq = 0;
+
+async function round(server) {
+  const connection = { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null };
+  const name = `bench-${++roundSeq}`;
+  const queue = new Queue(name, { connection });
+  await queue.waitUntilReady();
+
+  // add phase
+  const payload = { user: 12345, action: 'send-email', to: 'someone@example.com' };
+  let cpu0 = cpuSeconds(server.pid);
+  let t0 = process.hrtime.bigint();
+  for (let i = 0; i < JOBS; i += BATCH) {
+    const n = Math.min(BATCH, JOBS - i);
+    await queue.addBulk(Array.from({ length: n }, (_, k) => ({ name: 'job', data: { ...payload, seq: i + k } })));
+  }
+  let t1 = process.hrtime.bigint();
+  let cpu1 = cpuSeconds(server.pid);
+  const add = { jobsPerSec: JOBS / (Number(t1 - t0) / 1e9), cpuUsPerJob: ((cpu1 - cpu0) * 1e6) / JOBS };
+
+  // process phase
+  let completed = 0;
+  let resolveDone;
+  const done = new Promise((r) => (resolveDone = r));
+  const worker = new Worker(name, async () => 'ok', { connection, concurrency: CONCURRENCY, autorun: false });
+  worker.on('error', (err) => console.error(`worker error: ${err.message}`));
+  worker.on('completed', () => {
+    if (++completed === JOBS) resolveDone();
+  });
+  await worker.waitUntilReady();
+  cpu0 = cpuSeconds(server.pid);
+  t0 = process.hrtime.bigint();
+  void worker.run();
+  await done;
+  t1 = process.hrtime.bigint();
+  cpu1 = cpuSeconds(server.pid);
+  const proc = { jobsPerSec: JOBS / (Number(t1 - t0) / 1e9), cpuUsPerJob: ((cpu1 - cpu0) * 1e6) / JOBS };
+
+  await worker.close();
+  const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'active');
+  if (counts.completed !== JOBS || counts.failed !== 0) throw new Error(`${server.kind}: unexpected counts ${JSON.stringify(counts)}`);
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return { add, proc };
+}
+
+
+// A/B: redis-server, RedKit built at BASE_DIR (dist/cli.js) and this checkout, all run with plain `node`
+// (no --optimize-for-size), rounds alternating the order.
+async function startCli(cli) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [cli, '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitPing(port);
+  return { kind: cli, port, pid: child.pid, stop: () => new Promise((r) => { if (child.exitCode !== null) return r(); child.once('exit', r); child.kill('SIGTERM'); }) };
+}
+const base = process.env.BASE_DIR;
+if (!base) throw new Error('set BASE_DIR to a checkout with dist/cli.js built (see the top of this file)');
+const servers = { redis: await startProcess('redis'), base: await startCli(base + '/dist/cli.js'), new: await startCli(new URL('../dist/cli.js', import.meta.url).pathname) };
+const kinds = Object.keys(servers);
+const results = Object.fromEntries(kinds.map((k) => [k, []]));
+try {
+  for (const kind of kinds) await round(servers[kind]);
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? kinds : [...kinds].reverse();
+    for (const kind of order) {
+      const res = await round(servers[kind]);
+      results[kind].push(res);
+      console.error(`round ${r + 1} ${kind}: add ${res.add.cpuUsPerJob.toFixed(1)} µs CPU/job (${res.add.jobsPerSec.toFixed(0)} jobs/s); process ${res.proc.cpuUsPerJob.toFixed(1)} µs CPU/job (${res.proc.jobsPerSec.toFixed(0)} jobs/s)`);
+    }
+  }
+} finally {
+  for (const k of kinds) await servers[k].stop();
+}
+const med = (kind, phase, field) => median(results[kind].map((r) => r[phase][field]));
+for (const phase of ['add', 'proc']) {
+  console.log(`${phase}: ` + kinds.map((k) => `${k} ${med(k, phase, 'cpuUsPerJob').toFixed(1)} µs CPU/job ${med(k, phase, 'jobsPerSec').toFixed(0)} jobs/s`).join(' | '));
+}
