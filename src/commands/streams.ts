@@ -356,6 +356,13 @@ function trimStream(s: RStream, t: TrimArgs): number {
   return s.trim(t.maxlen, t.strategy === 2 ? t.minId : null, t.approx, t.limit);
 }
 
+/**
+ * The reply of an XADD run from a connection's input loop (not in EXEC, a
+ * script, or resumed after a pause, where replies are held until later):
+ * the connection writes it before anything else runs, so it is reused.
+ */
+const XADD_REPLY = new StreamIdReply(0, 0);
+
 function xadd(ctx: Context, args: string[]): Reply {
   const key = args[0];
   let ms: U64;
@@ -426,7 +433,14 @@ function xadd(ctx: Context, args: string[]): Reply {
   signalStreamReady(ctx, key);
   if (typeof ms === 'number' && typeof seq === 'number') {
     // A client's own reply nobody else sees: the writer prints the digits (no string to build and flatten).
-    if (ctx.conn !== undefined && !ctx.inScript && !ctx.server.dispatcher.repliesObserved) return new StreamIdReply(ms, seq);
+    const conn = ctx.conn;
+    if (conn !== undefined && !ctx.inScript && !ctx.server.dispatcher.repliesObserved) {
+      if (ctx.inMulti || conn.isBusy) return new StreamIdReply(ms, seq);
+      // Written before the connection runs anything else: one object serves every XADD.
+      XADD_REPLY.ms = ms;
+      XADD_REPLY.seq = seq;
+      return XADD_REPLY;
+    }
     return ms + '-' + seq;
   }
   return idString(ms, seq);

@@ -156,8 +156,8 @@ export class StreamIdReply {
   static readonly keepShape = new StreamIdReply(0, 0);
 
   constructor(
-    readonly ms: number,
-    readonly seq: number,
+    public ms: number,
+    public seq: number,
   ) {}
 
   toString(): string {
