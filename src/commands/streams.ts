@@ -25,6 +25,7 @@ import { parseIntStrict } from '../resp/format.js';
 import { EMPTY_ARRAY, ENCODED_NESTED, EncodedArray, MapReply, NULL_ARRAY, OK, SimpleString, StreamIdReply, type Reply } from '../resp/reply.js';
 import type { Config } from '../server/config.js';
 import type { Context } from '../server/context.js';
+import { Dispatcher } from '../server/dispatch.js';
 import type { RedKitServer } from '../server/server.js';
 import { NOTIFY } from '../store/store.js';
 import {
@@ -357,6 +358,25 @@ function trimStream(s: RStream, t: TrimArgs): number {
 }
 
 /**
+ * The clock for `*`: a connection's XADDs of one read (one batch of the
+ * dispatcher, Dispatcher.batchSeq, which no other batch of any server
+ * shares) use one reading, as Redis 7.2 gives a command, a transaction or a
+ * script one time snapshot. Nothing moves the clock in the middle of a batch
+ * (the fixture's clock moves between them; scripts pin it, and read it here
+ * the plain way).
+ */
+let nowBatch = -1;
+let nowAt = 0;
+
+function xaddNow(ctx: Context): number {
+  if (ctx.conn === undefined || ctx.inScript) return ctx.clock.now();
+  if (Dispatcher.batchSeq === nowBatch) return nowAt;
+  nowBatch = Dispatcher.batchSeq;
+  nowAt = ctx.clock.now();
+  return nowAt;
+}
+
+/**
  * The reply of an XADD run from a connection's input loop (not in EXEC, a
  * script, or resumed after a pause, where replies are held until later):
  * the connection writes it before anything else runs, so it is reused.
@@ -406,7 +426,7 @@ function xadd(ctx: Context, args: string[]): Reply {
     }
     if (cmpId(ms, seq, lastMs, lastSeq) <= 0) throw new ReplyError(ERR_XADD_SMALL);
   } else {
-    const now = ctx.clock.now();
+    const now = xaddNow(ctx);
     if (now > lastMs) {
       ms = now;
       seq = 0;
