@@ -581,9 +581,11 @@ export function parseStreamRead(ctx: Context, args: string[], xreadgroup: boolea
   }
   if (streamsArg < 0) throw new ReplyError(Err.syntax);
   if (xreadgroup && group === null) throw new ReplyError('ERR Missing GROUP option for XREADGROUP');
-  const keys: string[] = [];
-  const ids: StreamID[] = [];
+  // Sized once (a push onto [] makes room for 16).
+  const keys: string[] = new Array(streamsCount);
+  const ids: StreamID[] = new Array(streamsCount);
   for (let i = streamsArg + streamsCount; i < argc; i++) {
+    const k = i - streamsArg - streamsCount;
     const key = args[i - streamsCount];
     const s = getStream(ctx, key);
     if (group !== null) {
@@ -591,7 +593,7 @@ export function parseStreamRead(ctx: Context, args: string[], xreadgroup: boolea
         throw new ReplyError(`NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(group)}' in XREADGROUP with GROUP option`);
       }
     }
-    keys.push(key);
+    keys[k] = key;
     const a = args[i];
     if (a === '$') {
       if (xreadgroup) {
@@ -599,15 +601,15 @@ export function parseStreamRead(ctx: Context, args: string[], xreadgroup: boolea
           'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.',
         );
       }
-      ids.push(s !== undefined ? s.lastId : MIN_ID);
+      ids[k] = s !== undefined ? s.lastId : MIN_ID;
       continue;
     }
     if (a === '>') {
       if (!xreadgroup) throw new ReplyError('ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.');
-      ids.push(MAX_ID);
+      ids[k] = MAX_ID;
       continue;
     }
-    ids.push(parseStrictId(a));
+    ids[k] = parseStrictId(a);
   }
   return { group, consumer, noack, count, timeout, keys, ids };
 }
@@ -692,7 +694,6 @@ function readHistory(ctx: Context, s: RStream, start: StreamID, count: number, c
  * this for those too.
  */
 export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?: string): Reply | undefined {
-  const flat: Reply[] = [];
   const resp3 = ctx.protocol === 3;
   if (readyKey !== undefined) {
     const idx = req.keys.indexOf(readyKey);
@@ -720,6 +721,9 @@ export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?:
     }
     return resp3 ? new MapReply([readyKey, items]) : [[readyKey, items]];
   }
+  // Sized for every key (a push onto [] makes room for 16), cut to what was served.
+  const flat: Reply[] = new Array(resp3 ? 2 * req.keys.length : req.keys.length);
+  let nflat = 0;
   for (let i = 0; i < req.keys.length; i++) {
     const key = req.keys[i];
     const s = getStream(ctx, key);
@@ -756,10 +760,13 @@ export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?:
     } else {
       items = s.rangeReply(start, MAX_ID, req.count);
     }
-    if (resp3) flat.push(key, items);
-    else flat.push([key, items]);
+    if (resp3) {
+      flat[nflat++] = key;
+      flat[nflat++] = items;
+    } else flat[nflat++] = [key, items];
   }
-  if (flat.length === 0) return undefined;
+  if (nflat === 0) return undefined;
+  flat.length = nflat;
   return resp3 ? new MapReply(flat) : flat;
 }
 
@@ -892,10 +899,12 @@ function xack(ctx: Context, args: string[]): Reply {
   const s = getStream(ctx, args[0]);
   const g = s?.group(args[1]);
   if (s === undefined || g === undefined) return 0;
-  const ids: StreamID[] = [];
-  for (let j = 2; j < args.length; j++) ids.push(parseStrictId(args[j]));
+  // Every ID is checked before any is acknowledged, as in Redis.
+  const ids: StreamID[] = new Array(args.length - 2);
+  for (let j = 2; j < args.length; j++) ids[j - 2] = parseStrictId(args[j]);
   let acked = 0;
-  for (const id of ids) {
+  for (let j = 0; j < ids.length; j++) {
+    const id = ids[j];
     const nack = g.pel.delete(id.ms, id.seq);
     if (nack !== undefined) {
       nack.consumer?.pel.delete(id.ms, id.seq);
