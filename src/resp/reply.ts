@@ -39,6 +39,9 @@ export class RawReply {
 export const ENCODED_NESTED = 3;
 
 export class EncodedArray {
+  /** One instance alive for good, so V8 keeps the shape: see StreamIdReply.keepShape. */
+  static readonly keepShape = new EncodedArray(0, [Buffer.alloc(0), 0, 0], 0);
+
   constructor(
     readonly count: number,
     readonly segments: ReadonlyArray<Buffer | number>,
