@@ -25,6 +25,7 @@ import { parseIntStrict } from '../resp/format.js';
 import { EMPTY_ARRAY, ENCODED_NESTED, EncodedArray, MapReply, NULL_ARRAY, OK, SimpleString, StreamIdReply, type Reply } from '../resp/reply.js';
 import type { Config } from '../server/config.js';
 import type { Context } from '../server/context.js';
+import { Dispatcher } from '../server/dispatch.js';
 import type { RedKitServer } from '../server/server.js';
 import { NOTIFY } from '../store/store.js';
 import {
@@ -356,6 +357,32 @@ function trimStream(s: RStream, t: TrimArgs): number {
   return s.trim(t.maxlen, t.strategy === 2 ? t.minId : null, t.approx, t.limit);
 }
 
+/**
+ * The clock for `*`: a connection's XADDs of one read (one batch of the
+ * dispatcher, Dispatcher.batchSeq, which no other batch of any server
+ * shares) use one reading, as Redis 7.2 gives a command, a transaction or a
+ * script one time snapshot. Nothing moves the clock in the middle of a batch
+ * (the fixture's clock moves between them; scripts pin it, and read it here
+ * the plain way).
+ */
+let nowBatch = -1;
+let nowAt = 0;
+
+function xaddNow(ctx: Context): number {
+  if (ctx.conn === undefined || ctx.inScript) return ctx.clock.now();
+  if (Dispatcher.batchSeq === nowBatch) return nowAt;
+  nowBatch = Dispatcher.batchSeq;
+  nowAt = ctx.clock.now();
+  return nowAt;
+}
+
+/**
+ * The reply of an XADD run from a connection's input loop (not in EXEC, a
+ * script, or resumed after a pause, where replies are held until later):
+ * the connection writes it before anything else runs, so it is reused.
+ */
+const XADD_REPLY = new StreamIdReply(0, 0);
+
 function xadd(ctx: Context, args: string[]): Reply {
   const key = args[0];
   let ms: U64;
@@ -399,7 +426,7 @@ function xadd(ctx: Context, args: string[]): Reply {
     }
     if (cmpId(ms, seq, lastMs, lastSeq) <= 0) throw new ReplyError(ERR_XADD_SMALL);
   } else {
-    const now = ctx.clock.now();
+    const now = xaddNow(ctx);
     if (now > lastMs) {
       ms = now;
       seq = 0;
@@ -426,7 +453,14 @@ function xadd(ctx: Context, args: string[]): Reply {
   signalStreamReady(ctx, key);
   if (typeof ms === 'number' && typeof seq === 'number') {
     // A client's own reply nobody else sees: the writer prints the digits (no string to build and flatten).
-    if (ctx.conn !== undefined && !ctx.inScript && !ctx.server.dispatcher.repliesObserved) return new StreamIdReply(ms, seq);
+    const conn = ctx.conn;
+    if (conn !== undefined && !ctx.inScript && !ctx.server.dispatcher.repliesObserved) {
+      if (ctx.inMulti || conn.isBusy) return new StreamIdReply(ms, seq);
+      // Written before the connection runs anything else: one object serves every XADD.
+      XADD_REPLY.ms = ms;
+      XADD_REPLY.seq = seq;
+      return XADD_REPLY;
+    }
     return ms + '-' + seq;
   }
   return idString(ms, seq);
@@ -547,9 +581,11 @@ export function parseStreamRead(ctx: Context, args: string[], xreadgroup: boolea
   }
   if (streamsArg < 0) throw new ReplyError(Err.syntax);
   if (xreadgroup && group === null) throw new ReplyError('ERR Missing GROUP option for XREADGROUP');
-  const keys: string[] = [];
-  const ids: StreamID[] = [];
+  // Sized once (a push onto [] makes room for 16).
+  const keys: string[] = new Array(streamsCount);
+  const ids: StreamID[] = new Array(streamsCount);
   for (let i = streamsArg + streamsCount; i < argc; i++) {
+    const k = i - streamsArg - streamsCount;
     const key = args[i - streamsCount];
     const s = getStream(ctx, key);
     if (group !== null) {
@@ -557,7 +593,7 @@ export function parseStreamRead(ctx: Context, args: string[], xreadgroup: boolea
         throw new ReplyError(`NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(group)}' in XREADGROUP with GROUP option`);
       }
     }
-    keys.push(key);
+    keys[k] = key;
     const a = args[i];
     if (a === '$') {
       if (xreadgroup) {
@@ -565,15 +601,15 @@ export function parseStreamRead(ctx: Context, args: string[], xreadgroup: boolea
           'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.',
         );
       }
-      ids.push(s !== undefined ? s.lastId : MIN_ID);
+      ids[k] = s !== undefined ? s.lastId : MIN_ID;
       continue;
     }
     if (a === '>') {
       if (!xreadgroup) throw new ReplyError('ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.');
-      ids.push(MAX_ID);
+      ids[k] = MAX_ID;
       continue;
     }
-    ids.push(parseStrictId(a));
+    ids[k] = parseStrictId(a);
   }
   return { group, consumer, noack, count, timeout, keys, ids };
 }
@@ -658,7 +694,6 @@ function readHistory(ctx: Context, s: RStream, start: StreamID, count: number, c
  * this for those too.
  */
 export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?: string): Reply | undefined {
-  const flat: Reply[] = [];
   const resp3 = ctx.protocol === 3;
   if (readyKey !== undefined) {
     const idx = req.keys.indexOf(readyKey);
@@ -686,6 +721,9 @@ export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?:
     }
     return resp3 ? new MapReply([readyKey, items]) : [[readyKey, items]];
   }
+  // Sized for every key (a push onto [] makes room for 16), cut to what was served.
+  const flat: Reply[] = new Array(resp3 ? 2 * req.keys.length : req.keys.length);
+  let nflat = 0;
   for (let i = 0; i < req.keys.length; i++) {
     const key = req.keys[i];
     const s = getStream(ctx, key);
@@ -722,10 +760,13 @@ export function serveStreamRead(ctx: Context, req: StreamReadRequest, readyKey?:
     } else {
       items = s.rangeReply(start, MAX_ID, req.count);
     }
-    if (resp3) flat.push(key, items);
-    else flat.push([key, items]);
+    if (resp3) {
+      flat[nflat++] = key;
+      flat[nflat++] = items;
+    } else flat[nflat++] = [key, items];
   }
-  if (flat.length === 0) return undefined;
+  if (nflat === 0) return undefined;
+  flat.length = nflat;
   return resp3 ? new MapReply(flat) : flat;
 }
 
@@ -858,10 +899,12 @@ function xack(ctx: Context, args: string[]): Reply {
   const s = getStream(ctx, args[0]);
   const g = s?.group(args[1]);
   if (s === undefined || g === undefined) return 0;
-  const ids: StreamID[] = [];
-  for (let j = 2; j < args.length; j++) ids.push(parseStrictId(args[j]));
+  // Every ID is checked before any is acknowledged, as in Redis.
+  const ids: StreamID[] = new Array(args.length - 2);
+  for (let j = 2; j < args.length; j++) ids[j - 2] = parseStrictId(args[j]);
   let acked = 0;
-  for (const id of ids) {
+  for (let j = 0; j < ids.length; j++) {
+    const id = ids[j];
     const nack = g.pel.delete(id.ms, id.seq);
     if (nack !== undefined) {
       nack.consumer?.pel.delete(id.ms, id.seq);

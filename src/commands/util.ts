@@ -91,9 +91,17 @@ export function dbIndexArg(ctx: Context, s: string): number {
 
 /** Case-insensitive comparison of an argument with an upper-case ASCII keyword. */
 export function is(arg: string, upper: string): boolean {
-  if (arg.length !== upper.length) return false;
+  const n = upper.length;
+  if (arg.length !== n) return false;
   if (arg === upper) return true;
-  return arg.toUpperCase() === upper;
+  // strcasecmp: ASCII letters only, and no string made (toUpperCase() allocated one per
+  // mismatch of equal length; no latin1 byte but a-z upper-cases to ASCII).
+  for (let i = 0; i < n; i++) {
+    const c = arg.charCodeAt(i);
+    const u = upper.charCodeAt(i);
+    if (c !== u && !(c >= 97 && c <= 122 && c - 32 === u)) return false;
+  }
+  return true;
 }
 
 /**

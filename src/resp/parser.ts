@@ -234,22 +234,38 @@ export class RequestParser {
     this.bigFilled = 0;
   }
 
+  /** The name of the command the last nextArgs() returned. */
+  cmdName = '';
+
   /**
    * The next complete command, or null when more bytes are needed.
    * Throws ProtocolError on malformed input (the caller replies and closes).
    */
   next(): ParsedCommand | null {
+    const args = this.nextArgs();
+    return args === null ? null : { name: this.cmdName, args };
+  }
+
+  /**
+   * next() without its `{ name, args }` object (the connection's loop, once per
+   * command): the arguments after the name, the name in `cmdName`.
+   */
+  nextArgs(): string[] | null {
     // A new read starts, or the read carried over from the last chunk goes on into this one
     // (after a big bulk that feed() completed: once it is taken, in the loop below).
     if ((this.pos === this.end || this.carry > 0) && this.end < this.buf.length && (this.big === null || this.bigFilled < this.big.length)) this.startRead();
     for (;;) {
       // Fast path: a whole, ordinary multibulk command already in the buffer.
       if (this.mbRemaining === 0 && this.big === null && !this.unauthenticated && this.pos < this.end && this.buf[this.pos] === 0x2a) {
-        const cmd = this.fastCommand();
-        if (cmd !== undefined) return cmd;
+        const args = this.fastCommand();
+        if (args !== undefined) return args;
       }
       const cmd = this.slowNext();
-      if (cmd !== null || this.end >= this.buf.length) return cmd;
+      if (cmd !== null) {
+        this.cmdName = cmd.name;
+        return cmd.args;
+      }
+      if (this.end >= this.buf.length) return null;
       this.startRead();
     }
   }
@@ -326,11 +342,11 @@ export class RequestParser {
   }
 
   /**
-   * Parse one complete multibulk command of small arguments in one go, or
-   * return undefined (incomplete, large, unusual or malformed: the general
+   * Parse one complete multibulk command of small arguments in one go (its
+   * arguments; the name in cmdName), or return undefined (incomplete, large, unusual or malformed: the general
    * parser below handles it, from the same position).
    */
-  private fastCommand(): ParsedCommand | undefined {
+  private fastCommand(): string[] | undefined {
     const buf = this.buf;
     // The whole buffer: a command that goes past the replayed read is taken at once,
     // and the reads it spans are replayed after (replayReads), which costs nothing here.
@@ -366,7 +382,8 @@ export class RequestParser {
     if (p > this.end) this.replayReads(this.pos, p);
     this.pos = p;
     if (p >= buf.length) this.setBuffer(EMPTY);
-    return { name: name as string, args };
+    this.cmdName = name as string;
+    return args;
   }
 
   /**

@@ -39,6 +39,9 @@ export class RawReply {
 export const ENCODED_NESTED = 3;
 
 export class EncodedArray {
+  /** One instance alive for good, so V8 keeps the shape: see StreamIdReply.keepShape. */
+  static readonly keepShape = new EncodedArray(0, [Buffer.alloc(0), 0, 0], 0);
+
   constructor(
     readonly count: number,
     readonly segments: ReadonlyArray<Buffer | number>,
@@ -144,9 +147,20 @@ export class NoReply {}
  * EncodedArray: other consumers of reply values never see it.
  */
 export class StreamIdReply {
+  /**
+   * One instance alive for the life of the process. V8 reaches the shape
+   * (map) of an instance with its fields set only through a weak transition
+   * from the class's initial map; a memory-reducing full GC (frequent under
+   * the bin's --optimize-for-size) collects that map when no instance happens
+   * to be alive, and deoptimizes every function whose optimized code embeds
+   * it: for XADD the whole path from processInput to the writer, at each full
+   * GC (every ~200k XADDs). A live instance keeps the map.
+   */
+  static readonly keepShape = new StreamIdReply(0, 0);
+
   constructor(
-    readonly ms: number,
-    readonly seq: number,
+    public ms: number,
+    public seq: number,
   ) {}
 
   toString(): string {

@@ -296,8 +296,11 @@ export class RespWriter {
       this.idMs = ms;
       this.idMsLen = len;
     }
+    // seq is almost always below 2^31: its digits in int32 arithmetic (a float % is a call to fmod).
+    const small = seq <= 0x7fffffff;
     let seqLen = 1;
-    for (let x = seq; x >= 10; x = Math.floor(x / 10)) seqLen++;
+    if (small) for (let x = seq | 0; x >= 10; x = (x / 10) | 0) seqLen++;
+    else for (let x = seq; x >= 10; x = Math.floor(x / 10)) seqLen++;
     const msLen = this.idMsLen;
     const n = msLen + 1 + seqLen;
     this.ensure(n + 8);
@@ -311,10 +314,19 @@ export class RespWriter {
     const d = this.idMsDigits;
     for (let i = 16 - msLen; i < 16; i++) buf[p++] = d[i];
     buf[p++] = 0x2d;
-    let x = seq;
-    for (let i = seqLen - 1; i >= 0; i--) {
-      buf[p + i] = 48 + (x % 10);
-      x = Math.floor(x / 10);
+    if (small) {
+      let x = seq | 0;
+      for (let i = seqLen - 1; i >= 0; i--) {
+        const q = (x / 10) | 0;
+        buf[p + i] = 48 + x - q * 10;
+        x = q;
+      }
+    } else {
+      let x = seq;
+      for (let i = seqLen - 1; i >= 0; i--) {
+        buf[p + i] = 48 + (x % 10);
+        x = Math.floor(x / 10);
+      }
     }
     p += seqLen;
     buf[p] = 13;

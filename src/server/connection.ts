@@ -342,9 +342,9 @@ export class Connection implements Context {
       }
       const server = this.server;
       while (!this.closeAfterReply && !this.closed) {
-        let cmd;
+        let args;
         try {
-          cmd = this.parser.next();
+          args = this.parser.nextArgs();
         } catch (e) {
           if (e instanceof ProtocolError) {
             this.server.stats.protocolErrors++;
@@ -376,11 +376,11 @@ export class Connection implements Context {
           this.closeAfterReply = true;
           break;
         }
-        if (cmd === null) break;
+        if (args === null) break;
         progressed = true;
         let r;
         try {
-          r = server.execute(this, cmd.name, cmd.args);
+          r = server.execute(this, this.parser.cmdName, args);
         } catch (e) {
           // Handlers and middleware are caught by the dispatcher; this is for gates and
           // anything else that throws, which must not take the process down.

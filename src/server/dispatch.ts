@@ -169,6 +169,12 @@ export class Dispatcher {
    * fixture's in-process client...) schedules a microtask to end its batch.
    */
   private batchDepth = 0;
+  /**
+   * Changes at every batch boundary (beginBatch, endBatch, newBatch) of any
+   * server in the process, so only the commands a connection runs from one
+   * read see the same value: XADD's `*` IDs share one clock reading among them.
+   */
+  static batchSeq = 0;
   private endScheduled = false;
   private readonly endOfBatch = (): void => {
     this.endScheduled = false;
@@ -185,12 +191,14 @@ export class Dispatcher {
    * commands; the next timed command reads the clock.
    */
   newBatch(): void {
+    Dispatcher.batchSeq++;
     if (this.pendingCount !== 0) this.settlePending();
     this.stampValid = false;
   }
 
   /** A connection starts running the commands of one read (ended by endBatch(), in a finally). */
   beginBatch(): void {
+    Dispatcher.batchSeq++;
     if (this.pendingCount !== 0) this.settlePending();
     this.stampValid = false;
     this.batchDepth++;
@@ -198,6 +206,7 @@ export class Dispatcher {
 
   /** The commands of one read ran: settle the queued ones before the reply is written (the write is not their time). */
   endBatch(): void {
+    Dispatcher.batchSeq++;
     if (this.pendingCount !== 0) this.settlePending();
     this.stampValid = false;
     if (this.batchDepth > 0) this.batchDepth--;

@@ -166,7 +166,7 @@ describe.each([
     const id = Number((await c.call('CLIENT', 'ID')).slice(1, -2));
     const conn = server.connections.get(id);
     expect(conn).toBeDefined();
-    (conn as unknown as { parser: { next: () => never } }).parser.next = () => {
+    (conn as unknown as { parser: { nextArgs: () => never } }).parser.nextArgs = () => {
       throw new TypeError('parser bug');
     };
     c.send('PING');

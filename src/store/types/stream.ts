@@ -293,6 +293,15 @@ export class StreamNode {
   /** Reads since the last change (an encoding is built on the second). */
   reads = 0;
   /**
+   * Where the last forward scan of the node stopped: the offset in `data` of
+   * an entry (0: none) and its ID. A scan from an ID at or after it starts
+   * there (XREADGROUP `>` and paging reads go forward through a node); entries
+   * never move within a node (appends go at the end, deletions flip a flag).
+   */
+  hintP = 0;
+  hintMs: U64 = 0;
+  hintSeq: U64 = 0;
+  /**
    * Bytes of Redis's listpack for this node except the two counters (valid and
    * deleted entries) of the master entry.
    */
@@ -420,18 +429,25 @@ class IdLeaf<V> {
  */
 export class IdMap<V> {
   private leaves: IdLeaf<V>[] = [];
+  /**
+   * The first key of each leaf, in two flat arrays: the search for a leaf
+   * reads these instead of three objects per step (a PEL of 100k IDs has
+   * ~2000 leaves scattered in the heap: that search was half of XACK's time).
+   */
+  private firstMs: U64[] = [];
+  private firstSeq: U64[] = [];
   size = 0;
 
   /** Index of the leaf that holds or would hold the key. */
   private leafFor(ms: U64, seq: U64): number {
-    const L = this.leaves;
+    const FM = this.firstMs;
+    const FS = this.firstSeq;
     let lo = 0;
-    let hi = L.length - 1;
+    let hi = FM.length - 1;
     // Last leaf whose first key <= key (0 when none).
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      const l = L[mid];
-      if (cmpId(l.ms[0], l.seq[0], ms, seq) <= 0) lo = mid;
+      if (cmpId(FM[mid], FS[mid], ms, seq) <= 0) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -465,6 +481,8 @@ export class IdMap<V> {
       l.seq.push(seq);
       l.vals.push(v);
       L.push(l);
+      this.firstMs.push(ms);
+      this.firstSeq.push(seq);
       this.size = 1;
       return true;
     }
@@ -488,6 +506,10 @@ export class IdMap<V> {
       l.ms.splice(i, 0, ms);
       l.seq.splice(i, 0, seq);
       l.vals.splice(i, 0, v);
+      if (i === 0) {
+        this.firstMs[li] = ms;
+        this.firstSeq[li] = seq;
+      }
     }
     this.size++;
     if (l.ms.length > LEAF_MAX) {
@@ -497,6 +519,8 @@ export class IdMap<V> {
       r.seq = l.seq.splice(half);
       r.vals = l.vals.splice(half);
       L.splice(li + 1, 0, r);
+      this.firstMs.splice(li + 1, 0, r.ms[0]);
+      this.firstSeq.splice(li + 1, 0, r.seq[0]);
     }
     return true;
   }
@@ -508,11 +532,18 @@ export class IdMap<V> {
     const i = IdMap.lowerBound(l, ms, seq);
     if (i >= l.ms.length || l.ms[i] !== ms || l.seq[i] !== seq) return undefined;
     const v = l.vals[i];
-    if (i === 0 && l.ms.length === 1) this.leaves.splice(li, 1);
-    else {
+    if (i === 0 && l.ms.length === 1) {
+      this.leaves.splice(li, 1);
+      this.firstMs.splice(li, 1);
+      this.firstSeq.splice(li, 1);
+    } else {
       l.ms.splice(i, 1);
       l.seq.splice(i, 1);
       l.vals.splice(i, 1);
+      if (i === 0) {
+        this.firstMs[li] = l.ms[0];
+        this.firstSeq[li] = l.seq[0];
+      }
     }
     this.size--;
     return v;
@@ -1183,10 +1214,12 @@ function readFields(s: string, flags: number, fields: readonly string[]): string
 function scanNodeWith<T>(node: StreamNode, start: StreamID, end: StreamID, count: number, out: T[], make: (ms: U64, seq: U64, fv: string[]) => T): boolean {
   const s = node.data;
   P = 0;
+  if (node.hintP > 0 && node.hintP < s.length && cmpId(node.hintMs, node.hintSeq, start.ms, start.seq) <= 0) P = node.hintP;
   const fields = node.fields;
   const nf = fields.length;
   const nms = node.ms;
   while (P < s.length) {
+    const at = P;
     const flags = s.charCodeAt(P++);
     const msd = readVarint(s);
     const seq = readVarint(s);
@@ -1195,11 +1228,23 @@ function scanNodeWith<T>(node: StreamNode, start: StreamID, end: StreamID, count
       skipEntry(s, flags, nf);
       continue;
     }
-    if (cmpId(ms, seq, end.ms, end.seq) > 0) return true;
+    if (cmpId(ms, seq, end.ms, end.seq) > 0) {
+      setHint(node, at, ms, seq);
+      return true;
+    }
     out.push(make(ms, seq, readFields(s, flags, fields)));
-    if (count > 0 && out.length >= count) return true;
+    if (count > 0 && out.length >= count) {
+      setHint(node, at, ms, seq);
+      return true;
+    }
   }
   return false;
+}
+
+function setHint(node: StreamNode, at: number, ms: U64, seq: U64): void {
+  node.hintP = at;
+  node.hintMs = ms;
+  node.hintSeq = seq;
 }
 
 const asEntry = (ms: U64, seq: U64, fv: string[]): StreamEntry => ({ ms, seq, fv });
