@@ -26,7 +26,7 @@ import { commandKeyIndexes } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import type { Database } from '../store/database.js';
 import { ReplyError } from '../errors.js';
-import type { Reply } from '../resp/reply.js';
+import { StreamIdReply, type Reply } from '../resp/reply.js';
 import { createDumpPayload } from '../store/rdb.js';
 import { dumpOptions } from '../commands/dump.js';
 import { encodeCommand, randomReplId } from './stream.js';
@@ -392,8 +392,9 @@ export class ReplicationMaster {
     if (name === 'spop' && reply !== null && !(reply instanceof ReplyError)) {
       const members = Array.isArray(reply) ? (reply as string[]) : [reply as string];
       if (members.every((m) => typeof m === 'string')) argv = ['SREM', key, ...members];
-    } else if (name === 'xadd' && typeof reply === 'string') {
-      argv = xaddAsSent(args, reply);
+    } else if (name === 'xadd' && (typeof reply === 'string' || reply instanceof StreamIdReply)) {
+      // A connection's XADD answers a StreamIdReply (src/commands/streams.ts), read here at once.
+      argv = xaddAsSent(args, typeof reply === 'string' ? reply : reply.toString());
     } else if (name === 'hincrbyfloat' && typeof reply === 'string') {
       argv = ['HSET', key, args[1], reply];
     } else if (TTL_ONLY.has(name) || name === 'getex') {
