@@ -174,7 +174,12 @@ export class Clock {
   }
 
   /** Run fn when the clock reaches `at` (virtual ms). */
-  at(at: number, fn: () => void): ClockTimer {
+  /**
+   * Run fn when the clock reaches `at`. A time already reached fires at once (before at()
+   * returns), unless `notNow`: then it fires from the next real timer turn, never inside the
+   * caller's work.
+   */
+  at(at: number, fn: () => void, notNow = false): ClockTimer {
     const t: TimerEntry = {
       at,
       fn,
@@ -192,7 +197,7 @@ export class Clock {
     let i = this.timers.length;
     while (i > 0 && this.timers[i - 1].at > at) i--;
     this.timers.splice(i, 0, t);
-    if (at <= this.now()) this.fireDue();
+    if (at <= this.now() && !notNow) this.fireDue();
     else this.reschedule();
     return t;
   }

@@ -336,16 +336,22 @@ export class Store {
     // A deadline already past (SET ... PXAT <past>) is not expired inside the command that set it:
     // Redis leaves the key to its next access or its next active expiry cycle (the 'expired' event
     // comes then, after the command's own 'set'/'expire'); the clock would fire a past timer at once.
+    // notNow: the clock may have passed `at` by the time at() reads it again (a busy machine),
+    // which must not fire the timer inside this command either.
     const now = this.clock.now();
     if (at <= now) at = now + 1;
     if (at >= this.expiryTimerAt) return;
     this.expiryTimer?.cancel();
     this.expiryTimerAt = at;
-    this.expiryTimer = this.clock.at(at, () => {
-      this.expiryTimer = null;
-      this.expiryTimerAt = Infinity;
-      this.activeExpire();
-    });
+    this.expiryTimer = this.clock.at(
+      at,
+      () => {
+        this.expiryTimer = null;
+        this.expiryTimerAt = Infinity;
+        this.activeExpire();
+      },
+      true,
+    );
   }
 
   /** DEBUG SET-ACTIVE-EXPIRE: false leaves expired keys until they are accessed. */
