@@ -36,7 +36,7 @@ import { globMatch } from '../commands/util.js';
 import { startRedKit, type RedKit, type RedKitOptions } from '../testing/redkit.js';
 import { replicationOf } from '../replication/index.js';
 import { Clock, type ClockTimer } from '../clock/clock.js';
-import { realDateNow, realSetTimeout } from '../clock/timers.js';
+import { realDateNow, realSetImmediate, realSetTimeout } from '../clock/timers.js';
 import { InstanceLink, type LinkReply } from './link.js';
 
 export interface RedKitSentinelOptions extends Omit<RedKitOptions, 'replicas' | 'replicaOf' | 'port'> {
@@ -326,23 +326,29 @@ export class RedKitSentinel {
   private tick(): void {
     this.timer = null;
     if (this.stopped) return;
-    try {
-      this.monitor();
-    } catch (e) {
-      this.server.logger.error(`sentinel timer: ${(e as Error)?.stack ?? String(e)}`);
-    }
-    if (!this.stopped) this.timer = this.clock.after(TICK_MS, () => this.tick());
+    // The work runs after the I/O the event loop already has (a link closed by a server that
+    // just stopped, a reply on its way): a clock moved forward sees what a real second would.
+    realSetImmediate(() => {
+      if (this.stopped) return;
+      try {
+        this.monitor();
+      } catch (e) {
+        this.server.logger.error(`sentinel timer: ${(e as Error)?.stack ?? String(e)}`);
+      }
+      if (!this.stopped) this.timer = this.clock.after(TICK_MS, () => this.tick());
+    });
   }
 
   private monitor(): void {
     const now = this.clock.now();
     for (const i of this.insts.values()) {
+      // Checked first: a reconnection started now must not hide that the link is down.
+      this.checkSubjectivelyDown(i, now);
       if (i.link.down && now - i.lastReconnTime >= PING_PERIOD) {
         i.lastReconnTime = now;
         i.link.connect();
       }
       this.sendPeriodic(i, now);
-      this.checkSubjectivelyDown(i, now);
     }
     const mi = this.inst(this.current);
     this.checkObjectivelyDown(mi, now);
@@ -445,9 +451,15 @@ export class RedKitSentinel {
 
   private checkSubjectivelyDown(i: Instance, now: number): void {
     let elapsed = 0;
-    if (i.actPingTime !== 0) {
-      if (i.link.down || realDateNow() - i.actPingReal >= Math.min(this.downAfter, REPLY_GRACE_MS)) elapsed = now - i.actPingTime;
-    } else if (i.link.down) {
+    if (i.link.down) {
+      // No connection (refused, closed): down since its last valid reply. (Redis counts from the
+      // PING still unanswered when there is one, at most a PING period later: a server stopped
+      // just as a clock was moved forward would otherwise wait for down-after in real time.)
+      elapsed = now - Math.min(i.lastAvailTime, i.actPingTime !== 0 ? i.actPingTime : Infinity);
+    } else if (i.actPingTime !== 0) {
+      if (realDateNow() - i.actPingReal >= Math.min(this.downAfter, REPLY_GRACE_MS)) elapsed = now - i.actPingTime;
+    } else if (!i.link.connected) {
+      // Connecting again to a server that answered before: not answering yet.
       elapsed = now - i.lastAvailTime;
     }
     // A link that looks stuck (connected a while, its PING unanswered for half down-after) is made again.
