@@ -619,14 +619,14 @@ export class RedKitSentinel {
     this.publish('+failover-end', masterDesc);
     this.current = chosen;
     this.publish('+switch-master', `${this.masterName} ${old.host} ${old.port} ${chosen.host} ${chosen.port}`);
-    // Redis resets the master's state: every other known server is announced as a replica of the new one.
-    this.resetInstances();
-    for (const n of this.nodes) if (n !== chosen) this.publish('+slave', this.describeSlave(n, chosen));
     if (!crashed) {
       // Its clients reconnect and ask the sentinel where the master is now.
       for (const c of [...old.server.connections.values()]) if (c.ext.replicaLink === undefined) c.end();
       old.server.unpause();
     }
+    // Redis resets the master's state: every other known server is announced as a replica of the new one.
+    this.resetInstances();
+    for (const n of this.nodes) if (n !== chosen) this.publish('+slave', this.describeSlave(n, chosen));
   }
 
   /**
@@ -817,6 +817,8 @@ export class RedKitSentinel {
         'get-master-addr-by-name': sub(3, (_c, a) => (a[0] === this.masterName ? [this.master.host, String(this.master.port)] : NULL_ARRAY)),
         ckquorum: sub(3, (_c, a) => {
           this.checkName(a[0]);
+          // One usable sentinel (this one), one voter: only a quorum above 1 is out of reach.
+          if (this.quorum > 1) throw new ReplyError('NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the specified quorum for this master');
           return new SimpleString('OK 1 usable Sentinels. Quorum and failover authorization can be reached');
         }),
         myid: sub(2, () => this.myid),

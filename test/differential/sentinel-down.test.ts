@@ -1,0 +1,151 @@
+/**
+ * A master that stopped, as redis-sentinel 7.0.15 and startRedKitSentinel()
+ * report it: both with down-after-milliseconds 300 and quorum 2 (one
+ * sentinel cannot reach ODOWN, so the master stays SDOWN and no failover
+ * hides it). SENTINEL MASTER's flags and field names (s-down-time appears),
+ * the replica's flags, INFO sentinel's status, CKQUORUM, and SENTINEL SET's
+ * replies and errors, compared with a real sentinel in RESP2 and RESP3.
+ * Live only: the real sentinel works on its own schedule.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedKitSentinel, type RedKitSentinel } from '../../src/index.js';
+import { RawClient } from '../support/raw-client.js';
+import { freePort, liveOracle, redisServerPath, startRedisServer, type RedisProcess } from '../support/redis-server.js';
+import { decode, expectSame, type Cmd } from '../support/differential.js';
+
+let master: RedisProcess | undefined;
+let replica: RedisProcess | undefined;
+let sentinelProc: ChildProcess | undefined;
+let sentinelPort: number;
+let ours: RedKitSentinel | undefined;
+let dir: string | undefined;
+const open: RawClient[] = [];
+
+async function until(what: string, f: () => Promise<boolean>, ms = 15000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const asObject = (reply: unknown): Record<string, string> => {
+  let v = reply;
+  // RESP3 maps decode as { map: [k, v, ...] }
+  if (!Array.isArray(v)) v = (v as { map: unknown[] }).map;
+  const o: Record<string, string> = {};
+  const flat = v as unknown[];
+  for (let i = 0; i < flat.length; i += 2) o[flat[i] as string] = flat[i + 1] as string;
+  return o;
+};
+
+async function masterOf(port: number): Promise<Record<string, string>> {
+  const c = await RawClient.connect(port);
+  try {
+    return asObject(decode(await c.call('SENTINEL', 'MASTER', 'mymaster')));
+  } finally {
+    c.close();
+  }
+}
+
+describe.skipIf(!liveOracle)('a stopped master against redis-sentinel', () => {
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-sentinel-down-'));
+    master = await startRedisServer(['--dir', dir]);
+    replica = await startRedisServer(['--dir', dir, '--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(master.port)]);
+    sentinelPort = await freePort();
+    const conf = path.join(dir, 'sentinel.conf');
+    fs.writeFileSync(
+      conf,
+      `port ${sentinelPort}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor mymaster 127.0.0.1 ${master.port} 2\nsentinel down-after-milliseconds mymaster 300\n`,
+    );
+    sentinelProc = spawn(redisServerPath(), [conf, '--sentinel'], { stdio: 'ignore' });
+    ours = await startRedKitSentinel({ masterName: 'mymaster', replicas: 1, quorum: 2, downAfterMilliseconds: 300, logger: 'error' });
+    await until('the real sentinel to see the replica', async () => {
+      try {
+        const c = await RawClient.connect(sentinelPort);
+        const s = await c.call('SENTINEL', 'REPLICAS', 'mymaster');
+        c.close();
+        return s !== '*0\r\n';
+      } catch {
+        return false;
+      }
+    });
+    await master.stop();
+    await ours.master.stop();
+    await until('both sentinels to see the master down', async () => (await masterOf(sentinelPort)).flags.startsWith('s_down') && (await masterOf(ours!.port)).flags.startsWith('s_down'));
+  });
+
+  afterAll(async () => {
+    for (const c of open) c.close();
+    if (sentinelProc && sentinelProc.exitCode === null) {
+      const exited = new Promise((r) => sentinelProc!.once('exit', r));
+      sentinelProc.kill('SIGTERM');
+      await exited;
+    }
+    await replica?.stop();
+    await ours?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function clients(proto: 2 | 3): Promise<{ r: RawClient; k: RawClient }> {
+    const r = await RawClient.connect(sentinelPort);
+    const k = await RawClient.connect(ours!.port);
+    open.push(r, k);
+    if (proto === 3) for (const c of [r, k]) await c.call('HELLO', '3');
+    return { r, k };
+  }
+
+  it('SENTINEL MASTER: same flags and fields (s-down-time, no o-down-time); the replica as Redis shows it', async () => {
+    for (const proto of [2, 3] as const) {
+      const { r, k } = await clients(proto);
+      const rm = asObject(decode(await r.call('SENTINEL', 'MASTER', 'mymaster')));
+      const km = asObject(decode(await k.call('SENTINEL', 'MASTER', 'mymaster')));
+      expect(km.flags).toBe(rm.flags);
+      expect(km.flags).toBe('s_down,master,disconnected');
+      expect(Object.keys(km)).toEqual(Object.keys(rm));
+      expect(Object.keys(km)).toContain('s-down-time');
+      for (const f of ['last-ok-ping-reply', 'last-ping-reply', 's-down-time']) expect(Number(km[f])).toBeGreaterThan(0);
+      expect(km['down-after-milliseconds']).toBe(rm['down-after-milliseconds']);
+      expect(km.quorum).toBe('2');
+      const rr = (decode(await r.call('SENTINEL', 'REPLICAS', 'mymaster')) as unknown[]).map(asObject);
+      const kr = (decode(await k.call('SENTINEL', 'REPLICAS', 'mymaster')) as unknown[]).map(asObject);
+      expect(kr.map((x) => x.flags)).toEqual(rr.map((x) => x.flags));
+      expect(kr.map((x) => Object.keys(x))).toEqual(rr.map((x) => Object.keys(x)));
+      const status = (s: string) => /master0:name=mymaster,status=(\w+),/.exec(decode(s) as string)?.[1];
+      expect(status(await k.call('INFO', 'sentinel'))).toBe(status(await r.call('INFO', 'sentinel')));
+      expect(status(await k.call('INFO', 'sentinel'))).toBe('sdown');
+    }
+  });
+
+  it('CKQUORUM and SENTINEL SET: same replies and errors', async () => {
+    const steps: Cmd[] = [
+      ['SENTINEL', 'CKQUORUM', 'mymaster'],
+      ['SENTINEL', 'SET'],
+      ['SENTINEL', 'SET', 'mymaster'],
+      ['SENTINEL', 'SET', 'mymaster', 'down-after-milliseconds'],
+      ['SENTINEL', 'SET', 'nope', 'down-after-milliseconds', '300'],
+      ['SENTINEL', 'SET', 'mymaster', 'foo', '1'],
+      ['SENTINEL', 'SET', 'mymaster', 'down-after-milliseconds', '0'],
+      ['SENTINEL', 'SET', 'mymaster', 'down-after-milliseconds', 'abc'],
+      ['SENTINEL', 'SET', 'mymaster', 'down-after-milliseconds', '-5'],
+      ['SENTINEL', 'SET', 'mymaster', 'failover-timeout', '-1'],
+      ['SENTINEL', 'SET', 'mymaster', 'parallel-syncs', '0'],
+      ['SENTINEL', 'SET', 'mymaster', 'quorum', '0'],
+      ['SENTINEL', 'SET', 'mymaster', 'DOWN-AFTER-MILLISECONDS', '300', 'quorum', '2'],
+      ['SENTINEL', 'SET', 'mymaster', 'down-after-milliseconds', '300', 'bad'],
+      ['SENTINEL', 'SET', 'mymaster', 'parallel-syncs', '1', 'failover-timeout', '180000'],
+    ];
+    for (const proto of [2, 3] as const) {
+      const { r, k } = await clients(proto);
+      await expectSame(r, k, steps);
+      const rm = await masterOf(sentinelPort);
+      const km = await masterOf(ours!.port);
+      for (const f of ['down-after-milliseconds', 'quorum', 'parallel-syncs', 'failover-timeout']) expect(km[f]).toBe(rm[f]);
+    }
+  });
+});
