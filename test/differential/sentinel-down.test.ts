@@ -149,3 +149,100 @@ describe.skipIf(!liveOracle)('a stopped master against redis-sentinel', () => {
     }
   });
 });
+
+/** Events of a sentinel, as a subscriber of '*' receives them (RESP2 pmessage pushes). */
+async function subscribeAll(port: number): Promise<{ list: string[]; close: () => void }> {
+  const net = await import('node:net');
+  const list: string[] = [];
+  const s = net.connect({ host: '127.0.0.1', port });
+  let buf = '';
+  s.on('data', (d) => {
+    buf += d.toString('latin1');
+    for (;;) {
+      // *4 $8 pmessage $1 * $<n> channel $<n> message
+      const m = /^\*4\r\n\$8\r\npmessage\r\n\$1\r\n\*\r\n\$(\d+)\r\n/.exec(buf);
+      if (m === null) {
+        const sub = /^\*3\r\n\$10\r\npsubscribe\r\n\$1\r\n\*\r\n:1\r\n/.exec(buf);
+        if (sub !== null) {
+          buf = buf.slice(sub[0].length);
+          continue;
+        }
+        return;
+      }
+      let p = m[0].length;
+      const ch = buf.slice(p, p + Number(m[1]));
+      p += Number(m[1]) + 2;
+      const lm = /^\$(\d+)\r\n/.exec(buf.slice(p));
+      if (lm === null) return;
+      const len = Number(lm[1]);
+      p += lm[0].length;
+      if (buf.length < p + len + 2) return;
+      list.push(`${ch} ${buf.slice(p, p + len)}`);
+      buf = buf.slice(p + len + 2);
+    }
+  });
+  s.on('error', () => {});
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  s.write('*2\r\n$10\r\npsubscribe\r\n$1\r\n*\r\n');
+  return { list, close: () => s.destroy() };
+}
+
+describe.skipIf(!liveOracle)('a detected failure against redis-sentinel: the events', () => {
+  let m2: RedisProcess | undefined;
+  let r2: RedisProcess | undefined;
+  let proc: ChildProcess | undefined;
+  let ours2: RedKitSentinel | undefined;
+  let dir2: string | undefined;
+  const subs: Array<() => void> = [];
+
+  afterAll(async () => {
+    for (const c of subs) c();
+    if (proc && proc.exitCode === null) {
+      const exited = new Promise((r) => proc!.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    }
+    await r2?.stop();
+    await m2?.stop();
+    await ours2?.stop();
+    if (dir2) fs.rmSync(dir2, { recursive: true, force: true });
+  });
+
+  it('same events in the same order from +sdown to +slave, same messages once addresses and ids are named', async () => {
+    // down-after-milliseconds 1500, not less: redis-sentinel promotes with a MULTI that ends in CLIENT KILL
+    // TYPE normal, which closes its own link to the replica; with a down-after shorter than its reconnect
+    // period (1 s) that link alone makes extra +sdown/-sdown events mid-failover, which RedKit does not make.
+    dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-sentinel-events-'));
+    m2 = await startRedisServer(['--dir', dir2]);
+    r2 = await startRedisServer(['--dir', dir2, '--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(m2.port)]);
+    const port = await freePort();
+    const conf = path.join(dir2, 'sentinel.conf');
+    fs.writeFileSync(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir2}\nsentinel monitor mymaster 127.0.0.1 ${m2.port} 1\nsentinel down-after-milliseconds mymaster 1500\n`);
+    proc = spawn(redisServerPath(), [conf, '--sentinel'], { stdio: 'ignore' });
+    ours2 = await startRedKitSentinel({ masterName: 'mymaster', replicas: 1, downAfterMilliseconds: 1500, logger: 'error' });
+    await until('the real sentinel to see the replica', async () => {
+      try {
+        const c = await RawClient.connect(port);
+        const s = await c.call('SENTINEL', 'REPLICAS', 'mymaster');
+        c.close();
+        return s !== '*0\r\n';
+      } catch {
+        return false;
+      }
+    });
+    const theirs = await subscribeAll(port);
+    const mine = await subscribeAll(ours2.port);
+    subs.push(theirs.close, mine.close);
+    const oursMaster = ours2.master;
+    const oursReplica = ours2.replicas[0];
+    await m2.stop();
+    await oursMaster.stop();
+    const done = (l: string[]) => l.some((e) => e.startsWith('+slave '));
+    await until('both failovers', async () => done(theirs.list) && done(mine.list), 30000);
+    const named = (l: string[], master: number, replica: number) =>
+      l
+        .slice(0, l.findIndex((e) => e.startsWith('+slave ')) + 1)
+        .map((e) => e.replaceAll(String(master), 'M').replaceAll(String(replica), 'R').replace(/[0-9a-f]{40}/, 'ID'));
+    expect(named(mine.list, oursMaster.port, oursReplica.port)).toEqual(named(theirs.list, m2.port, r2.port));
+  });
+});
