@@ -577,10 +577,12 @@ export class RedKitSentinel {
     const candidates = this.replicasOf(old);
     const chosen = replica ?? candidates.sort((a, b) => replicationOf(b.server).master.offset - replicationOf(a.server).master.offset)[0];
     if (chosen === undefined || !candidates.includes(chosen)) throw new ReplyError('NOGOODSLAVE No suitable replica to promote');
+    // A master that is stopped or seen down cannot be paused or re-pointed (Redis's SLAVEOF would not reach it).
+    const unreachable = !old.server.isListening || (this.insts.get(old)?.sdown ?? false);
     this.failing = true;
     try {
       this.beginFailover(old);
-      await this.promote(old, chosen, false);
+      await this.promote(old, chosen, unreachable);
     } finally {
       this.failing = false;
       this.promoting = null;

@@ -134,6 +134,23 @@ describe('a master that stops (virtual clock)', () => {
   });
 });
 
+describe('SENTINEL FAILOVER with the master stopped', () => {
+  it('promotes a replica at once; the stopped master is not touched', async () => {
+    sentinel = await startRedKitSentinel({ replicas: 1, logger: 'error' });
+    const ev = await events(sentinel);
+    const old = sentinel.master;
+    await old.stop();
+    const c = new Redis(sentinel.port);
+    cleanup.push(() => c.disconnect());
+    expect(await c.call('SENTINEL', 'FAILOVER', 'mymaster')).toBe('OK');
+    await ev.next('+switch-master');
+    expect(sentinel.master).not.toBe(old);
+    expect(old.role).toBe('master');
+    expect(ev.list.some((e) => e.startsWith('+sdown'))).toBe(false);
+    expect(await c.call('SENTINEL', 'get-master-addr-by-name', 'mymaster')).toEqual([sentinel.master.host, String(sentinel.master.port)]);
+  });
+});
+
 describe('clients across a detected failure', () => {
   it('ioredis (sentinels): an INCR loop goes on across master.stop() with every answer the next integer', async () => {
     sentinel = await startRedKitSentinel({ replicas: 2, logger: 'error' });
