@@ -244,6 +244,37 @@ describe('servers that hang (real clock, small down-after-milliseconds)', () => 
   });
 });
 
+describe('a master that answers again', () => {
+  it('no replica to promote: the failover aborts (-failover-abort-no-good-slave); -sdown and -odown once it answers', async () => {
+    sentinel = await startRedKitSentinel({ replicas: 0, downAfterMilliseconds: 300, logger: 'error' });
+    const ev = await events(sentinel);
+    const m = sentinel.master;
+    m.faults.add({ hang: true });
+    await ev.next('-failover-abort-no-good-slave');
+    const desc = `master mymaster ${m.host} ${m.port}`;
+    const c = new Redis(sentinel.port);
+    cleanup.push(() => c.disconnect());
+    const flags = async () => ((await fields(sentinel!, 'MASTER', 'mymaster')) as Record<string, string>).flags;
+    expect(await flags()).toBe('s_down,o_down,master');
+    m.faults.clear();
+    await ev.next('-odown');
+    expect(ev.list).toEqual([
+      `+sdown ${desc}`,
+      `+odown ${desc} #quorum 1/1`,
+      '+new-epoch 1',
+      `+try-failover ${desc}`,
+      `+vote-for-leader ${sentinel.myid} 1`,
+      `+elected-leader ${desc}`,
+      `+failover-state-select-slave ${desc}`,
+      `-failover-abort-no-good-slave ${desc}`,
+      `-sdown ${desc}`,
+      `-odown ${desc}`,
+    ]);
+    expect(await flags()).toBe('master');
+    expect(sentinel.master).toBe(m);
+  });
+});
+
 describe('__sentinel__:hello', () => {
   it('a subscriber of the master sees the sentinel hello every 2 s of the clock', async () => {
     sentinel = await startRedKitSentinel({ replicas: 1, logger: 'error' });
