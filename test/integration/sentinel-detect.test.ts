@@ -226,6 +226,18 @@ describe('servers that hang (real clock, small down-after-milliseconds)', () => 
     expect(old.role).toBe('replica');
   });
 
+  it('a master whose every command closes the connection (a drop fault) is down and failed over', async () => {
+    sentinel = await startRedKitSentinel({ replicas: 1, downAfterMilliseconds: 300, logger: 'error' });
+    const ev = await events(sentinel);
+    const old = sentinel.master;
+    old.faults.add({ drop: true });
+    const sw = await ev.next('+switch-master');
+    const now = sentinel.master;
+    expect(sw).toBe(`+switch-master mymaster ${old.host} ${old.port} ${now.host} ${now.port}`);
+    expect(ev.list.slice(0, 2).map((e) => e.split(' ')[0])).toEqual(['+sdown', '+odown']);
+    expect(now.role).toBe('master');
+  });
+
   it('a replica that hangs is +sdown and -sdown when it answers again; the master is not failed over', async () => {
     sentinel = await startRedKitSentinel({ replicas: 1, downAfterMilliseconds: 300, logger: 'error' });
     const ev = await events(sentinel);
