@@ -834,7 +834,13 @@ export class RedKitSentinel {
           setImmediate(() => this.failover().catch((e) => s.logger.error(`failover failed: ${(e as Error).message}`)));
           return OK;
         }),
-        'is-master-down-by-addr': sub(6, () => [0, '*', 0]),
+        'is-master-down-by-addr': sub(6, (_c, a) => {
+          if (!/^-?\d+$/.test(a[2]) || !Number.isSafeInteger(Number(a[2]))) throw new ReplyError('ERR value is not an integer or out of range');
+          // Is this master down for this sentinel? (No other sentinel ever asks for a vote here.)
+          const m = this.current;
+          const down = a[0] === m.host && Number.parseInt(a[1], 10) === m.port && (this.insts.get(m)?.sdown ?? false);
+          return [down ? 1 : 0, '*', 0];
+        }),
         help: sub(2, () => HELP.map((l) => new SimpleString(l))),
       },
     });

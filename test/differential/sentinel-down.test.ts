@@ -122,6 +122,17 @@ describe.skipIf(!liveOracle)('a stopped master against redis-sentinel', () => {
     }
   });
 
+  it('IS-MASTER-DOWN-BY-ADDR: the stopped master is down for both, another address is not', async () => {
+    for (const proto of [2, 3] as const) {
+      const { r, k } = await clients(proto);
+      const ask = (c: RawClient, port: number, epoch = '0') => c.call('SENTINEL', 'IS-MASTER-DOWN-BY-ADDR', '127.0.0.1', String(port), epoch, '*');
+      expect(await ask(k, ours!.master.port)).toBe(await ask(r, master!.port));
+      expect(await ask(k, ours!.master.port)).toBe('*3\r\n:1\r\n$1\r\n*\r\n:0\r\n');
+      expect(await ask(k, 1)).toBe(await ask(r, 1));
+      expect(await ask(k, ours!.master.port, 'x')).toBe(await ask(r, master!.port, 'x'));
+    }
+  });
+
   it('CKQUORUM and SENTINEL SET: same replies and errors', async () => {
     const steps: Cmd[] = [
       ['SENTINEL', 'CKQUORUM', 'mymaster'],
