@@ -255,5 +255,21 @@ describe.skipIf(!liveOracle)('a detected failure against redis-sentinel: the eve
         .slice(0, l.findIndex((e) => e.startsWith('+slave ')) + 1)
         .map((e) => e.replaceAll(String(master), 'M').replaceAll(String(replica), 'R').replace(/[0-9a-f]{40}/, 'ID'));
     expect(named(mine.list, oursMaster.port, oursReplica.port)).toEqual(named(theirs.list, m2.port, r2.port));
+    // The old master, remembered as a replica, is SDOWN down-after-milliseconds later: same flags and fields.
+    const sdownSlave = (l: string[]) => l.some((e) => e.startsWith('+sdown slave'));
+    await until('the old master SDOWN as a replica', async () => sdownSlave(theirs.list) && sdownSlave(mine.list), 30000);
+    const replicasOf = async (p: number) => {
+      const c = await RawClient.connect(p);
+      try {
+        return (decode(await c.call('SENTINEL', 'REPLICAS', 'mymaster')) as unknown[]).map(asObject);
+      } finally {
+        c.close();
+      }
+    };
+    const theirOld = (await replicasOf(port)).find((x) => x.port === String(m2!.port));
+    const ourOld = (await replicasOf(ours2.port)).find((x) => x.port === String(oursMaster.port));
+    expect(ourOld?.flags).toBe(theirOld?.flags);
+    expect(Object.keys(ourOld ?? {})).toEqual(Object.keys(theirOld ?? {}));
+    for (const f of ['runid', 'master-host', 'master-port', 'master-link-status', 'info-refresh']) expect(ourOld?.[f]).toBe(theirOld?.[f]);
   });
 });
