@@ -271,5 +271,15 @@ describe.skipIf(!liveOracle)('a detected failure against redis-sentinel: the eve
     expect(ourOld?.flags).toBe(theirOld?.flags);
     expect(Object.keys(ourOld ?? {})).toEqual(Object.keys(theirOld ?? {}));
     for (const f of ['runid', 'master-host', 'master-port', 'master-link-status', 'info-refresh']) expect(ourOld?.[f]).toBe(theirOld?.[f]);
+    // The hello a subscriber of the new master sees.
+    const h1 = await subscribeAll(r2.port);
+    const h2 = await subscribeAll(oursReplica.port);
+    subs.push(h1.close, h2.close);
+    const hello = (l: string[]) => l.find((e) => e.startsWith('__sentinel__:hello '));
+    await until('a hello from both', async () => hello(h1.list) !== undefined && hello(h2.list) !== undefined, 10000);
+    const nameHello = (e: string, sentinelPort: number, m: number) =>
+      e.replaceAll(String(sentinelPort), 'S').replaceAll(String(m), 'M').replace(/[0-9a-f]{40}/, 'ID');
+    expect(nameHello(hello(h2.list)!, ours2.port, oursReplica.port)).toBe(nameHello(hello(h1.list)!, port, r2.port));
+    expect(nameHello(hello(h2.list)!, ours2.port, oursReplica.port)).toBe('__sentinel__:hello 127.0.0.1,S,ID,1,mymaster,127.0.0.1,M,1');
   });
 });
