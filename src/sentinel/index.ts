@@ -457,7 +457,10 @@ export class RedKitSentinel {
       // just as a clock was moved forward would otherwise wait for down-after in real time.)
       elapsed = now - Math.min(i.lastAvailTime, i.actPingTime !== 0 ? i.actPingTime : Infinity);
     } else if (i.actPingTime !== 0) {
-      if (realDateNow() - i.actPingReal >= Math.min(this.downAfter, REPLY_GRACE_MS)) elapsed = now - i.actPingTime;
+      const waited = realDateNow() - i.actPingReal;
+      const grace = Math.min(this.downAfter, REPLY_GRACE_MS);
+      if (waited >= grace) elapsed = now - i.actPingTime;
+      else if (now - i.actPingTime > this.downAfter) this.recheckAfter(grace - waited);
     } else if (!i.link.connected) {
       // Connecting again to a server that answered before: not answering yet.
       elapsed = now - i.lastAvailTime;
@@ -476,6 +479,23 @@ export class RedKitSentinel {
       i.sdown = false;
       this.publish('-sdown', this.describe(i.node));
     }
+  }
+
+  private recheck: ReturnType<typeof setTimeout> | null = null;
+
+  /** Check again after `ms` of real time (a clock that does not run by itself would not tick). */
+  private recheckAfter(ms: number): void {
+    if (this.recheck !== null) return;
+    this.recheck = realSetTimeout(() => {
+      this.recheck = null;
+      if (this.stopped) return;
+      try {
+        this.monitor();
+      } catch (e) {
+        this.server.logger.error(`sentinel timer: ${(e as Error)?.stack ?? String(e)}`);
+      }
+    }, Math.max(1, ms));
+    this.recheck.unref?.();
   }
 
   private checkObjectivelyDown(mi: Instance, now: number): void {
@@ -882,6 +902,8 @@ export class RedKitSentinel {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
+    if (this.recheck !== null) clearTimeout(this.recheck);
+    this.recheck = null;
     for (const i of this.insts.values()) i.link.dispose();
     await this.server.close();
     this.server.store.dispose();

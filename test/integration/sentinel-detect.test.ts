@@ -151,6 +151,29 @@ describe('SENTINEL FAILOVER with the master stopped', () => {
   });
 });
 
+describe('a server that hangs on a frozen clock', () => {
+  it('is +sdown once a PING has waited past down-after-milliseconds: one advance sends it, the next one makes it overdue', async () => {
+    sentinel = await startRedKitSentinel({ replicas: 1, clock: 'frozen', logger: 'error' });
+    const ev = await events(sentinel);
+    const r = sentinel.replicas[0];
+    r.faults.add({ hang: true });
+    sentinel.clock.advance('2s');
+    // the PING is sent (and hangs): the sentinel reports it as pending
+    for (;;) {
+      const reps = (await fields(sentinel, 'REPLICAS', 'mymaster')) as Array<Record<string, string>>;
+      if (reps[0]['link-pending-commands'] !== '0') break;
+      await tick();
+    }
+    expect(ev.list).toEqual([]);
+    sentinel.clock.advance('31s');
+    const down = await ev.next('+sdown');
+    expect(down).toBe(`+sdown slave ${r.host}:${r.port} ${r.host} ${r.port} @ mymaster ${sentinel.master.host} ${sentinel.master.port}`);
+    const reps = (await fields(sentinel, 'REPLICAS', 'mymaster')) as Array<Record<string, string>>;
+    expect(reps[0]['last-ping-sent']).toBe('31000');
+    expect(reps[0].flags).toBe('s_down,slave');
+  });
+});
+
 describe('clients across a detected failure', () => {
   it('ioredis (sentinels): an INCR loop goes on across master.stop() with every answer the next integer', async () => {
     sentinel = await startRedKitSentinel({ replicas: 2, logger: 'error' });
