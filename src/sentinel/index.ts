@@ -844,7 +844,15 @@ export class RedKitSentinel {
           return new SimpleString('OK 1 usable Sentinels. Quorum and failover authorization can be reached');
         }),
         myid: sub(2, () => this.myid),
-        reset: sub(3, (_c, a) => (globMatch(a[0], this.masterName, false) ? 1 : 0)),
+        reset: sub(3, (_c, a) => {
+          if (!globMatch(a[0], this.masterName, false)) return 0;
+          // Redis forgets what it observed of the master and its replicas and starts over.
+          if (!this.failing) {
+            this.resetInstances();
+            this.publish('+reset-master', this.describeMaster(this.current));
+          }
+          return 1;
+        }),
         set: sub(-5, (_c, a) => this.set(a)),
         failover: sub(3, async (_c, a) => {
           this.checkName(a[0]);

@@ -119,6 +119,19 @@ describe('a master that stops (virtual clock)', () => {
     expect(sentinel.master).not.toBe(old);
   });
 
+  it('SENTINEL RESET forgets what was observed (+reset-master)', async () => {
+    sentinel = await startRedKitSentinel({ replicas: 1, logger: 'error' });
+    const ev = await events(sentinel);
+    const c = new Redis(sentinel.port);
+    cleanup.push(() => c.disconnect());
+    const m = sentinel.master;
+    expect(await c.call('SENTINEL', 'RESET', 'nomatch*')).toBe(0);
+    expect(await c.call('SENTINEL', 'RESET', 'my*')).toBe(1);
+    expect(ev.list).toEqual([`+reset-master master mymaster ${m.host} ${m.port}`]);
+    const f = (await fields(sentinel, 'MASTER', 'mymaster')) as Record<string, string>;
+    expect(Number(f['role-reported-time'])).toBeLessThan(1000);
+  });
+
   it('SENTINEL SET mymaster down-after-milliseconds changes when a stopped master is down', async () => {
     sentinel = await startRedKitSentinel({ replicas: 1, logger: 'error' });
     const ev = await events(sentinel);
