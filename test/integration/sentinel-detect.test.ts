@@ -293,8 +293,8 @@ describe('servers that hang (real clock, small down-after-milliseconds)', () => 
 });
 
 describe('a master that answers again', () => {
-  it('no replica to promote: the failover aborts (-failover-abort-no-good-slave); -sdown and -odown once it answers', async () => {
-    sentinel = await startRedKitSentinel({ replicas: 0, downAfterMilliseconds: 300, logger: 'error' });
+  it('no replica to promote: the failover aborts (-failover-abort-no-good-slave), is tried again after 2 x failover-timeout; -sdown and -odown once it answers', async () => {
+    sentinel = await startRedKitSentinel({ replicas: 0, downAfterMilliseconds: 300, failoverTimeout: 60000, logger: 'error' });
     const ev = await events(sentinel);
     const m = sentinel.master;
     m.faults.add({ hang: true });
@@ -304,6 +304,23 @@ describe('a master that answers again', () => {
     cleanup.push(() => c.disconnect());
     const flags = async () => ((await fields(sentinel!, 'MASTER', 'mymaster')) as Record<string, string>).flags;
     expect(await flags()).toBe('s_down,o_down,master');
+    // No new attempt before 2 x failover-timeout; one after.
+    const tries = () => ev.list.filter((e) => e.startsWith('+try-failover')).length;
+    sentinel.clock.advance('110s');
+    await flags();
+    expect(tries()).toBe(1);
+    sentinel.clock.advance('11s');
+    while (ev.list.filter((e) => e.startsWith('-failover-abort-no-good-slave')).length < 2) await tick();
+    expect(tries()).toBe(2);
+    expect(ev.list.filter((e) => e.startsWith('+new-epoch'))).toEqual(['+new-epoch 1', '+new-epoch 2']);
+    expect(ev.list.splice(8, 6)).toEqual([
+      '+new-epoch 2',
+      `+try-failover ${desc}`,
+      `+vote-for-leader ${sentinel.myid} 2`,
+      `+elected-leader ${desc}`,
+      `+failover-state-select-slave ${desc}`,
+      `-failover-abort-no-good-slave ${desc}`,
+    ]);
     m.faults.clear();
     await ev.next('-odown');
     expect(ev.list).toEqual([
