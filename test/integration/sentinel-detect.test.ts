@@ -107,6 +107,24 @@ describe('a master that stops (virtual clock)', () => {
     expect(info).toContain(`master0:name=mymaster,status=ok,address=${now.host}:${now.port},slaves=2,sentinels=1`);
   });
 
+  it('servers with a password: the sentinel AUTHs, healthy servers stay up however far the clock moves; a stopped master fails over', async () => {
+    sentinel = await startRedKitSentinel({ replicas: 1, password: 'pw', logger: 'error' });
+    const ev = await events(sentinel);
+    for (let k = 0; k < 3; k++) {
+      sentinel.clock.advance('31s');
+      // a round trip through the sentinel: the checks of that tick have run
+      const m = (await fields(sentinel, 'MASTER', 'mymaster')) as Record<string, string>;
+      expect(m.flags).toBe('master');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    expect(ev.list).toEqual([]);
+    const old = sentinel.master;
+    await old.stop();
+    sentinel.clock.advance('31s');
+    await ev.next('+switch-master');
+    expect(sentinel.master).not.toBe(old);
+  });
+
   it('a frozen clock: nothing happens until it is advanced', async () => {
     sentinel = await startRedKitSentinel({ replicas: 1, clock: 'frozen', logger: 'error' });
     const ev = await events(sentinel);
