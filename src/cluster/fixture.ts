@@ -330,6 +330,8 @@ export class RedKitCluster {
 
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.redkit.stop()));
+    // The nodes leave the shared clock alone (RedKit.stop); a clock the cluster made is released here.
+    if (!(this.options.clock instanceof Clock)) this.clock.dispose();
   }
 }
 

@@ -111,6 +111,8 @@ export class RedKit {
       if (options.clock !== undefined && options.clock !== 'real') throw notInUpstream('the virtual clock', options.upstream);
     }
     this.localClock = options.clock instanceof Clock ? options.clock : new Clock(options.clock ?? 'real');
+    // A clock passed in belongs to the caller (servers sharing it stop one by one): stop() leaves it alone.
+    this.sharedClock = options.clock instanceof Clock;
     this.server = createServer({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 0,
