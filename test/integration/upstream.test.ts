@@ -265,6 +265,8 @@ describe('HELLO 3, faults, state', () => {
 
   it('hang holds the command before the upstream (released by faults.clear()); partial cuts the upstream reply', async () => {
     const c = await raw();
+    // c's upstream connection exists before d connects (the replayed oracle numbers connections in order)
+    expect(await c.call('PING')).toBe('+PONG\r\n');
     redkit.faults.add({ command: 'INCR', hang: true });
     const held = c.call('INCR', 'n');
     await redkit.recorder.waitFor('INCR', { when: 'received' });
