@@ -146,6 +146,15 @@ const MAXBITS = 26;
 const MAXASIZE = 1 << MAXBITS;
 
 /** A hash node. Slots of the node vector hold null until a key is placed (C: key nil). */
+/** A node part's shape (LuaTable.nodeLayout): per slot the index of its key (-1: empty), the slot of the next node in its chain (-1: none) and the key's hash. */
+export interface NodeLayout {
+  size: number;
+  lastfree: number;
+  slot: Int32Array;
+  next: Int32Array;
+  h: Int32Array;
+}
+
 export class Node {
   val: LuaValue = undefined;
   next: Node | null = null;
@@ -529,6 +538,64 @@ export class LuaTable {
     mp.key = key;
     mp.h = h;
     return mp;
+  }
+
+  /**
+   * The shape of this table's node part, for rebuilding the same table from the same string keys
+   * stored in the same order (`fromLayout`): `pos` gives each key's index in that sequence (its last
+   * occurrence). Undefined when the table is not such a table (array part, dead nodes, other keys).
+   */
+  nodeLayout(pos: Map<string, number>): NodeLayout | undefined {
+    if (this.arr.length !== 0 || this.metatable !== undefined) return undefined;
+    const nodes = this.nodes;
+    const size = nodes.length;
+    const slot = new Int32Array(size);
+    const next = new Int32Array(size);
+    const h = new Int32Array(size);
+    for (let i = 0; i < size; i++) {
+      const n = nodes[i]!;
+      if (n === null) {
+        slot[i] = -1;
+        continue;
+      }
+      const p = typeof n.key === 'string' ? pos.get(n.key) : undefined;
+      if (p === undefined || n.val === undefined) return undefined;
+      slot[i] = p;
+      next[i] = n.next === null ? -1 : n.next.idx;
+      h[i] = n.h;
+    }
+    return { size, lastfree: this.lastfree, slot, next, h };
+  }
+
+  /**
+   * The table that storing vals[i] at keys[i] in order into a new table makes, whose node part
+   * `layout` (from nodeLayout of such a table) describes: same slots, chains and free pointer.
+   */
+  static fromLayout(layout: NodeLayout, keys: string[], vals: LuaValue[]): LuaTable {
+    const t = new LuaTable();
+    const size = layout.size;
+    if (size === 0) return t;
+    const nodes = newNodeVector(size);
+    const big = size > SMALL_NODES;
+    const map: Map<LuaValue, Node> = big ? new Map() : EMPTY_MAP;
+    const { slot, next, h } = layout;
+    for (let i = 0; i < size; i++) {
+      const p = slot[i];
+      if (p < 0) continue;
+      const n = new Node(i, keys[p]);
+      n.h = h[i];
+      n.val = vals[p];
+      nodes[i] = n;
+      if (big) map.set(n.key, n);
+    }
+    for (let i = 0; i < size; i++) {
+      const x = next[i];
+      if (slot[i] >= 0 && x >= 0) nodes[i]!.next = nodes[x];
+    }
+    t.nodes = nodes;
+    t.map = map;
+    t.lastfree = layout.lastfree;
+    return t;
   }
 
   /** luaH_set after a rehash: the key may now live in the array part. */

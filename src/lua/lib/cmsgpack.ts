@@ -4,7 +4,7 @@
  * type, others as float32 when exact else float64; a table is an array when its keys are exactly
  * 1..n (table_is_an_array), else a map; tables nested 16 deep encode as nil.
  */
-import { LuaTable, argError, luaLError, nativeFunction, typeError, type LuaValue } from '../value.js';
+import { LuaTable, argError, luaLError, nativeFunction, typeError, type LuaValue, type NodeLayout } from '../value.js';
 import { numberToString, str2number } from './format.js';
 
 const MAX_NESTING = 16;
@@ -169,6 +169,51 @@ interface Frame {
   index: number;
   key: LuaValue;
   haveKey: boolean;
+  /**
+   * A small map whose keys so far are strings and values non-nil: its pairs are collected here and
+   * stored at the end (nothing can observe the table before), where a table of the same key
+   * sequence seen before is built from its recorded layout (layouts). null: stored as they come.
+   */
+  ks: string[] | null;
+  vs: LuaValue[] | null;
+}
+
+/** Maps of at most this many pairs go through the layout cache. */
+const LAYOUT_MAX_PAIRS = 32;
+/** Key sequences remembered (then no new ones: the cache only saves work). */
+const LAYOUT_MAX_ENTRIES = 256;
+/**
+ * Node part layouts of unpacked maps by key sequence (keys joined with U+0100, which no byte string
+ * holds). Filling a new table with the same string keys in the same order always gives the same
+ * node part (the hashes and the insertion history are the same), so a map unpacked again (a job
+ * queue's option maps: the same keys every time) is built in one pass instead of ~log2(n) rehashes.
+ * null: the sequence gave a table nodeLayout cannot describe.
+ */
+const layouts = new Map<string, NodeLayout | null>();
+
+/** Store a collected map's pairs in f.t in order, and go on storing as they come. */
+function flushPairs(f: Frame): void {
+  const ks = f.ks!;
+  const vs = f.vs!;
+  for (let i = 0; i < ks.length; i++) f.t.set(ks[i], vs[i]);
+  f.ks = null;
+  f.vs = null;
+}
+
+/** The table of a map whose pairs were all collected (string keys, non-nil values). */
+function finishPairs(f: Frame): LuaTable {
+  const ks = f.ks!;
+  const vs = f.vs!;
+  const sig = ks.join('\u0100');
+  const layout = layouts.get(sig);
+  if (layout !== undefined && layout !== null) return LuaTable.fromLayout(layout, ks, vs);
+  flushPairs(f);
+  if (layout === undefined && layouts.size < LAYOUT_MAX_ENTRIES) {
+    const pos = new Map<string, number>();
+    for (let i = 0; i < ks.length; i++) pos.set(ks[i], i);
+    layouts.set(sig, f.t.nodeLayout(pos) ?? null);
+  }
+  return f.t;
 }
 
 /** Stack slots the C decoder holds for the containers being filled (array: table + index; map: table [+ key]). */
@@ -323,7 +368,11 @@ function decode(c: Cursor): LuaValue {
       const tbl = direct ? new LuaTable(pow2ceil(clen), 0) : new LuaTable();
       if (!isMap) c.checkStack(slots + 2, 'in function mp_decode_to_lua_array');
       if (clen > 0) {
-        const f: Frame = { t: tbl, map: isMap, direct, left: clen, index: 1, key: undefined, haveKey: false };
+        const collect = isMap && clen <= LAYOUT_MAX_PAIRS;
+        const f: Frame = {
+          t: tbl, map: isMap, direct, left: clen, index: 1, key: undefined, haveKey: false,
+          ks: collect ? [] : null, vs: collect ? [] : null,
+        };
         frames.push(f);
         slots += frameSlots(f);
         container = true;
@@ -342,7 +391,16 @@ function decode(c: Cursor): LuaValue {
         break;
       }
       if (f.map) {
-        f.t.set(f.key, v);
+        const k = f.key;
+        if (f.ks !== null) {
+          if (typeof k === 'string' && v !== undefined) {
+            f.ks.push(k);
+            f.vs!.push(v);
+          } else {
+            flushPairs(f);
+            f.t.set(k, v);
+          }
+        } else f.t.set(k, v);
         f.key = undefined;
         f.haveKey = false;
       } else if (f.direct && v !== undefined) {
@@ -360,7 +418,7 @@ function decode(c: Cursor): LuaValue {
         break;
       }
       frames.pop();
-      v = f.t;
+      v = f.ks !== null ? finishPairs(f) : f.t;
     }
   }
 }
