@@ -170,12 +170,17 @@ interface Frame {
   key: LuaValue;
   haveKey: boolean;
   /**
-   * A small map whose keys so far are strings and values non-nil: its pairs are collected here and
+   * A small map whose keys so far are strings: its pairs (nil values too) are collected here and
    * stored at the end (nothing can observe the table before), where a table of the same key
    * sequence seen before is built from its recorded layout (layouts). null: stored as they come.
    */
   ks: string[] | null;
   vs: LuaValue[] | null;
+  /**
+   * An array that had a nil item (no longer `direct`): with vs non-null, its items from index
+   * `from` on are collected in vs and the table is built at the end as for maps (by nil pattern).
+   */
+  from: number;
 }
 
 /** Maps of at most this many pairs go through the layout cache. */
@@ -183,8 +188,8 @@ const LAYOUT_MAX_PAIRS = 32;
 /** Key sequences remembered (then no new ones: the cache only saves work). */
 const LAYOUT_MAX_ENTRIES = 256;
 /**
- * Node part layouts of unpacked maps by key sequence (keys joined with U+0100, which no byte string
- * holds). Filling a new table with the same string keys in the same order always gives the same
+ * Table layouts of unpacked maps by key sequence (each key followed by U+0100, or U+0102 when its
+ * value is nil: no byte string holds them), and of arrays with nils by nil pattern (U+0101, where the nils start, a 0/1 per item after). Filling a new table with the same string keys in the same order always gives the same
  * node part (the hashes and the insertion history are the same), so a map unpacked again (a job
  * queue's option maps: the same keys every time) is built in one pass instead of ~log2(n) rehashes.
  * null: the sequence gave a table nodeLayout cannot describe.
@@ -200,11 +205,13 @@ function flushPairs(f: Frame): void {
   f.vs = null;
 }
 
-/** The table of a map whose pairs were all collected (string keys, non-nil values). */
+/** The table of a map whose pairs were all collected (string keys). */
 function finishPairs(f: Frame): LuaTable {
   const ks = f.ks!;
   const vs = f.vs!;
-  const sig = ks.join('\u0100');
+  // where values are nil matters too: a later key may take over a dead node's slot (and its key)
+  let sig = '';
+  for (let i = 0; i < ks.length; i++) sig += ks[i] + (vs[i] === undefined ? '\u0102' : '\u0100');
   const layout = layouts.get(sig);
   if (layout !== undefined && layout !== null) return LuaTable.fromLayout(layout, ks, vs);
   flushPairs(f);
@@ -213,6 +220,27 @@ function finishPairs(f: Frame): LuaTable {
     for (let i = 0; i < ks.length; i++) pos.set(ks[i], i);
     layouts.set(sig, f.t.nodeLayout(pos) ?? null);
   }
+  return f.t;
+}
+
+/**
+ * The table of a small array with nils: items 1..from-1 (non-nil) are in f.t's array part, the
+ * rest in f.vs. Its layout depends only on where the nils are.
+ */
+function finishItems(f: Frame): LuaTable {
+  const vs = f.vs!;
+  const from = f.from;
+  let sig = '\u0101' + String.fromCharCode(from);
+  for (let i = 0; i < vs.length; i++) sig += vs[i] === undefined ? '0' : '1';
+  const layout = layouts.get(sig);
+  if (layout !== undefined && layout !== null) {
+    const all = f.t.arr.slice(0, from - 1);
+    for (let i = 0; i < vs.length; i++) all.push(vs[i]);
+    return LuaTable.fromLayout(layout, null, all);
+  }
+  for (let i = 0; i < vs.length; i++) f.t.set(from + i, vs[i]);
+  f.vs = null;
+  if (layout === undefined && layouts.size < LAYOUT_MAX_ENTRIES) layouts.set(sig, f.t.nodeLayout(null) ?? null);
   return f.t;
 }
 
@@ -371,7 +399,7 @@ function decode(c: Cursor): LuaValue {
         const collect = isMap && clen <= LAYOUT_MAX_PAIRS;
         const f: Frame = {
           t: tbl, map: isMap, direct, left: clen, index: 1, key: undefined, haveKey: false,
-          ks: collect ? [] : null, vs: collect ? [] : null,
+          ks: collect ? [] : null, vs: collect ? [] : null, from: 0,
         };
         frames.push(f);
         slots += frameSlots(f);
@@ -393,7 +421,7 @@ function decode(c: Cursor): LuaValue {
       if (f.map) {
         const k = f.key;
         if (f.ks !== null) {
-          if (typeof k === 'string' && v !== undefined) {
+          if (typeof k === 'string') {
             f.ks.push(k);
             f.vs!.push(v);
           } else {
@@ -410,15 +438,22 @@ function decode(c: Cursor): LuaValue {
         if (f.direct) {
           f.direct = false;
           f.t.arr.length = pow2ceil(f.index - 1);
+          if (f.index - 1 + f.left <= LAYOUT_MAX_PAIRS) {
+            f.vs = [];
+            f.from = f.index;
+          }
         }
-        f.t.set(f.index++, v);
+        if (f.vs !== null) {
+          f.vs.push(v);
+          f.index++;
+        } else f.t.set(f.index++, v);
       }
       if (--f.left > 0) {
         slots += frameSlots(f);
         break;
       }
       frames.pop();
-      v = f.ks !== null ? finishPairs(f) : f.t;
+      v = f.vs === null ? f.t : f.map ? finishPairs(f) : finishItems(f);
     }
   }
 }
