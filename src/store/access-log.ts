@@ -19,7 +19,9 @@
  * of one per access, and compaction is rare. `recent` is emptied when the
  * tick changes, when it reaches RECENT_MAX keys (it only saves work) and when
  * a compaction starts (entries set aside may be dropped for keys deleted
- * meanwhile, so any later access must be logged again).
+ * meanwhile, so any later access must be logged again). When it fills up
+ * having saved fewer accesses than it holds (random keys), it is not used
+ * for the rest of the tick: on such workloads it would only add its cost.
  */
 
 /** Old-log entries compacted per recorded access: the old log is done before the new one can double. */
@@ -51,6 +53,10 @@ export class AccessLog {
   private index: Map<string, number> | null = null;
   /** Keys logged at clock `cpClock` since the tick began (or the last reset): logging them again changes nothing. */
   private recent = new Set<string>();
+  /** Whether `recent` is used in this tick (it is not once it filled up with fewer repeats than keys). */
+  private dedup = true;
+  /** Accesses `recent` saved since it was last emptied. */
+  private hits = 0;
 
   /** Entries held (both logs while a compaction runs). */
   get length(): number {
@@ -64,9 +70,21 @@ export class AccessLog {
       this.cps.push(this.keys.length, clock);
       this.cpClock = clock;
       if (recent.size !== 0) recent.clear();
-    } else if (recent.has(key)) return;
-    else if (recent.size >= RECENT_MAX) recent.clear();
-    recent.add(key);
+      this.dedup = true;
+      this.hits = 0;
+    } else if (this.dedup) {
+      if (recent.has(key)) {
+        this.hits++;
+        return;
+      }
+      if (recent.size >= RECENT_MAX) {
+        recent.clear();
+        // fewer repeats than new keys (random keys): the set costs more than it saves, until the next tick
+        if (this.hits < RECENT_MAX) this.dedup = false;
+        this.hits = 0;
+      }
+    }
+    if (this.dedup) recent.add(key);
     this.keys.push(key);
     this.index = null;
     if (this.old !== null) this.step(live);

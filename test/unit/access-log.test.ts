@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Clock } from '../../src/clock/clock.js';
-import type { AccessLog } from '../../src/store/access-log.js';
+import { AccessLog } from '../../src/store/access-log.js';
 import { Store } from '../../src/store/store.js';
 
 /** The LRU access log must give every key the time of its last access, across compactions. */
@@ -122,5 +122,27 @@ describe('accesses within one LRU tick', () => {
     expect(db.idleSeconds('d7')).toBe(3);
     expect(db.idleSeconds('new')).toBe(3);
     expect(db.idleSeconds('k3')).toBe(3);
+  });
+});
+
+describe('random keys', () => {
+  it('the per-tick set stops being used once it fills up with fewer repeats than keys, until the next tick', () => {
+    const log = new AccessLog();
+    const live = new Map<string, unknown>();
+    for (let i = 0; i < 10_000; i++) live.set(`k${i}`, 1);
+    for (let i = 0; i < 5000; i++) log.record(`k${i}`, 1, live);
+    expect(log.length).toBe(5000);
+    for (let i = 0; i < 10; i++) log.record('k1', 1, live);
+    expect(log.length).toBe(5010); // not deduplicated any more in this tick
+    for (let i = 0; i < 10; i++) log.record('k1', 2, live);
+    expect(log.length).toBe(5011); // a new tick uses it again
+    // mostly repeats: it stays in use
+    for (let i = 0; i < 20_000; i++) log.record(`k${i % 5000 < 4000 ? i % 10 : i % 5000}`, 2, live);
+    const before = log.length;
+    for (let i = 0; i < 10; i++) log.record('k3', 2, live);
+    expect(log.length).toBe(before);
+    expect(log.lastClock('k1')).toBe(2);
+    expect(log.lastClock('k4999')).toBe(2);
+    expect(log.lastClock('k6000')).toBeUndefined();
   });
 });
