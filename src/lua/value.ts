@@ -146,6 +146,17 @@ const MAXBITS = 26;
 const MAXASIZE = 1 << MAXBITS;
 
 /** A hash node. Slots of the node vector hold null until a key is placed (C: key nil). */
+/** A table's shape (LuaTable.nodeLayout): its array part size and, per node slot, the index of its key (-1: empty), the slot of the next node in its chain (-1: none) and the key's hash. */
+export interface NodeLayout {
+  /** Array part size. */
+  asize: number;
+  size: number;
+  lastfree: number;
+  slot: Int32Array;
+  next: Int32Array;
+  h: Int32Array;
+}
+
 export class Node {
   val: LuaValue = undefined;
   next: Node | null = null;
@@ -529,6 +540,73 @@ export class LuaTable {
     mp.key = key;
     mp.h = h;
     return mp;
+  }
+
+  /**
+   * The shape of this table's node part, for rebuilding the same table from the same keys stored in
+   * the same order (`fromLayout`): `pos` gives each string key's index in that sequence (its last
+   * occurrence; a nil value leaves a dead node, as luaH_set does); null: the keys were 1..n (an
+   * array with nils), key k at index k - 1, and the array part is part of the shape. Undefined when
+   * the table is not such a table.
+   */
+  nodeLayout(pos: Map<string, number> | null): NodeLayout | undefined {
+    if ((pos !== null && this.arr.length !== 0) || this.metatable !== undefined) return undefined;
+    const nodes = this.nodes;
+    const size = nodes.length;
+    const slot = new Int32Array(size);
+    const next = new Int32Array(size);
+    const h = new Int32Array(size);
+    for (let i = 0; i < size; i++) {
+      const n = nodes[i]!;
+      if (n === null) {
+        slot[i] = -1;
+        continue;
+      }
+      const k = n.key;
+      const p = pos === null ? (typeof k === 'number' && (k | 0) === k && k >= 1 ? k - 1 : undefined) : typeof k === 'string' ? pos.get(k) : undefined;
+      if (p === undefined) return undefined;
+      slot[i] = p;
+      next[i] = n.next === null ? -1 : n.next.idx;
+      h[i] = n.h;
+    }
+    return { asize: this.arr.length, size, lastfree: this.lastfree, slot, next, h };
+  }
+
+  /**
+   * The table that storing vals[i] at keys[i] in order into a new table makes (keys null: at i + 1,
+   * vals[i] for the array part too), whose shape `layout` (from nodeLayout of such a table)
+   * describes: same array size, slots, chains and free pointer.
+   */
+  static fromLayout(layout: NodeLayout, keys: string[] | null, vals: LuaValue[]): LuaTable {
+    const t = new LuaTable(layout.asize, 0);
+    if (keys === null) {
+      const arr = t.arr;
+      const n = Math.min(arr.length, vals.length);
+      for (let i = 0; i < n; i++) arr[i] = vals[i];
+    }
+    const size = layout.size;
+    if (size === 0) return t;
+    const nodes = newNodeVector(size);
+    const big = size > SMALL_NODES;
+    const map: Map<LuaValue, Node> = big ? new Map() : EMPTY_MAP;
+    const { slot, next, h } = layout;
+    for (let i = 0; i < size; i++) {
+      const p = slot[i];
+      if (p < 0) continue;
+      const n = new Node(i, keys === null ? p + 1 : keys[p]);
+      n.h = h[i];
+      n.val = vals[p];
+      nodes[i] = n;
+      if (big) map.set(n.key, n);
+    }
+    for (let i = 0; i < size; i++) {
+      const x = next[i];
+      if (slot[i] >= 0 && x >= 0) nodes[i]!.next = nodes[x];
+    }
+    t.nodes = nodes;
+    t.map = map;
+    t.lastfree = layout.lastfree;
+    return t;
   }
 
   /** luaH_set after a rehash: the key may now live in the array part. */

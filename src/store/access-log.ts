@@ -11,10 +11,24 @@
  * while new accesses go to a fresh log, so no single command pays for walking
  * millions of entries (on 1M keys that was a 1.2 s stall). About 1.9 entries
  * are walked per access over time (all at once past twice the key count: 2).
+ *
+ * Within one LRU clock tick a key already logged at that tick is not logged
+ * again (`recent`): its last access is that tick either way. A workload that
+ * touches the same few keys many times a second (a job queue's lists, streams
+ * and counters) then adds about one entry per distinct key per second instead
+ * of one per access, and compaction is rare. `recent` is emptied when the
+ * tick changes, when it reaches RECENT_MAX keys (it only saves work) and when
+ * a compaction starts (entries set aside may be dropped for keys deleted
+ * meanwhile, so any later access must be logged again). When it fills up
+ * having saved fewer accesses than it holds (random keys), it is not used
+ * for the rest of the tick: on such workloads it would only add its cost.
  */
 
 /** Old-log entries compacted per recorded access: the old log is done before the new one can double. */
 const STEP = 8;
+
+/** Most keys remembered as logged at the current tick (a bound on that set's memory). */
+const RECENT_MAX = 4096;
 
 /** A log set aside for compaction and how far its walk from the end has come. */
 interface Compaction {
@@ -37,6 +51,12 @@ export class AccessLog {
   private old: Compaction | null = null;
   /** key -> LRU clock of its last access, built on demand; null when stale. */
   private index: Map<string, number> | null = null;
+  /** Keys logged at clock `cpClock` since the tick began (or the last reset): logging them again changes nothing. */
+  private recent = new Set<string>();
+  /** Whether `recent` is used in this tick (it is not once it filled up with fewer repeats than keys). */
+  private dedup = true;
+  /** Accesses `recent` saved since it was last emptied. */
+  private hits = 0;
 
   /** Entries held (both logs while a compaction runs). */
   get length(): number {
@@ -45,10 +65,26 @@ export class AccessLog {
 
   /** Record an access of `key` at LRU clock `clock`; `live` is the database's key table. */
   record(key: string, clock: number, live: Map<string, unknown>): void {
+    const recent = this.recent;
     if (clock !== this.cpClock) {
       this.cps.push(this.keys.length, clock);
       this.cpClock = clock;
+      if (recent.size !== 0) recent.clear();
+      this.dedup = true;
+      this.hits = 0;
+    } else if (this.dedup) {
+      if (recent.has(key)) {
+        this.hits++;
+        return;
+      }
+      if (recent.size >= RECENT_MAX) {
+        recent.clear();
+        // fewer repeats than new keys (random keys): the set costs more than it saves, until the next tick
+        if (this.hits < RECENT_MAX) this.dedup = false;
+        this.hits = 0;
+      }
     }
+    if (this.dedup) recent.add(key);
     this.keys.push(key);
     this.index = null;
     if (this.old !== null) this.step(live);
@@ -85,6 +121,7 @@ export class AccessLog {
     this.cpClock = -1;
     this.old = null;
     this.index = null;
+    this.recent.clear();
   }
 
   private startCompaction(): void {
@@ -94,6 +131,7 @@ export class AccessLog {
     this.keys = [];
     this.cps = [];
     this.cpClock = -1;
+    this.recent.clear();
   }
 
   /** Walk STEP more entries of the old log; merge when it is done. */

@@ -89,20 +89,83 @@ function observe(t: LuaTable): string {
   return `${out.join(' ')} #${t.length()}`;
 }
 
+const arrShape = (t: LuaTable) => `${t.arr.map((v) => String(v)).join(',')}/${t.nodes.length} free ${t.lastfree} ` +
+  t.nodes.map((n) => (n === null ? '-' : `${String(n.key)}=${String(n.val)}>${n.next?.idx ?? ''}`)).join(',');
+
 describe('tables made by the libraries equal tables filled key by key', () => {
   it('cmsgpack.unpack arrays (stored in place while no nil comes) vs lua_settable one item at a time', () => {
     const unpack = openCmsgpack().get('unpack') as LuaFunction;
-    const item = fc.oneof(fc.integer({ min: 0, max: 127 }), fc.constant(null), fc.constant('s'), fc.constant(true));
+    const item = fc.oneof(fc.integer({ min: 0, max: 127 }), fc.constant(null), fc.constant(null), fc.constant('s'), fc.constant(true));
     const arrays = fc.sample(fc.array(item, { maxLength: 40 }), { numRuns: 400, seed: SEED + 7 });
     for (const items of arrays) {
       // msgpack bytes of the array: fixarray / array16 header, then positive fixints, nil, "s", true
       let bytes = items.length < 16 ? String.fromCharCode(0x90 | items.length) : '\xdc\x00' + String.fromCharCode(items.length);
       for (const v of items) bytes += v === null ? '\xc0' : v === 's' ? '\xa1s' : v === true ? '\xc3' : String.fromCharCode(v as number);
-      const got = unpack.nf!([bytes])[0] as LuaTable;
       const ref = new LuaTable();
       items.forEach((v, i) => ref.set(i + 1, v === null ? undefined : v));
-      expect(observe(got), JSON.stringify(items)).toBe(observe(ref));
-      expect(got.arr.length, JSON.stringify(items)).toBe(ref.arr.length);
+      // unpacked again: an array with nils is built from the layout cached for its nil pattern
+      for (let round = 0; round < 3; round++) {
+        const got = unpack.nf!([bytes])[0] as LuaTable;
+        expect(observe(got), JSON.stringify(items)).toBe(observe(ref));
+        expect(got.arr.length, JSON.stringify(items)).toBe(ref.arr.length);
+        expect(arrShape(got), JSON.stringify(items)).toBe(arrShape(ref));
+        const ref2 = new LuaTable();
+        items.forEach((v, i) => ref2.set(i + 1, v === null ? undefined : v));
+        for (const extra of [items.length + 1, 'k', items.length + 3, 2]) {
+          got.set(extra, 1);
+          ref2.set(extra, 1);
+        }
+        expect(observe(got), JSON.stringify(items)).toBe(observe(ref2));
+        expect(arrShape(got), JSON.stringify(items)).toBe(arrShape(ref2));
+      }
+    }
+  });
+});
+
+describe('cmsgpack.unpack maps (layout cache)', () => {
+  it('a map unpacked again (built from the recorded layout) equals one filled key by key, also after more stores', () => {
+    const unpack = openCmsgpack().get('unpack') as LuaFunction;
+    // keys drawn from a small pool so that duplicates and shared sequences happen; values: ints, nil, nested maps
+    const key = fc.oneof(fc.constantFrom('a', 'b', 'name', 'attempts', 'delay', 'jobId', 'kl', 'opts', 'x\u00ff', ''), fc.string({ maxLength: 6 }).map((s) => s.replace(/[^\x00-\xff]/g, '?')));
+    const pair = fc.tuple(fc.oneof(key, fc.integer({ min: 1, max: 5 })), fc.oneof(fc.integer({ min: 0, max: 127 }), fc.constant(null), fc.constant('map')));
+    const maps = fc.sample(fc.array(pair, { maxLength: 40 }), { numRuns: 300, seed: SEED + 13 });
+    const str = (k: string) => (k.length < 32 ? String.fromCharCode(0xa0 | k.length) : '\xd9' + String.fromCharCode(k.length)) + k;
+    const header = (n: number) => (n < 16 ? String.fromCharCode(0x80 | n) : '\xde\x00' + String.fromCharCode(n));
+    const inner = header(2) + str('p') + '\x01' + str('q') + '\x02';
+    const innerRef = () => {
+      const t = new LuaTable();
+      t.set('p', 1);
+      t.set('q', 2);
+      return t;
+    };
+    const shape = (t: LuaTable) => `${t.arr.length}/${t.nodes.length} free ${t.lastfree} ` +
+      t.nodes.map((n) => (n === null ? '-' : `${String(n.key)}>${n.next?.idx ?? ''}`)).join(',');
+    // each key sequence again with other values nil (a nil leaves a dead node a later key can take over)
+    const variants = maps.flatMap((pairs) => [pairs, pairs.map(([k, v], i): [string | number, number | null | string] => [k, v === null ? 9 : i % 2 === 1 ? null : v])]);
+    for (const pairs of variants) {
+      let bytes = header(pairs.length);
+      for (const [k, v] of pairs) bytes += (typeof k === 'number' ? String.fromCharCode(k) : str(k)) + (v === null ? '\xc0' : v === 'map' ? inner : String.fromCharCode(v as number));
+      const ref = new LuaTable();
+      for (const [k, v] of pairs) ref.set(k, v === null ? undefined : v === 'map' ? innerRef() : v);
+      for (let round = 0; round < 3; round++) {
+        const got = unpack.nf!([bytes])[0] as LuaTable;
+        const what = `${JSON.stringify(pairs)} round ${round}`;
+        expect(observe(got), what).toBe(observe(ref));
+        expect(shape(got), what).toBe(shape(ref));
+        // later stores depend on the free pointer and chains too
+        const ref2 = new LuaTable();
+        for (const [k, v] of pairs) ref2.set(k, v === null ? undefined : v === 'map' ? innerRef() : v);
+        for (const extra of ['z1', 'z2', 'name', 'z3', 7]) {
+          got.set(extra, 1);
+          ref2.set(extra, 1);
+        }
+        got.set('a', undefined);
+        ref2.set('a', undefined);
+        got.set('z4', 2);
+        ref2.set('z4', 2);
+        expect(observe(got), what).toBe(observe(ref2));
+        expect(shape(got), what).toBe(shape(ref2));
+      }
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Clock } from '../../src/clock/clock.js';
-import type { AccessLog } from '../../src/store/access-log.js';
+import { AccessLog } from '../../src/store/access-log.js';
 import { Store } from '../../src/store/store.js';
 
 /** The LRU access log must give every key the time of its last access, across compactions. */
@@ -90,5 +90,59 @@ describe('incremental compaction', () => {
     expect(maxLen).toBeLessThanOrEqual(Math.ceil((3 * n + 1024 + 1) * (1 + 1 / 8)) + 1);
     expect(checked.size).toBeGreaterThanOrEqual(3); // compactions happened and were checked mid-way
     for (const [key, at] of model) expect(db.idleSeconds(key), key).toBe(sec() - at);
+  });
+});
+
+describe('accesses within one LRU tick', () => {
+  it('a key accessed again in the same tick is logged once; deletes, re-creates and compactions keep idle times right', () => {
+    const clock = new Clock('frozen');
+    clock.set(1_700_000_000_000);
+    const store = new Store(clock, 1);
+    const db = store.dbs[0];
+    const log = (db as unknown as { accessLog: AccessLog }).accessLog;
+    for (let round = 0; round < 100; round++) for (let i = 0; i < 10; i++) db.get(`k${i}`) ?? db.set(`k${i}`, 'v');
+    expect(log.length).toBe(10);
+    // Many keys created in this tick, most deleted: the next logged access starts a compaction,
+    // which drops the deleted keys' entries; keys re-created before and after that start must keep their times.
+    for (let i = 0; i < 2000; i++) db.set(`d${i}`, 'v');
+    for (let i = 0; i < 1990; i++) db.delete(`d${i}`);
+    db.set('d5', 'v'); // re-created in the same tick, before the compaction
+    clock.advance(2000);
+    store.refreshLru();
+    db.set('new', 'v'); // starts the compaction
+    expect((log as unknown as { old: unknown }).old).not.toBeNull();
+    db.set('d7', 'v'); // re-created while the compaction runs
+    for (let i = 0; i < 3000; i++) db.set(`e${i}`, 'v'); // logged accesses walk the old log to its end
+    db.get('k3');
+    expect((log as unknown as { old: unknown }).old).toBeNull();
+    clock.advance(3000);
+    store.refreshLru();
+    expect(db.idleSeconds('d5')).toBe(5);
+    expect(db.idleSeconds('d1995')).toBe(5);
+    expect(db.idleSeconds('d7')).toBe(3);
+    expect(db.idleSeconds('new')).toBe(3);
+    expect(db.idleSeconds('k3')).toBe(3);
+  });
+});
+
+describe('random keys', () => {
+  it('the per-tick set stops being used once it fills up with fewer repeats than keys, until the next tick', () => {
+    const log = new AccessLog();
+    const live = new Map<string, unknown>();
+    for (let i = 0; i < 10_000; i++) live.set(`k${i}`, 1);
+    for (let i = 0; i < 5000; i++) log.record(`k${i}`, 1, live);
+    expect(log.length).toBe(5000);
+    for (let i = 0; i < 10; i++) log.record('k1', 1, live);
+    expect(log.length).toBe(5010); // not deduplicated any more in this tick
+    for (let i = 0; i < 10; i++) log.record('k1', 2, live);
+    expect(log.length).toBe(5011); // a new tick uses it again
+    // mostly repeats: it stays in use
+    for (let i = 0; i < 20_000; i++) log.record(`k${i % 5000 < 4000 ? i % 10 : i % 5000}`, 2, live);
+    const before = log.length;
+    for (let i = 0; i < 10; i++) log.record('k3', 2, live);
+    expect(log.length).toBe(before);
+    expect(log.lastClock('k1')).toBe(2);
+    expect(log.lastClock('k4999')).toBe(2);
+    expect(log.lastClock('k6000')).toBeUndefined();
   });
 });

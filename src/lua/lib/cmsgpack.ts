@@ -4,7 +4,7 @@
  * type, others as float32 when exact else float64; a table is an array when its keys are exactly
  * 1..n (table_is_an_array), else a map; tables nested 16 deep encode as nil.
  */
-import { LuaTable, argError, luaLError, nativeFunction, typeError, type LuaValue } from '../value.js';
+import { LuaTable, argError, luaLError, nativeFunction, typeError, type LuaValue, type NodeLayout } from '../value.js';
 import { numberToString, str2number } from './format.js';
 
 const MAX_NESTING = 16;
@@ -169,6 +169,79 @@ interface Frame {
   index: number;
   key: LuaValue;
   haveKey: boolean;
+  /**
+   * A small map whose keys so far are strings: its pairs (nil values too) are collected here and
+   * stored at the end (nothing can observe the table before), where a table of the same key
+   * sequence seen before is built from its recorded layout (layouts). null: stored as they come.
+   */
+  ks: string[] | null;
+  vs: LuaValue[] | null;
+  /**
+   * An array that had a nil item (no longer `direct`): with vs non-null, its items from index
+   * `from` on are collected in vs and the table is built at the end as for maps (by nil pattern).
+   */
+  from: number;
+}
+
+/** Maps of at most this many pairs go through the layout cache. */
+const LAYOUT_MAX_PAIRS = 32;
+/** Key sequences remembered (then no new ones: the cache only saves work). */
+const LAYOUT_MAX_ENTRIES = 256;
+/**
+ * Table layouts of unpacked maps by key sequence (each key followed by U+0100, or U+0102 when its
+ * value is nil: no byte string holds them), and of arrays with nils by nil pattern (U+0101, where the nils start, a 0/1 per item after). Filling a new table with the same string keys in the same order always gives the same
+ * node part (the hashes and the insertion history are the same), so a map unpacked again (a job
+ * queue's option maps: the same keys every time) is built in one pass instead of ~log2(n) rehashes.
+ * null: the sequence gave a table nodeLayout cannot describe.
+ */
+const layouts = new Map<string, NodeLayout | null>();
+
+/** Store a collected map's pairs in f.t in order, and go on storing as they come. */
+function flushPairs(f: Frame): void {
+  const ks = f.ks!;
+  const vs = f.vs!;
+  for (let i = 0; i < ks.length; i++) f.t.set(ks[i], vs[i]);
+  f.ks = null;
+  f.vs = null;
+}
+
+/** The table of a map whose pairs were all collected (string keys). */
+function finishPairs(f: Frame): LuaTable {
+  const ks = f.ks!;
+  const vs = f.vs!;
+  // where values are nil matters too: a later key may take over a dead node's slot (and its key)
+  let sig = '';
+  for (let i = 0; i < ks.length; i++) sig += ks[i] + (vs[i] === undefined ? '\u0102' : '\u0100');
+  const layout = layouts.get(sig);
+  if (layout !== undefined && layout !== null) return LuaTable.fromLayout(layout, ks, vs);
+  flushPairs(f);
+  if (layout === undefined && layouts.size < LAYOUT_MAX_ENTRIES) {
+    const pos = new Map<string, number>();
+    for (let i = 0; i < ks.length; i++) pos.set(ks[i], i);
+    layouts.set(sig, f.t.nodeLayout(pos) ?? null);
+  }
+  return f.t;
+}
+
+/**
+ * The table of a small array with nils: items 1..from-1 (non-nil) are in f.t's array part, the
+ * rest in f.vs. Its layout depends only on where the nils are.
+ */
+function finishItems(f: Frame): LuaTable {
+  const vs = f.vs!;
+  const from = f.from;
+  let sig = '\u0101' + String.fromCharCode(from);
+  for (let i = 0; i < vs.length; i++) sig += vs[i] === undefined ? '0' : '1';
+  const layout = layouts.get(sig);
+  if (layout !== undefined && layout !== null) {
+    const all = f.t.arr.slice(0, from - 1);
+    for (let i = 0; i < vs.length; i++) all.push(vs[i]);
+    return LuaTable.fromLayout(layout, null, all);
+  }
+  for (let i = 0; i < vs.length; i++) f.t.set(from + i, vs[i]);
+  f.vs = null;
+  if (layout === undefined && layouts.size < LAYOUT_MAX_ENTRIES) layouts.set(sig, f.t.nodeLayout(null) ?? null);
+  return f.t;
 }
 
 /** Stack slots the C decoder holds for the containers being filled (array: table + index; map: table [+ key]). */
@@ -323,7 +396,11 @@ function decode(c: Cursor): LuaValue {
       const tbl = direct ? new LuaTable(pow2ceil(clen), 0) : new LuaTable();
       if (!isMap) c.checkStack(slots + 2, 'in function mp_decode_to_lua_array');
       if (clen > 0) {
-        const f: Frame = { t: tbl, map: isMap, direct, left: clen, index: 1, key: undefined, haveKey: false };
+        const collect = isMap && clen <= LAYOUT_MAX_PAIRS;
+        const f: Frame = {
+          t: tbl, map: isMap, direct, left: clen, index: 1, key: undefined, haveKey: false,
+          ks: collect ? [] : null, vs: collect ? [] : null, from: 0,
+        };
         frames.push(f);
         slots += frameSlots(f);
         container = true;
@@ -342,7 +419,16 @@ function decode(c: Cursor): LuaValue {
         break;
       }
       if (f.map) {
-        f.t.set(f.key, v);
+        const k = f.key;
+        if (f.ks !== null) {
+          if (typeof k === 'string') {
+            f.ks.push(k);
+            f.vs!.push(v);
+          } else {
+            flushPairs(f);
+            f.t.set(k, v);
+          }
+        } else f.t.set(k, v);
         f.key = undefined;
         f.haveKey = false;
       } else if (f.direct && v !== undefined) {
@@ -352,15 +438,22 @@ function decode(c: Cursor): LuaValue {
         if (f.direct) {
           f.direct = false;
           f.t.arr.length = pow2ceil(f.index - 1);
+          if (f.index - 1 + f.left <= LAYOUT_MAX_PAIRS) {
+            f.vs = [];
+            f.from = f.index;
+          }
         }
-        f.t.set(f.index++, v);
+        if (f.vs !== null) {
+          f.vs.push(v);
+          f.index++;
+        } else f.t.set(f.index++, v);
       }
       if (--f.left > 0) {
         slots += frameSlots(f);
         break;
       }
       frames.pop();
-      v = f.t;
+      v = f.vs === null ? f.t : f.map ? finishPairs(f) : finishItems(f);
     }
   }
 }
