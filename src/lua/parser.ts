@@ -12,6 +12,8 @@ export interface VarInfo {
   js: string;
   /** Captured by an inner function (needs a fresh binding per loop iteration: JS let does it). */
   captured: boolean;
+  /** Target of an assignment statement (not only set by its declaration). */
+  reassigned: boolean;
 }
 
 export type Expr =
@@ -59,6 +61,8 @@ export interface FuncNode {
   line: number;
   lastLine: number;
   name: string;
+  /** The enclosing functions' locals this function (or a function inside it) uses. */
+  upvals?: VarInfo[];
 }
 
 // ------------------------------------------------------------------ chunk names
@@ -479,7 +483,7 @@ export class Parser {
   }
 
   private newVar(name: string): VarInfo {
-    return { name, js: `_${++this.varCounter}`, captured: false };
+    return { name, js: `_${++this.varCounter}`, captured: false, reassigned: false };
   }
 
   private addLocal(v: VarInfo): void {
@@ -728,6 +732,7 @@ export class Parser {
 
   private checkAssignable(e: Expr): void {
     if (e.k !== 'local' && e.k !== 'upval' && e.k !== 'global' && e.k !== 'index') this.ls.syntaxError('syntax error');
+    if (e.k === 'local' || e.k === 'upval') e.v.reassigned = true;
   }
 
   // ---- functions
@@ -764,8 +769,9 @@ export class Parser {
     const lastLine = ls.line;
     this.checkMatch('end', 'function', line);
     const usesVararg = this.fs.usesVararg;
+    const upvals = [...this.fs.upvals];
     this.fs = this.fs.parent!;
-    return { params, isVararg, argVar, usesVararg, body, line, lastLine, name };
+    return { params, isVararg, argVar, usesVararg, body, line, lastLine, name, upvals };
   }
 
   // ---- expressions
