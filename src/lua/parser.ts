@@ -214,7 +214,7 @@ class Lexer {
           this.pos = p + 1;
         }
       } else if (c === 10 || c === 13) {
-        out += this.src.slice(segStart, this.pos) + '\n';
+        if (isString) out += this.src.slice(segStart, this.pos) + '\n';
         this.incLine();
         segStart = this.pos;
       } else {
@@ -310,8 +310,13 @@ class Lexer {
 
   private lex(): string {
     const src = this.src;
+    const n = src.length;
     for (;;) {
-      const c = this.cur();
+      // blanks (most of a script's characters after names) skip the switch
+      let p = this.pos;
+      let c = p < n ? src.charCodeAt(p) : -1;
+      while (c === 32 || c === 9) c = ++p < n ? src.charCodeAt(p) : -1;
+      this.pos = p;
       switch (c) {
         case 10: case 13: this.incLine(); continue;
         case 45: { // -
@@ -323,7 +328,13 @@ class Lexer {
             const sep = this.skipSep();
             if (sep >= 0) { this.readLongString(false, sep, p); continue; }
           }
-          while (this.pos < src.length && this.cur() !== 10 && this.cur() !== 13) this.pos++;
+          let q = this.pos;
+          while (q < n) {
+            const d = src.charCodeAt(q);
+            if (d === 10 || d === 13) break;
+            q++;
+          }
+          this.pos = q;
           continue;
         }
         case 91: { // [
@@ -360,9 +371,11 @@ class Lexer {
           if (isSpace(c)) { this.pos++; continue; }
           if (isDigit(c)) { this.val = this.readNumeral(); return T_NUMBER; }
           if (isAlpha(c)) {
-            const start = this.pos;
-            do { this.pos++; } while (isAlnum(this.cur()));
-            const w = src.slice(start, this.pos);
+            const start = p;
+            let q = p + 1;
+            while (q < n && isAlnum(src.charCodeAt(q))) q++;
+            this.pos = q;
+            const w = src.slice(start, q);
             this.buf = w;
             if (RESERVED.has(w)) return w;
             this.val = w;
