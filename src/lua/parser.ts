@@ -429,6 +429,11 @@ export class Parser {
   private ls: Lexer;
   private fs!: FuncState;
   private nCcalls = 0;
+  /**
+   * The active locals by name, innermost last, with their function: resolve() finds a name without
+   * scanning every enclosing block (a script's main chunk has dozens of locals).
+   */
+  private active = new Map<string, { v: VarInfo; fs: FuncState }[]>();
 
   constructor(src: string, readonly chunk: string) {
     this.ls = new Lexer(src, chunk);
@@ -440,7 +445,7 @@ export class Parser {
     ls.next();
     const body = this.chunkBody();
     if (ls.tok() !== T_EOS) this.errorExpected(T_EOS);
-    this.fs = this.fs.parent!;
+    this.closeFunc();
     return { params: [], isVararg: true, body, line: 0, lastLine: ls.line, name: 'main chunk' };
   }
 
@@ -504,6 +509,20 @@ export class Parser {
     if (fs.nactvar + 1 > MAXVARS) this.errorLimit(MAXVARS, 'local variables');
     fs.blocks[fs.blocks.length - 1]!.vars.push(v);
     fs.nactvar++;
+    const st = this.active.get(v.name);
+    if (st === undefined) this.active.set(v.name, [{ v, fs }]);
+    else st.push({ v, fs });
+  }
+
+  /** The locals of a block go out of scope. */
+  private deactivate(vars: VarInfo[]): void {
+    for (let i = vars.length - 1; i >= 0; i--) this.active.get(vars[i]!.name)!.pop();
+  }
+
+  private closeFunc(): void {
+    const fs = this.fs;
+    for (let i = fs.blocks.length - 1; i >= 0; i--) this.deactivate(fs.blocks[i]!.vars);
+    this.fs = fs.parent!;
   }
 
   private enterBlock(isLoop: boolean): void {
@@ -513,40 +532,28 @@ export class Parser {
   private leaveBlock(): void {
     const b = this.fs.blocks.pop()!;
     this.fs.nactvar -= b.vars.length;
+    this.deactivate(b.vars);
   }
 
   private resolve(name: string): Expr {
-    let fs: FuncState | undefined = this.fs;
-    let level = 0;
-    while (fs) {
-      for (let i = fs.blocks.length - 1; i >= 0; i--) {
-        const vars = fs.blocks[i]!.vars;
-        for (let j = vars.length - 1; j >= 0; j--) {
-          const v = vars[j]!;
-          if (v.name === name) {
-            if (level === 0) return { k: 'local', v };
-            v.captured = true;
-            // register as upvalue in every function between
-            let f: FuncState | undefined = this.fs;
-            for (let l = 0; l < level; l++) {
-              if (!f!.upvals.has(v)) {
-                if (f!.upvals.size >= MAXUPVALUES) {
-                  const save = this.fs;
-                  this.fs = f!;
-                  try { this.errorLimit(MAXUPVALUES, 'upvalues'); } finally { this.fs = save; }
-                }
-                f!.upvals.add(v);
-              }
-              f = f!.parent;
-            }
-            return { k: 'upval', v };
-          }
+    const st = this.active.get(name);
+    const top = st === undefined || st.length === 0 ? undefined : st[st.length - 1]!;
+    if (top === undefined) return { k: 'global', name };
+    const v = top.v;
+    if (top.fs === this.fs) return { k: 'local', v };
+    v.captured = true;
+    // register as upvalue in every function between
+    for (let f: FuncState = this.fs; f !== top.fs; f = f.parent!) {
+      if (!f.upvals.has(v)) {
+        if (f.upvals.size >= MAXUPVALUES) {
+          const save = this.fs;
+          this.fs = f;
+          try { this.errorLimit(MAXUPVALUES, 'upvalues'); } finally { this.fs = save; }
         }
+        f.upvals.add(v);
       }
-      fs = fs.parent;
-      level++;
     }
-    return { k: 'global', name };
+    return { k: 'upval', v };
   }
 
   // ---- statements
@@ -783,7 +790,7 @@ export class Parser {
     this.checkMatch('end', 'function', line);
     const usesVararg = this.fs.usesVararg;
     const upvals = [...this.fs.upvals];
-    this.fs = this.fs.parent!;
+    this.closeFunc();
     return { params, isVararg, argVar, usesVararg, body, line, lastLine, name, upvals };
   }
 
