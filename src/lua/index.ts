@@ -237,7 +237,9 @@ export class LuaState {
             const mk = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}${sjs.consts}\nreturn ${sjs.body};`) as Factory<SiteMaker>;
             m = Z[k] = mk(R, rt, NEXT, INEXT);
           } catch (e) {
-            // (the parser accepted the chunk: only the JS stack or an engine bug can fail here)
+            // the JS stack ran out (a first call deep in a recursion): plain mode stops and the run
+            // replays resumable, as for any RangeError; the site is compiled at a later call
+            if (e instanceof RangeError) throw e;
             throw new LuaError(`${id}: internal compiler error: ${(e as Error).message}`);
           }
           // every site compiled: the AST is no longer needed
