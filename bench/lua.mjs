@@ -2,10 +2,12 @@
 // Micro-benchmarks of the Lua engine (src/lua) against Debian's lua5.1:
 //   node bench/lua.mjs
 // - sum 1..1e7 in a Lua loop (ours: call() and a resumable Execution stepped by 100k ops; lua5.1 binary)
-// - compile time of a ~26 KB script (parse + plain codegen + new Function; the generator version is compiled on first use)
+// - compile time of a ~26 KB script and of BullMQ's largest scripts (parse + plain codegen + new Function; the
+//   generator version is compiled on first use, the main chunk's functions' bodies on their first call)
 // - cost of a Lua -> native call
 // - cost of a Lua -> Lua call
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -66,6 +68,14 @@ const tCompile = best(20, () => L.load(`local _n = ${nth++}\n${big}`, '@big'));
 const tCompileAgain = best(10, () => new LuaState({ print: () => {} }).load(big, '@warm'));
 rows.push([`compile ${(big.length / 1024).toFixed(1)} KB script`, `${tCompile.toFixed(2)} ms`]);
 rows.push([`compile it again in a new state`, `${tCompileAgain.toFixed(2)} ms`]);
+// BullMQ's largest scripts (the realistic input), each made new like the script above
+const bullScripts = join(root, 'node_modules/bullmq/dist/cjs/scripts');
+for (const name of ['moveToFinished-14', 'addStandardJob-9', 'addDelayedJob-6']) {
+  let src;
+  try { src = Object.values(createRequire(import.meta.url)(join(bullScripts, `${name}.js`)))[0].content; } catch { continue; }
+  const t = best(20, () => L.load(`local _n = ${nth++}\n${src}`, '@user_script'));
+  rows.push([`compile BullMQ ${name} (${(src.length / 1024).toFixed(1)} KB)`, `${t.toFixed(2)} ms`]);
+}
 
 // 1. sum loop
 const SUM = 'local s = 0 for i = 1, 1e7 do s = s + i end return s';

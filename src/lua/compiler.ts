@@ -11,7 +11,7 @@
  * `--S.b < 0` at function entries and loop back-edges yields BUDGET so a driver can pause
  * (generator), or calls PB (plain: the host's real-time check, which may abort plain mode).
  */
-import type { Expr, FuncNode, Stat, TableItem } from './parser.js';
+import type { Expr, FuncNode, Stat, TableItem, VarInfo } from './parser.js';
 import { fbRound } from './value.js';
 
 const LFIELDS_PER_FLUSH = 50;
@@ -193,11 +193,35 @@ export interface CompiledBody {
   consts: string;
 }
 
+/**
+ * Lazily compiled functions of a chunk's plain version (see docs/lua.md, "Lazy function bodies"):
+ * `sites[k]` is the k-th function of the main chunk whose body is compiled on its first call.
+ */
+export interface LazySites {
+  sites: { f: FuncNode; self: VarInfo | undefined; ups: VarInfo[] }[];
+}
+
 export class Compiler {
   private fn!: FnCtx;
   private uid = 0;
+  private depth = 0;
+  /** Set: compiling a chunk's plain version whose main-level functions get lazy bodies. */
+  lazy: LazySites | undefined;
 
   constructor(private readonly chunk: string, private readonly source: string = chunk) {}
+
+  /**
+   * The maker of lazy site `k`'s plain function: `function (L, ...ups) { L.p = function (F, A) {...}; return L; }`
+   * (L, the LuaFunction, is also the local function's own name when its body refers to itself).
+   */
+  compileSite(site: LazySites['sites'][number]): CompiledBody {
+    return this.pooled(() => {
+      this.depth = 1;
+      const fnExpr = this.func(site.f, false, true, true);
+      const l = site.self !== undefined ? site.self.js : '$L';
+      return `function (${[l, ...site.ups.map((v) => v.js)].join(', ')}) { ${l}.p = ${fnExpr}; return ${l}; }`;
+    });
+  }
 
   /** The body of the main chunk's generator version (`function* (F, A)`), its nested functions generators too. */
   compileMain(f: FuncNode): CompiledBody {
@@ -235,7 +259,34 @@ export class Compiler {
 
   // ---- functions
 
-  private func(f: FuncNode, isMain: boolean, plain = false): string {
+  private func(f: FuncNode, isMain: boolean, plain = false, bare = false, self?: VarInfo): string {
+    // a main-level function of a lazily compiled chunk: a stub that compiles the body on its first call
+    if (this.lazy !== undefined && this.depth === 1 && plain && !bare) {
+      const ups: VarInfo[] = [];
+      let ok = true;
+      for (const v of f.upvals ?? []) {
+        if (v === self) continue;
+        // a captured value is copied into the lazily made closure: only for locals never assigned again
+        if (v.reassigned) { ok = false; break; }
+        ups.push(v);
+      }
+      if (ok) {
+        const k = this.lazy.sites.length;
+        this.lazy.sites.push({ f, self, ups });
+        const u = ups.map((v) => ', ' + v.js).join('');
+        const name = jsStr(f.name);
+        return `(Z[${k}] !== undefined ? Z[${k}](mkP(${name}, F.env, undefined)${u}) : mkP(${name}, F.env, function ($L, A) { return ZC(${k})($L${u}).p($L, A); }))`;
+      }
+    }
+    this.depth++;
+    try {
+      return this.func1(f, isMain, plain, bare);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private func1(f: FuncNode, isMain: boolean, plain: boolean, bare: boolean): string {
     const saved = this.fn;
     this.fn = { plain, zero: undefined, ntemps: 0, maxTemps: 0, vararg: f.isVararg, line: f.line };
     const np = f.params.length;
@@ -262,14 +313,16 @@ return EMPTY;
     // the main chunk is the body of a GeneratorFunction (one V8 parse instead of two)
     if (isMain) return inner;
     if (leaf) {
-      return `mkLeaf(${jsStr(f.name)}, F.env, function (F, A) {${head}
+      const fe = `function (F, A) {${head}
 S.b--;
 try {
 ${body}
 return EMPTY;
 } catch ($e) { throw fix($e, $ln, ${chunkLit}, ${sourceLit}); }
-})`;
+}`;
+      return bare ? fe : `mkLeaf(${jsStr(f.name)}, F.env, ${fe})`;
     }
+    if (bare) return `function (F, A) {${inner}\n}`;
     if (plain) return `mkP(${jsStr(f.name)}, F.env, function (F, A) {${inner}\n})`;
     return `mkFn(${jsStr(f.name)}, F.env, function* (F, A) {${inner}\n})`;
   }
@@ -297,7 +350,7 @@ return EMPTY;
     try {
       switch (s.k) {
         case 'local': return this.setLine(s.line) + this.localStat(s.vars.map((v) => v.js), s.exprs);
-        case 'localfunc': return this.setLine(s.line) + `let ${s.v.js}; ${s.v.js} = ${this.func(s.f, false, this.fn.plain)};`;
+        case 'localfunc': return this.setLine(s.line) + `let ${s.v.js}; ${s.v.js} = ${this.func(s.f, false, this.fn.plain, false, s.v)};`;
         case 'assign': return this.setLine(s.line) + this.assign(s.targets, s.exprs);
         case 'call': return this.setLine(s.line) + this.callRaw(s.e) + ';';
         case 'do': return `{${this.block(s.body)}}`;

@@ -9,7 +9,7 @@
  *   ex.kill(new LuaError('Script killed by user'));
  */
 import { chunkId, parse } from './parser.js';
-import { Compiler } from './compiler.js';
+import { Compiler, type LazySites } from './compiler.js';
 import * as R from './runtime.js';
 import { BUDGET, LuaKill, PlainAbort, RtState, setCurrent, syncBudget } from './runtime.js';
 import {
@@ -53,6 +53,8 @@ const LF = LuaFunction, CM = callMeta, GG = getGlobal, IS = indexStr, IX = index
 type MainGen = (F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, unknown>;
 type MainPlain = (F: LuaFunction, A: LuaValue[]) => unknown;
 type Factory<T> = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown) => T;
+type SiteMaker = (L: LuaFunction, ...ups: unknown[]) => LuaFunction;
+type FactoryZ<T> = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown, Z: (SiteMaker | undefined)[], ZC: (k: number) => SiteMaker) => T;
 /**
  * A compiled chunk: its plain version, compiled by load(); its generator version, compiled the
  * first time a run needs it (`lazyGen`, the chunk function's `g` until then).
@@ -213,10 +215,40 @@ export class LuaState {
   private compile<T>(source: string, chunkName: string, plain: boolean): T {
     try {
       const ast = parse(source, chunkName);
-      const compiler = new Compiler(chunkId(chunkName), chunkName);
-      const js = plain ? compiler.compilePlain(ast) : compiler.compileMain(ast);
-      const make = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}${js.consts}\nreturn function${plain ? '' : '*'} (F, A) {\n${js.body}\n};`) as Factory<T>;
-      return make(R, this.rt, NEXT, INEXT);
+      const id = chunkId(chunkName);
+      const compiler = new Compiler(id, chunkName);
+      if (!plain) {
+        const js = compiler.compileMain(ast);
+        const make = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}${js.consts}\nreturn function* (F, A) {\n${js.body}\n};`) as Factory<T>;
+        return make(R, this.rt, NEXT, INEXT);
+      }
+      // plain version: the main chunk's functions get their bodies compiled on their first call
+      const lazy: LazySites = { sites: [] };
+      compiler.lazy = lazy;
+      const js = compiler.compilePlain(ast);
+      const Z: (SiteMaker | undefined)[] = new Array(lazy.sites.length).fill(undefined);
+      const rt = this.rt;
+      const ZC = (k: number): SiteMaker => {
+        let m = Z[k];
+        if (m === undefined) {
+          const site = lazy.sites[k]!;
+          try {
+            const sjs = new Compiler(id, chunkName).compileSite(site);
+            const mk = new Function('R', 'S', 'NEXT', 'INEXT', `${PRELUDE}${sjs.consts}\nreturn ${sjs.body};`) as Factory<SiteMaker>;
+            m = Z[k] = mk(R, rt, NEXT, INEXT);
+          } catch (e) {
+            // the JS stack ran out (a first call deep in a recursion): plain mode stops and the run
+            // replays resumable, as for any RangeError; the site is compiled at a later call
+            if (e instanceof RangeError) throw e;
+            throw new LuaError(`${id}: internal compiler error: ${(e as Error).message}`);
+          }
+          // every site compiled: the AST is no longer needed
+          if (Z.every((x) => x !== undefined)) lazy.sites.length = 0;
+        }
+        return m;
+      };
+      const make = new Function('R', 'S', 'NEXT', 'INEXT', 'Z', 'ZC', `${PRELUDE}${js.consts}\nreturn function (F, A) {\n${js.body}\n};`) as FactoryZ<T>;
+      return make(R, this.rt, NEXT, INEXT, Z, ZC);
     } catch (e) {
       if (e instanceof LuaError) throw e;
       // a chunk too deeply nested for the JS stack (C Lua's limits are elsewhere)

@@ -12,6 +12,8 @@ export interface VarInfo {
   js: string;
   /** Captured by an inner function (needs a fresh binding per loop iteration: JS let does it). */
   captured: boolean;
+  /** Target of an assignment statement (not only set by its declaration). */
+  reassigned: boolean;
 }
 
 export type Expr =
@@ -59,6 +61,8 @@ export interface FuncNode {
   line: number;
   lastLine: number;
   name: string;
+  /** The enclosing functions' locals this function (or a function inside it) uses. */
+  upvals?: VarInfo[];
 }
 
 // ------------------------------------------------------------------ chunk names
@@ -210,7 +214,7 @@ class Lexer {
           this.pos = p + 1;
         }
       } else if (c === 10 || c === 13) {
-        out += this.src.slice(segStart, this.pos) + '\n';
+        if (isString) out += this.src.slice(segStart, this.pos) + '\n';
         this.incLine();
         segStart = this.pos;
       } else {
@@ -306,8 +310,13 @@ class Lexer {
 
   private lex(): string {
     const src = this.src;
+    const n = src.length;
     for (;;) {
-      const c = this.cur();
+      // blanks (most of a script's characters after names) skip the switch
+      let p = this.pos;
+      let c = p < n ? src.charCodeAt(p) : -1;
+      while (c === 32 || c === 9) c = ++p < n ? src.charCodeAt(p) : -1;
+      this.pos = p;
       switch (c) {
         case 10: case 13: this.incLine(); continue;
         case 45: { // -
@@ -319,7 +328,13 @@ class Lexer {
             const sep = this.skipSep();
             if (sep >= 0) { this.readLongString(false, sep, p); continue; }
           }
-          while (this.pos < src.length && this.cur() !== 10 && this.cur() !== 13) this.pos++;
+          let q = this.pos;
+          while (q < n) {
+            const d = src.charCodeAt(q);
+            if (d === 10 || d === 13) break;
+            q++;
+          }
+          this.pos = q;
           continue;
         }
         case 91: { // [
@@ -356,9 +371,11 @@ class Lexer {
           if (isSpace(c)) { this.pos++; continue; }
           if (isDigit(c)) { this.val = this.readNumeral(); return T_NUMBER; }
           if (isAlpha(c)) {
-            const start = this.pos;
-            do { this.pos++; } while (isAlnum(this.cur()));
-            const w = src.slice(start, this.pos);
+            const start = p;
+            let q = p + 1;
+            while (q < n && isAlnum(src.charCodeAt(q))) q++;
+            this.pos = q;
+            const w = src.slice(start, q);
             this.buf = w;
             if (RESERVED.has(w)) return w;
             this.val = w;
@@ -412,6 +429,11 @@ export class Parser {
   private ls: Lexer;
   private fs!: FuncState;
   private nCcalls = 0;
+  /**
+   * The active locals by name, innermost last, with their function: resolve() finds a name without
+   * scanning every enclosing block (a script's main chunk has dozens of locals).
+   */
+  private active = new Map<string, { v: VarInfo; fs: FuncState }[]>();
 
   constructor(src: string, readonly chunk: string) {
     this.ls = new Lexer(src, chunk);
@@ -423,7 +445,7 @@ export class Parser {
     ls.next();
     const body = this.chunkBody();
     if (ls.tok() !== T_EOS) this.errorExpected(T_EOS);
-    this.fs = this.fs.parent!;
+    this.closeFunc();
     return { params: [], isVararg: true, body, line: 0, lastLine: ls.line, name: 'main chunk' };
   }
 
@@ -479,7 +501,7 @@ export class Parser {
   }
 
   private newVar(name: string): VarInfo {
-    return { name, js: `_${++this.varCounter}`, captured: false };
+    return { name, js: `_${++this.varCounter}`, captured: false, reassigned: false };
   }
 
   private addLocal(v: VarInfo): void {
@@ -487,6 +509,20 @@ export class Parser {
     if (fs.nactvar + 1 > MAXVARS) this.errorLimit(MAXVARS, 'local variables');
     fs.blocks[fs.blocks.length - 1]!.vars.push(v);
     fs.nactvar++;
+    const st = this.active.get(v.name);
+    if (st === undefined) this.active.set(v.name, [{ v, fs }]);
+    else st.push({ v, fs });
+  }
+
+  /** The locals of a block go out of scope. */
+  private deactivate(vars: VarInfo[]): void {
+    for (let i = vars.length - 1; i >= 0; i--) this.active.get(vars[i]!.name)!.pop();
+  }
+
+  private closeFunc(): void {
+    const fs = this.fs;
+    for (let i = fs.blocks.length - 1; i >= 0; i--) this.deactivate(fs.blocks[i]!.vars);
+    this.fs = fs.parent!;
   }
 
   private enterBlock(isLoop: boolean): void {
@@ -496,40 +532,28 @@ export class Parser {
   private leaveBlock(): void {
     const b = this.fs.blocks.pop()!;
     this.fs.nactvar -= b.vars.length;
+    this.deactivate(b.vars);
   }
 
   private resolve(name: string): Expr {
-    let fs: FuncState | undefined = this.fs;
-    let level = 0;
-    while (fs) {
-      for (let i = fs.blocks.length - 1; i >= 0; i--) {
-        const vars = fs.blocks[i]!.vars;
-        for (let j = vars.length - 1; j >= 0; j--) {
-          const v = vars[j]!;
-          if (v.name === name) {
-            if (level === 0) return { k: 'local', v };
-            v.captured = true;
-            // register as upvalue in every function between
-            let f: FuncState | undefined = this.fs;
-            for (let l = 0; l < level; l++) {
-              if (!f!.upvals.has(v)) {
-                if (f!.upvals.size >= MAXUPVALUES) {
-                  const save = this.fs;
-                  this.fs = f!;
-                  try { this.errorLimit(MAXUPVALUES, 'upvalues'); } finally { this.fs = save; }
-                }
-                f!.upvals.add(v);
-              }
-              f = f!.parent;
-            }
-            return { k: 'upval', v };
-          }
+    const st = this.active.get(name);
+    const top = st === undefined || st.length === 0 ? undefined : st[st.length - 1]!;
+    if (top === undefined) return { k: 'global', name };
+    const v = top.v;
+    if (top.fs === this.fs) return { k: 'local', v };
+    v.captured = true;
+    // register as upvalue in every function between
+    for (let f: FuncState = this.fs; f !== top.fs; f = f.parent!) {
+      if (!f.upvals.has(v)) {
+        if (f.upvals.size >= MAXUPVALUES) {
+          const save = this.fs;
+          this.fs = f;
+          try { this.errorLimit(MAXUPVALUES, 'upvalues'); } finally { this.fs = save; }
         }
+        f.upvals.add(v);
       }
-      fs = fs.parent;
-      level++;
     }
-    return { k: 'global', name };
+    return { k: 'upval', v };
   }
 
   // ---- statements
@@ -728,6 +752,7 @@ export class Parser {
 
   private checkAssignable(e: Expr): void {
     if (e.k !== 'local' && e.k !== 'upval' && e.k !== 'global' && e.k !== 'index') this.ls.syntaxError('syntax error');
+    if (e.k === 'local' || e.k === 'upval') e.v.reassigned = true;
   }
 
   // ---- functions
@@ -764,8 +789,9 @@ export class Parser {
     const lastLine = ls.line;
     this.checkMatch('end', 'function', line);
     const usesVararg = this.fs.usesVararg;
-    this.fs = this.fs.parent!;
-    return { params, isVararg, argVar, usesVararg, body, line, lastLine, name };
+    const upvals = [...this.fs.upvals];
+    this.closeFunc();
+    return { params, isVararg, argVar, usesVararg, body, line, lastLine, name, upvals };
   }
 
   // ---- expressions
