@@ -2,6 +2,12 @@
 // BullMQ on RedKit vs redis-server, same machine, same run.
 //
 //   node bench/bullmq.mjs [--rounds 3] [--jobs 10000] [--batch 1000] [--concurrency 50]
+//   BASE_DIR=/tmp/base BENCH_NODE_FLAGS='' node bench/bullmq.mjs --rounds 5
+//
+// BASE_DIR adds a second RedKit, the build in that checkout (dist/cli.js built, e.g.
+// `git archive <commit> | tar -x -C /tmp/base`, node_modules linked, `npm run build`):
+// an A/B of two builds against redis-server in the same run. BENCH_NODE_FLAGS applies to
+// both RedKit servers ('' = plain `node`, as inside a test process).
 //
 // Each server runs as its own process (bench/lib.mjs startProcess: the `redkit`
 // bin, and redis-server), so the BullMQ client in this process shares no event
@@ -80,12 +86,15 @@ async function round(server) {
   return { add, proc };
 }
 
-const servers = { redis: await startProcess('redis'), redkit: await startProcess('redkit') };
-const results = { redis: [], redkit: [] };
+const servers = { redis: await startProcess('redis') };
+if (process.env.BASE_DIR) servers.base = await startProcess('redkit', [], `${process.env.BASE_DIR}/dist/cli.js`);
+servers.redkit = await startProcess('redkit');
+const kinds = Object.keys(servers);
+const results = Object.fromEntries(kinds.map((k) => [k, []]));
 try {
-  for (const kind of ['redis', 'redkit']) await round(servers[kind]); // warm-up, unmeasured
+  for (const kind of kinds) await round(servers[kind]); // warm-up, unmeasured
   for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 === 0 ? ['redis', 'redkit'] : ['redkit', 'redis'];
+    const order = r % 2 === 0 ? kinds : [...kinds].reverse();
     for (const kind of order) {
       const res = await round(servers[kind]);
       results[kind].push(res);
@@ -96,8 +105,7 @@ try {
     }
   }
 } finally {
-  await servers.redis.stop();
-  await servers.redkit.stop();
+  for (const k of kinds) await servers[k].stop();
 }
 
 const med = (kind, phase, field) => median(results[kind].map((r) => r[phase][field]));
@@ -107,10 +115,12 @@ for (const [phase, label] of [
   ['proc', `Worker c=${CONCURRENCY}`],
 ]) {
   const rr = med('redis', phase, 'jobsPerSec');
-  const kr = med('redkit', phase, 'jobsPerSec');
   const rc = med('redis', phase, 'cpuUsPerJob');
-  const kc = med('redkit', phase, 'cpuUsPerJob');
-  rows.push([label, rr.toFixed(0), kr.toFixed(0), `${((kr / rr) * 100).toFixed(0)}%`, rc.toFixed(1), kc.toFixed(1), `${(kc / rc).toFixed(2)}x`]);
+  for (const kind of kinds.slice(1)) {
+    const kr = med(kind, phase, 'jobsPerSec');
+    const kc = med(kind, phase, 'cpuUsPerJob');
+    rows.push([label, kind, rr.toFixed(0), kr.toFixed(0), `${((kr / rr) * 100).toFixed(0)}%`, rc.toFixed(1), kc.toFixed(1), `${(kc / rc).toFixed(2)}x`]);
+  }
 }
 console.log(`\n## BullMQ: ${JOBS} jobs, medians of ${ROUNDS} rounds\n`);
-console.log(table(rows, ['phase', 'redis jobs/s', 'redkit jobs/s', 'redkit/redis', 'redis µs CPU/job', 'redkit µs CPU/job', 'CPU ratio']));
+console.log(table(rows, ['phase', 'server', 'redis jobs/s', 'its jobs/s', 'vs redis', 'redis µs CPU/job', 'its µs CPU/job', 'CPU ratio']));

@@ -45,7 +45,7 @@ export async function waitPing(port, timeoutMs = 10000) {
 }
 
 /** Start a server process; returns { port, pid, stop }. */
-export async function startProcess(kind, extraArgs = []) {
+export async function startProcess(kind, extraArgs = [], cliPath = undefined) {
   const port = await freePort();
   let child;
   if (kind === 'redis') {
@@ -54,7 +54,7 @@ export async function startProcess(kind, extraArgs = []) {
     // A do-nothing Node TCP server (bench/floor-server.mjs), with the bin's Node flags.
     child = spawn(process.execPath, ['--optimize-for-size', path.join(root, 'bench/floor-server.mjs'), '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
   } else {
-    const cli = path.join(root, 'dist/cli.js');
+    const cli = cliPath ?? path.join(root, 'dist/cli.js');
     if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
     // Run the `redkit` bin as users do (its shebang carries the server's Node flags);
     // BENCH_NODE_FLAGS runs `node <flags> dist/cli.js` instead, to compare flags.
