@@ -33,7 +33,7 @@ import type { CommandDefinition } from '../server/registry.js';
 import type { LogLevel } from '../server/logger.js';
 import { pubsubOf } from '../commands/pubsub.js';
 import { globMatch } from '../commands/util.js';
-import { startRedKit, type RedKit, type RedKitOptions } from '../testing/redkit.js';
+import { replicaOptions, startRedKit, type RedKit, type RedKitOptions } from '../testing/redkit.js';
 import { replicationOf } from '../replication/index.js';
 import { Clock, type ClockTimer } from '../clock/clock.js';
 import { realDateNow, realSetImmediate, realSetTimeout } from '../clock/timers.js';
@@ -936,21 +936,7 @@ export async function startRedKitSentinel(opts: RedKitSentinelOptions = {}): Pro
     const first = await startRedKit({ ...rest, clock });
     nodes.push(first);
     for (let k = 0; k < (replicas ?? 1); k++) {
-      const o = rest;
-      nodes.push(
-        await startRedKit({
-          host: o.host,
-          databases: o.databases,
-          redisVersion: o.redisVersion,
-          logger: o.logger,
-          password: o.password,
-          users: o.users,
-          record: o.record,
-          clock,
-          config: { ...o.config, ...(o.password !== undefined ? { masterauth: o.password } : {}) },
-          replicaOf: { host: first.host, port: first.port },
-        }),
-      );
+      nodes.push(await startRedKit(replicaOptions(rest, clock, { host: first.host, port: first.port })));
     }
   } catch (e) {
     await stopAll();

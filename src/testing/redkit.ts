@@ -204,18 +204,7 @@ export class RedKit {
     const o = this.options;
     if (o.replicaOf !== undefined) replicationOf(this.server).replicaOf(o.replicaOf.host, o.replicaOf.port);
     for (let i = 0; i < (o.replicas ?? 0); i++) {
-      const r = new RedKit({
-        host: o.host,
-        databases: o.databases,
-        redisVersion: o.redisVersion,
-        logger: o.logger,
-        password: o.password,
-        users: o.users,
-        record: o.record,
-        clock: this.clock,
-        config: { ...o.config, ...(o.password !== undefined ? { masterauth: o.password } : {}) },
-        replicaOf: { host: this.host, port: this.port },
-      });
+      const r = new RedKit(replicaOptions(o, this.clock, { host: this.host, port: this.port }));
       r.sharedClock = true;
       this.replicas.push(r);
       await r.start();
@@ -503,4 +492,23 @@ export class RedKitAcl {
   resetLog(): void {
     this.server.acl.log.length = 0;
   }
+}
+
+/**
+ * The options of a replica of a server started with `o`: the same host, databases, version,
+ * logger, users and recorder, the master's password as `masterauth`, the given clock.
+ */
+export function replicaOptions(o: RedKitOptions, clock: Clock, master: { host: string; port: number }): RedKitOptions {
+  return {
+    host: o.host,
+    databases: o.databases,
+    redisVersion: o.redisVersion,
+    logger: o.logger,
+    password: o.password,
+    users: o.users,
+    record: o.record,
+    clock,
+    config: { ...o.config, ...(o.password !== undefined ? { masterauth: o.password } : {}) },
+    replicaOf: master,
+  };
 }
