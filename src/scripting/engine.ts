@@ -668,10 +668,13 @@ export class ScriptEngine {
     let fargs: LuaValue[];
     if (o.L === undefined && o.asGlobals) {
       // EVAL: the previous call's KEYS/ARGV when the script left them as they were made
-      const K = (this.keysT = argTable(this.keysT, args, from, keysEnd));
-      const A = (this.argvT = argTable(this.argvT, args, keysEnd, args.length));
-      L.globals.rawset('KEYS', K);
-      L.globals.rawset('ARGV', A);
+      // (the globals are read-only to scripts: a refilled table is still the global, no store needed)
+      const K0 = this.keysT;
+      const K = argTable(K0, args, from, keysEnd);
+      if (K !== K0) L.globals.rawset('KEYS', (this.keysT = K));
+      const A0 = this.argvT;
+      const A = argTable(A0, args, keysEnd, args.length);
+      if (A !== A0) L.globals.rawset('ARGV', (this.argvT = A));
       fargs = NO_ARGS;
     } else {
       // a function may keep its arguments (a library's upvalue): new tables each call
