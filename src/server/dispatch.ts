@@ -238,15 +238,44 @@ export class Dispatcher {
         this.logger.error(`command timer: ${(e as Error)?.stack ?? e}`);
       }
     }
-    // Arguments can be large: do not keep them past the batch.
-    for (let i = 0; i < n; i++) (argss as unknown[])[i] = undefined;
-    if (this.pendingSentSet) {
-      this.pendingSentSet = false;
-      for (let i = 0; i < n; i++) sentArgss[i] = undefined;
-    }
+    this.dropPending(n);
     this.stamp = now;
     this.stampValid = true;
     return now;
+  }
+
+  /** Arguments can be large: do not keep them past the batch. */
+  private dropPending(n: number): void {
+    const argss = this.pendingArgs;
+    for (let i = 0; i < n; i++) (argss as unknown[])[i] = undefined;
+    if (this.pendingSentSet) {
+      this.pendingSentSet = false;
+      const sentArgss = this.pendingSentArgs;
+      for (let i = 0; i < n; i++) sentArgss[i] = undefined;
+    }
+  }
+
+  /**
+   * A command timed alone ended at `now` and fast commands were queued while it ran (all of them:
+   * its start settled the queue): commands of a script or of EXEC. They share its time since the
+   * last reading, with this reading (the next command then starts from it without reading the
+   * clock again). When that share is slow enough for the slow log or the latency monitor they
+   * stay queued, for the time after this command as before (a script's Lua time is not theirs).
+   */
+  private settleNested(now: number): void {
+    const timer = this.timer;
+    if (timer === null || !this.stampValid) return;
+    const n = this.pendingCount;
+    let done: boolean;
+    try {
+      done = timer.recordShared(n, ((now - this.stamp) * 1000) / n, this.pendingCmd);
+    } catch (e) {
+      this.logger.error(`command timer: ${(e as Error)?.stack ?? e}`);
+      done = true;
+    }
+    if (!done) return;
+    this.pendingCount = 0;
+    this.dropPending(n);
   }
 
   /** The first clock reading of a batch (with a microtask to end it when no connection will). */
@@ -489,6 +518,7 @@ export class Dispatcher {
   private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, count: boolean, touches: number, t0: number, us = -1): Reply {
     if (t0 >= 0) {
       const t1 = performance.now();
+      if (this.pendingCount !== 0) this.settleNested(t1);
       this.stamp = t1;
       us = (t1 - t0) * 1000;
     } else if (t0 <= -2) {
