@@ -124,6 +124,9 @@ interface Timing {
   /** The last command recorded and its histogram (runs of one command skip the map). */
   lastCmd: Command | null;
   lastHist: Histogram | null;
+  /** The one before (alternating commands: a script and the command it calls). */
+  prevCmd: Command | null;
+  prevHist: Histogram | null;
   tracking: boolean;
   percentiles: number[];
   percentileLabels: string[];
@@ -134,7 +137,7 @@ const timings = new WeakMap<RedKitServer, Timing>();
 function timingOf(server: RedKitServer): Timing {
   let t = timings.get(server);
   if (t === undefined) {
-    t = { monitor: new LatencyMonitor(), histograms: new Map(), lastCmd: null, lastHist: null, tracking: true, percentiles: [50, 99, 99.9], percentileLabels: ['50', '99', '99.9'] };
+    t = { monitor: new LatencyMonitor(), histograms: new Map(), lastCmd: null, lastHist: null, prevCmd: null, prevHist: null, tracking: true, percentiles: [50, 99, 99.9], percentileLabels: ['50', '99', '99.9'] };
     timings.set(server, t);
   }
   return t;
@@ -146,6 +149,27 @@ export function resetLatencyHistograms(server: RedKitServer): void {
   t.histograms.clear();
   t.lastCmd = null;
   t.lastHist = null;
+  t.prevCmd = null;
+  t.prevHist = null;
+}
+
+/** The histogram of cmd (created on first use), through the two last ones used. */
+function histogramOf(t: Timing, cmd: Command): Histogram {
+  if (cmd === t.lastCmd && t.lastHist !== null) return t.lastHist;
+  let h: Histogram | undefined;
+  if (cmd === t.prevCmd && t.prevHist !== null) h = t.prevHist;
+  else {
+    h = t.histograms.get(cmd);
+    if (h === undefined) {
+      h = new Histogram();
+      t.histograms.set(cmd, h);
+    }
+  }
+  t.prevCmd = t.lastCmd;
+  t.prevHist = t.lastHist;
+  t.lastCmd = cmd;
+  t.lastHist = h;
+  return h;
 }
 
 /** The INFO latencystats lines (commands that have a histogram). */
@@ -371,17 +395,7 @@ export function installLatency(server: RedKitServer): void {
       cmd.stats.usec += us;
       if (t.tracking) {
         // Fast commands of one run come with the same command and duration: remember the last ones.
-        let h: Histogram | undefined;
-        if (cmd === t.lastCmd && t.lastHist !== null) h = t.lastHist;
-        else {
-          h = t.histograms.get(cmd);
-          if (h === undefined) {
-            h = new Histogram();
-            t.histograms.set(cmd, h);
-          }
-          t.lastCmd = cmd;
-          t.lastHist = h;
-        }
+        const h = histogramOf(t, cmd);
         if (us !== lastUs) {
           lastUs = us;
           lastBucket = bucketOf(Math.floor(us * 1000));
@@ -416,17 +430,7 @@ export function installLatency(server: RedKitServer): void {
         i = j;
         cmd.stats.usec += k === 1 ? us : us * k;
         if (tracking) {
-          let h: Histogram | undefined;
-          if (cmd === t.lastCmd && t.lastHist !== null) h = t.lastHist;
-          else {
-            h = t.histograms.get(cmd);
-            if (h === undefined) {
-              h = new Histogram();
-              t.histograms.set(cmd, h);
-            }
-            t.lastCmd = cmd;
-            t.lastHist = h;
-          }
+          const h = histogramOf(t, cmd);
           h.counts[b] += k;
           h.total += k;
         }
