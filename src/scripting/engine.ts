@@ -231,7 +231,9 @@ class CallLog {
   pos = 0;
   replaying = false;
   /** The state natives keep, as the run started (LuaState.snapshot). */
-  readonly snap: StateSnapshot = { ids: 0, random: undefined };
+  // (`random` starts as a double: math.random's state is one (rand.ts), stored in place in a
+  // double field rather than a new heap number per run)
+  readonly snap: StateSnapshot = { ids: 0, random: 0.5 };
 
   add(e: unknown): void {
     this.entries[this.n++] = e;
