@@ -3,6 +3,7 @@
 //
 //   node bench/bullmq.mjs [--rounds 3] [--jobs 10000] [--batch 1000] [--concurrency 50]
 //   BASE_DIR=/tmp/base BENCH_NODE_FLAGS='' node bench/bullmq.mjs --rounds 5
+//   node bench/bullmq.mjs --warmup 3   (steady state: more unmeasured rounds first)
 //
 // BASE_DIR adds a second RedKit, the build in that checkout (dist/cli.js built, e.g.
 // `git archive <commit> | tar -x -C /tmp/base`, node_modules linked, `npm run build`):
@@ -18,7 +19,7 @@
 //            BullMQ's default)
 // and, for each phase, jobs/s (wall clock) and the server's CPU time per job
 // (user + system, /proc/<pid>/stat). The queue is obliterated between rounds.
-// One unmeasured round first warms both servers up (V8 compiles RedKit's code
+// `warmup` unmeasured rounds (default 1) first warm the servers up (V8 compiles RedKit's code
 // while it runs; Redis loads BullMQ's scripts). Rounds alternate which server
 // goes first; the table gives medians.
 import { parseArgs } from 'node:util';
@@ -28,12 +29,14 @@ import { cpuSeconds, median, need, startProcess, table } from './lib.mjs';
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
     jobs: { type: 'string', default: '10000' },
     batch: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '50' },
   },
 });
 const ROUNDS = Number(values.rounds);
+const WARMUP = Number(values.warmup);
 const JOBS = Number(values.jobs);
 const BATCH = Number(values.batch);
 const CONCURRENCY = Number(values.concurrency);
@@ -92,7 +95,7 @@ servers.redkit = await startProcess('redkit');
 const kinds = Object.keys(servers);
 const results = Object.fromEntries(kinds.map((k) => [k, []]));
 try {
-  for (const kind of kinds) await round(servers[kind]); // warm-up, unmeasured
+  for (let w = 0; w < WARMUP; w++) for (const kind of kinds) await round(servers[kind]); // warm-up, unmeasured
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 === 0 ? kinds : [...kinds].reverse();
     for (const kind of order) {

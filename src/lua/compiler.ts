@@ -275,7 +275,9 @@ export class Compiler {
         this.lazy.sites.push({ f, self, ups });
         const u = ups.map((v) => ', ' + v.js).join('');
         const name = jsStr(f.name);
-        return `(Z[${k}] !== undefined ? Z[${k}](mkP(${name}, F.env, undefined)${u}) : mkP(${name}, F.env, function ($L, A) { return ZC(${k})($L${u}).p($L, A); }))`;
+        // the site's maker once compiled, else its stub maker (ZS, src/lua/index.ts): one short
+        // call per site keeps the main chunk small for V8's optimizer
+        return `ZM(${k}, ${name}, F.env${u})`;
       }
     }
     this.depth++;

@@ -54,7 +54,7 @@ type MainGen = (F: LuaFunction, A: LuaValue[]) => Generator<unknown, unknown, un
 type MainPlain = (F: LuaFunction, A: LuaValue[]) => unknown;
 type Factory<T> = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown) => T;
 type SiteMaker = (L: LuaFunction, ...ups: unknown[]) => LuaFunction;
-type FactoryZ<T> = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown, Z: (SiteMaker | undefined)[], ZC: (k: number) => SiteMaker) => T;
+type FactoryZ<T> = (R: unknown, S: RtState, NEXT: unknown, INEXT: unknown, Z: (SiteMaker | undefined)[], ZC: (k: number) => SiteMaker, ZM: (k: number, name: string, env: LuaTable | undefined, ...u: unknown[]) => LuaFunction) => T;
 /**
  * A compiled chunk: its plain version, compiled by load(); its generator version, compiled the
  * first time a run needs it (`lazyGen`, the chunk function's `g` until then).
@@ -247,8 +247,18 @@ export class LuaState {
         }
         return m;
       };
-      const make = new Function('R', 'S', 'NEXT', 'INEXT', 'Z', 'ZC', `${PRELUDE}${js.consts}\nreturn function (F, A) {\n${js.body}\n};`) as FactoryZ<T>;
-      return make(R, this.rt, NEXT, INEXT, Z, ZC);
+      // Stub makers: until site k is compiled, the function the main chunk makes gets a plain
+      // version that compiles the site on its first call (ZC), makes the real one with the same
+      // captured values and runs it. The main chunk calls `(Z[k] ?? ZS[k])(f, ups...)`: one short
+      // call per site (the branch and the stub written out at each site made BullMQ's main chunks
+      // about 1.6 times as large, and V8 optimizes them again after a deopt: the Worker's warm-up).
+      const ZM = (k: number, name: string, env: LuaTable | undefined, ...u: unknown[]): LuaFunction => {
+        const m = Z[k];
+        if (m !== undefined) return m(R.mkP(name, env, undefined as never), ...u);
+        return R.mkP(name, env, ($L, A) => ZC(k)($L, ...u).p!($L, A));
+      };
+      const make = new Function('R', 'S', 'NEXT', 'INEXT', 'Z', 'ZC', 'ZM', `${PRELUDE}${js.consts}\nreturn function (F, A) {\n${js.body}\n};`) as FactoryZ<T>;
+      return make(R, this.rt, NEXT, INEXT, Z, ZC, ZM);
     } catch (e) {
       if (e instanceof LuaError) throw e;
       // a chunk too deeply nested for the JS stack (C Lua's limits are elsewhere)
