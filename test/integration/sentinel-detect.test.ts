@@ -205,6 +205,31 @@ describe('a server that hangs on a frozen clock', () => {
   });
 });
 
+/**
+ * An INCR loop through a client that follows the sentinel: 50 answers, then the master is stopped and
+ * the clock moved past down-after-milliseconds; after +switch-master, 50 more. Every answer is the
+ * next integer and the new master holds the last one.
+ */
+async function incrAcrossDetectedFailover(s: RedKitSentinel, ev: Awaited<ReturnType<typeof events>>, incr: () => Promise<number>): Promise<void> {
+  const first = s.master;
+  let stop = false;
+  const answers: number[] = [];
+  const loop = (async () => {
+    while (!stop) answers.push(await incr());
+  })();
+  while (answers.length < 50) await tick();
+  await first.stop();
+  s.clock.advance('31s');
+  await ev.next('+switch-master');
+  const second = s.master;
+  const at = answers.length;
+  while (answers.length < at + 50) await tick();
+  stop = true;
+  await loop;
+  for (let i = 0; i < answers.length; i++) expect(answers[i]).toBe(i + 1);
+  expect(second.db().get('counter')).toBe(String(answers.length));
+}
+
 describe('clients across a detected failure', () => {
   it('ioredis (sentinels): an INCR loop goes on across master.stop() with every answer the next integer', async () => {
     sentinel = await startRedKitSentinel({ replicas: 2, logger: 'error' });
@@ -212,23 +237,7 @@ describe('clients across a detected failure', () => {
     const redis = new Redis({ sentinels: sentinel.sentinels, name: 'mymaster', maxRetriesPerRequest: null, retryStrategy: () => 20, sentinelRetryStrategy: () => 20 });
     redis.on('error', () => {});
     cleanup.push(() => redis.disconnect());
-    const first = sentinel.master;
-    let stop = false;
-    const answers: number[] = [];
-    const loop = (async () => {
-      while (!stop) answers.push(await redis.incr('counter'));
-    })();
-    while (answers.length < 50) await tick();
-    await first.stop();
-    sentinel.clock.advance('31s');
-    await ev.next('+switch-master');
-    const second = sentinel.master;
-    const at = answers.length;
-    while (answers.length < at + 50) await tick();
-    stop = true;
-    await loop;
-    for (let i = 0; i < answers.length; i++) expect(answers[i]).toBe(i + 1);
-    expect(second.db().get('counter')).toBe(String(answers.length));
+    await incrAcrossDetectedFailover(sentinel, ev, () => redis.incr('counter'));
   });
 
   it('node-redis (createSentinel): an INCR loop goes on across master.stop() with every answer the next integer', async () => {
@@ -238,23 +247,7 @@ describe('clients across a detected failure', () => {
     client.on('error', () => {});
     await client.connect();
     cleanup.push(() => void client.close().catch(() => {}));
-    const first = sentinel.master;
-    let stop = false;
-    const answers: number[] = [];
-    const loop = (async () => {
-      while (!stop) answers.push(await client.incr('counter'));
-    })();
-    while (answers.length < 50) await tick();
-    await first.stop();
-    sentinel.clock.advance('31s');
-    await ev.next('+switch-master');
-    const second = sentinel.master;
-    const at = answers.length;
-    while (answers.length < at + 50) await tick();
-    stop = true;
-    await loop;
-    for (let i = 0; i < answers.length; i++) expect(answers[i]).toBe(i + 1);
-    expect(second.db().get('counter')).toBe(String(answers.length));
+    await incrAcrossDetectedFailover(sentinel, ev, () => client.incr('counter'));
   });
 });
 
