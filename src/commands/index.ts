@@ -20,6 +20,7 @@ import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
 import { installLatency } from './latency.js';
 import { installMemory } from './memory.js';
+import { installMigrate } from './migrate.js';
 import { installSlowlog } from './slowlog.js';
 import { installServer } from './server.js';
 import { installSets } from './sets.js';
@@ -40,6 +41,7 @@ export function installBuiltins(server: RedKitServer): void {
   installHyperLogLog(server);
   installKeys(server);
   installDump(server);
+  installMigrate(server);
   installHashes(server);
   installLists(server);
   installSets(server);

@@ -17,6 +17,7 @@ import { defineCommands, globMatch } from './util.js';
 import { trackingInfo } from '../server/tracking.js';
 import { scriptingMemory } from '../scripting/engine.js';
 import { evictionOf } from '../server/eviction.js';
+import { migrateCachedSockets } from './migrate.js';
 
 function trackingStats(server: RedKitServer): string[] {
   const t = trackingInfo(server);
@@ -211,7 +212,7 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
         `pubsubshard_channels:${ps?.shardChannels.size ?? 0}`,
         'latest_fork_usec:0',
         'total_forks:0',
-        'migrate_cached_sockets:0',
+        `migrate_cached_sockets:${migrateCachedSockets(server)}`,
         'slave_expires_tracked_keys:0',
         'active_defrag_hits:0',
         'active_defrag_misses:0',

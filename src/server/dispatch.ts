@@ -101,6 +101,8 @@ export const ATTENTION = {
   PAUSED: 16,
   /** The server is a read-only replica (src/replication/: writes answer -READONLY). */
   REPLICA: 32,
+  /** A MIGRATE is waiting for its target: other clients' commands wait (src/commands/migrate.ts). */
+  MIGRATE: 64,
 } as const;
 
 export class Dispatcher {

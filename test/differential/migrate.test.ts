@@ -1,0 +1,297 @@
+/**
+ * MIGRATE: the same sequences from a source to a target, for every pairing of
+ * redis-server and RedKit (redis→redis is the reference; RedKit→RedKit,
+ * RedKit→redis and redis→RedKit must give the same reply bytes, in RESP2 and
+ * RESP3, the same keyspace events on the source, and the same keyspaces on
+ * both ends: TYPE, DUMP and TTL of every key in dbs 0 and 1).
+ *
+ * The commands name ports chosen at run time, so they cannot be replayed from
+ * recordings: live redis-server only.
+ */
+import * as net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type RedKitServer } from '../../src/index.js';
+import { RawClient, decode, readUntilMarker } from '../support/differential.js';
+import { freePort, liveOracle, startRedisServer, type RedisProcess } from '../support/redis-server.js';
+
+type Side = { port: number };
+
+interface World {
+  r1: RedisProcess;
+  r2: RedisProcess;
+  k1: RedKitServer;
+  k2: RedKitServer;
+}
+
+/** A step: a command for the source (H/P replaced by the target's host/port), or an admin command on the target. */
+type Step = { src: string[] } | { dst: string[] };
+
+async function snapshot(port: number, password?: string): Promise<unknown> {
+  const c = await RawClient.connect(port);
+  if (password !== undefined) await c.call('AUTH', password);
+  const out: Record<string, unknown> = {};
+  for (const db of ['0', '1']) {
+    await c.call('SELECT', db);
+    const keys = (decode(await c.call('KEYS', '*')) as string[]).sort();
+    for (const k of keys) {
+      const ttl = Number(decode(await c.call('PTTL', k)));
+      out[`${db}/${k}`] = {
+        type: await c.call('TYPE', k),
+        dump: await c.call('DUMP', k),
+        // The TTL left after a MIGRATE (a few ms pass between the two servers' reads).
+        ttl: ttl < 0 ? ttl : Math.round(ttl / 5000),
+      };
+    }
+  }
+  c.close();
+  return out;
+}
+
+async function admin(port: number, argv: string[], password?: string): Promise<string> {
+  const c = await RawClient.connect(port);
+  try {
+    if (password !== undefined) await c.call('AUTH', password);
+    return await c.call(...argv);
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * Run the steps from `src` to `dst` with a client in `proto`; return the
+ * source's replies, its keyspace events and both keyspaces.
+ */
+async function run(src: Side, dst: Side, proto: 2 | 3, steps: Step[], dstPassword?: string): Promise<unknown> {
+  const c = await RawClient.connect(src.port);
+  const sub = await RawClient.connect(src.port);
+  if (proto === 3) {
+    await c.call('HELLO', '3');
+    await sub.call('HELLO', '3');
+  }
+  await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+  await sub.call('PSUBSCRIBE', '__key*__:*');
+  await sub.call('SUBSCRIBE', 'sentinel');
+  const replies: string[] = [];
+  for (const s of steps) {
+    if ('src' in s) {
+      const argv = s.src.map((a) => (a === 'H' ? '127.0.0.1' : a === 'P' ? String(dst.port) : a));
+      replies.push(`${s.src.join(' ')} -> ${await c.call(...argv)}`);
+    } else {
+      const d = await RawClient.connect(dst.port);
+      if (dstPassword !== undefined) await d.call('AUTH', dstPassword);
+      await d.call(...s.dst);
+      d.close();
+    }
+  }
+  await c.call('PUBLISH', 'sentinel', 'end');
+  const events = await readUntilMarker(sub, 'sentinel');
+  await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+  c.close();
+  sub.close();
+  return { replies, events, src: await snapshot(src.port), dst: await snapshot(dst.port, dstPassword) };
+}
+
+const BASIC: Step[] = [
+  { src: ['SET', 'a', '1'] },
+  { src: ['MIGRATE', 'H', 'P', 'a', '0', '1000'] },
+  { src: ['MIGRATE', 'H', 'P', 'a', '0', '1000'] },
+  { src: ['SET', 'b', 'hello', 'PX', '100000'] },
+  { src: ['RPUSH', 'l', '1', '2', '3'] },
+  { src: ['HSET', 'h', 'f', 'v'] },
+  { src: ['ZADD', 'z', '1', 'm', '2.5', 'n'] },
+  { src: ['SADD', 's', '1', '2', '3'] },
+  { src: ['MIGRATE', 'H', 'P', '', '0', '1000', 'KEYS', 'b', 'l', 'missing', 'h', 'z', 's'] },
+  { src: ['MIGRATE', 'H', 'P', '', '0', '1000', 'KEYS', 'nope1', 'nope2'] },
+  { src: ['MIGRATE', 'H', 'P', '', '0', '1000', 'KEYS'] },
+  { src: ['SET', 'c', 'x'] },
+  { src: ['MIGRATE', 'H', 'P', 'c', '0', '1000', 'COPY'] },
+  { src: ['MIGRATE', 'H', 'P', 'c', '0', '1000'] },
+  { src: ['SET', 'c', 'y'] },
+  { src: ['MIGRATE', 'H', 'P', 'c', '0', '1000', 'copy', 'replace'] },
+  { src: ['MIGRATE', 'H', 'P', 'c', '0', '1000', 'REPLACE'] },
+  { src: ['SET', 'd', '1', 'EX', '500'] },
+  { src: ['MIGRATE', 'H', 'P', 'd', '1', '1000'] },
+  { src: ['SET', 'e', '1'] },
+  { src: ['MIGRATE', 'H', 'P', 'e', '1', '0'] },
+  { src: ['SET', 'f', '1'] },
+  { src: ['MIGRATE', 'H', 'P', 'f', '0', '-5'] },
+  { src: ['SET', 'g', '1'] },
+  { src: ['MIGRATE', 'H', 'P', 'g', '99', '1000'] },
+  { src: ['MIGRATE', 'H', 'P', 'g', '-1', '1000'] },
+  { src: ['MIGRATE', 'H', 'P', 'g', '0', '1000'] },
+  // Target keys in the way, one of two.
+  { src: ['SET', 'i', '1'] },
+  { src: ['SET', 'j', '2'] },
+  { dst: ['SET', 'j', 'theirs'] },
+  { src: ['MIGRATE', 'H', 'P', '', '0', '1000', 'KEYS', 'i', 'j'] },
+  { src: ['MIGRATE', 'H', 'P', '', '0', '1000', 'REPLACE', 'KEYS', 'i', 'j'] },
+  // AUTH to a target without a password: the error, but the RESTORE went through.
+  { src: ['SET', 'k', '1'] },
+  { src: ['MIGRATE', 'H', 'P', 'k', '0', '1000', 'AUTH', 'pw'] },
+  { src: ['MIGRATE', 'H', 'P', 'k', '0', '1000', 'AUTH2', 'default', 'pw', 'REPLACE'] },
+];
+
+const SYNTAX: Step[] = [
+  { src: ['SET', 'x', '1'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', '0', '1000', 'FOO'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', '0', '1000', 'AUTH'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', '0', '1000', 'AUTH2', 'u'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', '0', '1000', 'KEYS', 'x'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', 'zero', '1000'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', '0', 'soon'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', 'zero', 'soon'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', 'zero', 'soon', 'FOO'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', '0', '99999999999999999999'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', '0'] },
+  { src: ['MIGRATE', 'H', 'P', 'x', '0', '1000', 'COPY', 'KEYS'] },
+  { src: ['MIGRATE', 'H', 'P', 'nokey', '0', '1000', 'FOO'] },
+  { src: ['MIGRATE', 'H', 'P', 'nokey', '0', '1000'] },
+  { src: ['EXISTS', 'x'] },
+];
+
+const AUTH: Step[] = [
+  { src: ['SET', 'a', '1'] },
+  { src: ['MIGRATE', 'H', 'P', 'a', '0', '1000'] },
+  { src: ['MIGRATE', 'H', 'P', 'a', '0', '1000', 'AUTH', 'wrong'] },
+  { src: ['MIGRATE', 'H', 'P', 'a', '0', '1000', 'AUTH2', 'mig', 'wrong'] },
+  { src: ['MIGRATE', 'H', 'P', 'a', '0', '1000', 'AUTH2', 'nobody', 'secret'] },
+  { src: ['MIGRATE', 'H', 'P', 'a', '0', '1000', 'AUTH', 'secret'] },
+  { src: ['SET', 'b', '1'] },
+  { src: ['MIGRATE', 'H', 'P', 'b', '1', '1000', 'AUTH2', 'mig', 'mpw'] },
+  { src: ['SET', 'c', '1'] },
+  // The cached connection is authenticated now.
+  { src: ['MIGRATE', 'H', 'P', 'c', '1', '1000'] },
+];
+
+describe.skipIf(!liveOracle)('MIGRATE (redis→redis vs RedKit→RedKit, RedKit→redis, redis→RedKit)', () => {
+  let w: World;
+  const open: net.Server[] = [];
+
+  beforeAll(async () => {
+    const [r1, r2] = await Promise.all([startRedisServer(), startRedisServer()]);
+    const k1 = createServer({ logger: 'error' });
+    const k2 = createServer({ logger: 'error' });
+    await k1.listen(0);
+    await k2.listen(0);
+    w = { r1, r2, k1, k2 };
+  });
+
+  afterAll(async () => {
+    for (const s of open) s.close();
+    if (w === undefined) return;
+    for (const k of [w.k1, w.k2]) {
+      await k.close();
+      k.dispose();
+    }
+    await Promise.all([w.r1.stop(), w.r2.stop()]);
+  });
+
+  const flushAll = async (password?: string): Promise<void> => {
+    for (const p of [w.r1.port, w.r2.port, w.k1.port, w.k2.port]) {
+      const c = await RawClient.connect(p);
+      if (password !== undefined) await c.call('AUTH', password);
+      await c.call('FLUSHALL');
+      c.close();
+    }
+  };
+
+  /** Every pairing, the reference (redis→redis) first; each pairing's first use of its connection is in this test. */
+  const pairings = (): Array<[string, Side, Side]> => [
+    ['redis→redis', { port: w.r1.port }, { port: w.r2.port }],
+    ['redkit→redkit', { port: w.k1.port }, { port: w.k2.port }],
+    ['redkit→redis', { port: w.k1.port }, { port: w.r2.port }],
+    ['redis→redkit', { port: w.r1.port }, { port: w.k2.port }],
+  ];
+
+  const compare = async (steps: Step[], proto: 2 | 3, setup?: (dst: number) => Promise<void>, password?: string): Promise<void> => {
+    let ref: unknown;
+    for (const [name, src, dst] of pairings()) {
+      await flushAll(password);
+      if (setup) await setup(dst.port);
+      const got = await run(src, dst, proto, steps, password);
+      if (ref === undefined) ref = got;
+      else expect(got, name).toEqual(ref);
+    }
+  };
+
+  // The AUTH test must come first: each pairing's cached connection is made here, unauthenticated.
+  it('AUTH and AUTH2, right and wrong, against a target with a password (RESP2)', async () => {
+    const setup = async (port: number): Promise<void> => {
+      // (AUTH fails harmlessly on a target without a password yet.)
+      await admin(port, ['ACL', 'SETUSER', 'mig', 'on', '>mpw', '~*', '+@all'], 'secret');
+      await admin(port, ['CONFIG', 'SET', 'requirepass', 'secret'], 'secret');
+    };
+    try {
+      await compare(AUTH, 2, setup, 'secret');
+    } finally {
+      for (const p of [w.r2.port, w.k2.port]) {
+        const c = await RawClient.connect(p);
+        await c.call('AUTH', 'secret');
+        await c.call('CONFIG', 'SET', 'requirepass', '');
+        await c.call('ACL', 'DELUSER', 'mig');
+        c.close();
+      }
+    }
+  });
+
+  for (const proto of [2, 3] as const) {
+    it(`single key, KEYS, COPY, REPLACE, BUSYKEY, NOKEY, SELECT, target errors (RESP${proto})`, async () => {
+      await compare(BASIC, proto);
+    });
+    it(`syntax and argument errors (RESP${proto})`, async () => {
+      await compare(SYNTAX, proto);
+    });
+  }
+
+  /** A target that accepts and then `behave`s. */
+  const fakeTarget = async (behave: (s: net.Socket) => void): Promise<number> => {
+    const srv = net.createServer(behave);
+    open.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    return (srv.address() as net.AddressInfo).port;
+  };
+
+  const againstFake = async (port: number, argv: string[]): Promise<void> => {
+    const out: string[] = [];
+    for (const src of [w.r1.port, w.k1.port]) {
+      const c = await RawClient.connect(src);
+      await c.call('SET', 'k', 'v');
+      await c.call('SET', 'k2', 'v');
+      const reply = await c.call(...argv.map((a) => (a === 'P' ? String(port) : a)));
+      out.push(`${reply} exists=${await c.call('EXISTS', 'k', 'k2')}`);
+      await c.call('DEL', 'k', 'k2');
+      c.close();
+    }
+    expect(out[1]).toBe(out[0]);
+  };
+
+  it('an unreachable target', async () => {
+    const port = await freePort();
+    await againstFake(port, ['MIGRATE', '127.0.0.1', 'P', 'k', '0', '500']);
+    await againstFake(port, ['MIGRATE', '127.0.0.1', 'notaport', 'k', '0', '500']);
+  });
+
+  it('a target that never answers (timeout), one that closes, one that answers garbage', async () => {
+    const silent = await fakeTarget(() => undefined);
+    await againstFake(silent, ['MIGRATE', '127.0.0.1', 'P', 'k', '0', '100']);
+    const closing = await fakeTarget((s) => s.destroy());
+    await againstFake(closing, ['MIGRATE', '127.0.0.1', 'P', 'k', '0', '500']);
+    const garbage = await fakeTarget((s) => {
+      s.on('data', () => s.write('what\r\n'));
+      s.on('error', () => undefined);
+    });
+    await againstFake(garbage, ['MIGRATE', '127.0.0.1', 'P', '', '0', '500', 'KEYS', 'k', 'k2']);
+    const errors = await fakeTarget((s) => {
+      s.on('data', () => s.write('-NOPE no\r\n'));
+      s.on('error', () => undefined);
+    });
+    await againstFake(errors, ['MIGRATE', '127.0.0.1', 'P', '', '0', '500', 'COPY', 'KEYS', 'k', 'k2']);
+  });
+
+  it('INFO counts the cached connections', async () => {
+    for (const src of [w.r1.port, w.k1.port]) {
+      const info = await admin(src, ['INFO', 'stats']);
+      expect(info).toMatch(/migrate_cached_sockets:[1-9]/);
+    }
+  });
+});
