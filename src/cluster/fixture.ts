@@ -10,6 +10,7 @@ import { F, type Command } from '../server/registry.js';
 import type { Context } from '../server/context.js';
 import { ReplyError } from '../errors.js';
 import { pubsubOf } from '../commands/pubsub.js';
+import { migratedKeys } from '../commands/migrate.js';
 import { RedKit, type RedKitOptions } from '../testing/redkit.js';
 import type { DbHandle } from '../testing/keyspace.js';
 import type { RecordedCommand } from '../testing/recorder.js';
@@ -173,8 +174,14 @@ export class RedKitCluster {
     replica.info.masterId = master.id;
     const client = new InternalClient(replica.redkit.server, 0);
     replica.unlink = master.redkit.server.observe((ctx: Context, cmd: Command, args: string[], reply) => {
-      if ((cmd.flagBits & F.write) === 0 || reply instanceof ReplyError || !replica.alive) return;
-      const [name, a] = replayArgs(cmd, args);
+      if ((cmd.flagBits & F.write) === 0 || !replica.alive) return;
+      let [name, a] = replayArgs(cmd, args);
+      if (name === 'migrate') {
+        // MIGRATE reaches replicas as a DEL of the keys the target took (an error may have moved some).
+        a = migratedKeys(ctx);
+        if (a.length === 0) return;
+        name = 'del';
+      } else if (reply instanceof ReplyError) return;
       try {
         if (client.dbIndex !== ctx.dbIndex) client.call('select', String(ctx.dbIndex));
         client.call(name, ...a);

@@ -380,6 +380,7 @@ function parse(args: string[]): Parsed {
 }
 
 function migrate(ctx: Context, args: string[]): Reply | Promise<Reply> {
+  deletedBy.delete(ctx);
   const p = parse(args);
   if (ctx.inMulti || ctx.inScript) throw new ReplyError(E.inTx);
   const db = ctx.db;
