@@ -1,0 +1,134 @@
+/**
+ * redis-cli's cluster tools against an in-process RedKit cluster: --cluster
+ * check / info, reshard (CLUSTER SETSLOT IMPORTING/MIGRATING, GETKEYSINSLOT,
+ * MIGRATE ... KEYS, SETSLOT NODE) while an ioredis Cluster client runs a
+ * workload, and rebalance. Skipped when redis-cli is not installed.
+ *
+ * redis-cli runs as a child process (asynchronously: the cluster answers from
+ * this process's event loop).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Redis from 'ioredis';
+import { startRedKitCluster, type RedKitCluster, type RedKitClusterNode } from '../../src/index.js';
+
+const hasCli = spawnSync('redis-cli', ['--version']).status === 0;
+
+function cli(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', (code) => resolve({ code: code ?? -1, out: out.replace(/\x1b\[[0-9;]*m/g, '') }));
+  });
+}
+
+const addr = (n: RedKitClusterNode): string => `${n.host}:${n.port}`;
+
+describe.skipIf(!hasCli)('redis-cli --cluster against a RedKit cluster', () => {
+  let cluster: RedKitCluster;
+
+  beforeAll(async () => {
+    cluster = await startRedKitCluster({ masters: 3, replicasPerMaster: 1 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  /** Every key lives on the master owning its slot (and its replicas), nowhere else. */
+  const expectKeysWhereTheyBelong = (): void => {
+    for (const n of cluster.nodes) {
+      const master = n.role === 'master' ? n : n.master!;
+      for (const k of n.redkit.db().keys()) expect(cluster.nodeFor(k).id, `${k} on ${addr(n)}`).toBe(master.id);
+      if (n.role === 'replica') expect(n.redkit.db().keys().length, `replica ${addr(n)}`).toBe(master.redkit.db().keys().length);
+    }
+  };
+
+  it('check and info see the topology and the keys', async () => {
+    const m = cluster.masters[0];
+    for (let i = 0; i < 100; i++) cluster.db().set(`k:${i}`, 'v');
+    const check = await cli(['--cluster', 'check', addr(m)]);
+    expect(check.out).toContain('[OK] All nodes agree about slots configuration.');
+    expect(check.out).toContain('[OK] All 16384 slots covered.');
+    expect(check.out).not.toMatch(/\[ERR\]|\[WARNING\]/);
+    for (const n of cluster.nodes) expect(check.out).toContain(`${n.id} ${addr(n)}`);
+    expect(check.code).toBe(0);
+    const info = await cli(['--cluster', 'info', addr(m)]);
+    for (const n of cluster.masters) {
+      expect(info.out).toContain(`${addr(n)} (${n.id.slice(0, 8)}...) -> ${n.redkit.db().keys().length} keys | ${n.slots.length} slots | 1 slaves.`);
+    }
+    expect(info.out).toContain('[OK] 100 keys in 3 masters.');
+    await cluster.reset();
+  });
+
+  it('reshard moves slots with their keys while an ioredis Cluster client runs a workload', async () => {
+    const [from, to] = cluster.masters;
+    // Keys in every slot range, among them keys of the slots that move.
+    const seed = new Redis.Cluster(cluster.startupNodes);
+    for (let i = 0; i < 2000; i++) await seed.set(`seed:${i}`, `v${i}`);
+    const total = 2000;
+    const fromKeys = from.redkit.db().keys().length;
+    expect(fromKeys).toBeGreaterThan(0);
+
+    const client = new Redis.Cluster(cluster.startupNodes, { redisOptions: { maxRetriesPerRequest: 50 }, retryDelayOnTryAgain: 5, retryDelayOnMoved: 0 });
+    let stop = false;
+    const errors: string[] = [];
+    let ops = 0;
+    // Four workers, each with its own counters: every INCR must answer the next value.
+    const worker = async (w: number): Promise<Map<string, number>> => {
+      const expected = new Map<string, number>();
+      let i = 0;
+      while (!stop) {
+        const k = `ctr:${w}:${i++ % 150}`;
+        const want = (expected.get(k) ?? 0) + 1;
+        try {
+          const got = await client.incr(k);
+          if (got !== want) errors.push(`${k}: INCR answered ${got}, expected ${want}`);
+          expected.set(k, got);
+          const s = await client.get(`seed:${i % total}`);
+          if (s !== `v${i % total}`) errors.push(`seed:${i % total}: GET answered ${s}`);
+          ops += 2;
+        } catch (e) {
+          errors.push(`${k}: ${(e as Error).message}`);
+          expected.set(k, want); // unknown: the next reply tells
+        }
+      }
+      return expected;
+    };
+    const workers = [0, 1, 2, 3].map(worker);
+    const before = from.slots.length;
+    const r = await cli(['--cluster', 'reshard', addr(from), '--cluster-from', from.id, '--cluster-to', to.id, '--cluster-slots', '2500', '--cluster-yes']);
+    const opsDuring = ops;
+    stop = true;
+    const counters = await Promise.all(workers);
+    client.disconnect();
+    seed.disconnect();
+
+    expect(r.code, r.out.slice(-2000)).toBe(0);
+    expect(r.out).not.toMatch(/\[ERR\]/);
+    expect(opsDuring).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    expect(from.slots.length).toBe(before - 2500);
+    // Every counter has the value its worker saw last; every seeded key is still there.
+    const check = new Redis.Cluster(cluster.startupNodes);
+    for (const m of counters) for (const [k, v] of m) expect(await check.get(k)).toBe(String(v));
+    for (let i = 0; i < total; i += 7) expect(await check.get(`seed:${i}`)).toBe(`v${i}`);
+    check.disconnect();
+    expectKeysWhereTheyBelong();
+    const after = await cli(['--cluster', 'check', addr(to)]);
+    expect(after.out).toContain('[OK] All nodes agree about slots configuration.');
+    expect(after.out).toContain('[OK] All 16384 slots covered.');
+    expect(after.out).not.toMatch(/\[ERR\]|\[WARNING\]/);
+  });
+
+  it('rebalance evens out the slots and moves the keys along', async () => {
+    const r = await cli(['--cluster', 'rebalance', addr(cluster.masters[0])]);
+    expect(r.code, r.out.slice(-2000)).toBe(0);
+    for (const m of cluster.masters) expect(Math.abs(m.slots.length - 16384 / 3)).toBeLessThan(16384 * 0.02);
+    expectKeysWhereTheyBelong();
+    const check = await cli(['--cluster', 'check', addr(cluster.masters[1])]);
+    expect(check.out).toContain('[OK] All 16384 slots covered.');
+    expect(check.out).not.toMatch(/\[ERR\]|\[WARNING\]/);
+  });
+});
