@@ -185,24 +185,33 @@ class MigrateState {
     server.addGate(
       (ctx, cmd, args) => {
         if (this.running === null || this.running === ctx || ctx.conn === undefined) return undefined;
-        return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => server.dispatcher.runAfterGate(ctx, cmd, args, GATE_MIGRATE));
+        // Released, it passes this gate again: a MIGRATE released before it may be running by then.
+        return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => server.dispatcher.runAfterGate(ctx, cmd, args, GATE_MIGRATE - 1));
       },
       GATE_MIGRATE,
       { onAttention: true },
     );
   }
 
-  begin(ctx: Context): void {
+  private runs = 0;
+
+  begin(ctx: Context): number {
     this.running = ctx;
     this.server.setAttention(ATTENTION.MIGRATE, true);
+    return ++this.runs;
   }
 
-  end(): void {
-    this.running = null;
-    this.server.setAttention(ATTENTION.MIGRATE, false);
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w();
+  /** MIGRATE answered: the held commands run once its reply is out (after this turn of the event loop). */
+  end(run: number): void {
+    setImmediate(() => {
+      // The same client may have started another MIGRATE meanwhile.
+      if (run !== this.runs) return;
+      this.running = null;
+      this.server.setAttention(ATTENTION.MIGRATE, false);
+      const ws = this.waiters;
+      this.waiters = [];
+      for (const w of ws) this.server.guarded('running commands held by MIGRATE', w);
+    });
   }
 
   /** A cached connection, or a new one (null and the error sent when it cannot connect). */
@@ -391,15 +400,15 @@ function migrate(ctx: Context, args: string[]): Reply | Promise<Reply> {
 
   const server = ctx.server;
   const st = migrateStateOf(server);
-  st.begin(ctx);
+  const id = st.begin(ctx);
   let r: Promise<Reply>;
   try {
     r = run(ctx, st, args[0], args[1], p, present);
   } catch (e) {
-    st.end();
+    st.end(id);
     throw e;
   }
-  return r.finally(() => st.end());
+  return r.finally(() => st.end(id));
 }
 
 async function run(ctx: Context, st: MigrateState, host: string, port: string, p: Parsed, present: string[]): Promise<Reply> {
