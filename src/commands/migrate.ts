@@ -350,7 +350,22 @@ interface Parsed {
   timeout: number;
 }
 
-function parse(args: string[]): Parsed {
+/**
+ * Hide a password from MONITOR and SLOWLOG, as Redis's redactClientCommandArgument: the
+ * argument itself is replaced (the value was read already), so the slow log, which shows the
+ * command as sent when its arguments are the ones that ran, and the recorder see it too.
+ */
+function redact(ctx: Context, args: string[], j: number): void {
+  if (ctx.sentArgs === args) {
+    args[j] = '(redacted)';
+    return;
+  }
+  if (ctx.sentArgs[j] === undefined) return;
+  ctx.sentArgs = ctx.sentArgs.slice();
+  ctx.sentArgs[j] = '(redacted)';
+}
+
+function parse(ctx: Context, args: string[]): Parsed {
   let copy = false;
   let replace = false;
   let username: string | null = null;
@@ -367,10 +382,13 @@ function parse(args: string[]): Parsed {
     } else if (is(a, 'AUTH')) {
       if (more < 1) throw new ReplyError(Err.syntax);
       password = args[++j];
+      redact(ctx, args, j);
     } else if (is(a, 'AUTH2')) {
       if (more < 2) throw new ReplyError(Err.syntax);
       username = args[++j];
+      redact(ctx, args, j);
       password = args[++j];
+      redact(ctx, args, j);
     } else if (is(a, 'KEYS')) {
       if (args[2].length !== 0) throw new ReplyError(E.keysWithKey);
       first = j + 1;
@@ -390,7 +408,7 @@ function parse(args: string[]): Parsed {
 
 function migrate(ctx: Context, args: string[]): Reply | Promise<Reply> {
   deletedBy.delete(ctx);
-  const p = parse(args);
+  const p = parse(ctx, args);
   if (ctx.inMulti || ctx.inScript) throw new ReplyError(E.inTx);
   const db = ctx.db;
   // The keys that are here (lookupKeyRead: misses count, expired keys go).

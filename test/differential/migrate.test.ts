@@ -288,6 +288,75 @@ describe.skipIf(!liveOracle)('MIGRATE (redis→redis vs RedKit→RedKit, RedKit�
     await againstFake(errors, ['MIGRATE', '127.0.0.1', 'P', '', '0', '500', 'COPY', 'KEYS', 'k', 'k2']);
   });
 
+  it('ACL: the command, key patterns (the key argument, the KEYS list, AUTH values skipped), read-only selectors', async () => {
+    const out: string[][] = [];
+    for (const port of [w.r1.port, w.k1.port]) {
+      const replies: string[] = [];
+      await admin(port, ['ACL', 'SETUSER', 'u', 'on', '>p', '~a*', '+@all']);
+      await admin(port, ['ACL', 'SETUSER', 'ro', 'on', '>p', '%R~*', '+@all']);
+      await admin(port, ['ACL', 'SETUSER', 'nomig', 'on', '>p', '~*', '+@all', '-migrate']);
+      await admin(port, ['MSET', 'a1', 'v', 'b1', 'v']);
+      const dead = String(await freePort());
+      for (const user of ['u', 'ro', 'nomig']) {
+        const c = await RawClient.connect(port);
+        await c.call('AUTH', user, 'p');
+        for (const argv of [
+          ['a1', '0', '100'],
+          ['b1', '0', '100'],
+          ['', '0', '100', 'KEYS', 'a1'],
+          ['', '0', '100', 'KEYS', 'a1', 'b1'],
+          ['', '0', '100', 'AUTH', 'KEYS', 'a1'],
+          ['', '0', '100', 'AUTH2', 'x', 'KEYS', 'KEYS', 'a1'],
+          ['x', '0', '100', 'KEYS', 'a1'],
+          ['a1', '0', '100', 'FOO'],
+        ]) {
+          replies.push(`${user} ${argv.join(' ')} -> ${await c.call('MIGRATE', '127.0.0.1', dead, ...argv)}`);
+        }
+        c.close();
+      }
+      for (const u of ['u', 'ro', 'nomig']) await admin(port, ['ACL', 'DELUSER', u]);
+      await admin(port, ['DEL', 'a1', 'b1']);
+      out.push(replies);
+    }
+    expect(out[1]).toEqual(out[0]);
+  });
+
+  it('MONITOR and SLOWLOG show AUTH/AUTH2 values as (redacted)', async () => {
+    const out: string[][] = [];
+    for (const port of [w.r1.port, w.k1.port]) {
+      const mon = await RawClient.connect(port);
+      await mon.call('MONITOR');
+      const c = await RawClient.connect(port);
+      await c.call('SET', 'k', 'v');
+      await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+      await c.call('SLOWLOG', 'RESET');
+      const dead = String(await freePort());
+      const lines: string[] = [];
+      for (const argv of [
+        ['k', '0', '100', 'AUTH2', 'user', 'pass', 'KEYS'],
+        ['', '0', '100', 'COPY', 'AUTH', 'pass', 'KEYS', 'k'],
+        ['k', '0', '100', 'AUTH', 'pass', 'AUTH2', 'u', 'p2', 'FOO'],
+      ]) {
+        lines.push(await c.call('MIGRATE', '127.0.0.1', dead, ...argv));
+      }
+      const slow = decode(await c.call('SLOWLOG', 'GET', '10')) as unknown[][];
+      for (const e of slow) lines.push(JSON.stringify((e[3] as string[]).map((a) => (a === dead ? 'PORT' : a))));
+      await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+      await c.call('PING');
+      for (;;) {
+        const m = await mon.read();
+        if (m.includes('"PING"') || m.includes('"ping"')) break;
+        // +<time> [<db> <addr>] "cmd" ...: the arguments only.
+        lines.push(m.replace(/^\+[0-9.]+ \[[^\]]*\] /, '').replace(dead, 'PORT'));
+      }
+      mon.close();
+      c.close();
+      out.push(lines);
+    }
+    expect(out[1]).toEqual(out[0]);
+    expect(out[0].join('\n')).toContain('(redacted)');
+  });
+
   it('INFO counts the cached connections', async () => {
     for (const src of [w.r1.port, w.k1.port]) {
       const info = await admin(src, ['INFO', 'stats']);
