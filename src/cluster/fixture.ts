@@ -23,6 +23,13 @@ export interface RedKitClusterOptions extends Omit<RedKitOptions, 'port' | 'cloc
   clock?: ClockMode | Clock;
   /** Node i listens on basePort + i (masters first); default (or 0): free ports. */
   basePort?: number;
+  /**
+   * false: start the nodes (masters x (1 + replicasPerMaster)) in cluster mode but
+   * not joined, each alone without slots, as redis-server --cluster-enabled yes
+   * starts: for `redis-cli --cluster create` (CLUSTER ADDSLOTS, SET-CONFIG-EPOCH,
+   * MEET, REPLICATE). Default true: a cluster ready to use.
+   */
+  formed?: boolean;
 }
 
 export interface RedKitClusterNode {
@@ -75,13 +82,46 @@ function replayArgs(cmd: Command, args: string[]): [string, string[]] {
 }
 
 export class RedKitCluster {
-  readonly topology = new Topology();
+  private readonly initialTopology = new Topology();
   readonly clock: Clock;
   readonly nodes: NodeHandle[] = [];
 
   constructor(readonly options: RedKitClusterOptions = {}) {
     this.clock = options.clock instanceof Clock ? options.clock : new Clock(options.clock ?? 'real');
-    this.topology.onFailover = (replica) => this.doFailover(this.node(replica.id) as NodeHandle);
+    this.hook(this.initialTopology);
+  }
+
+  /** The topology every node shares (CLUSTER MEET may have merged the nodes' own ones). */
+  get topology(): Topology {
+    return this.nodes.length === 0 ? this.initialTopology : this.nodes[0].state.topology;
+  }
+
+  private hook(t: Topology): void {
+    t.onFailover = (replica) => this.doFailover(this.node(replica.id) as NodeHandle);
+    t.onReplicate = (replica, master) => {
+      const r = this.node(replica.id);
+      const m = this.node(master.id);
+      if (r === undefined || m === undefined) {
+        replica.role = 'replica';
+        replica.masterId = master.id;
+        return;
+      }
+      this.link(r, m);
+      this.fullSync(r, m);
+    };
+  }
+
+  /** A new replica starts with its master's data (a full sync). */
+  private fullSync(replica: NodeHandle, master: NodeHandle): void {
+    const src = new InternalClient(master.redkit.server, 0);
+    const dst = new InternalClient(replica.redkit.server, 0);
+    dst.call('flushall');
+    for (const key of master.redkit.server.store.db(0).keys()) {
+      const dump = src.call('dump', key);
+      if (dump === null) continue;
+      const pttl = src.call('pttl', key) as number;
+      dst.call('restore', key, pttl > 0 ? String(pttl) : '0', dump as string, 'REPLACE');
+    }
   }
 
   node(id: string): NodeHandle | undefined {
@@ -117,16 +157,28 @@ export class RedKitCluster {
     const masters = this.options.masters ?? 3;
     const per = this.options.replicasPerMaster ?? 0;
     if (!Number.isInteger(masters) || masters < 1) throw new RangeError('RedKit cluster: masters must be >= 1');
-    const { masters: _m, replicasPerMaster: _r, clock: _c, basePort, ...rest } = this.options;
-    const make = (role: 'master' | 'replica', masterId: string | null): NodeHandle => {
+    const { masters: _m, replicasPerMaster: _r, clock: _c, basePort, formed, ...rest } = this.options;
+    const make = (role: 'master' | 'replica', masterId: string | null, topology = this.initialTopology): NodeHandle => {
       const port = basePort === undefined || basePort === 0 ? 0 : basePort + this.nodes.length;
       const redkit = new RedKit({ ...rest, port, clock: this.clock });
       const info: ClusterNode = { id: newNodeId(), host: rest.host ?? '127.0.0.1', port: 0, role, masterId, configEpoch: 0, failed: false, createdAt: this.clock.now() };
-      const state = enableCluster(redkit.server, this.topology, info);
+      const state = enableCluster(redkit.server, topology, info);
       const h = new NodeHandle(this, info, redkit, state);
       this.nodes.push(h);
       return h;
     };
+    if (formed === false) {
+      // Every node alone, no slots: redis-cli --cluster create joins them.
+      for (let i = 0; i < masters * (1 + per); i++) {
+        const t = new Topology();
+        this.hook(t);
+        make('master', null, t);
+      }
+      for (const n of this.nodes) this.installPubSub(n);
+      await Promise.all(this.nodes.map((n) => n.redkit.start()));
+      for (const n of this.nodes) n.info.port = n.redkit.port;
+      return this;
+    }
     const ms: NodeHandle[] = [];
     for (let i = 0; i < masters; i++) ms.push(make('master', null));
     for (let i = 0; i < masters; i++) {

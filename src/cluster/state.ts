@@ -9,6 +9,7 @@
  * on servers in cluster mode: a standalone server pays nothing.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { ReplyError, Err } from '../errors.js';
 import { MapReply, OK, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
 import { parseIntStrict } from '../resp/format.js';
@@ -47,6 +48,8 @@ export class Topology {
   currentEpoch = 0;
   /** Called by CLUSTER FAILOVER on a replica (the fixture performs it). */
   onFailover: ((replica: ClusterNode) => void) | undefined;
+  /** Called by CLUSTER REPLICATE (the fixture links the replica to its master's writes). */
+  onReplicate: ((replica: ClusterNode, master: ClusterNode) => void) | undefined;
 
   addNode(n: ClusterNode): void {
     this.nodes.set(n.id, n);
@@ -109,6 +112,40 @@ export class Topology {
   bumpEpoch(n: ClusterNode): void {
     n.configEpoch = ++this.currentEpoch;
   }
+
+  /** Take in every node and slot owner of `other` (CLUSTER MEET between two in-process nodes). */
+  absorb(other: Topology): void {
+    if (other === this) return;
+    for (const n of other.nodes.values()) this.addNode(n);
+    for (let s = 0; s < SLOTS; s++) if (this.owner[s] === null && other.owner[s] !== null) this.owner[s] = other.owner[s];
+    this.currentEpoch = Math.max(this.currentEpoch, other.currentEpoch);
+    this.onFailover ??= other.onFailover;
+    this.onReplicate ??= other.onReplicate;
+    for (const st of liveStates()) if (st.topology === other) st.topology = this;
+    this.changed();
+  }
+}
+
+/**
+ * Every server in cluster mode in this process: CLUSTER MEET finds its peer
+ * here (the gossip of a real cluster is not modelled: meeting merges the two
+ * topologies at once, and every node of both sees the other side).
+ */
+const clusterStates = new Set<WeakRef<ClusterState>>();
+
+function liveStates(): ClusterState[] {
+  const out: ClusterState[] = [];
+  for (const r of clusterStates) {
+    const st = r.deref();
+    if (st === undefined) clusterStates.delete(r);
+    else out.push(st);
+  }
+  return out;
+}
+
+/** A valid IPv4/IPv6 literal, as inet_pton accepts (CLUSTER MEET takes no host names). */
+function isIpLiteral(ip: string): boolean {
+  return isIP(ip) !== 0;
 }
 
 const E = {
@@ -135,9 +172,20 @@ export class ClusterState {
 
   constructor(
     readonly server: RedKitServer,
-    readonly topology: Topology,
+    /** Replaced when CLUSTER MEET merges this node's topology into another's. */
+    public topology: Topology,
     readonly me: ClusterNode,
   ) {}
+
+  /** CLUSTER MEET ip port: a listening in-process node at that address joins this node's topology. */
+  meet(ip: string, port: number): void {
+    for (const st of liveStates()) {
+      if (st === this || st.me.port !== port || !st.server.isListening) continue;
+      if (st.me.host !== ip && !(isLoopback(ip) && isLoopback(st.me.host))) continue;
+      this.topology.absorb(st.topology);
+      return;
+    }
+  }
 
   /** Keys of a resolved command (subcommand key positions count the container name). */
   static keysOf(cmd: Command, args: string[]): number[] {
@@ -490,10 +538,15 @@ function nodeArg(c: ClusterState, id: string, msg: string): ClusterNode {
   return n;
 }
 
+function isLoopback(ip: string): boolean {
+  return ip === '127.0.0.1' || ip === '::1' || ip === 'localhost' || ip === '::ffff:127.0.0.1';
+}
+
 /** Put a server in cluster mode as `me` of `topology`. */
 export function enableCluster(server: RedKitServer, topology: Topology, me: ClusterNode): ClusterState {
   const c = new ClusterState(server, topology, me);
   server.ext.cluster = c;
+  clusterStates.add(new WeakRef(c));
   topology.addNode(me);
   server.config.setRaw('cluster-enabled', 'yes');
   server.addGate(c.gate, GATE_CLUSTER);
@@ -611,6 +664,63 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
           }
           return OK;
         },
+        meet: (ctx, args) => {
+          const c = st(ctx);
+          if (args.length > 3) throw subSyntax(ctx);
+          const port = parseIntStrict(args[1]);
+          if (port === null) throw new ReplyError(`ERR Invalid base port specified: ${args[1]}`);
+          let cport: number | bigint = typeof port === 'bigint' ? port : port + 10000;
+          if (args.length === 3) {
+            const v = parseIntStrict(args[2]);
+            if (v === null) throw new ReplyError(`ERR Invalid bus port specified: ${args[2]}`);
+            cport = v;
+          }
+          const bad = (v: number | bigint): boolean => v <= 0 || v > 65535;
+          if (!isIpLiteral(args[0]) || bad(port) || bad(cport)) throw new ReplyError(`ERR Invalid node address specified: ${args[0]}:${args[1]}`);
+          c.meet(args[0], Number(port));
+          return OK;
+        },
+        replicate: (ctx, args) => {
+          const c = st(ctx);
+          const n = nodeArg(c, args[0], `ERR Unknown node ${args[0]}`);
+          if (n === c.me) throw new ReplyError("ERR Can't replicate myself");
+          if (n.role !== 'master') throw new ReplyError('ERR I can only replicate a master, not a replica.');
+          if (c.me.role === 'master' && (c.topology.slotsOf(c.me).length !== 0 || ctx.server.store.db(0).size !== 0)) {
+            throw new ReplyError('ERR To set a master the node must be empty and without assigned slots.');
+          }
+          const hook = c.topology.onReplicate;
+          if (hook !== undefined) hook(c.me, n);
+          else {
+            c.me.role = 'replica';
+            c.me.masterId = n.id;
+          }
+          c.migrating.clear();
+          c.importing.clear();
+          c.topology.changed();
+          return OK;
+        },
+        'set-config-epoch': (ctx, args) => {
+          const c = st(ctx);
+          const v = parseIntStrict(args[0]);
+          if (v === null) throw new ReplyError(Err.notInteger);
+          if (v < 0) throw new ReplyError(`ERR Invalid config epoch specified: ${v}`);
+          if (c.topology.nodes.size > 1) throw new ReplyError('ERR The user can assign a config epoch only when the node does not know any other node.');
+          if (c.me.configEpoch !== 0) throw new ReplyError('ERR Node config epoch is already non-zero');
+          c.me.configEpoch = Number(v);
+          if (c.topology.currentEpoch < Number(v)) c.topology.currentEpoch = Number(v);
+          return OK;
+        },
+        bumpepoch: (ctx) => {
+          const c = st(ctx);
+          let max = c.topology.currentEpoch;
+          for (const n of c.topology.nodes.values()) if (n.configEpoch > max) max = n.configEpoch;
+          if (c.me.configEpoch === 0 || c.me.configEpoch !== max) {
+            c.topology.bumpEpoch(c.me);
+            return new SimpleString(`BUMPED ${c.me.configEpoch}`);
+          }
+          return new SimpleString(`STILL ${c.me.configEpoch}`);
+        },
+        saveconfig: () => OK,
         reset: (ctx, args) => {
           const c = st(ctx);
           if (args.length > 1) throw subSyntax(ctx);

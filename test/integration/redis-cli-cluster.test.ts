@@ -132,3 +132,48 @@ describe.skipIf(!hasCli)('redis-cli --cluster against a RedKit cluster', () => {
     expect(check.out).not.toMatch(/\[ERR\]|\[WARNING\]/);
   });
 });
+
+describe.skipIf(!hasCli)('redis-cli --cluster create of RedKit nodes started alone in cluster mode', () => {
+  let cluster: RedKitCluster;
+
+  beforeAll(async () => {
+    cluster = await startRedKitCluster({ masters: 3, replicasPerMaster: 1, formed: false });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('joins them (ADDSLOTS, SET-CONFIG-EPOCH, MEET, REPLICATE) into a working cluster', async () => {
+    // Alone: each node knows itself only, serves nothing.
+    for (const n of cluster.nodes) expect(n.slots).toEqual([]);
+    const alone = await cli(['-p', String(cluster.nodes[0].port), 'CLUSTER', 'INFO']);
+    expect(alone.out).toContain('cluster_known_nodes:1');
+    expect(alone.out).toContain('cluster_state:fail');
+
+    const r = await cli(['--cluster', 'create', ...cluster.nodes.map(addr), '--cluster-replicas', '1', '--cluster-yes']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('[OK] All nodes agree about slots configuration.');
+    expect(r.out).toContain('[OK] All 16384 slots covered.');
+    expect(r.out).not.toMatch(/\[ERR\]/);
+
+    expect(cluster.masters).toHaveLength(3);
+    expect(cluster.nodes.filter((n) => n.role === 'replica')).toHaveLength(3);
+    for (const m of cluster.masters) expect(m.slots.length).toBeGreaterThan(5000);
+    const info = await cli(['-p', String(cluster.nodes[5].port), 'CLUSTER', 'INFO']);
+    expect(info.out).toContain('cluster_state:ok');
+    expect(info.out).toContain('cluster_known_nodes:6');
+
+    // Clients see one cluster; replicas apply their master's writes.
+    const c = new Redis.Cluster([{ host: cluster.nodes[0].host, port: cluster.nodes[0].port }]);
+    for (let i = 0; i < 200; i++) await c.set(`k:${i}`, String(i));
+    for (let i = 0; i < 200; i += 13) expect(await c.get(`k:${i}`)).toBe(String(i));
+    c.disconnect();
+    for (const n of cluster.nodes) {
+      if (n.role !== 'replica') continue;
+      expect(n.redkit.db().keys().sort()).toEqual(n.master!.redkit.db().keys().sort());
+    }
+    const check = await cli(['--cluster', 'check', addr(cluster.nodes[3])]);
+    expect(check.out).toContain('[OK] All 16384 slots covered.');
+    expect(check.out).not.toMatch(/\[ERR\]|\[WARNING\]/);
+  });
+});
