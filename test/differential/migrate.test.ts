@@ -11,7 +11,7 @@
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RedKitServer } from '../../src/index.js';
-import { RawClient, decode, readUntilMarker } from '../support/differential.js';
+import { RawClient, decode, readUntilMarker, replyLength } from '../support/differential.js';
 import { freePort, liveOracle, startRedisServer, type RedisProcess } from '../support/redis-server.js';
 
 type Side = { port: number };
@@ -355,6 +355,46 @@ describe.skipIf(!liveOracle)('MIGRATE (redis→redis vs RedKit→RedKit, RedKit�
     }
     expect(out[1]).toEqual(out[0]);
     expect(out[0].join('\n')).toContain('(redacted)');
+  });
+
+  it('sends the target the same bytes (AUTH2, SELECT, RESTORE with the DUMP payload, REPLACE)', async () => {
+    const sent: string[] = [];
+    for (const src of [w.r1.port, w.k1.port]) {
+      let got = Buffer.alloc(0);
+      let answered = 0;
+      const port = await fakeTarget((s) => {
+        s.on('error', () => undefined);
+        s.on('data', (d: Buffer) => {
+          got = Buffer.concat([got, d]);
+          // One +OK per complete command received.
+          let pos = 0;
+          let n = 0;
+          for (;;) {
+            const len = replyLength(got.subarray(pos));
+            if (len < 0) break;
+            pos += len;
+            n++;
+          }
+          for (; answered < n; answered++) s.write('+OK\r\n');
+        });
+      });
+      const c = await RawClient.connect(src);
+      await c.call('RPUSH', 'l', 'a', 'b', '1');
+      await c.call('HSET', 'h', 'f', 'v', 'n', '12');
+      await c.call('SET', 's', 'x'.repeat(100));
+      await c.call('ZADD', 'z', '1.5', 'm');
+      await c.call('SELECT', '3');
+      await c.call('SET', 'd3', '42');
+      expect(await c.call('MIGRATE', '127.0.0.1', String(port), '', '3', '1000', 'AUTH2', 'usr', 'pw', 'REPLACE', 'KEYS', 'd3')).toBe('+OK\r\n');
+      await c.call('SELECT', '0');
+      expect(await c.call('MIGRATE', '127.0.0.1', String(port), '', '0', '1000', 'COPY', 'KEYS', 'l', 'h', 's', 'z')).toBe('+OK\r\n');
+      expect(await c.call('MIGRATE', '127.0.0.1', String(port), 'l', '0', '1000')).toBe('+OK\r\n');
+      await c.call('FLUSHALL');
+      c.close();
+      sent.push(got.latin1Slice());
+    }
+    expect(sent[1]).toBe(sent[0]);
+    expect(sent[0]).toContain('RESTORE');
   });
 
   it('INFO counts the cached connections', async () => {
