@@ -668,11 +668,11 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
           const c = st(ctx);
           if (args.length > 3) throw subSyntax(ctx);
           const port = parseIntStrict(args[1]);
-          if (port === null) throw new ReplyError(`ERR Invalid base port specified: ${args[1]}`);
+          if (port === null) throw new ReplyError(`ERR Invalid TCP base port specified: ${args[1]}`);
           let cport: number | bigint = typeof port === 'bigint' ? port : port + 10000;
           if (args.length === 3) {
             const v = parseIntStrict(args[2]);
-            if (v === null) throw new ReplyError(`ERR Invalid bus port specified: ${args[2]}`);
+            if (v === null) throw new ReplyError(`ERR Invalid TCP bus port specified: ${args[2]}`);
             cport = v;
           }
           const bad = (v: number | bigint): boolean => v <= 0 || v > 65535;
