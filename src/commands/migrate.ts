@@ -120,28 +120,36 @@ class TargetLink {
     });
   }
 
-  /** Write all of `data` (latin1) within `ms`: false on error or timeout. */
-  async write(server: RedKitServer, data: string, ms: number): Promise<boolean> {
+  /** Write all of `data` within `ms`: false on error or timeout (a promise only when it must wait). */
+  write(server: RedKitServer, data: Buffer, ms: number): boolean | Promise<boolean> {
     if (this.dead) return false;
     let drained = false;
     let failed = false;
-    const ok = this.socket.write(Buffer.from(data, 'latin1'), (err) => {
+    const ok = this.socket.write(data, (err) => {
       if (err) failed = true;
       drained = true;
       this.wake();
     });
     if (ok) return !this.dead;
-    const done = await this.wait(server, ms, () => drained);
-    return done && !failed;
+    return this.wait(server, ms, () => drained).then((done) => done && !failed);
   }
 
-  /** One reply line without its \r\n, as connSyncReadLine reads it; null on error or timeout (or an empty line). */
-  async readLine(server: RedKitServer, ms: number): Promise<string | null> {
-    const have = (): boolean => {
-      const nl = this.buf.indexOf('\n');
-      return (nl !== -1 && nl <= LINE_MAX) || this.buf.length >= LINE_MAX;
-    };
-    if (!(await this.wait(server, ms, have))) return null;
+  private hasLine(): boolean {
+    const nl = this.buf.indexOf('\n');
+    return (nl !== -1 && nl <= LINE_MAX) || this.buf.length >= LINE_MAX;
+  }
+
+  /**
+   * One reply line without its \r\n, as connSyncReadLine reads it; null on
+   * error or timeout (or an empty line). A line already received is returned
+   * at once, not as a promise.
+   */
+  readLine(server: RedKitServer, ms: number): string | null | Promise<string | null> {
+    if (this.hasLine()) return this.takeLine();
+    return this.wait(server, ms, () => this.hasLine()).then((ok) => (ok ? this.takeLine() : null));
+  }
+
+  private takeLine(): string | null {
     const nl = this.buf.indexOf('\n');
     let line: string;
     if (nl !== -1 && nl <= LINE_MAX) {
@@ -163,14 +171,18 @@ function atoi(s: string): number {
   return m === null ? 0 : Number(m[1]);
 }
 
-function bulk(s: string): string {
-  return `$${s.length}\r\n${s}\r\n`;
-}
-
-function encode(argv: string[]): string {
-  let out = `*${argv.length}\r\n`;
-  for (const a of argv) out += bulk(a);
-  return out;
+/** A command in RESP (its arguments as latin1 strings or bytes) appended to `out`. */
+function encode(out: Buffer[], argv: Array<string | Buffer>): void {
+  let head = `*${argv.length}\r\n`;
+  for (const a of argv) {
+    if (typeof a === 'string') {
+      head += `$${a.length}\r\n${a}\r\n`;
+    } else {
+      out.push(Buffer.from(`${head}$${a.length}\r\n`, 'latin1'), a);
+      head = '\r\n';
+    }
+  }
+  out.push(Buffer.from(head, 'latin1'));
 }
 
 /** Per-server MIGRATE state: the socket cache and the client running a MIGRATE. */
@@ -203,6 +215,12 @@ class MigrateState {
 
   /** MIGRATE answered: the held commands run once its reply is out (after this turn of the event loop). */
   end(run: number): void {
+    if (this.waiters.length === 0) {
+      // Nobody waits: the hold ends now (a later command from another client finds the reply out).
+      this.running = null;
+      this.server.setAttention(ATTENTION.MIGRATE, false);
+      return;
+    }
     setImmediate(() => {
       // The same client may have started another MIGRATE meanwhile.
       if (run !== this.runs) return;
@@ -214,15 +232,16 @@ class MigrateState {
     });
   }
 
-  /** A cached connection, or a new one (null and the error sent when it cannot connect). */
+  /** The cached connection to host:port (its last use now), if any. */
+  cached(host: string, port: string): TargetLink | undefined {
+    const link = this.cache.get(`${host}:${port}`);
+    if (link !== undefined) this.touch(link, this.server.clock.now());
+    return link;
+  }
+
+  /** A new connection (null when the address does not resolve: the caller answers the connect error). */
   async get(host: string, port: string, timeout: number): Promise<TargetLink | null> {
     const name = `${host}:${port}`;
-    const now = this.server.clock.now();
-    const cached = this.cache.get(name);
-    if (cached !== undefined) {
-      this.touch(cached, now);
-      return cached;
-    }
     if (this.cache.size >= CACHE_ITEMS) {
       // Too many: one goes (Redis drops a random one).
       const keys = [...this.cache.keys()];
@@ -435,16 +454,18 @@ async function run(ctx: Context, st: MigrateState, host: string, port: string, p
   const cluster = server.config.get('cluster-enabled') === 'yes';
   let mayRetry = true;
   for (;;) {
-    const link = await st.get(host, port, p.timeout);
+    let link: TargetLink | null | undefined = st.cached(host, port);
+    if (link === undefined) link = await st.get(host, port, p.timeout);
     if (link === null) return new ReplyError(E.connect);
     link.timedOut = false;
 
-    let cmd = '';
-    if (p.password !== null) cmd += encode(p.username !== null ? ['AUTH', p.username, p.password] : ['AUTH', p.password]);
+    const parts: Buffer[] = [];
+    if (p.password !== null) encode(parts, p.username !== null ? ['AUTH', p.username, p.password] : ['AUTH', p.password]);
     const select = link.lastDbid !== p.dbid;
-    if (select) cmd += encode(['SELECT', String(p.dbid)]);
+    if (select) encode(parts, ['SELECT', String(p.dbid)]);
     // Serialize the keys still here, with what is left of their TTL.
     const now = ctx.clock.now();
+    const opts = dumpOptions(ctx);
     const sent: string[] = [];
     for (const k of present) {
       const v = db.peek(k);
@@ -456,23 +477,26 @@ async function run(ctx: Context, st: MigrateState, host: string, port: string, p
         if (ttl < 0) continue;
         if (ttl < 1) ttl = 1;
       }
-      let payload: string;
+      let payload: Buffer;
       try {
-        payload = createDumpPayload(v, dumpOptions(ctx)).toString('latin1');
+        payload = createDumpPayload(v, opts);
       } catch (e) {
         if (e instanceof RdbUnsupportedError) throw new ReplyError(`ERR ${e.message}`);
         throw e;
       }
-      const argv = [cluster ? 'RESTORE-ASKING' : 'RESTORE', k, String(ttl), payload];
+      const argv: Array<string | Buffer> = [cluster ? 'RESTORE-ASKING' : 'RESTORE', k, String(ttl), payload];
       if (p.replace) argv.push('REPLACE');
-      cmd += encode(argv);
+      encode(parts, argv);
       sent.push(k);
     }
 
     // Redis writes in 64 KB chunks, each within the timeout.
     let writeError = false;
+    const cmd = Buffer.concat(parts);
     for (let pos = 0; pos < cmd.length && !writeError; pos += 64 * 1024) {
-      if (!(await link.write(server, cmd.slice(pos, pos + 64 * 1024), p.timeout))) writeError = true;
+      let ok = link.write(server, cmd.subarray(pos, pos + 64 * 1024), p.timeout);
+      if (typeof ok !== 'boolean') ok = await ok;
+      if (!ok) writeError = true;
     }
 
     let socketError = writeError;
@@ -501,7 +525,8 @@ async function run(ctx: Context, st: MigrateState, host: string, port: string, p
     let j = 0;
     const deleted: string[] = [];
     for (; j < sent.length; j++) {
-      const line = await link.readLine(server, p.timeout);
+      let line = link.readLine(server, p.timeout);
+      if (typeof line === 'object' && line !== null) line = await line;
       if (line === null) {
         readError = true;
         break;
