@@ -54,6 +54,8 @@ const CACHE_ITEMS = 64;
 const CACHE_TTL_S = 10;
 /** connSyncReadLine's buffer: a longer line is cut there (the rest reads as the next line). */
 const LINE_MAX = 1023;
+/** Unread bytes from a target past which its connection is closed. */
+const BUF_MAX = 1024 * 1024;
 /** Gate order: before every other gate (Redis reads nothing from other clients while MIGRATE runs). */
 const GATE_MIGRATE = 1;
 
@@ -74,6 +76,8 @@ class TargetLink {
   ) {
     socket.on('data', (chunk: Buffer) => {
       this.buf += chunk.toString('latin1');
+      // A target that talks on and on (nobody reads it between MIGRATEs) is dropped, not buffered forever.
+      if (this.buf.length > BUF_MAX) this.kill();
       this.wake();
     });
     socket.on('error', () => this.kill());
@@ -192,6 +196,8 @@ class MigrateState {
   running: Context | null = null;
   private waiters: Array<() => void> = [];
   private stopHooked = false;
+  /** Connections being made (closed too if the server stops meanwhile). */
+  private readonly connecting = new Set<net.Socket>();
 
   constructor(readonly server: RedKitServer) {
     server.addGate(
@@ -252,11 +258,15 @@ class MigrateState {
     // its blocking connect succeeds whatever happens next: a refused or slow connection shows up
     // as an error or timeout of the first write. The port wraps as C's htons() does.
     if (host.length === 0 || p < 0) return null;
+    // A server that stopped (its MIGRATE's connection closed under it) makes no new connection.
+    if (!this.server.isListening) return null;
     let socket: net.Socket | null = null;
     let outcome: 'connected' | 'failed' | 'timeout' | 'noaddr' = 'failed';
+    this.hookStop();
     if ((p & 0xffff) !== 0) {
       const s = net.connect({ host, port: p & 0xffff });
       socket = s;
+      this.connecting.add(s);
       outcome = await new Promise<'connected' | 'failed' | 'timeout' | 'noaddr'>((resolve) => {
         let settled = false;
         const settle = (v: 'connected' | 'failed' | 'timeout' | 'noaddr'): void => {
@@ -274,6 +284,7 @@ class MigrateState {
         const timer = this.server.clock.after(timeout, () => settle('timeout'));
       });
     }
+    if (socket !== null) this.connecting.delete(socket);
     if (outcome === 'noaddr') {
       socket?.on('error', () => undefined);
       socket?.destroy();
@@ -288,14 +299,20 @@ class MigrateState {
     if (outcome === 'failed') link.kill();
     this.cache.set(name, link);
     this.touch(link, this.server.clock.now());
-    if (!this.stopHooked) {
-      this.stopHooked = true;
-      this.server.onStop(() => {
-        this.stopHooked = false;
-        for (const k of [...this.cache.keys()]) this.close(k);
-      });
-    }
     return link;
+  }
+
+  /** When the server stops, its MIGRATE connections close (made or being made). */
+  private hookStop(): void {
+    if (this.stopHooked) return;
+    this.stopHooked = true;
+    this.server.onStop(() => {
+      this.stopHooked = false;
+      for (const k of [...this.cache.keys()]) this.close(k);
+      // Their MIGRATE sees a failed connection.
+      for (const s of this.connecting) s.destroy(new Error('server stopped'));
+      this.connecting.clear();
+    });
   }
 
   /** Used now: closed by the cron once more than CACHE_TTL_S whole seconds pass unused. */

@@ -120,6 +120,48 @@ describe('MIGRATE in RedKit', () => {
     c.close();
   });
 
+  it('a server that stops while a MIGRATE waits closes its connections (nothing left open)', async () => {
+    const src = createServer({ logger: 'error' });
+    await src.listen(0);
+    let seen = '';
+    const silent = await fake((_s, d) => {
+      seen += d;
+    });
+    const c = await RawClient.connect(src.port);
+    await c.call('SET', 'k', 'v');
+    c.send('MIGRATE', '127.0.0.1', String(silent), 'k', '0', '100000');
+    while (!seen.includes('RESTORE')) await new Promise((r) => setTimeout(r, 5));
+    await src.close();
+    src.dispose();
+    await expect(c.read()).rejects.toThrow(/closed/);
+    // The target sees its connection closed, and no other made (no retry from a stopped server).
+    const srv = fakes[fakes.length - 1];
+    const count = (): Promise<number> => new Promise<number>((r) => srv.getConnections((_e, n) => r(n)));
+    for (let i = 0; i < 100 && (await count()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await count()).toBe(0);
+  });
+
+  it('a target that floods its connection is dropped, and the next MIGRATE reconnects', async () => {
+    const src = await server();
+    let conns = 0;
+    const port = await fake((s, d) => {
+      if (d.includes('RESTORE')) s.write('+OK\r\n+OK\r\n');
+      if (d.includes('FLOOD')) for (let i = 0; i < 40; i++) s.write(Buffer.alloc(64 * 1024, 'x'));
+    });
+    fakes[fakes.length - 1].on('connection', () => conns++);
+    const c = await RawClient.connect(src.port);
+    await c.call('SET', 'k', 'v');
+    await c.call('SET', 'FLOOD', 'v');
+    expect(await c.call('MIGRATE', '127.0.0.1', String(port), 'FLOOD', '0', '1000', 'COPY')).toBe('+OK\r\n');
+    // Dropped once 1 MB is unread (it stays cached, as a socket closed by its peer does in Redis, until used).
+    const flooded = (src.ext.migrate as { cache: Map<string, { dead: boolean }> }).cache.get(`127.0.0.1:${port}`)!;
+    for (let i = 0; i < 200 && !flooded.dead; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(flooded.dead).toBe(true);
+    expect(await c.call('MIGRATE', '127.0.0.1', String(port), 'k', '0', '1000')).toBe('+OK\r\n');
+    expect(conns).toBe(2);
+    c.close();
+  });
+
   it('is refused inside MULTI (RedKit cannot wait there)', async () => {
     const src = await server();
     const c = await RawClient.connect(src.port);
