@@ -404,3 +404,37 @@ describe.skipIf(!liveOracle)('MIGRATE (redis→redis vs RedKit→RedKit, RedKit�
     }
   });
 });
+
+// A redis-server replica of a RedKit master: MIGRATE reaches it as DEL of the keys the target took.
+describe.skipIf(!liveOracle)('MIGRATE from a RedKit master with a redis-server replica', () => {
+  it('the replica drops the migrated keys (COPY and failed keys stay)', async () => {
+    const master = createServer({ logger: 'error', config: { 'enable-debug-command': 'yes' } });
+    const target = createServer({ logger: 'error' });
+    await master.listen(0);
+    await target.listen(0);
+    const replica = await startRedisServer(['--enable-debug-command', 'yes', '--replicaof', '127.0.0.1', String(master.port)]);
+    const m = await RawClient.connect(master.port);
+    const r = await RawClient.connect(replica.port);
+    try {
+      for (let i = 0; i < 200 && !(await r.call('INFO', 'replication')).includes('master_link_status:up'); i++) await new Promise((res) => setTimeout(res, 25));
+      await m.call('MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4');
+      await m.call('RPUSH', 'l', 'x', 'y');
+      await admin(target.port, ['SET', 'd', 'theirs']);
+      const t = String(target.port);
+      expect(await m.call('MIGRATE', '127.0.0.1', t, '', '0', '1000', 'KEYS', 'a', 'l', 'zz')).toBe('+OK\r\n');
+      expect(await m.call('MIGRATE', '127.0.0.1', t, 'b', '0', '1000', 'COPY')).toBe('+OK\r\n');
+      expect(await m.call('MIGRATE', '127.0.0.1', t, '', '0', '1000', 'KEYS', 'c', 'd')).toBe('-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n');
+      expect(await m.call('WAIT', '1', '5000')).toBe(':1\r\n');
+      expect(await r.call('KEYS', '*').then((x) => (decode(x) as string[]).sort())).toEqual(['b', 'd']);
+      expect(await r.call('DEBUG', 'DIGEST')).toBe(await m.call('DEBUG', 'DIGEST'));
+    } finally {
+      m.close();
+      r.close();
+      await replica.stop();
+      for (const s of [master, target]) {
+        await s.close();
+        s.dispose();
+      }
+    }
+  });
+});
