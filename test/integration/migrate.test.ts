@@ -162,6 +162,24 @@ describe('MIGRATE in RedKit', () => {
     c.close();
   });
 
+  it('to itself: its own RESTORE waits behind it, so it times out (as Redis, blocked, does)', async () => {
+    const src = await server('frozen');
+    const c = await RawClient.connect(src.port);
+    await c.call('SET', 'k', 'v');
+    let answer: string | undefined;
+    const reply = c.call('MIGRATE', '127.0.0.1', String(src.port), 'k', '0', '2000').then((r) => (answer = r));
+    // Its connection to itself is accepted, its RESTORE held: only the server clock ends the wait
+    // (advanced until it has answered, whenever the wait began).
+    for (let i = 0; i < 400 && answer === undefined; i++) {
+      src.clock.advance(2000);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await reply).toBe('-IOERR error or timeout reading to target instance\r\n');
+    // Then the held RESTORE ran: the key was there already.
+    expect(await c.call('GET', 'k')).toBe('$1\r\nv\r\n');
+    c.close();
+  });
+
   it('is refused inside MULTI (RedKit cannot wait there)', async () => {
     const src = await server();
     const c = await RawClient.connect(src.port);
