@@ -93,7 +93,10 @@ export class RedKitCluster {
 
   /** The topology every node shares (CLUSTER MEET may have merged the nodes' own ones). */
   get topology(): Topology {
-    return this.nodes.length === 0 ? this.initialTopology : this.nodes[0].state.topology;
+    // The one most nodes share (a node may have left with CLUSTER RESET).
+    let best = this.initialTopology;
+    for (const n of this.nodes) if (best === this.initialTopology || n.state.topology.nodes.size > best.nodes.size) best = n.state.topology;
+    return best;
   }
 
   private hook(t: Topology): void {
@@ -108,6 +111,11 @@ export class RedKitCluster {
       }
       this.link(r, m);
       this.fullSync(r, m);
+    };
+    t.onReset = (node) => {
+      const n = this.node(node.id);
+      n?.unlink?.();
+      if (n !== undefined) n.unlink = undefined;
     };
   }
 

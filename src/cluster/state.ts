@@ -50,6 +50,29 @@ export class Topology {
   onFailover: ((replica: ClusterNode) => void) | undefined;
   /** Called by CLUSTER REPLICATE (the fixture links the replica to its master's writes). */
   onReplicate: ((replica: ClusterNode, master: ClusterNode) => void) | undefined;
+  /** Called by CLUSTER RESET (the fixture stops a replica applying its master's writes). */
+  onReset: ((node: ClusterNode) => void) | undefined;
+
+  /** A topology of its own for a node leaving this one (CLUSTER RESET), with the same hooks. */
+  split(me: ClusterNode, hard: boolean): Topology {
+    const t = new Topology();
+    t.addNode(me);
+    t.currentEpoch = hard ? 0 : this.currentEpoch;
+    t.onFailover = this.onFailover;
+    t.onReplicate = this.onReplicate;
+    t.onReset = this.onReset;
+    return t;
+  }
+
+  /** CLUSTER FORGET: once every other node of this topology forgot `n`, it is gone (its slots unassigned). */
+  forgetIfAll(n: ClusterNode): void {
+    const members = liveStates().filter((st) => st.topology === this && st.me !== n && this.nodes.has(st.me.id));
+    if (!members.every((st) => st.forgotten.has(n.id))) return;
+    this.nodes.delete(n.id);
+    for (let s = 0; s < SLOTS; s++) if (this.owner[s] === n) this.owner[s] = null;
+    for (const st of members) st.forgotten.delete(n.id);
+    this.changed();
+  }
 
   addNode(n: ClusterNode): void {
     this.nodes.set(n.id, n);
@@ -121,7 +144,12 @@ export class Topology {
     this.currentEpoch = Math.max(this.currentEpoch, other.currentEpoch);
     this.onFailover ??= other.onFailover;
     this.onReplicate ??= other.onReplicate;
-    for (const st of liveStates()) if (st.topology === other) st.topology = this;
+    this.onReset ??= other.onReset;
+    for (const st of liveStates()) {
+      if (st.topology === other) st.topology = this;
+      // Met again: known again.
+      if (st.topology === this) for (const id of other.nodes.keys()) st.forgotten.delete(id);
+    }
     this.changed();
   }
 }
@@ -169,6 +197,13 @@ export class ClusterState {
   readonly asking = new WeakSet<Context>();
   /** Clients that sent READONLY (reads served by a replica of the slot's master). */
   readonly readonlyClients = new WeakSet<Context>();
+  /** Ids of nodes this node forgot (CLUSTER FORGET) while others still know them. */
+  readonly forgotten = new Set<string>();
+
+  /** The nodes this node knows. */
+  *known(): IterableIterator<ClusterNode> {
+    for (const n of this.topology.nodes.values()) if (!this.forgotten.has(n.id)) yield n;
+  }
 
   constructor(
     readonly server: RedKitServer,
@@ -318,7 +353,7 @@ export class ClusterState {
       `cluster_slots_ok:${ok}`,
       'cluster_slots_pfail:0',
       `cluster_slots_fail:${fail}`,
-      `cluster_known_nodes:${t.nodes.size}`,
+      `cluster_known_nodes:${t.nodes.size - this.forgotten.size}`,
       `cluster_size:${masters.size}`,
       `cluster_current_epoch:${t.currentEpoch}`,
       `cluster_my_epoch:${this.me.role === 'master' ? this.me.configEpoch : (t.nodes.get(this.me.masterId ?? '')?.configEpoch ?? 0)}`,
@@ -354,7 +389,7 @@ export class ClusterState {
 
   nodesText(): string {
     let out = '';
-    for (const n of this.topology.nodes.values()) out += this.nodeLine(n) + '\n';
+    for (const n of this.known()) out += this.nodeLine(n) + '\n';
     return out;
   }
 
@@ -534,7 +569,7 @@ function subSyntax(ctx: Context): ReplyError {
 
 function nodeArg(c: ClusterState, id: string, msg: string): ClusterNode {
   const n = c.topology.nodes.get(id);
-  if (n === undefined) throw new ReplyError(msg);
+  if (n === undefined || c.forgotten.has(id)) throw new ReplyError(msg);
   return n;
 }
 
@@ -704,7 +739,7 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
           const v = parseIntStrict(args[0]);
           if (v === null) throw new ReplyError(Err.notInteger);
           if (v < 0) throw new ReplyError(`ERR Invalid config epoch specified: ${v}`);
-          if (c.topology.nodes.size > 1) throw new ReplyError('ERR The user can assign a config epoch only when the node does not know any other node.');
+          if (c.topology.nodes.size - c.forgotten.size > 1) throw new ReplyError('ERR The user can assign a config epoch only when the node does not know any other node.');
           if (c.me.configEpoch !== 0) throw new ReplyError('ERR Node config epoch is already non-zero');
           c.me.configEpoch = Number(v);
           if (c.topology.currentEpoch < Number(v)) c.topology.currentEpoch = Number(v);
@@ -726,16 +761,34 @@ export function enableCluster(server: RedKitServer, topology: Topology, me: Clus
           if (args.length > 1) throw subSyntax(ctx);
           if (args.length === 1 && !/^(hard|soft)$/i.test(args[0])) throw new ReplyError(Err.syntax);
           if (c.me.role === 'master' && ctx.server.store.db(0).size > 0) throw new ReplyError("ERR CLUSTER RESET can't be called with master nodes containing keys");
-          for (let s = 0; s < SLOTS; s++) if (c.topology.owner[s] === c.me) c.topology.owner[s] = null;
-          c.topology.changed();
+          const hard = args.length === 1 && args[0].toLowerCase() === 'hard';
+          const t = c.topology;
+          for (let s = 0; s < SLOTS; s++) if (t.owner[s] === c.me) t.owner[s] = null;
+          t.changed();
           c.migrating.clear();
           c.importing.clear();
+          if (c.me.role === 'replica') {
+            // A replica stops replicating and drops its data.
+            t.onReset?.(c.me);
+            ctx.server.store.flushAll();
+          }
           c.me.role = 'master';
           c.me.masterId = null;
-          if (args.length === 1 && args[0].toLowerCase() === 'hard') {
-            c.topology.currentEpoch = 0;
-            c.me.configEpoch = 0;
-          }
+          if (hard) c.me.configEpoch = 0;
+          // Every other node is forgotten: this one stands alone (the others still list it until they forget it).
+          if (t.nodes.size > 1) {
+            c.topology = t.split(c.me, hard);
+            c.forgotten.clear();
+          } else if (hard) t.currentEpoch = 0;
+          return OK;
+        },
+        forget: (ctx, args) => {
+          const c = st(ctx);
+          const n = nodeArg(c, args[0], `ERR Unknown node ${args[0]}`);
+          if (n === c.me) throw new ReplyError("ERR I tried hard but I can't forget myself...");
+          if (c.me.role === 'replica' && c.me.masterId === n.id) throw new ReplyError("ERR Can't forget my master!");
+          c.forgotten.add(n.id);
+          c.topology.forgetIfAll(n);
           return OK;
         },
         failover: (ctx, args) => {

@@ -1,6 +1,7 @@
 /**
- * The cluster-forming subcommands redis-cli --cluster create uses (MEET,
- * REPLICATE, SET-CONFIG-EPOCH, BUMPEPOCH, SAVECONFIG) and MIGRATE from a node
+ * The cluster-forming subcommands redis-cli --cluster create, add-node and
+ * del-node use (MEET, REPLICATE, SET-CONFIG-EPOCH, BUMPEPOCH, SAVECONFIG,
+ * FORGET, RESET) and MIGRATE from a node
  * in cluster mode (RESTORE-ASKING), against a redis-server 7.0 started with
  * --cluster-enabled yes. Node ids are random and ports chosen at run time, so
  * the requests cannot be replayed from recordings: live redis-server only.
@@ -62,7 +63,7 @@ describe.skipIf(!liveOracle)('cluster admin subcommands and MIGRATE in cluster m
     k.close();
   }
 
-  it('SET-CONFIG-EPOCH, BUMPEPOCH, SAVECONFIG, REPLICATE and MEET errors', async () => {
+  it('SET-CONFIG-EPOCH, BUMPEPOCH, SAVECONFIG, REPLICATE, FORGET, RESET and MEET errors', async () => {
     await same([
       ['CLUSTER', 'SET-CONFIG-EPOCH', 'x'],
       ['CLUSTER', 'SET-CONFIG-EPOCH', '-1'],
@@ -74,6 +75,14 @@ describe.skipIf(!liveOracle)('cluster admin subcommands and MIGRATE in cluster m
       ['CLUSTER', 'REPLICATE', 'nosuchnode'],
       ['CLUSTER', 'REPLICATE', '$ID'],
       ['CLUSTER', 'REPLICATE'],
+      ['CLUSTER', 'FORGET', 'nosuchnode'],
+      ['CLUSTER', 'FORGET', '$ID'],
+      ['CLUSTER', 'FORGET'],
+      ['CLUSTER', 'RESET', 'SOFT'],
+      ['CLUSTER', 'BUMPEPOCH'],
+      ['CLUSTER', 'RESET', 'HARD'],
+      ['CLUSTER', 'BUMPEPOCH'],
+      ['CLUSTER', 'RESET', 'MEDIUM'],
       ['CLUSTER', 'MEET', '127.0.0.1'],
       ['CLUSTER', 'MEET', 'not-an-ip', '7000'],
       ['CLUSTER', 'MEET', 'localhost', '7000'],

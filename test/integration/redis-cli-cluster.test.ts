@@ -178,7 +178,7 @@ describe.skipIf(!hasCli)('redis-cli --cluster create of RedKit nodes started alo
   });
 });
 
-describe.skipIf(!hasCli)('redis-cli --cluster add-node, then reshard to the new master', () => {
+describe.skipIf(!hasCli)('redis-cli --cluster add-node, reshard to the new master, del-node', () => {
   let cluster: RedKitCluster;
 
   beforeAll(async () => {
@@ -188,7 +188,7 @@ describe.skipIf(!hasCli)('redis-cli --cluster add-node, then reshard to the new 
     await cluster?.stop();
   });
 
-  it('adds a master and a replica of it to a running cluster, and moves slots with keys to it', async () => {
+  it('adds a master and a replica of it to a running cluster, moves slots with keys to it and back, deletes both', async () => {
     const [a, b, c, d, e] = cluster.nodes;
     const created = await cli(['--cluster', 'create', addr(a), addr(b), addr(c), '--cluster-replicas', '0', '--cluster-yes']);
     expect(created.code, created.out).toBe(0);
@@ -216,5 +216,26 @@ describe.skipIf(!hasCli)('redis-cli --cluster add-node, then reshard to the new 
     expect(check.out).toContain('[OK] All nodes agree about slots configuration.');
     expect(check.out).toContain('[OK] All 16384 slots covered.');
     expect(check.out).not.toMatch(/\[ERR\]|\[WARNING\]/);
+
+    // And away again: its slots back to a, then del-node of the replica and of the master.
+    const back = await cli(['--cluster', 'reshard', addr(a), '--cluster-from', d.id, '--cluster-to', a.id, '--cluster-slots', String(d.slots.length), '--cluster-yes']);
+    expect(back.code, back.out.slice(-2000)).toBe(0);
+    expect(d.slots).toEqual([]);
+    for (const gone of [e, d]) {
+      const del = await cli(['--cluster', 'del-node', addr(a), gone.id]);
+      expect(del.code, del.out).toBe(0);
+      expect(del.out).toContain('Sending CLUSTER RESET SOFT to the deleted node.');
+    }
+    const nodes = await cli(['-p', String(b.port), 'CLUSTER', 'NODES']);
+    expect(nodes.out.trim().split('\n')).toHaveLength(3);
+    const alone = await cli(['-p', String(d.port), 'CLUSTER', 'INFO']);
+    expect(alone.out).toContain('cluster_known_nodes:1');
+    expect(e.redkit.db().keys()).toEqual([]);
+    const final = await cli(['--cluster', 'check', addr(b)]);
+    expect(final.out).toContain('[OK] All 16384 slots covered.');
+    expect(final.out).not.toMatch(/\[ERR\]|\[WARNING\]/);
+    const io2 = new Redis.Cluster([{ host: b.host, port: b.port }]);
+    for (let i = 0; i < 500; i += 7) expect(await io2.get(`k:${i}`)).toBe(String(i));
+    io2.disconnect();
   });
 });
