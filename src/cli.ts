@@ -30,6 +30,8 @@ Options:
                         connection per client; with --record, a transcript of real traffic)
   --cluster <n>         start a Redis Cluster of n masters in one process (ports from --port, or free ones)
   --replicas <n>        replicas per master with --cluster (default 0)
+  --unformed            with --cluster: the nodes start alone, without slots, for
+                        redis-cli --cluster create
   -h, --help            show this help
   -v, --version         show the version
 `;
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
       cluster: { type: 'string' },
       upstream: { type: 'string' },
       replicas: { type: 'string' },
+      unformed: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -87,10 +90,11 @@ async function main(): Promise<void> {
   const host = values.host ?? '127.0.0.1';
   const directIo = !values['stream-io'];
   if (values.cluster !== undefined) {
-    await runCluster(values.cluster, values.replicas ?? '0', values.port !== undefined ? port : undefined, host, level, clock);
+    await runCluster(values.cluster, values.replicas ?? '0', values.port !== undefined ? port : undefined, host, level, clock, values.unformed === true);
     return;
   }
   if (values.replicas !== undefined) throw new Error('--replicas goes with --cluster');
+  if (values.unformed !== undefined) throw new Error('--unformed goes with --cluster');
   // --user "alice on >pw ~* +@all": name, then its rules.
   const users: Record<string, string> = {};
   for (const u of values.user ?? []) {
@@ -176,14 +180,15 @@ async function main(): Promise<void> {
 }
 
 /** `--cluster n [--replicas m]`: an in-process cluster until SIGINT/SIGTERM. */
-async function runCluster(mastersArg: string, replicasArg: string, basePort: number | undefined, host: string, level: LogLevel, clock: 'real' | 'frozen'): Promise<void> {
+async function runCluster(mastersArg: string, replicasArg: string, basePort: number | undefined, host: string, level: LogLevel, clock: 'real' | 'frozen', unformed: boolean): Promise<void> {
   const masters = Number(mastersArg);
   const replicasPerMaster = Number(replicasArg);
   if (!Number.isInteger(masters) || masters < 1 || masters > 1000) throw new Error(`invalid --cluster ${mastersArg}`);
   if (!Number.isInteger(replicasPerMaster) || replicasPerMaster < 0 || replicasPerMaster > 100) throw new Error(`invalid --replicas ${replicasArg}`);
-  const cluster = await startRedKitCluster({ masters, replicasPerMaster, basePort, host, logger: { level }, clock, record: false });
+  const cluster = await startRedKitCluster({ masters, replicasPerMaster, basePort, host, logger: { level }, clock, record: false, formed: !unformed });
   for (const n of cluster.nodes) {
-    process.stdout.write(`${n.role === 'master' ? 'master ' : 'replica'} ${n.id} ${n.host}:${n.port}${n.role === 'master' ? ` slots ${rangeText(n.slots)}` : ` of ${n.master?.id}`}\n`);
+    if (unformed) process.stdout.write(`node    ${n.id} ${n.host}:${n.port} alone\n`);
+    else process.stdout.write(`${n.role === 'master' ? 'master ' : 'replica'} ${n.id} ${n.host}:${n.port}${n.role === 'master' ? ` slots ${rangeText(n.slots)}` : ` of ${n.master?.id}`}\n`);
   }
   process.stdout.write(`RedKit cluster ready on ${cluster.nodes.map((n) => `${n.host}:${n.port}`).join(' ')} (pid ${process.pid})\n`);
   let stopping = false;
