@@ -2,7 +2,7 @@
  * MIGRATE: the same sequences from a source to a target, for every pairing of
  * redis-server and RedKit (redis→redis is the reference; RedKit→RedKit,
  * RedKit→redis and redis→RedKit must give the same reply bytes, in RESP2 and
- * RESP3, the same keyspace events on the source, and the same keyspaces on
+ * RESP3, the same keyspace events and dirty count on the source, and the same keyspaces on
  * both ends: TYPE, DUMP and TTL of every key in dbs 0 and 1).
  *
  * The commands name ports chosen at run time, so they cannot be replayed from
@@ -71,6 +71,8 @@ async function run(src: Side, dst: Side, proto: 2 | 3, steps: Step[], dstPasswor
   await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
   await sub.call('PSUBSCRIBE', '__key*__:*');
   await sub.call('SUBSCRIBE', 'sentinel');
+  const dirty = async (): Promise<number> => Number(/rdb_changes_since_last_save:(\d+)/.exec(await c.call('INFO', 'persistence'))![1]);
+  const dirty0 = await dirty();
   const replies: string[] = [];
   for (const s of steps) {
     if ('src' in s) {
@@ -83,12 +85,13 @@ async function run(src: Side, dst: Side, proto: 2 | 3, steps: Step[], dstPasswor
       d.close();
     }
   }
+  const changes = (await dirty()) - dirty0;
   await c.call('PUBLISH', 'sentinel', 'end');
   const events = await readUntilMarker(sub, 'sentinel');
   await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
   c.close();
   sub.close();
-  return { replies, events, src: await snapshot(src.port), dst: await snapshot(dst.port, dstPassword) };
+  return { replies, events, changes, src: await snapshot(src.port), dst: await snapshot(dst.port, dstPassword) };
 }
 
 const BASIC: Step[] = [
