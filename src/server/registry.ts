@@ -165,6 +165,7 @@ const READ_LOOKUP_WRITES = new Set([
   'xack',
   'xclaim',
   'xautoclaim',
+  'migrate',
 ]);
 
 export function makeCommand(name: string, def: CommandDefinition, builtin: boolean, parent?: Command): Command {

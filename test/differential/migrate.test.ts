@@ -71,7 +71,11 @@ async function run(src: Side, dst: Side, proto: 2 | 3, steps: Step[], dstPasswor
   await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
   await sub.call('PSUBSCRIBE', '__key*__:*');
   await sub.call('SUBSCRIBE', 'sentinel');
-  const dirty = async (): Promise<number> => Number(/rdb_changes_since_last_save:(\d+)/.exec(await c.call('INFO', 'persistence'))![1]);
+  // The dirty counter and keyspace hits/misses (MIGRATE looks its keys up as a read).
+  const dirty = async (): Promise<number[]> => {
+    const info = await c.call('INFO', 'everything');
+    return ['rdb_changes_since_last_save', 'keyspace_hits', 'keyspace_misses'].map((f) => Number(new RegExp(`${f}:(\\d+)`).exec(info)![1]));
+  };
   const dirty0 = await dirty();
   const replies: string[] = [];
   for (const s of steps) {
@@ -85,7 +89,7 @@ async function run(src: Side, dst: Side, proto: 2 | 3, steps: Step[], dstPasswor
       d.close();
     }
   }
-  const changes = (await dirty()) - dirty0;
+  const changes = (await dirty()).map((v, i) => v - dirty0[i]);
   await c.call('PUBLISH', 'sentinel', 'end');
   const events = await readUntilMarker(sub, 'sentinel');
   await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
@@ -289,6 +293,33 @@ describe.skipIf(!liveOracle)('MIGRATE (redis→redis vs RedKit→RedKit, RedKit�
       s.on('error', () => undefined);
     });
     await againstFake(errors, ['MIGRATE', '127.0.0.1', 'P', '', '0', '500', 'COPY', 'KEYS', 'k', 'k2']);
+  });
+
+  it('WATCH sees the keys that left', async () => {
+    const out: string[][] = [];
+    const port = await fakeTarget((s) => {
+      s.on('error', () => undefined);
+      s.on('data', (d: Buffer) => {
+        const n = (d.latin1Slice().match(/RESTORE|SELECT/g) ?? []).length;
+        for (let i = 0; i < n; i++) s.write('+OK\r\n');
+      });
+    });
+    for (const src of [w.r1.port, w.k1.port]) {
+      const a = await RawClient.connect(src);
+      const b = await RawClient.connect(src);
+      await a.call('MSET', 'w1', '1', 'w2', '2');
+      await b.call('WATCH', 'w1');
+      const replies = [await a.call('MIGRATE', '127.0.0.1', String(port), 'w2', '0', '1000'), await b.call('MULTI'), await b.call('GET', 'w1'), await b.call('EXEC')];
+      await b.call('WATCH', 'w1');
+      replies.push(await a.call('MIGRATE', '127.0.0.1', String(port), 'w1', '0', '1000', 'COPY'), await b.call('MULTI'), await b.call('EXEC'));
+      await b.call('WATCH', 'w1');
+      replies.push(await a.call('MIGRATE', '127.0.0.1', String(port), 'w1', '0', '1000'), await b.call('MULTI'), await b.call('EXEC'));
+      await a.call('FLUSHALL');
+      a.close();
+      b.close();
+      out.push(replies);
+    }
+    expect(out[1]).toEqual(out[0]);
   });
 
   it('ACL: the command, key patterns (the key argument, the KEYS list, AUTH values skipped), read-only selectors', async () => {
