@@ -47,6 +47,7 @@ const E = {
   writing: 'IOERR error or timeout writing to target instance',
   reading: 'IOERR error or timeout reading to target instance',
   inTx: 'ERR MIGRATE inside MULTI/EXEC or a script is not supported by RedKit',
+  noConn: 'ERR MIGRATE cannot run from the keyspace API (it answers later)',
 };
 
 const NOKEY = new SimpleString('NOKEY');
@@ -446,6 +447,7 @@ function migrate(ctx: Context, args: string[]): Reply | Promise<Reply> {
   deletedBy.delete(ctx);
   const p = parse(ctx, args);
   if (ctx.inMulti || ctx.inScript) throw new ReplyError(E.inTx);
+  if (ctx.conn === undefined) throw new ReplyError(E.noConn);
   const db = ctx.db;
   // The keys that are here (lookupKeyRead: misses count, expired keys go).
   const present: string[] = [];

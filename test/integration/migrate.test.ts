@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, startRedKitCluster, type RedKitServer } from '../../src/index.js';
 import { RawClient } from '../support/raw-client.js';
+import { InternalClient } from '../../src/server/internal.js';
 
 const servers: RedKitServer[] = [];
 const fakes: net.Server[] = [];
@@ -180,13 +181,16 @@ describe('MIGRATE in RedKit', () => {
     c.close();
   });
 
-  it('is refused inside MULTI (RedKit cannot wait there)', async () => {
+  it('is refused inside MULTI, a script and from the keyspace API (RedKit cannot wait there)', async () => {
     const src = await server();
     const c = await RawClient.connect(src.port);
     await c.call('SET', 'k', 'v');
     await c.call('MULTI');
     await c.call('MIGRATE', '127.0.0.1', '1', 'k', '0', '1000');
     expect(await c.call('EXEC')).toBe('*1\r\n-ERR MIGRATE inside MULTI/EXEC or a script is not supported by RedKit\r\n');
+    expect(await c.call('EVAL', "return redis.pcall('MIGRATE', '127.0.0.1', '1', 'k', '0', '1000')", '0')).toBe('-ERR MIGRATE inside MULTI/EXEC or a script is not supported by RedKit\r\n');
+    expect(() => new InternalClient(src, 0).call('migrate', '127.0.0.1', '1', 'k', '0', '1000')).toThrow(/keyspace API/);
+    expect(await c.call('EXISTS', 'k')).toBe(':1\r\n');
     c.close();
   });
 
