@@ -275,6 +275,11 @@ describe.skipIf(!liveOracle)('FAILOVER across RedKit and redis-server', () => {
     const master = await startRedisServer(['--dir', tmpDir(), '--enable-debug-command', 'yes', '--repl-diskless-sync-delay', '0']);
     const replica = createServer({ logger: 'error', config: { 'enable-debug-command': 'yes' } });
     await replica.listen(0);
+    // What the redis-server master sends to hand over: its handshake, then PSYNC <replid> <offset> FAILOVER.
+    const sent: string[][] = [];
+    replica.observe((_ctx, cmd, args) => {
+      if (cmd.name === 'psync' || cmd.name === 'replconf' || cmd.name === 'ping') sent.push([cmd.name, ...args]);
+    });
     const m = await RawClient.connect(master.port);
     const r = await RawClient.connect(replica.port);
     try {
@@ -291,6 +296,13 @@ describe.skipIf(!liveOracle)('FAILOVER across RedKit and redis-server', () => {
       expect(await writer.read()).toBe("-READONLY You can't write against a read only replica.\r\n");
       writer.close();
       await until('redis-server linked to RedKit', linkUp(m));
+      const handshake = sent.filter((c) => !(c[0] === 'replconf' && c[1].toLowerCase() === 'ack'));
+      expect(handshake).toEqual([
+        ['ping'],
+        ['replconf', 'listening-port', String(master.port)],
+        ['replconf', 'capa', 'eof', 'capa', 'psync2'],
+        ['psync', before.master_replid, String(Number(before.master_repl_offset) + 1), 'FAILOVER'],
+      ]);
       const ri = await info(r);
       expect(ri.role).toBe('master');
       expect(ri.master_replid2).toBe(before.master_replid);
