@@ -21,6 +21,7 @@ export { ReplicationMaster } from './master.js';
 export { ReplicaLink, MasterClient } from './replica.js';
 export { encodeCommand } from './stream.js';
 
+const UNBLOCKED_BY_ROLE = 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
 export const READONLY_ERR = "READONLY You can't write against a read only replica.";
 const WAIT_ON_REPLICA =
   'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.';
@@ -68,6 +69,8 @@ export class Replication {
       // From master to replica: stop feeding; our history may continue on the new master (PSYNC with our id).
       m.stopFeeding();
       if (opts.failover === undefined) m.disconnectReplicas();
+      // Clients blocked on the master (BLPOP, WAIT...) are answered and disconnected, as Redis does.
+      for (const ctx of this.server.blocking.answerAll(new ReplyError(UNBLOCKED_BY_ROLE))) ctx.conn?.closeAfterCurrentReply();
     } else this.link.close();
     const link = new ReplicaLink(this.server, m, host, port, opts.failover ?? null);
     this.link = link;

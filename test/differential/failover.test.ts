@@ -196,12 +196,19 @@ describe.skipIf(!liveOracle)('FAILOVER with replicas: RedKit pair vs redis-serve
       const ms0 = await info(d.master, 'stats');
       const rs0 = await info(d.replica, 'stats');
       const writer = await RawClient.connect(d.masterPort);
+      const blocked = await RawClient.connect(d.masterPort);
+      blocked.send('BLPOP', 'nolist', '0');
+      await until('BLPOP blocked', async () => (await info(d.master, 'clients')).blocked_clients === '1');
       expect(await d.master.call('FAILOVER', 'TO', '127.0.0.1', String(d.replicaPort))).toBe('+OK\r\n');
       const again = await d.master.call('FAILOVER');
       writer.send('SET', 'during', '1');
       await until('the end of the failover', async () => (await info(d.master)).master_failover_state === 'no-failover');
       const held = await writer.read();
       writer.close();
+      const unblocked = await blocked.read();
+      await blocked.readUntilClose(3000);
+      const closed = blocked.closed;
+      blocked.close();
       await until('the old master linked to the new one', linkUp(d.master));
       const mi = await info(d.master);
       const ri = await info(d.replica);
@@ -210,6 +217,8 @@ describe.skipIf(!liveOracle)('FAILOVER with replicas: RedKit pair vs redis-serve
       results.push({
         again,
         held,
+        unblocked,
+        closed,
         masterRole: mi.role,
         masterHost: `${mi.master_host}:${mi.master_port}`,
         replicaRole: ri.role,
@@ -228,7 +237,15 @@ describe.skipIf(!liveOracle)('FAILOVER with replicas: RedKit pair vs redis-serve
       delete results[results.length - 1].masterHost;
     }
     expect(results[1]).toEqual(results[0]);
-    expect(results[0]).toMatchObject({ again: '-ERR FAILOVER already in progress.\r\n', masterRole: 'slave', replicaRole: 'master', partial: 1, full: 0 });
+    expect(results[0]).toMatchObject({
+      again: '-ERR FAILOVER already in progress.\r\n',
+      unblocked: '-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n',
+      closed: true,
+      masterRole: 'slave',
+      replicaRole: 'master',
+      partial: 1,
+      full: 0,
+    });
   });
 });
 
