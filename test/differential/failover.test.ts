@@ -14,6 +14,7 @@ import { createServer, startRedKit, type RedKit } from '../../src/index.js';
 import { RawClient } from '../support/raw-client.js';
 import { liveOracle, startRedisServer } from '../support/redis-server.js';
 import { decode, expectSame, startPair, type Cmd, type Pair } from '../support/differential.js';
+import { pauseReplication, resumeReplication } from '../../src/replication/fixture.js';
 
 const dirs: string[] = [];
 function tmpDir(): string {
@@ -97,6 +98,10 @@ interface Duo {
   replica: RawClient;
   masterPort: number;
   replicaPort: number;
+  /** The replica stops applying (and acknowledging) the stream: redis-server in DEBUG SLEEP, a RedKit paused. */
+  pause(): Promise<void>;
+  /** The replica goes on. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -106,11 +111,21 @@ async function redisDuo(): Promise<Duo> {
   const mc = await RawClient.connect(m.port);
   const rc = await RawClient.connect(r.port);
   await until('the redis replica link', linkUp(rc));
+  let sleeper: RawClient | null = null;
   return {
     master: mc,
     replica: rc,
     masterPort: m.port,
     replicaPort: r.port,
+    async pause() {
+      sleeper = await RawClient.connect(r.port);
+      sleeper.send('DEBUG', 'SLEEP', '2');
+      await new Promise((res) => setTimeout(res, 100));
+    },
+    async resume() {
+      expect(await sleeper?.read()).toBe('+OK\r\n');
+      sleeper?.close();
+    },
     async stop() {
       mc.close();
       rc.close();
@@ -134,6 +149,12 @@ async function redkitDuo(): Promise<Duo> {
     replica: rc,
     masterPort: m.port,
     replicaPort: r.port,
+    async pause() {
+      pauseReplication(r);
+    },
+    async resume() {
+      resumeReplication(r);
+    },
     async stop() {
       mc.close();
       rc.close();
@@ -186,6 +207,35 @@ describe.skipIf(!liveOracle)('FAILOVER with replicas: RedKit pair vs redis-serve
     const onReplica: Cmd[] = [['FAILOVER'], ['FAILOVER', 'TO', '127.0.0.1', '1'], ['FAILOVER', 'ABORT'], ['FAILOVER', 'TIMEOUT', '-1'], ['FAILOVER', 'x'], ['PSYNC', 'nosuchreplid', '1', 'FAILOVER']];
     await bothSame(rd.replica, kd.replica, onReplica, onReplica);
     for (const d of [rd, kd]) expect((await info(d.master)).master_failover_state).toBe('no-failover');
+  });
+
+  it('waiting for a replica that does not catch up: INFO, ABORT, TIMEOUT without FORCE, the held write run on the master', async () => {
+    const results: Array<Record<string, unknown>> = [];
+    for (const d of [rd, kd]) {
+      await d.pause();
+      await d.master.call('SET', 'k', '1');
+      const out: Record<string, unknown> = {};
+      out.start = await d.master.call('FAILOVER');
+      const i1 = await info(d.master);
+      out.waiting = [i1.role, i1.master_failover_state, Object.keys(i1).join(',')];
+      out.again = await d.master.call('FAILOVER', 'TO', '127.0.0.1', String(d.replicaPort));
+      out.abort = await d.master.call('FAILOVER', 'ABORT');
+      out.after = (await info(d.master)).master_failover_state;
+      out.timed = await d.master.call('FAILOVER', 'TIMEOUT', '300');
+      const writer = await RawClient.connect(d.masterPort);
+      writer.send('INCR', 'k');
+      out.read = await d.master.call('GET', 'k');
+      await until('the timeout', async () => (await info(d.master)).master_failover_state === 'no-failover');
+      out.held = await writer.read();
+      writer.close();
+      out.role = (await info(d.master)).role;
+      await d.resume();
+      out.wait = await d.master.call('WAIT', '1', '5000');
+      results.push(out);
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toMatchObject({ start: '+OK\r\n', abort: '+OK\r\n', after: 'no-failover', held: ':2\r\n', role: 'master', wait: ':1\r\n' });
+    expect((results[0].waiting as string[])[1]).toBe('waiting-for-sync');
   });
 
   it('a whole failover: states, the held write answered -READONLY, roles swapped with a partial resync', async () => {
