@@ -246,15 +246,22 @@ describe.skipIf(!liveOracle)('FAILOVER with replicas: RedKit pair vs redis-serve
       const ms0 = await info(d.master, 'stats');
       const rs0 = await info(d.replica, 'stats');
       const writer = await RawClient.connect(d.masterPort);
+      const tx = await RawClient.connect(d.masterPort);
+      expect(await tx.call('MULTI')).toBe('+OK\r\n');
+      expect(await tx.call('SET', 'intx', '1')).toBe('+QUEUED\r\n');
       const blocked = await RawClient.connect(d.masterPort);
       blocked.send('BLPOP', 'nolist', '0');
       await until('BLPOP blocked', async () => (await info(d.master, 'clients')).blocked_clients === '1');
       expect(await d.master.call('FAILOVER', 'TO', '127.0.0.1', String(d.replicaPort))).toBe('+OK\r\n');
       const again = await d.master.call('FAILOVER');
       writer.send('SET', 'during', '1');
+      tx.send('EXEC');
       await until('the end of the failover', async () => (await info(d.master)).master_failover_state === 'no-failover');
       const held = await writer.read();
       writer.close();
+      const exec = await tx.read();
+      const afterExec = await tx.call('GET', 'intx');
+      tx.close();
       const unblocked = await blocked.read();
       await blocked.readUntilClose(3000);
       const closed = blocked.closed;
@@ -269,6 +276,8 @@ describe.skipIf(!liveOracle)('FAILOVER with replicas: RedKit pair vs redis-serve
         held,
         unblocked,
         closed,
+        exec,
+        afterExec,
         masterRole: mi.role,
         masterHost: `${mi.master_host}:${mi.master_port}`,
         replicaRole: ri.role,
@@ -288,6 +297,7 @@ describe.skipIf(!liveOracle)('FAILOVER with replicas: RedKit pair vs redis-serve
     }
     expect(results[1]).toEqual(results[0]);
     expect(results[0]).toMatchObject({
+      exec: "-EXECABORT Transaction discarded because of: READONLY You can't write against a read only replica.\r\n",
       again: '-ERR FAILOVER already in progress.\r\n',
       unblocked: '-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n',
       closed: true,
