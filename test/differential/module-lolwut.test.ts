@@ -41,6 +41,11 @@ describe('MODULE with enable-module-command no (the default)', () => {
         ['MODULE', 'LIST'],
         ['MODULE', 'UNLOAD', 'x'],
         ['EXEC'],
+        ['SUBSCRIBE', 'ch'],
+        ['MODULE', 'LOAD', '/x'],
+        ['MODULE', 'LIST'],
+        ['MODULE', 'HELP'],
+        ['UNSUBSCRIBE', 'ch'],
       ]);
     }
   });
