@@ -24,9 +24,11 @@ import type { Connection } from '../server/connection.js';
 import type { Context } from '../server/context.js';
 import type { RedKitServer } from '../server/server.js';
 import type { ClockTimer } from '../clock/clock.js';
-import { intArg } from '../commands/util.js';
+import { int64Arg, intArg } from '../commands/util.js';
 import type { ReplicaPeer } from './master.js';
 import type { Replication } from './index.js';
+
+const INT64_MAX = 9223372036854775807n;
 
 export type FailoverState = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';
 
@@ -94,15 +96,16 @@ export class Failover {
       this.abort('Failover manually aborted');
       return OK;
     }
-    let timeout = 0;
+    let timeout: number | bigint = 0;
     let force = false;
     let port = 0;
     let host: string | null = null;
     for (let j = 0; j < args.length; j++) {
       const a = args[j].toLowerCase();
       if (a === 'timeout' && j + 1 < args.length && timeout === 0) {
-        timeout = intArg(args[j + 1]);
-        if (timeout <= 0) throw new ReplyError(E.timeout);
+        const t = int64Arg(args[j + 1]);
+        if (t <= 0) throw new ReplyError(E.timeout);
+        timeout = t;
         j++;
       } else if (a === 'to' && j + 2 < args.length && host === null) {
         port = intArg(args[j + 2]);
@@ -125,7 +128,9 @@ export class Failover {
     } else this.log('FAILOVER requested to any replica.');
     const clock = this.server.clock;
     if (timeout !== 0) {
-      this.endTime = clock.now() + timeout;
+      // Redis adds the timeout to its ms clock in a signed 64-bit integer: past its range the sum
+      // wraps negative, and the failover times out at once.
+      this.endTime = BigInt(clock.now()) + BigInt(timeout) > INT64_MAX ? -1 : clock.now() + Number(timeout);
       this.timer = clock.at(this.endTime, () => {
         this.timer = null;
         this.server.guarded('checking the failover', () => this.update());

@@ -229,6 +229,10 @@ describe.skipIf(!liveOracle)('FAILOVER with replicas: RedKit pair vs redis-serve
       out.held = await writer.read();
       writer.close();
       out.role = (await info(d.master)).role;
+      // A timeout past the int64 ms clock: Redis's end time wraps, the failover times out at once.
+      out.huge = await d.master.call('FAILOVER', 'TIMEOUT', '9223372036854775807');
+      await until('the huge timeout', async () => (await info(d.master)).master_failover_state === 'no-failover');
+      out.hugeRole = (await info(d.master)).role;
       await d.resume();
       out.wait = await d.master.call('WAIT', '1', '5000');
       results.push(out);
