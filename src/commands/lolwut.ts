@@ -160,15 +160,24 @@ function lolwut5(version: string, args: string[]): Reply {
 
 // ---- version 6: a skyline ---------------------------------------------------------------
 
-const COLORS = ['0;30;40m', '0;90;100m', '0;37;47m', '0;97;107m'];
+/** Each colour's cell: foreground and background set, a space, reset. */
+const CELLS = ['0;30;40m', '0;90;100m', '0;37;47m', '0;97;107m'].map((ce) => Buffer.from(`\x1b[${ce} \x1b[0m`, 'latin1'));
 
+/** The canvas as terminal colour cells (up to 1000x1000 cells: written into one buffer). */
 function renderColors(c: Canvas): string {
-  let out = '';
+  let size = c.height - 1;
+  for (const p of c.pixels) size += (CELLS[p] ?? CELLS[0]).length;
+  const out = Buffer.allocUnsafe(Math.max(size, 0));
+  let at = 0;
   for (let y = 0; y < c.height; y++) {
-    for (let x = 0; x < c.width; x++) out += `\x1b[${COLORS[c.get(x, y)] ?? COLORS[0]} \x1b[0m`;
-    if (y !== c.height - 1) out += '\n';
+    for (let x = 0; x < c.width; x++) {
+      const cell = CELLS[c.pixels[x + y * c.width]] ?? CELLS[0];
+      cell.copy(out, at);
+      at += cell.length;
+    }
+    if (y !== c.height - 1) out[at++] = 10;
   }
-  return out;
+  return out.latin1Slice(0, at);
 }
 
 interface Skyscraper {
