@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, startRedKit, type RedKit } from '../../src/index.js';
+import { createServer, startRedKit, startRedKitCluster, type RedKit } from '../../src/index.js';
 import { RawClient } from '../support/raw-client.js';
 import { liveOracle, startRedisServer } from '../support/redis-server.js';
 import { decode, expectSame, startPair, type Cmd, type Pair } from '../support/differential.js';
@@ -500,3 +500,17 @@ describe('FAILOVER ABORT and TIMEOUT on the server clock (RedKit master and repl
   });
 });
 
+
+describe('FAILOVER in cluster mode', () => {
+  it('answers as a redis-server started with --cluster-enabled yes (checked by hand: no cluster oracle here)', async () => {
+    const cluster = await startRedKitCluster({ masters: 3 });
+    try {
+      const c = await RawClient.connect(cluster.masters[0].port);
+      expect(await c.call('FAILOVER')).toBe('-ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.\r\n');
+      expect(await c.call('FAILOVER', 'ABORT')).toBe('-ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.\r\n');
+      c.close();
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
