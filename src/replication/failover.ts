@@ -72,6 +72,8 @@ export class Failover {
     repl.master.onAck = () => {
       if (this.state === 'waiting-for-sync') server.guarded('checking the failover', () => this.update());
     };
+    // A stopped server's timeout must not fire on a clock that lives on (replicas share their master's).
+    server.onStop(() => this.cancelTimer());
   }
 
   get active(): boolean {
