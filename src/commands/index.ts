@@ -19,6 +19,8 @@ import { installScripting } from './scripting.js';
 import { installPubSub } from './pubsub.js';
 import { installLists } from './lists.js';
 import { installLatency } from './latency.js';
+import { installLolwut } from './lolwut.js';
+import { installModules } from './modules.js';
 import { installMemory } from './memory.js';
 import { installMigrate } from './migrate.js';
 import { installSlowlog } from './slowlog.js';
@@ -62,6 +64,8 @@ export function installBuiltins(server: RedKitServer): void {
   installAcl(server);
   installScripting(server);
   installReplication(server);
+  installModules(server);
+  installLolwut(server);
 }
 
 setBuiltinInstallers(installCore, installBuiltins);

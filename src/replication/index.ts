@@ -15,11 +15,13 @@ import { persistenceOf } from '../commands/persistence.js';
 import type { ReplicationWait } from '../commands/blocking.js';
 import { ReplicationMaster } from './master.js';
 import { ReplicaLink } from './replica.js';
+import { Failover, psyncFailover } from './failover.js';
 
 export { ReplicationMaster } from './master.js';
 export { ReplicaLink, MasterClient } from './replica.js';
 export { encodeCommand } from './stream.js';
 
+const UNBLOCKED_BY_ROLE = 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
 export const READONLY_ERR = "READONLY You can't write against a read only replica.";
 const WAIT_ON_REPLICA =
   'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.';
@@ -35,9 +37,11 @@ const GATE_READONLY = 35;
 export class Replication {
   readonly master: ReplicationMaster;
   link: ReplicaLink | null = null;
+  readonly failover: Failover;
 
   constructor(readonly server: RedKitServer) {
     this.master = new ReplicationMaster(server);
+    this.failover = new Failover(server, this);
     server.ext.replicationDump = () => persistenceOf(server).dump();
     server.ext.replicationLoad = (b: Buffer) => {
       persistenceOf(server).load(b);
@@ -54,15 +58,21 @@ export class Replication {
     this.server.setAttention(ATTENTION.REPLICA, this.link !== null && ro);
   }
 
-  /** REPLICAOF host port. */
-  replicaOf(host: string, port: number): void {
+  /**
+   * REPLICAOF host port. With `failover` (FAILOVER, failover.ts) the PSYNC
+   * asks the new master to take over, and the replicas stay attached (they
+   * follow when the id changes), as in Redis's replicationSetMaster.
+   */
+  replicaOf(host: string, port: number, opts: { failover?: (accepted: boolean) => void } = {}): void {
     const m = this.master;
     if (this.link === null) {
       // From master to replica: stop feeding; our history may continue on the new master (PSYNC with our id).
       m.stopFeeding();
-      m.disconnectReplicas();
+      if (opts.failover === undefined) m.disconnectReplicas();
+      // Clients blocked on the master (BLPOP, WAIT...) are answered and disconnected, as Redis does.
+      for (const ctx of this.server.blocking.answerAll(new ReplyError(UNBLOCKED_BY_ROLE))) ctx.conn?.closeAfterCurrentReply();
     } else this.link.close();
-    const link = new ReplicaLink(this.server, m, host, port);
+    const link = new ReplicaLink(this.server, m, host, port, opts.failover ?? null);
     this.link = link;
     // The server stops (or restarts: RedKit.restart() points it at its master again): the link ends.
     this.server.onStop(() => link.close());
@@ -125,7 +135,7 @@ export class Replication {
       lines.push(`slave${i++}:ip=${ipOf(p.conn)},port=${p.port},state=online,offset=${p.ackOffset},lag=${Math.floor((now - p.ackTime) / 1000)}`);
     }
     lines.push(
-      'master_failover_state:no-failover',
+      `master_failover_state:${this.failover.state}`,
       `master_replid:${m.replid}`,
       `master_replid2:${m.replid2}`,
       `master_repl_offset:${m.offset}`,
@@ -193,6 +203,8 @@ function replconf(ctx: Context, args: string[]): Reply {
         port = intArg(val);
         break;
       case 'ip-address':
+        if (ctx.conn !== undefined) ctx.conn.ext.replicaAddr = val;
+        break;
       case 'capa':
       case 'rdb-only':
         break;
@@ -220,6 +232,9 @@ function syncCommand(psync: boolean) {
     if (conn === undefined) throw new ReplyError('ERR PSYNC is only for connections');
     if (conn.ext.replicaLink !== undefined) return NO_REPLY;
     const r = replicationOf(ctx.server);
+    // PSYNC <replid> <offset> FAILOVER: our master hands over (failover.ts).
+    if (psync && args.length > 2 && args[2].toLowerCase() === 'failover') psyncFailover(ctx, r, args[0]);
+    if (r.failover.active) throw new ReplyError("NOMASTERLINK Can't SYNC while failing over");
     if (r.isReplica && !r.link?.up) throw new ReplyError("NOMASTERLINK Can't SYNC while not connected with my master");
     const port = (conn.ext.replicaPort as number | undefined) ?? 0;
     if (psync) {
@@ -240,6 +255,7 @@ export function installReplication(server: RedKitServer): void {
     replconf,
     psync: syncCommand(true),
     sync: syncCommand(false),
+    failover: (ctx, args) => replicationOf(ctx.server).failover.command(ctx, args),
   });
   // WAIT (commands/blocking.ts) asks replication how many replicas acknowledged.
   const replicationWait: ReplicationWait = {

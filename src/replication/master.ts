@@ -104,6 +104,10 @@ export class ReplicationMaster {
   private waiters: Waiter[] = [];
   /** False while this server is a replica (it forwards its master's stream instead). */
   private feeding = false;
+  /** A REPLCONF ACK arrived (FAILOVER waits for its target's). */
+  onAck: (() => void) | null = null;
+  /** While a FAILOVER runs: no PING nor GETACK in the stream, so that the target can reach our offset. */
+  quiet = false;
 
   /** INFO stats sync_full / sync_partial_ok / sync_partial_err. */
   readonly syncStats = { full: 0, partialOk: 0, partialErr: 0 };
@@ -479,7 +483,7 @@ export class ReplicationMaster {
           return;
         }
         // Only a master pings (a replica forwards its master's pings).
-        if (this.feeding) this.server.guarded('pinging replicas', () => this.propagateCommand(['PING']));
+        if (this.feeding && !this.quiet) this.server.guarded('pinging replicas', () => this.propagateCommand(['PING']));
       }, period);
       this.pinger.unref?.();
     }
@@ -492,6 +496,7 @@ export class ReplicationMaster {
     if (offset > peer.ackOffset) peer.ackOffset = offset;
     peer.ackTime = this.server.clock.now();
     this.checkWaiters();
+    if (this.onAck !== null) this.onAck();
   }
 
   /** Close the replicas' links (they reconnect and resynchronize). */
@@ -511,7 +516,7 @@ export class ReplicationMaster {
 
   /** Ask every replica for its offset (REPLCONF GETACK *). */
   getAck(): void {
-    if (this.peers.size === 0) return;
+    if (this.peers.size === 0 || this.quiet) return;
     this.flushPending();
     this.emit(['REPLCONF', 'GETACK', '*'], -1);
   }

@@ -87,6 +87,8 @@ export class ReplicaLink {
     private readonly master: ReplicationMaster,
     readonly host: string,
     readonly port: number,
+    /** FAILOVER (failover.ts): the PSYNC asks the new master to take over; told whether it accepted. */
+    private failover: ((accepted: boolean) => void) | null = null,
   ) {
     this.ctx = new MasterClient(server, host, port);
     this.downSince = server.clock.now();
@@ -189,12 +191,21 @@ export class ReplicaLink {
         case 'capa': {
           const m = this.master;
           // A former master (or a replica whose link broke) asks to continue its own history.
-          if (m.backlogActive) this.send(['PSYNC', m.replid, String(m.offset + 1)]);
-          else this.send(['PSYNC', '?', '-1']);
+          const psync = m.backlogActive ? ['PSYNC', m.replid, String(m.offset + 1)] : ['PSYNC', '?', '-1'];
+          if (this.failover !== null) psync.push('FAILOVER');
+          this.send(psync);
           this.phase = 'psync';
           break;
         }
         case 'psync': {
+          const failover = this.failover;
+          if (failover !== null) {
+            // The new master took over (a full resync is possible too) or refused: the failover ends either way.
+            this.failover = null;
+            const accepted = line.startsWith('+FULLRESYNC') || line.startsWith('+CONTINUE');
+            failover(accepted);
+            if (!accepted || this.closed) return;
+          }
           if (line.startsWith('+FULLRESYNC')) {
             const [, id, off] = line.split(' ');
             this.fullReplid = id;

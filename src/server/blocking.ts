@@ -273,6 +273,16 @@ export class Blocking {
     }
   }
 
+  /** Answer every blocked client with `reply` (Redis's disconnectAllBlockedClients); returns their contexts. */
+  answerAll(reply: Reply): Context[] {
+    const out: Context[] = [];
+    for (const w of [...this.byClient.values()]) {
+      out.push(w.ctx);
+      this.finish(w, reply);
+    }
+    return out;
+  }
+
   /** Answer a blocked client now with `reply` (WAIT once enough replicas acknowledged). */
   answer(id: number, reply: Reply): boolean {
     const w = this.byClient.get(id);

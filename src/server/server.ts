@@ -226,8 +226,8 @@ export class RedKitServer {
   pause(ms: number, mode: 'all' | 'write' = 'all'): void {
     const until = this.clock.now() + ms;
     // A new pause never shortens a running one (Redis keeps the later end time).
-    if (this.isPaused() && until <= this.pausedUntil && mode === this.pauseMode) return;
-    this.pausedUntil = Math.max(until, this.isPaused() ? this.pausedUntil : 0);
+    if (this.pausedUntil !== 0 && until <= this.pausedUntil && mode === this.pauseMode) return;
+    this.pausedUntil = Math.max(until, this.pausedUntil);
     this.setAttention(ATTENTION.PAUSED, true);
     this.pauseMode = mode;
     if (this.pauseTimer !== null) this.pauseTimer.cancel();
@@ -237,14 +237,39 @@ export class RedKitServer {
     });
   }
 
-  /** CLIENT UNPAUSE: let held commands run. */
+  /** CLIENT UNPAUSE: let held commands run (those a failover still holds wait on). */
   unpause(): void {
     this.pausedUntil = 0;
-    this.setAttention(ATTENTION.PAUSED, false);
+    this.setAttention(ATTENTION.PAUSED, this.failoverHold);
     if (this.pauseTimer !== null) {
       this.pauseTimer.cancel();
       this.pauseTimer = null;
     }
+    this.releaseHeld();
+  }
+
+  /**
+   * FAILOVER's own pause of writes (Redis's PAUSE_DURING_FAILOVER): held
+   * until the failover ends, whatever CLIENT PAUSE / UNPAUSE do meanwhile.
+   */
+  holdWritesForFailover(on: boolean): void {
+    this.failoverHold = on;
+    this.setAttention(ATTENTION.PAUSED, on || this.pausedUntil !== 0);
+    if (!on) this.releaseHeld();
+  }
+
+  private failoverHold = false;
+
+  /** Whether a pause holds this command now (all commands, or only writes). */
+  private holds(ctx: Context, cmd: Command): boolean {
+    if (this.pausedUntil === 0 && !this.failoverHold) return false;
+    if (this.pausedUntil !== 0 && this.pauseMode === 'all') return true;
+    const flags = cmd.flagBits | (this.pauseFlags === undefined ? 0 : this.pauseFlags(ctx, cmd));
+    return (flags & (F.write | F.may_replicate)) !== 0;
+  }
+
+  /** Run the held commands again through the pause check, in the order they came. */
+  private releaseHeld(): void {
     const ws = this.pauseWaiters;
     this.pauseWaiters = [];
     for (const w of ws) w();
@@ -274,7 +299,7 @@ export class RedKitServer {
   pauseFlags: ((ctx: Context, cmd: Command) => number) | undefined;
 
   isPaused(): boolean {
-    return this.pausedUntil !== 0;
+    return this.pausedUntil !== 0 || this.failoverHold;
   }
 
   private installCoreGates(): void {
@@ -283,13 +308,11 @@ export class RedKitServer {
       return undefined;
     }, GATE.LOADING, { onAttention: true });
     this.addGate((ctx, cmd, args) => {
-      if (this.pausedUntil === 0) return undefined;
-      if (this.pauseMode === 'write') {
-        const flags = cmd.flagBits | (this.pauseFlags === undefined ? 0 : this.pauseFlags(ctx, cmd));
-        if ((flags & (F.write | F.may_replicate)) === 0) return undefined;
-      }
-      // Held, then on through the later gates (a client in MULTI queues it then).
-      return new Promise<void>((resolve) => this.pauseWaiters.push(resolve)).then(() => this.dispatcher.runAfterGate(ctx, cmd, args, GATE.PAUSE));
+      if (!this.holds(ctx, cmd)) return undefined;
+      // Held (again while a pause still holds it), then on through the later gates (a client in MULTI queues it then).
+      const held = (): Promise<Reply> =>
+        new Promise<void>((resolve) => this.pauseWaiters.push(resolve)).then(() => (this.holds(ctx, cmd) ? held() : this.dispatcher.runAfterGate(ctx, cmd, args, GATE.PAUSE)));
+      return held();
     }, GATE.PAUSE, { onAttention: true });
   }
 

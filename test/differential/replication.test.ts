@@ -144,6 +144,42 @@ async function digests(a: RawClient, b: RawClient): Promise<[string, string]> {
   return [await a.call('DEBUG', 'DIGEST'), await b.call('DEBUG', 'DIGEST')];
 }
 
+/**
+ * SPECIAL on the master `m` (listening on masterPort), a PUBLISH seen by a subscriber of the
+ * replica, a BLMOVE served by a push; then the replica `r` must have the same data (DEBUG
+ * DIGEST, FUNCTION LIST, every database's size). The same case for either side being RedKit.
+ */
+async function specialCommands(m: RawClient, r: RawClient, masterPort: number, replicaPort: number): Promise<void> {
+  await m.call('FLUSHALL');
+  await m.call('FUNCTION', 'FLUSH');
+  const sub = await RawClient.connect(replicaPort);
+  await sub.call('SUBSCRIBE', 'news');
+  for (const c of SPECIAL) await m.call(...c);
+  await new Promise((res) => setTimeout(res, 5));
+  expect(await m.call('GET', 'lazy')).toBe('$-1\r\n'); // expired now: a DEL goes to the replica
+  const b = await RawClient.connect(masterPort);
+  b.send('BLMOVE', 'q2', 'dst', 'LEFT', 'RIGHT', '0');
+  await new Promise((res) => setTimeout(res, 50));
+  await m.call('RPUSH', 'q2', 'x', 'y');
+  expect(await b.read()).toBe('$1\r\nx\r\n');
+  b.close();
+  expect(await m.call('PUBLISH', 'news', 'hello')).toBe(':0\r\n');
+  expect(await sub.read()).toBe('*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n');
+  sub.close();
+  expect(await m.call('WAIT', '1', '5000')).toBe(':1\r\n');
+  const [dm, dr] = await digests(m, r);
+  expect(dr).toBe(dm);
+  expect(await r.call('FUNCTION', 'LIST')).toBe(await m.call('FUNCTION', 'LIST'));
+  expect(await r.call('EXISTS', 'lazy')).toBe(':0\r\n');
+  for (const db of ['2', '3', '4', '5']) {
+    await m.call('SELECT', db);
+    await r.call('SELECT', db);
+    expect(await r.call('DBSIZE')).toBe(await m.call('DBSIZE'));
+  }
+  await m.call('SELECT', '0');
+  await r.call('SELECT', '0');
+}
+
 // Live only (docs/oracle.md): the replication link between the two servers does not go through
 // the recording proxy and its timing (REPLCONF ACK, PINGs) changes the request bytes.
 describe.skipIf(!liveOracle)('a redis-server replica of a RedKit master', () => {
@@ -194,33 +230,7 @@ describe.skipIf(!liveOracle)('a redis-server replica of a RedKit master', () => 
   });
 
   it('functions, streams and groups, MOVE, SWAPDB, FLUSHDB, lazy expiry, PUBLISH, a served BLMOVE', async () => {
-    await m.call('FLUSHALL');
-    const sub = await RawClient.connect(replica.port);
-    await sub.call('SUBSCRIBE', 'news');
-    for (const c of SPECIAL) await m.call(...c);
-    await new Promise((res) => setTimeout(res, 5));
-    expect(await m.call('GET', 'lazy')).toBe('$-1\r\n'); // expired now: a DEL goes to the replica
-    const b = await RawClient.connect(master.port);
-    b.send('BLMOVE', 'q2', 'dst', 'LEFT', 'RIGHT', '0');
-    await new Promise((res) => setTimeout(res, 50));
-    await m.call('RPUSH', 'q2', 'x', 'y');
-    expect(await b.read()).toBe('$1\r\nx\r\n');
-    b.close();
-    expect(await m.call('PUBLISH', 'news', 'hello')).toBe(':0\r\n');
-    expect(await sub.read()).toBe('*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n');
-    sub.close();
-    expect(await m.call('WAIT', '1', '5000')).toBe(':1\r\n');
-    const [dm, dr] = await digests(m, r);
-    expect(dr).toBe(dm);
-    expect(await r.call('FUNCTION', 'LIST')).toBe(await m.call('FUNCTION', 'LIST'));
-    expect(await r.call('EXISTS', 'lazy')).toBe(':0\r\n');
-    for (const db of ['2', '3', '4', '5']) {
-      await m.call('SELECT', db);
-      await r.call('SELECT', db);
-      expect(await r.call('DBSIZE')).toBe(await m.call('DBSIZE'));
-    }
-    await m.call('SELECT', '0');
-    await r.call('SELECT', '0');
+    await specialCommands(m, r, master.port, replica.port);
   });
 
   it('ROLE and INFO replication on both sides', async () => {
@@ -273,23 +283,8 @@ describe.skipIf(!liveOracle)('a RedKit replica of a redis-server master', () => 
     await master?.stop();
   });
 
-  it('functions, streams and groups, MOVE, SWAPDB, FLUSHDB, expiry, served blocking moves from a real master', async () => {
-    await m.call('FLUSHALL');
-    await m.call('FUNCTION', 'FLUSH');
-    for (const c of SPECIAL) await m.call(...c);
-    await new Promise((res) => setTimeout(res, 5));
-    expect(await m.call('GET', 'lazy')).toBe('$-1\r\n');
-    const b = await RawClient.connect(master.port);
-    b.send('BLMOVE', 'q2', 'dst', 'LEFT', 'RIGHT', '0');
-    await new Promise((res) => setTimeout(res, 50));
-    await m.call('RPUSH', 'q2', 'x', 'y');
-    expect(await b.read()).toBe('$1\r\nx\r\n');
-    b.close();
-    expect(await m.call('WAIT', '1', '5000')).toBe(':1\r\n');
-    const [dm, dr] = await digests(m, r);
-    expect(dr).toBe(dm);
-    expect(await r.call('FUNCTION', 'LIST')).toBe(await m.call('FUNCTION', 'LIST'));
-    expect(await r.call('EXISTS', 'lazy')).toBe(':0\r\n');
+  it('functions, streams and groups, MOVE, SWAPDB, FLUSHDB, lazy expiry, PUBLISH, a served BLMOVE from a real master', async () => {
+    await specialCommands(m, r, master.port, replica.port);
   });
 
   it('loads the RDB and applies the stream: equal DEBUG DIGEST', async () => {
