@@ -72,7 +72,13 @@ function flushHeld(): void {
   for (let i = 0; i < n; i++) {
     const c = heldConns[i];
     heldConns[i] = null;
-    if (c !== null) c.writeHeld();
+    if (c === null) continue;
+    try {
+      c.writeHeld();
+    } catch (e) {
+      // A timer callback: nothing may escape it. The connection's state is unknown: it goes.
+      c.heldWriteFailed(e);
+    }
   }
   heldConns.length = 0;
   heldStart.length = 0;
@@ -662,6 +668,11 @@ export class Connection implements Context {
     this.server.stats.netOutputBytes += view.length;
     if (!io.write(view)) heldKept = true;
     this.armWriteTimer();
+  }
+
+  /** writeHeld threw at the end of the turn (a bug): logged, and the connection is closed. */
+  heldWriteFailed(e: unknown): void {
+    this.internalError(e, 'writing');
   }
 
   /** Write `parts` in order, or the single buffer `one` when parts is null. */
