@@ -41,6 +41,72 @@ const SOCKET_READ_SIZE = 64 * 1024;
 /** Flush the batch to the socket mid-loop once it holds this much. */
 const BATCH_FLUSH_AT = 1024 * 1024;
 
+/**
+ * Replies of direct-I/O connections wait here until the I/O callbacks of
+ * this turn of the event loop have run, then leave together (one
+ * setImmediate), as Redis writes its clients' replies in beforeSleep after
+ * reading every ready socket. Writing each connection's replies as soon as
+ * its read ran wakes the client between reads: at -P 16 that cost ~60% more
+ * context switches and ~0.1 µs of kernel time per request.
+ *
+ * Segments are [start, end) of `held`, one per connection (Connection.heldIdx
+ * indexes heldConns / heldEnd). A connection's held bytes go out before
+ * anything else it writes (writeBuffers, end, destroy). When a write leaves
+ * bytes with the kernel queue (libuv keeps a reference), the buffer is
+ * replaced once this turn's segments are written.
+ */
+const HELD_SIZE = 64 * 1024;
+/** A batch larger than this is written at once. */
+const HOLD_MAX = 16 * 1024;
+let held = Buffer.allocUnsafe(HELD_SIZE);
+let heldLen = 0;
+let heldKept = false;
+let heldScheduled = false;
+const heldConns: Array<Connection | null> = [];
+const heldStart: number[] = [];
+const heldEnd: number[] = [];
+
+function flushHeld(): void {
+  heldScheduled = false;
+  const n = heldConns.length;
+  for (let i = 0; i < n; i++) {
+    const c = heldConns[i];
+    heldConns[i] = null;
+    if (c === null) continue;
+    try {
+      c.writeHeld();
+    } catch (e) {
+      // A timer callback: nothing may escape it. The connection's state is unknown: it goes.
+      c.heldWriteFailed(e);
+    }
+  }
+  heldConns.length = 0;
+  heldStart.length = 0;
+  heldEnd.length = 0;
+  heldLen = 0;
+  if (heldKept) {
+    heldKept = false;
+    held = Buffer.allocUnsafe(HELD_SIZE);
+  }
+}
+
+/** Views of `held` by [start, length), reused while the buffer is (replies repeat their sizes). */
+const HELD_VIEW_MAX = 512;
+let heldViews: Array<Buffer | undefined> = [];
+let heldViewsOf: Buffer | null = null;
+
+function heldView(start: number, end: number): Buffer {
+  const n = end - start;
+  if (start !== 0 || n > HELD_VIEW_MAX) return held.subarray(start, end);
+  if (heldViewsOf !== held) {
+    heldViews = new Array(HELD_VIEW_MAX + 1);
+    heldViewsOf = held;
+  }
+  let v = heldViews[n];
+  if (v === undefined) heldViews[n] = v = held.subarray(0, n);
+  return v;
+}
+
 export type ReplyMode = 'on' | 'off' | 'skip' | 'skip-next';
 
 /** The connection whose commands are running now (Redis's current_client), or null. */
@@ -319,7 +385,7 @@ export class Connection implements Context {
 
   /** Output accepted but not yet sent (bytes held for a slow reader). */
   outputQueued(): number {
-    return this.socket.writableLength + (this.io !== null ? this.io.queued : 0);
+    return this.socket.writableLength + (this.io !== null ? this.io.queued : 0) + (this.heldIdx >= 0 ? heldEnd[this.heldIdx] - heldStart[this.heldIdx] : 0);
   }
 
   /**
@@ -335,6 +401,7 @@ export class Connection implements Context {
     this.server.dispatcher.beginBatch();
     if (this.state !== 'processing') this.setState('processing');
     let progressed = hasFirst;
+    let ran = 0;
     try {
       if (hasFirst) {
         this.emit(first);
@@ -378,6 +445,7 @@ export class Connection implements Context {
         }
         if (args === null) break;
         progressed = true;
+        ran++;
         let r;
         try {
           r = server.execute(this, this.parser.cmdName, args);
@@ -415,7 +483,7 @@ export class Connection implements Context {
       // Queued fast commands get their time before the write, which is not theirs.
       this.server.dispatcher.endBatch();
       if (this.aborted) batch.take();
-      else this.flushBatch();
+      else this.flushBatch(ran > 1 && this.server.connections.size > 1);
       batchOwner = prevOwner === this ? null : prevOwner;
       if (!this.busy && !this.closed) {
         if (this.closeAfterReply) this.end();
@@ -537,29 +605,80 @@ export class Connection implements Context {
     else this.writeBuffers([b]);
   }
 
-  private flushBatch(): void {
+  /**
+   * Hand the batch to the socket. `mayHold`: the replies of a pipelined read
+   * while other clients are connected may wait for the end of the turn (see
+   * `held`); a single command's reply, or the only client's, goes at once (a
+   * setImmediate per turn would cost more than the wake-ups it saves).
+   */
+  private flushBatch(mayHold = false): void {
     if (batch.isEmpty()) return;
     const n = batch.pendingBytes;
     if (n > this.rbp) this.rbp = n < this.rbs ? n : this.rbs;
     const io = this.io;
     if (io !== null && !this.closed) {
-      // Straight from the batch buffer; a new one only when the socket keeps this one.
       const view = batch.peekSingle();
       if (view !== null) {
-        this.server.stats.netOutputBytes += view.length;
+        const len = view.length;
+        // Held for the end of this turn's reads (see `held`): appended to this connection's
+        // segment when it is the last one, else a new segment when this connection has none.
+        const i = this.heldIdx;
+        if (mayHold && len <= HOLD_MAX && heldLen + len <= HELD_SIZE && (i < 0 || heldEnd[i] === heldLen)) {
+          view.copy(held, heldLen, 0, len);
+          if (i < 0) {
+            this.heldIdx = heldConns.length;
+            heldConns.push(this);
+            heldStart.push(heldLen);
+            heldEnd.push(heldLen + len);
+            if (!heldScheduled) {
+              heldScheduled = true;
+              realSetImmediate(flushHeld);
+            }
+          } else heldEnd[i] += len;
+          heldLen += len;
+          batch.release(false);
+          return;
+        }
+        if (i >= 0) this.writeHeld();
+        // Straight from the batch buffer; a new one only when the socket keeps this one.
+        this.server.stats.netOutputBytes += len;
         batch.release(!io.write(view));
         this.armWriteTimer();
         return;
       }
     }
+    if (this.heldIdx >= 0) this.writeHeld();
     const one = batch.takeSingle();
     if (one !== null) this.writeBuffers(null, one);
     else this.writeBuffers(batch.take());
   }
 
+  /** Index of this connection's held replies in heldConns, or -1. */
+  private heldIdx = -1;
+
+  /** Write this connection's held replies now (before anything else it writes, or at the end of the turn). */
+  writeHeld(): void {
+    const i = this.heldIdx;
+    if (i < 0) return;
+    this.heldIdx = -1;
+    heldConns[i] = null;
+    const io = this.io;
+    if (this.closed || io === null) return;
+    const view = heldView(heldStart[i], heldEnd[i]);
+    this.server.stats.netOutputBytes += view.length;
+    if (!io.write(view)) heldKept = true;
+    this.armWriteTimer();
+  }
+
+  /** writeHeld threw at the end of the turn (a bug): logged, and the connection is closed. */
+  heldWriteFailed(e: unknown): void {
+    this.internalError(e, 'writing');
+  }
+
   /** Write `parts` in order, or the single buffer `one` when parts is null. */
   private writeBuffers(parts: Buffer[] | null, one?: Buffer): void {
     if (this.closed) return;
+    if (this.heldIdx >= 0) this.writeHeld();
     const s = this.socket;
     const io = this.io;
     const stats = this.server.stats;
@@ -660,12 +779,14 @@ export class Connection implements Context {
   /** Finish writing, then close. */
   end(): void {
     if (this.closed) return;
+    if (this.heldIdx >= 0) this.writeHeld();
     this.socket.end();
   }
 
-  /** Close now (CLIENT KILL, faults, shutdown). */
+  /** Close now (CLIENT KILL, faults, shutdown). Replies already produced still go first, as before they were held. */
   destroy(): void {
     if (this.closed) return;
+    if (this.heldIdx >= 0 && !this.aborted) this.writeHeld();
     this.socket.destroy();
   }
 
