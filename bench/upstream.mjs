@@ -5,7 +5,11 @@
 // more), interleaved rounds. Reports requests/s, average latency and server
 // CPU per request (redis-server's, and the proxy's).
 //
-//   node bench/upstream.mjs [--rounds 3] [--requests 50000] [--tests ping,set,get] [--clients 1,50] [--pipeline 1]
+//   node bench/upstream.mjs [--rounds 3] [--requests 50000] [--tests ping,set,get] [--clients 1,50] [--pipeline 1] [--floor]
+//
+// --floor also runs bench/upstream-floor.mjs (a Node relay that only copies
+// bytes, below the streams as the proxy) in the same interleaved rounds: the
+// least a proxy in Node adds on this machine.
 //
 // The proxy runs dist/cli.js when it exists, else src/cli.ts bundled with esbuild.
 import { spawn, execFileSync } from 'node:child_process';
@@ -23,6 +27,7 @@ const { values } = parseArgs({
     tests: { type: 'string', default: 'ping_mbulk,set,get' },
     clients: { type: 'string', default: '1,50' },
     pipeline: { type: 'string', default: '1' },
+    floor: { type: 'boolean', default: false },
   },
 });
 need('redis-server', 'redis-server');
@@ -67,6 +72,22 @@ async function startProxy(upstreamPort) {
   };
 }
 
+async function startFloor(upstreamPort) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(process.env.UPSTREAM_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean), path.join(root, 'bench/upstream-floor.mjs'), '--port', String(port), '--upstream-port', String(upstreamPort)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitPing(port);
+  return {
+    port,
+    pid: child.pid,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
 /** One redis-benchmark run: rps, average latency (ms), CPU µs/req of each pid. */
 function bench(port, test, clients, requests, pids) {
   const cpu0 = pids.map(cpuSeconds);
@@ -81,6 +102,7 @@ function bench(port, test, clients, requests, pids) {
 
 const redis = await startProcess('redis');
 const proxy = await startProxy(redis.port);
+const floor = values.floor ? await startFloor(redis.port) : null;
 // Warm the proxy up first (its code is compiled while it runs): the first test would pay for it.
 execFileSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(proxy.port), '-c', '50', '-P', values.pipeline, '-n', '20000', '-t', values.tests, '-q'], { stdio: 'ignore' });
 const rounds = Number(values.rounds);
@@ -91,9 +113,11 @@ try {
     for (const clients of values.clients.split(',').map(Number)) {
       const d = [];
       const p = [];
+      const f = [];
       for (let r = 0; r < rounds; r++) {
         d.push(bench(redis.port, test, clients, requests, [redis.pid]));
         p.push(bench(proxy.port, test, clients, requests, [redis.pid, proxy.pid]));
+        if (floor !== null) f.push(bench(floor.port, test, clients, requests, [redis.pid, floor.pid]));
       }
       const m = (xs, f) => median(xs.map(f));
       const dAvg = m(d, (x) => x.avg);
@@ -108,12 +132,16 @@ try {
         m(d, (x) => x.cpu[0]).toFixed(2),
         m(p, (x) => x.cpu[0]).toFixed(2),
         m(p, (x) => x.cpu[1]).toFixed(2),
+        ...(floor === null
+          ? []
+          : [Math.round(m(f, (x) => x.rps)), m(f, (x) => x.avg).toFixed(3), `${(((m(f, (x) => x.avg) - dAvg) / dAvg) * 100).toFixed(0)}%`, m(f, (x) => x.cpu[1]).toFixed(2)]),
       ]);
     }
   }
 } finally {
   await proxy.stop();
+  await floor?.stop();
   await redis.stop();
 }
 console.log(`upstream mode: ${rounds} rounds x ${requests} requests, -P ${values.pipeline}, medians`);
-console.log(table(rows, ['test', 'direct rps', 'proxy rps', 'direct avg ms', 'proxy avg ms', 'added latency', 'redis µs/req (direct)', 'redis µs/req (proxied)', 'proxy µs/req']));
+console.log(table(rows, ['test', 'direct rps', 'proxy rps', 'direct avg ms', 'proxy avg ms', 'added latency', 'redis µs/req (direct)', 'redis µs/req (proxied)', 'proxy µs/req', ...(floor === null ? [] : ['floor rps', 'floor avg ms', 'floor added', 'floor µs/req'])]));
