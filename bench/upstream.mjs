@@ -12,6 +12,8 @@
 // least a proxy in Node adds on this machine.
 //
 // The proxy runs dist/cli.js when it exists, else src/cli.ts bundled with esbuild.
+// BASE_CLI=<bundle> runs a second proxy from another build (e.g. the commit
+// before a change) in the same interleaved rounds: before/after under the same load.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -55,9 +57,8 @@ async function cliPath() {
   return out;
 }
 
-async function startProxy(upstreamPort) {
+async function startProxy(upstreamPort, cli) {
   const port = await freePort();
-  const cli = await cliPath();
   const child = spawn(process.execPath, [...(process.env.UPSTREAM_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean), cli, '--port', String(port), '--log-level', 'warn', '--upstream', `redis://127.0.0.1:${upstreamPort}`], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitPing(port);
   return {
@@ -101,10 +102,11 @@ function bench(port, test, clients, requests, pids) {
 }
 
 const redis = await startProcess('redis');
-const proxy = await startProxy(redis.port);
+const proxy = await startProxy(redis.port, await cliPath());
+const base = process.env.BASE_CLI ? await startProxy(redis.port, process.env.BASE_CLI) : null;
 const floor = values.floor ? await startFloor(redis.port) : null;
 // Warm the proxy up first (its code is compiled while it runs): the first test would pay for it.
-execFileSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(proxy.port), '-c', '50', '-P', values.pipeline, '-n', '20000', '-t', values.tests, '-q'], { stdio: 'ignore' });
+for (const x of [proxy, base]) if (x !== null) execFileSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(x.port), '-c', '50', '-P', values.pipeline, '-n', '20000', '-t', values.tests, '-q'], { stdio: 'ignore' });
 const rounds = Number(values.rounds);
 const requests = Number(values.requests);
 const rows = [];
@@ -114,7 +116,9 @@ try {
       const d = [];
       const p = [];
       const f = [];
+      const b = [];
       for (let r = 0; r < rounds; r++) {
+        if (base !== null) b.push(bench(base.port, test, clients, requests, [redis.pid, base.pid]));
         d.push(bench(redis.port, test, clients, requests, [redis.pid]));
         p.push(bench(proxy.port, test, clients, requests, [redis.pid, proxy.pid]));
         if (floor !== null) f.push(bench(floor.port, test, clients, requests, [redis.pid, floor.pid]));
@@ -132,6 +136,7 @@ try {
         m(d, (x) => x.cpu[0]).toFixed(2),
         m(p, (x) => x.cpu[0]).toFixed(2),
         m(p, (x) => x.cpu[1]).toFixed(2),
+        ...(base === null ? [] : [Math.round(m(b, (x) => x.rps)), m(b, (x) => x.avg).toFixed(3), `${(((m(b, (x) => x.avg) - dAvg) / dAvg) * 100).toFixed(0)}%`, m(b, (x) => x.cpu[1]).toFixed(2)]),
         ...(floor === null
           ? []
           : [Math.round(m(f, (x) => x.rps)), m(f, (x) => x.avg).toFixed(3), `${(((m(f, (x) => x.avg) - dAvg) / dAvg) * 100).toFixed(0)}%`, m(f, (x) => x.cpu[1]).toFixed(2)]),
@@ -141,7 +146,8 @@ try {
 } finally {
   await proxy.stop();
   await floor?.stop();
+  await base?.stop();
   await redis.stop();
 }
 console.log(`upstream mode: ${rounds} rounds x ${requests} requests, -P ${values.pipeline}, medians`);
-console.log(table(rows, ['test', 'direct rps', 'proxy rps', 'direct avg ms', 'proxy avg ms', 'added latency', 'redis µs/req (direct)', 'redis µs/req (proxied)', 'proxy µs/req', ...(floor === null ? [] : ['floor rps', 'floor avg ms', 'floor added', 'floor µs/req'])]));
+console.log(table(rows, ['test', 'direct rps', 'proxy rps', 'direct avg ms', 'proxy avg ms', 'added latency', 'redis µs/req (direct)', 'redis µs/req (proxied)', 'proxy µs/req', ...(base === null ? [] : ['base rps', 'base avg ms', 'base added', 'base µs/req']), ...(floor === null ? [] : ['floor rps', 'floor avg ms', 'floor added', 'floor µs/req'])]));

@@ -104,6 +104,12 @@ export class Connection implements Context {
    * connection writes itself (a protocol error) waits for it. Null unless set.
    */
   owed: ((then: () => void) => boolean) | null = null;
+  /**
+   * Upstream mode: sees a read before it is parsed, when it starts at a
+   * command boundary and will be run at once (it may forward the bytes as
+   * they are, before parsing them). Null unless set.
+   */
+  rawInput: ((chunk: Buffer) => void) | null = null;
   /** Per-connection extension slots for command groups (MULTI state, subscriptions, ...). */
   readonly ext: Record<string, unknown> = Object.create(null);
   state: ConnState = 'new';
@@ -219,6 +225,7 @@ export class Connection implements Context {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     try {
+      if (this.rawInput !== null && !this.busy && !this.paused && !this.closeAfterReply && !this.parser.midCommand) this.rawInput(chunk);
       const now = this.clock.now();
       if (now - this.cronAt >= CRON_PERIOD) this.cron(now);
       this.lastActiveAt = now;

@@ -56,6 +56,12 @@ export class UpstreamReply extends RawReply {
   }
 }
 
+/** Upstream mode's counters. */
+export interface UpstreamStats {
+  /** Commands sent upstream as the client's own bytes, before RedKit parsed them (Link.rawInput). */
+  rawCommands: number;
+}
+
 /** Where a proxied command is sent: the upstream's address, parsed from the URL. */
 export interface UpstreamTarget {
   url: string;
@@ -265,13 +271,21 @@ class Link {
   // ... and as the commands sent so far will leave it (CLIENT REPLY has no reply to wait for).
   private replyOff = false;
   private skipNext = false;
+  /** Commands of the current client read already sent as the client's bytes (rawInput): pass() only books them. */
+  private rawCredit = 0;
 
   constructor(
     private readonly target: UpstreamTarget,
     private readonly conn: Connection,
+    private readonly stats: UpstreamStats,
+    canRaw: () => boolean,
   ) {
     conn.batchEnd = () => {
+      if (this.rawCredit !== 0) this.outOfStep();
       if (accLink === this) this.guard(() => this.flushUp());
+    };
+    conn.rawInput = (chunk) => {
+      if (canRaw()) this.guard(() => this.rawInput(chunk));
     };
     conn.owed = (then) => {
       if (this.isIdle() || this.closed) return false;
@@ -368,10 +382,42 @@ class Link {
     if (info.flags === 0 && this.established && !this.closed && !this.replyOff && !this.skipNext && this.out.size === 0) {
       this.directSent++;
       this.pending.push({ info, args, expect: 1, got: 0, parts: null, first: 0, subscribing: false, resolve: null, slot: null, written: null });
-      this.send(name, args);
+      if (this.rawCredit !== 0) this.rawCredit--;
+      else this.send(name, args);
       return NO_REPLY;
     }
+    if (this.rawCredit !== 0) return this.outOfStep();
     return this.passSlow(info, name, args);
+  }
+
+  /**
+   * A client read about to be parsed: when every command in it is one that
+   * pass() would send at once (complete multibulks, none that changes the
+   * link's state, nothing held or kept in order), its bytes go upstream now,
+   * as they came, before the parser and the dispatcher run; pass() then books
+   * each command's reply without sending it again. Redis parses the very
+   * bytes the client sent (an inline command takes the usual way).
+   */
+  private rawInput(chunk: Buffer): void {
+    const io = this.io;
+    if (io === null || io.queued !== 0 || !this.established || this.closed || this.out.size !== 0 || this.replyOff || this.skipNext || this.monitor || this.rawCredit !== 0) return;
+    if (chunk.length > ACC_SIZE || this.subscribed()) return;
+    const n = plainCommands(chunk);
+    if (n === 0) return;
+    if (accLink !== null) accLink.flushUp();
+    // A copy: the read buffer is reused, and the kernel may not take it all at once.
+    if (acc === null) acc = Buffer.allocUnsafe(ACC_SIZE);
+    chunk.copy(acc, 0);
+    this.rawCredit = n;
+    this.stats.rawCommands += n;
+    if (!io.write(acc.subarray(0, chunk.length))) acc = null;
+  }
+
+  /** The parser and the raw scan disagreed (a bug): the upstream connection's order is unknown, so both go. */
+  private outOfStep(): Reply {
+    this.rawCredit = 0;
+    this.fail(new Error('raw forwarding out of step with the parsed commands'));
+    return NO_REPLY;
   }
 
   private passSlow(info: NameInfo, name: string, args: string[]): Reply | Promise<Reply> {
@@ -412,6 +458,7 @@ class Link {
    * upstream (a promise of the reply). Its reply takes a slot in the output.
    */
   viaMiddleware(name: string, args: string[], serialize: boolean, chain: (fwd: (n: string, a: string[]) => Reply | Promise<Reply>) => Reply | Promise<Reply>): Reply | Promise<Reply> {
+    if (this.rawCredit !== 0) return this.outOfStep();
     const info = nameInfo(name);
     // The first command connects first (the client reads nothing more meanwhile); a failure is its answer.
     if (!this.established && !this.closed) return this.connect().then((err) => this.runChain(info, serialize, chain, err));
@@ -788,6 +835,8 @@ class Link {
     this.idleWaiter = this.afterOwed = null;
     this.conn.batchEnd = null;
     this.conn.owed = null;
+    this.conn.rawInput = null;
+    this.rawCredit = 0;
   }
 }
 
@@ -817,6 +866,10 @@ export class Upstream {
    * nothing more until its own is.
    */
   serialize: (() => boolean) | null = null;
+  /** Counters for tests and diagnostics. */
+  readonly stats: UpstreamStats = { rawCommands: 0 };
+  /** A client read may be sent upstream as it came (Link.rawInput): nothing acts on commands. */
+  private readonly canRaw = (): boolean => this.server.dispatcher.middleware.length === 0 || (this.passThrough !== null && this.passThrough());
 
   constructor(
     private readonly server: RedKitServer,
@@ -831,7 +884,7 @@ export class Upstream {
     if (conn === undefined) return new ReplyError('ERR upstream mode: no client connection');
     let link = conn.ext.upstream as Link | undefined;
     if (link === undefined) {
-      const l = new Link(this.target, conn);
+      const l = new Link(this.target, conn, this.stats, this.canRaw);
       link = l;
       conn.ext.upstream = l;
       conn.addCloseHook(() => l.destroy());
@@ -935,6 +988,82 @@ function writeBulk(b: Buffer, p: number, s: string): number {
 
 function digits(n: number): number {
   return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
+}
+
+/**
+ * How many commands `b` holds when it is nothing but complete multibulk
+ * requests none of which is named like a command the link tracks (F_* in
+ * NAME_FLAGS: told apart by first letter and length, so a few others, e.g.
+ * SINTER or RPUSH, are turned away too); else 0.
+ */
+function plainCommands(b: Buffer): number {
+  const len = b.length;
+  let p = 0;
+  let n = 0;
+  while (p < len) {
+    if (b[p] !== 0x2a) return 0;
+    p++;
+    let argc = 0;
+    const start = p;
+    for (; p < len && b[p] !== 13; p++) {
+      const d = b[p] - 48;
+      if (d < 0 || d > 9 || (d === 0 && p === start)) return 0;
+      argc = argc * 10 + d;
+      if (argc > 1024) return 0;
+    }
+    if (argc === 0 || p + 1 >= len || b[p + 1] !== 10) return 0;
+    p += 2;
+    for (let i = 0; i < argc; i++) {
+      if (p >= len || b[p] !== 0x24) return 0;
+      p++;
+      let l = 0;
+      const s = p;
+      for (; p < len && b[p] !== 13; p++) {
+        const d = b[p] - 48;
+        if (d < 0 || d > 9 || (d === 0 && p === s && b[p + 1] !== 13)) return 0;
+        l = l * 10 + d;
+        if (l > len) return 0;
+      }
+      if (p === s || p + 1 >= len || b[p + 1] !== 10) return 0;
+      p += 2;
+      if (i === 0 && !plainName(b, p, l)) return 0;
+      p += l;
+      if (p + 1 >= len || b[p] !== 13 || b[p + 1] !== 10) return 0;
+      p += 2;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** True when the name at b[p..p+l) is ASCII and cannot be one of NAME_FLAGS's. */
+function plainName(b: Buffer, p: number, l: number): boolean {
+  if (l === 0) return false;
+  for (let i = p; i < p + l; i++) if (b[i] >= 0x80) return false;
+  switch (b[p] | 0x20) {
+    case 0x73: // s: SUBSCRIBE SSUBSCRIBE SUNSUBSCRIBE SELECT
+      return l !== 9 && l !== 10 && l !== 12 && l !== 6;
+    case 0x70: // p: PSUBSCRIBE PUNSUBSCRIBE
+      return l !== 10 && l !== 12;
+    case 0x75: // u: UNSUBSCRIBE
+      return l !== 11;
+    case 0x63: // c: CLIENT
+      return l !== 6;
+    case 0x71: // q: QUIT
+      return l !== 4;
+    case 0x72: // r: RESET
+      return l !== 5;
+    case 0x6d: // m: MULTI MONITOR
+      return l !== 5 && l !== 7;
+    case 0x65: // e: EXEC
+      return l !== 4;
+    case 0x64: // d: DISCARD
+      return l !== 7;
+    case 0x68: // h: HELLO
+      return l !== 5;
+    default:
+      return true;
+  }
 }
 
 function lineEnd(b: Buffer, p: number): number {

@@ -1,0 +1,210 @@
+/**
+ * Upstream mode's raw forwarding (Link.rawInput): with nothing acting on
+ * commands (recorder off, no fault rule, no user middleware), a client read
+ * made only of complete multibulk commands that change nothing the link
+ * tracks goes upstream as the client's own bytes, before RedKit parses it.
+ * Each case checks that the path was (or was not) taken, with
+ * `upstream.stats.rawCommands`, and compares the reply frames with the same
+ * bytes sent straight to the redis-server: reads that must take the usual
+ * way (state commands, inline commands, a command cut across reads, CLIENT
+ * REPLY OFF, odd headers), and a fault rule added between two raw reads,
+ * which must apply to the next one in order.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startRedKit, type RedKit } from '../../src/index.js';
+import { encodeCommand, RawClient } from '../support/raw-client.js';
+import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
+
+let redis: RedisProcess;
+let rk: RedKit;
+const raws: RawClient[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  rk = await startRedKit({ upstream: `redis://127.0.0.1:${redis.port}`, logger: 'error', record: false });
+});
+afterAll(async () => {
+  await rk?.stop();
+  await redis?.stop();
+});
+beforeEach(async () => {
+  for (const c of raws.splice(0)) c.close();
+  await rk.reset();
+  rk.recorder.enabled = false;
+  await flush();
+});
+
+async function flush(): Promise<void> {
+  const d = await RawClient.connect(redis.port);
+  await d.call('FLUSHALL');
+  d.close();
+}
+
+async function raw(port: number): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  raws.push(c);
+  return c;
+}
+
+const pipeline = (cmds: string[][]): Buffer => Buffer.concat(cmds.map((c) => encodeCommand(c)));
+
+async function readN(c: RawClient, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(await c.read());
+  return out;
+}
+
+const rawCount = (): number => rk.upstream!.stats.rawCommands;
+
+/**
+ * Send `reads` (each one client write, waiting for `replies[i]` frames in
+ * between) through RedKit after a PING (the upstream connection is open),
+ * then the same to redis-server; returns both frame lists and how many
+ * commands went raw.
+ */
+async function compare(reads: Buffer[], replies: number[]): Promise<{ got: string[]; want: string[]; rawDelta: number }> {
+  const via = await raw(rk.port);
+  expect(await via.call('PING')).toBe('+PONG\r\n');
+  const before = rawCount();
+  const got: string[] = [];
+  for (let i = 0; i < reads.length; i++) {
+    via.write(reads[i]);
+    got.push(...(await readN(via, replies[i])));
+  }
+  const rawDelta = rawCount() - before;
+  // Nothing more came, and the link is still in step.
+  expect(await via.call('ECHO', 'end')).toBe('$3\r\nend\r\n');
+  await flush();
+  const direct = await raw(redis.port);
+  const want: string[] = [];
+  for (let i = 0; i < reads.length; i++) {
+    direct.write(reads[i]);
+    want.push(...(await readN(direct, replies[i])));
+  }
+  return { got, want, rawDelta };
+}
+
+describe('raw forwarding', () => {
+  it('plain commands in one read go raw; replies as direct', async () => {
+    const cmds = [['SET', 'a', '1'], ['GET', 'a'], ['INCR', 'a'], ['LPUSH', 'l', 'x', 'y'], ['LRANGE', 'l', '0', '-1'], ['GET'], ['NOSUCH', 'x'], ['PING'], ['HSET', 'h', 'f', 'v'], ['HGETALL', 'h']];
+    const { got, want, rawDelta } = await compare([pipeline(cmds)], [cmds.length]);
+    expect(got).toEqual(want);
+    expect(rawDelta).toBe(cmds.length);
+  });
+
+  it('one command per read (-P 1): each goes raw', async () => {
+    const reads = [['SET', 'k', 'v'], ['GET', 'k'], ['DEL', 'k'], ['GET', 'k']].map((c) => encodeCommand(c));
+    const { got, want, rawDelta } = await compare(reads, [1, 1, 1, 1]);
+    expect(got).toEqual(want);
+    expect(rawDelta).toBe(4);
+  });
+
+  it('a read with a command the link tracks (MULTI, SELECT, SUBSCRIBE, CLIENT, HELLO...) takes the usual way', async () => {
+    const reads = [
+      pipeline([['SET', 'a', '1'], ['MULTI'], ['INCR', 'a'], ['EXEC']]),
+      pipeline([['SELECT', '2'], ['SET', 'b', '2'], ['SELECT', '0'], ['GET', 'b']]),
+      pipeline([['CLIENT', 'SETNAME', 'x'], ['GET', 'a']]),
+      pipeline([['HELLO', '3'], ['HGETALL', 'nosuch']]),
+      pipeline([['HELLO', '2'], ['ECHO', 'x']]),
+    ];
+    const { got, want, rawDelta } = await compare(reads, [4, 4, 2, 2, 2]);
+    expect(got.map((f) => f.replace(/(\$2\r\nid\r\n):\d+/, '$1:ID'))).toEqual(want.map((f) => f.replace(/(\$2\r\nid\r\n):\d+/, '$1:ID')));
+    expect(rawDelta).toBe(0);
+  });
+
+  it('after MULTI (its own read), the queued commands go raw and EXEC answers as direct', async () => {
+    const reads = [encodeCommand(['MULTI']), pipeline([['SET', 'a', '1'], ['INCR', 'a'], ['GET', 'a']]), encodeCommand(['EXEC'])];
+    const { got, want, rawDelta } = await compare(reads, [1, 3, 1]);
+    expect(got).toEqual(want);
+    expect(rawDelta).toBe(3);
+  });
+
+  it('subscribed (RESP2): reads take the usual way; pushes and errors as direct', async () => {
+    const reads = [encodeCommand(['SUBSCRIBE', 'ch']), pipeline([['GET', 'a'], ['PING']]), encodeCommand(['UNSUBSCRIBE']), encodeCommand(['GET', 'a'])];
+    const { got, want, rawDelta } = await compare(reads, [1, 2, 1, 1]);
+    expect(got).toEqual(want);
+    // Only the GET after UNSUBSCRIBE's confirmation.
+    expect(rawDelta).toBe(1);
+  });
+
+  it('CLIENT REPLY OFF: nothing goes raw until ON, the frames as direct', async () => {
+    const reads = [encodeCommand(['CLIENT', 'REPLY', 'OFF']), pipeline([['SET', 'a', '1'], ['INCR', 'a']]), encodeCommand(['CLIENT', 'REPLY', 'ON']), encodeCommand(['GET', 'a'])];
+    const { got, want, rawDelta } = await compare(reads, [0, 0, 1, 1]);
+    expect(got).toEqual(want);
+    expect(got).toEqual(['+OK\r\n', '$1\r\n2\r\n']);
+    expect(rawDelta).toBe(1);
+  });
+
+  it('inline commands, a command cut across reads, odd headers and names: the usual way, replies as direct', async () => {
+    const get = encodeCommand(['GET', 'a']);
+    const reads = [
+      Buffer.from('SET a inline\r\n'),
+      get.subarray(0, 7),
+      Buffer.concat([get.subarray(7), encodeCommand(['GET', 'a'])]),
+      Buffer.from('*1\r\n$4\r\nPING\r\n*0\r\n*1\r\n$4\r\nPING\r\n'),
+      // Latin-1 names: not ASCII, never raw (ß upper-cases to SS).
+      Buffer.concat([Buffer.from('*2\r\n$9\r\n'), Buffer.from('ßubscribe', 'latin1'), Buffer.from('\r\n$1\r\nx\r\n')]),
+      // Turned away by the name filter (RPUSH looks like RESET), still right.
+      pipeline([['RPUSH', 'l', 'a'], ['SINTER', 'nosuch']]),
+    ];
+    const { got, want, rawDelta } = await compare(reads, [1, 0, 2, 2, 1, 2]);
+    expect(got).toEqual(want);
+    expect(rawDelta).toBe(0);
+  });
+
+  it('a read larger than the raw buffer takes the usual way', async () => {
+    const big = 'x'.repeat(20000);
+    const { got, want, rawDelta } = await compare([pipeline([['SET', 'big', big], ['STRLEN', 'big']])], [2]);
+    expect(got).toEqual(want);
+    expect(rawDelta).toBe(0);
+  });
+
+  it('a fault rule added between two raw reads applies to the next one, in order', async () => {
+    const c = await raw(rk.port);
+    expect(await c.call('PING')).toBe('+PONG\r\n');
+    const before = rawCount();
+    c.write(pipeline([['SET', 'a', '1'], ['GET', 'a']]));
+    expect(await readN(c, 2)).toEqual(['+OK\r\n', '$1\r\n1\r\n']);
+    expect(rawCount() - before).toBe(2);
+    rk.faults.add({ command: 'GET', error: 'ERR injected', times: 1 });
+    c.write(pipeline([['INCR', 'a'], ['GET', 'a'], ['GET', 'a'], ['ECHO', 'x']]));
+    expect(await readN(c, 4)).toEqual([':2\r\n', '-ERR injected\r\n', '$1\r\n2\r\n', '$1\r\nx\r\n']);
+    // Not raw while the rule is installed.
+    expect(rawCount() - before).toBe(2);
+    rk.faults.clear();
+    c.write(pipeline([['GET', 'a']]));
+    expect(await readN(c, 1)).toEqual(['$1\r\n2\r\n']);
+    expect(rawCount() - before).toBe(3);
+  });
+
+  it('the recorder switched on between two raw reads records the next one', async () => {
+    const c = await raw(rk.port);
+    expect(await c.call('PING')).toBe('+PONG\r\n');
+    c.write(encodeCommand(['SET', 'a', '1']));
+    expect(await c.read()).toBe('+OK\r\n');
+    rk.recorder.enabled = true;
+    c.write(pipeline([['GET', 'a'], ['INCR', 'a']]));
+    expect(await readN(c, 2)).toEqual(['$1\r\n1\r\n', ':2\r\n']);
+    const entries = rk.recorder.list(true).filter((e) => e.name !== 'PING');
+    expect(entries.map((e) => [e.name, e.args, e.reply])).toEqual([
+      ['GET', ['a'], '1'],
+      ['INCR', ['a'], 2],
+    ]);
+  });
+
+  it('a BLPOP that blocks, then raw reads: queued behind it on the upstream, answered in order', async () => {
+    const c = await raw(rk.port);
+    expect(await c.call('PING')).toBe('+PONG\r\n');
+    const before = rawCount();
+    c.write(encodeCommand(['BLPOP', 'q', '0']));
+    const d = await raw(redis.port);
+    for (;;) {
+      const list = await d.call('CLIENT', 'LIST');
+      if (list.split('\n').some((l) => l.includes('cmd=blpop') && / flags=b /.test(l))) break;
+    }
+    c.write(pipeline([['SET', 'a', '1'], ['GET', 'a']]));
+    expect(await d.call('RPUSH', 'q', 'v')).toBe(':1\r\n');
+    expect(await readN(c, 3)).toEqual(['*2\r\n$1\r\nq\r\n$1\r\nv\r\n', '+OK\r\n', '$1\r\n1\r\n']);
+    expect(rawCount() - before).toBe(3);
+  });
+});
