@@ -60,6 +60,8 @@ export class UpstreamReply extends RawReply {
 export interface UpstreamStats {
   /** Commands sent upstream as the client's own bytes, before RedKit parsed them (Link.rawInput). */
   rawCommands: number;
+  /** Upstream reads written to the client as they came, before their frames were counted (Link.onData). */
+  rawReads: number;
 }
 
 /** Where a proxied command is sent: the upstream's address, parsed from the URL. */
@@ -619,8 +621,29 @@ class Link {
     this.buf = p >= b.length ? EMPTY : Buffer.from(b.subarray(p));
   };
 
+  /** The frames being counted were written to the client already (onData's raw relay). */
+  private relayed = false;
+  // (a whole 64 KB read would be kept by reference: the read buffer is reused)
+  private readonly writeRead = (): void => this.conn.writeBytes(this.frameBuf.length >= 65536 ? Buffer.from(this.frameBuf) : this.frameBuf);
+
   private onData(d: Buffer): void {
     if (this.closed) return;
+    // Every command waiting relays its reply as it comes (none is kept for
+    // middleware or queued behind a slot), and the read ends at a frame's end:
+    // the bytes go to the client first, in one write, then the frames are counted.
+    if (this.buf.length === 0 && this.out.size === 0 && this.directSent - this.directDone === this.pending.size && !this.conn.isClosed && endsAtFrame(d)) {
+      this.frameBuf = d;
+      this.stats.rawReads++;
+      this.conn.relay(this.writeRead);
+      this.relayed = true;
+      try {
+        this.relayFrames();
+      } finally {
+        this.relayed = false;
+        this.frameBuf = EMPTY;
+      }
+      return;
+    }
     this.frameBuf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
     this.buf = EMPTY;
     // Everything this read relays leaves in one write.
@@ -656,7 +679,7 @@ class Link {
     p.got++;
     if (p.parts !== null) p.parts.push(Buffer.from(f));
     // (a large frame would be kept by reference: the read buffer is reused)
-    else this.conn.writeBytes(f.length >= 65536 ? Buffer.from(f) : f);
+    else if (!this.relayed) this.conn.writeBytes(f.length >= 65536 ? Buffer.from(f) : f);
     if (p.got >= p.expect || (p.subscribing && f[0] === 0x2d /* - */)) this.complete(p);
   }
 
@@ -763,7 +786,7 @@ class Link {
   /** A frame that answers no command: out now, or after the replies it follows. */
   private push(f: Buffer): void {
     if (this.out.size === 0) {
-      this.conn.writeBytes(f.length >= 65536 ? Buffer.from(f) : f);
+      if (!this.relayed) this.conn.writeBytes(f.length >= 65536 ? Buffer.from(f) : f);
       return;
     }
     const s = newSlot(this.directSent);
@@ -867,7 +890,7 @@ export class Upstream {
    */
   serialize: (() => boolean) | null = null;
   /** Counters for tests and diagnostics. */
-  readonly stats: UpstreamStats = { rawCommands: 0 };
+  readonly stats: UpstreamStats = { rawCommands: 0, rawReads: 0 };
   /** A client read may be sent upstream as it came (Link.rawInput): nothing acts on commands. */
   private readonly canRaw = (): boolean => this.server.dispatcher.middleware.length === 0 || (this.passThrough !== null && this.passThrough());
 
@@ -1064,6 +1087,16 @@ function plainName(b: Buffer, p: number, l: number): boolean {
     default:
       return true;
   }
+}
+
+/** True when `b` is whole RESP frames, nothing cut at its end. */
+function endsAtFrame(b: Buffer): boolean {
+  let p = 0;
+  while (p < b.length) {
+    p = frameEnd(b, p);
+    if (p < 0) return false;
+  }
+  return true;
 }
 
 function lineEnd(b: Buffer, p: number): number {

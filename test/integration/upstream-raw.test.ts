@@ -55,6 +55,7 @@ async function readN(c: RawClient, n: number): Promise<string[]> {
 }
 
 const rawCount = (): number => rk.upstream!.stats.rawCommands;
+const rawReads = (): number => rk.upstream!.stats.rawReads;
 
 /**
  * Send `reads` (each one client write, waiting for `replies[i]` frames in
@@ -206,5 +207,42 @@ describe('raw forwarding', () => {
     expect(await d.call('RPUSH', 'q', 'v')).toBe(':1\r\n');
     expect(await readN(c, 3)).toEqual(['*2\r\n$1\r\nq\r\n$1\r\nv\r\n', '+OK\r\n', '$1\r\n1\r\n']);
     expect(rawCount() - before).toBe(3);
+  });
+});
+
+describe('raw relay of replies', () => {
+  it('replies of relayed commands go to the client as read; a reply cut across reads the usual way, then raw again', async () => {
+    const big = 'v'.repeat(300000);
+    const reads = [encodeCommand(['SET', 'big', big]), encodeCommand(['GET', 'big']), pipeline([['GET', 'big'], ['STRLEN', 'big'], ['PING']]), encodeCommand(['GET', 'nosuch'])];
+    const before = rawReads();
+    const { got, want } = await compare(reads, [1, 1, 3, 1]);
+    expect(got).toEqual(want);
+    expect(got[1]).toBe(`$300000\r\n${big}\r\n`);
+    // At least SET's, PING's before it, GET nosuch's and ECHO's replies came in reads of their own.
+    expect(rawReads() - before).toBeGreaterThanOrEqual(4);
+  });
+
+  it('pub/sub pushes in RESP3 between replies: relayed as read, the same frames as direct', async () => {
+    const c = await raw(rk.port);
+    expect(await c.call('HELLO', '3')).toContain('proto');
+    expect(await c.call('SUBSCRIBE', 'ch')).toBe('>3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n');
+    const before = rawReads();
+    const p = await raw(redis.port);
+    expect(await p.call('PUBLISH', 'ch', 'hi')).toBe(':1\r\n');
+    expect(await c.read()).toBe('>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n');
+    expect(await c.call('GET', 'a')).toBe('_\r\n');
+    expect(await p.call('PUBLISH', 'ch', 'again')).toBe(':1\r\n');
+    expect(await c.read()).toBe('>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nagain\r\n');
+    expect(rawReads() - before).toBe(3);
+  });
+
+  it('with the recorder on, replies are kept for it (not relayed raw) and recorded', async () => {
+    rk.recorder.enabled = true;
+    const c = await raw(rk.port);
+    expect(await c.call('SET', 'a', '1')).toBe('+OK\r\n');
+    const before = rawReads();
+    expect(await c.call('GET', 'a')).toBe('$1\r\n1\r\n');
+    expect(rawReads() - before).toBe(0);
+    expect(rk.recorder.last('GET')?.reply).toBe('1');
   });
 });
