@@ -106,10 +106,11 @@ export class Connection implements Context {
   owed: ((then: () => void) => boolean) | null = null;
   /**
    * Upstream mode: sees a read before it is parsed, when it starts at a
-   * command boundary and will be run at once (it may forward the bytes as
-   * they are, before parsing them). Null unless set.
+   * command boundary and would be run at once; returns true when it took
+   * the read whole (forwarded as it came: nothing to parse or run here).
+   * Null unless set.
    */
-  rawInput: ((chunk: Buffer) => void) | null = null;
+  rawInput: ((chunk: Buffer) => boolean) | null = null;
   /** Per-connection extension slots for command groups (MULTI state, subscriptions, ...). */
   readonly ext: Record<string, unknown> = Object.create(null);
   state: ConnState = 'new';
@@ -225,11 +226,11 @@ export class Connection implements Context {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     try {
-      if (this.rawInput !== null && !this.busy && !this.paused && !this.closeAfterReply && !this.parser.midCommand) this.rawInput(chunk);
       const now = this.clock.now();
       if (now - this.cronAt >= CRON_PERIOD) this.cron(now);
       this.lastActiveAt = now;
       this.server.stats.netInputBytes += chunk.length;
+      if (this.rawInput !== null && !this.busy && !this.paused && !this.closeAfterReply && !this.parser.midCommand && this.rawInput(chunk)) return;
       this.parser.feed(chunk);
       if (this.state !== 'processing') this.setState('active');
       if (!this.busy && !this.paused) this.processInput(false);

@@ -125,6 +125,10 @@ interface NameInfo {
   flags: number;
 }
 
+/** The name of a command forwarded raw (Link.rawInput), unparsed: one that changes nothing the link tracks. */
+const PLAIN: NameInfo = { upper: '', flags: 0 };
+const NO_ARGS: string[] = [];
+
 /** Command names as received (the parser interns them: a few hundred at most are kept). */
 const NAMES = new Map<string, NameInfo>();
 function nameInfo(name: string): NameInfo {
@@ -273,8 +277,6 @@ class Link {
   // ... and as the commands sent so far will leave it (CLIENT REPLY has no reply to wait for).
   private replyOff = false;
   private skipNext = false;
-  /** Commands of the current client read already sent as the client's bytes (rawInput): pass() only books them. */
-  private rawCredit = 0;
 
   constructor(
     private readonly target: UpstreamTarget,
@@ -283,12 +285,9 @@ class Link {
     canRaw: () => boolean,
   ) {
     conn.batchEnd = () => {
-      if (this.rawCredit !== 0) this.outOfStep();
       if (accLink === this) this.guard(() => this.flushUp());
     };
-    conn.rawInput = (chunk) => {
-      if (canRaw()) this.guard(() => this.rawInput(chunk));
-    };
+    conn.rawInput = (chunk) => canRaw() && this.rawInput(chunk);
     conn.owed = (then) => {
       if (this.isIdle() || this.closed) return false;
       this.afterOwed = then;
@@ -384,42 +383,36 @@ class Link {
     if (info.flags === 0 && this.established && !this.closed && !this.replyOff && !this.skipNext && this.out.size === 0) {
       this.directSent++;
       this.pending.push({ info, args, expect: 1, got: 0, parts: null, first: 0, subscribing: false, resolve: null, slot: null, written: null });
-      if (this.rawCredit !== 0) this.rawCredit--;
-      else this.send(name, args);
+      this.send(name, args);
       return NO_REPLY;
     }
-    if (this.rawCredit !== 0) return this.outOfStep();
     return this.passSlow(info, name, args);
   }
 
   /**
    * A client read about to be parsed: when every command in it is one that
    * pass() would send at once (complete multibulks, none that changes the
-   * link's state, nothing held or kept in order), its bytes go upstream now,
-   * as they came, before the parser and the dispatcher run; pass() then books
-   * each command's reply without sending it again. Redis parses the very
-   * bytes the client sent (an inline command takes the usual way).
+   * link's state, nothing held or kept in order, nothing acting on commands),
+   * its bytes go upstream as they came and each command's reply is booked
+   * here, as pass() would: the read is not parsed or run by RedKit at all
+   * (true). Redis parses the very bytes the client sent. An inline command,
+   * a command cut across reads, anything else: false, the usual way.
    */
-  private rawInput(chunk: Buffer): void {
+  private rawInput(chunk: Buffer): boolean {
     const io = this.io;
-    if (io === null || io.queued !== 0 || !this.established || this.closed || this.out.size !== 0 || this.replyOff || this.skipNext || this.monitor || this.rawCredit !== 0) return;
-    if (chunk.length > ACC_SIZE || this.subscribed()) return;
+    if (io === null || io.queued !== 0 || !this.established || this.closed || this.out.size !== 0 || this.replyOff || this.skipNext || this.monitor) return false;
+    if (chunk.length > ACC_SIZE || this.subscribed()) return false;
     const n = plainCommands(chunk);
-    if (n === 0) return;
+    if (n === 0) return false;
     if (accLink !== null) accLink.flushUp();
+    for (let i = 0; i < n; i++) this.pending.push({ info: PLAIN, args: NO_ARGS, expect: 1, got: 0, parts: null, first: 0, subscribing: false, resolve: null, slot: null, written: null });
+    this.directSent += n;
+    this.stats.rawCommands += n;
     // A copy: the read buffer is reused, and the kernel may not take it all at once.
     if (acc === null) acc = Buffer.allocUnsafe(ACC_SIZE);
     chunk.copy(acc, 0);
-    this.rawCredit = n;
-    this.stats.rawCommands += n;
     if (!io.write(acc.subarray(0, chunk.length))) acc = null;
-  }
-
-  /** The parser and the raw scan disagreed (a bug): the upstream connection's order is unknown, so both go. */
-  private outOfStep(): Reply {
-    this.rawCredit = 0;
-    this.fail(new Error('raw forwarding out of step with the parsed commands'));
-    return NO_REPLY;
+    return true;
   }
 
   private passSlow(info: NameInfo, name: string, args: string[]): Reply | Promise<Reply> {
@@ -460,7 +453,6 @@ class Link {
    * upstream (a promise of the reply). Its reply takes a slot in the output.
    */
   viaMiddleware(name: string, args: string[], serialize: boolean, chain: (fwd: (n: string, a: string[]) => Reply | Promise<Reply>) => Reply | Promise<Reply>): Reply | Promise<Reply> {
-    if (this.rawCredit !== 0) return this.outOfStep();
     const info = nameInfo(name);
     // The first command connects first (the client reads nothing more meanwhile); a failure is its answer.
     if (!this.established && !this.closed) return this.connect().then((err) => this.runChain(info, serialize, chain, err));
@@ -859,7 +851,6 @@ class Link {
     this.conn.batchEnd = null;
     this.conn.owed = null;
     this.conn.rawInput = null;
-    this.rawCredit = 0;
   }
 }
 
