@@ -246,3 +246,23 @@ describe('raw relay of replies', () => {
     expect(rk.recorder.last('GET')?.reply).toBe('1');
   });
 });
+
+describe('raw forwarding on the stream path (directIo: false)', () => {
+  it('plain reads go raw and answer as direct; a tracked command between them the usual way', async () => {
+    const streams = await startRedKit({ upstream: `redis://127.0.0.1:${redis.port}`, logger: 'error', record: false, directIo: false });
+    try {
+      const c = await raw(streams.port);
+      expect(await c.call('PING')).toBe('+PONG\r\n');
+      const before = streams.upstream!.stats.rawCommands;
+      c.write(pipeline([['SET', 'a', '1'], ['INCR', 'a'], ['GET', 'a']]));
+      expect(await readN(c, 3)).toEqual(['+OK\r\n', ':2\r\n', '$1\r\n2\r\n']);
+      c.write(pipeline([['SELECT', '1'], ['GET', 'a']]));
+      expect(await readN(c, 2)).toEqual(['+OK\r\n', '$-1\r\n']);
+      c.write(encodeCommand(['GET', 'a']));
+      expect(await c.read()).toBe('$-1\r\n');
+      expect(streams.upstream!.stats.rawCommands - before).toBe(4);
+    } finally {
+      await streams.stop();
+    }
+  });
+});
