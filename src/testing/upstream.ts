@@ -128,6 +128,10 @@ interface NameInfo {
 /** The name of a command forwarded raw (Link.rawInput), unparsed: one that changes nothing the link tracks. */
 const PLAIN: NameInfo = { upper: '', flags: 0 };
 const NO_ARGS: string[] = [];
+/** What Upstream.canRaw allows: nothing raw; raw and not parsed (nothing acts on commands); raw, then parsed for the recorder. */
+const RAW_NO = 0;
+const RAW_PASS = 1;
+const RAW_OBSERVED = 2;
 
 /** Command names as received (the parser interns them: a few hundred at most are kept). */
 const NAMES = new Map<string, NameInfo>();
@@ -277,17 +281,23 @@ class Link {
   // ... and as the commands sent so far will leave it (CLIENT REPLY has no reply to wait for).
   private replyOff = false;
   private skipNext = false;
+  /** Commands of the current client read already sent as the client's bytes (RAW_OBSERVED): forward() only books them. */
+  private rawCredit = 0;
 
   constructor(
     private readonly target: UpstreamTarget,
     private readonly conn: Connection,
     private readonly stats: UpstreamStats,
-    canRaw: () => boolean,
+    canRaw: () => number,
   ) {
     conn.batchEnd = () => {
+      if (this.rawCredit !== 0) this.outOfStep();
       if (accLink === this) this.guard(() => this.flushUp());
     };
-    conn.rawInput = (chunk) => canRaw() && this.rawInput(chunk);
+    conn.rawInput = (chunk) => {
+      const mode = canRaw();
+      return mode !== RAW_NO && this.rawInput(chunk, mode);
+    };
     conn.owed = (then) => {
       if (this.isIdle() || this.closed) return false;
       this.afterOwed = then;
@@ -383,7 +393,8 @@ class Link {
     if (info.flags === 0 && this.established && !this.closed && !this.replyOff && !this.skipNext && this.out.size === 0) {
       this.directSent++;
       this.pending.push({ info, args, expect: 1, got: 0, parts: null, first: 0, subscribing: false, resolve: null, slot: null, written: null });
-      this.send(name, args);
+      if (this.rawCredit !== 0) this.rawCredit--;
+      else this.send(name, args);
       return NO_REPLY;
     }
     return this.passSlow(info, name, args);
@@ -398,21 +409,32 @@ class Link {
    * (true). Redis parses the very bytes the client sent. An inline command,
    * a command cut across reads, anything else: false, the usual way.
    */
-  private rawInput(chunk: Buffer): boolean {
+  private rawInput(chunk: Buffer, mode: number): boolean {
     const io = this.io;
-    if (io === null || io.queued !== 0 || !this.established || this.closed || this.out.size !== 0 || this.replyOff || this.skipNext || this.monitor) return false;
+    if (io === null || io.queued !== 0 || !this.established || this.closed || this.replyOff || this.skipNext || this.monitor || this.rawCredit !== 0) return false;
+    // Observed (the recorder): replies wait in slots anyway, but nothing may wait for a SELECT/HELLO/... in flight.
+    if (mode === RAW_OBSERVED ? this.ctxInFlight !== 0 : this.out.size !== 0) return false;
     if (chunk.length > ACC_SIZE || this.subscribed()) return false;
     const n = plainCommands(chunk);
     if (n === 0) return false;
     if (accLink !== null) accLink.flushUp();
-    for (let i = 0; i < n; i++) this.pending.push({ info: PLAIN, args: NO_ARGS, expect: 1, got: 0, parts: null, first: 0, subscribing: false, resolve: null, slot: null, written: null });
-    this.directSent += n;
+    if (mode === RAW_PASS) {
+      for (let i = 0; i < n; i++) this.pending.push({ info: PLAIN, args: NO_ARGS, expect: 1, got: 0, parts: null, first: 0, subscribing: false, resolve: null, slot: null, written: null });
+      this.directSent += n;
+    } else this.rawCredit = n;
     this.stats.rawCommands += n;
     // A copy: the read buffer is reused, and the kernel may not take it all at once.
     if (acc === null) acc = Buffer.allocUnsafe(ACC_SIZE);
     chunk.copy(acc, 0);
     if (!io.write(acc.subarray(0, chunk.length))) acc = null;
-    return true;
+    // Observed: parsed and run through the middleware now, each forward() taking one credit.
+    return mode === RAW_PASS;
+  }
+
+  /** The commands run and the raw scan disagreed (a bug): the upstream connection's order is unknown, so both go. */
+  private outOfStep(): void {
+    this.rawCredit = 0;
+    this.fail(new Error('raw forwarding out of step with the commands run'));
   }
 
   private passSlow(info: NameInfo, name: string, args: string[]): Reply | Promise<Reply> {
@@ -553,7 +575,8 @@ class Link {
       const set = u === 'UNSUBSCRIBE' ? this.channels : u === 'PUNSUBSCRIBE' ? this.patterns : this.shard;
       expect = args.length > 0 ? args.length : Math.max(1, set.size);
     }
-    this.send(name, args);
+    if (this.rawCredit !== 0) this.rawCredit--;
+    else this.send(name, args);
     // A bad CLIENT REPLY mode answers anyway: with nothing pending its frame is relayed as it comes.
     if (expect === 0) return null;
     const direct = slot === null && !keep;
@@ -851,6 +874,7 @@ class Link {
     this.conn.batchEnd = null;
     this.conn.owed = null;
     this.conn.rawInput = null;
+    this.rawCredit = 0;
   }
 }
 
@@ -880,10 +904,20 @@ export class Upstream {
    * nothing more until its own is.
    */
   serialize: (() => boolean) | null = null;
+  /**
+   * True when the middleware only watches (the recorder: no fault rule, no
+   * user middleware): a client read may go upstream before it is parsed.
+   */
+  observeOnly: (() => boolean) | null = null;
   /** Counters for tests and diagnostics. */
   readonly stats: UpstreamStats = { rawCommands: 0, rawReads: 0 };
-  /** A client read may be sent upstream as it came (Link.rawInput): nothing acts on commands. */
-  private readonly canRaw = (): boolean => this.server.dispatcher.middleware.length === 0 || (this.passThrough !== null && this.passThrough());
+  /** Whether a client read may be sent upstream as it came (Link.rawInput): RAW_PASS, RAW_OBSERVED or RAW_NO. */
+  private readonly canRaw = (): number =>
+    this.server.dispatcher.middleware.length === 0 || (this.passThrough !== null && this.passThrough())
+      ? RAW_PASS
+      : this.observeOnly !== null && this.observeOnly()
+        ? RAW_OBSERVED
+        : RAW_NO;
 
   constructor(
     private readonly server: RedKitServer,

@@ -266,3 +266,58 @@ describe('raw forwarding on the stream path (directIo: false)', () => {
     }
   });
 });
+
+describe('raw forwarding with the recorder on (nothing else acting)', () => {
+  it('plain reads go raw, then are parsed for the recorder: entries and replies in order', async () => {
+    rk.recorder.enabled = true;
+    const cmds = [['SET', 'a', '1'], ['GET', 'a'], ['INCR', 'a'], ['NOSUCH'], ['LPUSH', 'l', 'x']];
+    const { got, want, rawDelta } = await compare([pipeline(cmds), encodeCommand(['GET', 'a'])], [cmds.length, 1]);
+    expect(got).toEqual(want);
+    expect(rawDelta).toBe(cmds.length + 1);
+    const entries = rk.recorder.list(true).filter((e) => e.name !== 'PING' && e.name !== 'ECHO');
+    expect(entries.map((e) => [e.name, e.args, e.reply])).toEqual([
+      ['SET', ['a', '1'], 'OK'],
+      ['GET', ['a'], '1'],
+      ['INCR', ['a'], 2],
+      ['NOSUCH', [], entries[3].reply],
+      ['LPUSH', ['l', 'x'], 1],
+      ['GET', ['a'], '2'],
+    ]);
+    expect(entries[3].errorMessage).toBe("ERR unknown command 'NOSUCH', with args beginning with: ");
+  });
+
+  it('a SELECT still in flight: the next read waits for it (the entries have the right db), then raw again', async () => {
+    rk.recorder.enabled = true;
+    const c = await raw(rk.port);
+    expect(await c.call('PING')).toBe('+PONG\r\n');
+    const before = rawCount();
+    c.write(encodeCommand(['SELECT', '3']));
+    c.write(encodeCommand(['SET', 'a', 'in3']));
+    expect(await readN(c, 2)).toEqual(['+OK\r\n', '+OK\r\n']);
+    c.write(encodeCommand(['GET', 'a']));
+    expect(await c.read()).toBe('$3\r\nin3\r\n');
+    const entries = rk.recorder.list(true).filter((e) => e.name !== 'PING');
+    expect(entries.map((e) => [e.name, e.db])).toEqual([
+      ['SELECT', 0],
+      ['SET', 3],
+      ['GET', 3],
+    ]);
+    // The GET at least (the SET too when it came in a read of its own after SELECT's reply).
+    expect(rawCount() - before).toBeGreaterThanOrEqual(1);
+    const d = await raw(redis.port);
+    await d.call('SELECT', '3');
+    expect(await d.call('GET', 'a')).toBe('$3\r\nin3\r\n');
+  });
+
+  it('the recorder on and a fault rule: not raw, the rule applies', async () => {
+    rk.recorder.enabled = true;
+    const c = await raw(rk.port);
+    expect(await c.call('PING')).toBe('+PONG\r\n');
+    const before = rawCount();
+    rk.faults.add({ command: 'GET', error: 'ERR injected', times: 1 });
+    c.write(pipeline([['SET', 'a', '1'], ['GET', 'a'], ['GET', 'a']]));
+    expect(await readN(c, 3)).toEqual(['+OK\r\n', '-ERR injected\r\n', '$1\r\n1\r\n']);
+    expect(rawCount() - before).toBe(0);
+    expect(rk.recorder.list(true).filter((e) => e.name === 'GET').map((e) => e.errorMessage ?? null)).toEqual(['ERR injected', null]);
+  });
+});
