@@ -61,7 +61,7 @@ async function cliPath() {
 
 async function startProxy(upstreamPort, cli) {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(process.env.UPSTREAM_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean), cli, '--port', String(port), '--log-level', 'warn', '--upstream', `redis://127.0.0.1:${upstreamPort}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.UPSTREAM_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean), cli, '--port', String(port), '--log-level', 'warn', '--upstream', `redis://127.0.0.1:${upstreamPort}`, ...(process.env.UPSTREAM_ARGS ?? '').split(' ').filter(Boolean)], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitPing(port);
   return {
     port,
