@@ -5,11 +5,16 @@
  * Each client connection gets its own connection to the upstream (opened at
  * its first command), so everything that is per connection in Redis — the
  * selected database, MULTI, blocking commands, pub/sub, CLIENT state, RESP3
- * after HELLO 3 — stays the upstream's own. Commands still go through the
+ * after HELLO 3 — stays the upstream's own. Commands go through the
  * client connection's parser and the dispatcher's middleware (the recorder,
  * fault rules, user middleware), then are sent to the upstream re-encoded as
  * multibulks, each as soon as it is parsed (pipelined: see Link); the
  * upstream's reply bytes go back to the client unchanged (-MOVED/-ASK too).
+ * The fast path (Link.rawInput): a client read of plain complete multibulks
+ * goes upstream as it came, before it is parsed — not parsed at all when
+ * nothing acts on commands, parsed afterwards for the recorder when only it
+ * watches — and an upstream read of whole frames relayed as they come is
+ * written to the client before its frames are counted.
  * Replies are matched to commands in order by counting RESP frames: one
  * per command, one per channel for (P|S)SUBSCRIBE and UNSUBSCRIBE, none
  * under CLIENT REPLY OFF/SKIP. Frames that answer no command — pub/sub
