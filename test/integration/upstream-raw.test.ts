@@ -13,6 +13,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRedKit, type RedKit } from '../../src/index.js';
 import { encodeCommand, RawClient } from '../support/raw-client.js';
+import { rng } from '../support/random.js';
 import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
 
 let redis: RedisProcess;
@@ -319,5 +320,72 @@ describe('raw forwarding with the recorder on (nothing else acting)', () => {
     expect(await readN(c, 3)).toEqual(['+OK\r\n', '-ERR injected\r\n', '$1\r\n1\r\n']);
     expect(rawCount() - before).toBe(0);
     expect(rk.recorder.list(true).filter((e) => e.name === 'GET').map((e) => e.errorMessage ?? null)).toEqual(['ERR injected', null]);
+  });
+});
+
+describe('raw forwarding, random cuts', () => {
+  it.each([false, true])('plain and tracked commands cut at random points (recorder %s): the same frames as direct, some reads raw', async (recorder) => {
+    for (const seed of [1, 2, 3]) {
+      rk.recorder.enabled = recorder;
+      const next = rng(seed);
+      const int = (n: number) => Math.floor(next() * n);
+      const cmds: string[][] = [];
+      for (let i = 0; i < 200; i++) {
+        const k = `k${int(5)}`;
+        const pick = int(12);
+        cmds.push(
+          pick < 3 ? ['SET', k, 'v'.repeat(int(40))] : pick < 6 ? ['GET', k] : pick < 8 ? ['INCR', `n${int(3)}`] : pick === 8 ? ['LPUSH', `l${int(2)}`, 'a', 'b'] : pick === 9 ? ['PING'] : pick === 10 ? ['SELECT', String(int(2))] : ['MULTI'],
+        );
+        if (cmds[cmds.length - 1][0] === 'MULTI') cmds.push(['INCR', 'm'], ['EXEC']);
+      }
+      const bytes = pipeline(cmds);
+      // Reads: mostly whole commands (one or a few per write), some cut anywhere.
+      const reads: Buffer[] = [];
+      let p = 0;
+      while (p < bytes.length) {
+        let end: number;
+        if (int(4) === 0) end = Math.min(bytes.length, p + 1 + int(60));
+        else {
+          // up to the end of 1-3 more commands
+          end = p;
+          const want = 1 + int(3);
+          let seen = 0;
+          while (end < bytes.length && seen < want) {
+            end = bytes.indexOf('*', end + 1);
+            if (end < 0) end = bytes.length;
+            seen++;
+          }
+        }
+        reads.push(bytes.subarray(p, end));
+        p = end;
+      }
+      const before = rawCount();
+      const via = await raw(rk.port);
+      expect(await via.call('PING')).toBe('+PONG\r\n');
+      // One write at a time, each after the replies so far have arrived (so reads stay apart).
+      // One write per turn of the event loop, so that reads mostly stay apart.
+      for (const r of reads) {
+        via.write(r);
+        await new Promise((res) => setTimeout(res, 0));
+      }
+      const got = await readN(via, cmds.length);
+      const rawDelta = rawCount() - before;
+      expect(await via.call('ECHO', 'end')).toBe('$3\r\nend\r\n');
+      await flush();
+      const direct = await raw(redis.port);
+      direct.write(bytes);
+      const want = await readN(direct, cmds.length);
+      expect(got, `seed ${seed}`).toEqual(want);
+      expect(rawDelta, `seed ${seed}`).toBeGreaterThan(0);
+      if (recorder) {
+        // Every command recorded once (PINGs aside: the connection's own PING/ECHO are there too).
+        const count = (xs: string[]) => xs.reduce((m: Record<string, number>, n) => ((m[n] = (m[n] ?? 0) + 1), m), {});
+        const names = rk.recorder.list(true).map((e) => e.name).filter((n) => n !== 'PING' && n !== 'ECHO');
+        expect(count(names), `seed ${seed}`).toEqual(count(cmds.map((x) => x[0]).filter((n) => n !== 'PING')));
+      }
+      rk.recorder.clear();
+      await flush();
+      for (const x of raws.splice(0)) x.close();
+    }
   });
 });
