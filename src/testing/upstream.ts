@@ -419,7 +419,8 @@ class Link {
     if (io === null || io.queued !== 0 || !this.established || this.closed || this.replyOff || this.skipNext || this.monitor || this.rawCredit !== 0) return false;
     // Observed (the recorder): replies wait in slots anyway, but nothing may wait for a SELECT/HELLO/... in flight.
     if (mode === RAW_OBSERVED ? this.ctxInFlight !== 0 : this.out.size !== 0) return false;
-    if (chunk.length > ACC_SIZE || this.subscribed()) return false;
+    // (an unauthenticated connection's parser has tighter limits than the scan)
+    if (chunk.length > ACC_SIZE || this.subscribed() || !this.conn.authenticated) return false;
     const n = plainCommands(chunk);
     if (n === 0) return false;
     if (accLink !== null) accLink.flushUp();
