@@ -170,6 +170,13 @@ export class Connection implements Context {
    * connection writes itself (a protocol error) waits for it. Null unless set.
    */
   owed: ((then: () => void) => boolean) | null = null;
+  /**
+   * Upstream mode: sees a read before it is parsed, when it starts at a
+   * command boundary and would be run at once; returns true when it took
+   * the read whole (forwarded as it came: nothing to parse or run here).
+   * Null unless set.
+   */
+  rawInput: ((chunk: Buffer) => boolean) | null = null;
   /** Per-connection extension slots for command groups (MULTI state, subscriptions, ...). */
   readonly ext: Record<string, unknown> = Object.create(null);
   state: ConnState = 'new';
@@ -289,6 +296,7 @@ export class Connection implements Context {
       if (now - this.cronAt >= CRON_PERIOD) this.cron(now);
       this.lastActiveAt = now;
       this.server.stats.netInputBytes += chunk.length;
+      if (this.rawInput !== null && !this.busy && !this.paused && !this.closeAfterReply && !this.parser.midCommand && this.rawInput(chunk)) return;
       this.parser.feed(chunk);
       if (this.state !== 'processing') this.setState('active');
       if (!this.busy && !this.paused) this.processInput(false);

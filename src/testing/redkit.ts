@@ -148,6 +148,8 @@ export class RedKit {
       this.upstream.passThrough = () => !this.recorder.enabled && this.faults.size === 0 && mws.length === 2;
       // User middleware, or a fault that writes or closes by itself: one command at a time.
       this.upstream.serialize = () => mws.length !== 2 || (this.faults.size !== 0 && this.faults.writesOutOfBand);
+      // Only the recorder watching: a client read may go upstream before it is parsed.
+      this.upstream.observeOnly = () => this.faults.size === 0 && mws.length === 2;
     }
     this.scripts = new ScriptsHandle(this.server);
     this.functions = new FunctionsHandle(this.server);

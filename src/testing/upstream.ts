@@ -5,11 +5,16 @@
  * Each client connection gets its own connection to the upstream (opened at
  * its first command), so everything that is per connection in Redis — the
  * selected database, MULTI, blocking commands, pub/sub, CLIENT state, RESP3
- * after HELLO 3 — stays the upstream's own. Commands still go through the
+ * after HELLO 3 — stays the upstream's own. Commands go through the
  * client connection's parser and the dispatcher's middleware (the recorder,
  * fault rules, user middleware), then are sent to the upstream re-encoded as
  * multibulks, each as soon as it is parsed (pipelined: see Link); the
  * upstream's reply bytes go back to the client unchanged (-MOVED/-ASK too).
+ * The fast path (Link.rawInput): a client read of plain complete multibulks
+ * goes upstream as it came, before it is parsed — not parsed at all when
+ * nothing acts on commands, parsed afterwards for the recorder when only it
+ * watches — and an upstream read of whole frames relayed as they come is
+ * written to the client before its frames are counted.
  * Replies are matched to commands in order by counting RESP frames: one
  * per command, one per channel for (P|S)SUBSCRIBE and UNSUBSCRIBE, none
  * under CLIENT REPLY OFF/SKIP. Frames that answer no command — pub/sub
@@ -54,6 +59,14 @@ export class UpstreamReply extends RawReply {
     }
     return this.value as Reply;
   }
+}
+
+/** Upstream mode's counters. */
+export interface UpstreamStats {
+  /** Commands sent upstream as the client's own bytes, before RedKit parsed them (Link.rawInput). */
+  rawCommands: number;
+  /** Upstream reads written to the client as they came, before their frames were counted (Link.onData). */
+  rawReads: number;
 }
 
 /** Where a proxied command is sent: the upstream's address, parsed from the URL. */
@@ -116,6 +129,14 @@ interface NameInfo {
   upper: string;
   flags: number;
 }
+
+/** The name of a command forwarded raw (Link.rawInput), unparsed: one that changes nothing the link tracks. */
+const PLAIN: NameInfo = { upper: '', flags: 0 };
+const NO_ARGS: string[] = [];
+/** What Upstream.canRaw allows: nothing raw; raw and not parsed (nothing acts on commands); raw, then parsed for the recorder. */
+const RAW_NO = 0;
+const RAW_PASS = 1;
+const RAW_OBSERVED = 2;
 
 /** Command names as received (the parser interns them: a few hundred at most are kept). */
 const NAMES = new Map<string, NameInfo>();
@@ -265,13 +286,22 @@ class Link {
   // ... and as the commands sent so far will leave it (CLIENT REPLY has no reply to wait for).
   private replyOff = false;
   private skipNext = false;
+  /** Commands of the current client read already sent as the client's bytes (RAW_OBSERVED): forward() only books them. */
+  private rawCredit = 0;
 
   constructor(
     private readonly target: UpstreamTarget,
     private readonly conn: Connection,
+    private readonly stats: UpstreamStats,
+    canRaw: () => number,
   ) {
     conn.batchEnd = () => {
+      if (this.rawCredit !== 0) this.outOfStep();
       if (accLink === this) this.guard(() => this.flushUp());
+    };
+    conn.rawInput = (chunk) => {
+      const mode = canRaw();
+      return mode !== RAW_NO && this.rawInput(chunk, mode);
     };
     conn.owed = (then) => {
       if (this.isIdle() || this.closed) return false;
@@ -368,10 +398,49 @@ class Link {
     if (info.flags === 0 && this.established && !this.closed && !this.replyOff && !this.skipNext && this.out.size === 0) {
       this.directSent++;
       this.pending.push({ info, args, expect: 1, got: 0, parts: null, first: 0, subscribing: false, resolve: null, slot: null, written: null });
-      this.send(name, args);
+      if (this.rawCredit !== 0) this.rawCredit--;
+      else this.send(name, args);
       return NO_REPLY;
     }
     return this.passSlow(info, name, args);
+  }
+
+  /**
+   * A client read about to be parsed: when every command in it is one that
+   * pass() would send at once (complete multibulks, none that changes the
+   * link's state, nothing held or kept in order, nothing acting on commands),
+   * its bytes go upstream as they came and each command's reply is booked
+   * here, as pass() would: the read is not parsed or run by RedKit at all
+   * (true). Redis parses the very bytes the client sent. An inline command,
+   * a command cut across reads, anything else: false, the usual way.
+   */
+  private rawInput(chunk: Buffer, mode: number): boolean {
+    const io = this.io;
+    if (io === null || io.queued !== 0 || !this.established || this.closed || this.replyOff || this.skipNext || this.monitor || this.rawCredit !== 0) return false;
+    // Observed (the recorder): replies wait in slots anyway, but nothing may wait for a SELECT/HELLO/... in flight.
+    if (mode === RAW_OBSERVED ? this.ctxInFlight !== 0 : this.out.size !== 0) return false;
+    // (an unauthenticated connection's parser has tighter limits than the scan)
+    if (chunk.length > ACC_SIZE || this.subscribed() || !this.conn.authenticated) return false;
+    const n = plainCommands(chunk);
+    if (n === 0) return false;
+    if (accLink !== null) accLink.flushUp();
+    if (mode === RAW_PASS) {
+      for (let i = 0; i < n; i++) this.pending.push({ info: PLAIN, args: NO_ARGS, expect: 1, got: 0, parts: null, first: 0, subscribing: false, resolve: null, slot: null, written: null });
+      this.directSent += n;
+    } else this.rawCredit = n;
+    this.stats.rawCommands += n;
+    // A copy: the read buffer is reused, and the kernel may not take it all at once.
+    if (acc === null) acc = Buffer.allocUnsafe(ACC_SIZE);
+    chunk.copy(acc, 0);
+    if (!io.write(acc.subarray(0, chunk.length))) acc = null;
+    // Observed: parsed and run through the middleware now, each forward() taking one credit.
+    return mode === RAW_PASS;
+  }
+
+  /** The commands run and the raw scan disagreed (a bug): the upstream connection's order is unknown, so both go. */
+  private outOfStep(): void {
+    this.rawCredit = 0;
+    this.fail(new Error('raw forwarding out of step with the commands run'));
   }
 
   private passSlow(info: NameInfo, name: string, args: string[]): Reply | Promise<Reply> {
@@ -512,7 +581,8 @@ class Link {
       const set = u === 'UNSUBSCRIBE' ? this.channels : u === 'PUNSUBSCRIBE' ? this.patterns : this.shard;
       expect = args.length > 0 ? args.length : Math.max(1, set.size);
     }
-    this.send(name, args);
+    if (this.rawCredit !== 0) this.rawCredit--;
+    else this.send(name, args);
     // A bad CLIENT REPLY mode answers anyway: with nothing pending its frame is relayed as it comes.
     if (expect === 0) return null;
     const direct = slot === null && !keep;
@@ -572,8 +642,29 @@ class Link {
     this.buf = p >= b.length ? EMPTY : Buffer.from(b.subarray(p));
   };
 
+  /** The frames being counted were written to the client already (onData's raw relay). */
+  private relayed = false;
+  // (a whole 64 KB read would be kept by reference: the read buffer is reused)
+  private readonly writeRead = (): void => this.conn.writeBytes(this.frameBuf.length >= 65536 ? Buffer.from(this.frameBuf) : this.frameBuf);
+
   private onData(d: Buffer): void {
     if (this.closed) return;
+    // Every command waiting relays its reply as it comes (none is kept for
+    // middleware or queued behind a slot), and the read ends at a frame's end:
+    // the bytes go to the client first, in one write, then the frames are counted.
+    if (this.buf.length === 0 && this.out.size === 0 && this.directSent - this.directDone === this.pending.size && !this.conn.isClosed && endsAtFrame(d)) {
+      this.frameBuf = d;
+      this.stats.rawReads++;
+      this.conn.relay(this.writeRead);
+      this.relayed = true;
+      try {
+        this.relayFrames();
+      } finally {
+        this.relayed = false;
+        this.frameBuf = EMPTY;
+      }
+      return;
+    }
     this.frameBuf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
     this.buf = EMPTY;
     // Everything this read relays leaves in one write.
@@ -609,7 +700,7 @@ class Link {
     p.got++;
     if (p.parts !== null) p.parts.push(Buffer.from(f));
     // (a large frame would be kept by reference: the read buffer is reused)
-    else this.conn.writeBytes(f.length >= 65536 ? Buffer.from(f) : f);
+    else if (!this.relayed) this.conn.writeBytes(f.length >= 65536 ? Buffer.from(f) : f);
     if (p.got >= p.expect || (p.subscribing && f[0] === 0x2d /* - */)) this.complete(p);
   }
 
@@ -716,7 +807,7 @@ class Link {
   /** A frame that answers no command: out now, or after the replies it follows. */
   private push(f: Buffer): void {
     if (this.out.size === 0) {
-      this.conn.writeBytes(f.length >= 65536 ? Buffer.from(f) : f);
+      if (!this.relayed) this.conn.writeBytes(f.length >= 65536 ? Buffer.from(f) : f);
       return;
     }
     const s = newSlot(this.directSent);
@@ -788,6 +879,8 @@ class Link {
     this.idleWaiter = this.afterOwed = null;
     this.conn.batchEnd = null;
     this.conn.owed = null;
+    this.conn.rawInput = null;
+    this.rawCredit = 0;
   }
 }
 
@@ -817,6 +910,20 @@ export class Upstream {
    * nothing more until its own is.
    */
   serialize: (() => boolean) | null = null;
+  /**
+   * True when the middleware only watches (the recorder: no fault rule, no
+   * user middleware): a client read may go upstream before it is parsed.
+   */
+  observeOnly: (() => boolean) | null = null;
+  /** Counters for tests and diagnostics. */
+  readonly stats: UpstreamStats = { rawCommands: 0, rawReads: 0 };
+  /** Whether a client read may be sent upstream as it came (Link.rawInput): RAW_PASS, RAW_OBSERVED or RAW_NO. */
+  private readonly canRaw = (): number =>
+    this.server.dispatcher.middleware.length === 0 || (this.passThrough !== null && this.passThrough())
+      ? RAW_PASS
+      : this.observeOnly !== null && this.observeOnly()
+        ? RAW_OBSERVED
+        : RAW_NO;
 
   constructor(
     private readonly server: RedKitServer,
@@ -831,7 +938,7 @@ export class Upstream {
     if (conn === undefined) return new ReplyError('ERR upstream mode: no client connection');
     let link = conn.ext.upstream as Link | undefined;
     if (link === undefined) {
-      const l = new Link(this.target, conn);
+      const l = new Link(this.target, conn, this.stats, this.canRaw);
       link = l;
       conn.ext.upstream = l;
       conn.addCloseHook(() => l.destroy());
@@ -935,6 +1042,92 @@ function writeBulk(b: Buffer, p: number, s: string): number {
 
 function digits(n: number): number {
   return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
+}
+
+/**
+ * How many commands `b` holds when it is nothing but complete multibulk
+ * requests none of which is named like a command the link tracks (F_* in
+ * NAME_FLAGS: told apart by first letter and length, so a few others, e.g.
+ * SINTER or RPUSH, are turned away too); else 0.
+ */
+function plainCommands(b: Buffer): number {
+  const len = b.length;
+  let p = 0;
+  let n = 0;
+  while (p < len) {
+    if (b[p] !== 0x2a) return 0;
+    p++;
+    let argc = 0;
+    const start = p;
+    for (; p < len && b[p] !== 13; p++) {
+      const d = b[p] - 48;
+      if (d < 0 || d > 9 || (d === 0 && p === start)) return 0;
+      argc = argc * 10 + d;
+      if (argc > 1024) return 0;
+    }
+    if (argc === 0 || p + 1 >= len || b[p + 1] !== 10) return 0;
+    p += 2;
+    for (let i = 0; i < argc; i++) {
+      if (p >= len || b[p] !== 0x24) return 0;
+      p++;
+      let l = 0;
+      const s = p;
+      for (; p < len && b[p] !== 13; p++) {
+        const d = b[p] - 48;
+        if (d < 0 || d > 9 || (d === 0 && p === s && b[p + 1] !== 13)) return 0;
+        l = l * 10 + d;
+        if (l > len) return 0;
+      }
+      if (p === s || p + 1 >= len || b[p + 1] !== 10) return 0;
+      p += 2;
+      if (i === 0 && !plainName(b, p, l)) return 0;
+      p += l;
+      if (p + 1 >= len || b[p] !== 13 || b[p + 1] !== 10) return 0;
+      p += 2;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** True when the name at b[p..p+l) is ASCII and cannot be one of NAME_FLAGS's. */
+function plainName(b: Buffer, p: number, l: number): boolean {
+  if (l === 0) return false;
+  for (let i = p; i < p + l; i++) if (b[i] >= 0x80) return false;
+  switch (b[p] | 0x20) {
+    case 0x73: // s: SUBSCRIBE SSUBSCRIBE SUNSUBSCRIBE SELECT
+      return l !== 9 && l !== 10 && l !== 12 && l !== 6;
+    case 0x70: // p: PSUBSCRIBE PUNSUBSCRIBE
+      return l !== 10 && l !== 12;
+    case 0x75: // u: UNSUBSCRIBE
+      return l !== 11;
+    case 0x63: // c: CLIENT
+      return l !== 6;
+    case 0x71: // q: QUIT
+      return l !== 4;
+    case 0x72: // r: RESET
+      return l !== 5;
+    case 0x6d: // m: MULTI MONITOR
+      return l !== 5 && l !== 7;
+    case 0x65: // e: EXEC
+      return l !== 4;
+    case 0x64: // d: DISCARD
+      return l !== 7;
+    case 0x68: // h: HELLO
+      return l !== 5;
+    default:
+      return true;
+  }
+}
+
+/** True when `b` is whole RESP frames, nothing cut at its end. */
+function endsAtFrame(b: Buffer): boolean {
+  let p = 0;
+  while (p < b.length) {
+    p = frameEnd(b, p);
+    if (p < 0) return false;
+  }
+  return true;
 }
 
 function lineEnd(b: Buffer, p: number): number {
