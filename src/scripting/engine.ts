@@ -106,9 +106,13 @@ export class ScriptRun {
   poke: (() => void) | undefined = undefined;
   /** performance.now() at the start. */
   startedAt = 0;
-  /** The EVAL/FCALL command that started it (FUNCTION STATS). */
-  commandName = '';
-  commandArgs: string[] = [];
+  /** The EVAL/FCALL command that started it (FUNCTION STATS): what the client sent, saved below. */
+  get commandName(): string {
+    return this.savedSentName;
+  }
+  get commandArgs(): string[] {
+    return this.savedSentArgs;
+  }
   /** What the recorder tells about the script. */
   info!: { sha: string; source: string } | { function: string; library: string };
   // The client's state before the script (restored when it ends: SELECT, redis.setresp...).
@@ -138,8 +142,6 @@ export class ScriptRun {
     this.waiting = undefined;
     this.poke = undefined;
     this.startedAt = startedAt;
-    this.commandName = ctx.sentName;
-    this.commandArgs = ctx.sentArgs;
     this.info = o.info;
     this.savedDb = ctx.db;
     this.savedDbIndex = ctx.dbIndex;
@@ -154,7 +156,6 @@ export class ScriptRun {
   /** Drop what could keep a client's data alive while the record waits for its next run. */
   release(): void {
     this.ctx = undefined as unknown as Context;
-    this.commandArgs = NO_STRINGS;
     this.savedSentArgs = NO_STRINGS;
     this.savedDb = undefined as unknown as Database;
     this.savedCommand = undefined as unknown as Command;
