@@ -10,7 +10,7 @@ import type { Context } from '../server/context.js';
 import type { Command } from '../server/registry.js';
 import { F } from '../server/registry.js';
 import { GATE, type RedKitServer } from '../server/server.js';
-import { E, engineOf } from '../scripting/engine.js';
+import { E, engineOf, type ScriptEngine } from '../scripting/engine.js';
 import { installFunctions } from './functions.js';
 import { helpReply } from './server.js';
 import { defineCommands } from './util.js';
@@ -33,17 +33,15 @@ export function numKeys(args: string[], from: number): number {
   return n;
 }
 
-function evalGeneric(ctx: Context, args: string[], ro: boolean): Reply | Promise<Reply> {
-  const engine = engineOf(ctx.server);
+function evalGeneric(engine: ScriptEngine, args: string[], ro: boolean, ctx: Context): Reply | Promise<Reply> {
   const n = numKeys(args, 1);
   const s = engine.forBody(args[0]);
   return engine.runScript(ctx, s.fn, s.flags, args, 2, n, ro, s.target);
 }
 
-function evalShaGeneric(ctx: Context, args: string[], ro: boolean): Reply | Promise<Reply> {
+function evalShaGeneric(engine: ScriptEngine, args: string[], ro: boolean, ctx: Context): Reply | Promise<Reply> {
   const sha = args[0];
   if (sha.length !== 40) throw new ReplyError(E.noscript);
-  const engine = engineOf(ctx.server);
   const n = numKeys(args, 1);
   const s = engine.scripts.get(sha) ?? engine.scripts.get(sha.toLowerCase());
   if (s === undefined) throw new ReplyError(E.noscript);
@@ -92,11 +90,14 @@ export function installScripting(server: RedKitServer): void {
     });
   };
   server.addGate(gate as never, ORDER, { onAttention: true });
+  // The server's engine, found once (server.ext is a dictionary: a lookup per EVAL costs)
+  let eng: ScriptEngine | undefined;
+  const engine = (): ScriptEngine => eng ?? (eng = engineOf(server));
   defineCommands(server, {
-    eval: (ctx, args) => evalGeneric(ctx, args, false),
-    eval_ro: (ctx, args) => evalGeneric(ctx, args, true),
-    evalsha: (ctx, args) => evalShaGeneric(ctx, args, false),
-    evalsha_ro: (ctx, args) => evalShaGeneric(ctx, args, true),
+    eval: (ctx, args) => evalGeneric(engine(), args, false, ctx),
+    eval_ro: (ctx, args) => evalGeneric(engine(), args, true, ctx),
+    evalsha: (ctx, args) => evalShaGeneric(engine(), args, false, ctx),
+    evalsha_ro: (ctx, args) => evalShaGeneric(engine(), args, true, ctx),
     script: {
       handler: () => OK,
       subcommands: {

@@ -24,6 +24,9 @@ import { openRedisLibs } from './lib/index.js';
 
 export * from './value.js';
 export { LuaKill, PlainAbort } from './runtime.js';
+
+/** LuaState.runPlainRaw's answer when plain mode stopped (the run must go on resumable). */
+export const PLAIN_STOPPED: unique symbol = Symbol('plain mode stopped');
 export { tostr as tostring, tonum as tonumber, callSync } from './runtime.js';
 export type { RandomSource } from './stdlib/math.js';
 
@@ -316,7 +319,17 @@ export class LuaState {
    * restoring the state natives keep (snapshot()/restore()). Errors as from Execution.step.
    */
   runPlain(fn: LuaValue, args: LuaValue[], stop?: () => boolean, sliceOps = 10_000): LuaValue[] | undefined {
-    if (!(fn instanceof LuaFunction) || fn.p === undefined) return undefined;
+    const r = this.runPlainRaw(fn, args, stop, sliceOps);
+    return r === PLAIN_STOPPED ? undefined : R.mv(r);
+  }
+
+  /**
+   * runPlain() without the results array: what fn returned as compiled code returns it (one value,
+   * or an array of them: `Array.isArray` tells, no Lua value is a JS array), or PLAIN_STOPPED.
+   * A host that needs only the first result allocates nothing for a one-value return.
+   */
+  runPlainRaw(fn: LuaValue, args: LuaValue[], stop?: () => boolean, sliceOps = 10_000): unknown {
+    if (!(fn instanceof LuaFunction) || fn.p === undefined) return PLAIN_STOPPED;
     const plain = fn.p;
     const rt = this.rt;
     const prev = setCurrent(rt);
@@ -328,9 +341,9 @@ export class LuaState {
     rt.pm = true; rt.pmStop = stop; rt.pmSlice = sliceOps;
     rt.b = sliceOps; rt.windowStart = sliceOps;
     try {
-      return R.mv(plain(fn, args));
+      return plain(fn, args);
     } catch (e) {
-      if (e instanceof PlainAbort) { this.aborted = e.reason; return undefined; }
+      if (e instanceof PlainAbort) { this.aborted = e.reason; return PLAIN_STOPPED; }
       throw finalError(e);
     } finally {
       rt.opsBase += rt.windowStart - rt.b;

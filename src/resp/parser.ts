@@ -376,7 +376,7 @@ export class RequestParser {
       p += 2;
       if (p + l + 2 > len) return undefined;
       if (name === undefined) name = l <= NAME_INTERN_MAX ? intern(buf, p, l) : binaryString(buf, p, l);
-      else args[i - 1] = l <= ARG_INTERN_MAX ? intern(buf, p, l) : binaryString(buf, p, l);
+      else args[i - 1] = l <= ARG_INTERN_MAX ? intern(buf, p, l) : l === SHA1_HEX ? sha1Hex(buf, p) : binaryString(buf, p, l);
       p += l + 2; // CRLF after the data is skipped, not checked (as Redis)
     }
     if (p > this.end) this.replayReads(this.pos, p);
@@ -677,6 +677,29 @@ const FAST_MAX_ARGS = 256;
  */
 const NAME_INTERN_MAX = 32; // at most 32: CACHE_BYTES keeps 32 bytes per slot
 const ARG_INTERN_MAX = 32; // keys and fields like "user:1234:profile" repeat too
+/**
+ * A SHA1 in hex (EVALSHA's first argument, SCRIPT EXISTS): the same few repeat for every call, and
+ * a cached one comes with its hash computed, so the script cache's Map lookup hashes nothing (a
+ * fresh 40-byte string costs a latin1Slice call and a hash of 40 chars per EVALSHA). Their own
+ * small cache (sha1Hex): 16 slots picked by two of the bytes, no hash of the 40.
+ */
+const SHA1_HEX = 40;
+const SHA_SLOTS = 16;
+const SHA_CACHE: string[] = new Array<string>(SHA_SLOTS).fill('\0'.repeat(SHA1_HEX));
+const SHA_BYTES = new Uint8Array(SHA_SLOTS * SHA1_HEX);
+
+/** buf[start, start + 40) as a string: the cached one when its slot holds the same bytes. */
+function sha1Hex(buf: Buffer, start: number): string {
+  const slot = (buf[start] ^ (buf[start + 39] << 1)) & (SHA_SLOTS - 1);
+  const base = slot * SHA1_HEX;
+  let k = 0;
+  while (k < SHA1_HEX && SHA_BYTES[base + k] === buf[start + k]) k++;
+  if (k === SHA1_HEX) return SHA_CACHE[slot];
+  const str = binaryString(buf, start, SHA1_HEX);
+  SHA_CACHE[slot] = str;
+  for (k = 0; k < SHA1_HEX; k++) SHA_BYTES[base + k] = buf[start + k];
+  return str;
+}
 const CACHE_BITS = 12;
 const CACHE: string[] = new Array<string>(1 << CACHE_BITS).fill('');
 const SEEN = new Int32Array(1 << CACHE_BITS);

@@ -20,9 +20,9 @@ import { ATTENTION } from '../server/dispatch.js';
 const ATTENTION_REPLICA = ATTENTION.REPLICA;
 import type { RedKitServer } from '../server/server.js';
 import type { Database } from '../store/database.js';
-import { BUDGET } from '../lua/runtime.js';
+import { BUDGET, CP } from '../lua/runtime.js';
 import {
-  createState, Execution, LuaError, LuaFunction, LuaKill, LuaState, LuaTable, luaLError, nativeFunction, tostring,
+  createState, Execution, LuaError, LuaFunction, LuaKill, LuaState, LuaTable, luaLError, nativeFunction, PLAIN_STOPPED, tostring,
   type LuaValue, type StateSnapshot,
 } from '../lua/index.js';
 import { errorTable, errTableMessage, luaToReply, numberArg, replyToLua } from './convert.js';
@@ -106,9 +106,13 @@ export class ScriptRun {
   poke: (() => void) | undefined = undefined;
   /** performance.now() at the start. */
   startedAt = 0;
-  /** The EVAL/FCALL command that started it (FUNCTION STATS). */
-  commandName = '';
-  commandArgs: string[] = [];
+  /** The EVAL/FCALL command that started it (FUNCTION STATS): what the client sent, saved below. */
+  get commandName(): string {
+    return this.savedSentName;
+  }
+  get commandArgs(): string[] {
+    return this.savedSentArgs;
+  }
   /** What the recorder tells about the script. */
   info!: { sha: string; source: string } | { function: string; library: string };
   // The client's state before the script (restored when it ends: SELECT, redis.setresp...).
@@ -138,8 +142,6 @@ export class ScriptRun {
     this.waiting = undefined;
     this.poke = undefined;
     this.startedAt = startedAt;
-    this.commandName = ctx.sentName;
-    this.commandArgs = ctx.sentArgs;
     this.info = o.info;
     this.savedDb = ctx.db;
     this.savedDbIndex = ctx.dbIndex;
@@ -154,7 +156,6 @@ export class ScriptRun {
   /** Drop what could keep a client's data alive while the record waits for its next run. */
   release(): void {
     this.ctx = undefined as unknown as Context;
-    this.commandArgs = NO_STRINGS;
     this.savedSentArgs = NO_STRINGS;
     this.savedDb = undefined as unknown as Database;
     this.savedCommand = undefined as unknown as Command;
@@ -385,6 +386,17 @@ export function createSandbox(opts: {
     // nf does what g does unless a reply can come later: a script calling only such natives
     // runs without a generator (LuaState.runPlain)
     f.needsG = opts.asyncReplies;
+    // Called by plain code directly (its `(c?.p ?? CP)(c, args)`): the value itself, without the
+    // one-slot array nf returns and the CP hop (compiled code takes a bare value as one result).
+    // While a reply can come later, CP decides (plain mode stops there, elsewhere nf runs).
+    f.p = (_F, a) => {
+      if (opts.asyncReplies()) return CP(f, a, undefined);
+      const v = opts.call(a, raise);
+      if (!(v instanceof Pending)) return v;
+      v.abandon();
+      opts.running()!.waiting = undefined;
+      throw new LuaError(errorTable('-ERR RedKit: a command inside a script answered asynchronously where the script cannot pause', false));
+    };
     return f;
   };
   redis.rawset('call', callFn('call', true));
@@ -687,13 +699,14 @@ export class ScriptEngine {
     if (o.L === undefined && o.asGlobals) {
       const log = (this.callLog = this.callLogSpare);
       L.snapshot(log.snap);
-      let results: LuaValue[] | undefined;
+      let raw: unknown;
       try {
-        results = L.runPlain(fn, fargs, this.plainStop);
+        raw = L.runPlainRaw(fn, fargs, this.plainStop);
       } catch (e) {
         return this.finishRun(run, undefined, e);
       }
-      if (results !== undefined) return this.finishRun(run, results, undefined);
+      // (the first result: a bare value, or the first of an array)
+      if (raw !== PLAIN_STOPPED) return this.finishRun(run, Array.isArray(raw) ? (raw[0] as LuaValue) : (raw as LuaValue), undefined);
       // plain mode stopped: replay from the start, resumable, the logged calls answered from the log
       this.replays++;
       this.lastAbort = L.aborted;
@@ -717,7 +730,7 @@ export class ScriptEngine {
     try {
       for (;;) {
         const results = ex.step(SLICE);
-        if (results !== undefined) return this.finishRun(run, results, undefined);
+        if (results !== undefined) return this.finishRun(run, results[0], undefined);
         run.slices++;
         if (run.waiting !== undefined) break;
         if (threshold < 0) threshold = this.threshold();
@@ -730,8 +743,8 @@ export class ScriptEngine {
     return this.runAsync(run, ex, threshold);
   }
 
-  /** The script ended (results) or failed (err): the client's state back, the reply. */
-  private finishRun(run: ScriptRun, results: LuaValue[] | undefined, err: unknown): Reply {
+  /** The script ended (`result`: its first result) or failed (err): the client's state back, the reply. */
+  private finishRun(run: ScriptRun, result: LuaValue, err: unknown): Reply {
     const ctx = run.ctx;
     this.run = undefined;
     if (this.callLog !== undefined) {
@@ -746,7 +759,7 @@ export class ScriptEngine {
     ctx.sentName = run.savedSentName;
     ctx.sentArgs = run.savedSentArgs;
     if (run.pinned) ctx.clock.unpin();
-    const reply = err !== undefined ? this.errorReply(run, err) : luaToReply(results![0], run.resp);
+    const reply = err !== undefined ? this.errorReply(run, err) : luaToReply(result, run.resp);
     if (run.async) {
       this.server.setAttention(ATTENTION_BUSY, false);
     } else {
@@ -810,7 +823,7 @@ export class ScriptEngine {
           const results = run.killed
             ? ex.step(SLICE, new LuaKill(errorTable('-' + E.killed, false)))
             : ex.step(SLICE);
-          if (results !== undefined) reply = this.finishRun(run, results, undefined);
+          if (results !== undefined) reply = this.finishRun(run, results[0], undefined);
           else run.slices++;
         } catch (e) {
           reply = this.finishRun(run, undefined, e);

@@ -139,7 +139,10 @@ export class DirectIo {
     h.onread = function (this: StreamHandle, ab?: ArrayBuffer) {
       const n = state[kRead];
       if (n > 0) {
-        if (socket.destroyed) return undefined;
+        // Destroyed: net.Socket's _destroy closes the handle and drops it (`_handle = null`) at
+        // once, so a handle that is no longer the socket's is a destroyed socket (cheaper than
+        // the `destroyed` getter, which reads both stream states, on every read).
+        if ((socket as unknown as { _handle: unknown })._handle !== h) return undefined;
         let view = n <= VIEW_CACHE_MAX ? readViews[n] : undefined;
         if (view === undefined) {
           view = buf.subarray(0, n);

@@ -589,6 +589,39 @@ describe('interned short arguments', () => {
   });
 });
 
+describe('cached 40-byte arguments (sha1 hex)', () => {
+  it('a repeated or colliding 40-byte argument always comes back with its own bytes', () => {
+    const r = (() => {
+      let s = 777;
+      return () => ((s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
+    })();
+    const hex = () => Array.from({ length: 40 }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
+    const pool: string[] = ['\0'.repeat(40), '\0'.repeat(39) + '\x01', 'A'.repeat(40)];
+    for (let i = 0; i < 60; i++) {
+      const v = hex();
+      // the same first and last bytes (the same slot), one byte apart, binary bytes
+      pool.push(v, v.slice(0, 20) + (v[20] === 'a' ? 'b' : 'a') + v.slice(21), v.slice(0, 39) + String.fromCharCode(200 + (i % 50)));
+    }
+    const p = new RequestParser();
+    for (let round = 0; round < 30; round++) {
+      const sent: string[][] = [];
+      let wire = '';
+      for (let k = 0; k < 100; k++) {
+        const pick = () => pool[Math.floor(r() * pool.length)];
+        const args = ['EVALSHA', pick(), '1', pick()];
+        sent.push(args);
+        wire += mb(...args);
+      }
+      p.feed(B(wire));
+      for (const args of sent) {
+        const c = p.next();
+        expect(c).not.toBeNull();
+        expect([c!.name, ...c!.args]).toEqual(args);
+      }
+    }
+  });
+});
+
 /**
  * Redis's reads, replayed (issue #10): redis-server 7.0 judges the 64 KB line
  * limits after each read(2), and its reads stop where its query buffer's
