@@ -148,6 +148,26 @@ function finalError(e: unknown): LuaError {
   return new LuaError(R.errorValue(e));
 }
 
+/** A lazy site's function kept for a later run (LuaState.compile, ZM). */
+interface ReusedSite {
+  run: number;
+  fn: LuaFunction;
+  env: LuaTable | undefined;
+  u: unknown[];
+}
+
+/** Captured values that make closures behave the same: identical, numbers by their bits too (0 and -0, NaNs never). */
+function sameValues(a: unknown[], b: unknown[]): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    if (x !== b[i]) return false;
+    if (x === 0 && 1 / (x as number) !== 1 / (b[i] as number)) return false;
+  }
+  return true;
+}
+
 /** A state with the Lua 5.1 standard libraries and Redis's four C libraries. */
 export function createState(opts: LuaStateOptions = {}): LuaState {
   return new LuaState({ ...opts, redisLibs: opts.redisLibs ?? true });
@@ -252,9 +272,25 @@ export class LuaState {
       // captured values and runs it. The main chunk calls `(Z[k] ?? ZS[k])(f, ups...)`: one short
       // call per site (the branch and the stub written out at each site made BullMQ's main chunks
       // about 1.6 times as large, and V8 optimizes them again after a deopt: the Worker's warm-up).
+      // Reuse (rt.reuseRun, set by the host): a site's function from an earlier run with the same
+      // environment and captured values behaves as a new one would, and nothing of that run can
+      // still hold it to compare identities; a site made again within one run (a loop, the chunk
+      // run again by itself) makes new functions.
+      const ZK: (ReusedSite | undefined)[] = new Array(lazy.sites.length).fill(undefined);
       const ZM = (k: number, name: string, env: LuaTable | undefined, ...u: unknown[]): LuaFunction => {
         const m = Z[k];
-        if (m !== undefined) return m(R.mkP(name, env, undefined as never), ...u);
+        if (m !== undefined) {
+          const run = rt.reuseRun;
+          if (run === 0) return m(R.mkP(name, env, undefined as never), ...u);
+          const c = ZK[k];
+          if (c !== undefined && c.run !== run && c.env === env && sameValues(c.u, u)) {
+            c.run = run;
+            return c.fn;
+          }
+          const fn = m(R.mkP(name, env, undefined as never), ...u);
+          if (c === undefined || c.run !== run) ZK[k] = { run, fn, env, u };
+          return fn;
+        }
         return R.mkP(name, env, ($L, A) => ZC(k)($L, ...u).p!($L, A));
       };
       const make = new Function('R', 'S', 'NEXT', 'INEXT', 'Z', 'ZC', 'ZM', `${PRELUDE}${js.consts}\nreturn function (F, A) {\n${js.body}\n};`) as FactoryZ<T>;
