@@ -277,21 +277,24 @@ export class LuaState {
       // still hold it to compare identities; a site made again within one run (a loop, the chunk
       // run again by itself) makes new functions.
       const ZK: (ReusedSite | undefined)[] = new Array(lazy.sites.length).fill(undefined);
-      const ZM = (k: number, name: string, env: LuaTable | undefined, ...u: unknown[]): LuaFunction => {
+      const mkSite = (k: number, name: string, env: LuaTable | undefined, u: unknown[]): LuaFunction => {
         const m = Z[k];
-        if (m !== undefined) {
-          const run = rt.reuseRun;
-          if (run === 0) return m(R.mkP(name, env, undefined as never), ...u);
-          const c = ZK[k];
-          if (c !== undefined && c.run !== run && c.env === env && sameValues(c.u, u)) {
-            c.run = run;
-            return c.fn;
-          }
-          const fn = m(R.mkP(name, env, undefined as never), ...u);
-          if (c === undefined || c.run !== run) ZK[k] = { run, fn, env, u };
-          return fn;
-        }
+        if (m !== undefined) return m(R.mkP(name, env, undefined as never), ...u);
         return R.mkP(name, env, ($L, A) => ZC(k)($L, ...u).p!($L, A));
+      };
+      // (a stub is kept too: a site never called, e.g. BullMQ's getPriorityScore without
+      // priorities, would otherwise make every function capturing it new at each run)
+      const ZM = (k: number, name: string, env: LuaTable | undefined, ...u: unknown[]): LuaFunction => {
+        const run = rt.reuseRun;
+        if (run === 0) return mkSite(k, name, env, u);
+        const c = ZK[k];
+        if (c !== undefined && c.run !== run && c.env === env && sameValues(c.u, u)) {
+          c.run = run;
+          return c.fn;
+        }
+        const fn = mkSite(k, name, env, u);
+        if (c === undefined || c.run !== run) ZK[k] = { run, fn, env, u };
+        return fn;
       };
       const make = new Function('R', 'S', 'NEXT', 'INEXT', 'Z', 'ZC', 'ZM', `${PRELUDE}${js.consts}\nreturn function (F, A) {\n${js.body}\n};`) as FactoryZ<T>;
       return make(R, this.rt, NEXT, INEXT, Z, ZC, ZM);

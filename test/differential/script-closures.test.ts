@@ -76,6 +76,16 @@ return {c(), tostring(a == a), tostring(b ~= c)}`,
     [['1'], ['2'], ['2'], ['3']],
   ],
   [
+    'a function never called (its body not compiled yet), captured by another',
+    `local x = ARGV[1]
+local function never() return x end
+local function user() return never end
+local out = {tostring(user() == never)}
+if ARGV[2] == 'call' then out[2] = user()() end
+return out`,
+    [['a'], ['b'], ['b', 'call'], ['c', 'call'], ['c'], ['d', 'call']],
+  ],
+  [
     'a recursive local function',
     `local function fact(n) if n <= 1 then return 1 end return n * fact(n - 1) end
 return fact(tonumber(ARGV[1]))`,
