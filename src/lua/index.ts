@@ -168,6 +168,19 @@ function sameValues(a: unknown[], b: unknown[]): boolean {
   return true;
 }
 
+/**
+ * Captured values worth keeping for a later run: a writable table (or a coroutine) is one the run
+ * made (the tables that outlive runs are read-only), never the same at the next run, and keeping
+ * it would hold that run's data until the script runs again.
+ */
+function keepable(u: unknown[]): boolean {
+  for (let i = 0; i < u.length; i++) {
+    const x = u[i];
+    if (typeof x === 'object' && x !== null && !(x instanceof LuaFunction) && !(x instanceof LuaTable && x.readonly)) return false;
+  }
+  return true;
+}
+
 /** A state with the Lua 5.1 standard libraries and Redis's four C libraries. */
 export function createState(opts: LuaStateOptions = {}): LuaState {
   return new LuaState({ ...opts, redisLibs: opts.redisLibs ?? true });
@@ -293,7 +306,7 @@ export class LuaState {
           return c.fn;
         }
         const fn = mkSite(k, name, env, u);
-        if (c === undefined || c.run !== run) ZK[k] = { run, fn, env, u };
+        if (c === undefined || c.run !== run) ZK[k] = keepable(u) ? { run, fn, env, u } : undefined;
         return fn;
       };
       const make = new Function('R', 'S', 'NEXT', 'INEXT', 'Z', 'ZC', 'ZM', `${PRELUDE}${js.consts}\nreturn function (F, A) {\n${js.body}\n};`) as FactoryZ<T>;
