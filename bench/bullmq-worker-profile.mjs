@@ -62,12 +62,15 @@ async function run() {
       if (++completed === JOBS) resolveDone();
     });
     await worker.waitUntilReady();
+    // TRACE_FILE: the server's stdout (--trace-opt/--trace-deopt): where each Worker phase starts and ends in it
+    if (process.env.TRACE_FILE) console.error(`round ${r} worker starts at byte ${fs.statSync(process.env.TRACE_FILE).size}`);
     const cpu0 = cpuSeconds(server.pid);
     const t0 = process.hrtime.bigint();
     void worker.run();
     await done;
     const t1 = process.hrtime.bigint();
     const cpu1 = cpuSeconds(server.pid);
+    if (process.env.TRACE_FILE) console.error(`round ${r} worker ends at byte ${fs.statSync(process.env.TRACE_FILE).size}`);
     const measured = r >= Number(values.warmup);
     if (measured) windows.push([Number(t0 / 1000n), Number(t1 / 1000n)]);
     console.error(
