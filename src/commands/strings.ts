@@ -128,6 +128,13 @@ export function parseSetOptions(args: string[], from: number, forGetex = false):
 export function expireDeadline(ctx: Context, flags: number, raw: string, cmd: string): number | bigint {
   const v = parseIntStrict(raw);
   if (v === null) throw new ReplyError(Err.notInteger);
+  // The usual case (a TTL or deadline below 2^40 ms or s, a safe clock): exact in doubles, within
+  // every limit below; no bigints (SET ... PX on every BullMQ job lock).
+  if (typeof v === 'number' && v > 0 && v < 1099511627776) {
+    let d = (flags & (SET_EX | SET_EXAT)) !== 0 ? v * 1000 : v;
+    if ((flags & (SET_EX | SET_PX)) !== 0) d += ctx.clock.now();
+    if (Number.isSafeInteger(d)) return d;
+  }
   let ms = BigInt(v);
   if (ms <= 0n) throw new ReplyError(Err.invalidExpire(cmd));
   if (flags & (SET_EX | SET_EXAT)) {

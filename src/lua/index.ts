@@ -151,6 +151,39 @@ function finalError(e: unknown): LuaError {
   return new LuaError(R.errorValue(e));
 }
 
+/** A lazy site's function kept for a later run (LuaState.compile, ZM). */
+interface ReusedSite {
+  run: number;
+  fn: LuaFunction;
+  env: LuaTable | undefined;
+  u: unknown[];
+}
+
+/** Captured values that make closures behave the same: identical, numbers by their bits too (0 and -0, NaNs never). */
+function sameValues(a: unknown[], b: unknown[]): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    if (x !== b[i]) return false;
+    if (x === 0 && 1 / (x as number) !== 1 / (b[i] as number)) return false;
+  }
+  return true;
+}
+
+/**
+ * Captured values worth keeping for a later run: a writable table (or a coroutine) is one the run
+ * made (the tables that outlive runs are read-only), never the same at the next run, and keeping
+ * it would hold that run's data until the script runs again.
+ */
+function keepable(u: unknown[]): boolean {
+  for (let i = 0; i < u.length; i++) {
+    const x = u[i];
+    if (typeof x === 'object' && x !== null && !(x instanceof LuaFunction) && !(x instanceof LuaTable && x.readonly)) return false;
+  }
+  return true;
+}
+
 /** A state with the Lua 5.1 standard libraries and Redis's four C libraries. */
 export function createState(opts: LuaStateOptions = {}): LuaState {
   return new LuaState({ ...opts, redisLibs: opts.redisLibs ?? true });
@@ -255,10 +288,29 @@ export class LuaState {
       // captured values and runs it. The main chunk calls `(Z[k] ?? ZS[k])(f, ups...)`: one short
       // call per site (the branch and the stub written out at each site made BullMQ's main chunks
       // about 1.6 times as large, and V8 optimizes them again after a deopt: the Worker's warm-up).
-      const ZM = (k: number, name: string, env: LuaTable | undefined, ...u: unknown[]): LuaFunction => {
+      // Reuse (rt.reuseRun, set by the host): a site's function from an earlier run with the same
+      // environment and captured values behaves as a new one would, and nothing of that run can
+      // still hold it to compare identities; a site made again within one run (a loop, the chunk
+      // run again by itself) makes new functions.
+      const ZK: (ReusedSite | undefined)[] = new Array(lazy.sites.length).fill(undefined);
+      const mkSite = (k: number, name: string, env: LuaTable | undefined, u: unknown[]): LuaFunction => {
         const m = Z[k];
         if (m !== undefined) return m(R.mkP(name, env, undefined as never), ...u);
         return R.mkP(name, env, ($L, A) => ZC(k)($L, ...u).p!($L, A));
+      };
+      // (a stub is kept too: a site never called, e.g. BullMQ's getPriorityScore without
+      // priorities, would otherwise make every function capturing it new at each run)
+      const ZM = (k: number, name: string, env: LuaTable | undefined, ...u: unknown[]): LuaFunction => {
+        const run = rt.reuseRun;
+        if (run === 0) return mkSite(k, name, env, u);
+        const c = ZK[k];
+        if (c !== undefined && c.run !== run && c.env === env && sameValues(c.u, u)) {
+          c.run = run;
+          return c.fn;
+        }
+        const fn = mkSite(k, name, env, u);
+        if (c === undefined || c.run !== run) ZK[k] = keepable(u) ? { run, fn, env, u } : undefined;
+        return fn;
       };
       const make = new Function('R', 'S', 'NEXT', 'INEXT', 'Z', 'ZC', 'ZM', `${PRELUDE}${js.consts}\nreturn function (F, A) {\n${js.body}\n};`) as FactoryZ<T>;
       return make(R, this.rt, NEXT, INEXT, Z, ZC, ZM);

@@ -72,6 +72,13 @@ export class RtState {
   /** Plain mode: the host's check (real time), called every `pmSlice` ops: true aborts the run. */
   pmStop: (() => boolean) | undefined = undefined;
   pmSlice = 10_000;
+  /**
+   * Non-zero while the host runs a chunk whose earlier runs' closures no Lua code can reach any
+   * more (an EVAL script: its state keeps no writable table across runs), a new number per run:
+   * the main chunk's lazy sites may then give back the function they made in an earlier run when
+   * it captured the same values (LuaState.compile, ZM). 0: every site makes a new function.
+   */
+  reuseRun = 0;
 }
 
 export let CUR: RtState = new RtState();

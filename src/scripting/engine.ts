@@ -516,7 +516,11 @@ export function createSandbox(opts: {
     luaLError(`Script attempted to access nonexistent global variable '${typeof n === 'string' || typeof n === 'number' ? tostring(n) : '?'}'`);
   }));
   G.metatable = meta;
-  readonlyRecursively(G, new Set());
+  const seen = new Set<LuaTable>();
+  readonlyRecursively(G, seen);
+  // strings' metatable too (getmetatable('').x = 1 fails in Redis 7.0): no table a script can
+  // write outlives its run
+  if (L.rt.stringMeta !== undefined) readonlyRecursively(L.rt.stringMeta, seen);
   return L;
 }
 
@@ -528,6 +532,8 @@ export class ScriptEngine {
   run: ScriptRun | undefined;
   /** The record of the last script if it ended synchronously (reused by the next). */
   private spare: ScriptRun | undefined;
+  /** Numbers EVAL's plain runs (RtState.reuseRun). */
+  private runSeq = 0;
   /** The KEYS and ARGV tables of the last EVAL script (argTable). */
   private keysT: LuaTable | undefined;
   private argvT: LuaTable | undefined;
@@ -700,10 +706,16 @@ export class ScriptEngine {
       const log = (this.callLog = this.callLogSpare);
       L.snapshot(log.snap);
       let raw: unknown;
+      // the script's functions from its previous run are out of reach (no writable table outlives
+      // a run): its main chunk's sites may give them back (RtState.reuseRun)
+      const rt = L.rt;
+      rt.reuseRun = ++this.runSeq;
       try {
         raw = L.runPlainRaw(fn, fargs, this.plainStop);
       } catch (e) {
         return this.finishRun(run, undefined, e);
+      } finally {
+        rt.reuseRun = 0;
       }
       // (the first result: a bare value, or the first of an array)
       if (raw !== PLAIN_STOPPED) return this.finishRun(run, Array.isArray(raw) ? (raw[0] as LuaValue) : (raw as LuaValue), undefined);

@@ -287,6 +287,7 @@ export class RList implements RObject {
       let r = 0;
       while (r < n && buf[this.slot(r)] !== value) r++;
       if (r === n) return 0;
+      if (limit === 1) return this.removeOne(r);
       let w = r;
       for (; r < n; r++) {
         const p = this.slot(r);
@@ -299,6 +300,7 @@ export class RList implements RObject {
       let r = n - 1;
       while (r >= 0 && buf[this.slot(r)] !== value) r--;
       if (r < 0) return 0;
+      if (limit === 1) return this.removeOne(r);
       let w = r;
       for (; r >= 0; r--) {
         const e = buf[this.slot(r)];
@@ -312,6 +314,12 @@ export class RList implements RObject {
     this.len = n - removed;
     this.maybeShrink();
     return removed;
+  }
+
+  /** LREM of one element (BullMQ's LREM active -1 id): remove() moves the shorter side only. */
+  private removeOne(i: number): number {
+    this.remove(i);
+    return 1;
   }
 
   /** Index of the first element equal to value at or after `from`, or -1. */
