@@ -788,6 +788,7 @@ export class Connection implements Context {
   end(): void {
     if (this.closed) return;
     if (this.heldIdx >= 0) this.writeHeld();
+    if (this.io !== null) this.io.ending = true;
     this.socket.end();
   }
 
