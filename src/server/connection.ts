@@ -292,7 +292,10 @@ export class Connection implements Context {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     try {
-      const now = this.clock.now();
+      // One clock reading per read: the start of its commands' timing and the last interaction.
+      const perf = performance.now();
+      this.server.dispatcher.readAt(perf);
+      const now = this.clock.nowAt(perf);
       if (now - this.cronAt >= CRON_PERIOD) this.cron(now);
       this.lastActiveAt = now;
       this.server.stats.netInputBytes += chunk.length;
@@ -403,7 +406,11 @@ export class Connection implements Context {
    */
   private processInput(hasFirst: boolean, first?: Reply): void {
     const prevOwner = batchOwner;
-    if (prevOwner !== null && prevOwner !== this) prevOwner.flushBatch();
+    if (prevOwner !== null && prevOwner !== this) {
+      prevOwner.flushBatch();
+      // That write is not this batch's time.
+      this.server.dispatcher.readDone();
+    }
     batchOwner = this;
     // Command timing restarts here: the previous connection's flush is not this batch's time.
     this.server.dispatcher.beginBatch();
