@@ -294,7 +294,6 @@ export class Connection implements Context {
     try {
       // One clock reading per read: the start of its commands' timing and the last interaction.
       const perf = performance.now();
-      this.server.dispatcher.readAt(perf);
       const now = this.clock.nowAt(perf);
       if (now - this.cronAt >= CRON_PERIOD) this.cron(now);
       this.lastActiveAt = now;
@@ -302,7 +301,11 @@ export class Connection implements Context {
       if (this.rawInput !== null && !this.busy && !this.paused && !this.closeAfterReply && !this.parser.midCommand && this.rawInput(chunk)) return;
       this.parser.feed(chunk);
       if (this.state !== 'processing') this.setState('active');
-      if (!this.busy && !this.paused) this.processInput(false);
+      if (!this.busy && !this.paused) {
+        // (handed over only here, where processInput's beginBatch takes it at once)
+        this.server.dispatcher.readAt(perf);
+        this.processInput(false);
+      }
       // Redis reads a blocked client's input but parses it only when it is unblocked, all at once.
       else this.parser.readAll();
       if (this.parser.pending > this.limits.queryBufferLimit) this.limits.queryOverflow(this);

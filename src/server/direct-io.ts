@@ -109,6 +109,8 @@ export class DirectIo {
   private readonly state: Int32Array;
   private readonly b: StreamWrapBinding;
   private readonly onDrained: () => void;
+  /** The binding's kLastWriteWasAsync, read once (the binding object is a slow one to look up in). */
+  private readonly kAsync: number;
 
   /**
    * Direct I/O for `socket`, or null when it must use the stream path.
@@ -140,6 +142,7 @@ export class DirectIo {
     this.handle = h;
     this.b = b;
     this.state = b.streamBaseState;
+    this.kAsync = b.kLastWriteWasAsync;
     this.onDrained = onDrained;
     if (readBuffer === null) readBuffer = Buffer.allocUnsafe(READ_SIZE);
     const buf = readBuffer;
@@ -198,7 +201,7 @@ export class DirectIo {
       s.destroy();
       return false;
     }
-    if (this.state[this.b.kLastWriteWasAsync] === 0) {
+    if (this.state[this.kAsync] === 0) {
       spareReq = req;
       return true;
     }
