@@ -3,7 +3,7 @@
  * tests can advance it, set it, freeze it. Timers scheduled on the clock fire
  * when real time reaches them or as soon as the clock is moved past them.
  */
-import { realClearTimeout, realDateNow, realSetTimeout } from './timers.js';
+import { realClearTimeout, realDateNow, realDateNowAt, realSetTimeout } from './timers.js';
 
 export type Duration = number | string;
 
@@ -80,6 +80,20 @@ export class Clock {
     if (this.frozenAt !== null) return this.frozenAt;
     const t = this.base() + this.offset;
     // pin(): the first reading is the one held
+    if (this.pinPending) {
+      this.pinPending = false;
+      this.frozenAt = t;
+    }
+    return t;
+  }
+
+  /**
+   * now(), with the real clock taken from `perf` (a performance.now() reading just taken) instead
+   * of a Date.now() call (realDateNowAt). Fake-timers mode reads the test's Date.now as now() does.
+   */
+  nowAt(perf: number): number {
+    if (this.frozenAt !== null || this.followFakeTimers) return this.now();
+    const t = realDateNowAt(perf) + this.offset;
     if (this.pinPending) {
       this.pinPending = false;
       this.frozenAt = t;

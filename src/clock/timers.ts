@@ -14,3 +14,20 @@ export const realNextTick: typeof process.nextTick = process.nextTick.bind(proce
 const perf = globalThis.performance;
 const realPerfNow: () => number = perf.now.bind(perf);
 export const realHrtime: () => number = () => realPerfNow();
+
+/**
+ * The real wall clock (realDateNow()) at `perf`, a performance.now() reading just taken: a
+ * connection's read reads the clock once, for command timing and for its last-interaction
+ * time. The offset between the two clocks is read again at most once a second (so a system
+ * clock change shows within a second); between those readings this is performance.now()
+ * plus that offset, floored to whole ms, as Date.now() is.
+ */
+export function realDateNowAt(perf: number): number {
+  if (perf - calibratedAt >= 1000 || perf < calibratedAt) {
+    calibratedAt = perf;
+    wallOffset = realDateNow() - perf;
+  }
+  return Math.floor(perf + wallOffset);
+}
+let calibratedAt = -Infinity;
+let wallOffset = 0;

@@ -145,19 +145,44 @@ export const INT64_MIN = -9223372036854775808n;
 
 const INT_SCRATCH = Buffer.allocUnsafe(24);
 
+/** The strings of 0..9999, made on first use and kept (as Redis shares the objects of 0..9999). */
+const SMALL_INTS: (string | undefined)[] = new Array(10000).fill(undefined);
+/** 0000..9999: the last four digits of a larger integer. */
+const FOUR_DIGITS: (string | undefined)[] = new Array(10000).fill(undefined);
+
+function smallInt(n: number): string {
+  const s = SMALL_INTS[n];
+  return s !== undefined ? s : (SMALL_INTS[n] = digits(n));
+}
+
+function fourDigits(n: number): string {
+  const s = FOUR_DIGITS[n];
+  return s !== undefined ? s : (FOUR_DIGITS[n] = digits(n + 10000).slice(1));
+}
+
 /**
- * The decimal string of a safe integer, built from its digits. Unlike
- * String(n) this does not go through V8's number-to-string cache, which
- * keeps every result alive long enough to be promoted to the old
- * generation: INCR on a counter would otherwise leave one old-space string
- * per increment for the major GC to collect.
+ * The decimal string of a safe integer. Unlike String(n) this does not go
+ * through V8's number-to-string cache, which keeps every result alive long
+ * enough to be promoted to the old generation: INCR on a counter would
+ * otherwise leave one old-space string per increment for the major GC to
+ * collect. 0..9999 come from a table; up to 8 digits are two table strings
+ * joined (one short flat string); larger ones are built from their digits.
  */
 export function intToString(n: number): string {
-  let neg = false;
-  if (n < 0) {
-    neg = true;
-    n = -n;
+  if (n >= 0) {
+    if (n < 10000) return smallInt(n);
+    if (n < 100000000) {
+      const hi = Math.floor(n / 10000);
+      return smallInt(hi) + fourDigits(n - hi * 10000);
+    }
+    return digits(n);
   }
+  if (n > -10000) return '-' + smallInt(-n);
+  return '-' + digits(-n);
+}
+
+/** The digits of a non-negative safe integer. */
+function digits(n: number): string {
   const b = INT_SCRATCH;
   let p = 24;
   do {
@@ -165,6 +190,5 @@ export function intToString(n: number): string {
     b[--p] = 48 + (n - q * 10);
     n = q;
   } while (n !== 0);
-  if (neg) b[--p] = 45;
   return binaryString(b, p, 24 - p);
 }

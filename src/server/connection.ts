@@ -292,14 +292,20 @@ export class Connection implements Context {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     try {
-      const now = this.clock.now();
+      // One clock reading per read: the start of its commands' timing and the last interaction.
+      const perf = performance.now();
+      const now = this.clock.nowAt(perf);
       if (now - this.cronAt >= CRON_PERIOD) this.cron(now);
       this.lastActiveAt = now;
       this.server.stats.netInputBytes += chunk.length;
       if (this.rawInput !== null && !this.busy && !this.paused && !this.closeAfterReply && !this.parser.midCommand && this.rawInput(chunk)) return;
       this.parser.feed(chunk);
       if (this.state !== 'processing') this.setState('active');
-      if (!this.busy && !this.paused) this.processInput(false);
+      if (!this.busy && !this.paused) {
+        // (handed over only here, where processInput's beginBatch takes it at once)
+        this.server.dispatcher.readAt(perf);
+        this.processInput(false);
+      }
       // Redis reads a blocked client's input but parses it only when it is unblocked, all at once.
       else this.parser.readAll();
       if (this.parser.pending > this.limits.queryBufferLimit) this.limits.queryOverflow(this);
@@ -403,7 +409,11 @@ export class Connection implements Context {
    */
   private processInput(hasFirst: boolean, first?: Reply): void {
     const prevOwner = batchOwner;
-    if (prevOwner !== null && prevOwner !== this) prevOwner.flushBatch();
+    if (prevOwner !== null && prevOwner !== this) {
+      prevOwner.flushBatch();
+      // That write is not this batch's time.
+      this.server.dispatcher.readDone();
+    }
     batchOwner = this;
     // Command timing restarts here: the previous connection's flush is not this batch's time.
     this.server.dispatcher.beginBatch();
@@ -788,6 +798,7 @@ export class Connection implements Context {
   end(): void {
     if (this.closed) return;
     if (this.heldIdx >= 0) this.writeHeld();
+    if (this.io !== null) this.io.ending = true;
     this.socket.end();
   }
 

@@ -97,11 +97,20 @@ function onWriteDone(this: WriteReq, status: number): void {
 export class DirectIo {
   /** Bytes accepted by writes that are still queued in libuv. */
   queued = 0;
+  /**
+   * The socket's writable side is ending: set by Connection.end() and on the readable side's
+   * 'end' (net.Socket ends a socket that is not half-open then). A field of ours, because
+   * Node's `writableEnded` getter (a bit of the stream state, behind two prototypes) was a
+   * slow lookup on every write.
+   */
+  ending = false;
   private readonly socket: Socket;
   private readonly handle: StreamHandle;
   private readonly state: Int32Array;
   private readonly b: StreamWrapBinding;
   private readonly onDrained: () => void;
+  /** The binding's kLastWriteWasAsync, read once (the binding object is a slow one to look up in). */
+  private readonly kAsync: number;
 
   /**
    * Direct I/O for `socket`, or null when it must use the stream path.
@@ -121,7 +130,11 @@ export class DirectIo {
     ) {
       return null;
     }
-    return new DirectIo(socket, h as StreamHandle, binding, onBytes, onDrained);
+    const io = new DirectIo(socket, h as StreamHandle, binding, onBytes, onDrained);
+    socket.once('end', () => {
+      io.ending = true;
+    });
+    return io;
   }
 
   private constructor(socket: Socket, h: StreamHandle, b: StreamWrapBinding, onBytes: (b: Buffer) => void, onDrained: () => void) {
@@ -129,6 +142,7 @@ export class DirectIo {
     this.handle = h;
     this.b = b;
     this.state = b.streamBaseState;
+    this.kAsync = b.kLastWriteWasAsync;
     this.onDrained = onDrained;
     if (readBuffer === null) readBuffer = Buffer.allocUnsafe(READ_SIZE);
     const buf = readBuffer;
@@ -165,7 +179,7 @@ export class DirectIo {
   write(buf: Buffer): boolean {
     const s = this.socket;
     const h = this.handle;
-    if ((s as unknown as { _handle: unknown })._handle !== h || s.writableEnded) {
+    if ((s as unknown as { _handle: unknown })._handle !== h || this.ending) {
       s.write(buf);
       return false;
     }
@@ -187,7 +201,7 @@ export class DirectIo {
       s.destroy();
       return false;
     }
-    if (this.state[this.b.kLastWriteWasAsync] === 0) {
+    if (this.state[this.kAsync] === 0) {
       spareReq = req;
       return true;
     }

@@ -202,9 +202,28 @@ export class Dispatcher {
   beginBatch(): void {
     Dispatcher.batchSeq++;
     if (this.pendingCount !== 0) this.settlePending();
-    this.stampValid = false;
+    if (this.readStamped) {
+      // The read's own clock reading starts its first command (no second reading).
+      this.readStamped = false;
+      this.stamp = this.readStamp;
+      this.stampValid = true;
+    } else this.stampValid = false;
     this.batchDepth++;
   }
+
+  /** A read's clock reading (performance.now()), taken before its commands run: the next beginBatch() starts from it. */
+  readAt(perf: number): void {
+    this.readStamp = perf;
+    this.readStamped = true;
+  }
+
+  /** The read's reading no longer stands for the start of its commands (a write came between). */
+  readDone(): void {
+    this.readStamped = false;
+  }
+
+  private readStamp = 0;
+  private readStamped = false;
 
   /** The commands of one read ran: settle the queued ones before the reply is written (the write is not their time). */
   endBatch(): void {
@@ -297,6 +316,20 @@ export class Dispatcher {
    */
   commandStart(): number {
     return this.timer !== null && this.stampValid ? this.stamp : performance.now();
+  }
+
+  /** Start times of the commands timed alone that are running (a script's, then the commands it calls). */
+  private readonly aloneStarts = new Float64Array(64);
+  private aloneDepth = 0;
+
+  /** A command timed alone starts: its start goes in aloneStarts; returns its index there. */
+  private startAlone(): number {
+    let d = this.aloneDepth;
+    // (finish() puts the depth back to its index; deeper than the array only if that was skipped)
+    if (d >= 64) d = 63;
+    this.aloneStarts[d] = this.startStamp();
+    this.aloneDepth = d + 1;
+    return d;
   }
 
   /** Start time of a timed command that is measured alone. */
@@ -464,8 +497,9 @@ export class Dispatcher {
     ctx.command = cmd;
     cmd.stats.calls++;
     const touches = ctx.store.touches;
-    // -1: not timed; <= -2: a fast command queued for a shared reading (-2 - its index); else its start.
-    const t0 = this.timer === null ? -1 : cmd.sharedTiming ? this.queueFast(ctx, cmd, args) : this.startStamp();
+    // -1: not timed; <= -2: a fast command queued for a shared reading (-2 - its index); else the
+    // index of its start in aloneStarts (small integers: no number boxed per call).
+    const t0 = this.timer === null ? -1 : cmd.sharedTiming ? this.queueFast(ctx, cmd, args) : this.startAlone();
     let reply: Reply | Promise<Reply>;
     try {
       reply = this.middleware.length === 0 ? cmd.handler(ctx, args) : this.chain(ctx, cmd, args);
@@ -491,8 +525,11 @@ export class Dispatcher {
       );
     }
     // A command that waits is timed alone (a queued fast one leaves the queue, where it is last).
-    let start = t0;
-    if (t0 <= -2) {
+    let start = 0;
+    if (t0 >= 0) {
+      start = this.aloneStarts[t0];
+      this.aloneDepth = t0;
+    } else {
       if (-2 - t0 === this.pendingCount - 1 && this.pendingCmd[this.pendingCount - 1] === cmd) {
         this.pendingCount--;
         this.pendingCtx[this.pendingCount] = undefined as unknown as Context;
@@ -516,13 +553,14 @@ export class Dispatcher {
     return Promise.resolve(reply).then(done, (e) => done(this.errorToReply(e, cmd, ctx)));
   }
 
-  /** `t0`: start of a command timed alone (-1: not timed now, or `us` is its duration; <= -2: queued fast, -2 - its index). */
+  /** `t0`: index of the start of a command timed alone in aloneStarts (-1: not timed now, or `us` is its duration; <= -2: queued fast, -2 - its index). */
   private finish(ctx: Context, cmd: Command, args: string[], reply: Reply, count: boolean, touches: number, t0: number, us = -1): Reply {
     if (t0 >= 0) {
       const t1 = performance.now();
       if (this.pendingCount !== 0) this.settleNested(t1);
       this.stamp = t1;
-      us = (t1 - t0) * 1000;
+      us = (t1 - this.aloneStarts[t0]) * 1000;
+      this.aloneDepth = t0;
     } else if (t0 <= -2) {
       // The slow log shows the client's name after the command (CLIENT SETNAME's own entry has the new one).
       const i = -2 - t0;
