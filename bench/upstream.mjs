@@ -59,9 +59,8 @@ async function cliPath() {
   return out;
 }
 
-async function startProxy(upstreamPort, cli) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...(process.env.UPSTREAM_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean), cli, '--port', String(port), '--log-level', 'warn', '--upstream', `redis://127.0.0.1:${upstreamPort}`, ...(process.env.UPSTREAM_ARGS ?? '').split(' ').filter(Boolean)], { stdio: ['ignore', 'ignore', 'inherit'] });
+/** A child serving on `port`: waits for its PONG; stop() ends it with SIGTERM. */
+async function spawned(child, port) {
   await waitPing(port);
   return {
     port,
@@ -75,20 +74,16 @@ async function startProxy(upstreamPort, cli) {
   };
 }
 
+async function startProxy(upstreamPort, cli) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(process.env.UPSTREAM_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean), cli, '--port', String(port), '--log-level', 'warn', '--upstream', `redis://127.0.0.1:${upstreamPort}`, ...(process.env.UPSTREAM_ARGS ?? '').split(' ').filter(Boolean)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawned(child, port);
+}
+
 async function startFloor(upstreamPort) {
   const port = await freePort();
   const child = spawn(process.execPath, [...(process.env.UPSTREAM_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean), path.join(root, 'bench/upstream-floor.mjs'), '--port', String(port), '--upstream-port', String(upstreamPort)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitPing(port);
-  return {
-    port,
-    pid: child.pid,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return spawned(child, port);
 }
 
 async function startNativeFloor(upstreamPort) {
@@ -97,17 +92,7 @@ async function startNativeFloor(upstreamPort) {
   execFileSync('cc', ['-O2', '-pthread', '-o', bin, path.join(root, 'bench/upstream-relay.c')]);
   const port = await freePort();
   const child = spawn(bin, [String(port), String(upstreamPort)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitPing(port);
-  return {
-    port,
-    pid: child.pid,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return spawned(child, port);
 }
 
 /** One redis-benchmark run: rps, average latency (ms), CPU µs/req of each pid. */
