@@ -6,45 +6,29 @@
  * --cluster-enabled yes. Node ids are random and ports chosen at run time, so
  * the requests cannot be replayed from recordings: live redis-server only.
  */
-import fs from 'node:fs';
 import * as net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type RedKitServer } from '../../src/index.js';
-import { enableCluster, newNodeId, Topology } from '../../src/cluster/state.js';
+import type { RedKitServer } from '../../src/index.js';
+import { startClusterNodes, type ClusterNodes } from '../support/cluster-node.js';
 import { RawClient, replyLength } from '../support/raw-client.js';
-import { freePort, liveOracle, startRedisServer, type RedisProcess } from '../support/redis-server.js';
+import { liveOracle, type RedisProcess } from '../support/redis-server.js';
 
 describe.skipIf(!liveOracle)('cluster admin subcommands and MIGRATE in cluster mode', () => {
   let redis: RedisProcess;
   let redkit: RedKitServer;
-  let dir: string;
+  let nodes: ClusterNodes;
   let rid = '';
   let kid = '';
   const fakes: net.Server[] = [];
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-cluster-admin-'));
-    redis = await startRedisServer(['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--cluster-port', String(await freePort())]);
-    redkit = createServer({ logger: 'error' });
-    enableCluster(redkit, new Topology(), { id: newNodeId(), host: '', port: 0, role: 'master', masterId: null, configEpoch: 0, failed: false, createdAt: 0 });
-    await redkit.listen(0);
-    (redkit.ext.cluster as { me: { port: number } }).me.port = redkit.port;
-    const r = await RawClient.connect(redis.port);
-    const k = await RawClient.connect(redkit.port);
-    rid = bulk(await r.call('CLUSTER', 'MYID'));
-    kid = bulk(await k.call('CLUSTER', 'MYID'));
-    r.close();
-    k.close();
+    nodes = await startClusterNodes('redkit-cluster-admin-');
+    ({ redis, redkit, rid, kid } = nodes);
   }, 20_000);
 
   afterAll(async () => {
     for (const f of fakes) f.close();
-    await redkit?.close();
-    redkit?.dispose();
-    await redis?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await nodes?.stop();
   });
 
   function bulk(b: string): string {

@@ -5,34 +5,23 @@
  * (CLUSTERDOWN, CROSSSLOT, ASK), SELECT refusal, ASKING/READONLY, INFO cluster.
  * Node ids and ports differ between the two servers and are normalised.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type RedKitServer } from '../../src/index.js';
-import { enableCluster, newNodeId, Topology } from '../../src/cluster/state.js';
+import type { RedKitServer } from '../../src/index.js';
+import { startClusterNodes, type ClusterNodes } from '../support/cluster-node.js';
 import { RawClient } from '../support/raw-client.js';
-import { freePort, startRedisServer, type RedisProcess } from '../support/redis-server.js';
+import type { RedisProcess } from '../support/redis-server.js';
 
 let redis: RedisProcess;
 let redkit: RedKitServer;
-let dir: string;
+let nodes: ClusterNodes;
 let rid = '';
 let kid = '';
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-cluster-'));
-  // The cluster bus would be port + 10000 (past 65535 for an ephemeral port): give it its own.
-  redis = await startRedisServer(['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--cluster-port', String(await freePort())]);
-  redkit = createServer({ logger: 'error' });
-  // A node that met no other has an empty ip, as the real one.
-  enableCluster(redkit, new Topology(), { id: newNodeId(), host: '', port: 0, role: 'master', masterId: null, configEpoch: 0, failed: false, createdAt: 0 });
-  await redkit.listen(0);
-  (redkit.ext.cluster as { me: { port: number } }).me.port = redkit.port;
+  nodes = await startClusterNodes('redkit-cluster-');
+  ({ redis, redkit, rid, kid } = nodes);
   const r = await RawClient.connect(redis.port);
   const k = await RawClient.connect(redkit.port);
-  rid = decodeBulk(await r.call('CLUSTER', 'MYID'));
-  kid = decodeBulk(await k.call('CLUSTER', 'MYID'));
   for (const c of [r, k]) {
     expect(await c.call('CONFIG', 'SET', 'cluster-require-full-coverage', 'no')).toBe('+OK\r\n');
     expect(await c.call('CLUSTER', 'ADDSLOTSRANGE', '0', '5460')).toBe('+OK\r\n');
@@ -48,15 +37,8 @@ beforeAll(async () => {
 }, 20_000);
 
 afterAll(async () => {
-  await redkit?.close();
-  redkit?.dispose();
-  await redis?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await nodes?.stop();
 });
-
-function decodeBulk(b: string): string {
-  return b.slice(b.indexOf('\r\n') + 2, -2);
-}
 
 /** Replace the node id and port of each server by placeholders (same byte lengths kept apart). */
 function normalise(bytes: string, id: string, port: number): string {

@@ -1,0 +1,56 @@
+/**
+ * One redis-server 7.0 started with --cluster-enabled yes and one RedKit
+ * server in cluster mode, each a lone node with no slots (as a node that met
+ * no other: empty ip), for differential tests of the CLUSTER command.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createServer, type RedKitServer } from '../../src/index.js';
+import { enableCluster, newNodeId, Topology } from '../../src/cluster/state.js';
+import { RawClient } from './raw-client.js';
+import { freePort, startRedisServer, type RedisProcess } from './redis-server.js';
+
+export interface ClusterNodes {
+  redis: RedisProcess;
+  redkit: RedKitServer;
+  /** A temporary directory holding redis-server's nodes.conf. */
+  dir: string;
+  /** CLUSTER MYID of each. */
+  rid: string;
+  kid: string;
+  stop(): Promise<void>;
+}
+
+function bulk(reply: string): string {
+  return reply.slice(reply.indexOf('\r\n') + 2, -2);
+}
+
+export async function startClusterNodes(prefix: string): Promise<ClusterNodes> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  // The cluster bus would be port + 10000 (past 65535 for an ephemeral port): give it its own.
+  const redis = await startRedisServer(['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--cluster-port', String(await freePort())]);
+  const redkit = createServer({ logger: 'error' });
+  enableCluster(redkit, new Topology(), { id: newNodeId(), host: '', port: 0, role: 'master', masterId: null, configEpoch: 0, failed: false, createdAt: 0 });
+  await redkit.listen(0);
+  (redkit.ext.cluster as { me: { port: number } }).me.port = redkit.port;
+  const r = await RawClient.connect(redis.port);
+  const k = await RawClient.connect(redkit.port);
+  const rid = bulk(await r.call('CLUSTER', 'MYID'));
+  const kid = bulk(await k.call('CLUSTER', 'MYID'));
+  r.close();
+  k.close();
+  return {
+    redis,
+    redkit,
+    dir,
+    rid,
+    kid,
+    async stop() {
+      await redkit.close();
+      redkit.dispose();
+      await redis.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
