@@ -11,14 +11,14 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRedKit, type RedKit } from '../../src/index.js';
-import { encodeCommand, RawClient } from '../support/raw-client.js';
+import { encodeCommand, encodePipeline, flushAll, RawClient, RawClientPool } from '../support/raw-client.js';
 import { rng } from '../support/random.js';
 import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
 
 let redis: RedisProcess;
 let passThrough: RedKit;
 let recording: RedKit;
-const raws: RawClient[] = [];
+const raws = new RawClientPool();
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -31,27 +31,16 @@ afterAll(async () => {
   await redis?.stop();
 });
 beforeEach(async () => {
-  for (const c of raws.splice(0)) c.close();
+  raws.closeAll();
   await passThrough.reset();
   await recording.reset();
   await flush();
 });
 
-async function flush(): Promise<void> {
-  const d = await RawClient.connect(redis.port);
-  await d.call('FLUSHALL');
-  d.close();
-}
+const flush = (): Promise<void> => flushAll(redis.port);
+const raw = (port: number): Promise<RawClient> => raws.connect(port);
+const pipeline = encodePipeline;
 
-async function raw(port: number): Promise<RawClient> {
-  const c = await RawClient.connect(port);
-  raws.push(c);
-  return c;
-}
-
-function pipeline(cmds: string[][]): Buffer {
-  return Buffer.concat(cmds.map((c) => encodeCommand(c)));
-}
 
 /** Read frames until `done` says the last one read ends it. */
 async function readUntil(c: RawClient, done: (frame: string, all: string[]) => boolean): Promise<string[]> {

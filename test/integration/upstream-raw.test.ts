@@ -12,13 +12,13 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRedKit, type RedKit } from '../../src/index.js';
-import { encodeCommand, RawClient } from '../support/raw-client.js';
+import { encodeCommand, encodePipeline, flushAll, RawClient, RawClientPool } from '../support/raw-client.js';
 import { rng } from '../support/random.js';
 import { startRedisServer, type RedisProcess } from '../support/redis-server.js';
 
 let redis: RedisProcess;
 let rk: RedKit;
-const raws: RawClient[] = [];
+const raws = new RawClientPool();
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -29,25 +29,16 @@ afterAll(async () => {
   await redis?.stop();
 });
 beforeEach(async () => {
-  for (const c of raws.splice(0)) c.close();
+  raws.closeAll();
   await rk.reset();
   rk.recorder.enabled = false;
   await flush();
 });
 
-async function flush(): Promise<void> {
-  const d = await RawClient.connect(redis.port);
-  await d.call('FLUSHALL');
-  d.close();
-}
+const flush = (): Promise<void> => flushAll(redis.port);
+const raw = (port: number): Promise<RawClient> => raws.connect(port);
+const pipeline = encodePipeline;
 
-async function raw(port: number): Promise<RawClient> {
-  const c = await RawClient.connect(port);
-  raws.push(c);
-  return c;
-}
-
-const pipeline = (cmds: string[][]): Buffer => Buffer.concat(cmds.map((c) => encodeCommand(c)));
 
 async function readN(c: RawClient, n: number): Promise<string[]> {
   const out: string[] = [];
@@ -385,7 +376,7 @@ describe('raw forwarding, random cuts', () => {
       }
       rk.recorder.clear();
       await flush();
-      for (const x of raws.splice(0)) x.close();
+      raws.closeAll();
     }
   });
 });

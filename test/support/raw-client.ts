@@ -70,6 +70,33 @@ export function encodeCommand(args: Array<string | Buffer>): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Several commands in one buffer, as a pipelining client writes them. */
+export function encodePipeline(cmds: Array<Array<string | Buffer>>): Buffer {
+  return Buffer.concat(cmds.map((c) => encodeCommand(c)));
+}
+
+/** Connections a test opens and closes together (closeAll in a beforeEach/afterAll). */
+export class RawClientPool {
+  private readonly open: RawClient[] = [];
+
+  async connect(port: number): Promise<RawClient> {
+    const c = await RawClient.connect(port);
+    this.open.push(c);
+    return c;
+  }
+
+  closeAll(): void {
+    for (const c of this.open.splice(0)) c.close();
+  }
+}
+
+/** FLUSHALL on the server at `port`, on a connection of its own. */
+export async function flushAll(port: number): Promise<void> {
+  const d = await RawClient.connect(port);
+  await d.call('FLUSHALL');
+  d.close();
+}
+
 export class RawClient {
   private buf = Buffer.alloc(0);
   private waiters: Array<() => void> = [];
