@@ -13,7 +13,9 @@
  *   connection's LPUSH) without any timing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createHash, type Hash } from 'node:crypto';
 import { currentTestFile, goldenPath, readGoldenBinary, redisOracleMode, REDIS_SERVER_BIN, RERECORD, writeGoldenBinary } from './oracle.js';
@@ -113,6 +115,13 @@ export async function startRedisServer(extra: string[] = []): Promise<RedisProce
  */
 async function startLive(extra: string[], host = '127.0.0.1', listen?: (port: number) => Promise<boolean>): Promise<RedisProcess> {
   const bin = redisServerPath();
+  // A dump.rdb left in the working directory (by a server run by hand there, say) would be loaded
+  // by every oracle: its keys and replication offset would show in the comparisons, and in cluster
+  // mode the node would take the slots of its keys. Say so instead of failing obscurely.
+  const stray = join(process.cwd(), 'dump.rdb');
+  if (!extra.includes('--dir') && existsSync(stray)) {
+    throw new Error(`${stray} exists: redis-server would load it into every oracle of this run; remove it (no test leaves one there)`);
+  }
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     // The working directory is the repository's, as RedKit's (tests compare CONFIG GET dir). A
