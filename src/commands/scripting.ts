@@ -11,8 +11,7 @@ import type { Command } from '../server/registry.js';
 import { F } from '../server/registry.js';
 import { GATE, type RedKitServer } from '../server/server.js';
 import { E, engineOf, parseShebang, SCRIPT_FLAG, type ScriptEngine } from '../scripting/engine.js';
-import type { FunctionStore } from '../scripting/functions.js';
-import { installFunctions } from './functions.js';
+import { functionsOf, installFunctions } from './functions.js';
 import { helpReply } from './server.js';
 import { defineCommands } from './util.js';
 import { parseIntStrict } from '../resp/format.js';
@@ -61,7 +60,7 @@ function scriptCommandFlags(server: RedKitServer, name: string, args: string[]):
   if (args.length === 0) return 0;
   let flags: number;
   if (name.charCodeAt(0) === 102 /* f */) {
-    const fi = (server.ext.functions as FunctionStore | undefined)?.get(args[0]);
+    const fi = functionsOf(server).get(args[0]);
     if (fi === undefined) return 0;
     flags = fi.flags;
   } else if (name === 'eval' || name === 'eval_ro') {

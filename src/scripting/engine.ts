@@ -780,7 +780,8 @@ export class ScriptEngine {
    */
   private prepareChecks(flags: number, ro: boolean, oom: boolean): void {
     if ((flags & SCRIPT_FLAG.NO_CLUSTER) !== 0 && this.server.ext.cluster !== undefined) throw new ReplyError(E.noCluster);
-    if ((flags & SCRIPT_FLAG.ALLOW_OOM) === 0 && oom) throw new ReplyError(E.noAllowOom);
+    // (no-writes implies allow-oom)
+    if ((flags & (SCRIPT_FLAG.ALLOW_OOM | SCRIPT_FLAG.NO_WRITES)) === 0 && oom) throw new ReplyError(E.noAllowOom);
     if ((flags & SCRIPT_FLAG.NO_WRITES) === 0) {
       if ((this.server.dispatcher.attention & ATTENTION_REPLICA) !== 0) throw new ReplyError(E.writeOnReplica);
       if (ro) throw new ReplyError(E.roWithWriteFlag);
