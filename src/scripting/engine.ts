@@ -17,6 +17,7 @@ import type { Context } from '../server/context.js';
 import { F, type Command } from '../server/registry.js';
 import { ATTENTION } from '../server/dispatch.js';
 import { ATTENTION_MAXMEMORY, evictionOf, OOM_ERROR } from '../server/eviction.js';
+import { ATTENTION_DISK_ERROR, MISCONF } from '../commands/persistence.js';
 
 const ATTENTION_REPLICA = ATTENTION.REPLICA;
 import type { RedKitServer } from '../server/server.js';
@@ -62,6 +63,7 @@ export const E = {
   noCluster: "ERR Can not run script on cluster, 'no-cluster' flag is set.",
   noAllowOom: "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
   writeOnReplica: 'READONLY Can not run script with write flag on readonly replica',
+  misconfScript: "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.",
 } as const;
 
 /** The globals a script sees (Redis 7.0.15's _G after initialisation), plus KEYS and ARGV. */
@@ -776,14 +778,16 @@ export class ScriptEngine {
 
   /**
    * scriptPrepareForRun's checks of a shebang script or a function against the server's state
-   * (in Redis's order; a stale replica's MASTERDOWN and MISCONF are not modelled here).
+   * (in Redis's order; a stale replica's MASTERDOWN is not modelled: RedKit serves stale data).
    */
   private prepareChecks(flags: number, ro: boolean, oom: boolean): void {
     if ((flags & SCRIPT_FLAG.NO_CLUSTER) !== 0 && this.server.ext.cluster !== undefined) throw new ReplyError(E.noCluster);
     // (no-writes implies allow-oom)
     if ((flags & (SCRIPT_FLAG.ALLOW_OOM | SCRIPT_FLAG.NO_WRITES)) === 0 && oom) throw new ReplyError(E.noAllowOom);
     if ((flags & SCRIPT_FLAG.NO_WRITES) === 0) {
-      if ((this.server.dispatcher.attention & ATTENTION_REPLICA) !== 0) throw new ReplyError(E.writeOnReplica);
+      const att = this.server.dispatcher.attention;
+      if ((att & ATTENTION_REPLICA) !== 0) throw new ReplyError(E.writeOnReplica);
+      if ((att & ATTENTION_DISK_ERROR) !== 0 && !this.isReplica()) throw new ReplyError(E.misconfScript);
       if (ro) throw new ReplyError(E.roWithWriteFlag);
     }
   }
@@ -1011,8 +1015,10 @@ export class ScriptEngine {
     if (denied !== undefined) return this.callRejected(run, cmd, denied, raise);
     if ((bits & F.write) !== 0 && run.readOnly) return this.callRejected(run, cmd, E.writeFromRo, raise);
     const d = server.dispatcher;
-    // A read-only replica (src/replication/): a script's write answers -READONLY, as a client's.
-    if ((bits & F.write) !== 0 && (d.attention & ATTENTION_REPLICA) !== 0) return this.callRejected(run, cmd, "READONLY You can't write against a read only replica.", raise);
+    // A read-only replica (src/replication/): a script's write answers -READONLY, as a client's; -MISCONF after a failed save.
+    if ((bits & F.write) !== 0 && (d.attention & (ATTENTION_REPLICA | ATTENTION_DISK_ERROR)) !== 0) {
+      return this.callRejected(run, cmd, (d.attention & ATTENTION_REPLICA) !== 0 ? "READONLY You can't write against a read only replica." : MISCONF, raise);
+    }
     // scriptVerifyOOM: over maxmemory when the script started, its first denyoom command before any write is refused
     if (run.oom && (bits & F.denyoom) !== 0 && !run.wrote && (run.flags & SCRIPT_FLAG.ALLOW_OOM) === 0 && !this.isReplica()) return this.callRejected(run, cmd, OOM_ERROR, raise);
     ctx.sentName = name;

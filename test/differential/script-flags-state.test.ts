@@ -10,10 +10,13 @@
  *     FCALL queued in MULTI before the script or the function existed): allow-oom, writes on a
  *     read-only replica, and no-cluster in cluster mode.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RedKitServer } from '../../src/index.js';
 import { sha1hex } from '../../src/scripting/engine.js';
-import { expectSame, startPair, type Cmd, type Pair } from '../support/differential.js';
+import { decode, expectSame, startPair, type Cmd, type Pair } from '../support/differential.js';
 import { RawClient } from '../support/raw-client.js';
 import { liveOracle, startRedisServer, type RedisProcess } from '../support/redis-server.js';
 import { startClusterNodes, type ClusterNodes } from '../support/cluster-node.js';
@@ -235,4 +238,54 @@ describe.skipIf(!liveOracle)('script flags on a read-only replica', () => {
       }
     });
   }
+});
+
+// Live only: a failed BGSAVE needs a removed directory (its path is in the requests).
+describe.skipIf(!liveOracle)('script flags after a failed BGSAVE (MISCONF)', () => {
+  let pair: Pair;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-scriptflags-'));
+  beforeAll(async () => {
+    pair = await startPair();
+  });
+  afterAll(async () => {
+    await pair?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('a script\'s write answers -MISCONF, a shebang script with writes is refused before it runs', async () => {
+    const { r, k } = await pair.clients(2);
+    const r2 = await RawClient.connect(pair.redis.port);
+    const k2 = await RawClient.connect(pair.redkit.port);
+    try {
+      const gone = [fs.mkdtempSync(path.join(tmp, 'mis-')), fs.mkdtempSync(path.join(tmp, 'mis-'))];
+      await r.call('CONFIG', 'SET', 'dir', gone[0]);
+      await k.call('CONFIG', 'SET', 'dir', gone[1]);
+      for (const d of gone) fs.rmSync(d, { recursive: true });
+      await expectSame(r, k, [['CONFIG', 'SET', 'save', '3600 1'], ['SET', 'x', '1'], ['BGSAVE']]);
+      for (const c of [r, k]) {
+        for (let i = 0; i < 500; i++) {
+          const p = String(decode(await c.call('INFO', 'persistence')));
+          if (p.includes('rdb_bgsave_in_progress:0') && p.includes('rdb_last_bgsave_status:err')) break;
+          await new Promise((res) => setTimeout(res, 10));
+        }
+      }
+      await expectSame(r, k, [
+        ['EVAL', "return redis.call('set','x','2')", '0'],
+        ['EVAL', "return redis.pcall('set','x','2')", '0'],
+        ['EVAL', "return redis.call('get','x')", '0'],
+        ['EVAL', SHEBANG, '0'],
+        ['EVAL', '#!lua flags=no-writes\nreturn redis.call("get", "x")', '0'],
+        ['MULTI'],
+        ['EVALSHA', sha1hex('#!lua\nreturn 14'), '0'],
+        ['EVALSHA', sha1hex('#!lua flags=no-writes\nreturn 15'), '0'],
+      ]);
+      for (const body of ['#!lua\nreturn 14', '#!lua flags=no-writes\nreturn 15']) {
+        expect(await k2.call('SCRIPT', 'LOAD', body)).toBe(await r2.call('SCRIPT', 'LOAD', body));
+      }
+      await expectSame(r, k, [['EXEC'], ['CONFIG', 'SET', 'save', ''], ['EVAL', "return redis.call('set','x','3')", '0'], ['GET', 'x']]);
+    } finally {
+      r2.close();
+      k2.close();
+    }
+  });
 });
