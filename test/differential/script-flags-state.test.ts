@@ -245,7 +245,7 @@ describe.skipIf(!liveOracle)('script flags after a failed BGSAVE (MISCONF)', () 
   let pair: Pair;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-scriptflags-'));
   beforeAll(async () => {
-    pair = await startPair();
+    pair = await startPair({ redisArgs: ['--enable-protected-configs', 'yes', '--dir', tmp], redkit: { config: { 'enable-protected-configs': 'yes', dir: tmp } } });
   });
   afterAll(async () => {
     await pair?.stop();
@@ -258,16 +258,18 @@ describe.skipIf(!liveOracle)('script flags after a failed BGSAVE (MISCONF)', () 
     const k2 = await RawClient.connect(pair.redkit.port);
     try {
       const gone = [fs.mkdtempSync(path.join(tmp, 'mis-')), fs.mkdtempSync(path.join(tmp, 'mis-'))];
-      await r.call('CONFIG', 'SET', 'dir', gone[0]);
-      await k.call('CONFIG', 'SET', 'dir', gone[1]);
+      expect(await r.call('CONFIG', 'SET', 'dir', gone[0])).toBe('+OK\r\n');
+      expect(await k.call('CONFIG', 'SET', 'dir', gone[1])).toBe('+OK\r\n');
       for (const d of gone) fs.rmSync(d, { recursive: true });
       await expectSame(r, k, [['CONFIG', 'SET', 'save', '3600 1'], ['SET', 'x', '1'], ['BGSAVE']]);
       for (const c of [r, k]) {
-        for (let i = 0; i < 500; i++) {
+        let failed = false;
+        for (let i = 0; i < 500 && !failed; i++) {
           const p = String(decode(await c.call('INFO', 'persistence')));
-          if (p.includes('rdb_bgsave_in_progress:0') && p.includes('rdb_last_bgsave_status:err')) break;
-          await new Promise((res) => setTimeout(res, 10));
+          failed = p.includes('rdb_bgsave_in_progress:0') && p.includes('rdb_last_bgsave_status:err');
+          if (!failed) await new Promise((res) => setTimeout(res, 10));
         }
+        expect(failed).toBe(true);
       }
       await expectSame(r, k, [
         ['EVAL', "return redis.call('set','x','2')", '0'],
