@@ -631,9 +631,10 @@ function shutdown(ctx: Context, args: string[]): Reply | Promise<Reply> {
  * Server attention bit of this module (dispatch.ts ATTENTION holds the
  * built-in ones): set while writes are refused with -MISCONF.
  */
-const ATTENTION_DISK_ERROR = 1 << 20;
+/** Server attention bit while writes answer -MISCONF (scripts check it too). */
+export const ATTENTION_DISK_ERROR = 1 << 20;
 
-const MISCONF =
+export const MISCONF =
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
 export function installPersistence(server: RedKitServer): void {

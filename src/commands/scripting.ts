@@ -10,8 +10,8 @@ import type { Context } from '../server/context.js';
 import type { Command } from '../server/registry.js';
 import { F } from '../server/registry.js';
 import { GATE, type RedKitServer } from '../server/server.js';
-import { E, engineOf, type ScriptEngine } from '../scripting/engine.js';
-import { installFunctions } from './functions.js';
+import { E, engineOf, parseShebang, SCRIPT_FLAG, type ScriptEngine } from '../scripting/engine.js';
+import { functionsOf, installFunctions } from './functions.js';
 import { helpReply } from './server.js';
 import { defineCommands } from './util.js';
 import { parseIntStrict } from '../resp/format.js';
@@ -46,6 +46,46 @@ function evalShaGeneric(engine: ScriptEngine, args: string[], ro: boolean, ctx: 
   const s = engine.scripts.get(sha) ?? engine.scripts.get(sha.toLowerCase());
   if (s === undefined) throw new ReplyError(E.noscript);
   return engine.runScript(ctx, s.fn, s.flags, args, 2, n, ro, s.target);
+}
+
+const SCRIPT_COMMANDS = new Set(['eval', 'eval_ro', 'evalsha', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+/**
+ * The command flags a script's own flags add (Redis's evalGetCommandFlags / fcallGetCommandFlags
+ * and scriptFlagsToCmdFlags): write unless no-writes, denyoom unless no-writes or allow-oom. A
+ * script without a shebang, an unknown sha or function add none. (Redis also drops the command's
+ * stale and may-replicate flags for a script with flags; these bits only add.)
+ */
+function scriptCommandFlags(server: RedKitServer, name: string, args: string[]): number {
+  if (args.length === 0) return 0;
+  let flags: number;
+  if (name.charCodeAt(0) === 102 /* f */) {
+    const fi = functionsOf(server).get(args[0]);
+    if (fi === undefined) return 0;
+    flags = fi.flags;
+  } else if (name === 'eval' || name === 'eval_ro') {
+    const body = args[0];
+    if (!body.startsWith('#!')) return 0;
+    try {
+      flags = parseShebang(body).flags;
+    } catch {
+      return 0;
+    }
+  } else {
+    const sha = args[0];
+    if (sha.length !== 40) return 0;
+    const scripts = (server.ext.scripting as ScriptEngine | undefined)?.scripts;
+    const s = scripts?.get(sha) ?? scripts?.get(sha.toLowerCase());
+    if (s === undefined) return 0;
+    flags = s.flags;
+  }
+  if ((flags & SCRIPT_FLAG.EVAL_COMPAT) !== 0) return 0;
+  let bits = 0;
+  if ((flags & SCRIPT_FLAG.NO_WRITES) === 0) {
+    bits |= F.write;
+    if ((flags & SCRIPT_FLAG.ALLOW_OOM) === 0) bits |= F.denyoom;
+  }
+  return bits;
 }
 
 const SCRIPT_HELP = [
@@ -90,6 +130,15 @@ export function installScripting(server: RedKitServer): void {
     });
   };
   server.addGate(gate as never, ORDER, { onAttention: true });
+  // getCommandFlags: EVAL/EVALSHA/FCALL (and _RO) count with their script's flags where the gates
+  // look at a command's flags (maxmemory, read-only replica, MISCONF, CLIENT PAUSE, EXEC's queue).
+  // Only the gates call it: nothing on the path of a server without those states.
+  const prevFlags = server.pauseFlags;
+  server.pauseFlags = (ctx, cmd) => {
+    const extra = prevFlags === undefined ? 0 : prevFlags(ctx, cmd);
+    if ((cmd.flagBits & F.skip_monitor) === 0 || !SCRIPT_COMMANDS.has(cmd.name)) return extra;
+    return extra | scriptCommandFlags(server, cmd.name, ctx.sentArgs);
+  };
   // The server's engine, found once (server.ext is a dictionary: a lookup per EVAL costs)
   let eng: ScriptEngine | undefined;
   const engine = (): ScriptEngine => eng ?? (eng = engineOf(server));

@@ -276,6 +276,8 @@ export function installTransactions(server: RedKitServer): void {
       if (!tx.dirtyCas && !tx.dirtyExec) {
         tx.queue.push({ cmd, args, sentName: ctx.sentName, sentArgs: ctx.sentArgs });
         tx.flagBits |= cmd.flagBits;
+        // (a script's flags: EXEC of a queued EVAL/FCALL counts with them, as getCommandFlags at queueing)
+        if (server.pauseFlags !== undefined) tx.flagBits |= server.pauseFlags(ctx, cmd);
       }
       return QUEUED;
     },

@@ -16,6 +16,8 @@ import type { Reply } from '../resp/reply.js';
 import type { Context } from '../server/context.js';
 import { F, type Command } from '../server/registry.js';
 import { ATTENTION } from '../server/dispatch.js';
+import { ATTENTION_MAXMEMORY, evictionOf, OOM_ERROR } from '../server/eviction.js';
+import { ATTENTION_DISK_ERROR, MISCONF } from '../commands/persistence.js';
 
 const ATTENTION_REPLICA = ATTENTION.REPLICA;
 import type { RedKitServer } from '../server/server.js';
@@ -58,6 +60,10 @@ export const E = {
   unknownCmd: 'ERR Unknown Redis command called from script',
   wrongArgs: 'ERR Wrong number of args calling Redis command from script',
   noScriptCmd: 'ERR This Redis command is not allowed from script',
+  noCluster: "ERR Can not run script on cluster, 'no-cluster' flag is set.",
+  noAllowOom: "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+  writeOnReplica: 'READONLY Can not run script with write flag on readonly replica',
+  misconfScript: "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.",
 } as const;
 
 /** The globals a script sees (Redis 7.0.15's _G after initialisation), plus KEYS and ARGV. */
@@ -93,6 +99,8 @@ export class ScriptRun {
   resp: 2 | 3 = 2;
   /** A write command ran (SCRIPT KILL answers UNKILLABLE). */
   wrote = false;
+  /** Over maxmemory when the command that started it passed the OOM gate (Redis's script_oom). */
+  oom = false;
   killed = false;
   /** Past the busy threshold: other clients get -BUSY. */
   busy = false;
@@ -135,6 +143,7 @@ export class ScriptRun {
     this.readOnly = readOnly;
     this.resp = 2;
     this.wrote = false;
+    this.oom = false;
     this.killed = false;
     this.busy = false;
     this.async = false;
@@ -669,14 +678,16 @@ export class ScriptEngine {
    * part (runAsync) sets up its own.
    */
   runScript(ctx: Context, fn: LuaFunction, flags: number, args: string[], from: number, nkeys: number, ro: boolean, o: RunTarget): Reply | Promise<Reply> {
-    if ((flags & SCRIPT_FLAG.EVAL_COMPAT) === 0 && (flags & SCRIPT_FLAG.NO_WRITES) === 0 && ro) {
-      throw new ReplyError(E.roWithWriteFlag);
-    }
+    const d = this.server.dispatcher;
+    // Redis's script_oom, taken when the EVAL/FCALL/EXEC passed the OOM gate (only while maxmemory is set)
+    const oom = (d.attention & ATTENTION_MAXMEMORY) !== 0 && this.oomAtStart();
+    if ((flags & SCRIPT_FLAG.EVAL_COMPAT) === 0) this.prepareChecks(flags, ro, oom);
     if (this.run !== undefined) throw new ReplyError('ERR RedKit: a script is already running');
     let run = this.spare;
     if (run === undefined) run = new ScriptRun();
     else this.spare = undefined;
-    run.begin(ctx, o, flags, ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0, this.server.dispatcher.commandStart());
+    run.begin(ctx, o, flags, ro || (flags & SCRIPT_FLAG.NO_WRITES) !== 0, d.commandStart());
+    run.oom = oom;
     const observer = this.server.ext.scriptObserver as ((info: ScriptRun['info']) => void) | undefined;
     if (observer !== undefined) observer({ ...o.info });
     run.pinned = ctx.clock.pin();
@@ -753,6 +764,32 @@ export class ScriptEngine {
     }
     if (threshold < 0) threshold = this.threshold();
     return this.runAsync(run, ex, threshold);
+  }
+
+  private isReplica(): boolean {
+    return (this.server.ext.helloRole as (() => string) | undefined)?.() === 'replica';
+  }
+
+  /** Over maxmemory with nothing to evict when this command passed the gate. */
+  private oomAtStart(): boolean {
+    const ev = evictionOf(this.server);
+    return ev.maxmemory !== 0 && ev.oomAtCommand;
+  }
+
+  /**
+   * scriptPrepareForRun's checks of a shebang script or a function against the server's state
+   * (in Redis's order; a stale replica's MASTERDOWN is not modelled: RedKit serves stale data).
+   */
+  private prepareChecks(flags: number, ro: boolean, oom: boolean): void {
+    if ((flags & SCRIPT_FLAG.NO_CLUSTER) !== 0 && this.server.ext.cluster !== undefined) throw new ReplyError(E.noCluster);
+    // (no-writes implies allow-oom)
+    if ((flags & (SCRIPT_FLAG.ALLOW_OOM | SCRIPT_FLAG.NO_WRITES)) === 0 && oom) throw new ReplyError(E.noAllowOom);
+    if ((flags & SCRIPT_FLAG.NO_WRITES) === 0) {
+      const att = this.server.dispatcher.attention;
+      if ((att & ATTENTION_REPLICA) !== 0) throw new ReplyError(E.writeOnReplica);
+      if ((att & ATTENTION_DISK_ERROR) !== 0 && !this.isReplica()) throw new ReplyError(E.misconfScript);
+      if (ro) throw new ReplyError(E.roWithWriteFlag);
+    }
   }
 
   /** The script ended (`result`: its first result) or failed (err): the client's state back, the reply. */
@@ -978,8 +1015,12 @@ export class ScriptEngine {
     if (denied !== undefined) return this.callRejected(run, cmd, denied, raise);
     if ((bits & F.write) !== 0 && run.readOnly) return this.callRejected(run, cmd, E.writeFromRo, raise);
     const d = server.dispatcher;
-    // A read-only replica (src/replication/): a script's write answers -READONLY, as a client's.
-    if ((bits & F.write) !== 0 && (d.attention & ATTENTION_REPLICA) !== 0) return this.callRejected(run, cmd, "READONLY You can't write against a read only replica.", raise);
+    // A read-only replica (src/replication/): a script's write answers -READONLY, as a client's; -MISCONF after a failed save.
+    if ((bits & F.write) !== 0 && (d.attention & (ATTENTION_REPLICA | ATTENTION_DISK_ERROR)) !== 0) {
+      return this.callRejected(run, cmd, (d.attention & ATTENTION_REPLICA) !== 0 ? "READONLY You can't write against a read only replica." : MISCONF, raise);
+    }
+    // scriptVerifyOOM: over maxmemory when the script started, its first denyoom command before any write is refused
+    if (run.oom && (bits & F.denyoom) !== 0 && !run.wrote && (run.flags & SCRIPT_FLAG.ALLOW_OOM) === 0 && !this.isReplica()) return this.callRejected(run, cmd, OOM_ERROR, raise);
     ctx.sentName = name;
     ctx.sentArgs = sentArgs;
     d.prelude?.(ctx, cmd);

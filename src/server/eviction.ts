@@ -126,6 +126,11 @@ interface PoolEntry {
 
 export class Eviction implements SizeWatch {
   maxmemory = 0;
+  /**
+   * The last client command that passed the gate found memory over the limit with nothing to
+   * evict (Redis's script_oom): scripting's checks read it when a script starts.
+   */
+  oomAtCommand = false;
   policy: Policy = 'noeviction';
   samples = 5;
   tenacity = 10;
@@ -427,6 +432,8 @@ export class Eviction implements SizeWatch {
   /** The gate: evict, then refuse what needs memory when still over. */
   gate(ctx: Context, cmd: Command): ReplyError | undefined {
     const ok = this.perform();
+    // Redis's script_oom: what a script started by this command (EVAL, FCALL, EXEC) checks.
+    this.oomAtCommand = !ok;
     if (ok) return undefined;
     const flags = cmd.flagBits | (this.server.pauseFlags === undefined ? 0 : this.server.pauseFlags(ctx, cmd));
     let reject = (flags & F.denyoom) !== 0;
