@@ -18,8 +18,10 @@ import { ATTENTION } from '../server/dispatch.js';
 import { commandKeyIndexes, F, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { defineCommands } from '../commands/util.js';
+import { keysFromSpecs, redisKeySpecs } from '../commands/meta.js';
 import { transactionOf } from '../commands/transactions.js';
 import { keyHashSlot, SLOTS } from './slot.js';
+import { MasterClient } from '../replication/replica.js';
 
 export interface ClusterNode {
   /** 40 hex characters. */
@@ -224,6 +226,13 @@ export class ClusterState {
 
   /** Keys of a resolved command (subcommand key positions count the container name). */
   static keysOf(cmd: Command, args: string[]): number[] {
+    if ((cmd.flagBits & F.movablekeys) !== 0 && cmd.getKeys === undefined && cmd.builtin) {
+      // EVAL/FCALL numkeys, ZUNION, SORT ... STORE: Redis's key specs (getKeysFromCommand).
+      const off = cmd.parent === undefined ? 1 : 2;
+      const specs = redisKeySpecs(cmd.fullName);
+      const found = specs !== undefined && !specs.some((sp) => sp.flags.includes('variable_flags')) ? keysFromSpecs(specs, cmd.parent === undefined ? [cmd.name, ...args] : [cmd.parent.name, cmd.name, ...args], cmd.arity) : null;
+      if (found !== null) return found.map((k) => k.pos - off).filter((i) => i >= 0);
+    }
     if (cmd.parent === undefined) return commandKeyIndexes(cmd, args);
     if (cmd.firstKey <= 0 && cmd.getKeys === undefined) return [];
     return commandKeyIndexes(cmd, ['', ...args]).map((i) => i - 1).filter((i) => i >= 0);
@@ -258,6 +267,10 @@ export class ClusterState {
       asking = true;
       if (((ctx.attention & ATTENTION.MULTI) === 0 && cmd.name !== 'asking') || cmd.name === 'exec') this.asking.delete(ctx);
     }
+    // What a script this command runs inherits (scriptCheck): ASKING as sent, the slot of its keys.
+    this.cmdCtx = ctx;
+    this.cmdAsking = asking;
+    this.cmdSlot = -1;
     let cmds: Array<{ cmd: Command; args: string[] }>;
     let write = (cmd.flagBits & F.write) !== 0;
     if (cmd.name === 'exec') {
@@ -269,6 +282,19 @@ export class ClusterState {
     } else {
       cmds = [{ cmd, args }];
     }
+    return this.locate(ctx, cmds, write, asking, cmd.name === 'restore-asking');
+  };
+
+  /** The client whose command passed the gate last, with its ASKING flag and key slot (-1: none). */
+  private cmdCtx: Context | undefined = undefined;
+  private cmdAsking = false;
+  private cmdSlot = -1;
+
+  /**
+   * Where commands with these keys are served (getNodeByQuery): undefined = here (this.cmdSlot
+   * is then their slot, or -1 without keys), else the redirection or refusal.
+   */
+  private locate(ctx: Context, cmds: Array<{ cmd: Command; args: string[] }>, write: boolean, asking: boolean, restoreAsking: boolean): ReplyError | undefined {
     const topo = this.topology;
     const db = this.server.store.db(0);
     let first: string | undefined;
@@ -321,15 +347,46 @@ export class ClusterState {
       // Migrating to itself: Redis serves the command here.
       return to === this.me ? undefined : this.redirect('ASK', slot, to);
     }
-    if (importing && (asking || cmd.name === 'restore-asking')) {
+    if (importing && (asking || restoreAsking)) {
       if (multiple && missing !== 0) return new ReplyError(E.tryAgain);
+      this.cmdSlot = slot;
       return undefined;
     }
     const me = this.me;
-    if ((shard || this.readonlyClients.has(ctx)) && !write && me.role === 'replica' && me.masterId === n.id) return undefined;
+    if ((shard || this.readonlyClients.has(ctx)) && !write && me.role === 'replica' && me.masterId === n.id) {
+      this.cmdSlot = slot;
+      return undefined;
+    }
     if (n !== me) return this.redirect('MOVED', slot, n);
+    this.cmdSlot = slot;
     return undefined;
-  };
+  }
+
+  /**
+   * A command a script runs (scriptVerifyClusterState): undefined lets it run, else the error the
+   * script gets. The script's client has its caller's READONLY and ASKING flags; a script not
+   * allowed cross-slot keys keeps to one slot, the first its caller's keys or its commands touch
+   * (for the whole top-level command: every script of an EXEC). The master's stream is not checked.
+   */
+  scriptCheck(ctx: Context, cmd: Command, args: string[], crossSlot: boolean): string | undefined {
+    if (ctx instanceof MasterClient) return undefined;
+    const mine = this.cmdCtx === ctx;
+    const keep = this.cmdSlot;
+    const r = this.locate(ctx, [{ cmd, args }], (cmd.flagBits & F.write) !== 0, mine ? this.cmdAsking : this.asking.has(ctx), false);
+    const slot = this.cmdSlot;
+    this.cmdSlot = keep;
+    if (r !== undefined) {
+      if (r.message === E.downRo) return 'Script attempted to execute a write command while the cluster is down and readonly';
+      if (r.message === E.down) return 'Script attempted to execute a command while the cluster is down';
+      return 'Script attempted to access a non local key in a cluster node';
+    }
+    if (slot === -1 || crossSlot) return undefined;
+    // A script not started by the last command through the gate (a fixture's call): no slot kept.
+    if (!mine) return undefined;
+    if (keep === -1) this.cmdSlot = slot;
+    else if (keep !== slot) return 'Script attempted to access keys that do not hash to the same slot';
+    return undefined;
+  }
 
   // ---- replies ------------------------------------------------------------------------
 

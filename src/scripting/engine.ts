@@ -19,6 +19,7 @@ import { ATTENTION } from '../server/dispatch.js';
 
 const ATTENTION_REPLICA = ATTENTION.REPLICA;
 import type { RedKitServer } from '../server/server.js';
+import type { ClusterState } from '../cluster/state.js';
 import type { Database } from '../store/database.js';
 import { BUDGET, CP } from '../lua/runtime.js';
 import {
@@ -980,6 +981,13 @@ export class ScriptEngine {
     const d = server.dispatcher;
     // A read-only replica (src/replication/): a script's write answers -READONLY, as a client's.
     if ((bits & F.write) !== 0 && (d.attention & ATTENTION_REPLICA) !== 0) return this.callRejected(run, cmd, "READONLY You can't write against a read only replica.", raise);
+    // Cluster mode (src/cluster/state.ts): a key of another node's slot is refused.
+    const cluster = server.ext.cluster as ClusterState | undefined;
+    if (cluster !== undefined) {
+      if ((bits & F.write) !== 0) run.wrote = true;
+      const refused = cluster.scriptCheck(ctx, cmd, args, (run.flags & (SCRIPT_FLAG.EVAL_COMPAT | SCRIPT_FLAG.ALLOW_CROSS_SLOT)) !== 0);
+      if (refused !== undefined) return this.callRejected(run, cmd, refused, raise);
+    }
     ctx.sentName = name;
     ctx.sentArgs = sentArgs;
     d.prelude?.(ctx, cmd);
