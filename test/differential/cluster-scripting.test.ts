@@ -161,18 +161,18 @@ for (const proto of [2, 3] as const) {
       }
       await waitState(r, 'fail');
       try {
-      await same(r, k, [
-        ['EVAL', "return redis.call('get','b')", '0'],
-        ['EVAL', "return redis.pcall('set','b','1')", '0'],
-        ['EVAL', "return redis.call('ping')", '0'],
-      ]);
-      for (const c of [r, k]) await c.call('CONFIG', 'SET', 'cluster-allow-reads-when-down', 'yes');
-      await same(r, k, [
-        ['EVAL', "return redis.call('get','b')", '0'],
-        ['EVAL', "return redis.pcall('set','b','1')", '0'],
-        ['EVAL', "return redis.call('set','b','1')", '0'],
-        ['EVAL', "return redis.call('get','a')", '0'],
-      ]);
+        await same(r, k, [
+          ['EVAL', "return redis.call('get','b')", '0'],
+          ['EVAL', "return redis.pcall('set','b','1')", '0'],
+          ['EVAL', "return redis.call('ping')", '0'],
+        ]);
+        for (const c of [r, k]) await c.call('CONFIG', 'SET', 'cluster-allow-reads-when-down', 'yes');
+        await same(r, k, [
+          ['EVAL', "return redis.call('get','b')", '0'],
+          ['EVAL', "return redis.pcall('set','b','1')", '0'],
+          ['EVAL', "return redis.call('set','b','1')", '0'],
+          ['EVAL', "return redis.call('get','a')", '0'],
+        ]);
       } finally {
         for (const c of [r, k]) {
           await c.call('CONFIG', 'SET', 'cluster-allow-reads-when-down', 'no');
