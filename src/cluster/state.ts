@@ -370,9 +370,13 @@ export class ClusterState {
    */
   scriptCheck(ctx: Context, cmd: Command, args: string[], crossSlot: boolean): string | undefined {
     if (ctx instanceof MasterClient) return undefined;
+    const write = (cmd.flagBits & F.write) !== 0;
+    // A node of startRedKitCluster made a replica (no replication link, so no ATTENTION.REPLICA):
+    // a script's write is refused before the cluster check, as on a replica of a real cluster.
+    if (write && this.me.role === 'replica' && this.server.config.get('replica-read-only') !== 'no') return "READONLY You can't write against a read only replica.";
     const mine = this.cmdCtx === ctx;
     const keep = this.cmdSlot;
-    const r = this.locate(ctx, [{ cmd, args }], (cmd.flagBits & F.write) !== 0, mine ? this.cmdAsking : this.asking.has(ctx), false);
+    const r = this.locate(ctx, [{ cmd, args }], write, mine ? this.cmdAsking : this.asking.has(ctx), false);
     const slot = this.cmdSlot;
     this.cmdSlot = keep;
     if (r !== undefined) {
