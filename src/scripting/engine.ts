@@ -59,6 +59,7 @@ export const E = {
   unknownCmd: 'ERR Unknown Redis command called from script',
   wrongArgs: 'ERR Wrong number of args calling Redis command from script',
   noScriptCmd: 'ERR This Redis command is not allowed from script',
+  noCluster: "ERR Can not run script on cluster, 'no-cluster' flag is set.",
 } as const;
 
 /** The globals a script sees (Redis 7.0.15's _G after initialisation), plus KEYS and ARGV. */
@@ -670,6 +671,7 @@ export class ScriptEngine {
    * part (runAsync) sets up its own.
    */
   runScript(ctx: Context, fn: LuaFunction, flags: number, args: string[], from: number, nkeys: number, ro: boolean, o: RunTarget): Reply | Promise<Reply> {
+    if ((flags & SCRIPT_FLAG.NO_CLUSTER) !== 0 && this.server.ext.cluster !== undefined) throw new ReplyError(E.noCluster);
     if ((flags & SCRIPT_FLAG.EVAL_COMPAT) === 0 && (flags & SCRIPT_FLAG.NO_WRITES) === 0 && ro) {
       throw new ReplyError(E.roWithWriteFlag);
     }

@@ -69,6 +69,7 @@ const LIB = [
   "redis.register_function('far', function(keys, args) return redis.call('get', 'a') end)",
   "redis.register_function('farp', function(keys, args) local e = redis.pcall('get', 'a'); return {e['err'], redis.call('get', keys[1])} end)",
   "redis.register_function{function_name='rd', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}}",
+  "redis.register_function{function_name='nc', callback=function(keys, args) return 1 end, flags={'no-cluster'}}",
 ].join('\n');
 
 for (const proto of [2, 3] as const) {
@@ -114,6 +115,9 @@ for (const proto of [2, 3] as const) {
         ['EVAL', "#!lua\nreturn redis.call('set','b','1')", '1', 'b'],
         ['EVAL', "#!lua\nlocal x = redis.pcall('set','b','1'); local y = redis.pcall('get','k2'); return {x, y, redis.call('get','b'), redis.call('ping')}", '0'],
         ['EVAL', "#!lua\nreturn redis.call('get','a')", '0'],
+        ['EVAL', '#!lua flags=no-cluster\nreturn 1', '0'],
+        ['EVAL_RO', '#!lua flags=no-cluster\nreturn 1', '0'],
+        ['EVAL', '#!lua flags=no-cluster,no-writes\nreturn 1', '5'],
         ['EVAL', "#!lua flags=no-writes\nreturn {redis.call('get','b'), redis.pcall('get','k2')}", '0'],
         // The slot is kept for the whole EXEC: the second script is refused.
         ['MULTI'],
@@ -144,6 +148,8 @@ for (const proto of [2, 3] as const) {
         ['FCALL', 'rd', '1', 'b'],
         ['FCALL_RO', 'rd', '1', 'k2'],
         ['FCALL', 'rd', '1', 'foo'],
+        ['FCALL', 'nc', '0'],
+        ['FCALL_RO', 'nc', '0'],
         ['FUNCTION', 'FLUSH'],
       ]);
       r.close();
