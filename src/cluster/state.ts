@@ -178,6 +178,18 @@ function isIpLiteral(ip: string): boolean {
   return isIP(ip) !== 0;
 }
 
+/** Commands whose keys are `numkeys key...` after their first argument (script and function calls). */
+const SCRIPT_CALLS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+/** Key indexes of `<script> numkeys key...`; none when numkeys is not a count the arguments hold. */
+function numkeysAt1(args: string[]): number[] {
+  const n = parseIntStrict(args[1] ?? '');
+  if (typeof n !== 'number' || n <= 0 || n > args.length - 2) return [];
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = 2 + i;
+  return out;
+}
+
 const E = {
   crossSlot: "CROSSSLOT Keys in request don't hash to the same slot",
   tryAgain: 'TRYAGAIN Multiple keys request during rehashing of slot',
@@ -227,7 +239,9 @@ export class ClusterState {
   /** Keys of a resolved command (subcommand key positions count the container name). */
   static keysOf(cmd: Command, args: string[]): number[] {
     if ((cmd.flagBits & F.movablekeys) !== 0 && cmd.getKeys === undefined && cmd.builtin) {
-      // EVAL/FCALL numkeys, ZUNION, SORT ... STORE: Redis's key specs (getKeysFromCommand).
+      // EVAL, EVALSHA, FCALL and their _RO: script numkeys key...
+      if (cmd.parent === undefined && SCRIPT_CALLS.has(cmd.name)) return numkeysAt1(args);
+      // ZUNION, SORT ... STORE, XREAD...: Redis's key specs (getKeysFromCommand).
       const off = cmd.parent === undefined ? 1 : 2;
       const specs = redisKeySpecs(cmd.fullName);
       const found = specs !== undefined && !specs.some((sp) => sp.flags.includes('variable_flags')) ? keysFromSpecs(specs, cmd.parent === undefined ? [cmd.name, ...args] : [cmd.parent.name, cmd.name, ...args], cmd.arity) : null;
@@ -271,18 +285,16 @@ export class ClusterState {
     this.cmdCtx = ctx;
     this.cmdAsking = asking;
     this.cmdSlot = -1;
-    let cmds: Array<{ cmd: Command; args: string[] }>;
+    let queue: Array<{ cmd: Command; args: string[] }> | undefined;
     let write = (cmd.flagBits & F.write) !== 0;
     if (cmd.name === 'exec') {
       // EXEC: the queued commands together must be servable here.
       const tx = transactionOf(ctx);
       if (tx === undefined || tx.queue === null || tx.queue.length === 0) return undefined;
-      cmds = tx.queue;
+      queue = tx.queue;
       write = (tx.flagBits & F.write) !== 0;
-    } else {
-      cmds = [{ cmd, args }];
     }
-    return this.locate(ctx, cmds, write, asking, cmd.name === 'restore-asking');
+    return this.locate(ctx, queue, cmd, args, write, asking, cmd.name === 'restore-asking');
   };
 
   /** The client whose command passed the gate last, with its ASKING flag and key slot (-1: none). */
@@ -291,10 +303,10 @@ export class ClusterState {
   private cmdSlot = -1;
 
   /**
-   * Where commands with these keys are served (getNodeByQuery): undefined = here (this.cmdSlot
-   * is then their slot, or -1 without keys), else the redirection or refusal.
+   * Where a command (or EXEC's queue) is served (getNodeByQuery): undefined = here (this.cmdSlot
+   * is then the slot of its keys, or -1 without keys), else the redirection or refusal.
    */
-  private locate(ctx: Context, cmds: Array<{ cmd: Command; args: string[] }>, write: boolean, asking: boolean, restoreAsking: boolean): ReplyError | undefined {
+  private locate(ctx: Context, queue: Array<{ cmd: Command; args: string[] }> | undefined, cmd: Command, args: string[], write: boolean, asking: boolean, restoreAsking: boolean): ReplyError | undefined {
     const topo = this.topology;
     const db = this.server.store.db(0);
     let first: string | undefined;
@@ -306,9 +318,10 @@ export class ClusterState {
     let missing = 0;
     let existing = 0;
     let shard = false;
-    for (let c = 0; c < cmds.length; c++) {
-      const qa = cmds[c].args;
-      const qc = cmds[c].cmd;
+    const count = queue === undefined ? 1 : queue.length;
+    for (let c = 0; c < count; c++) {
+      const qa = queue === undefined ? args : queue[c].args;
+      const qc = queue === undefined ? cmd : queue[c].cmd;
       const idx = ClusterState.keysOf(qc, qa);
       if (idx.length === 0) continue;
       shard = qc.name === 'spublish' || qc.name === 'ssubscribe' || qc.name === 'sunsubscribe';
@@ -376,7 +389,7 @@ export class ClusterState {
     if (write && this.me.role === 'replica' && this.server.config.get('replica-read-only') !== 'no') return "READONLY You can't write against a read only replica.";
     const mine = this.cmdCtx === ctx;
     const keep = this.cmdSlot;
-    const r = this.locate(ctx, [{ cmd, args }], write, mine ? this.cmdAsking : this.asking.has(ctx), false);
+    const r = this.locate(ctx, undefined, cmd, args, write, mine ? this.cmdAsking : this.asking.has(ctx), false);
     const slot = this.cmdSlot;
     this.cmdSlot = keep;
     if (r !== undefined) {
