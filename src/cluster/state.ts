@@ -18,7 +18,7 @@ import { ATTENTION } from '../server/dispatch.js';
 import { commandKeyIndexes, F, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { defineCommands } from '../commands/util.js';
-import { keysFromSpecs, redisKeySpecs } from '../commands/meta.js';
+import { keysFromSpecs, nativeKeys, redisKeySpecs } from '../commands/meta.js';
 import { transactionOf } from '../commands/transactions.js';
 import { keyHashSlot, SLOTS } from './slot.js';
 import { MasterClient } from '../replication/replica.js';
@@ -181,6 +181,9 @@ function isIpLiteral(ip: string): boolean {
 /** Commands whose keys are `numkeys key...` after their first argument (script and function calls). */
 const SCRIPT_CALLS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
+/** Commands whose key specs put the destination first where Redis's own getkeys puts it last. */
+const STORE_LAST = new Set(['zunionstore', 'zinterstore', 'zdiffstore']);
+
 /** Key indexes of `<script> numkeys key...`; none when numkeys is not a count the arguments hold. */
 function numkeysAt1(args: string[]): number[] {
   const n = parseIntStrict(args[1] ?? '');
@@ -244,8 +247,14 @@ export class ClusterState {
       // ZUNION, SORT ... STORE, XREAD...: Redis's key specs (getKeysFromCommand).
       const off = cmd.parent === undefined ? 1 : 2;
       const specs = redisKeySpecs(cmd.fullName);
-      const found = specs !== undefined && !specs.some((sp) => sp.flags.includes('variable_flags')) ? keysFromSpecs(specs, cmd.parent === undefined ? [cmd.name, ...args] : [cmd.parent.name, cmd.name, ...args], cmd.arity) : null;
-      if (found !== null) return found.map((k) => k.pos - off).filter((i) => i >= 0);
+      const argv = cmd.parent === undefined ? [cmd.name, ...args] : [cmd.parent.name, cmd.name, ...args];
+      const found = (specs !== undefined && !specs.some((sp) => sp.flags.includes('variable_flags')) ? keysFromSpecs(specs, argv, cmd.arity) : null) ?? nativeKeys(cmd.fullName, argv) ?? null;
+      if (found !== null) {
+        const idx = found.map((k) => k.pos - off).filter((i) => i >= 0);
+        // Redis's getkeys of Z*STORE lists the destination after the sources (its specs: first).
+        if (idx.length > 1 && STORE_LAST.has(cmd.name)) idx.push(idx.shift()!);
+        return idx;
+      }
     }
     if (cmd.parent === undefined) return commandKeyIndexes(cmd, args);
     if (cmd.firstKey <= 0 && cmd.getKeys === undefined) return [];

@@ -156,6 +156,34 @@ for (const proto of [2, 3] as const) {
       k.close();
     });
 
+    it('commands with movable keys are routed by their keys (EVAL numkeys, ZUNION, SORT STORE, XREAD)', async () => {
+      const { r, k } = await clients(proto);
+      await same(r, k, [
+        ['FLUSHALL'],
+        ['EVAL', 'return 1', '1', 'foo'],
+        ['EVAL', 'return 1', '-1'],
+        ['EVAL', 'return 1', '3', 'b'],
+        ['EVAL', 'return 1', 'x', 'b'],
+        ['EVAL_RO', 'return 1', '2', 'b', 'foo'],
+        ['FCALL', 'nosuch', '1', 'foo'],
+        ['FCALL_RO', 'nosuch', '1', 'b'],
+        ['ZUNION', '2', 'b', 'k2'],
+        ['ZUNION', '1', 'foo'],
+        ['ZUNION', '1', 'b'],
+        ['ZUNIONSTORE', 'b', '1', 'foo'],
+        ['SORT', 'b', 'STORE', 'foo'],
+        ['SORT', 'b', 'STORE', 'b'],
+        ['XREAD', 'STREAMS', 'b', 'foo', '0', '0'],
+        ['XREAD', 'STREAMS', 'foo', '0'],
+        ['LMPOP', '2', 'b', 'k2', 'LEFT'],
+        ['LMPOP', '1', 'a', 'LEFT'],
+        ['SINTERCARD', '2', 'b', '{a}'],
+        ['MIGRATE', '127.0.0.1', '1', '', '0', '10', 'KEYS', 'b', 'k2'],
+      ]);
+      r.close();
+      k.close();
+    });
+
     it('a cluster down: reads refused, or allowed with cluster-allow-reads-when-down', async () => {
       const { r, k } = await clients(proto);
       await same(r, k, [['FLUSHALL'], ['SET', 'b', 'v']]);
