@@ -18,8 +18,10 @@ import { ATTENTION } from '../server/dispatch.js';
 import { commandKeyIndexes, F, type Command } from '../server/registry.js';
 import type { RedKitServer } from '../server/server.js';
 import { defineCommands } from '../commands/util.js';
+import { keysFromSpecs, nativeKeys, redisKeySpecs } from '../commands/meta.js';
 import { transactionOf } from '../commands/transactions.js';
 import { keyHashSlot, SLOTS } from './slot.js';
+import { MasterClient } from '../replication/replica.js';
 
 export interface ClusterNode {
   /** 40 hex characters. */
@@ -176,6 +178,21 @@ function isIpLiteral(ip: string): boolean {
   return isIP(ip) !== 0;
 }
 
+/** Commands whose keys are `numkeys key...` after their first argument (script and function calls). */
+const SCRIPT_CALLS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+/** Commands whose key specs put the destination first where Redis's own getkeys puts it last. */
+const STORE_LAST = new Set(['zunionstore', 'zinterstore', 'zdiffstore']);
+
+/** Key indexes of `<script> numkeys key...`; none when numkeys is not a count the arguments hold. */
+function numkeysAt1(args: string[]): number[] {
+  const n = parseIntStrict(args[1] ?? '');
+  if (typeof n !== 'number' || n <= 0 || n > args.length - 2) return [];
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = 2 + i;
+  return out;
+}
+
 const E = {
   crossSlot: "CROSSSLOT Keys in request don't hash to the same slot",
   tryAgain: 'TRYAGAIN Multiple keys request during rehashing of slot',
@@ -224,6 +241,21 @@ export class ClusterState {
 
   /** Keys of a resolved command (subcommand key positions count the container name). */
   static keysOf(cmd: Command, args: string[]): number[] {
+    if ((cmd.flagBits & F.movablekeys) !== 0 && cmd.getKeys === undefined && cmd.builtin) {
+      // EVAL, EVALSHA, FCALL and their _RO: script numkeys key...
+      if (cmd.parent === undefined && SCRIPT_CALLS.has(cmd.name)) return numkeysAt1(args);
+      // ZUNION, SORT ... STORE, XREAD...: Redis's key specs (getKeysFromCommand).
+      const off = cmd.parent === undefined ? 1 : 2;
+      const specs = redisKeySpecs(cmd.fullName);
+      const argv = cmd.parent === undefined ? [cmd.name, ...args] : [cmd.parent.name, cmd.name, ...args];
+      const found = (specs !== undefined && !specs.some((sp) => sp.flags.includes('variable_flags')) ? keysFromSpecs(specs, argv, cmd.arity) : null) ?? nativeKeys(cmd.fullName, argv) ?? null;
+      if (found !== null) {
+        const idx = found.map((k) => k.pos - off).filter((i) => i >= 0);
+        // Redis's getkeys of Z*STORE lists the destination after the sources (its specs: first).
+        if (idx.length > 1 && STORE_LAST.has(cmd.name)) idx.push(idx.shift()!);
+        return idx;
+      }
+    }
     if (cmd.parent === undefined) return commandKeyIndexes(cmd, args);
     if (cmd.firstKey <= 0 && cmd.getKeys === undefined) return [];
     return commandKeyIndexes(cmd, ['', ...args]).map((i) => i - 1).filter((i) => i >= 0);
@@ -258,17 +290,32 @@ export class ClusterState {
       asking = true;
       if (((ctx.attention & ATTENTION.MULTI) === 0 && cmd.name !== 'asking') || cmd.name === 'exec') this.asking.delete(ctx);
     }
-    let cmds: Array<{ cmd: Command; args: string[] }>;
+    // What a script this command runs inherits (scriptCheck): ASKING as sent, the slot of its keys.
+    this.cmdCtx = ctx;
+    this.cmdAsking = asking;
+    this.cmdSlot = -1;
+    let queue: Array<{ cmd: Command; args: string[] }> | undefined;
     let write = (cmd.flagBits & F.write) !== 0;
     if (cmd.name === 'exec') {
       // EXEC: the queued commands together must be servable here.
       const tx = transactionOf(ctx);
       if (tx === undefined || tx.queue === null || tx.queue.length === 0) return undefined;
-      cmds = tx.queue;
+      queue = tx.queue;
       write = (tx.flagBits & F.write) !== 0;
-    } else {
-      cmds = [{ cmd, args }];
     }
+    return this.locate(ctx, queue, cmd, args, write, asking, cmd.name === 'restore-asking');
+  };
+
+  /** The client whose command passed the gate last, with its ASKING flag and key slot (-1: none). */
+  private cmdCtx: Context | undefined = undefined;
+  private cmdAsking = false;
+  private cmdSlot = -1;
+
+  /**
+   * Where a command (or EXEC's queue) is served (getNodeByQuery): undefined = here (this.cmdSlot
+   * is then the slot of its keys, or -1 without keys), else the redirection or refusal.
+   */
+  private locate(ctx: Context, queue: Array<{ cmd: Command; args: string[] }> | undefined, cmd: Command, args: string[], write: boolean, asking: boolean, restoreAsking: boolean): ReplyError | undefined {
     const topo = this.topology;
     const db = this.server.store.db(0);
     let first: string | undefined;
@@ -280,9 +327,10 @@ export class ClusterState {
     let missing = 0;
     let existing = 0;
     let shard = false;
-    for (let c = 0; c < cmds.length; c++) {
-      const qa = cmds[c].args;
-      const qc = cmds[c].cmd;
+    const count = queue === undefined ? 1 : queue.length;
+    for (let c = 0; c < count; c++) {
+      const qa = queue === undefined ? args : queue[c].args;
+      const qc = queue === undefined ? cmd : queue[c].cmd;
       const idx = ClusterState.keysOf(qc, qa);
       if (idx.length === 0) continue;
       shard = qc.name === 'spublish' || qc.name === 'ssubscribe' || qc.name === 'sunsubscribe';
@@ -321,15 +369,50 @@ export class ClusterState {
       // Migrating to itself: Redis serves the command here.
       return to === this.me ? undefined : this.redirect('ASK', slot, to);
     }
-    if (importing && (asking || cmd.name === 'restore-asking')) {
+    if (importing && (asking || restoreAsking)) {
       if (multiple && missing !== 0) return new ReplyError(E.tryAgain);
+      this.cmdSlot = slot;
       return undefined;
     }
     const me = this.me;
-    if ((shard || this.readonlyClients.has(ctx)) && !write && me.role === 'replica' && me.masterId === n.id) return undefined;
+    if ((shard || this.readonlyClients.has(ctx)) && !write && me.role === 'replica' && me.masterId === n.id) {
+      this.cmdSlot = slot;
+      return undefined;
+    }
     if (n !== me) return this.redirect('MOVED', slot, n);
+    this.cmdSlot = slot;
     return undefined;
-  };
+  }
+
+  /**
+   * A command a script runs (scriptVerifyClusterState): undefined lets it run, else the error the
+   * script gets. The script's client has its caller's READONLY and ASKING flags; a script not
+   * allowed cross-slot keys keeps to one slot, the first its caller's keys or its commands touch
+   * (for the whole top-level command: every script of an EXEC). The master's stream is not checked.
+   */
+  scriptCheck(ctx: Context, cmd: Command, args: string[], crossSlot: boolean): string | undefined {
+    if (ctx instanceof MasterClient) return undefined;
+    const write = (cmd.flagBits & F.write) !== 0;
+    // A node of startRedKitCluster made a replica (no replication link, so no ATTENTION.REPLICA):
+    // a script's write is refused before the cluster check, as on a replica of a real cluster.
+    if (write && this.me.role === 'replica' && this.server.config.get('replica-read-only') !== 'no') return "READONLY You can't write against a read only replica.";
+    const mine = this.cmdCtx === ctx;
+    const keep = this.cmdSlot;
+    const r = this.locate(ctx, undefined, cmd, args, write, mine ? this.cmdAsking : this.asking.has(ctx), false);
+    const slot = this.cmdSlot;
+    this.cmdSlot = keep;
+    if (r !== undefined) {
+      if (r.message === E.downRo) return 'Script attempted to execute a write command while the cluster is down and readonly';
+      if (r.message === E.down) return 'Script attempted to execute a command while the cluster is down';
+      return 'Script attempted to access a non local key in a cluster node';
+    }
+    if (slot === -1 || crossSlot) return undefined;
+    // A script not started by the last command through the gate (a fixture's call): no slot kept.
+    if (!mine) return undefined;
+    if (keep === -1) this.cmdSlot = slot;
+    else if (keep !== slot) return 'Script attempted to access keys that do not hash to the same slot';
+    return undefined;
+  }
 
   // ---- replies ------------------------------------------------------------------------
 

@@ -271,7 +271,9 @@ function infoSection(server: RedKitServer, ctx: Context | undefined, section: st
     }
     case 'errorstats': {
       const lines = ['# Errorstats'];
-      for (const [code, n] of server.dispatcher.stats.errorsByCode) lines.push(`errorstat_${code}:count=${n}`);
+      // Redis keeps them in a rax: byte order of the codes.
+      const codes = [...server.dispatcher.stats.errorsByCode].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      for (const [code, n] of codes) lines.push(`errorstat_${code}:count=${n}`);
       return lines;
     }
     case 'latencystats':

@@ -21,6 +21,7 @@ import { ATTENTION_DISK_ERROR, MISCONF } from '../commands/persistence.js';
 
 const ATTENTION_REPLICA = ATTENTION.REPLICA;
 import type { RedKitServer } from '../server/server.js';
+import type { ClusterState } from '../cluster/state.js';
 import type { Database } from '../store/database.js';
 import { BUDGET, CP } from '../lua/runtime.js';
 import {
@@ -1021,6 +1022,13 @@ export class ScriptEngine {
     }
     // scriptVerifyOOM: over maxmemory when the script started, its first denyoom command before any write is refused
     if (run.oom && (bits & F.denyoom) !== 0 && !run.wrote && (run.flags & SCRIPT_FLAG.ALLOW_OOM) === 0 && !this.isReplica()) return this.callRejected(run, cmd, OOM_ERROR, raise);
+    // Cluster mode (src/cluster/state.ts): a key of another node's slot is refused.
+    const cluster = server.ext.cluster as ClusterState | undefined;
+    if (cluster !== undefined) {
+      if ((bits & F.write) !== 0) run.wrote = true;
+      const refused = cluster.scriptCheck(ctx, cmd, args, (run.flags & (SCRIPT_FLAG.EVAL_COMPAT | SCRIPT_FLAG.ALLOW_CROSS_SLOT)) !== 0);
+      if (refused !== undefined) return this.callRejected(run, cmd, refused, raise);
+    }
     ctx.sentName = name;
     ctx.sentArgs = sentArgs;
     d.prelude?.(ctx, cmd);
