@@ -180,9 +180,12 @@ describe.skipIf(!liveOracle)('script flags on a read-only replica', () => {
   let master: RedisProcess;
   let replica: RedisProcess;
   let kr: RedKitServer;
+  // a replica keeps the synced RDB as dump.rdb in its --dir: not in the working directory
+  let dir = '';
   beforeAll(async () => {
-    master = await startRedisServer();
-    replica = await startRedisServer(['--replicaof', '127.0.0.1', String(master.port)]);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-script-flags-replica-'));
+    master = await startRedisServer(['--dir', dir, '--dbfilename', 'master.rdb']);
+    replica = await startRedisServer(['--dir', dir, '--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(master.port)]);
     kr = createServer({ logger: 'error' });
     await kr.listen(0);
     const k = await RawClient.connect(kr.port);
@@ -203,6 +206,7 @@ describe.skipIf(!liveOracle)('script flags on a read-only replica', () => {
     kr?.dispose();
     await replica?.stop();
     await master?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   for (const proto of [2, 3] as const) {
