@@ -18,14 +18,16 @@ export const realHrtime: () => number = () => realPerfNow();
 /**
  * The real wall clock (realDateNow()) at `perf`, a performance.now() reading just taken: a
  * connection's read reads the clock once, for command timing and for its last-interaction
- * time. The offset between the two clocks is read again at most once a second (so a system
- * clock change shows within a second); between those readings this is performance.now()
- * plus that offset, floored to whole ms, as Date.now() is.
+ * time. The offset between the two clocks is read again every 250 ms (so a system clock change
+ * shows within that); between those readings this is performance.now() plus that offset,
+ * floored to whole ms, as Date.now() is. The two clocks drift apart (NTP slews the wall clock
+ * by up to 0.5 ms a second), so the offset keeps half a ms of margin: the result is never ahead
+ * of Date.now(), and at most 2 ms behind it.
  */
 export function realDateNowAt(perf: number): number {
-  if (perf - calibratedAt >= 1000 || perf < calibratedAt) {
+  if (perf - calibratedAt >= 250 || perf < calibratedAt) {
     calibratedAt = perf;
-    wallOffset = realDateNow() - perf;
+    wallOffset = realDateNow() - perf - 0.5;
   }
   return Math.floor(perf + wallOffset);
 }

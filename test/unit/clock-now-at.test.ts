@@ -4,7 +4,7 @@ import { Clock } from '../../src/clock/clock.js';
 // Clock.nowAt(perf): a connection's read takes one performance.now() reading and derives the
 // server clock from it. It must follow now() in every mode.
 describe('Clock.nowAt', () => {
-  it('real mode: the wall clock in whole ms, never ahead of Date.now(), at most a ms behind', () => {
+  it('real mode: the wall clock in whole ms, never ahead of Date.now(), at most 2 ms behind', () => {
     const c = new Clock('real');
     for (let i = 0; i < 2000; i++) {
       const before = Date.now();
@@ -12,7 +12,7 @@ describe('Clock.nowAt', () => {
       const after = Date.now();
       expect(Number.isInteger(t)).toBe(true);
       expect(t).toBeLessThanOrEqual(after);
-      expect(t).toBeGreaterThanOrEqual(before - 1);
+      expect(t).toBeGreaterThanOrEqual(before - 2);
     }
   });
 
