@@ -8,7 +8,10 @@
  * The commands name ports chosen at run time, so they cannot be replayed from
  * recordings: live redis-server only.
  */
+import fs from 'node:fs';
 import * as net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RedKitServer } from '../../src/index.js';
 import { RawClient, decode, readUntilMarker, replyLength } from '../support/differential.js';
@@ -446,7 +449,9 @@ describe.skipIf(!liveOracle)('MIGRATE from a RedKit master with a redis-server r
     const target = createServer({ logger: 'error' });
     await master.listen(0);
     await target.listen(0);
-    const replica = await startRedisServer(['--enable-debug-command', 'yes', '--replicaof', '127.0.0.1', String(master.port)]);
+    // a replica keeps the synced RDB as dump.rdb in its --dir: not in the working directory
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redkit-migrate-replica-'));
+    const replica = await startRedisServer(['--dir', dir, '--enable-debug-command', 'yes', '--replicaof', '127.0.0.1', String(master.port)]);
     const m = await RawClient.connect(master.port);
     const r = await RawClient.connect(replica.port);
     try {
@@ -465,6 +470,7 @@ describe.skipIf(!liveOracle)('MIGRATE from a RedKit master with a redis-server r
       m.close();
       r.close();
       await replica.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
       for (const s of [master, target]) {
         await s.close();
         s.dispose();
