@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedKitServer } from '../../src/index.js';
-import { startClusterNodes, type ClusterNodes } from '../support/cluster-node.js';
+import { serveTestSlots, startClusterNodes, type ClusterNodes } from '../support/cluster-node.js';
 import { RawClient } from '../support/raw-client.js';
 import type { RedisProcess } from '../support/redis-server.js';
 
@@ -29,16 +29,7 @@ async function waitState(c: RawClient, state: 'ok' | 'fail'): Promise<void> {
 beforeAll(async () => {
   nodes = await startClusterNodes('redkit-cluster-script-');
   ({ redis, redkit } = nodes);
-  const r = await RawClient.connect(redis.port);
-  const k = await RawClient.connect(redkit.port);
-  for (const c of [r, k]) {
-    expect(await c.call('CONFIG', 'SET', 'cluster-require-full-coverage', 'no')).toBe('+OK\r\n');
-    expect(await c.call('CLUSTER', 'ADDSLOTSRANGE', '0', '5460')).toBe('+OK\r\n');
-    expect(await c.call('CLUSTER', 'ADDSLOTS', '9000', '9001', '9003')).toBe('+OK\r\n');
-  }
-  await waitState(r, 'ok');
-  r.close();
-  k.close();
+  await serveTestSlots(nodes);
 }, 20_000);
 
 afterAll(async () => {

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedKitServer } from '../../src/index.js';
-import { startClusterNodes, type ClusterNodes } from '../support/cluster-node.js';
+import { serveTestSlots, startClusterNodes, type ClusterNodes } from '../support/cluster-node.js';
 import { RawClient } from '../support/raw-client.js';
 import type { RedisProcess } from '../support/redis-server.js';
 
@@ -20,20 +20,7 @@ let kid = '';
 beforeAll(async () => {
   nodes = await startClusterNodes('redkit-cluster-');
   ({ redis, redkit, rid, kid } = nodes);
-  const r = await RawClient.connect(redis.port);
-  const k = await RawClient.connect(redkit.port);
-  for (const c of [r, k]) {
-    expect(await c.call('CONFIG', 'SET', 'cluster-require-full-coverage', 'no')).toBe('+OK\r\n');
-    expect(await c.call('CLUSTER', 'ADDSLOTSRANGE', '0', '5460')).toBe('+OK\r\n');
-    expect(await c.call('CLUSTER', 'ADDSLOTS', '9000', '9001', '9003')).toBe('+OK\r\n');
-  }
-  // A master waits a little before it declares the cluster ok.
-  for (let i = 0; i < 100; i++) {
-    if ((await r.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) break;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  r.close();
-  k.close();
+  await serveTestSlots(nodes);
 }, 20_000);
 
 afterAll(async () => {

@@ -54,3 +54,31 @@ export async function startClusterNodes(prefix: string): Promise<ClusterNodes> {
     },
   };
 }
+
+/**
+ * Both nodes serve slots 0-5460 and 9000, 9001, 9003 (with cluster-require-full-coverage no), and
+ * redis-server has declared the cluster ok (a master waits a little before it does).
+ */
+export async function serveTestSlots(nodes: ClusterNodes): Promise<void> {
+  const r = await RawClient.connect(nodes.redis.port);
+  const k = await RawClient.connect(nodes.redkit.port);
+  try {
+    for (const c of [r, k]) {
+      for (const cmd of [
+        ['CONFIG', 'SET', 'cluster-require-full-coverage', 'no'],
+        ['CLUSTER', 'ADDSLOTSRANGE', '0', '5460'],
+        ['CLUSTER', 'ADDSLOTS', '9000', '9001', '9003'],
+      ]) {
+        const reply = await c.call(...cmd);
+        if (reply !== '+OK\r\n') throw new Error(`${cmd.join(' ')} answered ${JSON.stringify(reply)}`);
+      }
+    }
+    for (let i = 0; i < 100; i++) {
+      if ((await r.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  } finally {
+    r.close();
+    k.close();
+  }
+}
