@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedKitServer } from '../../src/index.js';
 import { startClusterNodes, type ClusterNodes } from '../support/cluster-node.js';
-import { RawClient, replyLength } from '../support/raw-client.js';
+import { okPerCommand, RawClient } from '../support/raw-client.js';
 import { liveOracle, type RedisProcess } from '../support/redis-server.js';
 
 describe.skipIf(!liveOracle)('cluster admin subcommands and MIGRATE in cluster mode', () => {
@@ -84,23 +84,8 @@ describe.skipIf(!liveOracle)('cluster admin subcommands and MIGRATE in cluster m
   it('MIGRATE from a cluster node sends RESTORE-ASKING, and the same bytes', async () => {
     const sent: string[] = [];
     for (const src of [redis.port, redkit.port]) {
-      let got = Buffer.alloc(0);
-      let answered = 0;
-      const srv = net.createServer((s) => {
-        s.on('error', () => undefined);
-        s.on('data', (d: Buffer) => {
-          got = Buffer.concat([got, d]);
-          let pos = 0;
-          let n = 0;
-          for (;;) {
-            const len = replyLength(got.subarray(pos));
-            if (len < 0) break;
-            pos += len;
-            n++;
-          }
-          for (; answered < n; answered++) s.write('+OK\r\n');
-        });
-      });
+      const target = okPerCommand();
+      const srv = net.createServer(target.serve);
       fakes.push(srv);
       await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
       const port = (srv.address() as net.AddressInfo).port;
@@ -119,7 +104,7 @@ describe.skipIf(!liveOracle)('cluster admin subcommands and MIGRATE in cluster m
       await c.call('FLUSHALL');
       await c.call('CLUSTER', 'DELSLOTSRANGE', '0', '16383');
       c.close();
-      sent.push(`${replies.join('')}${got.latin1Slice()}`);
+      sent.push(`${replies.join('')}${target.received().latin1Slice()}`);
     }
     expect(sent[1]).toBe(sent[0]);
     expect(sent[0]).toContain('RESTORE-ASKING');

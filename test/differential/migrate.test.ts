@@ -14,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RedKitServer } from '../../src/index.js';
-import { RawClient, decode, readUntilMarker, replyLength } from '../support/differential.js';
+import { RawClient, decode, readUntilMarker } from '../support/differential.js';
+import { okPerCommand } from '../support/raw-client.js';
 import { freePort, liveOracle, startRedisServer, type RedisProcess } from '../support/redis-server.js';
 
 type Side = { port: number };
@@ -397,24 +398,8 @@ describe.skipIf(!liveOracle)('MIGRATE (redis→redis vs RedKit→RedKit, RedKit�
   it('sends the target the same bytes (AUTH2, SELECT, RESTORE with the DUMP payload, REPLACE)', async () => {
     const sent: string[] = [];
     for (const src of [w.r1.port, w.k1.port]) {
-      let got = Buffer.alloc(0);
-      let answered = 0;
-      const port = await fakeTarget((s) => {
-        s.on('error', () => undefined);
-        s.on('data', (d: Buffer) => {
-          got = Buffer.concat([got, d]);
-          // One +OK per complete command received.
-          let pos = 0;
-          let n = 0;
-          for (;;) {
-            const len = replyLength(got.subarray(pos));
-            if (len < 0) break;
-            pos += len;
-            n++;
-          }
-          for (; answered < n; answered++) s.write('+OK\r\n');
-        });
-      });
+      const target = okPerCommand();
+      const port = await fakeTarget(target.serve);
       const c = await RawClient.connect(src);
       await c.call('RPUSH', 'l', 'a', 'b', '1');
       await c.call('HSET', 'h', 'f', 'v', 'n', '12');
@@ -428,7 +413,7 @@ describe.skipIf(!liveOracle)('MIGRATE (redis→redis vs RedKit→RedKit, RedKit�
       expect(await c.call('MIGRATE', '127.0.0.1', String(port), 'l', '0', '1000')).toBe('+OK\r\n');
       await c.call('FLUSHALL');
       c.close();
-      sent.push(got.latin1Slice());
+      sent.push(target.received().latin1Slice());
     }
     expect(sent[1]).toBe(sent[0]);
     expect(sent[0]).toContain('RESTORE');

@@ -75,6 +75,33 @@ export function encodePipeline(cmds: Array<Array<string | Buffer>>): Buffer {
   return Buffer.concat(cmds.map((c) => encodeCommand(c)));
 }
 
+/**
+ * A fake Redis for a server's outgoing connections (MIGRATE's target): `serve` answers +OK to each
+ * complete command a socket sends, `received()` is every byte received so far.
+ */
+export function okPerCommand(): { serve(s: net.Socket): void; received(): Buffer } {
+  let got = Buffer.alloc(0);
+  let answered = 0;
+  return {
+    serve(s) {
+      s.on('error', () => undefined);
+      s.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        let pos = 0;
+        let n = 0;
+        for (;;) {
+          const len = replyLength(got.subarray(pos));
+          if (len < 0) break;
+          pos += len;
+          n++;
+        }
+        for (; answered < n; answered++) s.write('+OK\r\n');
+      });
+    },
+    received: () => got,
+  };
+}
+
 /** Connections a test opens and closes together (closeAll in a beforeEach/afterAll). */
 export class RawClientPool {
   private readonly open: RawClient[] = [];
