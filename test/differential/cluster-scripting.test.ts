@@ -36,12 +36,7 @@ afterAll(async () => {
   await nodes?.stop();
 });
 
-async function clients(proto: 2 | 3): Promise<{ r: RawClient; k: RawClient }> {
-  const r = await RawClient.connect(redis.port);
-  const k = await RawClient.connect(redkit.port);
-  if (proto === 3) for (const c of [r, k]) await c.call('HELLO', '3');
-  return { r, k };
-}
+const clients = (proto: 2 | 3): Promise<{ r: RawClient; k: RawClient }> => nodes.clients(proto);
 
 async function same(r: RawClient, k: RawClient, cmds: string[][]): Promise<void> {
   for (const cmd of cmds) {

@@ -19,6 +19,8 @@ export interface ClusterNodes {
   /** CLUSTER MYID of each. */
   rid: string;
   kid: string;
+  /** A connection to each, after HELLO 3 when `proto` is 3. */
+  clients(proto: 2 | 3): Promise<{ r: RawClient; k: RawClient }>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,12 @@ export async function startClusterNodes(prefix: string): Promise<ClusterNodes> {
     dir,
     rid,
     kid,
+    async clients(proto) {
+      const r = await RawClient.connect(redis.port);
+      const k = await RawClient.connect(redkit.port);
+      if (proto === 3) for (const c of [r, k]) await c.call('HELLO', '3');
+      return { r, k };
+    },
     async stop() {
       await redkit.close();
       redkit.dispose();
