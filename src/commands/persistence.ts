@@ -646,7 +646,7 @@ export function installPersistence(server: RedKitServer): void {
   server.addGate(
     (ctx, cmd) => {
       if (!p.misconf) return undefined;
-      const flags = cmd.flagBits | (server.pauseFlags === undefined ? 0 : server.pauseFlags(ctx, cmd));
+      const flags = server.flagsOf(ctx, cmd);
       if ((flags & F.write) !== 0 || cmd.name === 'ping') return new ReplyError(MISCONF);
       return undefined;
     },

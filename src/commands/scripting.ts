@@ -51,40 +51,42 @@ function evalShaGeneric(engine: ScriptEngine, args: string[], ro: boolean, ctx: 
 const SCRIPT_COMMANDS = new Set(['eval', 'eval_ro', 'evalsha', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 /**
- * The command flags a script's own flags add (Redis's evalGetCommandFlags / fcallGetCommandFlags
- * and scriptFlagsToCmdFlags): write unless no-writes, denyoom unless no-writes or allow-oom. A
- * script without a shebang, an unknown sha or function add none. (Redis also drops the command's
- * stale and may-replicate flags for a script with flags; these bits only add.)
+ * The flags EVAL/EVALSHA/FCALL (and _RO) count with when their script declares flags (Redis's
+ * evalGetCommandFlags / fcallGetCommandFlags and scriptFlagsToCmdFlags): the command's own
+ * `stale`, `write`, `denyoom` and `may_replicate` give way to what the script's flags imply: write
+ * unless no-writes, denyoom unless no-writes or allow-oom, stale with allow-stale. A script
+ * without a shebang, an unknown sha or function keep the command's flags.
  */
-function scriptCommandFlags(server: RedKitServer, name: string, args: string[]): number {
-  if (args.length === 0) return 0;
+function scriptCommandFlags(server: RedKitServer, name: string, args: string[], cmdFlags: number): number {
+  if (args.length === 0) return cmdFlags;
   let flags: number;
   if (name.charCodeAt(0) === 102 /* f */) {
     const fi = functionsOf(server).get(args[0]);
-    if (fi === undefined) return 0;
+    if (fi === undefined) return cmdFlags;
     flags = fi.flags;
   } else if (name === 'eval' || name === 'eval_ro') {
     const body = args[0];
-    if (!body.startsWith('#!')) return 0;
+    if (!body.startsWith('#!')) return cmdFlags;
     try {
       flags = parseShebang(body).flags;
     } catch {
-      return 0;
+      return cmdFlags;
     }
   } else {
     const sha = args[0];
-    if (sha.length !== 40) return 0;
+    if (sha.length !== 40) return cmdFlags;
     const scripts = (server.ext.scripting as ScriptEngine | undefined)?.scripts;
     const s = scripts?.get(sha) ?? scripts?.get(sha.toLowerCase());
-    if (s === undefined) return 0;
+    if (s === undefined) return cmdFlags;
     flags = s.flags;
   }
-  if ((flags & SCRIPT_FLAG.EVAL_COMPAT) !== 0) return 0;
-  let bits = 0;
+  if ((flags & SCRIPT_FLAG.EVAL_COMPAT) !== 0) return cmdFlags;
+  let bits = cmdFlags & ~(F.stale | F.write | F.denyoom | F.may_replicate);
   if ((flags & SCRIPT_FLAG.NO_WRITES) === 0) {
     bits |= F.write;
     if ((flags & SCRIPT_FLAG.ALLOW_OOM) === 0) bits |= F.denyoom;
   }
+  if ((flags & SCRIPT_FLAG.ALLOW_STALE) !== 0) bits |= F.stale;
   return bits;
 }
 
@@ -131,13 +133,14 @@ export function installScripting(server: RedKitServer): void {
   };
   server.addGate(gate as never, ORDER, { onAttention: true });
   // getCommandFlags: EVAL/EVALSHA/FCALL (and _RO) count with their script's flags where the gates
-  // look at a command's flags (maxmemory, read-only replica, MISCONF, CLIENT PAUSE, EXEC's queue).
+  // look at a command's flags (maxmemory, read-only replica, MISCONF, stale replica, CLIENT PAUSE,
+  // EXEC's queue).
   // Only the gates call it: nothing on the path of a server without those states.
-  const prevFlags = server.pauseFlags;
-  server.pauseFlags = (ctx, cmd) => {
-    const extra = prevFlags === undefined ? 0 : prevFlags(ctx, cmd);
-    if ((cmd.flagBits & F.skip_monitor) === 0 || !SCRIPT_COMMANDS.has(cmd.name)) return extra;
-    return extra | scriptCommandFlags(server, cmd.name, ctx.sentArgs);
+  const prevFlags = server.commandFlags;
+  server.commandFlags = (ctx, cmd, flags) => {
+    if (prevFlags !== undefined) flags = prevFlags(ctx, cmd, flags);
+    if ((cmd.flagBits & F.skip_monitor) === 0 || !SCRIPT_COMMANDS.has(cmd.name)) return flags;
+    return scriptCommandFlags(server, cmd.name, ctx.sentArgs, flags);
   };
   // The server's engine, found once (server.ext is a dictionary: a lookup per EVAL costs)
   let eng: ScriptEngine | undefined;

@@ -67,6 +67,8 @@ export class Transaction {
   queue: Queued[] | null = null;
   /** OR of the queued commands' flag bits (mstate.cmd_flags). */
   flagBits = 0;
+  /** OR of the complements of the queued commands' flag bits (mstate.cmd_inv_flags: a command without `stale`). */
+  invFlagBits = 0;
   /** A command was rejected while queueing: EXEC answers EXECABORT (CLIENT_DIRTY_EXEC). */
   dirtyExec = false;
   /** A watched key changed: EXEC answers a null array (CLIENT_DIRTY_CAS). */
@@ -134,6 +136,7 @@ function stateFor(ctx: Context): Transaction {
 function discardTransaction(ctx: Context, tx: Transaction): void {
   tx.queue = null;
   tx.flagBits = 0;
+  tx.invFlagBits = 0;
   tx.dirtyExec = false;
   tx.dirtyCas = false;
   tx.executing = false;
@@ -149,6 +152,7 @@ function multi(ctx: Context): Reply {
   const tx = stateFor(ctx);
   tx.queue = [];
   tx.flagBits = 0;
+  tx.invFlagBits = 0;
   ctx.inMulti = true;
   ctx.attention |= ATTENTION.MULTI;
   return OK;
@@ -275,9 +279,10 @@ export function installTransactions(server: RedKitServer): void {
       // No sense queueing once the transaction is bound to fail (CLIENT LIST multi= stays put).
       if (!tx.dirtyCas && !tx.dirtyExec) {
         tx.queue.push({ cmd, args, sentName: ctx.sentName, sentArgs: ctx.sentArgs });
-        tx.flagBits |= cmd.flagBits;
         // (a script's flags: EXEC of a queued EVAL/FCALL counts with them, as getCommandFlags at queueing)
-        if (server.pauseFlags !== undefined) tx.flagBits |= server.pauseFlags(ctx, cmd);
+        const flags = server.flagsOf(ctx, cmd);
+        tx.flagBits |= flags;
+        tx.invFlagBits |= ~flags;
       }
       return QUEUED;
     },
@@ -305,8 +310,18 @@ export function installTransactions(server: RedKitServer): void {
     const why = err.message.startsWith('ERR ') ? err.message.slice(4) : err.message;
     return new ReplyError(`EXECABORT Transaction discarded because of: ${why}`);
   };
-  // CLIENT PAUSE WRITE holds an EXEC whose queue has writes (is_may_replicate_command).
-  server.pauseFlags = (ctx, cmd) => (cmd.name === 'exec' && ctx.inMulti ? (states.get(ctx)?.flagBits ?? 0) : 0);
+  // An EXEC counts with its queue's flags (processCommand's is_write_command, is_may_replicate_command...:
+  // CLIENT PAUSE WRITE holds an EXEC whose queue has writes), and without `stale` when a queued
+  // command lacks it (is_denystale_command: -MASTERDOWN on a stale replica).
+  const prevFlags = server.commandFlags;
+  server.commandFlags = (ctx, cmd, flags) => {
+    if (prevFlags !== undefined) flags = prevFlags(ctx, cmd, flags);
+    if (cmd.name !== 'exec' || !ctx.inMulti) return flags;
+    const tx = states.get(ctx);
+    if (tx === undefined) return flags;
+    flags |= tx.flagBits;
+    return (tx.invFlagBits & F.stale) !== 0 ? flags & ~F.stale : flags;
+  };
   onConnectionReset(server, (ctx) => {
     const tx = states.get(ctx);
     if (tx !== undefined) discardTransaction(ctx, tx);

@@ -23,6 +23,7 @@ export { encodeCommand } from './stream.js';
 
 const UNBLOCKED_BY_ROLE = 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
 export const READONLY_ERR = "READONLY You can't write against a read only replica.";
+export const MASTERDOWN_ERR = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 const WAIT_ON_REPLICA =
   'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.';
 
@@ -32,6 +33,12 @@ const WAIT_ON_REPLICA =
  * held command's checks again after the pause), before MULTI queueing (90).
  */
 const GATE_READONLY = 35;
+/**
+ * Order of the -MASTERDOWN check (a stale replica, replica-serve-stale-data no): after the pub/sub
+ * context check (10), before loading (20), a busy script and CLIENT PAUSE, as in processCommand.
+ * Redis checks -READONLY before it: the gate lets a write on a read-only replica go on to that gate.
+ */
+const GATE_STALE = 15;
 
 /** One server's replication: its master side, and its link when it is a replica. */
 export class Replication {
@@ -47,6 +54,7 @@ export class Replication {
       persistenceOf(server).load(b);
     };
     server.config.define('replica-read-only', () => this.updateGate());
+    server.config.define('replica-serve-stale-data', () => this.updateGate());
   }
 
   get isReplica(): boolean {
@@ -54,8 +62,12 @@ export class Replication {
   }
 
   private updateGate(): void {
-    const ro = (this.server.config.get('replica-read-only') ?? 'yes') === 'yes';
+    const cfg = this.server.config;
+    const ro = (cfg.get('replica-read-only') ?? 'yes') === 'yes';
     this.server.setAttention(ATTENTION.REPLICA, this.link !== null && ro);
+    // A replica whose link with its master is down (never up yet, or lost) serves only `stale` commands.
+    const stale = this.link !== null && !this.link.up && (cfg.get('replica-serve-stale-data') ?? 'yes') === 'no';
+    this.server.setAttention(ATTENTION.STALE, stale);
   }
 
   /**
@@ -74,6 +86,9 @@ export class Replication {
     } else this.link.close();
     const link = new ReplicaLink(this.server, m, host, port, opts.failover ?? null);
     this.link = link;
+    link.onUpDown = () => {
+      if (this.link === link) this.updateGate();
+    };
     // The server stops (or restarts: RedKit.restart() points it at its master again): the link ends.
     this.server.onStop(() => link.close());
     this.updateGate();
@@ -270,12 +285,23 @@ export function installReplication(server: RedKitServer): void {
   server.addGate(
     (ctx, cmd) => {
       if ((server.dispatcher.attention & ATTENTION.REPLICA) === 0) return undefined;
-      let flags = cmd.flagBits;
-      if (server.pauseFlags !== undefined) flags |= server.pauseFlags(ctx, cmd);
-      if ((flags & F.write) !== 0) return new ReplyError(READONLY_ERR);
+      if ((server.flagsOf(ctx, cmd) & F.write) !== 0) return new ReplyError(READONLY_ERR);
       return undefined;
     },
     GATE_READONLY,
+    { onAttention: true },
+  );
+  server.addGate(
+    (ctx, cmd) => {
+      const att = server.dispatcher.attention;
+      if ((att & ATTENTION.STALE) === 0) return undefined;
+      const flags = server.flagsOf(ctx, cmd);
+      if ((flags & F.stale) !== 0) return undefined;
+      // (-READONLY first: its gate answers)
+      if ((flags & F.write) !== 0 && (att & ATTENTION.REPLICA) !== 0) return undefined;
+      return new ReplyError(MASTERDOWN_ERR);
+    },
+    GATE_STALE,
     { onAttention: true },
   );
 }

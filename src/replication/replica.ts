@@ -81,6 +81,8 @@ export class ReplicaLink {
   downSince: number;
   /** Wakes synced() waiters after each applied batch. */
   private progress: Array<() => void> = [];
+  /** Told when the link comes up (connected) or goes down from up (replica-serve-stale-data's gate). */
+  onUpDown: (() => void) | null = null;
 
   constructor(
     private readonly server: RedKitServer,
@@ -125,8 +127,10 @@ export class ReplicaLink {
     this.socket = null;
     this.ackTimer?.cancel();
     this.ackTimer = null;
-    if (this.state === 'connected') this.downSince = this.server.clock.now();
+    const wasUp = this.state === 'connected';
+    if (wasUp) this.downSince = this.server.clock.now();
     this.state = 'connect';
+    if (wasUp) this.upDown();
     if (this.closed) return;
     this.retry = realSetTimeout(() => {
       this.retry = null;
@@ -266,8 +270,13 @@ export class ReplicaLink {
   private online(): void {
     this.state = 'connected';
     this.txn = null;
+    this.upDown();
     this.scheduleAck();
     this.sendAck();
+  }
+
+  private upDown(): void {
+    if (this.onUpDown !== null) this.server.guarded('updating the replica state', this.onUpDown);
   }
 
   private scheduleAck(): void {

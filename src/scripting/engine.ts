@@ -20,6 +20,7 @@ import { ATTENTION_MAXMEMORY, evictionOf, OOM_ERROR } from '../server/eviction.j
 import { ATTENTION_DISK_ERROR, MISCONF } from '../commands/persistence.js';
 
 const ATTENTION_REPLICA = ATTENTION.REPLICA;
+const ATTENTION_STALE = ATTENTION.STALE;
 import type { RedKitServer } from '../server/server.js';
 import type { ClusterState } from '../cluster/state.js';
 import type { Database } from '../store/database.js';
@@ -65,6 +66,9 @@ export const E = {
   noAllowOom: "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
   writeOnReplica: 'READONLY Can not run script with write flag on readonly replica',
   misconfScript: "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.",
+  masterDown: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+  masterDownScript: "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.",
+  staleCmd: 'ERR Can not execute the command on a stale replica',
 } as const;
 
 /** The globals a script sees (Redis 7.0.15's _G after initialisation), plus KEYS and ARGV. */
@@ -683,6 +687,7 @@ export class ScriptEngine {
     // Redis's script_oom, taken when the EVAL/FCALL/EXEC passed the OOM gate (only while maxmemory is set)
     const oom = (d.attention & ATTENTION_MAXMEMORY) !== 0 && this.oomAtStart();
     if ((flags & SCRIPT_FLAG.EVAL_COMPAT) === 0) this.prepareChecks(flags, ro, oom);
+    else if ((d.attention & ATTENTION_STALE) !== 0) throw new ReplyError(E.masterDown);
     if (this.run !== undefined) throw new ReplyError('ERR RedKit: a script is already running');
     let run = this.spare;
     if (run === undefined) run = new ScriptRun();
@@ -779,14 +784,16 @@ export class ScriptEngine {
 
   /**
    * scriptPrepareForRun's checks of a shebang script or a function against the server's state
-   * (in Redis's order; a stale replica's MASTERDOWN is not modelled: RedKit serves stale data).
+   * (in Redis's order).
    */
   private prepareChecks(flags: number, ro: boolean, oom: boolean): void {
     if ((flags & SCRIPT_FLAG.NO_CLUSTER) !== 0 && this.server.ext.cluster !== undefined) throw new ReplyError(E.noCluster);
     // (no-writes implies allow-oom)
     if ((flags & (SCRIPT_FLAG.ALLOW_OOM | SCRIPT_FLAG.NO_WRITES)) === 0 && oom) throw new ReplyError(E.noAllowOom);
+    const att = this.server.dispatcher.attention;
+    // a stale replica (replica-serve-stale-data no, src/replication/)
+    if ((att & ATTENTION_STALE) !== 0 && (flags & SCRIPT_FLAG.ALLOW_STALE) === 0) throw new ReplyError(E.masterDownScript);
     if ((flags & SCRIPT_FLAG.NO_WRITES) === 0) {
-      const att = this.server.dispatcher.attention;
       if ((att & ATTENTION_REPLICA) !== 0) throw new ReplyError(E.writeOnReplica);
       if ((att & ATTENTION_DISK_ERROR) !== 0 && !this.isReplica()) throw new ReplyError(E.misconfScript);
       if (ro) throw new ReplyError(E.roWithWriteFlag);
@@ -1012,6 +1019,8 @@ export class ScriptEngine {
     if ((arity > 0 && argc !== arity) || argc < -arity) return this.callRejected(run, cmd, E.wrongArgs, raise);
     const bits = cmd.flagBits;
     if ((bits & F.noscript) !== 0) return this.callRejected(run, cmd, E.noScriptCmd, raise);
+    // scriptVerifyAllowStale: on a stale replica only `stale` commands (an allow-stale script runs there)
+    if ((bits & F.stale) === 0 && (server.dispatcher.attention & ATTENTION_STALE) !== 0) return this.callRejected(run, cmd, E.staleCmd, raise);
     const denied = aclScriptCheck(ctx, cmd, args);
     if (denied !== undefined) return this.callRejected(run, cmd, denied, raise);
     if ((bits & F.write) !== 0 && run.readOnly) return this.callRejected(run, cmd, E.writeFromRo, raise);

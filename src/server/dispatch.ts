@@ -103,6 +103,8 @@ export const ATTENTION = {
   REPLICA: 32,
   /** A MIGRATE is waiting for its target: other clients' commands wait (src/commands/migrate.ts). */
   MIGRATE: 64,
+  /** A replica whose link with its master is down, with replica-serve-stale-data no (src/replication/: -MASTERDOWN). */
+  STALE: 128,
 } as const;
 
 export class Dispatcher {

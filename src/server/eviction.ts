@@ -435,7 +435,7 @@ export class Eviction implements SizeWatch {
     // Redis's script_oom: what a script started by this command (EVAL, FCALL, EXEC) checks.
     this.oomAtCommand = !ok;
     if (ok) return undefined;
-    const flags = cmd.flagBits | (this.server.pauseFlags === undefined ? 0 : this.server.pauseFlags(ctx, cmd));
+    const flags = this.server.flagsOf(ctx, cmd);
     let reject = (flags & F.denyoom) !== 0;
     if (!reject && ctx.inMulti) {
       const top = (cmd.parent ?? cmd).name;

@@ -168,11 +168,17 @@ const READ_LOOKUP_WRITES = new Set([
   'migrate',
 ]);
 
+/**
+ * Redis 7.0's commands with the internal MAY_REPLICATE flag that are not writes (COMMAND INFO does
+ * not list it): CLIENT PAUSE WRITE holds them, a replica's own connection may not send them.
+ */
+const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'publish', 'spublish', 'pfcount']);
+
 export function makeCommand(name: string, def: CommandDefinition, builtin: boolean, parent?: Command): Command {
   const lname = name.toLowerCase();
   const flags = def.flags ?? [];
   const fullName = parent ? `${parent.name}|${lname}` : lname;
-  const bits = flagBits(flags);
+  const bits = flagBits(flags) | (builtin && MAY_REPLICATE.has(fullName) ? F.may_replicate : 0);
   const cmd: Command = {
     fullName,
     name: lname,

@@ -264,8 +264,7 @@ export class RedKitServer {
   private holds(ctx: Context, cmd: Command): boolean {
     if (this.pausedUntil === 0 && !this.failoverHold) return false;
     if (this.pausedUntil !== 0 && this.pauseMode === 'all') return true;
-    const flags = cmd.flagBits | (this.pauseFlags === undefined ? 0 : this.pauseFlags(ctx, cmd));
-    return (flags & (F.write | F.may_replicate)) !== 0;
+    return (this.flagsOf(ctx, cmd) & (F.write | F.may_replicate)) !== 0;
   }
 
   /** Run the held commands again through the pause check, in the order they came. */
@@ -293,10 +292,19 @@ export class RedKitServer {
   }
 
   /**
-   * Extra flag bits a command counts with for CLIENT PAUSE WRITE (the
-   * transactions module: an EXEC counts with its queued commands' flags).
+   * The flags a command counts with where the gates look at them (Redis's getCommandFlags):
+   * given the flags so far, returns them changed. Set by the transactions module (an EXEC counts
+   * with its queue's flags) and scripting (EVAL/EVALSHA/FCALL with a flagged script count with the
+   * script's flags instead of their own stale / write / denyoom / may-replicate). Hooks chain:
+   * each one calls the one it replaced. Only gates call it (through flagsOf).
    */
-  pauseFlags: ((ctx: Context, cmd: Command) => number) | undefined;
+  commandFlags: ((ctx: Context, cmd: Command, flags: number) => number) | undefined;
+
+  /** A command's flags as the gates see them (commandFlags applied). */
+  flagsOf(ctx: Context, cmd: Command): number {
+    const f = this.commandFlags;
+    return f === undefined ? cmd.flagBits : f(ctx, cmd, cmd.flagBits);
+  }
 
   isPaused(): boolean {
     return this.pausedUntil !== 0 || this.failoverHold;
