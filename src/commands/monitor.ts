@@ -114,9 +114,14 @@ export function installMonitor(server: RedKitServer): void {
   server.addGate((ctx, cmd) => {
     const conn = ctx.conn;
     if (conn === undefined || conn.ext.monitor === undefined) return undefined;
-    if (cmd.flagBits & (F.write | F.readonly | F.may_replicate)) return new ReplyError("ERR Replica can't interact with the keyspace");
-    return undefined;
-  }, GATE.PUBSUB, { onAttention: true });
+    // (a script's flags count: an EVAL of a no-writes script without `may_replicate` runs)
+    const flags = server.flagsOf(ctx, cmd);
+    if ((flags & (F.write | F.readonly | F.may_replicate)) === 0) return undefined;
+    // a write on a read-only replica: -READONLY first (its gate comes later)
+    if ((flags & F.write) !== 0 && (server.dispatcher.attention & ATTENTION.REPLICA) !== 0) return undefined;
+    return new ReplyError("ERR Replica can't interact with the keyspace");
+    // (after a stale replica's, loading's and a busy script's checks, before CLIENT PAUSE, as in processCommand)
+  }, GATE.PAUSE - 3, { onAttention: true });
   onConnectionReset(server, (ctx: Context) => {
     if (ctx.conn) stop(ctx.conn);
   });
