@@ -110,7 +110,8 @@ export function installMonitor(server: RedKitServer): void {
       unobserve = null;
     }
   };
-  // A monitoring client is a replica of sorts: it may not touch the keyspace.
+  // A monitoring client is a replica of sorts: it may not touch the keyspace. (After a stale
+  // replica's, loading's and a busy script's checks, before CLIENT PAUSE, as in processCommand.)
   server.addGate((ctx, cmd) => {
     const conn = ctx.conn;
     if (conn === undefined || conn.ext.monitor === undefined) return undefined;
@@ -120,7 +121,6 @@ export function installMonitor(server: RedKitServer): void {
     // a write on a read-only replica: -READONLY first (its gate comes later)
     if ((flags & F.write) !== 0 && (server.dispatcher.attention & ATTENTION.REPLICA) !== 0) return undefined;
     return new ReplyError("ERR Replica can't interact with the keyspace");
-    // (after a stale replica's, loading's and a busy script's checks, before CLIENT PAUSE, as in processCommand)
   }, GATE.PAUSE - 3, { onAttention: true });
   onConnectionReset(server, (ctx: Context) => {
     if (ctx.conn) stop(ctx.conn);
