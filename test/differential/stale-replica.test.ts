@@ -303,6 +303,8 @@ describe('CLIENT PAUSE WRITE and a script\'s flags', () => {
         [['EVAL', 'return "plain"', '0']],
         [['EVAL', '#!lua flags=allow-oom\nreturn "allow-oom"', '0']],
         [['EVAL', '#!lua flags=allow-stale\nreturn "allow-stale"', '0']],
+        [['EVAL_RO', '#!lua\nreturn "ro with writes"', '0']],
+        [['SPUBLISH', 'ch', 'm']],
         [['EVALSHA', sha1hex('return 7'), '0']],
         [['EVALSHA', sha1hex('#!lua\nreturn 99'), '0']],
         [['FCALL', 'fw', '0']],
