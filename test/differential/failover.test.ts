@@ -416,10 +416,21 @@ describe('FAILOVER ABORT and TIMEOUT on the server clock (RedKit master and repl
     await redkit?.stop();
   });
 
+  /** Lines the master and the replica logged at warn and above. */
+  let logs: string[] = [];
   async function start(): Promise<void> {
-    redkit = await startRedKit({ replicas: 1, clock: 'frozen' });
+    logs = [];
+    // The replica logs the failover request as a warning (as redis-server does): kept here and
+    // checked where a test fails over, not written to the test run's stderr.
+    const sink = (level: string, msg: string) => {
+      const line = `${level}: ${msg}`;
+      logs.push(line);
+      if (!FAILOVER_REQUEST.test(line)) process.stderr.write(`[failover.test] ${line}\n`);
+    };
+    redkit = await startRedKit({ replicas: 1, clock: 'frozen', logger: { level: 'warn', sink } });
     m = await RawClient.connect(redkit.port);
   }
+  const FAILOVER_REQUEST = /^warn: Failover request received for replid [0-9a-f]{40}\.$/;
 
   it('ABORT while waiting for the replica: the held write runs on the master', async () => {
     await start();
@@ -481,6 +492,7 @@ describe('FAILOVER ABORT and TIMEOUT on the server clock (RedKit master and repl
     expect(await r.call('GET', 'k')).toBe('$-1\r\n');
     await until('the old master in sync', async () => (await m.call('GET', 'k')) === '$-1\r\n');
     r.close();
+    expect(logs.filter((l) => FAILOVER_REQUEST.test(l))).toHaveLength(1);
   });
 
   it('a failover in the fixture: the replica becomes the master, the old master its replica', async () => {
@@ -497,6 +509,7 @@ describe('FAILOVER ABORT and TIMEOUT on the server clock (RedKit master and repl
     expect(await r.call('INCR', 'k')).toBe(':2\r\n');
     await until('the write replicated back', async () => (await m.call('GET', 'k')) === '$1\r\n2\r\n');
     r.close();
+    expect(logs.filter((l) => FAILOVER_REQUEST.test(l))).toHaveLength(1);
   });
 });
 
