@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, startRedKit, startRedKitCluster, type RedKit } from '../../src/index.js';
 import { RawClient } from '../support/raw-client.js';
 import { liveOracle, startRedisServer } from '../support/redis-server.js';
-import { decode, expectSame, startPair, type Cmd, type Pair } from '../support/differential.js';
+import { decode, expectSame, startPair, untilBusy, type Cmd, type Pair } from '../support/differential.js';
 import { pauseReplication, resumeReplication } from '../../src/replication/fixture.js';
 
 const dirs: string[] = [];
@@ -98,7 +98,7 @@ interface Duo {
   replica: RawClient;
   masterPort: number;
   replicaPort: number;
-  /** The replica stops applying (and acknowledging) the stream: redis-server in DEBUG SLEEP, a RedKit paused. */
+  /** The replica stops applying (and acknowledging) the stream: redis-server busy in a script, a RedKit paused. */
   pause(): Promise<void>;
   /** The replica goes on. */
   resume(): Promise<void>;
@@ -117,13 +117,22 @@ async function redisDuo(): Promise<Duo> {
     replica: rc,
     masterPort: m.port,
     replicaPort: r.port,
+    // A script that never ends holds the replica: while it is busy, redis-server reads nothing from
+    // its master (and its cron sends no ACK) until resume() kills it. (DEBUG SLEEP 2 plus a 100 ms
+    // wait was a guess on both ends: the sleep could start late, or end before the test did.)
     async pause() {
+      expect(await rc.call('CONFIG', 'SET', 'busy-reply-threshold', '50')).toBe('+OK\r\n');
       sleeper = await RawClient.connect(r.port);
-      sleeper.send('DEBUG', 'SLEEP', '2');
-      await new Promise((res) => setTimeout(res, 100));
+      sleeper.send('EVAL', 'while true do end', '0');
+      const probe = await RawClient.connect(r.port);
+      await untilBusy(probe);
+      probe.close();
     },
     async resume() {
-      expect(await sleeper?.read()).toBe('+OK\r\n');
+      const killer = await RawClient.connect(r.port);
+      expect(await killer.call('SCRIPT', 'KILL')).toBe('+OK\r\n');
+      killer.close();
+      expect(await sleeper?.read()).toMatch(/^-ERR Script killed by user with SCRIPT KILL/);
       sleeper?.close();
     },
     async stop() {
@@ -416,10 +425,21 @@ describe('FAILOVER ABORT and TIMEOUT on the server clock (RedKit master and repl
     await redkit?.stop();
   });
 
+  /** Lines the master and the replica logged at warn and above. */
+  let logs: string[] = [];
   async function start(): Promise<void> {
-    redkit = await startRedKit({ replicas: 1, clock: 'frozen' });
+    logs = [];
+    // The replica logs the failover request as a warning (as redis-server does): kept here and
+    // checked where a test fails over, not written to the test run's stderr.
+    const sink = (level: string, msg: string) => {
+      const line = `${level}: ${msg}`;
+      logs.push(line);
+      if (!FAILOVER_REQUEST.test(line)) process.stderr.write(`[failover.test] ${line}\n`);
+    };
+    redkit = await startRedKit({ replicas: 1, clock: 'frozen', logger: { level: 'warn', sink } });
     m = await RawClient.connect(redkit.port);
   }
+  const FAILOVER_REQUEST = /^warn: Failover request received for replid [0-9a-f]{40}\.$/;
 
   it('ABORT while waiting for the replica: the held write runs on the master', async () => {
     await start();
@@ -481,6 +501,7 @@ describe('FAILOVER ABORT and TIMEOUT on the server clock (RedKit master and repl
     expect(await r.call('GET', 'k')).toBe('$-1\r\n');
     await until('the old master in sync', async () => (await m.call('GET', 'k')) === '$-1\r\n');
     r.close();
+    expect(logs.filter((l) => FAILOVER_REQUEST.test(l))).toHaveLength(1);
   });
 
   it('a failover in the fixture: the replica becomes the master, the old master its replica', async () => {
@@ -497,6 +518,7 @@ describe('FAILOVER ABORT and TIMEOUT on the server clock (RedKit master and repl
     expect(await r.call('INCR', 'k')).toBe(':2\r\n');
     await until('the write replicated back', async () => (await m.call('GET', 'k')) === '$1\r\n2\r\n');
     r.close();
+    expect(logs.filter((l) => FAILOVER_REQUEST.test(l))).toHaveLength(1);
   });
 });
 

@@ -5,7 +5,7 @@
  * DUMP/RESTORE payloads both ways (what one server dumps, the other restores).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decode, expectSame, norm, startPair, type Cmd, type Pair, type Step } from '../support/differential.js';
+import { decode, expectSame, norm, startPair, untilBothBusy, type Cmd, type Pair, type Step } from '../support/differential.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -230,8 +230,11 @@ describe('busy functions: FUNCTION KILL', () => {
       ['FUNCTION', 'LOAD', lib('busy', "redis.register_function('spin', function()\n  while true do end\nend)")],
       ['CONFIG', 'SET', 'busy-reply-threshold', '50'],
     ]);
+    const probe = await pair.clients(2);
     const pr = a.r.call('FCALL', 'spin', '0');
     const pk = a.k.call('FCALL', 'spin', '0');
+    // b's commands go once both servers answer -BUSY: sent at once, one could be read before the FCALL
+    await untilBothBusy(probe);
     await expectSame(b.r, b.k, [['PING'], ['SCRIPT', 'KILL'], { cmd: ['FUNCTION', 'STATS'], skip: true }, ['FUNCTION', 'KILL']]);
     const [rr, kr] = await Promise.all([pr, pk]);
     expect(kr).toBe(rr);

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectSame, expectSameEvents, RawClient, startPair, type Cmd, type Pair, type Step } from '../support/differential.js';
+import { encodePipeline } from '../support/raw-client.js';
 
 let pair: Pair;
 beforeAll(async () => {
@@ -180,7 +181,16 @@ describe.each([2, 3] as const)('transactions (RESP%i)', (proto) => {
 
   it('WATCH: a key that expires after WATCH fails the EXEC; one already expired does not', async () => {
     const a = await pair.clients(proto);
-    await expectSame(a.r, a.k, [['SET', 'e', '1', 'PX', '60'], ['WATCH', 'e']]);
+    // SET and WATCH in one write: each server runs them back to back, so the key is alive at the
+    // WATCH however slowly the test is scheduled (a reply's round trip between them could take
+    // more than the 60 ms on a loaded machine). Then 150 ms of real time: expired on both.
+    const setWatch = encodePipeline([['SET', 'e', '1', 'PX', '60'], ['WATCH', 'e']]);
+    a.r.write(setWatch);
+    a.k.write(setWatch);
+    const both = async (c: RawClient) => [await c.read(), await c.read()];
+    const [rs, ks] = await Promise.all([both(a.r), both(a.k)]);
+    expect(ks).toEqual(rs);
+    expect(rs).toEqual(['+OK\r\n', '+OK\r\n']);
     await sleep(150);
     await expectSame(a.r, a.k, [['MULTI'], ['PING'], ['EXEC']]);
     await expectSame(a.r, a.k, [['SET', 'e', '1', 'PX', '20']]);

@@ -101,7 +101,8 @@ describe('ioredis Cluster', () => {
         await r.publish('news', `from-${m.port}`);
         r.disconnect();
       }
-      await new Promise((r) => setTimeout(r, 50));
+      // Wait for them (a fixed 50 ms could end first on a loaded machine), then compare.
+      for (let i = 0; i < 1000 && got.length < cluster.masters.length; i++) await new Promise((r) => setTimeout(r, 5));
       expect(got.sort()).toEqual(cluster.masters.map((m) => `news:from-${m.port}`).sort());
     } finally {
       sub.disconnect();

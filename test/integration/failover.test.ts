@@ -58,7 +58,16 @@ async function until(what: string, f: () => Promise<boolean>, ms = 15000): Promi
 
 describe('FAILOVER with ioredis and node-redis writing', () => {
   it('no acknowledged write is lost, none held is applied; the clients go on with the new master', async () => {
-    redkit = await startRedKit({ replicas: 1 });
+    // The replica logs the failover request as a warning (as redis-server does): checked below,
+    // not written to the test run's stderr; anything else logged at warn still is.
+    const failoverRequest = /^warn: Failover request received for replid [0-9a-f]{40}\.$/;
+    const logs: string[] = [];
+    const sink = (level: string, msg: string) => {
+      const line = `${level}: ${msg}`;
+      logs.push(line);
+      if (!failoverRequest.test(line)) process.stderr.write(`[failover.test] ${line}\n`);
+    };
+    redkit = await startRedKit({ replicas: 1, logger: { level: 'warn', sink } });
     const [replica] = redkit.replicas;
     const io = new Redis(redkit.port, { maxRetriesPerRequest: 0 });
     const nr = createClient({ url: redkit.url });
@@ -89,6 +98,7 @@ describe('FAILOVER with ioredis and node-redis writing', () => {
       expect(w.last).toBe(w.acked);
     }
     await until('the end of the failover', async () => (await admin.info('replication')).includes('master_failover_state:no-failover'));
+    expect(logs.filter((l) => failoverRequest.test(l))).toHaveLength(1);
     const newMaster = new Redis(replica.port);
     cleanup.push(() => newMaster.disconnect());
     expect(await newMaster.role()).toEqual(expect.arrayContaining(['master']));

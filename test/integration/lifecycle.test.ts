@@ -180,13 +180,16 @@ describe('graceful shutdown', () => {
     const s = await start();
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
+    let entered = 0;
     s.registerCommand('slowecho', async (_ctx, args) => {
+      entered++;
       await released;
       return args[0];
     });
     const cs = await Promise.all([IOREDIS_VARIANTS[0], NODE_REDIS_VARIANTS[2]].map((v) => connect(v, { port: s.port })));
     const pending = cs.map((c) => call(c, ['SLOWECHO', 'bye']));
-    await sleep(20);
+    // both commands are running (a fixed sleep may end before they arrive on a loaded machine)
+    await until(() => entered === 2);
     const stopped = s.shutdown({ timeout: 10_000 });
     await sleep(20);
     release();

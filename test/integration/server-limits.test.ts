@@ -100,13 +100,18 @@ describe('readTimeout', () => {
     expect(c.closed).toBe(true);
   });
 
+  // The two tests below check that a connection stays open: its gaps (10-30 ms sleeps) must stay
+  // below readTimeout even when the process stalls on a loaded machine (the server shares the
+  // test's event loop), hence 400 ms; the whole run lasts more than twice that.
   it('does not close a client that keeps completing commands, even if every chunk ends mid-command', async () => {
-    const s = await start({ readTimeout: 100 });
+    const s = await start({ readTimeout: 400 });
     const c = await client(s.port);
     c.write('*1\r\n$4\r\nPI');
-    const rounds = 40;
-    for (let i = 0; i < rounds; i++) {
+    let rounds = 0;
+    const started = Date.now();
+    while (rounds < 40 || Date.now() - started < 1000) {
       c.write('NG\r\n*1\r\n$4\r\nPI'); // finishes one PING, starts the next
+      rounds++;
       await sleep(10);
     }
     c.write('NG\r\n');
@@ -115,13 +120,13 @@ describe('readTimeout', () => {
   });
 
   it('leaves idle connections between commands alone, and finished commands are served', async () => {
-    const s = await start({ readTimeout: 100 });
+    const s = await start({ readTimeout: 400 });
     const c = await client(s.port);
     c.write('*2\r\n$4\r\nECHO\r\n$2\r\nh');
     await sleep(30);
     c.write('i\r\n');
     expect(await c.read()).toBe('$2\r\nhi\r\n');
-    await sleep(300);
+    await sleep(1000);
     expect(c.closed).toBe(false);
     expect(await c.call('PING')).toBe('+PONG\r\n');
   });
@@ -138,7 +143,8 @@ describe('idleTimeout', () => {
   });
 
   it('exempts pub/sub subscribers', async () => {
-    const s = await start({ idleTimeout: 100 });
+    // 500 ms: the subscriber's SUBSCRIBE must arrive before it counts as idle, on a loaded machine too.
+    const s = await start({ idleTimeout: 500 });
     const sub = await client(s.port);
     const idle = await client(s.port);
     await sub.call('SUBSCRIBE', 'ch');

@@ -51,8 +51,10 @@ describe('differential fuzzing against redis-server', () => {
       const r = prng(seed);
       const started = Date.now();
       let n = 0;
-      // Live: as many frames as 5 s allow. Recorded and replayed: a fixed number (the same frames).
-      while (liveOracle ? n < 400 && Date.now() - started < 5000 : n < 150) {
+      // Live: at least 100 frames, more (up to 400) as 5 s allow: a time limit alone gives fewer
+      // the more loaded the machine is (each frame waits for 40 ms of quiet; at 100 ms a frame,
+      // 50 in 5 s). Recorded and replayed: a fixed number (the same frames).
+      while (liveOracle ? n < 100 || (n < 400 && Date.now() - started < 5000) : n < 150) {
         const f = generateDeterministicFrame(r);
         const { r: rc, k: kc } = await pair.clients(proto);
         rc.write(f.bytes);
@@ -66,7 +68,6 @@ describe('differential fuzzing against redis-server', () => {
         n++;
         if (n % 50 === 0) await pair.flush();
       }
-      expect(n).toBeGreaterThan(50);
     }, 60_000);
   }
 });

@@ -218,3 +218,29 @@ export async function expectSameEvents(pair: Pair, proto: 2 | 3, steps: Array<Cm
 }
 
 export { RawClient, replyLength };
+
+/**
+ * Wait until the server behind `probe` runs a script (or function) past busy-reply-threshold:
+ * PING it until it answers -BUSY, and return that reply. The test sends the EVAL/FCALL on another
+ * connection first, but a server reads its ready sockets in no set order: a PING read before the
+ * script started answers +PONG (then it is asked again). Sending the commands under test only
+ * after this makes them meet the busy script on both servers, whatever the load. Each server is
+ * probed on its own connection, so the number of PINGs follows that server's answers (the golden
+ * replay gives the same answers, so the test sends the same PINGs again).
+ */
+export async function untilBusy(probe: RawClient, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reply = await probe.call('PING');
+    if (reply.startsWith('-BUSY ')) return reply;
+    if (reply !== '+PONG\r\n') throw new Error(`untilBusy: unexpected reply to PING: ${JSON.stringify(reply)}`);
+    if (Date.now() > deadline) throw new Error(`untilBusy: the server did not report a busy script in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** untilBusy on both servers of a pair (one probe connection each); expects the same -BUSY reply. */
+export async function untilBothBusy(probe: { r: RawClient; k: RawClient }): Promise<void> {
+  const [r, k] = await Promise.all([untilBusy(probe.r), untilBusy(probe.k)]);
+  expect(k, 'the -BUSY reply').toBe(r);
+}
