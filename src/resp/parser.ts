@@ -691,6 +691,9 @@ const SHA_WORDS = new Int32Array(SHA_SLOTS * 10);
 /** A DataView of the ArrayBuffer last read from (input buffers change rarely: a new one is made then). */
 let shaView: DataView = new DataView(new ArrayBuffer(0));
 let shaViewOf: ArrayBufferLike | null = null;
+/** The Buffer last read from and its offset in shaView (`buf.buffer` is a C++ call: read on a new Buffer only). */
+let shaBufOf: Buffer | null = null;
+let shaBufAt = 0;
 
 /**
  * buf[start, start + 40) as a string: the cached one when its slot holds the same bytes. Read as
@@ -698,13 +701,17 @@ let shaViewOf: ArrayBufferLike | null = null;
  * instructions per EVALSHA; ten word loads ~10x fewer).
  */
 function sha1Hex(buf: Buffer, start: number): string {
-  const ab = buf.buffer;
-  if (ab !== shaViewOf) {
-    shaView = new DataView(ab);
-    shaViewOf = ab;
+  if (buf !== shaBufOf) {
+    const ab = buf.buffer;
+    if (ab !== shaViewOf) {
+      shaView = new DataView(ab);
+      shaViewOf = ab;
+    }
+    shaBufOf = buf;
+    shaBufAt = buf.byteOffset;
   }
   const dv = shaView;
-  const at = buf.byteOffset + start;
+  const at = shaBufAt + start;
   const w0 = dv.getInt32(at, true);
   const w9 = dv.getInt32(at + 36, true);
   const slot = (w0 ^ (w0 >>> 13) ^ w9 ^ (w9 >>> 7)) & (SHA_SLOTS - 1);
