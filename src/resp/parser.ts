@@ -695,6 +695,9 @@ let shaViewOf: ArrayBufferLike | null = null;
 let shaBufOf: Buffer | null = null;
 let shaBufAt = 0;
 
+/** Input buffers larger than this are not kept by sha1Hex's view between calls. */
+const SHA_VIEW_KEEP_MAX = 1024 * 1024;
+
 /**
  * buf[start, start + 40) as a string: the cached one when its slot holds the same bytes. Read as
  * ten 32-bit words through a DataView (a byte loop over 40 bytes of both arrays cost ~1,500
@@ -703,6 +706,12 @@ let shaBufAt = 0;
 function sha1Hex(buf: Buffer, start: number): string {
   if (buf !== shaBufOf) {
     const ab = buf.buffer;
+    if (ab.byteLength > SHA_VIEW_KEEP_MAX) {
+      // (a big buffer is not held until the next EVALSHA)
+      shaBufOf = null;
+      shaViewOf = null;
+      return shaLookup(new DataView(ab), buf.byteOffset + start, buf, start);
+    }
     if (ab !== shaViewOf) {
       shaView = new DataView(ab);
       shaViewOf = ab;
@@ -710,8 +719,10 @@ function sha1Hex(buf: Buffer, start: number): string {
     shaBufOf = buf;
     shaBufAt = buf.byteOffset;
   }
-  const dv = shaView;
-  const at = shaBufAt + start;
+  return shaLookup(shaView, shaBufAt + start, buf, start);
+}
+
+function shaLookup(dv: DataView, at: number, buf: Buffer, start: number): string {
   const w0 = dv.getInt32(at, true);
   const w9 = dv.getInt32(at + 36, true);
   const slot = (w0 ^ (w0 >>> 13) ^ w9 ^ (w9 >>> 7)) & (SHA_SLOTS - 1);
