@@ -43,7 +43,7 @@ function evalShaGeneric(engine: ScriptEngine, args: string[], ro: boolean, ctx: 
   const sha = args[0];
   if (sha.length !== 40) throw new ReplyError(E.noscript);
   const n = numKeys(args, 1);
-  const s = engine.scripts.get(sha) ?? engine.scripts.get(sha.toLowerCase());
+  const s = engine.bySha(sha);
   if (s === undefined) throw new ReplyError(E.noscript);
   return engine.runScript(ctx, s.fn, s.flags, args, 2, n, ro, s.target);
 }

@@ -686,18 +686,64 @@ const ARG_INTERN_MAX = 32; // keys and fields like "user:1234:profile" repeat to
 const SHA1_HEX = 40;
 const SHA_SLOTS = 16;
 const SHA_CACHE: string[] = new Array<string>(SHA_SLOTS).fill('\0'.repeat(SHA1_HEX));
-const SHA_BYTES = new Uint8Array(SHA_SLOTS * SHA1_HEX);
+/** The cached SHAs' bytes as ten little-endian 32-bit words per slot (compared a word at a time). */
+const SHA_WORDS = new Int32Array(SHA_SLOTS * 10);
+/** A DataView of the ArrayBuffer last read from (input buffers change rarely: a new one is made then). */
+let shaView: DataView = new DataView(new ArrayBuffer(0));
+let shaViewOf: ArrayBufferLike | null = null;
+/** The Buffer last read from and its offset in shaView (`buf.buffer` is a C++ call: read on a new Buffer only). */
+let shaBufOf: Buffer | null = null;
+let shaBufAt = 0;
 
-/** buf[start, start + 40) as a string: the cached one when its slot holds the same bytes. */
+/** Input buffers larger than this are not kept by sha1Hex's view between calls. */
+const SHA_VIEW_KEEP_MAX = 1024 * 1024;
+
+/**
+ * buf[start, start + 40) as a string: the cached one when its slot holds the same bytes. Read as
+ * ten 32-bit words through a DataView (a byte loop over 40 bytes of both arrays cost ~1,500
+ * instructions per EVALSHA; ten word loads ~10x fewer).
+ */
 function sha1Hex(buf: Buffer, start: number): string {
-  const slot = (buf[start] ^ (buf[start + 39] << 1)) & (SHA_SLOTS - 1);
-  const base = slot * SHA1_HEX;
-  let k = 0;
-  while (k < SHA1_HEX && SHA_BYTES[base + k] === buf[start + k]) k++;
-  if (k === SHA1_HEX) return SHA_CACHE[slot];
+  if (buf !== shaBufOf) {
+    const ab = buf.buffer;
+    if (ab.byteLength > SHA_VIEW_KEEP_MAX) {
+      // (a big buffer is not held until the next EVALSHA)
+      shaBufOf = null;
+      shaViewOf = null;
+      return shaLookup(new DataView(ab), buf.byteOffset + start, buf, start);
+    }
+    if (ab !== shaViewOf) {
+      shaView = new DataView(ab);
+      shaViewOf = ab;
+    }
+    shaBufOf = buf;
+    shaBufAt = buf.byteOffset;
+  }
+  return shaLookup(shaView, shaBufAt + start, buf, start);
+}
+
+function shaLookup(dv: DataView, at: number, buf: Buffer, start: number): string {
+  const w0 = dv.getInt32(at, true);
+  const w9 = dv.getInt32(at + 36, true);
+  const slot = (w0 ^ (w0 >>> 13) ^ w9 ^ (w9 >>> 7)) & (SHA_SLOTS - 1);
+  const base = slot * 10;
+  if (
+    SHA_WORDS[base] === w0 &&
+    SHA_WORDS[base + 9] === w9 &&
+    SHA_WORDS[base + 1] === dv.getInt32(at + 4, true) &&
+    SHA_WORDS[base + 2] === dv.getInt32(at + 8, true) &&
+    SHA_WORDS[base + 3] === dv.getInt32(at + 12, true) &&
+    SHA_WORDS[base + 4] === dv.getInt32(at + 16, true) &&
+    SHA_WORDS[base + 5] === dv.getInt32(at + 20, true) &&
+    SHA_WORDS[base + 6] === dv.getInt32(at + 24, true) &&
+    SHA_WORDS[base + 7] === dv.getInt32(at + 28, true) &&
+    SHA_WORDS[base + 8] === dv.getInt32(at + 32, true)
+  ) {
+    return SHA_CACHE[slot];
+  }
   const str = binaryString(buf, start, SHA1_HEX);
   SHA_CACHE[slot] = str;
-  for (k = 0; k < SHA1_HEX; k++) SHA_BYTES[base + k] = buf[start + k];
+  for (let k = 0; k < 10; k++) SHA_WORDS[base + k] = dv.getInt32(at + 4 * k, true);
   return str;
 }
 const CACHE_BITS = 12;

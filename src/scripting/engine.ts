@@ -666,7 +666,28 @@ export class ScriptEngine {
   flush(): void {
     this.scripts.clear();
     this.bodies.clear();
+    this.lastSha = '';
+    this.lastShaScript = undefined;
   }
+
+  /**
+   * EVALSHA's script by its sha (either case). The last one found is kept: the parser hands out
+   * the same string for a repeated SHA (src/resp/parser.ts sha1Hex), so a repeat costs a pointer
+   * comparison instead of a Map lookup comparing 40 characters. Scripts are only ever added or
+   * all flushed, so the pair stays right until flush().
+   */
+  bySha(sha: string): CachedScript | undefined {
+    if (sha === this.lastSha) return this.lastShaScript;
+    const s = this.scripts.get(sha) ?? this.scripts.get(sha.toLowerCase());
+    if (s !== undefined) {
+      this.lastSha = sha;
+      this.lastShaScript = s;
+    }
+    return s;
+  }
+
+  private lastSha = '';
+  private lastShaScript: CachedScript | undefined = undefined;
 
   /** Is a script running past the busy threshold (other clients get -BUSY)? */
   get busy(): boolean {

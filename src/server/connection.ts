@@ -7,6 +7,7 @@
  * messages, invalidations) may be written at any time.
  */
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { realClearTimeout, realSetImmediate, realSetTimeout } from '../clock/timers.js';
 import { ReplyError } from '../errors.js';
 import { jemallocSize, ProtocolError, RequestParser } from '../resp/parser.js';
