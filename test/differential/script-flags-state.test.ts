@@ -13,10 +13,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RedKitServer } from '../../src/index.js';
 import { sha1hex } from '../../src/scripting/engine.js';
-import { decode, expectSame, startPair, type Cmd, type Pair } from '../support/differential.js';
+import { decode, expectSame, startPair, usePair, type Cmd, type Pair } from '../support/differential.js';
 import { RawClient } from '../support/raw-client.js';
 import { liveOracle, startRedisServer, type RedisProcess } from '../support/redis-server.js';
 import { startClusterNodes, type ClusterNodes } from '../support/cluster-node.js';
@@ -38,19 +38,7 @@ const OOM_OFF: Cmd = ['CONFIG', 'SET', 'maxmemory', '0'];
 
 describe('script flags over maxmemory', () => {
   let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair();
-  });
-  afterAll(async () => pair?.stop());
-  afterEach(async () => {
-    const { r, k } = await pair.clients();
-    for (const c of [r, k]) {
-      await c.call('CONFIG', 'SET', 'maxmemory', '0');
-      await c.call('SCRIPT', 'FLUSH');
-      await c.call('FUNCTION', 'FLUSH');
-    }
-    await pair.flush();
-  });
+  usePair((p) => (pair = p), [['CONFIG', 'SET', 'maxmemory', '0'], ['SCRIPT', 'FLUSH'], ['FUNCTION', 'FLUSH']], { flush: true });
 
   for (const proto of [2, 3] as const) {
     it(`a script's first denyoom command is refused, pcall too; writes after a write go on; RESP${proto}`, async () => {

@@ -17,10 +17,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type RedKitServer } from '../../src/index.js';
 import { sha1hex } from '../../src/scripting/engine.js';
-import { decode, expectSame, startPair, type Cmd, type Pair, type Step } from '../support/differential.js';
+import { decode, expectSame, usePair, type Cmd, type Pair, type Step } from '../support/differential.js';
 import { RawClient } from '../support/raw-client.js';
 import { liveOracle, startRedisServer, type RedisProcess } from '../support/redis-server.js';
 
@@ -46,21 +46,17 @@ const STALE_SETUP: Cmd[] = [['REPLICAOF', '127.0.0.1', '1'], ['CONFIG', 'SET', '
 
 describe('replica-serve-stale-data no on a replica whose link is down', () => {
   let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair();
-  });
-  afterAll(async () => pair?.stop());
-  afterEach(async () => {
-    const { r, k } = await pair.clients();
-    for (const c of [r, k]) {
-      await c.call('REPLICAOF', 'NO', 'ONE');
-      await c.call('CONFIG', 'SET', 'replica-serve-stale-data', 'yes');
-      await c.call('CONFIG', 'SET', 'replica-read-only', 'yes');
-      await c.call('SCRIPT', 'FLUSH');
-      await c.call('FUNCTION', 'FLUSH');
-    }
-    await pair.flush();
-  });
+  usePair(
+    (p) => (pair = p),
+    [
+      ['REPLICAOF', 'NO', 'ONE'],
+      ['CONFIG', 'SET', 'replica-serve-stale-data', 'yes'],
+      ['CONFIG', 'SET', 'replica-read-only', 'yes'],
+      ['SCRIPT', 'FLUSH'],
+      ['FUNCTION', 'FLUSH'],
+    ],
+    { flush: true },
+  );
 
   /** Both servers: some data and the library while a master, then stale. */
   async function stale(): Promise<void> {
@@ -263,14 +259,7 @@ describe('replica-serve-stale-data no on a replica whose link is down', () => {
 
 describe('CLIENT PAUSE WRITE and a script\'s flags', () => {
   let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair();
-  });
-  afterAll(async () => pair?.stop());
-  afterEach(async () => {
-    const { r, k } = await pair.clients();
-    for (const c of [r, k]) await c.call('CLIENT', 'UNPAUSE');
-  });
+  usePair((p) => (pair = p), [['CLIENT', 'UNPAUSE']]);
 
   for (const proto of [2, 3] as const) {
     it(`no-writes scripts and functions, EVAL_RO, FCALL_RO run; writes and what may replicate wait for UNPAUSE; RESP${proto}`, async () => {

@@ -3,7 +3,7 @@
  * RedKit; replies are compared byte for byte (or after a normalisation where
  * Redis leaves order unspecified).
  */
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createServer, type RedKitServer, type ServerOptions } from '../../src/index.js';
 import { RawClient, replyLength } from './raw-client.js';
 import { startRedisServer, type RedisProcess } from './redis-server.js';
@@ -59,6 +59,26 @@ export async function startPair(opts: { redisArgs?: string[]; redkit?: ServerOpt
     },
   };
   return pair;
+}
+
+/**
+ * A pair for the tests of the calling describe block: started before them, stopped after, and put
+ * back after each test by `reset` (sent to redis-server, then to RedKit, in order) and then
+ * `pair.flush()` when `flush` is set. `set` receives the pair once started.
+ */
+export function usePair(set: (p: Pair) => void, reset: Cmd[], opts: { flush?: boolean } = {}): void {
+  let pair: Pair | undefined;
+  beforeAll(async () => {
+    pair = await startPair();
+    set(pair);
+  });
+  afterAll(async () => pair?.stop());
+  afterEach(async () => {
+    if (pair === undefined) return;
+    const { r, k } = await pair.clients();
+    for (const c of [r, k]) for (const cmd of reset) await c.call(...cmd);
+    if (opts.flush) await pair.flush();
+  });
 }
 
 /** Decode one RESP reply into a JS value (for normalisation). */
