@@ -555,6 +555,19 @@ describe('short-argument cache', () => {
   });
 });
 
+/**
+ * Feed `wire` as a view at an odd offset of a larger ArrayBuffer, one over 1 MB every fifth round:
+ * 40-byte arguments are read as words through a DataView of the input's ArrayBuffer (sha1Hex),
+ * which is not kept for buffers over 1 MB.
+ */
+function feedInside(p: RequestParser, wire: string, round: number): void {
+  const bytes = B(wire);
+  const skip = round % 7;
+  const host = Buffer.alloc(skip + bytes.length + (round % 5 === 4 ? 2 << 20 : 3), 0x41);
+  bytes.copy(host, skip);
+  p.feed(host.subarray(skip, skip + bytes.length));
+}
+
 describe('interned short arguments', () => {
   it('a repeated or colliding short argument always comes back with its own bytes', () => {
     // Few distinct values, each sent many times (they enter the cache), mixed with
@@ -579,13 +592,7 @@ describe('interned short arguments', () => {
         sent.push(args);
         wire += mb(...args);
       }
-      // at an odd offset of a larger ArrayBuffer (the words are read through a DataView of it)
-      const bytes = B(wire);
-      const skip = round % 7;
-      // (every fifth round in a buffer over 1 MB, which the parser's view does not keep)
-      const host = Buffer.alloc(skip + bytes.length + (round % 5 === 4 ? 2 << 20 : 3), 0x41);
-      bytes.copy(host, skip);
-      p.feed(host.subarray(skip, skip + bytes.length));
+      feedInside(p, wire, round);
       for (const args of sent) {
         const c = p.next();
         expect(c).not.toBeNull();
@@ -618,13 +625,7 @@ describe('cached 40-byte arguments (sha1 hex)', () => {
         sent.push(args);
         wire += mb(...args);
       }
-      // at an odd offset of a larger ArrayBuffer (the words are read through a DataView of it)
-      const bytes = B(wire);
-      const skip = round % 7;
-      // (every fifth round in a buffer over 1 MB, which the parser's view does not keep)
-      const host = Buffer.alloc(skip + bytes.length + (round % 5 === 4 ? 2 << 20 : 3), 0x41);
-      bytes.copy(host, skip);
-      p.feed(host.subarray(skip, skip + bytes.length));
+      feedInside(p, wire, round);
       for (const args of sent) {
         const c = p.next();
         expect(c).not.toBeNull();
