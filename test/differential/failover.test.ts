@@ -322,6 +322,34 @@ describe.skipIf(!liveOracle)('FAILOVER with replicas: RedKit pair vs redis-serve
   });
 });
 
+/**
+ * `failover` on the master `m` (listening on `port`) while another client sends `write`: the write
+ * is held by the failover, then answered -READONLY once the master has become a replica.
+ */
+async function failoverHoldingAWrite(m: RawClient, port: number, failover: string[], write: string[]): Promise<void> {
+  const writer = await RawClient.connect(port);
+  expect(await m.call(...failover)).toBe('+OK\r\n');
+  writer.send(...write);
+  await until('the end of the failover', async () => (await info(m)).master_failover_state === 'no-failover');
+  expect(await writer.read()).toBe("-READONLY You can't write against a read only replica.\r\n");
+  writer.close();
+}
+
+/** The new master `c` took over with one partial resynchronization and no full one since `stats0`. */
+async function expectOnePartialResync(c: RawClient, stats0: Record<string, string>): Promise<void> {
+  const stats1 = await info(c, 'stats');
+  expect(Number(stats1.sync_partial_ok) - Number(stats0.sync_partial_ok)).toBe(1);
+  expect(stats1.sync_full).toBe(stats0.sync_full);
+}
+
+/** A write on the new master reaches the new replica (WAIT 1), and both hold the same data. */
+async function expectWritesReach(newMaster: RawClient, newReplica: RawClient): Promise<void> {
+  await newMaster.call('SET', 'after', 'yes');
+  expect(await newMaster.call('WAIT', '1', '5000')).toBe(':1\r\n');
+  expect(await newReplica.call('GET', 'after')).toBe('$3\r\nyes\r\n');
+  expect(await newReplica.call('DEBUG', 'DIGEST')).toBe(await newMaster.call('DEBUG', 'DIGEST'));
+}
+
 describe.skipIf(!liveOracle)('FAILOVER across RedKit and redis-server', () => {
   it('a RedKit master hands over to a redis-server replica (PSYNC ... FAILOVER accepted, +CONTINUE)', async () => {
     const master = createServer({ logger: 'error', config: { 'enable-debug-command': 'yes' } });
@@ -334,24 +362,14 @@ describe.skipIf(!liveOracle)('FAILOVER across RedKit and redis-server', () => {
       for (let i = 0; i < 50; i++) await m.call('RPUSH', 'l', String(i));
       await m.call('HSET', 'h', 'a', '1');
       const stats0 = await info(r, 'stats');
-      const writer = await RawClient.connect(master.port);
-      expect(await m.call('FAILOVER')).toBe('+OK\r\n');
-      writer.send('INCR', 'n');
-      await until('the end of the failover', async () => (await info(m)).master_failover_state === 'no-failover');
-      expect(await writer.read()).toBe("-READONLY You can't write against a read only replica.\r\n");
-      writer.close();
+      await failoverHoldingAWrite(m, master.port, ['FAILOVER'], ['INCR', 'n']);
       await until('RedKit linked to redis-server', linkUp(m));
       const ri = await info(r);
       expect(ri.role).toBe('master');
       expect((await info(m)).master_port).toBe(String(replica.port));
-      const stats1 = await info(r, 'stats');
-      expect(Number(stats1.sync_partial_ok) - Number(stats0.sync_partial_ok)).toBe(1);
-      expect(stats1.sync_full).toBe(stats0.sync_full);
+      await expectOnePartialResync(r, stats0);
       // The new master's writes reach RedKit.
-      await r.call('SET', 'after', 'yes');
-      expect(await r.call('WAIT', '1', '5000')).toBe(':1\r\n');
-      expect(await m.call('GET', 'after')).toBe('$3\r\nyes\r\n');
-      expect(await m.call('DEBUG', 'DIGEST')).toBe(await r.call('DEBUG', 'DIGEST'));
+      await expectWritesReach(r, m);
     } finally {
       m.close();
       r.close();
@@ -379,12 +397,7 @@ describe.skipIf(!liveOracle)('FAILOVER across RedKit and redis-server', () => {
       for (let i = 0; i < 50; i++) await m.call('ZADD', 'z', String(i), `m${i}`);
       const before = await info(r);
       const stats0 = await info(r, 'stats');
-      const writer = await RawClient.connect(master.port);
-      expect(await m.call('FAILOVER', 'TO', '127.0.0.1', String(replica.port), 'TIMEOUT', '10000')).toBe('+OK\r\n');
-      writer.send('SET', 'during', '1');
-      await until('the end of the failover', async () => (await info(m)).master_failover_state === 'no-failover');
-      expect(await writer.read()).toBe("-READONLY You can't write against a read only replica.\r\n");
-      writer.close();
+      await failoverHoldingAWrite(m, master.port, ['FAILOVER', 'TO', '127.0.0.1', String(replica.port), 'TIMEOUT', '10000'], ['SET', 'during', '1']);
       await until('redis-server linked to RedKit', linkUp(m));
       const handshake = sent.filter((c) => !(c[0] === 'replconf' && c[1].toLowerCase() === 'ack'));
       expect(handshake).toEqual([
@@ -397,16 +410,11 @@ describe.skipIf(!liveOracle)('FAILOVER across RedKit and redis-server', () => {
       expect(ri.role).toBe('master');
       expect(ri.master_replid2).toBe(before.master_replid);
       expect(ri.second_repl_offset).toBe(String(Number(before.master_repl_offset) + 1));
-      const stats1 = await info(r, 'stats');
-      expect(Number(stats1.sync_partial_ok) - Number(stats0.sync_partial_ok)).toBe(1);
-      expect(stats1.sync_full).toBe(stats0.sync_full);
+      await expectOnePartialResync(r, stats0);
       const mi = await info(m);
       expect(mi.role).toBe('slave');
       expect(mi.master_replid).toBe(ri.master_replid);
-      await r.call('SET', 'after', 'yes');
-      expect(await r.call('WAIT', '1', '5000')).toBe(':1\r\n');
-      expect(await m.call('GET', 'after')).toBe('$3\r\nyes\r\n');
-      expect(await r.call('DEBUG', 'DIGEST')).toBe(await m.call('DEBUG', 'DIGEST'));
+      await expectWritesReach(r, m);
     } finally {
       m.close();
       r.close();
