@@ -5,25 +5,14 @@
  * it; a script sent after ASKING to the importing node of a migrating slot may
  * touch that slot's keys; a replica serves a read-only script after READONLY.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
-import { startRedKitCluster, type RedKitCluster } from '../../src/index.js';
+import type { RedKitCluster } from '../../src/index.js';
+import { ioredisCluster, useRedKitCluster } from '../support/cluster-node.js';
 
 let cluster: RedKitCluster;
-
-beforeAll(async () => {
-  cluster = await startRedKitCluster({ masters: 3, replicasPerMaster: 1 });
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-beforeEach(async () => {
-  await cluster.reset();
-});
-
-function ioCluster(): InstanceType<typeof Redis.Cluster> {
-  return new Redis.Cluster(cluster.startupNodes, { lazyConnect: false, redisOptions: { maxRetriesPerRequest: 3 }, clusterRetryStrategy: () => 20 });
-}
+useRedKitCluster((c) => (cluster = c));
+const ioCluster = (): InstanceType<typeof Redis.Cluster> => ioredisCluster(cluster);
 
 /** A key whose master is not the master of `key`. */
 function keyElsewhere(key: string): string {

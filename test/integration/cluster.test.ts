@@ -3,26 +3,15 @@
  * cluster: redirects, pipelines and MULTI in a slot, hash tags, pub/sub,
  * resharding and failover during a workload.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import { createCluster } from 'redis';
-import { startRedKitCluster, type RedKitCluster } from '../../src/index.js';
+import type { RedKitCluster } from '../../src/index.js';
+import { ioredisCluster, useRedKitCluster } from '../support/cluster-node.js';
 
 let cluster: RedKitCluster;
-
-beforeAll(async () => {
-  cluster = await startRedKitCluster({ masters: 3, replicasPerMaster: 1 });
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-beforeEach(async () => {
-  await cluster.reset();
-});
-
-function ioCluster(): InstanceType<typeof Redis.Cluster> {
-  return new Redis.Cluster(cluster.startupNodes, { lazyConnect: false, redisOptions: { maxRetriesPerRequest: 3 }, clusterRetryStrategy: () => 20 });
-}
+useRedKitCluster((c) => (cluster = c));
+const ioCluster = (): InstanceType<typeof Redis.Cluster> => ioredisCluster(cluster);
 
 describe('ioredis Cluster', () => {
   it('routes keys to the owning master and follows hash tags', async () => {

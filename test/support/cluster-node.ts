@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer, type RedKitServer } from '../../src/index.js';
+import Redis from 'ioredis';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { createServer, startRedKitCluster, type RedKitCluster, type RedKitServer } from '../../src/index.js';
 import { enableCluster, newNodeId, Topology } from '../../src/cluster/state.js';
 import { RawClient } from './raw-client.js';
 import { freePort, startRedisServer, type RedisProcess } from './redis-server.js';
@@ -89,4 +91,27 @@ export async function serveTestSlots(nodes: ClusterNodes): Promise<void> {
     r.close();
     k.close();
   }
+}
+
+/**
+ * The in-process RedKit cluster of a test file (3 masters, one replica each): started before its
+ * tests, stopped after them, reset before each; `set` receives it once started.
+ */
+export function useRedKitCluster(set: (c: RedKitCluster) => void): void {
+  let cluster: RedKitCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startRedKitCluster({ masters: 3, replicasPerMaster: 1 });
+    set(cluster);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  beforeEach(async () => {
+    await cluster!.reset();
+  });
+}
+
+/** An ioredis Cluster client on `cluster` (3 tries per request, 20 ms between cluster retries). */
+export function ioredisCluster(cluster: RedKitCluster): InstanceType<typeof Redis.Cluster> {
+  return new Redis.Cluster(cluster.startupNodes, { lazyConnect: false, redisOptions: { maxRetriesPerRequest: 3 }, clusterRetryStrategy: () => 20 });
 }
