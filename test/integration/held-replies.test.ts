@@ -11,23 +11,12 @@
  * the connection that is read first has its replies held while the others run.
  */
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServer, type RedKitServer } from '../../src/index.js';
+import { closedAfterEach } from '../support/cleanup.js';
 import { encodeCommand, RawClient, replyLength } from '../support/raw-client.js';
 
-const servers: RedKitServer[] = [];
-const sockets: Array<RawClient | net.Socket> = [];
-
-afterEach(async () => {
-  for (const c of sockets.splice(0)) {
-    if (c instanceof RawClient) c.close();
-    else c.destroy();
-  }
-  for (const s of servers.splice(0)) {
-    await s.close();
-    s.dispose();
-  }
-});
+const { servers, sockets } = closedAfterEach();
 
 async function start(): Promise<RedKitServer> {
   const s = createServer({ logger: 'off' });

@@ -8,24 +8,13 @@
  * that vanishes must behave as on the stream path.
  */
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServer, type RedKitServer, type ServerOptions } from '../../src/index.js';
 import type { Reply } from '../../src/resp/reply.js';
+import { closedAfterEach } from '../support/cleanup.js';
 import { encodeCommand, RawClient, replyLength } from '../support/raw-client.js';
 
-const servers: RedKitServer[] = [];
-const sockets: Array<RawClient | net.Socket> = [];
-
-afterEach(async () => {
-  for (const c of sockets.splice(0)) {
-    if (c instanceof RawClient) c.close();
-    else c.destroy();
-  }
-  for (const s of servers.splice(0)) {
-    await s.close();
-    s.dispose();
-  }
-});
+const { servers, sockets } = closedAfterEach();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
