@@ -75,8 +75,7 @@ function scriptCommandFlags(server: RedKitServer, name: string, args: string[], 
   } else {
     const sha = args[0];
     if (sha.length !== 40) return cmdFlags;
-    const scripts = (server.ext.scripting as ScriptEngine | undefined)?.scripts;
-    const s = scripts?.get(sha) ?? scripts?.get(sha.toLowerCase());
+    const s = (server.ext.scripting as ScriptEngine | undefined)?.bySha(sha);
     if (s === undefined) return cmdFlags;
     flags = s.flags;
   }
